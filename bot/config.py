@@ -1,0 +1,153 @@
+"""All settings of a running bot, in one typed place.
+
+Precedence, lowest first: the built-in defaults below, the TOML file (`--config`, else
+`intake.toml` in the working directory when present), then the environment variables that
+deployments set (`INTAKE_DATABASE_URL`, `INTAKE_SMTP_LISTEN`, `INTAKE_SMTP_RELAY`,
+`INTAKE_ORG`). A bad value is reported once, naming the key and where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = Path("intake.toml")
+
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "INTAKE_DATABASE_URL": ("database", "url"),
+    "INTAKE_SMTP_LISTEN": ("smtp", "listen"),
+    "INTAKE_SMTP_RELAY": ("relay", "address"),
+    "INTAKE_ORG": ("bot", "org"),
+}
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message names the key and its source."""
+
+
+def parse_host_port(value: str) -> tuple[str, int]:
+    """`host:port` or `[v6]:port` into its parts, with a readable error."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected host:port, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/intake.db"
+
+
+class SmtpSettings(_Section):
+    listen: str = "127.0.0.1:8025"
+    hostname: str = "intake.localhost"
+    max_message_size: int = Field(default=25 * 1024 * 1024, gt=0)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        parse_host_port(v)
+        return v
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return parse_host_port(self.listen)
+
+
+class RelaySettings(_Section):
+    """Outgoing mail. With no address, mail is written to `spool_dir` and logged instead."""
+
+    address: str | None = None
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+    spool_dir: str = "var/outbox"
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parse_host_port(v)
+        return v
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        return parse_host_port(self.address) if self.address else None
+
+
+class BotSettings(_Section):
+    org: str = str(PROJECT_ROOT / "fixtures" / "org.toml")
+    templates: str = str(PROJECT_ROOT / "templates")
+    case_prefix: str = Field(default="CASE", pattern=r"^[A-Z][A-Z0-9]{1,9}$")
+    case_digits: int = Field(default=6, ge=3, le=12)
+    from_name: str = "Intake"
+    refusals_per_sender_per_day: int = Field(default=1, ge=0)
+
+
+class WorkerSettings(_Section):
+    poll_seconds: float = Field(default=0.5, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+
+
+class OutboxSettings(_Section):
+    poll_seconds: float = Field(default=0.5, gt=0)
+    max_attempts: int = Field(default=10, ge=1)
+    backoff_first_seconds: float = Field(default=5, gt=0)
+    backoff_max_seconds: float = Field(default=3600, gt=0)
+
+
+class Settings(_Section):
+    database: DatabaseSettings = DatabaseSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    relay: RelaySettings = RelaySettings()
+    bot: BotSettings = BotSettings()
+    worker: WorkerSettings = WorkerSettings()
+    outbox: OutboxSettings = OutboxSettings()
+
+
+def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """Apply the environment overrides; returns key -> variable name, for error messages."""
+    sources: dict[str, str] = {}
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if var in env:
+            data.setdefault(section, {})
+            if not isinstance(data[section], dict):
+                continue
+            data[section][key] = env[var]
+            sources[f"{section}.{key}"] = f"environment variable {var}"
+    return sources
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from defaults, the TOML file and the environment."""
+    env = os.environ if env is None else env
+    file: Path | None = Path(path) if path else None
+    if file is None and DEFAULT_CONFIG_FILE.exists():
+        file = DEFAULT_CONFIG_FILE
+    data: dict[str, Any] = {}
+    if file is not None:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: configuration file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    sources = _merge_env(data, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        where = sources.get(key) or (str(file) if file else "built-in defaults")
+        raise ConfigError(f"{where}: {key}: {err['msg']}") from None

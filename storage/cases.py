@@ -1,0 +1,57 @@
+"""Case look-ups and gap-free numbering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Case, CaseMessage, Counter
+
+
+def next_value(session: Session, name: str) -> int:
+    """Increment counter `name` inside the caller's transaction and return the new value.
+
+    The UPDATE takes a row lock (PostgreSQL) or the database write lock (SQLite) held until
+    the transaction ends, so concurrent writers get consecutive values and a rolled-back
+    transaction gives its value back: numbers stay unique and gap-free.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+    if insert is not None:
+        session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+    elif session.get(Counter, name) is None:
+        session.add(Counter(name=name, value=0))
+        session.flush()
+    return session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar_one()
+
+
+def by_number(session: Session, number: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.number == number.upper())).first()
+
+
+def by_message_ids(session: Session, message_ids: Iterable[str]) -> Case | None:
+    """The case that any of these Message-IDs (ours or theirs) belongs to, newest first."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    stmt = (
+        select(Case)
+        .join(CaseMessage, CaseMessage.case_id == Case.id)
+        .where(CaseMessage.message_id.in_(ids))
+        .order_by(CaseMessage.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def list_cases(session: Session, limit: int = 200) -> list[Case]:
+    return list(session.scalars(select(Case).order_by(Case.seq).limit(limit)))

@@ -1,0 +1,229 @@
+"""Typed SQLAlchemy 2 models: everything the bot knows lives in these tables.
+
+"If it is not in the system, it doesn't exist": every inbound message is kept as raw bytes
+before anyone is told it arrived, every change to a case is an event, and every message the
+bot sends is an outbox row committed in the same transaction as the change that caused it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincrements INTEGER keys
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no zone, so values are stored as naive UTC and given their zone back on
+    read; a naive value handed in is refused rather than guessed at.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime()}
+
+
+class InboundMessage(Base):
+    """One arrival of a message on any channel, exactly as received.
+
+    Stored and committed before the sender is told it was accepted. `state` moves
+    new -> done, or -> shunted with the error kept when processing keeps failing.
+    """
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))  # smtp | imap | slack | replay
+    received_at: Mapped[datetime]
+    mail_from: Mapped[str | None] = mapped_column(String(512))  # envelope sender; "" = null
+    rcpt_tos: Mapped[list[Any]] = mapped_column(default=list)
+    peer: Mapped[str | None] = mapped_column(String(128))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    dedupe_key: Mapped[str] = mapped_column(String(128), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # new_case|append|ignore|reject
+    reason: Mapped[str | None] = mapped_column(Text)  # why: e.g. "auto-submitted", "duplicate"
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    processed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_inbound_messages_state_id", "state", "id"),)
+
+
+class ProcessedKey(Base):
+    """The dedupe keys of processed messages. Its primary key is what makes a second delivery
+    of the same message change nothing, even with several workers racing."""
+
+    __tablename__ = "processed_keys"
+
+    dedupe_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+
+
+class Counter(Base):
+    """Named counters, incremented inside the transaction that uses the value, so numbers are
+    gap-free: a rolled-back case gives its number back."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    queue: Mapped[str] = mapped_column(String(32), index=True)
+    mailbox: Mapped[str | None] = mapped_column(String(320))
+    team: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), index=True)  # awaiting_info | open | ...
+    subject: Mapped[str] = mapped_column(Text, default="")
+    requester_email: Mapped[str | None] = mapped_column(String(320))
+    requester_name: Mapped[str | None] = mapped_column(String(320))
+    owner: Mapped[str | None] = mapped_column(String(64))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    missing: Mapped[list[Any]] = mapped_column(default=list)
+    participants: Mapped[list[Any]] = mapped_column(default=list)
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    messages: Mapped[list[CaseMessage]] = relationship(
+        back_populates="case", order_by="CaseMessage.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+    attachments: Mapped[list[AttachmentRow]] = relationship(
+        back_populates="case", order_by="AttachmentRow.id"
+    )
+
+
+class CaseMessage(Base):
+    """A message in or out of a case. Its Message-ID threads later replies."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    channel: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    extracted: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+
+
+class AttachmentRow(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_message_id: Mapped[int] = mapped_column(ForeignKey("case_messages.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class CaseEvent(Base):
+    """The audit trail: what changed, by whom or what, when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A message to send, committed with the change that caused it and sent once by the
+    dispatcher. `raw` is the complete rendered message, so sending needs no more state."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16), default="email")
+    kind: Mapped[str] = mapped_column(String(32))  # ack | request_info | confirm | refusal
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_id: Mapped[str] = mapped_column(String(998))
+    mail_from: Mapped[str] = mapped_column(String(320))
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    recipient: Mapped[str] = mapped_column(String(320))  # the first, for per-sender limits
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        UniqueConstraint("message_id"),
+        Index("ix_outbox_kind_recipient_created_at", "kind", "recipient", "created_at"),
+    )
