@@ -1,0 +1,58 @@
+"""The composition root: settings in, a ready database and pipeline out.
+
+Everything with a lifetime (engine, organisation, extractor, templates) is built here once
+and handed to the front doors, the worker and the dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from parsers.fields import LabelExtractor
+from parsers.mime import parse_email
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from handlers.pipeline import PipelineConfig
+from handlers.replies import ReplyRenderer
+from parsers.org import Organisation, load_organisation
+from storage import db
+
+log = logging.getLogger("intake")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    org: Organisation
+    engine: Engine
+    sessions: sessionmaker[Session]
+    pipeline: PipelineConfig
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_app(settings: Settings, *, database_url: str | None = None, migrate: bool = True) -> App:
+    """Load the organisation, open (and migrate) the database, build the pipeline."""
+    org = load_organisation(settings.bot.org)
+    engine = db.make_engine(database_url or settings.database.url)
+    if migrate:
+        db.upgrade(engine)
+    pipeline = PipelineConfig(
+        org=org,
+        extractor=LabelExtractor(org),
+        renderer=ReplyRenderer(settings.bot.templates, settings.bot.from_name),
+        case_prefix=settings.bot.case_prefix,
+        case_digits=settings.bot.case_digits,
+        refusals_per_sender_per_day=settings.bot.refusals_per_sender_per_day,
+        parse=parse_email,
+    )
+    return App(settings, org, engine, db.make_sessionmaker(engine), pipeline)

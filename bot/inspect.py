@@ -1,0 +1,113 @@
+"""Read-only views of cases for the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import Settings
+from storage import cases as case_repo
+from storage import db
+
+
+def _sessions(settings: Settings) -> Any:
+    engine = db.make_engine(settings.database.url)
+    db.upgrade(engine)
+    return engine, db.make_sessionmaker(engine)
+
+
+def case_summaries(settings: Settings) -> list[dict[str, Any]]:
+    engine, sessions = _sessions(settings)
+    try:
+        with sessions() as session:
+            return [
+                {
+                    "number": c.number,
+                    "queue": c.queue,
+                    "status": c.status,
+                    "account": (c.fields or {}).get("account"),
+                    "owner": c.owner,
+                    "due": c.due_at.isoformat() if c.due_at else None,
+                    "missing": c.missing,
+                    "subject": c.subject,
+                    "created_at": c.created_at.isoformat(),
+                }
+                for c in case_repo.list_cases(session, limit=10_000)
+            ]
+    finally:
+        engine.dispose()
+
+
+def case_detail(settings: Settings, number: str) -> dict[str, Any] | None:
+    engine, sessions = _sessions(settings)
+    try:
+        with sessions() as session:
+            c = case_repo.by_number(session, number)
+            if c is None:
+                return None
+            return {
+                "number": c.number,
+                "queue": c.queue,
+                "status": c.status,
+                "mailbox": c.mailbox,
+                "team": c.team,
+                "owner": c.owner,
+                "requester": c.requester_email,
+                "due": c.due_at.isoformat() if c.due_at else None,
+                "subject": c.subject,
+                "fields": c.fields,
+                "confidence": c.confidence,
+                "missing": c.missing,
+                "messages": [
+                    {
+                        "direction": m.direction,
+                        "at": m.at.isoformat(),
+                        "from": m.sender,
+                        "to": m.recipients,
+                        "subject": m.subject,
+                        "message_id": m.message_id,
+                    }
+                    for m in c.messages
+                ],
+                "attachments": [
+                    {
+                        "filename": a.filename,
+                        "size": a.size,
+                        "sha256": a.sha256,
+                        "inline": a.inline,
+                        "content_type": a.content_type,
+                    }
+                    for a in c.attachments
+                ],
+                "events": [
+                    {"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "data": e.data}
+                    for e in c.events
+                ],
+            }
+    finally:
+        engine.dispose()
+
+
+def format_case(d: dict[str, Any]) -> str:
+    out = [
+        f"{d['number']}  [{d['queue']}]  {d['status']}",
+        f"subject:   {d['subject']}",
+        f"requester: {d['requester']}   team: {d['team'] or '-'}   owner: {d['owner'] or '-'}",
+        f"due:       {d['due'] or '-'}",
+        "fields:",
+    ]
+    for k, v in (d["fields"] or {}).items():
+        conf = (d["confidence"] or {}).get(k)
+        out.append(f"  {k:22} {v}" + (f"   ({conf:.2f})" if conf is not None else ""))
+    if d["missing"]:
+        out.append("missing:   " + ", ".join(d["missing"]))
+    out.append("messages:")
+    for m in d["messages"]:
+        out.append(f"  {m['at'][:19]} {m['direction']:3} {m['from'] or '-'}: {m['subject']}")
+    if d["attachments"]:
+        out.append("attachments:")
+        for a in d["attachments"]:
+            out.append(f"  {a['filename']} ({a['size']} bytes{', inline' if a['inline'] else ''})")
+    out.append("events:")
+    for e in d["events"]:
+        out.append(f"  {e['at'][:19]} {e['actor']:28} {e['kind']:16} {e['data']}")
+    return "\n".join(out)

@@ -1,0 +1,210 @@
+"""`intake replay DIR`: feed fixture .eml files through the real pipeline, for testers.
+
+Each file is stored and processed exactly as a delivered message would be, into a fresh
+temporary database, with the message's own `Date:` as the clock. Replies in a corpus name
+cases that do not exist until the bot opens them, so two placeholders are substituted first
+(`CASE{NNN}` and `<ack-NNN@...>`, see the corpus README). Outgoing mail is captured, not sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.worker import process_one
+from handlers.pipeline import Result
+from storage import inbox
+from storage.models import OutboxMessage
+
+_CASE_PLACEHOLDER = re.compile(rb"CASE\{(\d+)\}")
+_ACK_PLACEHOLDER = re.compile(rb"<ack-(\d+)@[^>\s]*>")
+_FIXTURE_NUMBER = re.compile(r"^(\d+)")
+
+
+@dataclass
+class ReplayState:
+    case_of: dict[str, str] = field(default_factory=dict)  # fixture number -> case number
+    case_id_of: dict[str, int] = field(default_factory=dict)
+    clock: datetime | None = None
+    written_outbox_id: int = 0
+
+
+def substitute(raw: bytes, app: App, state: ReplayState) -> bytes:
+    """Replace the corpus placeholders with what this run's bot actually produced."""
+
+    def case_number(m: re.Match[bytes]) -> bytes:
+        number = state.case_of.get(m.group(1).decode())
+        return number.encode() if number else m.group(0)
+
+    def ack_id(m: re.Match[bytes]) -> bytes:
+        case_id = state.case_id_of.get(m.group(1).decode())
+        if case_id is None:
+            return m.group(0)
+        with app.sessions() as session:
+            first = session.scalars(
+                select(OutboxMessage.message_id)
+                .where(OutboxMessage.case_id == case_id)
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            ).first()
+        return first.encode() if first else m.group(0)
+
+    return _ACK_PLACEHOLDER.sub(ack_id, _CASE_PLACEHOLDER.sub(case_number, raw))
+
+
+def envelope_of(raw: bytes) -> tuple[str | None, list[str], datetime | None]:
+    """What an MTA would have told us: envelope sender, recipients, and the Date as clock."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    return_path = headers.get("Return-Path")
+    mail_from = None
+    if return_path is not None:
+        mail_from = (
+            getaddresses([str(return_path)])[0][1] if str(return_path).strip() != "<>" else ""
+        )
+    rcpts: list[str] = []
+    for name in ("Resent-To", "Delivered-To", "To", "Cc"):
+        for value in headers.get_all(name) or []:
+            rcpts += [a.lower() for _, a in getaddresses([str(value)]) if "@" in a]
+    try:
+        date = parsedate_to_datetime(str(headers.get("Date", "")))
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError):
+        date = None
+    return mail_from, list(dict.fromkeys(rcpts)), date
+
+
+def replay_dir(
+    directory: Path,
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    outbox_dir: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Replay every .eml in `directory` (name order); returns one report record per file."""
+    files = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".eml")
+    with tempfile.TemporaryDirectory(prefix="intake-replay-") as tmp:
+        url = database_url or f"sqlite:///{tmp}/replay.db"
+        app = build_app(settings, database_url=url)
+        try:
+            state = ReplayState()
+            return [_replay_file(app, path, state, outbox_dir) for path in files]
+        finally:
+            app.close()
+
+
+def _replay_file(
+    app: App, path: Path, state: ReplayState, outbox_dir: Path | None
+) -> dict[str, Any]:
+    raw = substitute(path.read_bytes(), app, state)
+    mail_from, rcpts, date = envelope_of(raw)
+    # A message without a usable Date keeps the clock where it was, a second later.
+    now = date or ((state.clock + timedelta(seconds=1)) if state.clock else datetime.now(UTC))
+    state.clock = max(state.clock, now) if state.clock else now
+    with app.sessions() as session, session.begin():
+        row = inbox.store_inbound(
+            session, raw=raw, channel="replay", received_at=now, mail_from=mail_from, rcpt_tos=rcpts
+        )
+        row_id = row.id
+    result: Result | None = None
+    while True:  # process exactly this row; a failure is retried up to the attempt limit
+        outcome = process_one(
+            app.sessions, app.pipeline, lambda r: now, app.settings.worker.max_attempts
+        )
+        if isinstance(outcome, Result) and outcome.inbound_id == row_id:
+            result = outcome
+            break
+        if outcome is False:
+            break
+    record = _record(path, result, app, row_id)
+    if result is not None and result.outcome == "new_case" and result.case_number:
+        m = _FIXTURE_NUMBER.match(path.name)
+        if m:
+            state.case_of[m.group(1)] = result.case_number
+            with app.sessions() as session:
+                from storage.cases import by_number
+
+                case = by_number(session, result.case_number)
+                if case is not None:
+                    state.case_id_of[m.group(1)] = case.id
+    if outbox_dir is not None:
+        _write_outbox(app, outbox_dir, state)
+    return record
+
+
+def _record(path: Path, result: Result | None, app: App, row_id: int) -> dict[str, Any]:
+    if result is None:
+        with app.sessions() as session:
+            from storage.models import InboundMessage
+
+            row = session.get(InboundMessage, row_id)
+            error = row.error if row is not None else "unknown"
+        return {
+            "file": path.name,
+            "action": "error",
+            "case": None,
+            "queue": None,
+            "fields": {},
+            "missing": [],
+            "autoreply": False,
+            "reason": error,
+        }
+    return {
+        "file": path.name,
+        "action": result.outcome,
+        "case": result.case_number,
+        "queue": result.queue,
+        "fields": result.fields,
+        "missing": result.missing,
+        "autoreply": result.autoreply,
+        "replies": result.replies,
+        "reason": result.reason,
+    }
+
+
+def _write_outbox(app: App, outbox_dir: Path, state: ReplayState) -> None:
+    """Write the mail queued since the last file as .eml files (a replay never sends)."""
+    outbox_dir.mkdir(parents=True, exist_ok=True)
+    with app.sessions() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id > state.written_outbox_id)
+            .order_by(OutboxMessage.id)
+        ).all()
+        for row in rows:
+            (outbox_dir / f"{row.id:05d}-{row.kind}.eml").write_bytes(row.raw)
+            state.written_outbox_id = row.id
+
+
+def write_report(records: list[dict[str, Any]], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+
+
+def summary_table(records: list[dict[str, Any]]) -> str:
+    lines = [f"{'file':44} {'action':9} {'case':12} {'queue':8} {'reply':13} reason"]
+    for r in records:
+        lines.append(
+            f"{r['file'][:44]:44} {r['action']:9} {r['case'] or '-':12} {r['queue'] or '-':8} "
+            f"{','.join(r.get('replies') or []) or '-':13} {str(r.get('reason') or '')[:60]}"
+        )
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["action"]] = counts.get(r["action"], 0) + 1
+    lines.append(
+        f"{len(records)} messages: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""The SMTP front door (aiosmtpd): accept, store, commit, and only then say 250.
+
+Cheap checks happen at RCPT (only our mailbox addresses: never an open relay) and by size
+(aiosmtpd answers 552 above the limit). The authoritative checks (auto-mail, senders,
+threading) happen later in the worker, from storage, so nothing here can lose a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection
+from datetime import datetime
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import inbox
+
+log = logging.getLogger("intake.smtp")
+
+OK_QUEUED = "250 2.0.0 OK: stored as #{id}"
+REJECT_RECIPIENT = "550 5.1.1 <{address}>: no such mailbox here (this server is not a relay)"
+TRY_LATER = "451 4.3.0 Could not store the message; please try again later"
+
+
+class IntakeHandler:
+    """aiosmtpd hooks. `store` runs in a thread so a slow commit never stalls the loop."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        mailboxes: Collection[str],
+        now: Callable[[], datetime],
+        on_stored: Callable[[], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.mailboxes = {m.lower() for m in mailboxes}
+        self.now = now
+        self.on_stored = on_stored
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.strip().lower() not in self.mailboxes:
+            log.info("RCPT %s from %s refused: not our mailbox", address, session.peer)
+            return REJECT_RECIPIENT.format(address=address[:254])
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw: bytes = envelope.original_content or b""
+        mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
+        peer = f"{session.peer[0]}:{session.peer[1]}" if session.peer else None
+        loop = asyncio.get_running_loop()
+        try:
+            row_id = await loop.run_in_executor(
+                None, self._store, raw, mail_from, list(envelope.rcpt_tos), peer
+            )
+        except Exception:  # noqa: BLE001 - any storage failure means: sender, retry later
+            log.exception("could not store message from %s (%d bytes)", peer, len(raw))
+            return TRY_LATER
+        if self.on_stored:
+            self.on_stored()
+        return OK_QUEUED.format(id=row_id)
+
+    def _store(self, raw: bytes, mail_from: str, rcpt_tos: list[str], peer: str | None) -> int:
+        with self.sessions() as session, session.begin():
+            row = inbox.store_inbound(
+                session,
+                raw=raw,
+                channel="smtp",
+                received_at=self.now(),
+                mail_from=mail_from,
+                rcpt_tos=rcpt_tos,
+                peer=peer,
+            )
+            row_id = row.id
+        log.info("stored inbound #%s from %s (%d bytes)", row_id, peer, len(raw))
+        return row_id
+
+
+def make_controller(
+    handler: IntakeHandler, host: str, port: int, *, hostname: str, max_size: int
+) -> Controller:
+    return Controller(
+        handler,
+        hostname=host,
+        port=port,
+        server_hostname=hostname,
+        data_size_limit=max_size,
+        decode_data=False,
+        ready_timeout=10,
+    )

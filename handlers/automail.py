@@ -1,0 +1,54 @@
+"""Is this message written by a machine? Then it gets no case and, above all, no answer.
+
+Answering auto-mail is how helpdesks end up in mail loops with out-of-office robots and
+bounce daemons. The checks follow RFC 3834 (Auto-Submitted), the de-facto Precedence and
+List-* headers, delivery-status reports, the null sender, and our own addresses (a message
+from one of our mailboxes, or carrying our X-Loop, is our own mail come back).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from parsers.message import ParsedMessage
+
+_BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+_DAEMON_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"}
+# Subjects that out-of-office robots write when they forget the headers.
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|autoreply|"
+    r"r[ée]ponse automatique|abwesenheitsnotiz|undeliver(able|ed)|delivery status notification"
+    r"|returned mail|mail delivery (failed|failure))\b",
+    re.IGNORECASE,
+)
+
+
+def automail_reason(
+    msg: ParsedMessage, envelope_from: str | None, our_addresses: Collection[str]
+) -> str | None:
+    """Why the message is automatic, or None for a message a person wrote."""
+    ours = {a.lower() for a in our_addresses}
+    if envelope_from == "" or msg.return_path == "":
+        return "null sender (bounce or notification)"
+    if msg.is_delivery_report:
+        return "delivery status report"
+    if msg.auto_submitted and msg.auto_submitted.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {msg.auto_submitted}"
+    if msg.precedence and msg.precedence.strip() in _BULK_PRECEDENCE:
+        return f"Precedence: {msg.precedence}"
+    if msg.list_id:
+        return "mailing list (List-Id)"
+    if msg.from_addr in ours:
+        return "from our own mailbox"
+    if any(addr in loop for loop in msg.x_loop for addr in ours):
+        return "X-Loop names our mailbox"
+    if msg.other_auto_headers:
+        return "auto-reply header " + ", ".join(msg.other_auto_headers)
+    if msg.from_addr.partition("@")[0] in _DAEMON_LOCALPARTS:
+        return "sent by a mail daemon or no-reply address"
+    if _AUTO_SUBJECT.match(msg.subject or ""):
+        return "auto-reply subject"
+    if msg.is_calendar_invite:
+        return "calendar invitation"
+    return None

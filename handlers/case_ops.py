@@ -1,0 +1,374 @@
+"""What happens to a case when a message opens it or joins it, and the emails that follow.
+
+Every change is written as a case event with its actor, so `intake cases show` can tell the
+whole story; every email is an outbox row plus an outgoing case message, so its Message-ID
+threads the sender's reply even before the dispatcher has sent it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from storage.cases import next_value
+from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
+
+if TYPE_CHECKING:
+    from handlers.pipeline import Context
+
+BOT = "intake-bot"
+
+FIELD_LABELS: dict[str, str] = {
+    "account": "Account",
+    "account_id": "Account ID",
+    "product_specs": "Product specs",
+    "factor": "Factor",
+    "opportunity_name": "Opportunity name",
+    "opportunity_type": "Opportunity type",
+    "record_type": "Record type",
+    "stage": "Stage",
+    "close_date": "Close date",
+    "amount": "Amount",
+    "special_instructions": "Special instructions",
+    "quote_due": "Quote wanted by",
+    "contact_name": "Contact name",
+    "contact_phone": "Contact phone",
+    "site_address": "Site address",
+    "description": "Description",
+    "urgency": "Urgency",
+    "reference": "Reference",
+    "attachments": "Attachments",
+}
+KIND_NAMES = {"quotes": "quote request", "service": "service request"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdm])\s*$", re.IGNORECASE)
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def parse_duration(text: str, default: timedelta) -> timedelta:
+    """ "48h", "7d", "90m" as in the organisation file's [sla] table."""
+    m = _DURATION.match(str(text or ""))
+    if not m:
+        return default
+    n, unit = float(m.group(1)), m.group(2).lower()
+    return {"h": timedelta(hours=n), "d": timedelta(days=n), "m": timedelta(minutes=n)}[unit]
+
+
+def format_number(prefix: str, seq: int, digits: int) -> str:
+    return f"{prefix}-{seq:0{digits}d}"
+
+
+def event(ctx: Context, case: Case, what: str, actor: str | None = None, **data: Any) -> None:
+    """Append to the case's audit trail; `actor` defaults to the message's sender."""
+    ctx.session.add(
+        CaseEvent(case=case, at=ctx.now, actor=actor or ctx.sender or BOT, kind=what, data=data)
+    )
+
+
+# --- opening and adding -------------------------------------------------------------------
+
+
+def open_case(ctx: Context) -> Case:
+    assert ctx.mailbox is not None
+    queue = ctx.mailbox.queue
+    seq = next_value(ctx.session, f"case:{ctx.config.case_prefix}")
+    now = ctx.now
+    case = Case(
+        seq=seq,
+        number=format_number(ctx.config.case_prefix, seq, ctx.config.case_digits),
+        queue=queue,
+        mailbox=ctx.mailbox.address,
+        team=_team_for(ctx),
+        status="open",
+        subject=_clean_subject(ctx.msg.subject),
+        requester_email=ctx.sender,
+        requester_name=ctx.msg.from_name or None,
+        fields={},
+        confidence={},
+        missing=[],
+        participants=sorted({ctx.sender, *_cc_people(ctx)}),
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(case)
+    ctx.session.flush()
+    event(
+        ctx, case, "opened", queue=queue, mailbox=ctx.mailbox.address, channel=ctx.inbound.channel
+    )
+    _add_message(ctx, case)
+    ctx.reported_fields = _apply_fields(ctx, case)
+    _update_completeness(ctx, case, initial=True)
+    case.due_at = _due(ctx, case)
+    return case
+
+
+def add_to_case(ctx: Context) -> None:
+    case = ctx.case
+    assert case is not None
+    event(ctx, case, "message_received", via=ctx.thread_how, channel=ctx.inbound.channel)
+    _add_message(ctx, case)
+    participants = set(case.participants or [])
+    if ctx.sender not in participants and not ctx.org.is_company_address(ctx.sender):
+        participants.add(ctx.sender)
+    case.participants = sorted(participants)
+    ctx.reported_fields = _apply_fields(ctx, case)
+    _update_completeness(ctx, case, initial=False)
+    case.due_at = _due(ctx, case)
+    case.updated_at = ctx.now
+
+
+def _apply_fields(ctx: Context, case: Case) -> dict[str, Any]:
+    """Merge this message's fields into the case; return the ones that are new or changed."""
+    fields = dict(case.fields or {})
+    confidence = dict(case.confidence or {})
+    changed: dict[str, Any] = {}
+    for name, fv in ctx.fields.items():
+        value = fv.value
+        if value in (None, "", []):
+            continue
+        old = fields.get(name)
+        if name == "attachments":
+            new_names = [n for n in value if n not in (old or [])]
+            if not new_names:
+                continue
+            value = [*(old or []), *new_names]
+            changed[name] = new_names
+        elif old == value:
+            continue
+        else:
+            changed[name] = value
+        fields[name] = value
+        confidence[name] = round(float(fv.confidence), 3)
+        event(
+            ctx,
+            case,
+            "field_set" if old is None else "field_changed",
+            field=name,
+            old=old,
+            new=value,
+            source=fv.source,
+            confidence=confidence[name],
+        )
+    case.fields, case.confidence = fields, confidence
+    if "account_id" in fields:
+        case.account_id = fields["account_id"]
+    return changed
+
+
+def _update_completeness(ctx: Context, case: Case, *, initial: bool) -> None:
+    required = ctx.org.required_fields(case.queue)
+    missing = [f for f in required if (case.fields or {}).get(f) in (None, "", [])]
+    old_status = case.status
+    case.missing = missing
+    if initial:
+        case.status = "awaiting_info" if missing else "open"
+    elif old_status == "awaiting_info" and not missing:
+        case.status = "open"
+    if not initial and case.status != old_status:
+        ctx.completed = old_status == "awaiting_info" and case.status == "open"
+        event(ctx, case, "status_changed", actor=BOT, old=old_status, new=case.status)
+    elif initial:
+        event(ctx, case, "status_changed", actor=BOT, old=None, new=case.status, missing=missing)
+
+
+def _add_message(ctx: Context, case: Case) -> CaseMessage:
+    msg = ctx.msg
+    row = CaseMessage(
+        case=case,
+        direction="in",
+        channel=ctx.inbound.channel,
+        message_id=msg.message_id,
+        inbound_id=ctx.inbound.id,
+        sender=ctx.sender,
+        recipients=list(ctx.inbound.rcpt_tos or msg.to),
+        subject=msg.subject,
+        text=msg.new_text or msg.body_text,
+        extracted={k: v.value for k, v in ctx.fields.items()},
+        at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    for att in msg.attachments:
+        ctx.session.add(
+            AttachmentRow(
+                case=case,
+                case_message_id=row.id,
+                filename=att.filename,
+                content_type=att.content_type,
+                size=att.size,
+                sha256=hashlib.sha256(att.content).hexdigest(),
+                inline=att.inline,
+                content=att.content,
+            )
+        )
+    return row
+
+
+# --- who, when ---------------------------------------------------------------------------
+
+
+def _team_for(ctx: Context) -> str | None:
+    assert ctx.mailbox is not None
+    if ctx.mailbox.team:
+        return ctx.mailbox.team
+    person = ctx.org.person_by_email(ctx.sender)
+    if ctx.mailbox.queue == "quotes" and person is not None:
+        return person[1].team
+    return None
+
+
+def _cc_people(ctx: Context) -> list[str]:
+    ours = ctx.org.mailbox_addresses
+    return [a for a in ctx.msg.cc if a and a not in ours]
+
+
+def _due(ctx: Context, case: Case) -> datetime | None:
+    """When the sender was promised an answer: the quote turnaround, or an earlier date the
+    request asked for. The SLA issue replaces this with business-hour clocks."""
+    sla = ctx.org.sla
+    if case.queue == "quotes":
+        due = case.created_at + parse_duration(
+            sla.get("quote_turnaround", "48h"), timedelta(hours=48)
+        )
+        wanted = (case.fields or {}).get("quote_due")
+        if wanted:
+            try:
+                day = datetime.fromisoformat(str(wanted)).date()
+            except ValueError:
+                return due
+            tz = ZoneInfo(ctx.org.time_zone)
+            asked = datetime.combine(day, time(17, 0), tzinfo=tz)
+            return min(due, asked)
+        return due
+    return case.created_at + parse_duration(
+        sla.get("case_owner_response", "24h"), timedelta(hours=24)
+    )
+
+
+# --- replies -----------------------------------------------------------------------------
+
+
+def reply_kind(ctx: Context) -> str | None:
+    """Which email the sender gets: an acknowledgement for a new case; for a reply, a
+    confirmation when it completed the case, a new request when it supplied something but not
+    everything, and nothing when the case was already complete (a revision or an inquiry)."""
+    case = ctx.case
+    assert case is not None
+    if ctx.outcome == "new_case":
+        return "ack"
+    if ctx.completed:
+        return "confirm"
+    supplied = {k for k in ctx.reported_fields if k != "attachments"}
+    if case.status == "awaiting_info" and supplied:
+        return "request_info"
+    return None
+
+
+def reply_subject(subject: str, number: str | None) -> str:
+    base = _clean_subject(subject) or "(no subject)"
+    if number is None:
+        return "Re: " + base
+    if number.lower() in base.lower():
+        return "Re: " + base
+    return f"[{number}] {base}"
+
+
+def _clean_subject(subject: str) -> str:
+    return _SUBJECT_PREFIX.sub("", re.sub(r"\s+", " ", subject or "")).strip()
+
+
+def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
+    case = ctx.case
+    assert case is not None
+    fields = case.fields or {}
+    summary = [
+        (FIELD_LABELS.get(name, name), _display(fields[name]))
+        for name in FIELD_LABELS
+        if name in fields and name != "account_id"
+    ]
+    missing = list(case.missing or []) if kind in ("ack", "request_info") else []
+    ctx.missing = missing
+    due_sentence = ""
+    if case.due_at is not None:
+        local = case.due_at.astimezone(ZoneInfo(ctx.org.time_zone))
+        when = local.strftime("%a %d %b %Y %H:%M %Z")
+        due_sentence = (
+            f"Your quote is due by {when}."
+            if case.queue == "quotes"
+            else f"The case owner will answer by {when}."
+        )
+    context = {
+        "case_number": case.number,
+        "kind": KIND_NAMES.get(case.queue, "request"),
+        "requester_name": (ctx.msg.from_name or "").split(" ")[0] if ctx.msg.from_name else "",
+        "summary": summary,
+        "missing": [FIELD_LABELS.get(m, m).lower() for m in missing],
+        "due": bool(due_sentence),
+        "due_sentence": due_sentence,
+    }
+    return queue_email(
+        ctx, kind, context, subject=reply_subject(ctx.msg.subject, case.number), case=case
+    )
+
+
+def queue_email(
+    ctx: Context, kind: str, context: dict[str, Any], *, subject: str, case: Case | None
+) -> OutboxMessage:
+    """Render and commit (with the caller's transaction) one email to the sender."""
+    assert ctx.mailbox is not None
+    to = ctx.reply_address
+    rendered = ctx.config.renderer.render(
+        kind,
+        context,
+        mailbox=ctx.mailbox.address,
+        to=to,
+        subject=subject,
+        now=ctx.now,
+        in_reply_to=ctx.msg.message_id,
+        references=ctx.msg.references,
+    )
+    row = OutboxMessage(
+        channel="email",
+        kind=kind,
+        case_id=case.id if case is not None else None,
+        message_id=rendered.message_id,
+        mail_from=ctx.mailbox.address,
+        recipients=[to],
+        recipient=to,
+        raw=rendered.raw,
+        state="pending",
+        attempts=0,
+        next_attempt_at=ctx.now,
+        created_at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    if case is not None:
+        ctx.session.add(
+            CaseMessage(
+                case=case,
+                direction="out",
+                channel="email",
+                message_id=rendered.message_id,
+                outbox_id=row.id,
+                sender=ctx.mailbox.address,
+                recipients=[to],
+                subject=rendered.subject,
+                text=rendered.text,
+                extracted={},
+                at=ctx.now,
+            )
+        )
+        event(
+            ctx, case, "reply_queued", actor=BOT, kind=kind, to=to, message_id=rendered.message_id
+        )
+    return row
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -1,0 +1,303 @@
+"""The intake pipeline: one stored message in, its outcome out, in one transaction.
+
+Read it top to bottom: `STEPS` is the order a message goes through. Each step looks at the
+context and either adds to it or stops the message with an outcome (ignore, reject). The
+caller owns the transaction: everything a step writes (case, messages, attachments, events,
+outbox rows, the inbox row's state) commits together or not at all, which is what makes
+processing exactly-once across crashes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers import case_ops
+from handlers.automail import automail_reason
+from handlers.replies import ReplyRenderer, is_safe_address
+from handlers.threads import find_case
+from parsers.message import ParsedMessage
+from parsers.org import Mailbox, Organisation
+from storage import inbox
+from storage.models import Case, InboundMessage, OutboxMessage
+
+log = logging.getLogger("intake.pipeline")
+
+
+class FieldLike(Protocol):
+    value: Any
+    confidence: float
+    source: str
+
+
+class Extractor(Protocol):
+    """The extraction seam: any object with this method can read fields from a message."""
+
+    def extract(
+        self,
+        msg: ParsedMessage,
+        queue: str,
+        *,
+        now: datetime,
+        sender_is_staff: bool,
+        is_reply: bool = False,
+    ) -> Mapping[str, FieldLike]: ...
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """What the pipeline needs from the running bot; built once by the composition root."""
+
+    org: Organisation
+    extractor: Extractor
+    renderer: ReplyRenderer
+    case_prefix: str = "CASE"
+    case_digits: int = 6
+    refusals_per_sender_per_day: int = 1
+    parse: Callable[[bytes], ParsedMessage] | None = None
+
+
+class Stop(Exception):
+    """Ends a message's way through the pipeline with an outcome that is not a case."""
+
+    def __init__(self, outcome: str, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+@dataclass
+class Context:
+    session: Session
+    config: PipelineConfig
+    inbound: InboundMessage
+    msg: ParsedMessage
+    now: datetime
+    mailbox: Mailbox | None = None
+    case: Case | None = None
+    thread_how: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)  # extracted from this message
+    reported_fields: dict[str, Any] = field(default_factory=dict)  # new or changed values
+    missing: list[str] = field(default_factory=list)  # what our reply asked for
+    completed: bool = False  # this message gave the last missing field
+    replies: list[OutboxMessage] = field(default_factory=list)
+    outcome: str = ""
+    reason: str = ""
+
+    @property
+    def org(self) -> Organisation:
+        return self.config.org
+
+    @property
+    def sender(self) -> str:
+        return self.msg.from_addr
+
+    @property
+    def reply_address(self) -> str:
+        reply_to = self.msg.reply_to or ""
+        return reply_to if is_safe_address(reply_to) else self.msg.from_addr
+
+
+@dataclass(frozen=True)
+class Result:
+    """What happened to one message; the replay report is made of these."""
+
+    inbound_id: int
+    outcome: str
+    reason: str
+    case_number: str | None
+    queue: str | None
+    fields: dict[str, Any]
+    missing: list[str]
+    replies: list[str]  # kinds of email sent to the sender: ack, request_info, confirm, refusal
+
+    @property
+    def autoreply(self) -> bool:
+        return bool(self.replies)
+
+
+# --- steps ------------------------------------------------------------------------------
+
+
+def dedupe(ctx: Context) -> None:
+    """A second arrival of a message we already processed changes nothing."""
+    first = inbox.first_processing_of(ctx.session, ctx.inbound.dedupe_key)
+    if first is not None and first.inbound_id != ctx.inbound.id:
+        raise Stop("ignore", f"duplicate of inbound #{first.inbound_id}")
+    inbox.mark_key_processed(ctx.session, ctx.inbound.dedupe_key, ctx.inbound.id)
+
+
+def guard_auto_mail(ctx: Context) -> None:
+    reason = automail_reason(ctx.msg, ctx.inbound.mail_from, ctx.org.mailbox_addresses)
+    if reason:
+        raise Stop("ignore", reason)
+    if not ctx.sender:
+        raise Stop("ignore", "no sender address to answer")
+
+
+def route_mailbox(ctx: Context) -> None:
+    """The mailbox the message was sent to: the envelope first, then the To/Cc headers."""
+    candidates = [*ctx.inbound.rcpt_tos, *ctx.msg.to, *ctx.msg.cc]
+    for address in candidates:
+        box = ctx.org.mailbox_for(address)
+        if box is not None:
+            ctx.mailbox = box
+            return
+    raise Stop("reject", "not addressed to any of our mailboxes")
+
+
+def thread(ctx: Context) -> None:
+    ctx.case, ctx.thread_how = find_case(ctx.session, ctx.msg, ctx.config.case_prefix)
+
+
+def authorise(ctx: Context) -> None:
+    """Replies to a case come from our staff or the case's participants; new requests must
+    be allowed by the mailbox (quote mailboxes take requests from company addresses only)."""
+    assert ctx.mailbox is not None
+    staff = ctx.org.is_company_address(ctx.sender)
+    if ctx.case is not None:
+        if staff or ctx.sender in (ctx.case.participants or []):
+            return
+        log.info(
+            "inbound #%s: %s is not on %s; treated as new",
+            ctx.inbound.id,
+            ctx.sender,
+            ctx.case.number,
+        )
+        ctx.case, ctx.thread_how = None, "new (sender not on the threaded case)"
+    if mailbox_allows(ctx.mailbox, staff):
+        return
+    _queue_refusal(ctx)
+    raise Stop("reject", f"{ctx.mailbox.address} takes requests from company addresses only")
+
+
+def mailbox_allows(box: Mailbox, sender_is_staff: bool) -> bool:
+    policy = getattr(box, "allow", None) or ("company" if box.queue == "quotes" else "anyone")
+    return policy == "anyone" or sender_is_staff
+
+
+def extract(ctx: Context) -> None:
+    queue = ctx.case.queue if ctx.case is not None else ctx.mailbox.queue  # type: ignore[union-attr]
+    values = ctx.config.extractor.extract(
+        ctx.msg,
+        queue,
+        now=ctx.now,
+        sender_is_staff=ctx.org.is_company_address(ctx.sender),
+        is_reply=ctx.case is not None,
+    )
+    ctx.fields = dict(values)
+
+
+def open_or_update_case(ctx: Context) -> None:
+    if ctx.case is None:
+        ctx.case = case_ops.open_case(ctx)
+        ctx.outcome, ctx.reason = "new_case", "opened"
+    else:
+        case_ops.add_to_case(ctx)
+        ctx.outcome, ctx.reason = "append", f"joined by {ctx.thread_how}"
+
+
+def acknowledge(ctx: Context) -> None:
+    """The one email the sender gets about this message, if any."""
+    kind = case_ops.reply_kind(ctx)
+    if kind is not None:
+        ctx.replies.append(case_ops.queue_case_reply(ctx, kind))
+
+
+STEPS: list[Callable[[Context], None]] = [
+    dedupe,
+    guard_auto_mail,
+    route_mailbox,
+    thread,
+    authorise,
+    extract,
+    open_or_update_case,
+    acknowledge,
+]
+
+
+# --- running ----------------------------------------------------------------------------
+
+
+def process(
+    session: Session, inbound_row: InboundMessage, config: PipelineConfig, now: datetime
+) -> Result:
+    """Run one stored message through every step; the caller commits."""
+    parse = config.parse
+    if parse is None:
+        from parsers.mime import parse_email
+
+        parse = parse_email
+    msg = parse(inbound_row.raw)
+    ctx = Context(session=session, config=config, inbound=inbound_row, msg=msg, now=now)
+    try:
+        for step in STEPS:
+            step(ctx)
+    except Stop as stop:
+        ctx.outcome, ctx.reason = stop.outcome, stop.reason
+    inbound_row.state = "done"
+    inbound_row.outcome = ctx.outcome
+    inbound_row.reason = ctx.reason
+    inbound_row.case_id = ctx.case.id if ctx.case is not None and ctx.case.id else None
+    inbound_row.processed_at = now
+    log.info(
+        "inbound #%s %s: %s (%s)%s",
+        inbound_row.id,
+        inbound_row.message_id or "(no Message-ID)",
+        ctx.outcome,
+        ctx.reason,
+        f" case {ctx.case.number}" if ctx.case is not None and ctx.outcome != "ignore" else "",
+    )
+    on_case = ctx.outcome in ("new_case", "append") and ctx.case is not None
+    return Result(
+        inbound_id=inbound_row.id,
+        outcome=ctx.outcome,
+        reason=ctx.reason,
+        case_number=ctx.case.number if on_case else None,  # type: ignore[union-attr]
+        queue=ctx.case.queue if on_case else None,  # type: ignore[union-attr]
+        fields=ctx.reported_fields,
+        missing=ctx.missing,
+        replies=[r.kind for r in ctx.replies],
+    )
+
+
+def _queue_refusal(ctx: Context) -> None:
+    """One polite refusal per sender per day at most: never a reply storm."""
+    address = ctx.reply_address
+    limit = ctx.config.refusals_per_sender_per_day
+    if limit <= 0 or not is_safe_address(address):
+        return
+    since = ctx.now - timedelta(days=1)
+    sent = ctx.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.kind == "refusal",
+            OutboxMessage.recipient == address,
+            OutboxMessage.created_at >= since,
+        )
+    )
+    if (sent or 0) >= limit:
+        log.info("inbound #%s: refusal to %s suppressed (rate limit)", ctx.inbound.id, address)
+        return
+    assert ctx.mailbox is not None
+    service = next((m.address for m in ctx.org.mailboxes.values() if m.queue == "service"), None)
+    ctx.replies.append(
+        case_ops.queue_email(
+            ctx,
+            "refusal",
+            {
+                "mailbox": ctx.mailbox.address,
+                "allowed": "staff of " + ", ".join(ctx.org.domains),
+                "alternative": service if service != ctx.mailbox.address else None,
+            },
+            subject=case_ops.reply_subject(ctx.msg.subject, None),
+            case=None,
+        )
+    )

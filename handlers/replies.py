@@ -1,0 +1,107 @@
+"""Rendering the bot's emails: Jinja2 templates in, a complete RFC 5322 message out.
+
+Inbound text reaches our headers only through `one_line`, which removes line breaks and
+control characters, and through the email package's own header folding: a subject or name
+written to inject headers comes out as harmless text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_ADDRESS = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
+_MAX_REFERENCES = 10
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Text safe for a header: no CR/LF or other control characters, bounded length."""
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()[:limit]
+
+
+def is_safe_address(address: str) -> bool:
+    return bool(address) and len(address) <= 254 and bool(_ADDRESS.match(address))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    message_id: str
+    subject: str
+    text: str
+    raw: bytes
+
+
+class ReplyRenderer:
+    """Turns (template name, context) into a ready-to-send message."""
+
+    def __init__(self, templates_dir: str | Path, from_name: str) -> None:
+        loader = FileSystemLoader(str(templates_dir))
+        self._text = Environment(
+            loader=loader,
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._html = Environment(
+            loader=loader,
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html", "j2"], default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.from_name = from_name
+
+    def render(
+        self,
+        template: str,
+        context: dict[str, Any],
+        *,
+        mailbox: str,
+        to: str,
+        subject: str,
+        now: datetime,
+        in_reply_to: str | None,
+        references: tuple[str, ...] = (),
+    ) -> Rendered:
+        if not is_safe_address(to):
+            raise ValueError(f"refusing to write to an unsafe address {to!r}")
+        text = self._text.get_template(f"email/{template}.txt.j2").render(**context)
+        html = self._html.get_template(f"email/{template}.html.j2").render(**context)
+        domain = mailbox.rpartition("@")[2] or "localhost"
+        message_id = make_msgid(domain=domain)
+        msg = EmailMessage(policy=SMTP)
+        local, _, dom = mailbox.partition("@")
+        msg["From"] = Address(display_name=one_line(self.from_name, 78), username=local, domain=dom)
+        msg["To"] = to
+        msg["Subject"] = one_line(subject, 250)
+        msg["Date"] = format_datetime(now)
+        msg["Message-ID"] = message_id
+        refs = [r for r in references if _is_msgid(r)][-(_MAX_REFERENCES - 1) :]
+        if in_reply_to and _is_msgid(in_reply_to):
+            msg["In-Reply-To"] = in_reply_to
+            if in_reply_to not in refs:
+                refs.append(in_reply_to)
+        if refs:
+            msg["References"] = " ".join(refs)
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to answer with its robots
+        msg["X-Loop"] = mailbox
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        return Rendered(message_id, str(msg["Subject"]), text, msg.as_bytes())
+
+
+def _is_msgid(value: str) -> bool:
+    return bool(re.fullmatch(r"<[^<>\s\x00-\x1f]{1,900}>", value or ""))

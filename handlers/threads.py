@@ -1,0 +1,40 @@
+"""Which case does a message belong to?
+
+Our case number in the subject wins (people forward and re-send, and some clients drop
+In-Reply-To); otherwise any Message-ID in In-Reply-To or References that we have seen on a
+case, in either direction, joins it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from parsers.message import ParsedMessage
+from storage import cases as case_repo
+from storage.models import Case
+
+
+@lru_cache(maxsize=8)
+def _number_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Z0-9]){re.escape(prefix)}-(\d{{3,12}})(?![0-9])", re.IGNORECASE)
+
+
+def case_numbers_in(text: str, prefix: str) -> list[str]:
+    """Case numbers as written in `text`, normalised to upper case, in order."""
+    return [f"{prefix.upper()}-{m.group(1)}" for m in _number_pattern(prefix).finditer(text or "")]
+
+
+def find_case(session: Session, msg: ParsedMessage, prefix: str) -> tuple[Case | None, str]:
+    """The case this message continues, and how it was found (for the audit trail)."""
+    for number in case_numbers_in(msg.subject, prefix):
+        case = case_repo.by_number(session, number)
+        if case is not None:
+            return case, f"case number {number} in subject"
+    refs = [*msg.in_reply_to, *reversed(msg.references)]
+    case = case_repo.by_message_ids(session, refs)
+    if case is not None:
+        return case, "In-Reply-To/References"
+    return None, "new"
