@@ -1,15 +1,24 @@
 """The outbox dispatcher: sends what the pipeline committed, once, with retries.
 
-A row is sent, then marked sent. Failures that may pass (connection refused, 4xx, time-outs)
-are retried with exponential backoff; a 5xx refusal of the recipient fails the row at once.
-With no relay configured the message is written to the spool folder and logged, so the
-embedded defaults work on a machine without a mail server.
+Sending over SMTP cannot be part of our transaction, so "once" needs a point of no return.
+The whole message is handed to the relay except the final "." of DATA; then the row is
+committed as `sending`; then the "." goes out and the relay's answer is recorded. A crash
+before that commit leaves the row pending and the relay drops the unfinished message: it is
+sent again after the restart, still once. A crash in the microseconds between the commit
+and the "." (or before the relay's answer is recorded) leaves the row `sending`; at start
+such rows become `uncertain`, logged for the operator and never resent, because resending
+is how customers get two acknowledgements.
+
+Failures that may pass (connection refused, 4xx, time-outs) are retried with exponential
+backoff; a 5xx refusal fails the row at once. With no relay configured the message is
+written to the spool folder and logged, so the embedded defaults work without a mail server.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 import smtplib
 import ssl
 import threading
@@ -31,8 +40,20 @@ class PermanentFailure(Exception):
     """Retrying will not help (the relay refused the recipient for good)."""
 
 
+PointOfNoReturn = Callable[[], None]
+
+
 class Transport(Protocol):
-    def send(self, row: OutboxMessage) -> str: ...
+    def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+        """Deliver `row`, calling `commit_point` just before the delivery becomes final."""
+        ...
+
+
+def _smtp_data(raw: bytes) -> bytes:
+    """DATA payload: CRLF line ends and dot-stuffing, without the terminating dot."""
+    data = re.sub(rb"\r?\n", b"\r\n", raw)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
 class SmtpRelay:
@@ -43,27 +64,38 @@ class SmtpRelay:
         self.host, self.port = settings.host_port
         self.settings = settings
 
-    def send(self, row: OutboxMessage) -> str:
+    def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
         s = self.settings
-        try:
-            with smtplib.SMTP(self.host, self.port, timeout=s.timeout_seconds) as smtp:
-                if s.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.username:
-                    smtp.login(s.username, s.password or "")
-                refused = smtp.sendmail(row.mail_from, list(row.recipients), row.raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            if all(code >= 500 for code in codes):
-                raise PermanentFailure(f"recipients refused: {exc.recipients}") from exc
-            raise
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code >= 500:
-                raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
-            raise
-        if refused:
-            log.warning("outbox #%s: some recipients refused: %s", row.id, refused)
+        with smtplib.SMTP(self.host, self.port, timeout=s.timeout_seconds) as smtp:
+            smtp.ehlo()
+            if s.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+            _check(smtp.mail(row.mail_from), "MAIL FROM")
+            accepted = [r for r in row.recipients if _check(smtp.rcpt(r), f"RCPT {r}", soft=True)]
+            if not accepted:
+                raise PermanentFailure(f"every recipient refused: {row.recipients}")
+            _check(smtp.docmd("DATA"), "DATA", expect=354)
+            smtp.send(_smtp_data(row.raw))
+            commit_point()
+            smtp.send(b".\r\n")
+            _check(smtp.getreply(), "end of DATA")
         return f"relayed to {self.host}:{self.port}"
+
+
+def _check(reply: tuple[int, bytes], what: str, *, expect: int = 250, soft: bool = False) -> bool:
+    """Raise for a reply other than `expect`: 5xx is permanent, anything else may pass."""
+    code, text = reply
+    if code == expect or (expect == 250 and code == 251):
+        return True
+    if soft and code >= 500:
+        log.warning("relay refused %s: %s %r", what, code, text)
+        return False
+    if code >= 500:
+        raise PermanentFailure(f"{what}: {code} {text!r}")
+    raise smtplib.SMTPResponseException(code, text)
 
 
 class SpoolFolder:
@@ -72,11 +104,12 @@ class SpoolFolder:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
-    def send(self, row: OutboxMessage) -> str:
+    def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{row.id:08d}-{row.kind}.eml"
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(row.raw)
+        commit_point()
         tmp.replace(path)
         return f"no relay configured: written to {path}"
 
@@ -114,8 +147,12 @@ def dispatch_due(
         )
     sent = 0
     for row in rows:
+
+        def commit_point(row_id: int = row.id, attempts: int = row.attempts + 1) -> None:
+            _finish(sessions, row_id, state="sending", attempts=attempts, expect=("pending",))
+
         try:
-            detail = transport.send(row)
+            detail = transport.send(row, commit_point)
         except PermanentFailure as exc:
             _finish(sessions, row.id, state="failed", error=str(exc), attempts=row.attempts + 1)
             log.error(
@@ -141,10 +178,35 @@ def dispatch_due(
                 "; giving up" if give_up else "",
             )
             continue
-        _finish(sessions, row.id, state="sent", attempts=row.attempts + 1, sent_at=now())
+        _finish(
+            sessions,
+            row.id,
+            state="sent",
+            attempts=row.attempts + 1,
+            sent_at=now(),
+            expect=("sending",),
+        )
         log.info("outbox #%s %s %s sent: %s", row.id, row.kind, row.message_id, detail)
         sent += 1
     return sent
+
+
+def recover_interrupted(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
+    """At start: rows left `sending` by a crash become `uncertain`, logged, never resent."""
+    with sessions() as session, session.begin():
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == "sending")))
+        for row in rows:
+            row.state = "uncertain"
+            row.last_error = "the bot stopped while handing this message to the relay"
+            log.warning(
+                "outbox #%s %s %s to %s: delivery uncertain (the bot stopped at the moment of "
+                "sending); not resent",
+                row.id,
+                row.kind,
+                row.message_id,
+                row.recipient,
+            )
+    return rows
 
 
 def _finish(
@@ -156,7 +218,9 @@ def _finish(
     error: str | None = None,
     next_attempt_at: datetime | None = None,
     sent_at: datetime | None = None,
+    expect: tuple[str, ...] = ("pending", "sending"),
 ) -> None:
+    """Move a row to `state`, only from one of the `expect`ed states."""
     values: dict[str, object] = {"state": state, "attempts": attempts}
     if error is not None:
         values["last_error"] = error[:2000]
@@ -167,7 +231,10 @@ def _finish(
     with sessions() as session, session.begin():
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.state == "pending")
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.state.in_(expect),
+            )
             .values(**values)
         )
 
@@ -186,6 +253,10 @@ class Dispatcher(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        try:
+            recover_interrupted(self.sessions)
+        except Exception:  # noqa: BLE001
+            log.exception("outbox: could not check for interrupted sends")
         while not self.stopping.is_set():
             try:
                 dispatch_due(self.sessions, self.transport, self.settings, self.now)

@@ -1,0 +1,31 @@
+# Two commands on a fresh machine:  `make run` (set up, then serve on the embedded defaults)
+# and `make test` (set up, then lint and run the whole test suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: setup run test lint bench replay
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	$(VENV)/bin/intake serve
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/throughput.py
+
+replay: setup
+	$(VENV)/bin/intake replay ../shared/corpus/intake --report var/replay.jsonl
+	$(PY) ../shared/tools/score.py ../shared/corpus/intake var/replay.jsonl

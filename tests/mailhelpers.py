@@ -1,0 +1,114 @@
+"""Real SMTP peers for tests: a sink that plays the outgoing relay, and small helpers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> Any:
+    """Poll until `predicate()` is truthy; fail loudly on time-out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    def is_open() -> bool:
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_for(is_open, timeout)
+
+
+class SinkHandler:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.lock = threading.Lock()
+        self.fail_next = 0  # answer 451 to this many deliveries (a relay having trouble)
+        self.refuse: set[str] = set()  # recipients answered 550 at RCPT
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return "451 4.3.0 try again later"
+            msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+class Sink:
+    """An aiosmtpd server on localhost that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.handler = SinkHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.handler.lock:
+            return [m for _, _, m in self.handler.messages]
+
+    def __enter__(self) -> Sink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+def make_request(
+    *,
+    sender: str = "Pat Homeowner <pat@example.net>",
+    to: str = "connectyou@example.com",
+    subject: str = "Foggy window in the kitchen",
+    body: str = (
+        "Hello, the kitchen window is foggy between the panes.\n\n"
+        "Name: Pat Homeowner\nPhone: 403-555-0188\nAddress: 12 Elm Street, Calgary AB\n"
+    ),
+    message_id: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = email.utils.formatdate(localtime=True)
+    msg["Message-ID"] = message_id or email.utils.make_msgid(domain="example.net")
+    for k, v in (extra or {}).items():
+        msg[k] = v
+    msg.set_content(body)
+    return msg

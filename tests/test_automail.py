@@ -1,0 +1,55 @@
+"""The auto-mail guard, on hand-built messages: each marker alone is enough."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.automail import automail_reason
+from parsers.message import ParsedMessage
+
+OURS = {"accountteam@example.com", "connectyou@example.com"}
+
+
+def person(**kw) -> ParsedMessage:
+    base = dict(
+        message_id="<m@x>",
+        subject="Quote please",
+        from_name="Alex",
+        from_addr="alex.martin@example.com",
+    )
+    return ParsedMessage(**{**base, **kw})
+
+
+def test_a_person_is_not_auto_mail() -> None:
+    assert automail_reason(person(), "alex.martin@example.com", OURS) is None
+    assert automail_reason(person(auto_submitted="no"), "a@example.com", OURS) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "envelope_from", "expected"),
+    [
+        ({}, "", "null sender"),
+        ({"return_path": ""}, None, "null sender"),
+        ({"is_delivery_report": True}, "x@example.org", "delivery status"),
+        ({"auto_submitted": "auto-replied"}, "a@example.com", "Auto-Submitted"),
+        ({"auto_submitted": "auto-generated; owner-email=x"}, "a@example.com", "Auto-Submitted"),
+        ({"precedence": "bulk"}, "a@example.com", "Precedence"),
+        ({"precedence": "list"}, "a@example.com", "Precedence"),
+        ({"list_id": "<news.example.org>"}, "a@example.com", "mailing list"),
+        ({"from_addr": "accountteam@example.com"}, "a@example.com", "our own mailbox"),
+        ({"x_loop": ("connectyou@example.com",)}, "a@example.com", "X-Loop"),
+        ({"other_auto_headers": ("X-Autoreply",)}, "a@example.com", "auto-reply header"),
+        ({"from_addr": "MAILER-DAEMON@example.org".lower()}, "a@example.org", "mail daemon"),
+        ({"subject": "Automatic reply: [CASE-000011] Lot 7"}, "a@example.com", "subject"),
+        ({"subject": "Out of Office: back Monday"}, "a@example.com", "subject"),
+        ({"is_calendar_invite": True}, "a@example.com", "calendar"),
+    ],
+)
+def test_each_marker_stops_the_message(changes, envelope_from, expected) -> None:
+    reason = automail_reason(person(**changes), envelope_from, OURS)
+    assert reason is not None and expected in reason
+
+
+def test_a_subject_that_merely_mentions_office_is_not_auto() -> None:
+    msg = person(subject="Quote for the office reno, out of stock items OK")
+    assert automail_reason(msg, "a@example.com", OURS) is None

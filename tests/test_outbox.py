@@ -1,0 +1,135 @@
+"""The outbox dispatcher against a real SMTP relay (aiosmtpd): once, retried, never doubled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import OutboxSettings, RelaySettings
+from bot.outbox import SmtpRelay, SpoolFolder, dispatch_due, recover_interrupted
+from handlers.replies import ReplyRenderer
+from storage import db
+from storage.models import OutboxMessage
+from tests.conftest import ROOT
+from tests.mailhelpers import Sink
+
+NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
+FAST = OutboxSettings(backoff_first_seconds=60, max_attempts=3)
+
+
+@pytest.fixture
+def sessions(database_url: str):
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    yield db.make_sessionmaker(engine)
+    engine.dispose()
+
+
+def queue(sessions, to: str = "pat@example.net", body_line: str = "Hello") -> int:
+    renderer = ReplyRenderer(ROOT / "templates", "Intake")
+    rendered = renderer.render(
+        "refusal",
+        {"mailbox": "accountteam@example.com", "allowed": "staff", "alternative": None},
+        mailbox="accountteam@example.com",
+        to=to,
+        subject=f"Re: {body_line}",
+        now=NOW,
+        in_reply_to="<orig@example.net>",
+    )
+    with sessions() as session, session.begin():
+        row = OutboxMessage(
+            kind="refusal",
+            message_id=rendered.message_id,
+            mail_from="accountteam@example.com",
+            recipients=[to],
+            recipient=to,
+            raw=rendered.raw,
+            next_attempt_at=NOW,
+            created_at=NOW,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def state_of(sessions, row_id: int) -> OutboxMessage:
+    with sessions() as session:
+        return session.get(OutboxMessage, row_id)
+
+
+def test_sent_once_with_dots_and_headers_intact(sessions) -> None:
+    row_id = queue(sessions, body_line=".leading dot")
+    with Sink() as sink:
+        relay = SmtpRelay(RelaySettings(address=sink.address))
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 1
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 0
+        (msg,) = sink.messages
+    row = state_of(sessions, row_id)
+    assert row.state == "sent" and row.attempts == 1
+    assert msg["Message-ID"] == row.message_id and msg["Auto-Submitted"] == "auto-replied"
+
+
+def test_temporary_failure_backs_off_then_succeeds(sessions) -> None:
+    row_id = queue(sessions)
+    with Sink() as sink:
+        sink.handler.fail_next = 1
+        relay = SmtpRelay(RelaySettings(address=sink.address))
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 0
+        row = state_of(sessions, row_id)
+        assert row.state == "pending" and row.attempts == 1 and "451" in row.last_error
+        assert row.next_attempt_at >= NOW + timedelta(seconds=45)
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 0  # not due yet
+        later = NOW + timedelta(minutes=5)
+        assert dispatch_due(sessions, relay, FAST, lambda: later) == 1
+        assert len(sink.messages) == 1
+
+
+def test_refused_recipient_fails_at_once(sessions) -> None:
+    row_id = queue(sessions, to="gone@example.net")
+    with Sink() as sink:
+        sink.handler.refuse.add("gone@example.net")
+        relay = SmtpRelay(RelaySettings(address=sink.address))
+        dispatch_due(sessions, relay, FAST, lambda: NOW)
+        assert sink.messages == []
+    row = state_of(sessions, row_id)
+    assert row.state == "failed" and "refused" in row.last_error
+
+
+def test_relay_down_is_retried_until_the_limit(sessions) -> None:
+    row_id = queue(sessions)
+    relay = SmtpRelay(RelaySettings(address="127.0.0.1:1", timeout_seconds=2))
+    when = NOW
+    for _ in range(FAST.max_attempts):
+        dispatch_due(sessions, relay, FAST, lambda: when)
+        when += timedelta(days=1)
+    row = state_of(sessions, row_id)
+    assert row.state == "failed" and row.attempts == FAST.max_attempts
+
+
+def test_crash_at_the_point_of_no_return_is_reported_not_resent(sessions, tmp_path) -> None:
+    row_id = queue(sessions)
+
+    class DiesAfterCommit(SpoolFolder):
+        def send(self, row, commit_point):
+            commit_point()
+            raise SystemExit("killed")  # the process dies here
+
+    with pytest.raises(SystemExit):
+        dispatch_due(sessions, DiesAfterCommit(tmp_path), FAST, lambda: NOW)
+    assert state_of(sessions, row_id).state == "sending"
+    assert [r.id for r in recover_interrupted(sessions)] == [row_id]
+    spool = SpoolFolder(tmp_path / "spool")
+    assert dispatch_due(sessions, spool, FAST, lambda: NOW) == 0
+    assert state_of(sessions, row_id).state == "uncertain"
+    assert not (tmp_path / "spool").exists()
+
+
+def test_without_a_relay_mail_is_spooled_to_files(sessions, tmp_path) -> None:
+    row_id = queue(sessions)
+    assert dispatch_due(sessions, SpoolFolder(tmp_path), FAST, lambda: NOW) == 1
+    (path,) = tmp_path.glob("*.eml")
+    with sessions() as session:
+        raw = session.scalars(select(OutboxMessage.raw).where(OutboxMessage.id == row_id)).one()
+    assert path.read_bytes() == raw

@@ -1,0 +1,314 @@
+"""The pipeline end to end over the database: real parser, real extractor, real templates.
+
+Messages are built as bytes the way mail clients write them, stored like a front door
+stores them, and processed by the worker with an explicit clock.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.worker import drain, process_one
+from handlers.pipeline import Result
+from storage import inbox
+from storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
+from tests.conftest import ORG_FILE
+
+T0 = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)  # a Monday, 10:00 in Edmonton
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path):
+    settings = Settings.model_validate(
+        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
+    )
+    app = build_app(settings)
+    yield app
+    app.close()
+
+
+def mail(
+    body: str,
+    *,
+    sender: str = "Alex Martin <alex.martin@example.com>",
+    to: str = "accountteam@example.com",
+    subject: str = "Quote please",
+    when: datetime = T0,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain="mail.example.com")
+    for k, v in (headers or {}).items():
+        msg[k] = v
+    msg.set_content(body)
+    return msg
+
+
+def deliver(
+    app,
+    msg: EmailMessage | bytes,
+    when: datetime = T0,
+    mail_from: str | None = None,
+    rcpt: list[str] | None = None,
+) -> Result:
+    raw = msg if isinstance(msg, bytes) else msg.as_bytes()
+    with app.sessions() as session, session.begin():
+        inbox.store_inbound(
+            session,
+            raw=raw,
+            channel="smtp",
+            received_at=when,
+            mail_from=mail_from,
+            rcpt_tos=rcpt or [],
+        )
+    results = drain(app.sessions, app.pipeline, lambda row: when)
+    assert len(results) == 1
+    return results[0]
+
+
+def outbox(app) -> list[OutboxMessage]:
+    with app.sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def reply_to(
+    msg: OutboxMessage,
+    body: str,
+    when: datetime,
+    sender: str | None = None,
+    keep_subject: bool = True,
+) -> EmailMessage:
+    sent = email.message_from_bytes(msg.raw, policy=email.policy.default)
+    return mail(
+        body,
+        sender=sender or "Alex Martin <alex.martin@example.com>",
+        subject=("Re: " + str(sent["Subject"])) if keep_subject else "Re: your note",
+        when=when,
+        headers={"In-Reply-To": msg.message_id, "References": msg.message_id},
+    )
+
+
+COMPLETE_QUOTE = """Please quote:
+
+Account: Prairie Crest Homes
+Product specs: 10 casements 30x48, triple pane
+Factor: 0.52
+Opportunity name: PCH - Lot 9
+Opportunity type: Standard
+Stage: Submissions
+Close date: 2026-12-18
+"""
+
+PARTIAL_QUOTE = """Please quote:
+
+Account: Prairie Crest Homes
+Product specs: 10 casements 30x48, triple pane
+Opportunity name: PCH - Lot 9
+Opportunity type: Standard
+"""
+
+
+def test_complete_request_opens_an_open_case_and_is_acknowledged(app) -> None:
+    result = deliver(app, mail(COMPLETE_QUOTE))
+    assert result.outcome == "new_case" and result.case_number == "CASE-000001"
+    assert result.queue == "quotes" and result.missing == []
+    assert result.replies == ["ack"]
+    assert result.fields["factor"] == "0.52"
+    (ack,) = outbox(app)
+    parsed = email.message_from_bytes(ack.raw, policy=email.policy.default)
+    assert parsed["Subject"] == "[CASE-000001] Quote please"
+    assert parsed["Auto-Submitted"] == "auto-replied"
+    text = parsed.get_body(("plain",)).get_content()
+    assert "CASE-000001" in text and "Prairie Crest Homes" in text
+    assert "Wed 04 Nov 2026 10:00" in text  # 48 h later, in the team's time zone
+    with app.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.status == "open" and case.account_id == "ACC-1001"
+        kinds = [e.kind for e in session.scalars(select(CaseEvent).order_by(CaseEvent.id))]
+    assert kinds[0] == "opened" and "reply_queued" in kinds and "field_set" in kinds
+
+
+def test_missing_fields_are_asked_for_then_completed_then_left_alone(app) -> None:
+    first = deliver(app, mail(PARTIAL_QUOTE))
+    assert sorted(first.missing) == ["close_date", "factor", "stage"]
+    (ack,) = outbox(app)
+    assert (
+        "- factor"
+        in email.message_from_bytes(ack.raw).get_payload()[0].get_payload(decode=True).decode()
+    )
+
+    partial = deliver(
+        app, reply_to(ack, "Factor: 0.50\n", T0 + timedelta(hours=1)), T0 + timedelta(hours=1)
+    )
+    assert partial.outcome == "append" and partial.case_number == first.case_number
+    assert partial.replies == ["request_info"]
+    assert sorted(partial.missing) == ["close_date", "stage"]
+
+    last = deliver(
+        app,
+        reply_to(ack, "Stage: Funding\nClose date: 2026-12-30\n", T0 + timedelta(hours=2)),
+        T0 + timedelta(hours=2),
+    )
+    assert last.replies == ["confirm"] and last.missing == []
+    assert last.fields == {"stage": "Funding", "close_date": "2026-12-30"}
+
+    revision = deliver(
+        app, reply_to(ack, "Factor: 0.49\n", T0 + timedelta(hours=3)), T0 + timedelta(hours=3)
+    )
+    assert revision.outcome == "append" and revision.replies == []
+    with app.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.status == "open" and case.fields["factor"] == "0.49"
+
+
+def test_in_reply_to_our_ack_threads_without_a_case_number(app) -> None:
+    deliver(app, mail(COMPLETE_QUOTE))
+    (ack,) = outbox(app)
+    result = deliver(
+        app,
+        reply_to(ack, "Any news?", T0 + timedelta(hours=5), keep_subject=False),
+        T0 + timedelta(hours=5),
+    )
+    assert result.outcome == "append" and result.case_number == "CASE-000001"
+
+
+def test_unknown_case_number_in_subject_opens_a_new_case(app) -> None:
+    result = deliver(app, mail(COMPLETE_QUOTE, subject="Re: [CASE-000777] lost thread"))
+    assert result.outcome == "new_case" and result.case_number == "CASE-000001"
+
+
+def test_outside_sender_to_the_quote_mailbox_is_refused_once_a_day(app) -> None:
+    spam = mail(COMPLETE_QUOTE, sender="Jordan <jordan@example.org>")
+    first = deliver(app, spam)
+    assert first.outcome == "reject" and first.replies == ["refusal"]
+    again = deliver(
+        app,
+        mail("Did you get my quote request?", sender="Jordan <jordan@example.org>"),
+        T0 + timedelta(hours=2),
+    )
+    assert again.outcome == "reject" and again.replies == []
+    later = deliver(
+        app, mail("Hello?", sender="Jordan <jordan@example.org>"), T0 + timedelta(days=2)
+    )
+    assert later.replies == ["refusal"]
+    with app.sessions() as session:
+        assert session.scalars(select(Case)).first() is None
+
+
+def test_outsider_cannot_join_a_quote_case_by_its_number(app) -> None:
+    deliver(app, mail(COMPLETE_QUOTE))
+    intruder = mail(
+        "Factor: 0.10", sender="Eve <eve@example.org>", subject="Re: [CASE-000001] Quote please"
+    )
+    result = deliver(app, intruder, T0 + timedelta(hours=1))
+    assert result.outcome == "reject"
+    with app.sessions() as session:
+        assert session.scalars(select(Case)).one().fields["factor"] == "0.52"
+
+
+def test_customer_service_request_is_open_to_anyone(app) -> None:
+    result = deliver(
+        app,
+        mail(
+            "Our patio door glass cracked.\n\nName: Sam Lee\nPhone: 403-555-0177\n"
+            "Address: 8 Birch Close, Calgary AB\n",
+            sender="Sam Lee <sam@example.net>",
+            to="connectyou@example.com",
+            subject="Cracked patio door",
+        ),
+    )
+    assert result.outcome == "new_case" and result.queue == "service"
+    assert result.replies == ["ack"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"List-Id": "<news.example.org>"},
+        {"X-Loop": "accountteam@example.com"},
+    ],
+)
+def test_auto_mail_is_stored_but_never_answered(app, headers) -> None:
+    result = deliver(app, mail(COMPLETE_QUOTE, headers=headers))
+    assert result.outcome == "ignore" and result.replies == []
+    assert outbox(app) == []
+    with app.sessions() as session:
+        row = session.scalars(select(InboundMessage)).one()
+        assert row.state == "done" and row.outcome == "ignore" and row.raw
+
+
+def test_bounce_with_null_envelope_sender_is_ignored(app) -> None:
+    result = deliver(app, mail("Delivery failed", sender="postmaster@example.org"), mail_from="")
+    assert result.outcome == "ignore"
+
+
+def test_duplicate_delivery_changes_nothing(app) -> None:
+    msg = mail(COMPLETE_QUOTE)
+    deliver(app, msg)
+    again = deliver(app, msg, T0 + timedelta(minutes=5))
+    assert again.outcome == "ignore" and "duplicate" in again.reason
+    assert len(outbox(app)) == 1
+
+
+def test_hostile_subject_cannot_inject_headers_into_our_reply(app) -> None:
+    raw = (
+        mail(COMPLETE_QUOTE)
+        .as_bytes()
+        .replace(
+            b"Subject: Quote please",
+            b"Subject: =?utf-8?q?Quote=0D=0ABcc=3A_victim=40example=2Eorg=0D=0AX-Evil=3A_1?=",
+        )
+    )
+    result = deliver(app, raw)
+    assert result.outcome == "new_case"
+    (ack,) = outbox(app)
+    parsed = email.message_from_bytes(ack.raw, policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert ack.recipients == ["alex.martin@example.com"]
+
+
+def test_a_message_that_breaks_a_step_is_shunted_and_the_rest_go_on(app) -> None:
+    calls = {"n": 0}
+    real = app.pipeline.extractor
+
+    class Exploding:
+        def extract(self, msg, queue, **kw):
+            calls["n"] += 1
+            if "explode" in msg.subject:
+                raise RuntimeError("extractor bug")
+            return real.extract(msg, queue, **kw)
+
+    from dataclasses import replace
+
+    config = replace(app.pipeline, extractor=Exploding())
+    for subject in ("please explode", "Quote please"):
+        with app.sessions() as session, session.begin():
+            inbox.store_inbound(
+                session,
+                raw=mail(COMPLETE_QUOTE, subject=subject).as_bytes(),
+                channel="smtp",
+                received_at=T0,
+            )
+    outcomes = [process_one(app.sessions, config, lambda row: T0, max_attempts=2) for _ in range(4)]
+    assert outcomes[0] is None and outcomes[1] is None  # two failed attempts on the first
+    assert isinstance(outcomes[2], Result) and outcomes[2].outcome == "new_case"
+    assert outcomes[3] is False
+    with app.sessions() as session:
+        rows = session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+        assert rows[0].state == "shunted" and "extractor bug" in rows[0].error
+        assert rows[1].state == "done"

@@ -1,0 +1,109 @@
+"""Replay of the labelled corpus and the wild corpus through the real `intake` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHARED
+
+pytestmark = pytest.mark.slow
+
+
+def intake(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def figures(score_output: str) -> dict[str, float]:
+    last = score_output.strip().splitlines()[-1]
+    return {k: float(v) for k, v in (pair.split("=") for pair in last.split())}
+
+
+def test_labelled_corpus_scores(corpus: Path, tmp_path: Path) -> None:
+    report = tmp_path / "r.jsonl"
+    outbox = tmp_path / "outbox"
+    done = intake(
+        "replay", str(corpus / "intake"), "--report", str(report), "--outbox", str(outbox)
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = report.read_text().splitlines()
+    assert len(lines) == len(list((corpus / "intake").glob("*.eml")))
+    score = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "score.py"), str(corpus / "intake"), str(report)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    got = figures(score.stdout)
+    assert got["action"] >= 0.95, score.stdout
+    assert got["autoreply"] >= 0.95, score.stdout
+    assert got["thread"] == 1.0, score.stdout
+    # every reply the bot wrote was captured, none was sent
+    records = [json.loads(line) for line in lines]
+    assert len(list(outbox.glob("*.eml"))) == sum(len(r["replies"]) for r in records)
+
+
+def test_every_wild_message_is_stored_and_reported(corpus: Path, tmp_path: Path) -> None:
+    report = tmp_path / "wild.jsonl"
+    db = tmp_path / "wild.db"
+    done = intake(
+        "replay", str(corpus / "wild"), "--report", str(report), "--database", f"sqlite:///{db}"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    files = sorted(p.name for p in (corpus / "wild").glob("*.eml"))
+    records = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [r["file"] for r in records] == files
+    errors = [r for r in records if r["action"] == "error"]
+    assert errors == [], errors[:3]
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("select count(*) from inbound_messages").fetchone()[0]
+        unfinished = conn.execute(
+            "select count(*) from inbound_messages where state != 'done'"
+        ).fetchone()[0]
+    assert stored == len(files) and unfinished == 0
+
+
+def test_cases_list_and_show(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    url = f"sqlite:///{db}"
+    assert intake("replay", str(corpus / "intake"), "--database", url, "-q").returncode == 0
+    env_cfg = tmp_path / "intake.toml"
+    env_cfg.write_text(f'[database]\nurl = "{url}"\n')
+    listing = intake("--config", str(env_cfg), "cases", "list", "--json")
+    assert listing.returncode == 0, listing.stderr
+    cases = json.loads(listing.stdout)
+    assert cases and cases[0]["number"] == "CASE-000001"
+    shown = intake("--config", str(env_cfg), "cases", "show", "CASE-000001", "--json")
+    detail = json.loads(shown.stdout)
+    assert detail["messages"][0]["direction"] == "in"
+    assert any(e["kind"] == "opened" for e in detail["events"])
+    text = intake("--config", str(env_cfg), "cases", "show", "case-000001")
+    assert "events:" in text.stdout and "CASE-000001" in text.stdout
+    missing = intake("--config", str(env_cfg), "cases", "show", "CASE-999999")
+    assert missing.returncode != 0 and "no case" in missing.stderr
+
+
+def test_bad_configuration_is_one_clear_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[smtp]\nlisten = "everywhere"\n')
+    done = intake("--config", str(cfg), "cases", "list")
+    assert done.returncode != 0
+    assert "smtp.listen" in done.stderr and str(cfg) in done.stderr
+    assert "Traceback" not in done.stderr
+    org = tmp_path / "org.toml"
+    org.write_text("[mailboxes]\nquotes = 42\n")
+    cfg.write_text(f'[bot]\norg = "{org}"\n')
+    done = intake("--config", str(cfg), "replay", str(tmp_path))
+    assert "mailboxes.quotes" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,161 @@
+"""The SMTP front door against real SMTP peers: smtplib in, aiosmtpd as the relay out."""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.serve import serve
+from storage import db
+from storage.models import Case, OutboxMessage
+from tests.conftest import ORG_FILE
+from tests.mailhelpers import Sink, free_port, make_request, wait_for, wait_for_port
+
+pytestmark = pytest.mark.slow
+
+
+def settings_for(
+    database_url: str, smtp_port: int, relay: str, tmp_path: Path, max_size: int = 200_000
+) -> Settings:
+    return Settings.model_validate(
+        {
+            "database": {"url": database_url},
+            "smtp": {"listen": f"127.0.0.1:{smtp_port}", "max_message_size": max_size},
+            "relay": {"address": relay, "spool_dir": str(tmp_path / "spool")},
+            "bot": {"org": str(ORG_FILE)},
+            "worker": {"poll_seconds": 0.1},
+            "outbox": {"poll_seconds": 0.1, "backoff_first_seconds": 0.2},
+        }
+    )
+
+
+@pytest.fixture
+def running(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, Settings]]:
+    """`intake serve` in a thread, relaying to a sink."""
+    with Sink() as sink:
+        port = free_port()
+        settings = settings_for(database_url, port, sink.address, tmp_path)
+        app = build_app(settings)
+        stop = threading.Event()
+        thread = threading.Thread(target=serve, args=(app, stop), daemon=True)
+        thread.start()
+        wait_for_port(port)
+        try:
+            yield port, sink, settings
+        finally:
+            stop.set()
+            thread.join(15)
+            app.close()
+
+
+def test_request_gets_a_numbered_acknowledgement_through_the_relay(running) -> None:
+    port, sink, settings = running
+    request = make_request()
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.send_message(request)
+    ack = wait_for(lambda: sink.messages)[0]
+    assert ack["To"] == "pat@example.net"
+    assert ack["In-Reply-To"] == request["Message-ID"]
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["Subject"] == "[CASE-000001] Foggy window in the kitchen"
+    assert "CASE-000001" in ack.get_body(("plain",)).get_content()
+    engine = db.make_engine(settings.database.url)
+    with db.make_sessionmaker(engine)() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.queue == "service"
+        row = session.scalars(select(OutboxMessage)).one()
+        assert row.state == "sent" and row.message_id == ack["Message-ID"]
+    engine.dispose()
+
+
+def test_unknown_recipient_is_refused_with_550(running) -> None:
+    port, sink, _ = running
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as err:
+            client.sendmail(
+                "pat@example.net", ["someone@elsewhere.example.org"], b"Subject: x\r\n\r\nx"
+            )
+    ((code, _),) = err.value.recipients.values()
+    assert code == 550
+
+
+def test_oversized_message_is_refused_with_552(running) -> None:
+    port, _, settings = running
+    big = make_request(body=("x" * 70 + "\n") * (settings.smtp.max_message_size // 70 + 100))
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.ehlo()
+        code, _ = client.mail("pat@example.net")  # no SIZE: the limit is enforced on DATA too
+        assert code == 250
+        assert client.rcpt("connectyou@example.com")[0] == 250
+        code, _ = client.data(big.as_bytes(policy=big.policy.clone(linesep="\r\n")))
+    assert code == 552
+
+
+def test_storage_failure_answers_451_and_the_retry_is_kept(running, database_url: str) -> None:
+    port, sink, settings = running
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE inbound_messages RENAME TO inbound_messages_away"))
+    request = make_request(subject="Door will not latch")
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            with pytest.raises(smtplib.SMTPDataError) as err:
+                client.send_message(request)
+        assert err.value.smtp_code == 451
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE inbound_messages_away RENAME TO inbound_messages"))
+    with smtplib.SMTP("127.0.0.1", port) as client:  # what the sending MTA does next
+        client.send_message(request)
+    wait_for(lambda: sink.messages)
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from inbound_messages")).scalar() == 1
+    engine.dispose()
+
+
+def test_relay_trouble_is_retried_and_the_ack_sent_once(running) -> None:
+    port, sink, _ = running
+    sink.handler.fail_next = 2
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.send_message(make_request())
+    wait_for(lambda: sink.messages, timeout=30)
+    with sink.handler.lock:
+        assert sink.handler.fail_next == 0
+    import time
+
+    time.sleep(1.0)  # give a wrongly repeated send the time to show up
+    assert len(sink.messages) == 1
+
+
+def test_second_delivery_of_the_same_message_changes_nothing(running, database_url) -> None:
+    port, sink, _ = running
+    request = make_request()
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.send_message(request)
+        client.send_message(request)
+    engine = create_engine(database_url)
+
+    def both_done() -> bool:
+        with engine.connect() as conn:
+            return (
+                conn.execute(
+                    text("select count(*) from inbound_messages where state = 'done'")
+                ).scalar()
+                == 2
+            )
+
+    wait_for(both_done)
+    wait_for(lambda: sink.messages)
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from cases")).scalar() == 1
+        reasons = [r for (r,) in conn.execute(text("select reason from inbound_messages"))]
+    assert any("duplicate" in (r or "") for r in reasons)
+    assert len(sink.messages) == 1
+    engine.dispose()
