@@ -13,6 +13,7 @@ usage: python bench/throughput.py [--runs 5] [--copies 4] [--connections 4]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import email.policy
 import json
@@ -71,10 +72,8 @@ def yardstick(raws: list[bytes]) -> float:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         body = msg.get_body(("plain", "html"))
         if body is not None:
-            try:
+            with contextlib.suppress(LookupError, ValueError):
                 body.get_content()
-            except (LookupError, ValueError):
-                pass
     return len(raws) / (time.perf_counter() - start)
 
 

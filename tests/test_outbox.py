@@ -102,7 +102,7 @@ def test_relay_down_is_retried_until_the_limit(sessions) -> None:
     relay = SmtpRelay(RelaySettings(address="127.0.0.1:1", timeout_seconds=2))
     when = NOW
     for _ in range(FAST.max_attempts):
-        dispatch_due(sessions, relay, FAST, lambda: when)
+        dispatch_due(sessions, relay, FAST, lambda when=when: when)
         when += timedelta(days=1)
     row = state_of(sessions, row_id)
     assert row.state == "failed" and row.attempts == FAST.max_attempts

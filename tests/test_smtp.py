@@ -77,11 +77,13 @@ def test_request_gets_a_numbered_acknowledgement_through_the_relay(running) -> N
 
 def test_unknown_recipient_is_refused_with_550(running) -> None:
     port, sink, _ = running
-    with smtplib.SMTP("127.0.0.1", port) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as err:
-            client.sendmail(
-                "pat@example.net", ["someone@elsewhere.example.org"], b"Subject: x\r\n\r\nx"
-            )
+    with (
+        smtplib.SMTP("127.0.0.1", port) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as err,
+    ):
+        client.sendmail(
+            "pat@example.net", ["someone@elsewhere.example.org"], b"Subject: x\r\n\r\nx"
+        )
     ((code, _),) = err.value.recipients.values()
     assert code == 550
 
@@ -105,9 +107,11 @@ def test_storage_failure_answers_451_and_the_retry_is_kept(running, database_url
         conn.execute(text("ALTER TABLE inbound_messages RENAME TO inbound_messages_away"))
     request = make_request(subject="Door will not latch")
     try:
-        with smtplib.SMTP("127.0.0.1", port) as client:
-            with pytest.raises(smtplib.SMTPDataError) as err:
-                client.send_message(request)
+        with (
+            smtplib.SMTP("127.0.0.1", port) as client,
+            pytest.raises(smtplib.SMTPDataError) as err,
+        ):
+            client.send_message(request)
         assert err.value.smtp_code == 451
     finally:
         with engine.begin() as conn:
