@@ -93,7 +93,6 @@ def open_case(ctx: Context) -> Case:
         updated_at=now,
     )
     ctx.session.add(case)
-    ctx.session.flush()
     event(
         ctx, case, "opened", queue=queue, mailbox=ctx.mailbox.address, channel=ctx.inbound.channel
     )
@@ -180,7 +179,7 @@ def _add_message(ctx: Context, case: Case) -> CaseMessage:
         direction="in",
         channel=ctx.inbound.channel,
         message_id=msg.message_id,
-        inbound_id=ctx.inbound.id,
+        inbound=ctx.inbound,
         sender=ctx.sender,
         recipients=list(ctx.inbound.rcpt_tos or msg.to),
         subject=msg.subject,
@@ -189,12 +188,11 @@ def _add_message(ctx: Context, case: Case) -> CaseMessage:
         at=ctx.now,
     )
     ctx.session.add(row)
-    ctx.session.flush()
     for att in msg.attachments:
         ctx.session.add(
             AttachmentRow(
                 case=case,
-                case_message_id=row.id,
+                message=row,
                 filename=att.filename,
                 content_type=att.content_type,
                 size=att.size,
@@ -332,7 +330,7 @@ def queue_email(
     row = OutboxMessage(
         channel="email",
         kind=kind,
-        case_id=case.id if case is not None else None,
+        case=case,
         message_id=rendered.message_id,
         mail_from=ctx.mailbox.address,
         recipients=[to],
@@ -344,7 +342,6 @@ def queue_email(
         created_at=ctx.now,
     )
     ctx.session.add(row)
-    ctx.session.flush()
     if case is not None:
         ctx.session.add(
             CaseMessage(
@@ -352,7 +349,7 @@ def queue_email(
                 direction="out",
                 channel="email",
                 message_id=rendered.message_id,
-                outbox_id=row.id,
+                outbox=row,
                 sender=ctx.mailbox.address,
                 recipients=[to],
                 subject=rendered.subject,

@@ -244,7 +244,8 @@ def process(
     inbound_row.state = "done"
     inbound_row.outcome = ctx.outcome
     inbound_row.reason = ctx.reason
-    inbound_row.case_id = ctx.case.id if ctx.case is not None and ctx.case.id else None
+    if ctx.case is not None and ctx.outcome in ("new_case", "append"):
+        inbound_row.case = ctx.case
     inbound_row.processed_at = now
     log.info(
         "inbound #%s %s: %s (%s)%s",

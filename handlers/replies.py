@@ -1,8 +1,10 @@
 """Rendering the bot's emails: Jinja2 templates in, a complete RFC 5322 message out.
 
 Inbound text reaches our headers only through `one_line`, which removes line breaks and
-control characters, and through the email package's own header folding: a subject or name
-written to inject headers comes out as harmless text.
+control characters, and then through RFC 2047 encoding: a subject or name written to inject
+headers comes out as harmless text. The message is built with the email package's compat32
+classes: the modern `EmailMessage` API re-parses every header it sets and cost ~10 ms per
+reply, most of the pipeline's time.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _ADDRESS = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
 _MAX_REFERENCES = 10
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -81,11 +87,10 @@ class ReplyRenderer:
         html = self._html.get_template(f"email/{template}.html.j2").render(**context)
         domain = mailbox.rpartition("@")[2] or "localhost"
         message_id = make_msgid(domain=domain)
-        msg = EmailMessage(policy=SMTP)
-        local, _, dom = mailbox.partition("@")
-        msg["From"] = Address(display_name=one_line(self.from_name, 78), username=local, domain=dom)
+        msg = MIMEMultipart("alternative", policy=compat32)
+        msg["From"] = formataddr((one_line(self.from_name, 78), mailbox), charset="utf-8")
         msg["To"] = to
-        msg["Subject"] = one_line(subject, 250)
+        msg["Subject"] = Header(one_line(subject, 250), "utf-8")
         msg["Date"] = format_datetime(now)
         msg["Message-ID"] = message_id
         refs = [r for r in references if _is_msgid(r)][-(_MAX_REFERENCES - 1) :]
@@ -98,9 +103,11 @@ class ReplyRenderer:
         msg["Auto-Submitted"] = "auto-replied"
         msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to answer with its robots
         msg["X-Loop"] = mailbox
-        msg.set_content(text)
-        msg.add_alternative(html, subtype="html")
-        return Rendered(message_id, str(msg["Subject"]), text, msg.as_bytes())
+        msg.attach(MIMEText(text, "plain", _UTF8_QP))
+        msg.attach(MIMEText(html, "html", _UTF8_QP))
+        raw = msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+        subject_text = one_line(subject, 250)
+        return Rendered(message_id, subject_text, text, raw)
 
 
 def _is_msgid(value: str) -> bool:

@@ -100,7 +100,6 @@ def first_processing_of(session: Session, key: str) -> ProcessedKey | None:
 def mark_key_processed(session: Session, key: str, inbound_id: int) -> None:
     """Insert the dedupe key; a concurrent twin makes this transaction fail at commit."""
     session.add(ProcessedKey(dedupe_key=key, inbound_id=inbound_id))
-    session.flush()
 
 
 def record_failure(session: Session, inbound_id: int, error: str, max_attempts: int) -> str:

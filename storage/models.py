@@ -92,6 +92,8 @@ class InboundMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     processed_at: Mapped[datetime | None]
 
+    case: Mapped[Case | None] = relationship()
+
     __table_args__ = (Index("ix_inbound_messages_state_id", "state", "id"),)
 
 
@@ -167,6 +169,8 @@ class CaseMessage(Base):
     at: Mapped[datetime]
 
     case: Mapped[Case] = relationship(back_populates="messages")
+    inbound: Mapped[InboundMessage | None] = relationship()
+    outbox: Mapped[OutboxMessage | None] = relationship()
 
 
 class AttachmentRow(Base):
@@ -183,6 +187,7 @@ class AttachmentRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     case: Mapped[Case] = relationship(back_populates="attachments")
+    message: Mapped[CaseMessage] = relationship()
 
 
 class CaseEvent(Base):
@@ -221,6 +226,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+    case: Mapped[Case | None] = relationship()
 
     __table_args__ = (
         Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
