@@ -1,0 +1,462 @@
+"""Small pure functions that turn what people write into the normal forms of the case record.
+
+Each function takes one value as written ("Dec 18", ".52", "$48.5k", "403 555 0193",
+"proj w/ install", "Praire Crest Homes") and returns the normal form, or None when the text is
+not such a value. None is the important answer: "TBD", "will confirm" or a dimension like
+"30x48" must never become a date or a factor, because a wrong value is worse than a missing
+one (a missing one is asked for, a wrong one is quoted).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import phonenumbers
+from rapidfuzz import fuzz
+
+if TYPE_CHECKING:
+    from parsers.org import Account, Organisation
+
+# --------------------------------------------------------------------------------------------
+# Text folding shared by every comparison
+# --------------------------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Case-, accent-, punctuation- and space-insensitive form used for every comparison.
+
+    "Projet avec installation", "PROJET  avec-installation" and "projet avec installation"
+    all fold to the same key, so synonym tables can be written once in plain lower case.
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold().replace("&", " and ")
+    text = re.sub(r"[^\w/+]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Values that people write in a field to say they do not know it yet. They give no field.
+# Whole-value placeholders: "No" alone says nothing, but "No screens needed" is a value.
+_NO_VALUE_WHOLE = re.compile(
+    r"^(?:n\s*/\s*a|n\.a\.?|none|nil|nothing|no|na|unknown|pending|blank|tbd|tba|tbc|"
+    r"aucune?|s\.?\s*o\.?|sans objet|inconnu|neant|néant|[-–—?.\s]*)$",
+    re.IGNORECASE,
+)
+# Placeholders that may carry an explanation: "TBD - new account", "will confirm with Lena".
+_NO_VALUE_PREFIX = re.compile(
+    r"^(?:tbd|tba|tbc|t\.b\.[dac]\.?|to be (?:confirmed|determined|advised|decided)|"
+    r"to (?:confirm|follow|come)|will (?:confirm|advise|follow|send|update|let (?:you|u) know)|"
+    r"not (?:yet )?(?:known|decided|sure|set|confirmed)|waiting (?:on|for)|pending|"
+    r"à (?:confirmer|venir|déterminer)|a (?:confirmer|venir|determiner)|"
+    r"(?:none|n\s*/\s*a|unknown)(?=\s*[-–—,;:(.]))(?:\W|$)",
+    re.IGNORECASE,
+)
+
+
+def is_no_value(text: str) -> bool:
+    """True for "n/a", "none", "TBD - new account", "will confirm with Lena", "-", "".
+
+    A label followed by one of these gives no field, so the bot asks for it rather than
+    storing the placeholder as if it were the value.
+    """
+    value = text.strip().strip(".:;,").strip()
+    return not value or bool(_NO_VALUE_WHOLE.match(value) or _NO_VALUE_PREFIX.match(value))
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+_MONTHS_EN = [
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+]  # fmt: skip
+_MONTHS_FR = [
+    "janvier", "fevrier", "mars", "avril", "mai", "juin",
+    "juillet", "aout", "septembre", "octobre", "novembre", "decembre",
+]  # fmt: skip
+_DATE_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janv|fevr|avr|juil|"
+    + "|".join(_MONTHS_EN + _MONTHS_FR)
+    + r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"today|tomorrow|tonight|yesterday|aujourd hui|demain|next|week|month|year|end|eod|"
+    r"semaine|mois|fin|prochain|prochaine)\b"
+)
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ tT]\d{1,2}:\d{2}.*)?$")
+_END_OF = re.compile(
+    r"^(?:by\s+|at\s+)?(?:the\s+)?(?:end|fin)\s+(?:of\s+|du\s+|de\s+|d\s+)?(?:the\s+)?"
+    r"(?P<what>(?:this\s+|next\s+)?month|mois(?:\s+prochain)?|(?:this\s+|next\s+)?year|annee|"
+    + "|".join(_MONTHS_EN + _MONTHS_FR)
+    + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$"
+)
+_ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th|er)\b")
+_SAME_DAY = re.compile(r"^(?:today|tonight|eod|end of (?:the )?day|cob|close of business)$")
+
+
+def _naive_local(now: datetime) -> datetime:
+    """The wall-clock time of the message: relative dates are read in the sender's day."""
+    return now.replace(tzinfo=None)
+
+
+def _month_index(word: str) -> int | None:
+    for names in (_MONTHS_EN, _MONTHS_FR):
+        for i, name in enumerate(names, 1):
+            if word == name or (len(word) >= 3 and name.startswith(word)):
+                return i
+    return None
+
+
+def _end_of(what: str, today: date) -> date | None:
+    """ "end of next month" and friends, which dateparser does not know."""
+    if what in ("month", "this month", "mois"):
+        y, m = today.year, today.month
+    elif what in ("next month", "mois prochain"):
+        y, m = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    elif what in ("year", "this year", "annee"):
+        return date(today.year, 12, 31)
+    elif what == "next year":
+        return date(today.year + 1, 12, 31)
+    else:
+        month = _month_index(what)
+        if month is None:
+            return None
+        y, m = (today.year + 1, month) if month < today.month else (today.year, month)
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _numeric_date(a: int, b: int, year: int) -> date | None:
+    """dd/mm/yyyy or mm/dd/yyyy, only when one reading is impossible.
+
+    Canada writes both orders, so "03/04/2027" is genuinely ambiguous: None makes the bot ask
+    instead of booking the wrong month.
+    """
+    if year < 100:
+        year += 2000
+    day_first = a > 12 and b <= 12
+    month_first = b > 12 and a <= 12
+    try:
+        if day_first:
+            return date(year, b, a)
+        if month_first:
+            return date(year, a, b)
+        if a == b:
+            return date(year, a, b)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_date(text: str, *, now: datetime, languages: Iterable[str] = ("en", "fr")) -> date | None:
+    """A date as written in a field ("Dec 18", "Friday", "15/12/2026", "15 janvier 2027").
+
+    Relative and year-less dates are read from the message's own Date (`now`) towards the
+    future: a close date of "Jan 15" written in November is next January. Returns None for
+    placeholders ("TBD", "will confirm") and for anything that is not clearly a date.
+    """
+    raw = text.strip().strip(".,;:()[]").strip()
+    if not raw or is_no_value(raw):
+        return None
+    key = fold(raw).replace("/", " ").strip()
+    today = _naive_local(now).date()
+
+    iso = _ISO_DATE.match(raw)
+    if iso:
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            return None
+    numeric = _NUMERIC_DATE.match(raw)
+    if numeric:
+        return _numeric_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
+    if _SAME_DAY.match(key):
+        return today
+    if re.fullmatch(r"(?:eod|end of (?:the )?day|cob) tomorrow|tomorrow (?:eod|cob)", key):
+        return today + timedelta(days=1)
+    end = _END_OF.match(key)
+    if end:
+        return _end_of(end["what"], today)
+    if not _DATE_WORDS.search(key) and not _ORDINAL.search(key):
+        return None  # bare numbers ("2", "30x48", "0.52") and words are never dates
+    return _dateparser_date(raw, now, tuple(languages))
+
+
+def _dateparser_date(raw: str, now: datetime, languages: tuple[str, ...]) -> date | None:
+    import dateparser  # imported here: it takes a second to load, and only dates need it
+
+    settings = {
+        "RELATIVE_BASE": _naive_local(now),
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    try:
+        parsed = dateparser.parse(raw, languages=list(languages), settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed.date() if parsed else None
+
+
+_MONTH_RE = (
+    r"(?:jan(?:uary|v(?:ier)?)?|feb(?:ruary)?|f[ée]v(?:rier)?|mar(?:ch|s)?|apr(?:il)?|avr(?:il)?|"
+    r"may|mai|june?|juin|july?|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember)?)?|"
+    r"septembre|oct(?:ober|obre)?|nov(?:ember|embre)?|d[ée]c(?:ember|embre)?)\.?"
+)
+_WEEKDAY_RE = (
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+)
+# Shapes of a date inside running text, most specific first. Used to find the date right
+# after a cue ("closing Jan 15", "close date December 22, 2026"); parse_date reads it.
+_DATE_IN_TEXT = re.compile(
+    r"(?<![\w/.-])(?:"
+    r"\d{4}-\d{1,2}-\d{1,2}"
+    r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
+    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
+    rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
+    r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
+    r"|today|tonight|demain"
+    r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
+    rf"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
+    r"|fin\s+(?:du\s+mois(?:\s+prochain)?|d[ée]cembre|janvier)"
+    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)"
+    r")(?![\w/-])",
+    re.IGNORECASE,
+)
+
+
+def find_date(text: str, *, now: datetime) -> tuple[date, int, int] | None:
+    """The first date written in `text`, with its span, or None.
+
+    For running text after a cue word; a date shape that does not parse is skipped.
+    """
+    for m in _DATE_IN_TEXT.finditer(text):
+        found = parse_date(m.group(0), now=now)
+        if found:
+            return found, m.start(), m.end()
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers: pricing factor and amount
+# --------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.,/])(?:[x×@]\s?)?(\d*[.,]\d+|\d+)\s*(%|pct\b|percent\b)?")
+_DIMENSION_NEXT = re.compile(r"\s*[x×]\s*\d|[a-wyzA-WYZ\d\"'/]")
+MAX_FACTOR = Decimal("1.5")
+
+
+def _two_places(value: Decimal) -> Decimal:
+    """At least two decimals ("0.5" -> "0.50") without dropping a third ("0.525")."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        return value.quantize(Decimal("0.01"))
+    return value
+
+
+def parse_factor(text: str) -> Decimal | None:
+    """A pricing factor: ".52", "0.52", "x0.52", "52%", "0,47" -> Decimal("0.52").
+
+    The first number of the value is read, so "0.51 (approved by Lena)" works, but
+    placeholders and anything outside 0 < f <= 1.5 give None: "TBD", "30x48", "2 options".
+    A percentage is divided by 100. A bare whole number like "52" is not taken as 52 %:
+    it is as likely a typo as a percentage, and asking costs less than a wrong price.
+    """
+    if is_no_value(text):
+        return None
+    m = _NUMBER.search(text)
+    if not m or (not m.group(2) and _DIMENSION_NEXT.match(text, m.end())):
+        return None
+    try:
+        value = Decimal(m.group(1).replace(",", "."))
+    except InvalidOperation:
+        return None
+    if m.group(2):
+        value = value / 100
+    if not (Decimal(0) < value <= MAX_FACTOR):
+        return None
+    return _two_places(value)
+
+
+_AMOUNT = re.compile(
+    r"(?P<pre>(?:CA|C|US|CAD|USD)?\$|CAD|USD)?\s*"
+    r"(?P<num>\d{1,3}(?:[ \u00a0\u202f\u2009,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+    r"\s*(?P<mult>k|m|mm|thousand|million)?\b\s*(?P<post>\$|CAD|USD|dollars?)?",
+    re.IGNORECASE,
+)
+
+
+def _decimal_from_grouped(num: str) -> Decimal | None:
+    """ "48,500" / "48 500" / "48.500,00" / "212,750.00" -> Decimal, deciding the separators.
+
+    The last separator is the decimal one when one or two digits follow it; every other
+    separator groups thousands.
+    """
+    num = re.sub(r"[\u00a0\u202f\u2009 ]", " ", num)
+    m = re.match(r"^(.*?)[.,](\d{1,2})$", num)
+    whole, cents = (m.group(1), m.group(2)) if m else (num, "")
+    whole = re.sub(r"[ ,.]", "", whole)
+    try:
+        return Decimal(f"{whole}.{cents}" if cents else whole)
+    except InvalidOperation:
+        return None
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """A money amount: "$48,500", "$48.5k", "48 500 $", "$212,750.00" -> Decimal("48500.00").
+
+    Returns the first amount of the value with two decimals; None for placeholders.
+    """
+    if is_no_value(text):
+        return None
+    m = _AMOUNT.search(text)
+    if not m:
+        return None
+    value = _decimal_from_grouped(m.group("num"))
+    if value is None:
+        return None
+    mult = (m.group("mult") or "").lower()
+    if mult in ("k", "thousand"):
+        value *= 1000
+    elif mult in ("m", "mm", "million"):
+        value *= 1_000_000
+    if value <= 0:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def find_amount(text: str) -> Decimal | None:
+    """The first amount in running text that carries a currency mark ($, CAD) or a k."""
+    for m in _AMOUNT.finditer(text):
+        if m.group("pre") or m.group("post") or m.group("mult"):
+            return parse_amount(m.group(0))
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Phones
+# --------------------------------------------------------------------------------------------
+
+
+def normalise_phone(text: str, region: str = "CA") -> str | None:
+    """A phone number in E.164 ("+14035550199"), its extension left out; None if there is none.
+
+    "(780) 555-0164", "403 555 0193", "780-555-0175 (ext. 2 at the gate)" all work: the first
+    number found in the text is taken, so a label value with a comment around it is fine.
+    """
+    found = find_phones(text, region)
+    if found:
+        return found[0][0]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
+    """Every phone number in running text as (E.164, start, end), in order of appearance."""
+    out: list[tuple[str, int, int]] = []
+    for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+        e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
+        out.append((e164, m.start, m.end))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Picklists and accounts
+# --------------------------------------------------------------------------------------------
+
+
+def _plural_free(key: str) -> str:
+    """ "approvals" and "approval" compare equal; so do "submission" and "submissions"."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split())
+
+
+def match_picklist(
+    text: str, values: Iterable[str], synonyms: Mapping[str, Iterable[str]] | None = None
+) -> str | None:
+    """The canonical picklist value that `text` names, or None.
+
+    Case, accents, spacing, punctuation and a plural "s" do not matter; a parenthesis
+    ("Approbation (90 %)") is ignored; synonyms map other wordings ("proj w/ install") to
+    their canonical value. Never guesses between values: an unknown word gives None.
+    """
+    values = list(values)
+    if not text or is_no_value(text):
+        return None
+    candidates = [text, re.sub(r"\([^)]*\)", " ", text)]
+    table: dict[str, str] = {}
+    for value in values:
+        table.setdefault(_plural_free(fold(value)), value)
+    for canonical, words in (synonyms or {}).items():
+        if canonical not in values:
+            continue
+        for word in words:
+            table.setdefault(_plural_free(fold(word)), canonical)
+    for candidate in candidates:
+        key = _plural_free(fold(candidate))
+        if key in table:
+            return table[key]
+    return None
+
+
+_LEGAL_SUFFIX = re.compile(
+    r"\b(?:ltd|limited|inc|incorporated|corp|corporation|co|company|llc|llp|ltee|enr)\b"
+)
+FUZZY_ACCOUNT_THRESHOLD = 90.0
+_FUZZY_MIN_LENGTH = 6  # short aliases (PCH, BVR) are too close to other words to be fuzzy
+
+
+@lru_cache(maxsize=8192)
+def account_key(name: str) -> str:
+    """Comparison key of an account name: folded, "and" for "&", no legal suffix, no "'s"."""
+    key = " " + fold(name).replace("’", "'") + " "
+    key = key.replace(" and ", " ")
+    key = re.sub(r"\b(\w+) s\b", r"\1", key)  # Ridgeline's -> ridgeline
+    key = _LEGAL_SUFFIX.sub(" ", key)
+    return re.sub(r"\s+", " ", key).strip()
+
+
+def _account_keys(account: Account) -> set[str]:
+    return {account_key(n) for n in [account.name, *account.aliases]} - {""}
+
+
+def match_account(text: str, org: Organisation) -> Account | None:
+    """The known account that `text` names: exact name or alias first, then a close spelling.
+
+    Short aliases (PCH, BVR) only match exactly. The fuzzy step is strict (similarity of at
+    least 90 over the whole name) and must be unambiguous, so a misspelling like "Praire
+    Crest Homes" is recognised but a different company is never turned into a known one.
+    """
+    key = account_key(text)
+    if not key:
+        return None
+    by_id = org.accounts.get(text.strip().upper())
+    if by_id:
+        return by_id
+    for account in org.accounts.values():
+        if key in _account_keys(account):
+            return account
+    if len(key) < _FUZZY_MIN_LENGTH:
+        return None
+    scored: list[tuple[float, Account]] = []
+    for account in org.accounts.values():
+        names = [k for k in _account_keys(account) if len(k) >= _FUZZY_MIN_LENGTH]
+        score = max((fuzz.ratio(key, k) for k in names), default=0.0)
+        if score >= FUZZY_ACCOUNT_THRESHOLD:
+            scored.append((score, account))
+    scored.sort(key=lambda pair: -pair[0])
+    if len(scored) == 1 or (len(scored) > 1 and scored[0][0] - scored[1][0] >= 5):
+        return scored[0][1]
+    return None

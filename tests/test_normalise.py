@@ -1,0 +1,221 @@
+"""The value normalisers: each form people write, and the look-alikes that must give None."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from parsers.normalise import (
+    find_amount,
+    find_date,
+    fold,
+    is_no_value,
+    match_account,
+    match_picklist,
+    normalise_phone,
+    parse_amount,
+    parse_date,
+    parse_factor,
+)
+from parsers.org import load_organisation
+from tests.conftest import ORG_FILE
+
+MST = timezone(timedelta(hours=-7))
+MON_NOV_16 = datetime(2026, 11, 16, 8, 50, tzinfo=MST)
+MON_NOV_2 = datetime(2026, 11, 2, 10, 47, tzinfo=MST)
+
+
+@pytest.fixture(scope="module")
+def org():
+    return load_organisation(ORG_FILE)
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dec 18", date(2026, 12, 18)),  # month-day in the future of the message
+        ("Jan 15", date(2027, 1, 15)),  # ... so January written in November is next year
+        ("December 4", date(2026, 12, 4)),
+        ("Dec 9, 2026", date(2026, 12, 9)),
+        ("Friday", date(2026, 11, 20)),  # relative to Monday 16 November
+        ("15/12/2026", date(2026, 12, 15)),  # day-first, unambiguous
+        ("12/22/2026", date(2026, 12, 22)),  # month-first, unambiguous
+        ("2026-12-15", date(2026, 12, 15)),
+        ("2027/02/12", date(2027, 2, 12)),
+        ("15 janvier 2027", date(2027, 1, 15)),
+        ("end of next month", date(2026, 12, 31)),
+        ("end of the month", date(2026, 11, 30)),
+        ("tomorrow at noon", date(2026, 11, 17)),
+        ("EOD tomorrow", date(2026, 11, 17)),
+        ("today", date(2026, 11, 16)),
+    ],
+)
+def test_parse_date_forms(text, expected):
+    assert parse_date(text, now=MON_NOV_16) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["TBD", "will confirm", "tbd - waiting on customer", "n/a", "", "2", "30x48", "0.52",
+     "03/04/2027", "end of Q1", "asap", "none"],
+)  # fmt: skip
+def test_parse_date_rejects_placeholders_numbers_and_ambiguous(text):
+    # 03/04/2027 is a real date in both orders: asking beats booking the wrong month.
+    assert parse_date(text, now=MON_NOV_16) is None
+
+
+def test_parse_date_reads_relative_to_the_message_not_the_clock():
+    assert parse_date("Dec 18", now=datetime(2027, 11, 2, tzinfo=MST)) == date(2027, 12, 18)
+    assert parse_date("tomorrow", now=MON_NOV_2) == date(2026, 11, 3)
+
+
+def test_find_date_gives_the_date_and_its_span():
+    found = find_date("close date December 22, 2026, factor 0.49", now=MON_NOV_16)
+    assert found is not None
+    assert found[0] == date(2026, 12, 22)
+    assert "close date December 22, 2026"[found[1] :] == "December 22, 2026"
+    assert find_date("30x48 triple pane, 2 sidelites", now=MON_NOV_16) is None
+
+
+# -- factor and amount --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (".52", "0.52"),
+        ("0.52", "0.52"),
+        ("52%", "0.52"),
+        ("52 %", "0.52"),
+        ("x0.52", "0.52"),
+        ("0,47", "0.47"),
+        (".5", "0.50"),
+        ("1", "1.00"),
+        ("0.51 (approved by Lena)", "0.51"),
+    ],
+)
+def test_parse_factor_forms(text, expected):
+    assert parse_factor(text) == Decimal(expected)
+    assert str(parse_factor(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["TBD", "TBD - new account, waiting on Lena", "will confirm with Lena", "30x48", "52",
+     "1.6", "0", "2 options", "n/a", ""],
+)  # fmt: skip
+def test_parse_factor_rejects_what_is_not_a_factor(text):
+    assert parse_factor(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$48,500", "48500.00"),
+        ("$48.5k", "48500.00"),
+        ("48 500 $", "48500.00"),
+        ("48\u00a0500 $", "48500.00"),
+        ("$212,750.00", "212750.00"),
+        ("48 500,00 $", "48500.00"),
+        ("126400", "126400.00"),
+        ("CAD 9,870", "9870.00"),
+    ],
+)
+def test_parse_amount_forms(text, expected):
+    assert str(parse_amount(text)) == expected
+
+
+def test_amount_placeholders_and_prose():
+    assert parse_amount("TBD") is None
+    assert parse_amount("n/a") is None
+    assert find_amount("should land around $61,000.") == Decimal("61000.00")
+    # a number without a currency mark in running text is not an amount
+    assert find_amount("12 casements 30x48 for lot 14") is None
+
+
+# -- phones -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("403-555-0199", "+14035550199"),
+        ("(780) 555-0164", "+17805550164"),
+        ("403 555 0193", "+14035550193"),
+        ("+1 403 555 0123", "+14035550123"),
+        ("780-555-0175 (ext. 2 at the gate)", "+17805550175"),
+        ("780-555-0175 ext. 2", "+17805550175"),
+        ("Marco Rossi (site super), 403-555-0111", "+14035550111"),
+    ],
+)
+def test_normalise_phone_e164_without_extension(text, expected):
+    assert normalise_phone(text, "CA") == expected
+
+
+def test_normalise_phone_none_without_a_number():
+    assert normalise_phone("please call me", "CA") is None
+    assert normalise_phone("SO-558213", "CA") is None
+
+
+# -- picklists and accounts ---------------------------------------------------------------------
+
+TYPES = ["Standard", "Project", "Project w/ installation"]
+TYPE_SYNONYMS = {"Project w/ installation": ["proj w/ install", "projet avec installation"]}
+STAGES = ["Basic Qualification", "Funding", "Submissions", "Approvals", "Order Follow Up"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("standard", "Standard"),
+        ("  PROJECT ", "Project"),
+        ("Project w/ installation", "Project w/ installation"),
+        ("Proj w/ install", "Project w/ installation"),
+        ("Projet avec installation", "Project w/ installation"),
+    ],
+)
+def test_match_picklist_case_space_and_synonyms(text, expected):
+    assert match_picklist(text, TYPES, TYPE_SYNONYMS) == expected
+
+
+def test_match_picklist_plural_parenthesis_and_unknown():
+    assert match_picklist("Approval", STAGES) == "Approvals"
+    assert match_picklist("Submissions (50%)", STAGES) == "Submissions"
+    assert match_picklist("order follow-up", STAGES) == "Order Follow Up"
+    assert match_picklist("Negotiation", STAGES) is None
+    assert match_picklist("TBD", STAGES) is None
+    # a synonym for a value that is not in the picklist is ignored
+    assert match_picklist("won", STAGES, {"Closed Won": ["won"]}) is None
+
+
+def test_match_account_exact_alias_and_suffix(org):
+    assert match_account("Ridgeline Custom Builds Ltd.", org).id == "ACC-1002"
+    assert match_account("Ridgeline Custom Builds", org).id == "ACC-1002"
+    assert match_account("PCH", org).id == "ACC-1001"
+    assert match_account("Aspen and Oak", org).id == "ACC-1006"
+    assert match_account("aspen & oak dealers", org).id == "ACC-1006"
+    assert match_account("ACC-1003", org).name == "Northgate Modular Inc."
+
+
+def test_match_account_fuzzy_is_strict(org):
+    assert match_account("Praire Crest Homes", org).id == "ACC-1001"
+    assert match_account("Northgate Modullar", org).id == "ACC-1003"
+    # no account is invented: other companies, short look-alikes and near names stay unknown
+    assert match_account("Sunridge Living Homes", org) is None
+    assert match_account("Keystone Property Management", org) is None
+    assert match_account("PCX", org) is None
+    assert match_account("Prairie Creek Homes", org) is None
+
+
+def test_fold_and_no_value():
+    assert fold("Projet  avec-Installation") == "projet avec installation"
+    assert fold("Aspen & Oak") == "aspen and oak"
+    for text in ("n/a", "N/A", "none", "TBD", "tbd - new account", "will confirm with Lena", "-"):
+        assert is_no_value(text), text
+    for text in ("No screens needed", "None of the units are installed", "0.52", "Funding"):
+        assert not is_no_value(text), text
