@@ -55,7 +55,7 @@ def load_messages(copies: int) -> list[bytes]:
                 raw,
                 count=1,
             )
-            out.append(raw)
+            out.append(re.sub(rb"\r?\n", b"\r\n", raw))  # on the wire, lines end in CRLF
     return out
 
 

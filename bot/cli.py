@@ -116,6 +116,12 @@ def db_upgrade(obj: _Obj, revision: str) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write each captured outgoing email here as an .eml file.",
 )
+@click.option(
+    "--to",
+    "deliver_to",
+    help="Deliver every message to this mailbox (envelope "
+    "recipient) instead of the addresses in its headers.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No table, only the totals.")
 @click.pass_obj
 @_fail_clearly
@@ -125,13 +131,20 @@ def replay(
     report: Path | None,
     database_url: str | None,
     outbox_dir: Path | None,
+    deliver_to: str | None,
     quiet: bool,
 ) -> None:
     """Replay the .eml files of DIRECTORY in name order, with their Date: as the clock."""
     from bot.replay import replay_dir, summary_table, write_report
 
     logging.getLogger().setLevel(logging.WARNING)
-    records = replay_dir(directory, obj.settings, database_url=database_url, outbox_dir=outbox_dir)
+    records = replay_dir(
+        directory,
+        obj.settings,
+        database_url=database_url,
+        outbox_dir=outbox_dir,
+        deliver_to=deliver_to,
+    )
     if report:
         write_report(records, report)
     table = summary_table(records)

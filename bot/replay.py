@@ -64,19 +64,25 @@ def substitute(raw: bytes, app: App, state: ReplayState) -> bytes:
     return _ACK_PLACEHOLDER.sub(ack_id, _CASE_PLACEHOLDER.sub(case_number, raw))
 
 
+def _addresses(values: list[str]) -> list[str]:
+    """Bare addresses of header values; a header too hostile to parse gives none."""
+    try:
+        return [a.lower() for _, a in getaddresses(values) if "@" in a]
+    except (RecursionError, ValueError, TypeError, IndexError):
+        return []
+
+
 def envelope_of(raw: bytes) -> tuple[str | None, list[str], datetime | None]:
     """What an MTA would have told us: envelope sender, recipients, and the Date as clock."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     return_path = headers.get("Return-Path")
     mail_from = None
     if return_path is not None:
-        mail_from = (
-            getaddresses([str(return_path)])[0][1] if str(return_path).strip() != "<>" else ""
-        )
+        found = _addresses([str(return_path)])
+        mail_from = "" if str(return_path).strip() in ("<>", "") else (found or [None])[0]
     rcpts: list[str] = []
     for name in ("Resent-To", "Delivered-To", "To", "Cc"):
-        for value in headers.get_all(name) or []:
-            rcpts += [a.lower() for _, a in getaddresses([str(value)]) if "@" in a]
+        rcpts += _addresses([str(v) for v in headers.get_all(name) or []])
     try:
         date = parsedate_to_datetime(str(headers.get("Date", "")))
         if date.tzinfo is None:
@@ -92,24 +98,32 @@ def replay_dir(
     *,
     database_url: str | None = None,
     outbox_dir: Path | None = None,
+    deliver_to: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Replay every .eml in `directory` (name order); returns one report record per file."""
+    """Replay every .eml in `directory` (name order); returns one report record per file.
+
+    The envelope recipients come from the headers (Resent-To, Delivered-To, To, Cc), as the
+    corpus is addressed to our mailboxes; `deliver_to` sets the envelope recipient of every
+    message instead, as a mail server's alias would, to push foreign mail through a mailbox.
+    """
     files = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".eml")
     with tempfile.TemporaryDirectory(prefix="intake-replay-") as tmp:
         url = database_url or f"sqlite:///{tmp}/replay.db"
         app = build_app(settings, database_url=url)
         try:
             state = ReplayState()
-            return [_replay_file(app, path, state, outbox_dir) for path in files]
+            return [_replay_file(app, path, state, outbox_dir, deliver_to) for path in files]
         finally:
             app.close()
 
 
 def _replay_file(
-    app: App, path: Path, state: ReplayState, outbox_dir: Path | None
+    app: App, path: Path, state: ReplayState, outbox_dir: Path | None, deliver_to: str | None
 ) -> dict[str, Any]:
     raw = substitute(path.read_bytes(), app, state)
     mail_from, rcpts, date = envelope_of(raw)
+    if deliver_to:
+        rcpts = [deliver_to.lower()]
     # A message without a usable Date keeps the clock where it was, a second later.
     now = date or ((state.clock + timedelta(seconds=1)) if state.clock else datetime.now(UTC))
     state.clock = max(state.clock, now) if state.clock else now

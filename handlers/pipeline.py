@@ -206,8 +206,21 @@ def open_or_update_case(ctx: Context) -> None:
 def acknowledge(ctx: Context) -> None:
     """The one email the sender gets about this message, if any."""
     kind = case_ops.reply_kind(ctx)
-    if kind is not None:
-        ctx.replies.append(case_ops.queue_case_reply(ctx, kind))
+    if kind is None:
+        return
+    if not is_safe_address(ctx.reply_address):
+        assert ctx.case is not None
+        case_ops.event(
+            ctx,
+            ctx.case,
+            "reply_skipped",
+            actor=case_ops.BOT,
+            kind=kind,
+            why=f"no address we can safely write to ({ctx.reply_address[:80]!r})",
+        )
+        log.warning("inbound #%s: %s not sent: unusable reply address", ctx.inbound.id, kind)
+        return
+    ctx.replies.append(case_ops.queue_case_reply(ctx, kind))
 
 
 STEPS: list[Callable[[Context], None]] = [

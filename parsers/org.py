@@ -179,7 +179,12 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
         } | {q: v for q, v in DEFAULT_REQUIRED.items() if q not in req}
     if not data.get("domains"):
         data["domains"] = sorted(
-            {str(b.get("address", "")).rpartition("@")[2].lower() for b in boxes.values()} - {""}
+            {
+                str(b.get("address", "")).rpartition("@")[2].lower()
+                for b in boxes.values()
+                if isinstance(b, dict)
+            }
+            - {""}
         )
     return data
 
