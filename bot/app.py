@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from parsers.fields import LabelExtractor
-from parsers.mime import parse_email
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from handlers.pipeline import PipelineConfig
 from handlers.replies import ReplyRenderer
+from parsers.fields import LabelExtractor
+from parsers.mime import parse_email
 from parsers.org import Organisation, load_organisation
 from storage import db
 

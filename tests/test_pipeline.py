@@ -312,3 +312,56 @@ def test_a_message_that_breaks_a_step_is_shunted_and_the_rest_go_on(app) -> None
         rows = session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
         assert rows[0].state == "shunted" and "extractor bug" in rows[0].error
         assert rows[1].state == "done"
+
+
+HOSTILE = {
+    "no headers at all": b"just some bytes\r\nand more\r\n",
+    "binary garbage": bytes(range(256)) * 40,
+    "broken multipart": (
+        b"From: Pat <pat@example.net>\r\nTo: connectyou@example.com\r\nSubject: help\r\n"
+        b'Content-Type: multipart/mixed; boundary="zzz"\r\n\r\n--zzz\r\nContent-Type: text/plain'
+        b"\r\n\r\nthe door is stuck\r\n--zzz\r\nContent-Type: image/jpeg\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n"
+    ),
+    "8-bit header and NUL": (
+        b"From: \xff\xfe Pat \x00 <pat@example.net>\r\nTo: connectyou@example.com\r\n"
+        b"Subject: \xe9t\xe9\x00\r\n\r\nbody\x00 here\r\n"
+    ),
+    "endless header": b"From: pat@example.net\r\nTo: connectyou@example.com\r\nSubject: "
+    + b"a" * 200_000
+    + b"\r\n\r\nhello\r\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_gets_a_clear_outcome(app, name: str) -> None:
+    result = deliver(app, HOSTILE[name], rcpt=["connectyou@example.com"])
+    assert result.outcome in ("new_case", "ignore", "reject")
+    assert result.reason
+    with app.sessions() as session:
+        row = session.scalars(select(InboundMessage)).one()
+        assert row.state == "done" and row.raw == HOSTILE[name]
+    for sent in outbox(app):
+        parsed = email.message_from_bytes(sent.raw, policy=email.policy.default)
+        assert len(str(parsed["Subject"])) <= 260  # bounded, whatever came in
+
+
+def test_large_attachment_is_stored_whole_with_its_digest(app) -> None:
+    import hashlib
+
+    photo = bytes(range(256)) * (8 * 1024 * 1024 // 256)  # 8 MiB
+    msg = mail(
+        "Photos of the cracked unit attached.\n\nName: Sam Lee\nPhone: 403-555-0177\n"
+        "Address: 8 Birch Close, Calgary AB\n",
+        sender="Sam Lee <sam@example.net>",
+        to="connectyou@example.com",
+    )
+    msg.add_attachment(photo, maintype="image", subtype="jpeg", filename="../../etc/crack.jpg")
+    result = deliver(app, msg)
+    assert result.outcome == "new_case"
+    with app.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        (att,) = case.attachments
+        assert att.filename == "crack.jpg" and att.size == len(photo)
+        assert att.sha256 == hashlib.sha256(photo).hexdigest() and att.content == photo
+    assert result.fields["attachments"] == ["crack.jpg"]
