@@ -161,7 +161,7 @@ def cases() -> None:
 @click.pass_obj
 @_fail_clearly
 def cases_list(obj: _Obj, as_json: bool) -> None:
-    from bot.inspect import case_summaries
+    from bot.case_views import case_summaries
 
     rows = case_summaries(obj.settings)
     if as_json:
@@ -182,7 +182,7 @@ def cases_list(obj: _Obj, as_json: bool) -> None:
 @click.pass_obj
 @_fail_clearly
 def cases_show(obj: _Obj, number: str, as_json: bool) -> None:
-    from bot.inspect import case_detail, format_case
+    from bot.case_views import case_detail, format_case
 
     detail = case_detail(obj.settings, number)
     if detail is None:

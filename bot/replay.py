@@ -26,7 +26,8 @@ from bot.config import Settings
 from bot.worker import process_one
 from handlers.pipeline import Result
 from storage import inbox
-from storage.models import OutboxMessage
+from storage.cases import by_number
+from storage.models import InboundMessage, OutboxMessage
 
 _CASE_PLACEHOLDER = re.compile(rb"CASE\{(\d+)\}")
 _ACK_PLACEHOLDER = re.compile(rb"<ack-(\d+)@[^>\s]*>")
@@ -148,8 +149,6 @@ def _replay_file(
         if m:
             state.case_of[m.group(1)] = result.case_number
             with app.sessions() as session:
-                from storage.cases import by_number
-
                 case = by_number(session, result.case_number)
                 if case is not None:
                     state.case_id_of[m.group(1)] = case.id
@@ -161,8 +160,6 @@ def _replay_file(
 def _record(path: Path, result: Result | None, app: App, row_id: int) -> dict[str, Any]:
     if result is None:
         with app.sessions() as session:
-            from storage.models import InboundMessage
-
             row = session.get(InboundMessage, row_id)
             error = row.error if row is not None else "unknown"
         return {

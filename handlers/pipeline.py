@@ -178,8 +178,7 @@ def authorise(ctx: Context) -> None:
 
 
 def mailbox_allows(box: Mailbox, sender_is_staff: bool) -> bool:
-    policy = getattr(box, "allow", None) or ("company" if box.queue == "quotes" else "anyone")
-    return policy == "anyone" or sender_is_staff
+    return box.policy == "anyone" or sender_is_staff
 
 
 def extract(ctx: Context) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -44,6 +44,13 @@ class Mailbox(_Model):
     address: str
     queue: str
     team: str | None = None
+    # Who may open cases here: "company" (our domains) or "anyone". Default: quote
+    # mailboxes take requests from the company only, the others from anyone.
+    allow: Literal["company", "anyone"] | None = None
+
+    @property
+    def policy(self) -> str:
+        return self.allow or ("company" if self.queue == "quotes" else "anyone")
 
     @field_validator("address")
     @classmethod

@@ -365,3 +365,41 @@ def test_large_attachment_is_stored_whole_with_its_digest(app) -> None:
         assert att.filename == "crack.jpg" and att.size == len(photo)
         assert att.sha256 == hashlib.sha256(photo).hexdigest() and att.content == photo
     assert result.fields["attachments"] == ["crack.jpg"]
+
+
+def test_concurrent_workers_process_each_message_exactly_once(app) -> None:
+    """Several workers (threads here; processes in production) drain one inbox at once:
+    every message is processed once, and twin deliveries of one message give one case."""
+    import threading
+
+    originals = [
+        mail(COMPLETE_QUOTE.replace("PCH - Lot 9", f"PCH - Lot {i}"), subject=f"Lot {i}")
+        for i in range(12)
+    ]
+    with app.sessions() as session, session.begin():
+        for msg in originals + originals[:6]:  # six arrive twice
+            inbox.store_inbound(session, raw=msg.as_bytes(), channel="smtp", received_at=T0)
+    results: list[Result] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            outcome = process_one(app.sessions, app.pipeline, lambda row: T0)
+            if outcome is False:
+                return
+            if isinstance(outcome, Result):
+                with lock:
+                    results.append(outcome)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(r.outcome for r in results) == ["ignore"] * 6 + ["new_case"] * 12
+    with app.sessions() as session:
+        cases = session.scalars(select(Case)).all()
+        assert sorted(c.subject for c in cases) == sorted(f"Lot {i}" for i in range(12))
+        assert sorted(c.seq for c in cases) == list(range(1, 13))
+        assert all(r.state == "done" for r in session.scalars(select(InboundMessage)))
+    assert len(outbox(app)) == 12
