@@ -29,11 +29,13 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Case-, accent-, punctuation- and space-insensitive form used for every comparison.
 
     "Projet avec installation", "PROJET  avec-installation" and "projet avec installation"
     all fold to the same key, so synonym tables can be written once in plain lower case.
+    Cached: picklist values and synonyms are folded again on every comparison.
     """
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
@@ -378,6 +380,7 @@ def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
 # --------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def _plural_free(key: str) -> str:
     """ "approvals" and "approval" compare equal; so do "submission" and "submissions"."""
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split())

@@ -42,7 +42,7 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 class SinkHandler:
     def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.received: list[tuple[str, list[str], bytes]] = []  # raw, parsed only when read
         self.lock = threading.Lock()
         self.fail_next = 0  # answer 451 to this many deliveries (a relay having trouble)
         self.refuse: set[str] = set()  # recipients answered 550 at RCPT
@@ -60,8 +60,9 @@ class SinkHandler:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return "451 4.3.0 try again later"
-            msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+            self.received.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
         return "250 OK"
 
 
@@ -78,9 +79,15 @@ class Sink:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def count(self) -> int:
+        with self.handler.lock:
+            return len(self.handler.received)
+
+    @property
     def messages(self) -> list[EmailMessage]:
         with self.handler.lock:
-            return [m for _, _, m in self.handler.messages]
+            raws = [raw for _, _, raw in self.handler.received]
+        return [email.message_from_bytes(r, policy=email.policy.default) for r in raws]
 
     def __enter__(self) -> Sink:
         self.controller.start()
