@@ -13,15 +13,13 @@ any signature of the company's own staff, which describes the staff member, not 
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from parsers import normalise as nz
+from parsers.documents import attachment_text
 from parsers.message import Attachment, ParsedMessage
 from parsers.org import Account, Organisation
 
@@ -1532,50 +1530,6 @@ class LabelExtractor:
 def missing_fields(fields: dict[str, FieldValue], required: list[str]) -> list[str]:
     """The required fields that were not extracted (or came out empty), in required order."""
     return [name for name in required if name not in fields or fields[name].value in ("", [], None)]
-
-
-def attachment_text(attachment: Attachment, max_bytes: int = 5_000_000) -> str:
-    """Readable text of a .txt, .csv or text-layer PDF attachment; "" for anything else.
-
-    CSV rows come back as two-space separated lines so they read as a table.
-    """
-    name = attachment.filename.casefold()
-    ctype = attachment.content_type.casefold()
-    if attachment.size > max_bytes:
-        return ""
-    if ctype == "text/csv" or name.endswith(".csv"):
-        text = _decode(attachment.content)
-        try:
-            rows = list(csv.reader(io.StringIO(text)))
-        except csv.Error:
-            return ""
-        return "\n".join("  ".join(c.strip() for c in row if c.strip()) for row in rows)
-    if ctype == "text/plain" or name.endswith(".txt"):
-        return _decode(attachment.content)
-    if ctype == "application/pdf" or name.endswith(".pdf"):
-        return _pdf_text(attachment.content)
-    return ""
-
-
-def _pdf_text(content: bytes) -> str:
-    try:
-        from pdfminer.high_level import extract_text
-    except ImportError:  # pragma: no cover - pdfminer.six is a declared dependency
-        return ""
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it warns on every odd PDF
-    try:
-        return extract_text(io.BytesIO(content), maxpages=10)
-    except Exception:  # noqa: BLE001 - a broken PDF must never stop intake
-        return ""
-
-
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return ""
 
 
 def _is_document(attachment: Attachment) -> bool:

@@ -366,13 +366,32 @@ def normalise_phone(text: str, region: str = "CA") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_SEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){6}\d")
+
+
 def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
-    """Every phone number in running text as (E.164, start, end), in order of appearance."""
+    """Every phone number in running text as (E.164, start, end), in order of appearance.
+
+    libphonenumber's matcher is slow on long texts full of digits (logs, tables, encoded
+    junk), so it only sees the lines that hold seven digits; a number never spans lines.
+    """
     out: list[tuple[str, int, int]] = []
-    for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-        e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
-        out.append((e164, m.start, m.end))
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _SEVEN_DIGITS.search(line):
+            out.extend((e164, offset + s, offset + e) for e164, s, e in _line_phones(line, region))
+        offset += len(line)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(
+        (phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164), m.start, m.end)
+        for m in phonenumbers.PhoneNumberMatcher(
+            line, region, leniency=phonenumbers.Leniency.POSSIBLE
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------

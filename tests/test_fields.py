@@ -11,6 +11,7 @@ from parsers.fields import FieldValue, LabelExtractor, missing_fields, sentences
 from parsers.message import Attachment, ParsedMessage
 from parsers.org import load_organisation
 from tests.conftest import ORG_FILE
+from tests.pdfs import tiny_pdf
 
 MST = timezone(timedelta(hours=-7))
 WED_NOV_4 = datetime(2026, 11, 4, 8, 40, tzinfo=MST)
@@ -65,30 +66,6 @@ def quote(extractor, msg: ParsedMessage, *, reply: bool = False, now=None) -> di
 def service(extractor, msg: ParsedMessage, *, staff: bool, reply: bool = False) -> dict:
     got = extractor.extract(msg, "service", now=msg.date, sender_is_staff=staff, is_reply=reply)
     return values(got)
-
-
-def tiny_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a text layer, as a spec-sheet generator would make it."""
-    shown = " ".join(f"({line}) Tj T*" for line in lines)
-    stream = f"BT /F1 10 Tf 13 TL 50 750 Td {shown} ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-    ]
-    out = "%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n"
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    return out.encode("latin-1")
 
 
 # -- quotes: the forms ------------------------------------------------------------------------
