@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from handlers.pipeline import PipelineConfig
+from handlers.pipeline import Extractor, PipelineConfig
 from handlers.replies import ReplyRenderer
 from parsers.fields import LabelExtractor
 from parsers.mime import parse_email
@@ -40,6 +40,11 @@ class App:
         self.engine.dispose()
 
 
+def build_extractor(org: Organisation) -> Extractor:
+    """The field extractor of a running bot (also used alone by `intake extract`)."""
+    return LabelExtractor(org)
+
+
 def build_app(settings: Settings, *, database_url: str | None = None, migrate: bool = True) -> App:
     """Load the organisation, open (and migrate) the database, build the pipeline."""
     org = load_organisation(settings.bot.org)
@@ -48,7 +53,7 @@ def build_app(settings: Settings, *, database_url: str | None = None, migrate: b
         db.upgrade(engine)
     pipeline = PipelineConfig(
         org=org,
-        extractor=LabelExtractor(org),
+        extractor=build_extractor(org),
         renderer=ReplyRenderer(settings.bot.templates, settings.bot.from_name),
         case_prefix=settings.bot.case_prefix,
         case_digits=settings.bot.case_digits,

@@ -151,6 +151,143 @@ def replay(
     click.echo(table.splitlines()[-1] if quiet else table)
 
 
+# Headers of which a message has at least one; a file with none of them is not an email.
+_MAIL_HEADERS = (
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "delivered-to",
+    "received",
+    "return-path",
+    "mime-version",
+)
+
+
+def _read_email(file: Path) -> bytes:
+    """The raw bytes of FILE, or a one-line error when it cannot be read or is not an email."""
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    try:
+        raw = file.read_bytes()
+    except IsADirectoryError:
+        raise click.ClickException(f"{file}: is a directory, not an email file") from None
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot read: {exc.strerror or exc}") from None
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    names = {k.lower() for k in headers}
+    if not raw.strip() or not names.intersection(_MAIL_HEADERS):
+        raise click.ClickException(f"{file}: not an email (no From, To, Subject or Date header)")
+    return raw
+
+
+def _extract_file(
+    settings: Settings, raw: bytes, fallback_queue: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """What the pipeline would extract from one new message; nothing touches the database.
+
+    Returns the report ({"queue", "fields", "missing"}) and the mailbox it was routed to.
+    """
+    from datetime import UTC, datetime
+
+    from bot.app import build_extractor
+    from bot.replay import envelope_of
+    from handlers.case_ops import FIELD_LABELS
+    from handlers.pipeline import mailbox_of
+    from parsers.fields import missing_fields
+    from parsers.mime import parse_email
+    from parsers.org import load_organisation
+
+    org = load_organisation(settings.bot.org)
+    msg = parse_email(raw)
+    # No envelope here: the recipients a mail server would have used come from the headers
+    # (Resent-To, Delivered-To, To, Cc), as in `intake replay`.
+    _, rcpts, date = envelope_of(raw)
+    box = mailbox_of(org, rcpts, msg)
+    queue = box.queue if box is not None else (fallback_queue or "quotes")
+    found = build_extractor(org).extract(
+        msg,
+        queue,
+        now=date or datetime.now(UTC),
+        sender_is_staff=org.is_company_address(msg.from_addr),
+        is_reply=False,
+    )
+    order = {name: i for i, name in enumerate(FIELD_LABELS)}
+    names = sorted(found, key=lambda n: order.get(n, len(order)))
+    report = {
+        "queue": queue,
+        "fields": {
+            name: {
+                "value": found[name].value,
+                "confidence": round(float(found[name].confidence), 3),
+                "source": found[name].source,
+            }
+            for name in names
+        },
+        "missing": missing_fields(dict(found), org.required_fields(queue)),
+    }
+    return report, box.address if box is not None else None
+
+
+def _extraction_table(report: dict[str, Any], mailbox: str | None) -> str:
+    import textwrap
+
+    width = 56
+    where = f"addressed to {mailbox}" if mailbox else "no mailbox of ours in the headers"
+    lines = [f"queue: {report['queue']} ({where})", ""]
+    fields = report["fields"]
+    name_w = max([len("field"), *(len(n) for n in fields)])
+    lines.append(f"{'field':{name_w}}  {'value':{width}}  {'confidence':10}  source")
+    for name, fv in fields.items():
+        value = fv["value"]
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        chunks = textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False) or [""]
+        lines.append(
+            f"{name:{name_w}}  {chunks[0]:{width}}  {fv['confidence']:<10.2f}  {fv['source']}"
+        )
+        lines += [f"{'':{name_w}}  {chunk}" for chunk in chunks[1:]]
+    if not fields:
+        lines.append("(no fields)")
+    lines += ["", "missing: " + (", ".join(report["missing"]) or "none")]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the table.")
+@click.option(
+    "--queue",
+    "fallback_queue",
+    type=click.Choice(["quotes", "service"]),
+    default=None,
+    help="Queue to read the message for when it is addressed to none of our mailboxes "
+    "(default: quotes). A message to one of them is read for that mailbox's queue.",
+)
+@click.pass_obj
+@_fail_clearly
+def extract(obj: _Obj, file: Path, as_json: bool, fallback_queue: str | None) -> None:
+    """Show what would be extracted from one .eml FILE, for tuning the organisation file.
+
+    The message is routed and read as the pipeline reads a new request (its Date: as the
+    clock, staff or not by the sender's domain); no database is opened and nothing is stored.
+    """
+    raw = _read_email(file)
+    report, mailbox = _extract_file(obj.settings, raw, fallback_queue)
+    if fallback_queue and mailbox and report["queue"] != fallback_queue:
+        click.echo(
+            f"note: {mailbox} feeds the {report['queue']} queue; --queue applies only to "
+            "messages addressed to none of our mailboxes",
+            err=True,
+        )
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(_extraction_table(report, mailbox))
+
+
 @main.group()
 def cases() -> None:
     """Look at cases."""

@@ -10,7 +10,7 @@ processing exactly-once across crashes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -143,13 +143,20 @@ def guard_auto_mail(ctx: Context) -> None:
 
 def route_mailbox(ctx: Context) -> None:
     """The mailbox the message was sent to: the envelope first, then the To/Cc headers."""
-    candidates = [*ctx.inbound.rcpt_tos, *ctx.msg.to, *ctx.msg.cc]
-    for address in candidates:
-        box = ctx.org.mailbox_for(address)
+    box = mailbox_of(ctx.org, ctx.inbound.rcpt_tos or [], ctx.msg)
+    if box is None:
+        raise Stop("reject", "not addressed to any of our mailboxes")
+    ctx.mailbox = box
+
+
+def mailbox_of(org: Organisation, rcpt_tos: Sequence[str], msg: ParsedMessage) -> Mailbox | None:
+    """The first of our mailboxes among the envelope recipients, then the To and Cc headers
+    (also used by `intake extract`, which has no envelope and passes header addresses)."""
+    for address in [*rcpt_tos, *msg.to, *msg.cc]:
+        box = org.mailbox_for(address)
         if box is not None:
-            ctx.mailbox = box
-            return
-    raise Stop("reject", "not addressed to any of our mailboxes")
+            return box
+    return None
 
 
 def thread(ctx: Context) -> None:
