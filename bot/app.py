@@ -58,6 +58,7 @@ def build_app(settings: Settings, *, database_url: str | None = None, migrate: b
         case_prefix=settings.bot.case_prefix,
         case_digits=settings.bot.case_digits,
         refusals_per_sender_per_day=settings.bot.refusals_per_sender_per_day,
+        confirm_below=settings.bot.confirm_below,
         parse=parse_email,
     )
     return App(settings, org, engine, db.make_sessionmaker(engine), pipeline)

@@ -93,6 +93,9 @@ class BotSettings(_Section):
     case_digits: int = Field(default=6, ge=3, le=12)
     from_name: str = "Intake"
     refusals_per_sender_per_day: int = Field(default=1, ge=0)
+    # Acknowledgements ask the sender to check fields read with less confidence than this
+    # (0 turns the check off; the extractor's confidences are in parsers/fields.py).
+    confirm_below: float = Field(default=0.7, ge=0, le=1)
 
 
 class WorkerSettings(_Section):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,12 @@ FIELD_LABELS: dict[str, str] = {
     "attachments": "Attachments",
 }
 KIND_NAMES = {"quotes": "quote request", "service": "service request"}
+CHECK_KINDS = ("ack", "confirm")  # the emails that ask the sender to check unsure fields
+NOT_CHECKED = frozenset({"attachments", "account_id"})
+CHECK_NAMES = {"quote_due": "date you need the quote by"}  # where "the <label>" reads badly
+_CHECK_MAX = 80  # characters of a value quoted back; the summary above has it in full
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdm])\s*$", re.IGNORECASE)
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
@@ -297,6 +303,7 @@ def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
             if case.queue == "quotes"
             else f"The case owner will answer by {when}."
         )
+    unsure = _unsure_fields(case, ctx.config.confirm_below) if kind in CHECK_KINDS else []
     context = {
         "case_number": case.number,
         "kind": KIND_NAMES.get(case.queue, "request"),
@@ -305,10 +312,57 @@ def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
         "missing": [FIELD_LABELS.get(m, m).lower() for m in missing],
         "due": bool(due_sentence),
         "due_sentence": due_sentence,
+        "unsure": unsure,
+        "check_sentence": check_sentence(unsure),
     }
     return queue_email(
         ctx, kind, context, subject=reply_subject(ctx.msg.subject, case.number), case=case
     )
+
+
+def _unsure_fields(case: Case, below: float) -> list[tuple[str, str]]:
+    """(label, value as the sender should see it) of the case's fields read less surely
+    than `below`, in summary order; never the attachment list or the account's CRM id."""
+    fields, confidence = case.fields or {}, case.confidence or {}
+    return [
+        (CHECK_NAMES.get(name, FIELD_LABELS[name].lower()), _display_for_check(fields[name]))
+        for name in FIELD_LABELS
+        if name not in NOT_CHECKED
+        and fields.get(name) not in (None, "", [])
+        and name in confidence
+        and float(confidence[name]) < below
+    ]
+
+
+def check_sentence(unsure: list[tuple[str, str]]) -> str:
+    """'Please check: we read the close date as 15 Jan 2027 and the account as "Ridgeline
+    Homes". Reply if either is wrong.' ("" when there is nothing to check)."""
+    if not unsure:
+        return ""
+    parts = [f"the {label} as {value}" for label, value in unsure]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    which = {1: "that is", 2: "either is"}.get(len(parts), "any of them is")
+    return f"Please check: we read {listed}. Reply if {which} wrong."
+
+
+def human_date(iso: str) -> str | None:
+    """ "2027-01-15" -> "15 Jan 2027" (English month names whatever the locale); None for
+    anything that is not an ISO date."""
+    if not _ISO_DATE.match(iso):
+        return None
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return None
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _display_for_check(value: Any) -> str:
+    """A date in words, anything else quoted as we read it (a long text shortened)."""
+    text = _display(value)
+    if len(text) > _CHECK_MAX:
+        text = text[: _CHECK_MAX - 3].rstrip() + "..."
+    return human_date(text) or f'"{text}"'
 
 
 def queue_email(

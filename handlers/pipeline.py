@@ -60,6 +60,7 @@ class PipelineConfig:
     case_prefix: str = "CASE"
     case_digits: int = 6
     refusals_per_sender_per_day: int = 1
+    confirm_below: float = 0.7  # fields read less surely are named for checking
     parse: Callable[[bytes], ParsedMessage] | None = None
 
 

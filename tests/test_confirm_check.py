@@ -1,0 +1,179 @@
+"""Acknowledgements ask the sender to check the fields the extractor was unsure of.
+
+End to end, like tests/test_pipeline.py: a prose request (fields read from cue words, at the
+extractor's PROSE confidence) gets a "Please check: we read ..." line in the text and the HTML
+part of its acknowledgement; a fully labelled one gets none.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_app
+from bot.config import Settings
+from handlers.case_ops import check_sentence, human_date
+from parsers.fields import LABELLED, PROSE
+from storage.models import Case, OutboxMessage
+from tests.conftest import ORG_FILE
+from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, T0, deliver, mail, outbox, reply_to
+
+PROSE_QUOTE = (
+    "Hi team, can you quote Prairie Crest's 10 casements, 30x48, triple pane with Low-E and "
+    'argon? Factor .52. The opp is "PCH - Lot 9", standard type, we\'re at Submissions, '
+    "closing Dec 18.\n\nThanks,\nAlex\n"
+)
+CHECK = "Please check:"
+
+
+def make_app(database_url: str, **bot: object):
+    settings = Settings.model_validate(
+        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE), **bot}}
+    )
+    return build_app(settings)
+
+
+@pytest.fixture
+def app(database_url: str):
+    app = make_app(database_url)
+    yield app
+    app.close()
+
+
+def bodies(row: OutboxMessage) -> tuple[str, str]:
+    """The plain text (whitespace folded: the sentence is word-wrapped) and the HTML."""
+    parsed = email.message_from_bytes(row.raw, policy=email.policy.default)
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    return " ".join(text.split()), " ".join(html.split())
+
+
+def the_case(app) -> Case:
+    with app.sessions() as session:
+        return session.scalars(select(Case)).one()
+
+
+def test_prose_request_ack_asks_to_check_the_prose_fields(app) -> None:
+    result = deliver(app, mail(PROSE_QUOTE))
+    assert result.outcome == "new_case" and result.replies == ["ack"]
+    case = the_case(app)
+    # the factor was read from a cue word, at the extractor's prose confidence
+    assert case.fields["factor"] == "0.52" and case.confidence["factor"] == PROSE
+    assert Settings().bot.confirm_below > PROSE
+    (ack,) = outbox(app)
+    text, html = bodies(ack)
+    assert CHECK in text and CHECK in html
+    assert 'the factor as "0.52"' in text
+    assert "the factor as &#34;0.52&#34;" in html or "the factor as &quot;0.52&quot;" in html
+    # every field below the threshold is named, none at or above it, never account_id
+    sentence = text[text.index(CHECK) : text.index("wrong.", text.index(CHECK))]
+    for name, confidence in case.confidence.items():
+        named = re.search(rf"\bthe {name.replace('_', ' ')} as\b", sentence) is not None
+        if name == "account_id":
+            assert "ACC-" not in sentence
+        else:
+            assert named == (confidence < 0.7), (name, confidence, sentence)
+
+
+def test_fully_labelled_request_ack_has_no_check_section(app) -> None:
+    deliver(app, mail(COMPLETE_QUOTE))
+    case = the_case(app)
+    assert set(case.confidence.values()) == {LABELLED}
+    (ack,) = outbox(app)
+    text, html = bodies(ack)
+    assert "Prairie Crest Homes" in text  # the summary is there, the check is not
+    assert CHECK not in text and CHECK not in html
+    assert "wrong" not in text
+
+
+def test_dates_are_shown_in_words_and_the_threshold_is_a_setting(database_url: str) -> None:
+    app = make_app(database_url, confirm_below=0.8)
+    try:
+        deliver(app, mail(PROSE_QUOTE))
+        case = the_case(app)
+        assert case.fields["close_date"] == "2026-12-18"
+        assert PROSE < case.confidence["close_date"] < 0.8  # read from a clause: only at 0.8
+        (ack,) = outbox(app)
+        text, html = bodies(ack)
+        assert "the close date as 18 Dec 2026" in text
+        assert "the close date as 18 Dec 2026" in html
+        assert "2026-12-18" not in text[text.index(CHECK) :]
+    finally:
+        app.close()
+
+
+def test_threshold_zero_turns_the_check_off(database_url: str) -> None:
+    app = make_app(database_url, confirm_below=0)
+    try:
+        deliver(app, mail(PROSE_QUOTE))
+        text, html = bodies(outbox(app)[0])
+        assert CHECK not in text and CHECK not in html
+    finally:
+        app.close()
+
+
+def test_confirmation_names_a_field_the_completing_reply_gave_in_prose(app) -> None:
+    first = deliver(app, mail(PARTIAL_QUOTE))
+    assert "factor" in first.missing
+    (ack,) = outbox(app)
+    assert CHECK not in bodies(ack)[0]  # everything so far was labelled
+    later = T0 + timedelta(hours=1)
+    reply = reply_to(ack, "Factor .50, we're at Funding, closing Dec 30.\n", later)
+    last = deliver(app, reply, later)
+    assert last.replies == ["confirm"], last
+    case = the_case(app)
+    assert case.confidence["factor"] < 0.7
+    confirm = outbox(app)[-1]
+    assert confirm.kind == "confirm"
+    text, html = bodies(confirm)
+    assert f'the factor as "{case.fields["factor"]}"' in text
+    assert CHECK in html
+
+
+def test_request_for_information_does_not_ask_to_check(app) -> None:
+    deliver(app, mail(PARTIAL_QUOTE))
+    (ack,) = outbox(app)
+    later = T0 + timedelta(hours=1)
+    deliver(app, reply_to(ack, "Factor .50\n", later), later)
+    info = outbox(app)[-1]
+    assert info.kind == "request_info"
+    assert the_case(app).confidence["factor"] < 0.7
+    assert CHECK not in bodies(info)[0]
+
+
+@pytest.mark.parametrize(
+    ("iso", "words"),
+    [("2027-01-15", "15 Jan 2027"), ("2026-12-05", "5 Dec 2026"), ("2026-02-30", None)],
+)
+def test_human_date(iso: str, words: str | None) -> None:
+    assert human_date(iso) == words
+    assert human_date("Jan 15") is None
+
+
+def test_check_sentence_joins_fields() -> None:
+    assert check_sentence([]) == ""
+    one = check_sentence([("close date", "15 Jan 2027")])
+    assert one == "Please check: we read the close date as 15 Jan 2027. Reply if that is wrong."
+    two = check_sentence([("close date", "15 Jan 2027"), ("account", '"Ridgeline Homes"')])
+    assert two == (
+        'Please check: we read the close date as 15 Jan 2027 and the account as "Ridgeline '
+        'Homes". Reply if either is wrong.'
+    )
+    three = check_sentence([("a", "1"), ("b", "2"), ("c", "3")])
+    assert "the a as 1, the b as 2 and the c as 3. Reply if any of them is wrong." in three
+
+
+def test_threshold_outside_0_to_1_is_a_configuration_error(tmp_path) -> None:
+    from bot.config import ConfigError, load_settings
+
+    cfg = tmp_path / "intake.toml"
+    cfg.write_text("[bot]\nconfirm_below = 0.85\n")
+    assert load_settings(cfg, env={}).bot.confirm_below == 0.85
+    cfg.write_text("[bot]\nconfirm_below = 1.5\n")
+    with pytest.raises(ConfigError, match="bot.confirm_below"):
+        load_settings(cfg, env={})
