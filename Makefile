@@ -25,6 +25,7 @@ test: lint
 
 bench: setup
 	$(PY) bench/throughput.py
+	$(PY) bench/extraction.py
 
 replay: setup
 	$(VENV)/bin/intake replay ../shared/corpus/intake --report var/replay.jsonl

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from parsers import fields as fields_module  # noqa: E402
 from parsers import normalise as nz  # noqa: E402
 from parsers import text as text_module  # noqa: E402
+from parsers import vocabulary as vocabulary_module  # noqa: E402
 from parsers.fields import LabelExtractor  # noqa: E402
 from parsers.message import ParsedMessage  # noqa: E402
 from parsers.mime import parse_email  # noqa: E402
@@ -57,7 +58,7 @@ def workload(org: Organisation) -> list[tuple[ParsedMessage, str, bool]]:
 def clear_caches() -> None:
     """Forget every memoised result of the parsers, so a pass over messages it has seen before
     costs what new mail costs (pessimistic: a running bot keeps its vocabulary folded)."""
-    for module in (nz, fields_module, text_module):
+    for module in (nz, fields_module, text_module, vocabulary_module):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
+from bot.config import ConfigError, ExtractionSettings, Settings
 from handlers.pipeline import Extractor, PipelineConfig
 from handlers.replies import ReplyRenderer
 from parsers.fields import LabelExtractor
@@ -40,9 +40,13 @@ class App:
         self.engine.dispose()
 
 
-def build_extractor(org: Organisation) -> Extractor:
+def build_extractor(org: Organisation, settings: ExtractionSettings | None = None) -> Extractor:
     """The field extractor of a running bot (also used alone by `intake extract`)."""
-    return LabelExtractor(org)
+    model = (settings or ExtractionSettings()).spacy_model
+    try:
+        return LabelExtractor(org, spacy_model=model)
+    except ValueError as exc:  # the configured spaCy model is not installed
+        raise ConfigError(f"extraction.spacy_model: {exc}") from None
 
 
 def build_app(settings: Settings, *, database_url: str | None = None, migrate: bool = True) -> App:
@@ -53,7 +57,7 @@ def build_app(settings: Settings, *, database_url: str | None = None, migrate: b
         db.upgrade(engine)
     pipeline = PipelineConfig(
         org=org,
-        extractor=build_extractor(org),
+        extractor=build_extractor(org, settings.extraction),
         renderer=ReplyRenderer(settings.bot.templates, settings.bot.from_name),
         case_prefix=settings.bot.case_prefix,
         case_digits=settings.bot.case_digits,

@@ -208,7 +208,7 @@ def _extract_file(
     _, rcpts, date = envelope_of(raw)
     box = mailbox_of(org, rcpts, msg)
     queue = box.queue if box is not None else (fallback_queue or "quotes")
-    found = build_extractor(org).extract(
+    found = build_extractor(org, settings.extraction).extract(
         msg,
         queue,
         now=date or datetime.now(UTC),

@@ -110,6 +110,12 @@ class OutboxSettings(_Section):
     backoff_max_seconds: float = Field(default=3600, gt=0)
 
 
+class ExtractionSettings(_Section):
+    # An installed spaCy pipeline (package name or path) whose named entities may suggest
+    # accounts and contacts the organisation file does not know; unset: the blank pipeline.
+    spacy_model: str | None = None
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     smtp: SmtpSettings = SmtpSettings()
@@ -117,6 +123,7 @@ class Settings(_Section):
     bot: BotSettings = BotSettings()
     worker: WorkerSettings = WorkerSettings()
     outbox: OutboxSettings = OutboxSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
 
 
 def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

@@ -22,6 +22,7 @@ from parsers import normalise as nz
 from parsers.documents import attachment_text
 from parsers.message import Attachment, ParsedMessage
 from parsers.org import Account, Organisation
+from parsers.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ GUESS = 0.4
 
 QUOTES, SERVICE = "quotes", "service"
 MAX_TEXT = 50_000  # characters of a text read; a request is never longer, a pasted log may be
+MAX_DOCUMENT_TEXT = 20_000  # of an attached document: its fields are on its first page or two
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary: labels, picklist synonyms, cue words. The organisation file can add to each
@@ -382,32 +384,23 @@ def _unquote(text: str) -> str:
 class _Picklist:
     """One picklist: match a value as written, and find its values inside prose."""
 
-    def __init__(self, values: list[str], synonyms: dict[str, list[str]]):
+    def __init__(self, name: str, values: list[str], synonyms: dict[str, list[str]]):
+        self.name = name
         self.values = values
         self.synonyms = {k: list(v) for k, v in synonyms.items() if k in values}
-        phrases = {v: v for v in values}
+        self.phrases = {v: v for v in values}
         for canonical, words in self.synonyms.items():
             for word in words:
-                phrases.setdefault(word, canonical)
-        ordered = sorted(phrases, key=len, reverse=True)
-        body = "|".join(_phrase_pattern(p) for p in ordered) or r"(?!x)x"
-        self.pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
+                self.phrases.setdefault(word, canonical)
+        self.vocabulary: Vocabulary | None = None  # set by the extractor that owns it
 
     def match(self, text: str) -> str | None:
         return nz.match_picklist(text, self.values, self.synonyms)
 
     def find(self, text: str) -> Iterator[tuple[str, int, int]]:
         """Every value named in `text` as (canonical, start, end)."""
-        for m in self.pattern.finditer(text):
-            canonical = self.match(m.group(0))
-            if canonical:
-                yield canonical, m.start(), m.end()
-
-
-def _phrase_pattern(phrase: str) -> str:
-    """Regex for a picklist phrase: any spacing or hyphen between words, optional plural."""
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w]
-    return r"[\s\-]+".join(words) + r"s?"
+        assert self.vocabulary is not None
+        yield from self.vocabulary.picklist_values(self.name, text)
 
 
 def _merge(base: dict[str, list[str]], extra: dict[str, list[str]] | None) -> dict:
@@ -817,7 +810,9 @@ class _Context:
 class LabelExtractor:
     """Reads the fields of quote and service requests from labels, lists, tables and cues."""
 
-    def __init__(self, org: Organisation):
+    def __init__(self, org: Organisation, spacy_model: str | None = None):
+        """`spacy_model`: an installed spaCy pipeline whose entities may name accounts and
+        contacts the organisation does not know (see parsers.vocabulary)."""
         self.org = org
         syn = org.synonyms or {}
         label_extra = syn.get("labels", {})
@@ -834,13 +829,20 @@ class LabelExtractor:
             self.labels[queue] = table
         self.picklists = {
             name: _Picklist(
-                org.picklist(name), _merge(PICKLIST_SYNONYMS.get(name, {}), syn.get(name))
+                name, org.picklist(name), _merge(PICKLIST_SYNONYMS.get(name, {}), syn.get(name))
             )
             for name in ("opportunity_type", "record_type", "stage")
         }
+        self.vocabulary = Vocabulary(
+            org, {name: p.phrases for name, p in self.picklists.items()}, model=spacy_model
+        )
+        for picklist in self.picklists.values():
+            picklist.vocabulary = self.vocabulary
         extra = [re.escape(c) for c in syn.get("urgency", {}).get("emergency", [])]
-        self.hazard = re.compile("|".join([*EMERGENCY_CUES, *extra]), re.IGNORECASE)
-        self.account_pattern = self._account_pattern(org)
+        # Matched on lower-cased text from a word start: ~9x faster than IGNORECASE over
+        # an alternation that has no common prefix.
+        cues = [*EMERGENCY_CUES, *(c.lower() for c in extra)]
+        self.hazard = re.compile(r"\b(?:" + "|".join(cues) + ")")
         self.sla = _sla(org.sla.get("quote_turnaround", "48h"))
 
     # -- public ---------------------------------------------------------------------------
@@ -871,6 +873,8 @@ class LabelExtractor:
             self._quote_extras(found, msg, ctx)
         else:
             self._service_extras(found, msg, ctx, body, tail)
+        if not is_reply:
+            self._model_entities(found, body, ctx)
         self._attachment_texts(found, msg, ctx)
         names = [a.filename for a in msg.real_attachments if _is_document(a)]
         if names:
@@ -1347,7 +1351,7 @@ class LabelExtractor:
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said without a "not" before it."""
         text = text.replace("’", "'")
-        if self.hazard.search(text):
+        if self.hazard.search(text.lower()):
             return True
         return any(
             not _NEGATION.search(text[max(0, m.start() - 20) : m.start()])
@@ -1457,35 +1461,44 @@ class LabelExtractor:
         if m:
             found.offer("account", _clean(m.group(1)), GUESS, "body")
 
-    # -- accounts named in text -----------------------------------------------------------------
+    def _model_entities(self, found: _Found, body: str, ctx: _Context) -> None:
+        """With a configured spaCy model: an organisation it recognises stands for an
+        account nothing else found (kept as written, not matched to a known one), and a
+        customer's own request may name its contact. The least sure reading of all."""
+        if not self.vocabulary.ner:
+            return
+        own = {nz.account_key(team.name) for team in self.org.teams.values()}
+        if not found.has("account"):
+            orgs = [
+                e for e in self.vocabulary.entities(body, "ORG") if nz.account_key(e) not in own
+            ]
+            if orgs:
+                known = nz.match_account(orgs[0], self.org)
+                name, account_id = (known.name, known.id) if known else (orgs[0], None)
+                found.offer("account", name, GUESS - 0.1, ctx.source)
+                found.offer("account_id", account_id, GUESS - 0.1, ctx.source)
+        if ctx.queue == SERVICE and not ctx.sender_is_staff and not found.has("contact_name"):
+            people = self.vocabulary.entities(body, "PERSON")
+            if people:
+                found.offer("contact_name", people[0], GUESS - 0.1, ctx.source)
 
-    @staticmethod
-    def _account_pattern(org: Organisation) -> re.Pattern[str] | None:
-        names: list[str] = []
-        for account in org.accounts.values():
-            names.extend([account.name, *account.aliases])
-        if not names:
-            return None
-        parts = []
-        for name in sorted(set(names), key=len, reverse=True):
-            pattern = r"[\s\-]+".join(re.escape(w) for w in name.split())
-            parts.append(pattern if not (name.isupper() and len(name) <= 5) else f"(?-i:{pattern})")
-        return re.compile(r"(?<![\w&])(?:" + "|".join(parts) + r")(?![\w&])", re.IGNORECASE)
+    # -- accounts named in text -----------------------------------------------------------------
 
     def _account_mentions(self, found: _Found, text: str, ctx: _Context) -> None:
         """A known account named in running text. When several are named, the one the
-        request is "for", the one the opportunity is named after, then the most named."""
-        if found.has("account") or ctx.is_reply or not self.account_pattern:
+        request is "for", the one the opportunity is named after, then the most named.
+        A close spelling ("Praire Crest") counts, a little less sure than the name itself."""
+        if found.has("account") or ctx.is_reply:
             return
         scores: dict[str, float] = {}
         accounts: dict[str, Account] = {}
+        exact: dict[str, bool] = {}
         opp = str(found.values.get("opportunity_name", FieldValue("", 0, "")).value)
-        for m in self.account_pattern.finditer(text):
-            account = nz.match_account(m.group(0), self.org)
-            if not account:
-                continue
+        for mention in self.vocabulary.account_mentions(text):
+            account = mention.account
             accounts[account.id] = account
-            before = text[max(0, m.start() - 12) : m.start()].casefold()
+            exact[account.id] = exact.get(account.id, False) or mention.exact
+            before = text[max(0, mention.start - 12) : mention.start].casefold()
             bonus = 1.0 if re.search(r"\b(?:for|pour)\s+$", before) else 0.0
             scores[account.id] = scores.get(account.id, 0.0) + 1.0 + bonus
         for account_id, account in accounts.items():
@@ -1495,6 +1508,8 @@ class LabelExtractor:
             return
         best = max(scores, key=lambda k: scores[k])
         conf = PROSE if ctx.source != "subject" else GUESS
+        if not exact[best]:
+            conf -= 0.1
         found.offer("account", accounts[best].name, conf, ctx.source)
         found.offer("account_id", accounts[best].id, conf, ctx.source)
 
@@ -1511,7 +1526,7 @@ class LabelExtractor:
         if ctx.is_reply or all(found.has(name) for name in required):
             return
         for attachment in msg.real_attachments:
-            text = attachment_text(attachment)[:MAX_TEXT]
+            text = attachment_text(attachment)[:MAX_DOCUMENT_TEXT]
             if not text.strip():
                 continue
             src = f"attachment:{attachment.filename}"

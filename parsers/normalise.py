@@ -366,6 +366,16 @@ def normalise_phone(text: str, region: str = "CA") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_LONG_RUN = re.compile(r"\S{40,}")
+
+
+def blank_long_runs(text: str) -> str:
+    """`text` with every run of 40+ non-space characters (encoded data, URLs, hashes) turned
+    into spaces of the same length: no name or phone is in one, and regex and tokenizer work
+    on them grows fast, so they are skipped while offsets stay those of `text`."""
+    return _LONG_RUN.sub(lambda m: " " * len(m.group(0)), text)
+
+
 _SEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){6}\d")
 
 
@@ -377,7 +387,7 @@ def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
     """
     out: list[tuple[str, int, int]] = []
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for line in blank_long_runs(text).splitlines(keepends=True):
         if _SEVEN_DIGITS.search(line):
             out.extend((e164, offset + s, offset + e) for e164, s, e in _line_phones(line, region))
         offset += len(line)
