@@ -44,7 +44,15 @@ FIELD_LABELS: dict[str, str] = {
 }
 KIND_NAMES = {"quotes": "quote request", "service": "service request"}
 CHECK_KINDS = ("ack", "confirm")  # the emails that ask the sender to check unsure fields
-NOT_CHECKED = frozenset({"attachments", "account_id"})
+# Never asked about: the attachment list and CRM id, and free text copied from the sender's
+# own words (asking them to check their own sentence is noise); what is asked about are
+# the values the extractor interpreted: account, dates, factor, amounts, picklists, phone.
+NOT_CHECKED = frozenset(
+    {"attachments", "account_id", "description", "special_instructions", "product_specs"}
+)
+# A value that is the absence of a reading, not a reading: "normal" urgency means no
+# emergency was named.
+NOT_READ = {"urgency": "normal"}
 CHECK_NAMES = {"quote_due": "date you need the quote by"}  # where "the <label>" reads badly
 _CHECK_MAX = 80  # characters of a value quoted back; the summary above has it in full
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -288,7 +296,7 @@ def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
     assert case is not None
     fields = case.fields or {}
     summary = [
-        (FIELD_LABELS.get(name, name), _display(fields[name]))
+        (FIELD_LABELS.get(name, name), _display_in_summary(fields[name]))
         for name in FIELD_LABELS
         if name in fields and name != "account_id"
     ]
@@ -328,7 +336,7 @@ def _unsure_fields(case: Case, below: float) -> list[tuple[str, str]]:
         (CHECK_NAMES.get(name, FIELD_LABELS[name].lower()), _display_for_check(fields[name]))
         for name in FIELD_LABELS
         if name not in NOT_CHECKED
-        and fields.get(name) not in (None, "", [])
+        and fields.get(name) not in (None, "", [], NOT_READ.get(name))
         and name in confidence
         and float(confidence[name]) < below
     ]
@@ -416,6 +424,12 @@ def queue_email(
             ctx, case, "reply_queued", actor=BOT, kind=kind, to=to, message_id=rendered.message_id
         )
     return row
+
+
+def _display_in_summary(value: Any) -> str:
+    """As `_display`, a date in words ("15 Jan 2027", as the check sentence says it)."""
+    text = _display(value)
+    return human_date(text) or text
 
 
 def _display(value: Any) -> str:

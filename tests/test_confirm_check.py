@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.app import build_app
 from bot.config import Settings
-from handlers.case_ops import check_sentence, human_date
+from handlers.case_ops import NOT_CHECKED, check_sentence, human_date
 from parsers.fields import LABELLED, PROSE
 from storage.models import Case, OutboxMessage
 from tests.conftest import ORG_FILE
@@ -70,14 +70,16 @@ def test_prose_request_ack_asks_to_check_the_prose_fields(app) -> None:
     assert CHECK in text and CHECK in html
     assert 'the factor as "0.52"' in text
     assert "the factor as &#34;0.52&#34;" in html or "the factor as &quot;0.52&quot;" in html
-    # every field below the threshold is named, none at or above it, never account_id
+    # every interpreted field below the threshold is named, none at or above it; never the
+    # CRM id, nor free text copied from the sender's own words
     sentence = text[text.index(CHECK) : text.index("wrong.", text.index(CHECK))]
     for name, confidence in case.confidence.items():
         named = re.search(rf"\bthe {name.replace('_', ' ')} as\b", sentence) is not None
-        if name == "account_id":
-            assert "ACC-" not in sentence
+        if name in NOT_CHECKED:
+            assert not named and "ACC-" not in sentence, (name, sentence)
         else:
             assert named == (confidence < 0.7), (name, confidence, sentence)
+    assert case.confidence["product_specs"] < 0.7  # unsure, but the sender's own words
 
 
 def test_fully_labelled_request_ack_has_no_check_section(app) -> None:
@@ -87,6 +89,8 @@ def test_fully_labelled_request_ack_has_no_check_section(app) -> None:
     (ack,) = outbox(app)
     text, html = bodies(ack)
     assert "Prairie Crest Homes" in text  # the summary is there, the check is not
+    assert f"Close date: {human_date(case.fields['close_date'])}" in text  # dates in words
+    assert case.fields["close_date"] not in text
     assert CHECK not in text and CHECK not in html
     assert "wrong" not in text
 
@@ -177,3 +181,17 @@ def test_threshold_outside_0_to_1_is_a_configuration_error(tmp_path) -> None:
     cfg.write_text("[bot]\nconfirm_below = 1.5\n")
     with pytest.raises(ConfigError, match="bot.confirm_below"):
         load_settings(cfg, env={})
+
+
+def test_default_urgency_and_copied_text_are_never_asked_about() -> None:
+    """'normal' urgency is the absence of an emergency, and a description is the sender's
+    own sentence: neither is a reading to confirm; an emergency reading is."""
+    from handlers.case_ops import _unsure_fields
+
+    case = Case(
+        fields={"urgency": "normal", "description": "Foggy unit", "contact_phone": "+14035550142"},
+        confidence={"urgency": 0.4, "description": 0.6, "contact_phone": 0.5},
+    )
+    assert [label for label, _ in _unsure_fields(case, 0.7)] == ["contact phone"]
+    case.fields = {**case.fields, "urgency": "emergency"}
+    assert [label for label, _ in _unsure_fields(case, 0.7)] == ["contact phone", "urgency"]
