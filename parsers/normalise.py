@@ -101,6 +101,78 @@ _END_OF = re.compile(
     + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$"
 )
 _ORDINAL = re.compile(r"\b\d{1,2}(?:st|nd|rd|th|er)\b")
+_COUNT_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "un": 1, "une": 1, "deux": 2, "trois": 3,
+    "quatre": 4, "cinq": 5, "dix": 10, "couple of": 2, "a couple of": 2,
+}  # fmt: skip
+_COUNT = r"(?P<n>\d{1,3}|" + "|".join(sorted(_COUNT_WORDS, key=len, reverse=True)) + ")"
+_UNIT = r"(?P<unit>business days?|working days?|days?|weeks?|months?|jours?|semaines?|mois)"
+# "in two weeks", "within 10 days", "2 weeks from today", "dans deux semaines", "d'ici 3 jours"
+_IN_PERIOD = (
+    re.compile(
+        rf"^(?:in|within|dans|d ici|sous)\s+{_COUNT}\s+{_UNIT}(?:\s+from\s+(?:now|today))?$"
+    ),
+    re.compile(rf"^{_COUNT}\s+{_UNIT}\s+(?:from\s+(?:now|today)|out)$"),
+)
+_END_OF_WEEK = re.compile(
+    r"^(?:by\s+)?(?:eow|end of (?:the |this )?week|fin de (?:la )?semaine|"
+    r"(?P<next>end of next week|fin de la semaine prochaine))$"
+)
+_ABBREVIATED_END = {"eom": "month", "eoy": "year", "eonm": "next month"}
+_MID_MONTH = re.compile(r"^(?:mid|mi)\s*(?P<month>[a-z]+)$")
+_NEXT_WEEKDAY_FR = re.compile(r"^(?P<day>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+                              r"\s+prochain$")  # fmt: skip
+_FR_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def _in_period(n: str, unit: str, today: date) -> date | None:
+    """Today plus a count of days, working days, weeks or months."""
+    count = int(n) if n.isdigit() else _COUNT_WORDS.get(n)
+    if not count:
+        return None
+    if unit.startswith(("business", "working")):
+        day, left = today, count
+        while left:
+            day += timedelta(days=1)
+            left -= day.weekday() < 5
+        return day
+    if unit.startswith(("day", "jour")):
+        return today + timedelta(days=count)
+    if unit.startswith(("week", "semaine")):
+        return today + timedelta(weeks=count)
+    month = today.month - 1 + count
+    year, month = today.year + month // 12, month % 12 + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def _relative(key: str, today: date) -> date | None:
+    """Relative forms dateparser misreads or does not know: periods from today ("2 weeks
+    from today" came back two weeks in the past), the end of the week, EOM, mid-month and
+    the French "vendredi prochain"."""
+    period = _IN_PERIOD[0].match(key) or _IN_PERIOD[1].match(key)
+    if period:
+        return _in_period(period["n"], period["unit"], today)
+    week_end = _END_OF_WEEK.match(key)
+    if week_end:
+        friday = today + timedelta(days=(4 - today.weekday()) % 7)
+        return friday + timedelta(weeks=1) if week_end["next"] else friday
+    if key in _ABBREVIATED_END:
+        return _end_of(_ABBREVIATED_END[key], today)
+    mid = _MID_MONTH.match(key)
+    if mid:
+        month = _month_index(mid["month"])
+        if month is None:
+            return None
+        year = today.year + 1 if month < today.month else today.year
+        return date(year, month, 15)
+    weekday = _NEXT_WEEKDAY_FR.match(key)
+    if weekday:
+        target = _FR_WEEKDAYS.index(weekday["day"])
+        return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)
+    return None
+
+
 _SAME_DAY = re.compile(r"^(?:today|tonight|eod|end of (?:the )?day|cob|close of business)$")
 
 
@@ -186,6 +258,9 @@ def parse_date(text: str, *, now: datetime, languages: Iterable[str] = ("en", "f
     end = _END_OF.match(key)
     if end:
         return _end_of(end["what"], today)
+    relative = _relative(key.replace("-", " "), today)
+    if relative:
+        return relative
     if not _DATE_WORDS.search(key) and not _ORDINAL.search(key):
         return None  # bare numbers ("2", "30x48", "0.52") and words are never dates
     return _dateparser_date(raw, now, tuple(languages))
@@ -230,6 +305,12 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
     r"|fin\s+(?:du\s+mois(?:\s+prochain)?|d[ée]cembre|janvier)"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)"
+    r"|(?:in|within|dans|d'ici|sous)\s+(?:\d{1,3}|a|an|one|two|three|four|five|six|ten|a\s+couple"
+    r"\s+of|un|une|deux|trois|quatre|cinq|dix)\s+(?:business\s+days?|working\s+days?|days?|"
+    r"weeks?|months?|jours?|semaines?|mois)"
+    r"|\d{1,3}\s+(?:days?|weeks?|months?)\s+(?:from\s+(?:now|today)|out)"
+    r"|eow|eom|eoy|end\s+of\s+(?:the\s+|this\s+|next\s+)?week|fin\s+de\s+(?:la\s+)?semaine"
+    rf"|mid[-\s]?{_MONTH_RE}|mi-{_MONTH_RE}"
     r")(?![\w/-])",
     re.IGNORECASE,
 )

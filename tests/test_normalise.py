@@ -53,6 +53,20 @@ def org():
         ("tomorrow at noon", date(2026, 11, 17)),
         ("EOD tomorrow", date(2026, 11, 17)),
         ("today", date(2026, 11, 16)),
+        # periods from the message's day, which dateparser misreads ("2 weeks from today"
+        # came back two weeks in the past) or does not know
+        ("in two weeks", date(2026, 11, 30)),
+        ("2 weeks from today", date(2026, 11, 30)),
+        ("dans deux semaines", date(2026, 11, 30)),
+        ("within 3 days", date(2026, 11, 19)),
+        ("in 10 business days", date(2026, 11, 30)),  # two weekends skipped
+        ("in a month", date(2026, 12, 16)),
+        ("EOM", date(2026, 11, 30)),
+        ("EOW", date(2026, 11, 20)),
+        ("end of next week", date(2026, 11, 27)),
+        ("mid-December", date(2026, 12, 15)),
+        ("mi-décembre", date(2026, 12, 15)),
+        ("vendredi prochain", date(2026, 11, 20)),
     ],
 )
 def test_parse_date_forms(text, expected):
@@ -72,6 +86,20 @@ def test_parse_date_rejects_placeholders_numbers_and_ambiguous(text):
 def test_parse_date_reads_relative_to_the_message_not_the_clock():
     assert parse_date("Dec 18", now=datetime(2027, 11, 2, tzinfo=MST)) == date(2027, 12, 18)
     assert parse_date("tomorrow", now=MON_NOV_2) == date(2026, 11, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can you turn it around in two weeks?", date(2026, 11, 30)),
+        ("closing EOM, factor .5", date(2026, 11, 30)),
+        ("they want it mid-Dec", date(2026, 12, 15)),
+        ("by end of next week please", date(2026, 11, 27)),
+    ],
+)
+def test_find_date_in_prose_relative_forms(text, expected):
+    found = find_date(text, now=MON_NOV_16)
+    assert found is not None and found[0] == expected
 
 
 def test_find_date_gives_the_date_and_its_span():
