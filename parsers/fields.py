@@ -14,7 +14,7 @@ any signature of the company's own staff, which describes the staff member, not 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -69,6 +69,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "product specs", "product spec", "specs", "spec", "specifications", "products",
         "product", "product lines", "windows", "doors", "windows and doors", "windows doors",
         "items", "line items", "produits", "produit", "specifications produits", "fenetres",
+        "lines", "takeoff", "take off", "scope", "units",
     ],
     "factor": [
         "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",
@@ -83,7 +84,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "opportunity type", "opp type", "oppty type", "type", "type d opportunite",
         "type de projet",
     ],
-    "record_type": ["record type", "type d enregistrement", "type de fiche"],
+    "record_type": ["record type", "record", "rec type", "type d enregistrement", "type de fiche"],
     "stage": ["stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade"],
     "close_date": [
         "close date", "closing", "closing date", "close", "expected close",
@@ -91,12 +92,14 @@ QUOTE_LABELS: dict[str, list[str]] = {
     ],
     "amount": [
         "amount", "opp amount", "opportunity amount", "value", "estimated value",
-        "estimated amount", "est amount", "montant", "valeur", "montant estime",
+        "estimated amount", "est amount", "montant", "valeur", "montant estime", "budget",
+        "est value", "deal size", "total",
     ],
     "special_instructions": [
         "special instructions", "special instruction", "special", "instructions", "notes",
         "note", "comments", "comment", "remarks", "instructions speciales", "remarques",
-        "commentaires",
+        "commentaires", "shipping", "delivery", "delivery notes", "shipping notes",
+        "livraison", "other", "misc", "extras",
     ],
     "quote_due": [
         "quote due", "due", "due date", "needed by", "need by", "quote needed by",
@@ -311,7 +314,7 @@ _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")
 def _label_key(text: str) -> str:
     """How a label is looked up: "Opp Type", "opp-type:", "Job / opp" -> "opp type", "job opp";
     "Phone #" -> "phone number", "Product(s)" -> "products"."""
-    text = re.sub(r"\(s\)", "s", text).replace("#", " number ")
+    text = re.sub(r"\(s\)", "s", text).replace("#", " number ").replace("$", " amount ")
     key = nz.fold(text).replace("/", " ").replace("+", " ")
     return re.sub(r"\s+", " ", key).strip()
 
@@ -421,7 +424,12 @@ _LIST_MARKER = re.compile(
 )
 _LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s*(?P<value>.*)$")
 # "Factor - 0.52", "Stage = Funding": only for labels the table knows.
-_DASH_LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,30}?)\s+(?:[-–=])\s+(?P<value>.+)$")
+# "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250":
+# only for labels the table knows.
+_DASH_LABEL_LINE = re.compile(
+    r"^(?P<label>(?:[^\W\d_]|\$)[^:：\n]{0,30}?)"
+    r"(?:\s+[-–]\s+|\s+[-–]$|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
+)
 _MULTI_LABEL_SPLIT = re.compile(
     r"(?:\s+\|\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
@@ -460,9 +468,24 @@ def _strip_markup(line: str) -> str:
 class _Structure:
     """Splits a text into `_Block`s. Knows the label table of one queue."""
 
-    def __init__(self, labels: dict[str, str], queue: str):
+    def __init__(
+        self,
+        labels: dict[str, str],
+        queue: str,
+        value_field: Callable[[str], str | None] | None = None,
+    ):
+        """`value_field`: the picklist a whole value names, if exactly one, so that an
+        unknown short label with a picklist value ("Kind = Project", "Phase: Approvals",
+        "Rec - Single") is read as that picklist."""
         self.labels = labels
         self.queue = queue
+        self.value_field = value_field
+
+    def _target(self, label: str, value: str, in_opportunity: bool) -> str | None:
+        target = self.field_for(label, in_opportunity)
+        if target or not self.value_field or len(_label_key(label).split()) > 2:
+            return target
+        return self.value_field(value)
 
     def field_for(self, label: str, in_opportunity: bool) -> str | None:
         key = _label_key(label)
@@ -490,7 +513,7 @@ class _Structure:
             return [piece]
         cells = _cells(rest)
         if len(cells) == 2 and not _LABEL_LINE.match(cells[0]):
-            target = self.field_for(cells[0], in_opportunity)
+            target = self._target(cells[0], cells[1], in_opportunity)
             if target:
                 return [(target, cells[1])]
         return []
@@ -498,7 +521,7 @@ class _Structure:
     def _one_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
         for pattern in (_LABEL_LINE, _DASH_LABEL_LINE):
             m = pattern.match(text)
-            target = m and self.field_for(m["label"], in_opportunity)
+            target = m and self._target(m["label"], m["value"].strip(), in_opportunity)
             if m and target:
                 return target, m["value"].strip()
         return None
@@ -887,7 +910,9 @@ class LabelExtractor:
         found = _Found()
         if not text.strip():
             return found
-        blocks = _Structure(self.labels[ctx.queue], ctx.queue).parse(text)
+        value_field = self._picklist_of_value if ctx.queue == QUOTES else None
+        structure = _Structure(self.labels[ctx.queue], ctx.queue, value_field)
+        blocks = structure.parse(text)
         six_items = ctx.queue == QUOTES and self._is_quote_form(blocks)
         if not six_items:
             blocks = _items_as_bullets(blocks)
@@ -896,6 +921,8 @@ class LabelExtractor:
                 self._label(found, block.target, block.text, block.lines, LABELLED, ctx)
             elif block.kind == "item" and six_items:
                 self._positional(found, block, ctx)
+            elif block.kind == "table":
+                self._field_table(found, block, structure, ctx)
         prose = [b for b in blocks if b.kind == "prose"]
         for block in prose:
             self._inline_labels(found, block, ctx)
@@ -906,6 +933,27 @@ class LabelExtractor:
             self._service_prose(found, blocks, ctx)
         self._account_mentions(found, text, ctx)
         return found
+
+    def _field_table(
+        self, found: _Found, block: _Block, structure: _Structure, ctx: _Context
+    ) -> None:
+        """A table whose header row is made of field labels ("Account | Opportunity | Stage |
+        Close | Factor") and whose next row holds the values, as Outlook users paste them."""
+        if len(block.rows) < 2:
+            return
+        header, values = block.rows[0], block.rows[1]
+        targets = [structure.field_for(cell, False) for cell in header]
+        known = sum(t is not None for t in targets)
+        if known < 3 or known * 5 < len(header) * 3 or len(values) != len(header):
+            return
+        for target, value in zip(targets, values, strict=True):
+            if target is not None and target != "product_specs":
+                self._label(found, target, value, [], TABLE, ctx)
+
+    def _picklist_of_value(self, value: str) -> str | None:
+        """The one picklist whose value (or synonym) `value` is, else None."""
+        named = [name for name, picklist in self.picklists.items() if picklist.match(value)]
+        return named[0] if len(named) == 1 else None
 
     def _is_quote_form(self, blocks: list[_Block]) -> bool:
         """Whether the numbered items are the six-item quote form, so that an unlabelled item

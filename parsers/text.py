@@ -577,7 +577,7 @@ _CLOSING = re.compile(
     r"|mit freundlichen gr[üu](?:ß|ss?)en|(?:viele|liebe|beste) gr[üu](?:ß|ss?)e|gr[üu](?:ß|ss?)e"
     r"|lg|mfg|saludos|atentamente|gracias"
     r"|groeten|met vriendelijke groet|obrigad[oa]|cumprimentos|grazie|cordiali saluti)"
-    r"\s*[,.!:;-]*\s*(?-i:[A-Z\u00c0-\u00de][\w.'\u2019-]*(?:\s+[A-Z\u00c0-\u00de][\w.'\u2019-]*){0,2})?"
+    r"\b\s*[,.!:;-]*\s*(?-i:[A-Z\u00c0-\u00de][\w.'\u2019-]*(?:\s+[A-Z\u00c0-\u00de][\w.'\u2019-]*){0,2})?"
     r"\s*[.!]?\s*$",
     re.IGNORECASE,
 )

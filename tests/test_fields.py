@@ -861,3 +861,62 @@ def test_labelled_corpus_missing_fields_and_exact_fields(extractor, org):
                 wrong.append(f"{path.stem}: {name} {got and got.value!r} want {want!r}")
     assert missing_ok >= 0.95 * missing_total, wrong
     assert same >= 0.95 * total, wrong
+
+
+# -- forms the held-out set taught: other separators, unknown labels, field tables -------------
+
+
+def test_equals_dash_and_dot_leader_separators(extractor):
+    text = (
+        "Acct = Bow Valley Renovations\n"
+        "Multiplier = 47%\n"
+        "Close date ....... 2026-12-11\n"
+        "Shipping - deliver to the yard, not the site\n"
+        "$ = 18,400\n"
+        "Items =\n"
+        "  6 x casement 30 x 48, white\n"
+        "  2 x awning 36 x 20, white\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["factor"] == "0.47"
+    assert got["close_date"] == "2026-12-11"
+    assert got["amount"] == "18400.00"
+    assert got["special_instructions"] == "deliver to the yard, not the site"
+    assert "6 x casement 30 x 48" in got["product_specs"]
+    assert "2 x awning" in got["product_specs"]
+
+
+def test_an_unknown_short_label_with_a_picklist_value_is_that_picklist(extractor):
+    text = "Account: Northgate\nKind: Project\nPhase = Funding\nRec - Single\nMood: Standard-ish\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["record_type"] == "Single"
+
+
+def test_a_label_that_is_not_a_picklist_value_stays_unread(extractor):
+    got = quote(extractor, message("Account: Northgate\nWeather: Funding season is over\n"))
+    assert "stage" not in got
+
+
+def test_a_horizontal_field_table_header_row_then_values(extractor):
+    text = (
+        "Please quote the attached.\n\n"
+        "Account\tOpp Name\tStage\tClose\tFactor\tAmount\n"
+        "Harbourfront\tHFD - Pier 7 Towns\tFunding\tMarch 3, 2027\t0.51\t$90,500\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Harbourfront Developments"
+    assert got["opportunity_name"] == "HFD - Pier 7 Towns"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2027-03-03"
+    assert got["factor"] == "0.51"
+    assert got["amount"] == "90500.00"
+
+
+def test_a_product_table_is_not_a_field_table(extractor):
+    text = "Account: Clearview\n\nQty  Product   Size\n4  Casement  30 x 48\n2  Awning  36 x 20\n"
+    got = quote(extractor, message(text))
+    assert "4  Casement" in got["product_specs"] or "4 Casement" in got["product_specs"]
+    assert "stage" not in got and "factor" not in got

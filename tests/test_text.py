@@ -301,3 +301,15 @@ def test_pgp_armor_is_removed_from_new_text() -> None:
     parts = split_body(body)
     assert parts.new_text == "Please call me."
     assert parts.signature == "-Jim"
+
+
+def test_a_label_starting_with_a_closing_word_is_not_a_closing() -> None:
+    """'TYPE  Project' once read as 'ty' (thank you) + a name and cut the form in two."""
+    text = (
+        "Tara,\n\nACCOUNT NAME        Prarie Crest Homes\nTYPE                Project\n"
+        "BEST TIME           mornings\nSTAGE               Submissions\n\nAlex\n"
+    )
+    body, signature = split_signature(text, "Alex Martin")
+    assert "TYPE                Project" in body and "STAGE" in body
+    assert "BEST TIME" in body
+    assert signature == "Alex"
