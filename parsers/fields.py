@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from parsers import normalise as nz
 from parsers.documents import attachment_text
@@ -197,11 +198,18 @@ _PRODUCT_NOUN = (
     r"door|bay|bow|sidelite|transom|hung|skylight|garden\s+window|unit|package|lite|"
     r"fen[êe]tre|porte(?:-fen[êe]tre)?)(?:e?s)?"
 )
+_COUNT_WORD = (
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"a dozen|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze)"
+)
 _QTY_PRODUCT = re.compile(
-    rf"(?<![\w.-])\d{{1,4}}\s*(?:x\s+|×\s*)?(?:[A-Za-zÀ-ÿ][\w/-]*\s+){{0,3}}?{_PRODUCT_NOUN}\b",
+    rf"(?<![\w.-])(?:\d{{1,4}}|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
+    rf"(?:[A-Za-zÀ-ÿ][\w/-]*\s+){{0,3}}?{_PRODUCT_NOUN}\b",
     re.IGNORECASE,
 )
-_DIMENSION = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:\"|''|in|po)?\s*[x×]\s*\d{1,3}(?:\.\d+)?\b")
+_DIMENSION = re.compile(
+    r"\b\d{1,3}(?:\.\d+)?\s*(?:\"|''|in|po)?\s*(?:[x×]|by|par)\s*\d{1,3}(?:\.\d+)?\b"
+)
 _TABLE_HEADER_WORDS = {
     "qty", "quantity", "qte", "qté", "product", "produit", "type", "size", "dimensions",
     "glass", "vitrage", "colour", "color", "couleur", "mark", "repere", "line", "item",
@@ -291,6 +299,10 @@ _WANTS_QUOTE = re.compile(
     r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
     r"asap|besoin|soumission|prix)\b",
     re.IGNORECASE,
+)
+# ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
+_BARE_DECIMAL = re.compile(
+    r"(?<![\w.,$/×x-])(0?[.,]\d{2,3})(?![\w%/×\"'-]|[.,]\d|\s*(?:x|×|%|\$|in\b))"
 )
 _PHONE_PREFERRED = re.compile(
     r"\b(?:new|cell|mobile|my number|call me|reach me|best number|cellulaire)\b[^.!?\d]*$", re.I
@@ -1204,6 +1216,8 @@ class LabelExtractor:
         factor = nz.parse_factor(m.group(1)) if m else None
         if factor is not None:
             found.offer("factor", str(factor), PROSE - 0.1, src)  # "at x0.50"
+        if not found.has("factor") and "factor" not in found.declared_empty:
+            self._bare_factor(found, text, ctx)
         for m in re.finditer(
             r"\b(?:close|closing|closes|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
             r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
@@ -1215,9 +1229,20 @@ class LabelExtractor:
             if hit and hit[1] == 0:
                 found.offer("close_date", hit[0].isoformat(), PROSE, src)
                 break
+        # The customer's decision date is the opportunity's close date in the CRM.
+        for m in re.finditer(
+            r"\b(?:decide|decision|award(?:ed)?)\b(?:\s+(?:is\s+)?(?:on|by|"
+            r"around|before|expected|due))?\s*",
+            text,
+            re.IGNORECASE,
+        ):
+            hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
+            if hit and hit[1] == 0:
+                found.offer("close_date", hit[0].isoformat(), PROSE - 0.1, src)
+                break
         for sentence in sentences(text):
             if re.search(
-                r"\b(?:amount|montant|valeur|value|worth|budget|total|estimated|estim[ée])\b",
+                r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée])\b",
                 sentence,
                 re.IGNORECASE,
             ):
@@ -1227,6 +1252,20 @@ class LabelExtractor:
                     break
         if not ctx.source.startswith("attachment"):
             self._prose_due(found, text, ctx)
+
+    def _bare_factor(self, found: _Found, text: str, ctx: _Context) -> None:
+        """'Quote for the Martels please -- .62, opp ...' or, in a reply, 'go with .56': in a
+        quote request a lone decimal below one written as a fraction is the pricing factor,
+        when it is the only one (sizes, money and percentages are other numbers)."""
+        candidates = {
+            m.group(1)
+            for m in _BARE_DECIMAL.finditer(text)
+            if Decimal("0.2") <= Decimal(m.group(1).replace(",", ".").lstrip("0") or "0") < 1
+        }
+        if len(candidates) == 1:
+            factor = nz.parse_factor(candidates.pop())
+            if factor is not None:
+                found.offer("factor", str(factor), GUESS, ctx.source)
 
     def _prose_due(self, found: _Found, text: str, ctx: _Context) -> None:
         """ "Can I get this one by tomorrow at noon?", "I need it today" -> quote_due, when
@@ -1262,17 +1301,33 @@ class LabelExtractor:
                 continue
             rest = sentence[m.end() :].rstrip(" .!?")
             quoted = re.match(r"[\"“«'‘]([^\"”»’]{3,80})[\"”»’]\s*,?\s*(.*)$", rest)
+            later = re.search(r"[\"“«]([^\"”»\n]{3,80})[\"”»]", rest)
             if quoted:
                 found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
                 self._opportunity(found, quoted.group(2), CLAUSE, ctx, name_first=False)
             elif re.match(r"[A-Z0-9]", rest):
                 self._opportunity(found, rest, PROSE, ctx, name_first=True)
+            elif later:  # 'set the opportunity up in Salesforce as "BVR - Bowness Refit"'
+                found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
         self._prose_picklists(found, text, ctx)
+        self._bare_picklist_clauses(found, text, ctx)
+
+    def _bare_picklist_clauses(self, found: _Found, text: str, ctx: _Context) -> None:
+        """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
+        one picklist's value, written capitalised as a value is, names that picklist."""
+        for sentence in sentences(text):
+            for part in re.split(r"\s*[,;]\s*|\s+-\s+", sentence.strip(" .!?")):
+                if not part[:1].isupper() or len(part.split()) > 4:
+                    continue
+                name = self._picklist_of_value(part)
+                if name and not found.has(name):
+                    found.offer(name, self.picklists[name].match(part), PROSE - 0.1, ctx.source)
 
     def _prose_picklists(self, found: _Found, text: str, ctx: _Context) -> None:
         """ "type is Standard, stage Funding": picklist values right after their cue word."""
         cues = {
-            "stage": r"\b(?:stage|[ée]tape|we(?:'|’)?re at|we are at|currently at|now at)\s*"
+            "stage": r"\b(?:stage|[ée]tape|(?:we|they|it)(?:'|’)?(?:re|s) at|(?:we|they) are at|"
+            r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in)\s*"
             r"(?:is|=|:|-|of|at)?\s*$",
             "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$",
             "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",

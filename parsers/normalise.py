@@ -111,7 +111,7 @@ _UNIT = r"(?P<unit>business days?|working days?|days?|weeks?|months?|jours?|sema
 # "in two weeks", "within 10 days", "2 weeks from today", "dans deux semaines", "d'ici 3 jours"
 _IN_PERIOD = (
     re.compile(
-        rf"^(?:in|within|dans|d ici|sous)\s+{_COUNT}\s+{_UNIT}(?:\s+from\s+(?:now|today))?$"
+        rf"^(?:(?:in|within|dans|d ici|sous)\s+)?{_COUNT}\s+{_UNIT}(?:\s+from\s+(?:now|today))?$"
     ),
     re.compile(rf"^{_COUNT}\s+{_UNIT}\s+(?:from\s+(?:now|today)|out)$"),
 )
@@ -124,6 +124,23 @@ _MID_MONTH = re.compile(r"^(?:mid|mi)\s*(?P<month>[a-z]+)$")
 _NEXT_WEEKDAY_FR = re.compile(r"^(?P<day>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
                               r"\s+prochain$")  # fmt: skip
 _FR_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+_DAY_OF_MONTH = re.compile(
+    r"^(?P<article>the\s+|le\s+)?(?P<day>\d{1,2})(?P<suffix>st|nd|rd|th|er|e)?"
+    r"(?:\s+(?:of\s+)?(?P<which>this|next|du|le)\s+(?:month|mois)(?:\s+prochain)?)?$"
+)
+
+
+def _day_of_month(day: int, which: str | None, today: date) -> date | None:
+    """ "the 5th" (the next 5th to come), "the 5th of next month", "le 5 du mois prochain"."""
+    year, month = today.year, today.month
+    if which in ("next",) or (which is None and day < today.day):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _in_period(n: str, unit: str, today: date) -> date | None:
@@ -166,6 +183,10 @@ def _relative(key: str, today: date) -> date | None:
             return None
         year = today.year + 1 if month < today.month else today.year
         return date(year, month, 15)
+    day_of_month = _DAY_OF_MONTH.match(key)
+    if day_of_month and (day_of_month["article"] or day_of_month["suffix"]):  # not a bare "2"
+        which = "next" if key.endswith("prochain") else day_of_month["which"]
+        return _day_of_month(int(day_of_month["day"]), which, today)
     weekday = _NEXT_WEEKDAY_FR.match(key)
     if weekday:
         target = _FR_WEEKDAYS.index(weekday["day"])
@@ -253,7 +274,11 @@ def parse_date(text: str, *, now: datetime, languages: Iterable[str] = ("en", "f
         return _numeric_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
     if _SAME_DAY.match(key):
         return today
-    if re.fullmatch(r"(?:eod|end of (?:the )?day|cob) tomorrow|tomorrow (?:eod|cob)", key):
+    if re.fullmatch(
+        r"(?:eod|end of (?:the )?day|cob|noon|midday|morning) tomorrow|"
+        r"tomorrow (?:eod|cob|noon|midday|morning)",
+        key,
+    ):
         return today + timedelta(days=1)
     end = _END_OF.match(key)
     if end:
@@ -299,6 +324,8 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
     rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
+    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
+    r"|(?:noon|midday|morning)\s+tomorrow"
     r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
     r"|today|tonight|demain"
     r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
@@ -308,7 +335,7 @@ _DATE_IN_TEXT = re.compile(
     r"|(?:in|within|dans|d'ici|sous)\s+(?:\d{1,3}|a|an|one|two|three|four|five|six|ten|a\s+couple"
     r"\s+of|un|une|deux|trois|quatre|cinq|dix)\s+(?:business\s+days?|working\s+days?|days?|"
     r"weeks?|months?|jours?|semaines?|mois)"
-    r"|\d{1,3}\s+(?:days?|weeks?|months?)\s+(?:from\s+(?:now|today)|out)"
+    r"|(?:\d{1,3}|two|three|four|six|ten)\s+(?:days?|weeks?|months?)(?:\s+(?:from\s+(?:now|today)|out))?"
     r"|eow|eom|eoy|end\s+of\s+(?:the\s+|this\s+|next\s+)?week|fin\s+de\s+(?:la\s+)?semaine"
     rf"|mid[-\s]?{_MONTH_RE}|mi-{_MONTH_RE}"
     r")(?![\w/-])",

@@ -920,3 +920,44 @@ def test_a_product_table_is_not_a_field_table(extractor):
     got = quote(extractor, message(text))
     assert "4  Casement" in got["product_specs"] or "4 Casement" in got["product_specs"]
     assert "stage" not in got and "factor" not in got
+
+
+def test_prose_with_number_words_decision_date_and_a_later_quoted_opp_name(extractor):
+    text = (
+        "Could you price eight double-hung windows at 32 by 60, white, for Bow Valley? "
+        'I set the opportunity up in Salesforce as "BVR - Elbow Park Reno", type Standard, '
+        "and it's sitting at Funding. They expect to decide on the 10th of next month."
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"].startswith("eight double-hung windows at 32 by 60")
+    assert got["opportunity_name"] == "BVR - Elbow Park Reno"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2026-12-10"  # written Wed 4 Nov
+
+
+def test_bare_picklist_clauses_and_a_lone_fraction_as_the_factor(extractor):
+    got = quote(extractor, message("Northgate - opp NMI - Cedar Lane. Project, Funding, .57."))
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["factor"] == "0.57"
+
+
+def test_a_reply_that_just_says_the_factor(extractor):
+    msg = message("Spoke to them - go with .53. They're at Approvals now.")
+    got = quote(extractor, msg, reply=True)
+    assert got["factor"] == "0.53"
+    assert got["stage"] == "Approvals"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two options: .55 or .58 depending on volume.",  # two candidates: ask, do not pick
+        "Use 0.75 in thick glass stops and 12 x casement 30 x 48.",  # a size, not a factor
+        "Budget is $.50 per sq ft on the trim.",  # money
+        "Version 2.55 of the configurator crashed again.",
+    ],
+)
+def test_a_lone_decimal_that_is_not_the_factor(extractor, text):
+    assert "factor" not in quote(extractor, message(text))

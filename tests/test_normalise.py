@@ -247,3 +247,18 @@ def test_fold_and_no_value():
         assert is_no_value(text), text
     for text in ("No screens needed", "None of the units are installed", "0.52", "Funding"):
         assert not is_no_value(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the 5th of next month", date(2026, 12, 5)),
+        ("le 5 du mois prochain", date(2026, 12, 5)),
+        ("the 20th", date(2026, 11, 20)),  # still to come this month
+        ("the 3rd", date(2026, 12, 3)),  # already past: next month's
+        ("noon tomorrow", date(2026, 11, 17)),
+        ("two weeks", date(2026, 11, 30)),  # after a cue: "closing in two weeks"
+    ],
+)
+def test_parse_date_days_of_month_and_bare_periods(text, expected):
+    assert parse_date(text, now=MON_NOV_16) == expected
