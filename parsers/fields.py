@@ -185,9 +185,10 @@ EMERGENCY_CUES = [
     r"break[- ]?in\b", r"broke in", r"broken into",
     r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock",
     r"(?:can ?not|can't|cant|unable to) (?:be )?secure", r"not secure",
-    r"(?:door|window|it) (?:won't|wont|will not|can't|cannot|does ?n[o']t) (?:close|shut)",
+    r"(?:door|window|it) (?:won't|wont|will not|can't|cannot|does ?n[o']t) (?:close|shut)"
+    r"(?! (?:all the way|fully|completely|properly|right|tight))",
     r"inondation", r"inond[ée]", r"vitre (?:bris[ée]e|cass[ée]e|fracass[ée]e)",
-    r"ne (?:se )?(?:verrouille|barre|ferme) plus",
+    r"ne (?:se )?(?:verrouille|barre|ferme) plus(?! (?:compl[eè]tement|enti[eè]rement|bien))",
 ]  # fmt: skip
 # Words that say so outright; they count unless negated ("not urgent", "pas urgent").
 URGENCY_WORDS = r"\b(?:emergency|urgent|urgently|urgence|asap)\b"
@@ -248,7 +249,8 @@ _FORWARD_HEADER = re.compile(
 _REFERENCE = re.compile(
     r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*\d{3,}[-\w]*"
     r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande)\s*"
-    r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*:?\s*([A-Z]{0,3}-?\d{4,}))\b",
+    r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
+    r"((?-i:[A-Z]{0,4}-?\d{4,}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
     re.IGNORECASE,
 )
 _PROVINCES = r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
@@ -257,16 +259,18 @@ _STREET_TYPE = (
     r"Crt|Lane|Ln|Way|Place|Pl|Gate|Heights|Hts|Trail|Terrace|Circle|Cir|Parkway|Pkwy|"
     r"Highway|Hwy|Row|Square|Sq|Green|Grove|Manor|Mews|Point|Ridge|View|Link|Landing|"
     r"Common|Commons|Gardens|Rise|Bay|Hill|Hills|Estates|Wynd|Path|Walk|Loop|Bend|Cove|"
-    r"Park|Mount|Vale|Village|Glen|Meadows?|Route)"
+    r"Park|Mount|Vale|Village|Glen|Meadows?|Route|Heath|Crest|Plaza|Circuit|Crossing|Pass|"
+    r"Run|Harbour|Alley|Chase|Grange)"
 )
-_CITY_WORD = r"(?:St\.|Ste\.|Mt\.|[A-ZÀ-Ý][\w'’-]*)"
+# A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
+_CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"
 _ADDRESS = re.compile(
     r"(?<![\w\-.)])\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?(?:\s+|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
     rf"|(?:[A-Z0-9][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
-    r"(?:,?\s+(?:unit|suite|apt|#)\s*\w+)?"
+    r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
     r"(?:,\s*(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:\s+" + _CITY_WORD + r"){0,2})?"
     rf"(?:,?\s+{_PROVINCES}\b)?"
     r"(?:,?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d)?"
@@ -1494,7 +1498,15 @@ class LabelExtractor:
                 found.offer("account", account.name, LABELLED, "from")
                 found.offer("account_id", account.id, LABELLED, "from")
             subject = _subject_text(msg.subject)
-            if self.is_emergency(subject):
+            # A subject saying "urgent" counts; a subject naming a hazard ("door won't close")
+            # defers to the body, which says how bad it is ("a 1 cm gap at the latch").
+            said = any(
+                not _NEGATION.search(subject[max(0, m.start() - 20) : m.start()])
+                for m in re.finditer(URGENCY_WORDS, subject, re.IGNORECASE)
+            )
+            if said or (
+                self.is_emergency(subject) and (not body.strip() or self.is_emergency(body))
+            ):
                 found.offer("urgency", "emergency", PROSE, "subject")
             ref = _REFERENCE.search(subject)
             if ref:
@@ -1551,6 +1563,14 @@ class LabelExtractor:
         address = _ADDRESS.search(", ".join(lines))
         if address:
             found.offer("site_address", _clean(address.group(0)).rstrip("."), GUESS, source)
+        if not found.has("account"):  # "Site Supervisor / Bow Valley Renovations"
+            for line in lines:
+                for part in re.split(r"\s*[,|/•·]\s*|\s+[-–]\s+", line):
+                    account = nz.match_account(part, self.org) if len(part) >= 4 else None
+                    if account:
+                        found.offer("account", account.name, SIGNATURE, source)
+                        found.offer("account_id", account.id, SIGNATURE, source)
+                        return
 
     def _unknown_company(self, found: _Found, body: str) -> None:
         """A company the CRM does not know, named in the body as the one asking ("I manage

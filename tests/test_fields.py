@@ -961,3 +961,44 @@ def test_a_reply_that_just_says_the_factor(extractor):
 )
 def test_a_lone_decimal_that_is_not_the_factor(extractor, text):
     assert "factor" not in quote(extractor, message(text))
+
+
+def test_customer_signature_names_a_known_account(extractor):
+    msg = message(
+        "Hi, the patio door at 14 Cedar Close SW, Calgary sticks. Call me at 403-555-0109.",
+        from_name="Jo Reyes",
+        from_addr="jreyes@example.net",
+        signature="Jo Reyes\nService Lead | Clearview Window Centre\n403-555-0100",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["account"] == "Clearview Window Centre"
+    assert got["account_id"] == "ACC-1005"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "address"),
+    [
+        ("It is at 88 Silver Ranch Cove SW, Calgary AB T2X 0K4.", "88 Silver Ranch Cove SW, Calgary AB T2X 0K4"),
+        ("Address: 2150 - 32 Avenue NE, Unit 4, Calgary, AB T1Y 6J2", "2150 - 32 Avenue NE, Unit 4, Calgary, AB T1Y 6J2"),
+        ("The house is 47 Tuscany Ridge Heath NW, Calgary.", "47 Tuscany Ridge Heath NW, Calgary"),
+    ],
+)  # fmt: skip
+def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, sentence, address):
+    msg = message(f"Our kitchen window is foggy. {sentence}", from_addr="a@example.net")
+    assert service(extractor, msg, staff=False)["site_address"] == address
+
+
+def test_a_job_number_written_in_prose_is_the_reference(extractor):
+    msg = message("Please book a glass swap for them. Their job number is PCH-WB3-06. Thanks")
+    assert service(extractor, msg, staff=True)["reference"] == "PCH-WB3-06"
+
+
+def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
+    body = "Our patio door won't close all the way, there's a 1 cm gap at the latch side."
+    msg = message(body, subject="Door won't close", from_addr="a@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "normal"
+    msg = message("It won't close and it's -30 tonight.", subject="Door won't close",
+                  from_addr="a@example.net")  # fmt: skip
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+    msg = message("The handle is loose.", subject="URGENT - handle", from_addr="a@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
