@@ -158,9 +158,10 @@ PICKLIST_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "Standard": ["std", "regular"],
     },
     "record_type": {
-        "Non-Forecast Quote": ["non forecast", "non-forecast", "nfq", "non forecast quote"],
+        "Non-Forecast Quote": ["non forecast", "non-forecast", "nfq", "non forecast quote",
+                               "hors prevision", "soumission hors prevision"],
         "Account Monthly": ["monthly", "account monthly release", "compte mensuel", "mensuel"],
-        "Single": ["single quote", "one-off", "one off"],
+        "Single": ["single quote", "one-off", "one off", "unique", "ponctuel", "simple"],
     },
     "stage": {
         "Basic Qualification": [
@@ -449,6 +450,13 @@ _DASH_LABEL_LINE = re.compile(
 _MULTI_LABEL_SPLIT = re.compile(
     r"(?:\s+\|\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
+_TITLE_AND_COMPANY = re.compile(
+    r"^(?:[A-Z][\w&'’-]*\s+){0,3}(?:Manager|Supervisor|Superintendent|Coordinator|Director|"
+    r"Owner|Administrator|Lead|Officer|President|Principal|Partner|Buyer|Purchaser|Agent)"
+    r"\s*(?:,|\||@|\s[-–]\s|\sat\s)\s*(?P<company>[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,4})$"
+)
+_BARE_LABEL = re.compile(r"^[^\W\d_][\w ]{1,28}$")
+_INI_SECTION = re.compile(r"^\s*\[([^\]\[]{2,30})\]\s*$")
 _TEXT_FIELDS = {"product_specs", "special_instructions", "description", "site_address"}
 
 
@@ -549,7 +557,7 @@ class _Structure:
         in_opportunity = False
         previous_length = 0
         for raw in text.replace("\r", "").split("\n"):
-            line = _strip_markup(raw)
+            line = _INI_SECTION.sub(r"\1:", _strip_markup(raw))  # "[notes]" is "notes:"
             if not line.strip() or _SEPARATOR_ROW.match(line):
                 if current is not None and current.kind == "label" and not current.text:
                     pending = pending or (current if not current.lines else None)
@@ -564,6 +572,11 @@ class _Structure:
             if number is not None:
                 in_opportunity = False
             labelled = self.label_of(rest, in_opportunity)
+            if not labelled and number is None and not bullet and _BARE_LABEL.match(rest):
+                # "special" or "NOTES" alone on a line, the text below it: a heading label
+                target = self.field_for(rest.strip(), in_opportunity)
+                if target in _TEXT_FIELDS:
+                    labelled = [(target, "")]
             structured = bullet or len(_cells(rest)) >= 3
             if (
                 pending
@@ -1031,7 +1044,13 @@ class LabelExtractor:
         elif name == "quote_due":
             due = self._due(value, ctx)
             found.offer(name, due, conf, src)
-        elif name in ("special_instructions", "description", "site_address"):
+        elif name == "site_address":
+            # "Site: 3415 Parkdale Blvd NW, Calgary. Homeowners are the Ruiz family; ..."
+            address = _ADDRESS.search(joined)
+            if address and re.match(r"\s*[.;]\s+\S", joined[address.end() :]):
+                joined = joined[: address.end()]
+            found.offer(name, joined, conf, src)
+        elif name in ("special_instructions", "description"):
             found.offer(name, joined, conf, src)
         elif name == "contact_name":
             self._offer_contact(found, joined, conf, src)
@@ -1571,6 +1590,11 @@ class LabelExtractor:
                         found.offer("account", account.name, SIGNATURE, source)
                         found.offer("account_id", account.id, SIGNATURE, source)
                         return
+            for line in lines:  # "Office Manager, Tallgrass Dental": a company we do not know
+                m = _TITLE_AND_COMPANY.match(line)
+                if m and not nz.find_phones(line) and "@" not in line:
+                    found.offer("account", _clean(m["company"]), GUESS, source)
+                    return
 
     def _unknown_company(self, found: _Found, body: str) -> None:
         """A company the CRM does not know, named in the body as the one asking ("I manage

@@ -1002,3 +1002,39 @@ def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
     msg = message("The handle is loose.", subject="URGENT - handle", from_addr="a@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+
+
+def test_ini_sections_and_heading_labels(extractor):
+    text = (
+        "[request]\ndealer = Northgate\nfactor = 55%\n\n"
+        "[lines]\n1 = 4 | casement | 24x36 | white\n\n"
+        "[notes]\nquote one unit, they will multiply\n\n"
+        "special\n  deliver after the 15th only\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Northgate Modular Inc."
+    assert got["factor"] == "0.55"
+    assert "casement" in got["product_specs"]
+    assert got["special_instructions"] == "quote one unit, they will multiply"  # the first
+
+
+def test_french_record_type_and_a_site_label_that_runs_on(extractor):
+    got = quote(extractor, message("Compte : Clearview\nType d'enregistrement : Unique\n"))
+    assert got["record_type"] == "Single"
+    msg = message(
+        "Site: 12 Elm Close SW, Calgary. The owners work from home, any day is fine.",
+        from_addr="a@example.net",
+    )
+    assert service(extractor, msg, staff=False)["site_address"] == "12 Elm Close SW, Calgary"
+
+
+def test_an_unknown_company_from_a_customer_title_line(extractor):
+    msg = message(
+        "The rear door of our clinic drafts badly. Call 587-555-0199.",
+        from_name="Farah Lind",
+        from_addr="farah@example.org",
+        signature="Farah Lind\nOffice Manager, Juniper Dental\n587-555-0199",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["account"] == "Juniper Dental"
+    assert "account_id" not in got  # kept as written, never matched to a known account
