@@ -266,7 +266,7 @@ _STREET_TYPE = (
 # A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
 _CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"
 _ADDRESS = re.compile(
-    r"(?<![\w\-.)])\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?(?:\s+|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
+    r"(?<![\w\-.)#])#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?(?:\s+|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
     rf"|(?:[A-Z0-9][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
@@ -312,6 +312,7 @@ _BARE_DECIMAL = re.compile(
 _PHONE_PREFERRED = re.compile(
     r"\b(?:new|cell|mobile|my number|call me|reach me|best number|cellulaire)\b[^.!?\d]*$", re.I
 )
+_USE_WHICH_PHONE = re.compile(r"\buse (?:the |my |our )?(cell|mobile|home|office|work)\b", re.I)
 _PHONE_AVOIDED = re.compile(
     r"\b(?:old|office|fax|work|disconnected|main line|switchboard|ancien)\b[^.!?\d]*$", re.I
 )
@@ -455,6 +456,17 @@ _TITLE_AND_COMPANY = re.compile(
     r"Owner|Administrator|Lead|Officer|President|Principal|Partner|Buyer|Purchaser|Agent)"
     r"\s*(?:,|\||@|\s[-–]\s|\sat\s)\s*(?P<company>[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,4})$"
 )
+# Parts of a one-line summary: "fctr 0.49", "mult x.52", "@ .47"; "~$1.2M", "CAD 98 500".
+_FACTOR_PART = re.compile(
+    r"(?i:factor|fctr|facteur|mult(?:iplier)?|@)\s*[:=]?\s*(?P<value>[x×]?\s?\d*[.,]\d+\s*%?)"
+)
+_AMOUNT_PART = re.compile(r"(?i:~|≈|approx\.?\s*)?(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?")
+_MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
+# A dash or "=" after these starts a sentence, not a label ("Please use the cell - ...").
+_SENTENCE_START = re.compile(
+    r"(?i)^(?:please|pls|plz|can|could|would|will|use|i|i'm|we|we're|you|they|it|this|that|"
+    r"there|just|also|note|so|and|but|if|when)\b"
+)
 _BARE_LABEL = re.compile(r"^[^\W\d_][\w ]{1,28}$")
 _INI_SECTION = re.compile(r"^\s*\[([^\]\[]{2,30})\]\s*$")
 _TEXT_FIELDS = {"product_specs", "special_instructions", "description", "site_address"}
@@ -545,6 +557,8 @@ class _Structure:
     def _one_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
         for pattern in (_LABEL_LINE, _DASH_LABEL_LINE):
             m = pattern.match(text)
+            if m and pattern is _DASH_LABEL_LINE and _SENTENCE_START.match(m["label"]):
+                continue  # "Please use the cell - the home line is going": a sentence
             target = m and self._target(m["label"], m["value"].strip(), in_opportunity)
             if m and target:
                 return target, m["value"].strip()
@@ -952,6 +966,8 @@ class LabelExtractor:
                 self._positional(found, block, ctx)
             elif block.kind == "table":
                 self._field_table(found, block, structure, ctx)
+                if ctx.queue == QUOTES and len(block.rows) == 1:
+                    self._summary_row(found, block.rows[0], ctx)
         prose = [b for b in blocks if b.kind == "prose"]
         for block in prose:
             self._inline_labels(found, block, ctx)
@@ -978,6 +994,21 @@ class LabelExtractor:
         for target, value in zip(targets, values, strict=True):
             if target is not None and target != "product_specs":
                 self._label(found, target, value, [], TABLE, ctx)
+
+    def _summary_row(self, found: _Found, cells: list[str], ctx: _Context) -> None:
+        """One line of unlabelled cells, as people jot an opportunity down:
+        "Northgat Modular | NMI - Lakeside Park Phase 2 | Project | Approvals | close 3/15 |
+        fctr 0.49 | ~$1.2M". The account cell is the account; the rest read as an
+        opportunity line (name first, then the cells that say a field)."""
+        rest = []
+        for cell in cells:
+            if not found.has("account") and nz.match_account(cell, self.org):
+                self._offer_account(found, cell, CLAUSE, ctx.source)
+            else:
+                rest.append(cell)
+        said = [self._part_fields(cell, ctx, loose=True) for cell in rest]
+        if sum(bool(x) for x in said) >= 2:  # a summary line, not a product row
+            self._opportunity(found, " | ".join(rest), CLAUSE, ctx, name_first=True)
 
     def _picklist_of_value(self, value: str) -> str | None:
         """The one picklist whose value (or synonym) `value` is, else None."""
@@ -1176,6 +1207,13 @@ class LabelExtractor:
         hit = nz.find_date(part, now=ctx.now)
         if hit and (hit[2] - hit[1]) >= 0.6 * len(part.strip()):
             return {"close_date": hit[0].isoformat()}
+        factor = _FACTOR_PART.fullmatch(part.strip())
+        if factor and nz.parse_factor(factor["value"]) is not None:
+            return {"factor": str(nz.parse_factor(factor["value"]))}
+        if _AMOUNT_PART.fullmatch(part.strip()):
+            amount = nz.parse_amount(part.strip().lstrip("~≈").removeprefix("approx").strip())
+            if amount is not None:
+                return {"amount": str(amount)}
         return {}
 
     def _date(self, text: str, ctx: _Context) -> str | None:
@@ -1242,7 +1280,7 @@ class LabelExtractor:
         if not found.has("factor") and "factor" not in found.declared_empty:
             self._bare_factor(found, text, ctx)
         for m in re.finditer(
-            r"\b(?:close|closing|closes|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
+            r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
             r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
             r"changed to|moved|pushed back to|updated to|will be|should be|to)\b|\s*[:=])*\s*",
             text,
@@ -1265,7 +1303,8 @@ class LabelExtractor:
                 break
         for sentence in sentences(text):
             if re.search(
-                r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée])\b",
+                r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
+                r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
                 sentence,
                 re.IGNORECASE,
             ):
@@ -1334,6 +1373,18 @@ class LabelExtractor:
                 found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
         self._prose_picklists(found, text, ctx)
         self._bare_picklist_clauses(found, text, ctx)
+        self._stage_by_probability(found, text, ctx)
+
+    def _stage_by_probability(self, found: _Found, text: str, ctx: _Context) -> None:
+        """ "We're at 50% on this one": a stage named by its win probability."""
+        m = re.search(
+            r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
+            r"sitting|now|probability(?: is)?)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%",
+            text,
+            re.IGNORECASE,
+        )
+        if m and not found.has("stage"):
+            found.offer("stage", self._pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
 
     def _bare_picklist_clauses(self, found: _Found, text: str, ctx: _Context) -> None:
         """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
@@ -1379,6 +1430,9 @@ class LabelExtractor:
         else:
             spec_at = max((i for i, (k, _) in enumerate(units) if k == "spec"), default=-1)
         labelled_form = any(k == "label" for k, _ in units)
+        if labelled_form and not ctx.is_reply and not found.has("special_instructions"):
+            self._closing_instructions(found, units, ctx)
+            return
         if spec_at < 0 or ctx.is_reply or found.has("special_instructions") or labelled_form:
             return
         chosen: list[str] = []
@@ -1388,12 +1442,50 @@ class LabelExtractor:
             if (
                 _FIELD_CUE.search(sentence)
                 or _META.search(sentence)
-                or _QTY_PRODUCT.search(sentence)
+                or self._says_when(sentence, ctx)
             ):
                 continue
             sentence = _strip_greeting(sentence)
-            if len(sentence.split()) >= 3:
+            if len(sentence.split()) >= 3 and not _QTY_PRODUCT.search(sentence):
                 chosen.append(sentence)
+        if chosen:
+            found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
+
+    @staticmethod
+    def _says_when(sentence: str, ctx: _Context) -> bool:
+        """A sentence about when the quote is wanted or what it is worth is not an
+        instruction ("No rush, end of next week is fine", "Probably around $60K all in")."""
+        return bool(
+            _MONEY.search(sentence)
+            or (
+                _WANTS_QUOTE.search(sentence)
+                and not _NOT_A_QUOTE_DATE.search(sentence)  # "delivery by mid March" stays
+                and nz.find_date(sentence, now=ctx.now)
+            )
+            or re.search(r"\bno rush\b|\bpas press[ée]\b", sentence, re.IGNORECASE)
+        )
+
+    def _closing_instructions(
+        self, found: _Found, units: list[tuple[str, str]], ctx: _Context
+    ) -> None:
+        """A labelled form followed by a plain paragraph ("Please quote a seat board for the
+        bay as a separate line."): with no instructions label, that paragraph is them."""
+        last_structure = max(i for i, (k, _) in enumerate(units) if k in ("label", "spec"))
+        chosen = []
+        for kind, sentence in units[last_structure + 1 :]:
+            if kind != "sentence":
+                continue
+            sentence = _strip_greeting(sentence)
+            if (
+                _FIELD_CUE.search(sentence)
+                or _META.search(sentence)
+                or _SIGN_OFF.match(sentence)
+                or _QTY_PRODUCT.search(sentence)
+                or self._says_when(sentence, ctx)
+                or len(sentence.split()) < 4
+            ):
+                continue
+            chosen.append(sentence)
         if chosen:
             found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
 
@@ -1459,6 +1551,11 @@ class LabelExtractor:
             if p and b.kind in ("prose", "bullets")
         )
         self._prose_phone(found, text, ctx)
+        phone_labels = [b for b in blocks if b.kind == "label" and b.target == "contact_phone"]
+        labelled = "\n".join(" ".join([b.text, *b.lines]) for b in phone_labels)
+        if labelled and _USE_WHICH_PHONE.search(labelled + "\n" + text):
+            # "Phone: 403-555-0190 (home) / 587-555-0191 (cell)" + "Please use the cell"
+            self._prose_phone(found, labelled + "\n" + text, ctx)
         address = _ADDRESS.search(text)
         if address:
             found.offer("site_address", _clean(address.group(0)).rstrip("."), PROSE, ctx.source)
@@ -1477,8 +1574,10 @@ class LabelExtractor:
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said without a "not" before it."""
         text = text.replace("’", "'")
-        if self.hazard.search(text.lower()):
-            return True
+        lowered = text.lower()
+        for m in self.hazard.finditer(lowered):  # "no water coming in" is not a hazard
+            if not _NEGATION.search(lowered[max(0, m.start() - 20) : m.start()]):
+                return True
         return any(
             not _NEGATION.search(text[max(0, m.start() - 20) : m.start()])
             for m in re.finditer(URGENCY_WORDS, text, re.IGNORECASE)
@@ -1488,17 +1587,27 @@ class LabelExtractor:
         """The caller's number. The words just before a number say whose it is: a "new" or
         "cell" number wins, an "old", "office" or "fax" number loses; otherwise the first."""
         best: tuple[float, int, str] | None = None
-        for e164, start, _ in nz.find_phones(text, self.org.phone_region):
+        use = _USE_WHICH_PHONE.search(text)
+        for e164, start, end in nz.find_phones(text, self.org.phone_region):
             before = text[max(0, start - 40) : start]
+            tag = re.match(
+                r"\s*\(?\s*(cell|mobile|home|office|work|landline|fax)\b", text[end:], re.I
+            )
             score = 0.0
             if _PHONE_PREFERRED.search(before):
                 score += 1.0
             if _PHONE_AVOIDED.search(before):
                 score -= 2.0
+            if tag and use:  # "403-555-0190 (home) / 587-555-0191 (cell). Please use the cell"
+                said = {"mobile": "cell"}.get(tag.group(1).lower(), tag.group(1).lower())
+                wanted = {"mobile": "cell"}.get(use.group(1).lower(), use.group(1).lower())
+                score += 1.5 if said == wanted else -1.5
             if best is None or score > best[0]:
                 best = (score, start, e164)
         if best:
-            found.offer("contact_phone", best[2], PROSE if best[0] >= 0 else GUESS, ctx.source)
+            # The sender saying which number to use beats even a labelled pair of numbers.
+            conf = LABELLED + 0.05 if best[0] >= 1.5 else PROSE if best[0] >= 0 else GUESS
+            found.offer("contact_phone", best[2], conf, ctx.source)
 
     def _urgency(self, found: _Found, text: str, ctx: _Context) -> None:
         if self.is_emergency(text):
@@ -1530,6 +1639,9 @@ class LabelExtractor:
             ref = _REFERENCE.search(subject)
             if ref:
                 found.offer("reference", _reference(ref), GUESS, "subject")
+            address = _ADDRESS.search(subject)
+            if address and not found.has("site_address"):  # "Foggy window - 42 Cranbrook Rise SE"
+                found.offer("site_address", _clean(address.group(0)), GUESS, "subject")
             if not found.has("account") and not ctx.sender_is_staff:
                 self._unknown_company(found, body)
         if ctx.sender_is_staff:
@@ -1733,7 +1845,8 @@ def _without_lines_of(text: str, signature: str) -> str:
 
 def _split_parts(text: str) -> list[str]:
     """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
-    parts = [p.strip() for p in re.split(r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+", text) if p.strip()]
+    pieces = re.split(r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|(?<=[a-z]{2})\.\s+(?=[A-Z])", text)
+    parts = [p.strip() for p in pieces if p.strip()]
     merged: list[str] = []
     for part in parts:
         if merged and re.fullmatch(r"\d{4}", part):

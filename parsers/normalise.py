@@ -95,7 +95,7 @@ _DATE_WORDS = re.compile(
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ tT]\d{1,2}:\d{2}.*)?$")
 _END_OF = re.compile(
-    r"^(?:by\s+|at\s+)?(?:the\s+)?(?:end|fin)\s+(?:of\s+|du\s+|de\s+|d\s+)?(?:the\s+)?"
+    r"^(?:by\s+|at\s+|before\s+|avant\s+(?:la\s+)?)?(?:the\s+)?(?:end|fin)\s+(?:of\s+|du\s+|de\s+|d\s+)?(?:the\s+)?"
     r"(?P<what>(?:this\s+|next\s+)?month|mois(?:\s+prochain)?|(?:this\s+|next\s+)?year|annee|"
     + "|".join(_MONTHS_EN + _MONTHS_FR)
     + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$"
@@ -124,6 +124,45 @@ _MID_MONTH = re.compile(r"^(?:mid|mi)\s*(?P<month>[a-z]+)$")
 _NEXT_WEEKDAY_FR = re.compile(r"^(?P<day>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
                               r"\s+prochain$")  # fmt: skip
 _FR_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+_SHORT_NUMERIC_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+
+
+def _month_day(a: int, b: int, today: date) -> date | None:
+    """ "4/23" or "23/4" without a year: only when one order is impossible, and the next such
+    day to come (a close date is in the future)."""
+    if a > 12 and b <= 12:
+        month, day = b, a
+    elif b > 12 and a <= 12:
+        month, day = a, b
+    else:
+        return None  # "3/4": ask rather than guess the order
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate >= today:
+            return candidate
+    return None
+
+
+_WEEK_OF_MONTH = re.compile(
+    r"^(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+"
+    r"(?P<month>[a-z]+)$"
+)
+
+
+def _week_of_month(nth: str, month_word: str, today: date) -> date | None:
+    """ "first week of April" -> the 7th: the last day of that week, so the date is not early."""
+    month = _month_index(month_word)
+    if month is None:
+        return None
+    year = today.year + 1 if month < today.month else today.year
+    last = calendar.monthrange(year, month)[1]
+    day = {"f": 7, "1": 7, "s": 14, "2": 14, "t": 21, "3": 21}.get(nth[0], last)
+    return date(year, month, last if nth.startswith(("fourth", "4th", "last")) else day)
 
 
 _DAY_OF_MONTH = re.compile(
@@ -183,6 +222,9 @@ def _relative(key: str, today: date) -> date | None:
             return None
         year = today.year + 1 if month < today.month else today.year
         return date(year, month, 15)
+    week = _WEEK_OF_MONTH.match(key)
+    if week:
+        return _week_of_month(week["nth"], week["month"], today)
     day_of_month = _DAY_OF_MONTH.match(key)
     if day_of_month and (day_of_month["article"] or day_of_month["suffix"]):  # not a bare "2"
         which = "next" if key.endswith("prochain") else day_of_month["which"]
@@ -272,6 +314,9 @@ def parse_date(text: str, *, now: datetime, languages: Iterable[str] = ("en", "f
     numeric = _NUMERIC_DATE.match(raw)
     if numeric:
         return _numeric_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
+    short = _SHORT_NUMERIC_DATE.match(raw)
+    if short:
+        return _month_day(int(short[1]), int(short[2]), today)
     if _SAME_DAY.match(key):
         return today
     if re.fullmatch(
@@ -326,6 +371,9 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
     r"|(?:noon|midday|morning)\s+tomorrow"
+    r"|\d{1,2}/\d{1,2}"
+    rf"|(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
+    rf"|before\s+the\s+end\s+of\s+{_MONTH_RE}"
     r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
     r"|today|tonight|demain"
     r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"

@@ -1038,3 +1038,64 @@ def test_an_unknown_company_from_a_customer_title_line(extractor):
     got = service(extractor, msg, staff=False)
     assert got["account"] == "Juniper Dental"
     assert "account_id" not in got  # kept as written, never matched to a known account
+
+
+# -- forms from the second blind set -------------------------------------------------------
+
+
+def test_a_plain_paragraph_after_a_labelled_form_is_the_instructions(extractor):
+    text = (
+        "Account: Clearview\nOpp: Clearview - Spring Stock\nType: Standard\nStage: Funding\n"
+        "Close: Dec 18\nFactor: 0.5\n\nProducts:\n10 x slider 48 x 36\n\n"
+        "They pick up at our dock, no delivery. Probably around $60K all in.\n"
+        "No rush on the quote itself, end of next week is fine.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "They pick up at our dock, no delivery."
+    assert got["amount"] == "60000.00"
+
+
+def test_one_line_summary_of_cells(extractor):
+    text = (
+        "Ben -\n\n"
+        "Northgat Modular | NMI - Lakeside | Project | Approvals | close 12/15 | fctr 0.49"
+        " | ~$1.2M\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Northgate Modular Inc."
+    assert got["opportunity_name"] == "NMI - Lakeside"
+    assert (got["opportunity_type"], got["stage"]) == ("Project", "Approvals")
+    assert got["close_date"] == "2026-12-15"
+    assert got["factor"] == "0.49"
+    assert got["amount"] == "1200000.00"
+
+
+def test_a_stage_given_as_its_probability(extractor):
+    got = quote(
+        extractor, message("Account: Bow Valley\nWe're at 50% on this one, they liked it.\n")
+    )
+    assert got["stage"] == "Submissions"
+
+
+def test_the_number_the_sender_says_to_use(extractor):
+    msg = message(
+        "The lock broke.\n\nPhone: 403-555-0190 (home) / 587-555-0191 (cell)\n"
+        "Please use the cell - the home line is being disconnected.\n",
+        from_addr="m@example.net",
+    )
+    assert service(extractor, msg, staff=False)["contact_phone"] == "+15875550191"
+
+
+def test_negated_hazard_and_address_forms(extractor):
+    msg = message(
+        "A pane cracked after the hail. No water coming in, but I'm worried.\n"
+        "I rent the condo - #305 - 1110 11 St SW, Calgary.",
+        from_addr="k@example.net",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["urgency"] == "normal"
+    assert got["site_address"] == "#305 - 1110 11 St SW, Calgary"
+    msg = message(
+        "The crank is stuck.", subject="Crank - 42 Cranbrook Rise SE", from_addr="p@example.net"
+    )
+    assert service(extractor, msg, staff=False)["site_address"] == "42 Cranbrook Rise SE"

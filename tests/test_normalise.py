@@ -262,3 +262,20 @@ def test_fold_and_no_value():
 )
 def test_parse_date_days_of_month_and_bare_periods(text, expected):
     assert parse_date(text, now=MON_NOV_16) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4/23", date(2027, 4, 23)),  # only one order is possible; the next one to come
+        ("23/4", date(2027, 4, 23)),
+        ("first week of April", date(2027, 4, 7)),  # the end of that week
+        ("before the end of March", date(2027, 3, 31)),
+    ],
+)
+def test_parse_date_short_numeric_and_weeks_of_a_month(text, expected):
+    assert parse_date(text, now=MON_NOV_16) == expected
+
+
+def test_parse_date_short_numeric_ambiguous_is_none():
+    assert parse_date("3/4", now=MON_NOV_16) is None
