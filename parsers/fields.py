@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from parsers import normalise as nz
 from parsers.documents import attachment_text
@@ -491,9 +492,15 @@ class _Block:
 
 def _cells(line: str) -> list[str]:
     """Columns of a plain-text or HTML-turned-text table row (pipes, tabs or 2+ spaces)."""
+    return list(_cells_of(line))
+
+
+@lru_cache(maxsize=1024)
+def _cells_of(line: str) -> tuple[str, ...]:
+    """Cached: the structure parser asks about each line several times."""
     line = line.strip()
     parts = line.strip("|").split("|") if "|" in line else re.split(r"\t+|\s{2,}", line)
-    return [p.strip() for p in parts if p.strip()]
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 def _strip_markup(line: str) -> str:
@@ -1914,8 +1921,14 @@ def _self_introduction(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+# Enough to tell a sentence that gives a phone number (the full matcher is much slower).
+_PHONE_SHAPE = re.compile(
+    r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b|\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}\b"
+)
+
+
 def _not_problem(sentence: str) -> bool:
-    if nz.find_phones(sentence):
+    if _PHONE_SHAPE.search(sentence):
         return True
     return bool(
         re.search(
