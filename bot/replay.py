@@ -200,6 +200,9 @@ def _write_outbox(app: App, outbox_dir: Path, state: ReplayState) -> None:
 
 
 def write_report(records: list[dict[str, Any]], path: Path) -> None:
+    """JSON Lines, one record per replayed file; the folder is made if missing (`var/` is
+    not in a fresh checkout)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
