@@ -90,7 +90,10 @@ class ReplyRenderer:
         msg = MIMEMultipart("alternative", policy=compat32)
         msg["From"] = formataddr((one_line(self.from_name, 78), mailbox), charset="utf-8")
         msg["To"] = to
-        msg["Subject"] = Header(one_line(subject, 250), "utf-8")
+        line = one_line(subject, 250)
+        # Plain ASCII stays readable in the raw mail (and to tools that match "[CASE-...]");
+        # anything else is RFC 2047 encoded.
+        msg["Subject"] = line if line.isascii() else Header(line, "utf-8")
         msg["Date"] = format_datetime(now)
         msg["Message-ID"] = message_id
         refs = [r for r in references if _is_msgid(r)][-(_MAX_REFERENCES - 1) :]

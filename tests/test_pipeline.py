@@ -130,6 +130,7 @@ def test_complete_request_opens_an_open_case_and_is_acknowledged(app) -> None:
     (ack,) = outbox(app)
     parsed = email.message_from_bytes(ack.raw, policy=email.policy.default)
     assert parsed["Subject"] == "[CASE-000001] Quote please"
+    assert b"\r\nSubject: [CASE-000001] Quote please\r\n" in ack.raw  # readable, not =?utf-8?q?
     assert parsed["Auto-Submitted"] == "auto-replied"
     text = parsed.get_body(("plain",)).get_content()
     assert "CASE-000001" in text and "Prairie Crest Homes" in text
