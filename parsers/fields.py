@@ -196,20 +196,36 @@ EMERGENCY_CUES = [
 URGENCY_WORDS = r"\b(?:emergency|urgent|urgently|urgence|asap)\b"
 _NEGATION = re.compile(r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?$", re.I)
 
-_PRODUCT_NOUN = (
-    r"(?:casement|awning|slider|picture(?:\s+window)?|window|patio\s+door|entry\s+door|"
-    r"door|bay|bow|sidelite|transom|hung|skylight|garden\s+window|unit|package|lite|"
-    r"fen[êe]tre|porte(?:-fen[êe]tre)?)(?:e?s)?"
-)
+# What is sold: "<quantity> [up to three words] <product noun>" marks a product line. The
+# organisation file adds its own nouns and their spellings under [synonyms.products]
+# (casement = ["crank-out"], "tilt-turn" = ["tilt & turn"]).
+PRODUCT_NOUNS = [
+    "casement", "awning", "slider", "sliding window", "picture window", "picture", "window",
+    "patio door", "entry door", "door", "bay", "bow", "sidelite", "transom", "hung",
+    "skylight", "garden window", "unit", "package", "lite", "hopper", "tilt-turn",
+    "tilt & turn", "tilt and turn", "lift & slide", "lift and slide", "bifold", "fixed",
+    "shape", "trapezoid", "egress", "sash", "storm door", "screen door", "fenêtre",
+    "porte-fenêtre", "porte", "pcs", "panel",
+]  # fmt: skip
 _COUNT_WORD = (
     r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     r"a dozen|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze)"
 )
-_QTY_PRODUCT = re.compile(
-    rf"(?<![\w.-])(?:\d{{1,4}}|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
-    rf"(?:[A-Za-zÀ-ÿ][\w/-]*\s+){{0,3}}?{_PRODUCT_NOUN}\b",
-    re.IGNORECASE,
-)
+
+
+@lru_cache(maxsize=16)
+def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    """ "14 casements", "6 x patio slider", "six double-hung windows", "qty 54 awning"."""
+    words = sorted({n.strip().lower() for n in nouns if n.strip()}, key=len, reverse=True)
+    alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
+    return re.compile(
+        rf"(?<![\w.-])(?:\d{{1,4}}|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
+        rf"(?:[A-Za-zÀ-ÿ][\w/-]*\s+){{0,3}}?(?:{alternation})(?:e?s)?\b",
+        re.IGNORECASE,
+    )
+
+
+_QTY_PRODUCT = quantity_product_pattern(tuple(PRODUCT_NOUNS))
 _DIMENSION = re.compile(
     r"\b\d{1,3}(?:\.\d+)?\s*(?:\"|''|in|po)?\s*(?:[x×]|by|par)\s*\d{1,3}(?:\.\d+)?\b"
 )
@@ -801,11 +817,9 @@ def _is_header_row(cells: list[str]) -> bool:
     return sum(w in _TABLE_HEADER_WORDS for w in words) >= max(2, len(words) // 2)
 
 
-def _table_specs(rows: list[list[str]]) -> str:
+def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> str:
     data = [r for r in rows if not _is_header_row(r)]
-    productish = [
-        r for r in data if _DIMENSION.search(" ".join(r)) or _QTY_PRODUCT.search(" ".join(r))
-    ]
+    productish = [r for r in data if _DIMENSION.search(" ".join(r)) or qty.search(" ".join(r))]
     if not productish:
         return ""
     return "; ".join(_clean(" ".join(r)) for r in productish)
@@ -826,14 +840,14 @@ def _items_as_bullets(blocks: list[_Block]) -> list[_Block]:
     return out
 
 
-def _is_product_block(block: _Block) -> bool:
+def _is_product_block(block: _Block, qty: re.Pattern[str] = _QTY_PRODUCT) -> bool:
     if block.kind == "table":
-        return bool(_table_specs(block.rows))
-    return block.kind == "bullets" and _looks_like_products(block.lines)
+        return bool(_table_specs(block.rows, qty))
+    return block.kind == "bullets" and _looks_like_products(block.lines, qty)
 
 
-def _looks_like_products(items: list[str]) -> bool:
-    hits = sum(bool(_QTY_PRODUCT.search(i) or _DIMENSION.search(i)) for i in items)
+def _looks_like_products(items: list[str], qty: re.Pattern[str] = _QTY_PRODUCT) -> bool:
+    hits = sum(bool(qty.search(i) or _DIMENSION.search(i)) for i in items)
     return bool(items) and hits * 2 >= len(items)
 
 
@@ -917,6 +931,9 @@ class LabelExtractor:
         cues = [*EMERGENCY_CUES, *(c.lower() for c in extra)]
         self.hazard = re.compile(r"\b(?:" + "|".join(cues) + ")")
         self.sla = _sla(org.sla.get("quote_turnaround", "48h"))
+        products = syn.get("products", {})
+        extra = [word for noun, words in products.items() for word in (noun, *words)]
+        self.qty_product = quantity_product_pattern(tuple(PRODUCT_NOUNS + extra))
 
     # -- public ---------------------------------------------------------------------------
 
@@ -1247,8 +1264,10 @@ class LabelExtractor:
         """Tables and bullet lists of products, when no label already gave the specs."""
         for block in blocks:
             if block.kind == "table":
-                found.offer("product_specs", _table_specs(block.rows), TABLE, ctx.source)
-            elif block.kind == "bullets" and _looks_like_products(block.lines):
+                found.offer(
+                    "product_specs", _table_specs(block.rows, self.qty_product), TABLE, ctx.source
+                )
+            elif block.kind == "bullets" and _looks_like_products(block.lines, self.qty_product):
                 found.offer("product_specs", _spec_lines(block.lines), BULLETS, ctx.source)
 
     def _quote_prose(self, found: _Found, blocks: list[_Block], ctx: _Context) -> None:
@@ -1258,7 +1277,7 @@ class LabelExtractor:
         for block in blocks:
             if block.kind == "prose":
                 units.extend(("sentence", s) for s in sentences(block.text))
-            elif _is_product_block(block):
+            elif _is_product_block(block, self.qty_product):
                 units.append(("spec", ""))
             elif block.kind == "label":
                 units.append(("label", block.target))
@@ -1453,7 +1472,7 @@ class LabelExtractor:
             ):
                 continue
             sentence = _strip_greeting(sentence)
-            if len(sentence.split()) >= 3 and not _QTY_PRODUCT.search(sentence):
+            if len(sentence.split()) >= 3 and not self.qty_product.search(sentence):
                 chosen.append(sentence)
         if chosen:
             found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
@@ -1487,7 +1506,7 @@ class LabelExtractor:
                 _FIELD_CUE.search(sentence)
                 or _META.search(sentence)
                 or _SIGN_OFF.match(sentence)
-                or _QTY_PRODUCT.search(sentence)
+                or self.qty_product.search(sentence)
                 or self._says_when(sentence, ctx)
                 or len(sentence.split()) < 4
             ):
@@ -1500,7 +1519,7 @@ class LabelExtractor:
         """ "can you quote 36 sliders 60x48 and 12 awnings 30x24, all ... white, at x0.50?"
         -> from the first quantity of a product to the end of its sentence."""
         for i, (kind, sentence) in enumerate(units):
-            m = _QTY_PRODUCT.search(sentence) if kind == "sentence" else None
+            m = self.qty_product.search(sentence) if kind == "sentence" else None
             if not m:
                 continue
             spec = _cut_at_cue(sentence[m.start() :])
@@ -1534,7 +1553,7 @@ class LabelExtractor:
             if not found.has("account") and "account" not in found.declared_empty:
                 self._account_mentions(found, subject, sub_ctx)
             if not found.has("product_specs"):
-                m = _QTY_PRODUCT.search(subject)
+                m = self.qty_product.search(subject)
                 if m:
                     found.offer("product_specs", _clean(subject[m.start() :]), GUESS, "subject")
             if not found.has("quote_due"):

@@ -1099,3 +1099,14 @@ def test_negated_hazard_and_address_forms(extractor):
         "The crank is stuck.", subject="Crank - 42 Cranbrook Rise SE", from_addr="p@example.net"
     )
     assert service(extractor, msg, staff=False)["site_address"] == "42 Cranbrook Rise SE"
+
+
+def test_product_nouns_from_the_organisation_file(org):
+    """[synonyms.products] adds a site's own product words to the built-in ones."""
+    text = "Account: Clearview\nCan you quote 12 crank-outs 30x48 white and 4 crankouts 24x36?\n"
+    plain = quote(LabelExtractor(org), message(text))
+    assert "product_specs" not in plain
+    products = {"crank-out": ["crankout"]}
+    site = org.model_copy(update={"synonyms": {**org.synonyms, "products": products}})
+    got = quote(LabelExtractor(site), message(text))
+    assert got["product_specs"].startswith("12 crank-outs 30x48 white and 4 crankouts 24x36")
