@@ -484,6 +484,8 @@ _SENTENCE_START = re.compile(
     r"(?i)^(?:please|pls|plz|can|could|would|will|use|i|i'm|we|we're|you|they|it|this|that|"
     r"there|just|also|note|so|and|but|if|when)\b"
 )
+# What the account manager decides now; a forwarded older thread's values are history.
+_PRICING_FIELDS = ("factor", "amount", "close_date", "stage", "quote_due")
 _BARE_LABEL = re.compile(r"^[^\W\d_][\w ]{1,28}$")
 _INI_SECTION = re.compile(r"^\s*\[([^\]\[]{2,30})\]\s*$")
 _TEXT_FIELDS = {"product_specs", "special_instructions", "description", "site_address"}
@@ -958,6 +960,9 @@ class LabelExtractor:
             from_forward = self._read_text(forwarded, _replace(ctx, "forwarded"))
             if queue == SERVICE and "description" in from_forward.values and _is_cover_note(body):
                 found.values.pop("description", None)  # the forwarded mail is the request
+            if queue == QUOTES:  # an older thread's pricing is not this request's
+                for name in _PRICING_FIELDS:
+                    from_forward.values.pop(name, None)
             found.merge_missing(from_forward)
         if queue == QUOTES:
             self._quote_extras(found, msg, ctx)
@@ -1277,8 +1282,16 @@ class LabelExtractor:
         for block in blocks:
             if block.kind == "prose":
                 units.extend(("sentence", s) for s in sentences(block.text))
-            elif _is_product_block(block, self.qty_product):
-                units.append(("spec", ""))
+            elif block.kind == "bullets":
+                # "- factor .51" / "- BVR - Elbow Park Sunroom / Standard / close May 28":
+                # a list mixing products and fields; each line is read for what it says.
+                for line in block.lines:
+                    if self.qty_product.search(line) or _DIMENSION.search(line):
+                        units.append(("spec", ""))
+                    elif len(_split_parts(line)) >= 3:
+                        self._summary_row(found, _split_parts(line), ctx)
+                    else:
+                        units.extend(("sentence", s) for s in sentences(line))
             elif block.kind == "label":
                 units.append(("label", block.target))
         text = " ".join(s for kind, s in units if kind == "sentence")
@@ -1289,17 +1302,29 @@ class LabelExtractor:
     def _prose_numbers(self, found: _Found, text: str, ctx: _Context) -> None:
         src = ctx.source
         for m in re.finditer(
-            r"\b(?:factor|facteur|multiplier|multiplicateur)\b(?:\s*(?:of|is|at|de|est|now|"
+            r"\b(?:factor|facteur|multiplier|multiplicateur)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
+            r"(?:\s*(?:of|is|at|de|est|now|"
             r"will be|should be|to be|approved at|set at|updated to|changed to|moved to|"
-            r"goes to|becomes)\b|\s*[=:])*\s*([x×]?\s?\d*[.,]?\d+\s*%?)",
+            r"goes to|becomes)\b|\s*[=:])*\s*([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b|pct\b)?|half\b)",
             text,
             re.IGNORECASE,
         ):
-            factor = nz.parse_factor(m.group(1))
+            said = m.group(1).lower()
+            factor = (
+                Decimal("0.50")
+                if said == "half"
+                else nz.parse_factor(said.replace("percent", "%").replace("pct", "%"))
+            )
             if factor is not None:
                 found.offer("factor", str(factor), PROSE, src)
                 break
-        m = re.search(r"(?<![\w.])[x×]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])", text)
+        m = re.search(
+            r"(?<![\w.])[x×]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
+            r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
+            text,
+        )
+        if m and m.group(1) is None:
+            m = re.match(r"(.*)", m.group(2))
         factor = nz.parse_factor(m.group(1)) if m else None
         if factor is not None:
             found.offer("factor", str(factor), PROSE - 0.1, src)  # "at x0.50"
@@ -1318,7 +1343,7 @@ class LabelExtractor:
                 break
         # The customer's decision date is the opportunity's close date in the CRM.
         for m in re.finditer(
-            r"\b(?:decide|decision|award(?:ed)?)\b(?:\s+(?:is\s+)?(?:on|by|"
+            r"\b(?:decide|decision|award(?:ed)?|sign(?:ing|s)?|signature|commit)\b(?:\s+(?:is\s+)?(?:on|by|"
             r"around|before|expected|due))?\s*",
             text,
             re.IGNORECASE,
@@ -1427,18 +1452,25 @@ class LabelExtractor:
         """ "type is Standard, stage Funding": picklist values right after their cue word."""
         cues = {
             "stage": r"\b(?:stage|[ée]tape|(?:we|they|it)(?:'|’)?(?:re|s) at|(?:we|they) are at|"
-            r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in)\s*"
+            r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
+            r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
             r"(?:is|=|:|-|of|at)?\s*$",
             "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$",
             "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",
         }
+        # "Project as the type and Single as the record type": the value before its cue.
+        after_cues = {
+            "stage": r"\s+(?:as|for) (?:the )?stage\b",
+            "opportunity_type": r"\s+(?:type|opp|oppty|opportunity)\b"
+            r"|\s+as (?:the )?(?:opp(?:ortunity)? )?type\b",
+            "record_type": r"\s+as (?:the )?record(?: type)?\b",
+        }
         for name, cue in cues.items():
             for value, start, end in self.picklists[name].find(text):
                 before = text[max(0, start - 30) : start]
-                after = text[end : end + 14]
-                if re.search(cue, before, re.IGNORECASE) or (
-                    name == "opportunity_type"
-                    and re.match(r"\s+(?:type|opp|oppty|opportunity)\b", after, re.I)
+                after = text[end : end + 24]
+                if re.search(cue, before, re.IGNORECASE) or re.match(
+                    after_cues[name], after, re.IGNORECASE
                 ):
                     found.offer(name, value, PROSE, ctx.source)
                     break

@@ -1110,3 +1110,53 @@ def test_product_nouns_from_the_organisation_file(org):
     site = org.model_copy(update={"synonyms": {**org.synonyms, "products": products}})
     got = quote(LabelExtractor(site), message(text))
     assert got["product_specs"].startswith("12 crank-outs 30x48 white and 4 crankouts 24x36")
+
+
+# -- forms from the third blind set --------------------------------------------------------
+
+
+def test_a_forwarded_older_thread_gives_no_pricing(extractor):
+    old = "From: Dan\nSent: 2026-04-02\n\nFactor: 0.44\nAmount: $210,000\nClose: June 30\n"
+    msg = message("Account: Harbourfront\nNew phase, new pricing coming from Lena.", forwarded=old)
+    got = quote(extractor, msg)
+    assert "factor" not in got and "amount" not in got and "close_date" not in got
+    assert got["account"] == "Harbourfront Developments"
+
+
+def test_a_list_mixing_products_and_fields(extractor):
+    text = (
+        "BVR again.\n\n"
+        "- 6 casements 24x60, white\n"
+        "- factor .51\n"
+        "- BVR - Elbow Park Sunroom / Standard / Basic Qualification / close Dec 4\n"
+        "- quote the garden window with and without the vent please\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["factor"] == "0.51"
+    assert got["opportunity_name"] == "BVR - Elbow Park Sunroom"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Basic Qualification")
+    assert got["close_date"] == "2026-12-04"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "factor"),
+    [
+        ("Pricing at 0.5x list per the program.", "0.50"),
+        ("Their factor on heritage jobs is 50 percent, approved.", "0.50"),
+        ("The factor is half, as agreed with Lena.", "0.50"),
+    ],
+)
+def test_factor_wordings(extractor, sentence, factor):
+    assert quote(extractor, message(f"Account: Ridgeline\n\n{sentence}"))["factor"] == factor
+
+
+def test_values_named_before_their_cue_and_commit_dates(extractor):
+    text = (
+        "Account: Ridgeline\n\nI went with Project as the type and Single as the record type. "
+        "For the stage I put Submissions. They will commit by Dec 18th."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project"
+    assert got["record_type"] == "Single"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2026-12-18"
