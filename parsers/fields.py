@@ -965,6 +965,8 @@ class LabelExtractor:
                     from_forward.values.pop(name, None)
             found.merge_missing(from_forward)
         if queue == QUOTES:
+            if len(body.split()) < 12 and not is_reply:
+                self._subject_as_request(found, msg, ctx)
             self._quote_extras(found, msg, ctx)
         else:
             self._service_extras(found, msg, ctx, body, tail)
@@ -1033,6 +1035,10 @@ class LabelExtractor:
         for cell in cells:
             if not found.has("account") and nz.match_account(cell, self.org):
                 self._offer_account(found, cell, CLAUSE, ctx.source)
+            elif self.qty_product.search(cell) and _DIMENSION.search(cell):
+                found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)
+            elif _BARE_DECIMAL.fullmatch(cell.strip()) and nz.parse_factor(cell.strip()):
+                found.offer("factor", str(nz.parse_factor(cell.strip())), CLAUSE, ctx.source)
             else:
                 rest.append(cell)
         said = [self._part_fields(cell, ctx, loose=True) for cell in rest]
@@ -1128,8 +1134,14 @@ class LabelExtractor:
         win probability ("50%"), the one stage with that probability."""
         picklist = self.picklists[name]
         exact = picklist.match(text)
-        if exact or len(text.split()) > 6:
+        if exact:
             return exact
+        # "Submissions, ils ont vu la présentation": the value, then a comment on it
+        head = re.split(r"\s*[,;(]\s*|\s+[-–]\s+", text.strip(), maxsplit=1)[0]
+        if head != text.strip() and picklist.match(head):
+            return picklist.match(head)
+        if len(text.split()) > 6:
+            return None
         hits = {value for value, _, _ in picklist.find(text)}
         if len(hits) == 1:
             return hits.pop()
@@ -1576,6 +1588,14 @@ class LabelExtractor:
             found.offer("product_specs", spec, PROSE - 0.1, ctx.source)
             return last
         return -1
+
+    def _subject_as_request(self, found: _Found, msg: ParsedMessage, ctx: _Context) -> None:
+        """ "Clearview | Clearview - Sherwood Park | 12 casement 36x48 | .55 | Standard |
+        Submissions | close 5/21" with a body of "^^ all in the subject"."""
+        subject = _subject_text(msg.subject)
+        cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
+        if len(cells) >= 4:
+            self._summary_row(found, cells, _replace(ctx, "subject"))
 
     def _quote_extras(self, found: _Found, msg: ParsedMessage, ctx: _Context) -> None:
         """Subject hints (account, specs, due date) and the account named by the opportunity."""

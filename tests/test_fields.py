@@ -1160,3 +1160,23 @@ def test_values_named_before_their_cue_and_commit_dates(extractor):
     assert got["record_type"] == "Single"
     assert got["stage"] == "Submissions"
     assert got["close_date"] == "2026-12-18"
+
+
+def test_a_labelled_picklist_value_followed_by_a_comment(extractor):
+    got = quote(extractor, message("Compte : Clearview\nStage : Submissions, ils ont vu le plan\n"))
+    assert got["stage"] == "Submissions"
+
+
+def test_everything_in_the_subject(extractor):
+    msg = message(
+        "^^ all in the subject",
+        subject="Clearview | Clearview - Elm Infill | 12 casement 36x48 white | .55 | Standard"
+        " | Submissions | close 12/21",
+    )
+    got = quote(extractor, msg)
+    assert got["account"] == "Clearview Window Centre"
+    assert got["opportunity_name"] == "Clearview - Elm Infill"
+    assert got["product_specs"] == "12 casement 36x48 white"
+    assert got["factor"] == "0.55"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Submissions")
+    assert got["close_date"] == "2026-12-21"
