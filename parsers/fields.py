@@ -194,6 +194,7 @@ EMERGENCY_CUES = [
 ]  # fmt: skip
 # Words that say so outright; they count unless negated ("not urgent", "pas urgent").
 URGENCY_WORDS = r"\b(?:emergency|urgent|urgently|urgence|asap)\b"
+_URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
 _NEGATION = re.compile(r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?$", re.I)
 
 # What is sold: "<quantity> [up to three words] <product noun>" marks a product line. The
@@ -1322,11 +1323,7 @@ class LabelExtractor:
             re.IGNORECASE,
         ):
             said = m.group(1).lower()
-            factor = (
-                Decimal("0.50")
-                if said == "half"
-                else nz.parse_factor(said.replace("percent", "%").replace("pct", "%"))
-            )
+            factor = Decimal("0.50") if said == "half" else nz.parse_factor(said)
             if factor is not None:
                 found.offer("factor", str(factor), PROSE, src)
                 break
@@ -1335,9 +1332,7 @@ class LabelExtractor:
             r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
             text,
         )
-        if m and m.group(1) is None:
-            m = re.match(r"(.*)", m.group(2))
-        factor = nz.parse_factor(m.group(1)) if m else None
+        factor = nz.parse_factor(m.group(1) or m.group(2)) if m else None
         if factor is not None:
             found.offer("factor", str(factor), PROSE - 0.1, src)  # "at x0.50"
         if not found.has("factor") and "factor" not in found.declared_empty:
@@ -1382,15 +1377,10 @@ class LabelExtractor:
         """'Quote for the Martels please -- .62, opp ...' or, in a reply, 'go with .56': in a
         quote request a lone decimal below one written as a fraction is the pricing factor,
         when it is the only one (sizes, money and percentages are other numbers)."""
-        candidates = {
-            m.group(1)
-            for m in _BARE_DECIMAL.finditer(text)
-            if Decimal("0.2") <= Decimal(m.group(1).replace(",", ".").lstrip("0") or "0") < 1
-        }
+        candidates = {nz.parse_factor(m.group(1)) for m in _BARE_DECIMAL.finditer(text)}
+        candidates = {f for f in candidates if f is not None and Decimal("0.2") <= f < 1}
         if len(candidates) == 1:
-            factor = nz.parse_factor(candidates.pop())
-            if factor is not None:
-                found.offer("factor", str(factor), GUESS, ctx.source)
+            found.offer("factor", str(candidates.pop()), GUESS, ctx.source)
 
     def _prose_due(self, found: _Found, text: str, ctx: _Context) -> None:
         """ "Can I get this one by tomorrow at noon?", "I need it today" -> quote_due, when
@@ -1650,16 +1640,9 @@ class LabelExtractor:
         self._urgency(found, text, ctx)
 
     def is_emergency(self, text: str) -> bool:
-        """A hazard named, or "urgent"/"emergency" said without a "not" before it."""
-        text = text.replace("’", "'")
-        lowered = text.lower()
-        for m in self.hazard.finditer(lowered):  # "no water coming in" is not a hazard
-            if not _NEGATION.search(lowered[max(0, m.start() - 20) : m.start()]):
-                return True
-        return any(
-            not _NEGATION.search(text[max(0, m.start() - 20) : m.start()])
-            for m in re.finditer(URGENCY_WORDS, text, re.IGNORECASE)
-        )
+        """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
+        lowered = text.replace("’", "'").lower()
+        return _unnegated(self.hazard, lowered) or _says_urgent(lowered)
 
     def _prose_phone(self, found: _Found, text: str, ctx: _Context) -> None:
         """The caller's number. The words just before a number say whose it is: a "new" or
@@ -1706,11 +1689,7 @@ class LabelExtractor:
             subject = _subject_text(msg.subject)
             # A subject saying "urgent" counts; a subject naming a hazard ("door won't close")
             # defers to the body, which says how bad it is ("a 1 cm gap at the latch").
-            said = any(
-                not _NEGATION.search(subject[max(0, m.start() - 20) : m.start()])
-                for m in re.finditer(URGENCY_WORDS, subject, re.IGNORECASE)
-            )
-            if said or (
+            if _says_urgent(subject) or (
                 self.is_emergency(subject) and (not body.strip() or self.is_emergency(body))
             ):
                 found.offer("urgency", "emergency", PROSE, "subject")
@@ -1996,6 +1975,19 @@ def _self_introduction(text: str) -> str | None:
 _PHONE_SHAPE = re.compile(
     r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b|\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}\b"
 )
+
+
+def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
+    """`pattern` occurs in `text` without a "not"/"no"/"pas" just before it."""
+    return any(
+        not _NEGATION.search(text[max(0, m.start() - 20) : m.start()])
+        for m in pattern.finditer(text)
+    )
+
+
+def _says_urgent(text: str) -> bool:
+    """ "urgent", "emergency", "asap" said outright ("not urgent" does not count)."""
+    return _unnegated(_URGENCY_WORDS, text)
 
 
 def _not_problem(sentence: str) -> bool:

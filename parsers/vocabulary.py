@@ -123,8 +123,7 @@ class Vocabulary:
     def doc(self, text: str) -> Doc:
         """Tokens of the first SCAN_CHARS of `text`, accents and encoded junk blanked out
         (same length), so a token's character offsets are those of `text`."""
-        head = text[:SCAN_CHARS]
-        return _tokens(self.nlp, nz.blank_long_runs(plain(head)))
+        return _tokens(self.nlp, _scanned(text))
 
     def _phrase_pattern(self, phrase: str) -> list[dict]:
         """Token pattern of a phrase: any case, a hyphen or not between words, plural "s"."""
@@ -142,10 +141,10 @@ class Vocabulary:
     def account_mentions(self, text: str) -> list[Mention]:
         """Every known account named in `text`, exact names and aliases first, then close
         spellings of a name in a run of capitalised words; in order of appearance."""
-        head = nz.blank_long_runs(plain(text[:SCAN_CHARS]))
+        head = _scanned(text)
         mentions: list[Mention] = []
         if self.first_words.search(head):  # no name can start here: skip the tokenizer
-            mentions = self._exact_mentions(self.doc(text))
+            mentions = self._exact_mentions(_tokens(self.nlp, head))
         mentions.extend(self._close_spellings(head, list(mentions)))
         return sorted(mentions, key=lambda m: m.start)
 
@@ -273,6 +272,11 @@ class WordTokenizer:
 
     def from_bytes(self, data: bytes, **kwargs: object) -> WordTokenizer:
         return self
+
+
+def _scanned(text: str) -> str:
+    """The part of a text names are looked for in, accents and encoded junk blanked out."""
+    return nz.blank_long_runs(plain(text[:SCAN_CHARS]))
 
 
 @lru_cache(maxsize=256)
