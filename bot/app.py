@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import ConfigError, ExtractionSettings, Settings
 from handlers.pipeline import Extractor, PipelineConfig
 from handlers.replies import ReplyRenderer
+from handlers.sla import SlaRuntime
+from handlers.sla_policy import load_sla
 from parsers.fields import LabelExtractor
 from parsers.mime import parse_email
 from parsers.org import Organisation, load_organisation
@@ -49,20 +51,31 @@ def build_extractor(org: Organisation, settings: ExtractionSettings | None = Non
         raise ConfigError(f"extraction.spacy_model: {exc}") from None
 
 
+def build_sla(org: Organisation, renderer: ReplyRenderer, source: str) -> SlaRuntime:
+    """The SLA policies and calendars of the organisation file, ready for the clocks."""
+    try:
+        config = load_sla(org.sla, org.teams, time_zone=org.time_zone, country=org.phone_region)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return SlaRuntime(config=config, org=org, renderer=renderer)
+
+
 def build_app(settings: Settings, *, database_url: str | None = None, migrate: bool = True) -> App:
     """Load the organisation, open (and migrate) the database, build the pipeline."""
     org = load_organisation(settings.bot.org)
     engine = db.make_engine(database_url or settings.database.url)
     if migrate:
         db.upgrade(engine)
+    renderer = ReplyRenderer(settings.bot.templates, settings.bot.from_name)
     pipeline = PipelineConfig(
         org=org,
         extractor=build_extractor(org, settings.extraction),
-        renderer=ReplyRenderer(settings.bot.templates, settings.bot.from_name),
+        renderer=renderer,
         case_prefix=settings.bot.case_prefix,
         case_digits=settings.bot.case_digits,
         refusals_per_sender_per_day=settings.bot.refusals_per_sender_per_day,
         confirm_below=settings.bot.confirm_below,
         parse=parse_email,
+        sla=build_sla(org, renderer, settings.bot.org),
     )
     return App(settings, org, engine, db.make_sessionmaker(engine), pipeline)

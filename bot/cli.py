@@ -122,6 +122,11 @@ def db_upgrade(obj: _Obj, revision: str) -> None:
     help="Deliver every message to this mailbox (envelope "
     "recipient) instead of the addresses in its headers.",
 )
+@click.option(
+    "--until",
+    help="Run the SLA clocks too, up to this time: +5d or +36h after the last message, or "
+    "an ISO time. Every reminder that falls due is fired and listed in the report.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No table, only the totals.")
 @click.pass_obj
 @_fail_clearly
@@ -132,11 +137,17 @@ def replay(
     database_url: str | None,
     outbox_dir: Path | None,
     deliver_to: str | None,
+    until: str | None,
     quiet: bool,
 ) -> None:
     """Replay the .eml files of DIRECTORY in name order, with their Date: as the clock."""
-    from bot.replay import replay_dir, summary_table, write_report
+    from bot.replay import replay_dir, summary_table, until_instant, write_report
 
+    if until is not None:
+        try:
+            until_instant(until, None)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--until") from None
     logging.getLogger().setLevel(logging.WARNING)
     records = replay_dir(
         directory,
@@ -144,6 +155,7 @@ def replay(
         database_url=database_url,
         outbox_dir=outbox_dir,
         deliver_to=deliver_to,
+        until=until,
     )
     if report:
         write_report(records, report)
@@ -325,6 +337,106 @@ def cases_show(obj: _Obj, number: str, as_json: bool) -> None:
     if detail is None:
         raise click.ClickException(f"no case {number}")
     click.echo(json.dumps(detail, indent=2, default=str) if as_json else format_case(detail))
+
+
+def _instant(text: str | None) -> Any:
+    """--at: an ISO time (a zone-less one is UTC); None for now."""
+    from datetime import UTC, datetime
+
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an ISO time like 2026-11-24T09:00, got {text!r}"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@cases.command("set")
+@click.argument("number")
+@click.argument("what", type=click.Choice(["status"]))
+@click.argument(
+    "value", type=click.Choice(["quote-sent", "waiting", "won", "lost", "closed", "open"])
+)
+@click.option("--po", help="The customer's PO number (required for won).")
+@click.option("--reason", help="Why it was lost (required for lost).")
+@click.option(
+    "--approval-by",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="quote-sent: the date the customer said they will decide by (the follow-up is then).",
+)
+@click.option(
+    "--as",
+    "actor",
+    default="cli",
+    show_default=True,
+    help="Email address of the person doing it; the owner's counts as their answer.",
+)
+@click.option("--at", "at", help="ISO time to record it at (default: now), for replays.")
+@click.pass_obj
+@_fail_clearly
+def cases_set(
+    obj: _Obj,
+    number: str,
+    what: str,
+    value: str,
+    po: str | None,
+    reason: str | None,
+    approval_by: Any,
+    actor: str,
+    at: str | None,
+) -> None:
+    """Move case NUMBER on: status quote-sent|waiting|won --po N|lost --reason R|closed|open."""
+    from bot.case_commands import CommandError, set_case_status
+
+    try:
+        change = set_case_status(
+            obj.settings,
+            number,
+            value,
+            actor=actor.lower(),
+            now=_instant(at),
+            po=po,
+            reason=reason,
+            approval_by=approval_by.date() if approval_by else None,
+        )
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{change.case}: {change.old} -> {change.new}")
+
+
+@main.group()
+def sla() -> None:
+    """Service-level clocks."""
+
+
+@sla.command("report")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--at", "at", help="ISO time to judge the clocks at (default: now).")
+@click.pass_obj
+@_fail_clearly
+def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
+    """Every running clock with owner, due time and state, overdue first."""
+    from bot.case_commands import sla_report as read_report
+
+    rows = read_report(obj.settings, _instant(at))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("no running clocks")
+        return
+    click.echo(f"{'case':12} {'policy':24} {'state':14} {'owner':16} {'due (UTC)':17} late")
+    for r in rows:
+        due = (r["due_at"] or "-")[:16].replace("T", " ")
+        if r["state"] == "paused":
+            due = f"paused, {r['remaining']} left"
+        click.echo(
+            f"{r['case']:12} {r['policy'][:24]:24} {r['state']:14} "
+            f"{(r['owner'] or '-')[:16]:16} {due:17} {r['late'] or ''}"
+        )
 
 
 if __name__ == "__main__":

@@ -110,6 +110,12 @@ class OutboxSettings(_Section):
     backoff_max_seconds: float = Field(default=3600, gt=0)
 
 
+class SlaSettings(_Section):
+    # How often the sweep looks for clocks that fell due; a reminder is at most this late.
+    sweep_seconds: float = Field(default=30, gt=0)
+    batch: int = Field(default=500, ge=1)  # clocks claimed per transaction
+
+
 class ExtractionSettings(_Section):
     # An installed spaCy pipeline (package name or path) whose named entities may suggest
     # accounts and contacts the organisation file does not know; unset: the blank pipeline.
@@ -124,6 +130,7 @@ class Settings(_Section):
     worker: WorkerSettings = WorkerSettings()
     outbox: OutboxSettings = OutboxSettings()
     extraction: ExtractionSettings = ExtractionSettings()
+    sla: SlaSettings = SlaSettings()
 
 
 def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

@@ -19,15 +19,17 @@ from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.worker import process_one
 from handlers.pipeline import Result
+from handlers.sla import Reminder, sweep
+from handlers.sla_policy import parse_duration
 from storage import inbox
 from storage.cases import by_number
-from storage.models import InboundMessage, OutboxMessage
+from storage.models import InboundMessage, OutboxMessage, SlaClock
 
 _CASE_PLACEHOLDER = re.compile(rb"CASE\{(\d+)\}")
 _ACK_PLACEHOLDER = re.compile(rb"<ack-(\d+)@[^>\s]*>")
@@ -100,8 +102,15 @@ def replay_dir(
     database_url: str | None = None,
     outbox_dir: Path | None = None,
     deliver_to: str | None = None,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
     """Replay every .eml in `directory` (name order); returns one report record per file.
+
+    With `until` ("+5d", "+36h" after the last message's Date, or an ISO time) the SLA
+    clocks run too: before each message, every reminder that fell due by its Date is sent
+    (at the instant it fell due), and after the last one the clock runs on to `until`. Each
+    reminder adds a record `{"file": null, "action": "reminder", ...}`. Without it a replay
+    sends no reminders, so its report stays what the corpus labels describe.
 
     The envelope recipients come from the headers (Resent-To, Delivered-To, To, Cc), as the
     corpus is addressed to our mailboxes; `deliver_to` sets the envelope recipient of every
@@ -113,9 +122,70 @@ def replay_dir(
         app = build_app(settings, database_url=url)
         try:
             state = ReplayState()
-            return [_replay_file(app, path, state, outbox_dir, deliver_to) for path in files]
+            records: list[dict[str, Any]] = []
+            for path in files:
+                if until is not None:
+                    records += _run_clocks(app, _file_date(path, state))
+                records.append(_replay_file(app, path, state, outbox_dir, deliver_to))
+            if until is not None:
+                records += _run_clocks(app, until_instant(until, state.clock))
+                if outbox_dir is not None:
+                    _write_outbox(app, outbox_dir, state)
+            return records
         finally:
             app.close()
+
+
+def until_instant(text: str, last: datetime | None) -> datetime:
+    """ "+5d" / "+36h" after `last` (the last message's Date), or an ISO time (UTC if it
+    names no zone)."""
+    text = text.strip()
+    if text.startswith("+"):
+        return (last or datetime.now(UTC)) + parse_duration(text[1:])
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--until: expected +5d, +36h or an ISO time, got {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _file_date(path: Path, state: ReplayState) -> datetime | None:
+    date = envelope_of(path.read_bytes())[2]
+    if date is None:
+        return None
+    return max(date, state.clock) if state.clock else date
+
+
+def _run_clocks(app: App, until: datetime | None) -> list[dict[str, Any]]:
+    """Fire, in time order and each at the instant it falls due, every reminder due by
+    `until`: the sweep a running bot would have made, without waiting for it."""
+    runtime = app.pipeline.sla
+    if until is None or runtime is None:
+        return []
+    records: list[dict[str, Any]] = []
+    while True:
+        with app.sessions() as session:
+            next_at = session.scalar(
+                select(func.min(SlaClock.next_at)).where(SlaClock.next_at <= until)
+            )
+        if next_at is None:
+            return records
+        with app.sessions() as session, session.begin():
+            fired = sweep(session, runtime, next_at, limit=100_000)
+        records += [reminder_record(r) for r in fired]
+
+
+def reminder_record(reminder: Reminder) -> dict[str, Any]:
+    return {
+        "file": None,
+        "action": "reminder",
+        "case": reminder.case,
+        "to": reminder.to,
+        "policy": reminder.policy,
+        "step": reminder.step,
+        "at": reminder.at.isoformat(),
+        "due_at": reminder.due_at.isoformat() if reminder.due_at else None,
+    }
 
 
 def _replay_file(
@@ -211,6 +281,12 @@ def write_report(records: list[dict[str, Any]], path: Path) -> None:
 def summary_table(records: list[dict[str, Any]]) -> str:
     lines = [f"{'file':44} {'action':9} {'case':12} {'queue':8} {'reply':13} reason"]
     for r in records:
+        if r["action"] == "reminder":
+            lines.append(
+                f"{'(clock) ' + r['at'][:16]:44} {'reminder':9} {r['case'] or '-':12} "
+                f"{'':8} {r['step'][:13]:13} {r['policy']} -> {', '.join(r['to'])}"
+            )
+            continue
         lines.append(
             f"{r['file'][:44]:44} {r['action']:9} {r['case'] or '-':12} {r['queue'] or '-':8} "
             f"{','.join(r.get('replies') or []) or '-':13} {str(r.get('reason') or '')[:60]}"

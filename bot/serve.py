@@ -1,4 +1,5 @@
-"""`intake serve`: the SMTP listener, the worker and the outbox dispatcher in one process."""
+"""`intake serve`: the SMTP listener, the worker, the outbox dispatcher and the SLA sweep in
+one process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 
 from bot.app import App, utc_now
 from bot.outbox import Dispatcher, make_transport
+from bot.scheduler import SlaScheduler
 from bot.smtp_server import IntakeHandler, make_controller
 from bot.worker import Worker
 
@@ -34,6 +36,16 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
 
     # A finished message usually leaves mail to send: wake the dispatcher then too.
     worker.on_result = lambda result: dispatcher.wake.set() if result.replies else None
+    scheduler = None
+    if app.pipeline.sla is not None:
+        scheduler = SlaScheduler(
+            app.sessions,
+            app.pipeline.sla,
+            utc_now,
+            interval_seconds=settings.sla.sweep_seconds,
+            batch=settings.sla.batch,
+            on_fired=lambda fired: dispatcher.wake.set(),
+        )
     handler = IntakeHandler(app.sessions, app.org.mailbox_addresses, utc_now, on_stored=wake_both)
     host, port = settings.smtp.host_port
     controller = make_controller(
@@ -49,6 +61,8 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     worker.start()
     dispatcher.start()
     controller.start()
+    if scheduler is not None:
+        scheduler.start()
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
     log.info(
         "intake serving SMTP on %s:%s; relay %s; Slack off (no SLACK_BOT_TOKEN)", host, port, relay
@@ -59,6 +73,8 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     finally:
         log.info("stopping")
         controller.stop()
+        if scheduler is not None:
+            scheduler.stop()
         worker.stop()
         dispatcher.stop()
         worker.join(10)

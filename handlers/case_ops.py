@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -57,17 +57,7 @@ CHECK_NAMES = {"quote_due": "date you need the quote by"}  # where "the <label>"
 _CHECK_MAX = 80  # characters of a value quoted back; the summary above has it in full
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdm])\s*$", re.IGNORECASE)
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-
-
-def parse_duration(text: str, default: timedelta) -> timedelta:
-    """ "48h", "7d", "90m" as in the organisation file's [sla] table."""
-    m = _DURATION.match(str(text or ""))
-    if not m:
-        return default
-    n, unit = float(m.group(1)), m.group(2).lower()
-    return {"h": timedelta(hours=n), "d": timedelta(days=n), "m": timedelta(minutes=n)}[unit]
 
 
 def format_number(prefix: str, seq: int, digits: int) -> str:
@@ -113,7 +103,6 @@ def open_case(ctx: Context) -> Case:
     _add_message(ctx, case)
     ctx.reported_fields = _apply_fields(ctx, case)
     _update_completeness(ctx, case, initial=True)
-    case.due_at = _due(ctx, case)
     return case
 
 
@@ -128,7 +117,6 @@ def add_to_case(ctx: Context) -> None:
     case.participants = sorted(participants)
     ctx.reported_fields = _apply_fields(ctx, case)
     _update_completeness(ctx, case, initial=False)
-    case.due_at = _due(ctx, case)
     case.updated_at = ctx.now
 
 
@@ -234,29 +222,6 @@ def _team_for(ctx: Context) -> str | None:
 def _cc_people(ctx: Context) -> list[str]:
     ours = ctx.org.mailbox_addresses
     return [a for a in ctx.msg.cc if a and a not in ours]
-
-
-def _due(ctx: Context, case: Case) -> datetime | None:
-    """When the sender was promised an answer: the quote turnaround, or an earlier date the
-    request asked for. The SLA issue replaces this with business-hour clocks."""
-    sla = ctx.org.sla
-    if case.queue == "quotes":
-        due = case.created_at + parse_duration(
-            sla.get("quote_turnaround", "48h"), timedelta(hours=48)
-        )
-        wanted = (case.fields or {}).get("quote_due")
-        if wanted:
-            try:
-                day = datetime.fromisoformat(str(wanted)).date()
-            except ValueError:
-                return due
-            tz = ZoneInfo(ctx.org.time_zone)
-            asked = datetime.combine(day, time(17, 0), tzinfo=tz)
-            return min(due, asked)
-        return due
-    return case.created_at + parse_duration(
-        sla.get("case_owner_response", "24h"), timedelta(hours=24)
-    )
 
 
 # --- replies -----------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers import case_ops
+from handlers import case_ops, clocks
 from handlers.automail import automail_reason
 from handlers.replies import ReplyRenderer, is_safe_address
+from handlers.sla import SlaRuntime
 from handlers.threads import find_case
 from parsers.message import ParsedMessage
 from parsers.org import Mailbox, Organisation
@@ -62,6 +63,7 @@ class PipelineConfig:
     refusals_per_sender_per_day: int = 1
     confirm_below: float = 0.7  # fields read less surely are named for checking
     parse: Callable[[bytes], ParsedMessage] | None = None
+    sla: SlaRuntime | None = None  # None: no clocks (and no due date promised)
 
 
 class Stop(Exception):
@@ -87,6 +89,7 @@ class Context:
     reported_fields: dict[str, Any] = field(default_factory=dict)  # new or changed values
     missing: list[str] = field(default_factory=list)  # what our reply asked for
     completed: bool = False  # this message gave the last missing field
+    status_before: str = ""  # the case's status before this message joined it
     replies: list[OutboxMessage] = field(default_factory=list)
     outcome: str = ""
     reason: str = ""
@@ -206,6 +209,7 @@ def open_or_update_case(ctx: Context) -> None:
         ctx.case = case_ops.open_case(ctx)
         ctx.outcome, ctx.reason = "new_case", "opened"
     else:
+        ctx.status_before = ctx.case.status
         case_ops.add_to_case(ctx)
         ctx.outcome, ctx.reason = "append", f"joined by {ctx.thread_how}"
 
@@ -238,6 +242,8 @@ STEPS: list[Callable[[Context], None]] = [
     authorise,
     extract,
     open_or_update_case,
+    clocks.assign,
+    clocks.time_case,
     acknowledge,
 ]
 

@@ -10,6 +10,7 @@ reply, most of the pipeline's time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.charset import QP, Charset
@@ -75,21 +76,30 @@ class ReplyRenderer:
         context: dict[str, Any],
         *,
         mailbox: str,
-        to: str,
+        to: str | Sequence[str],
         subject: str,
         now: datetime,
         in_reply_to: str | None,
         references: tuple[str, ...] = (),
+        message_id: str | None = None,
+        auto_submitted: str = "auto-replied",
     ) -> Rendered:
-        if not is_safe_address(to):
-            raise ValueError(f"refusing to write to an unsafe address {to!r}")
+        """`message_id`: a fixed Message-ID (a reminder's is derived from its clock, so the
+        outbox's unique index refuses a second copy); else a new one. `auto_submitted`:
+        "auto-replied" for answers to a message, "auto-generated" for reminders (RFC 3834)."""
+        recipients = [to] if isinstance(to, str) else list(to)
+        unsafe = [a for a in recipients if not is_safe_address(a)]
+        if unsafe or not recipients:
+            raise ValueError(f"refusing to write to an unsafe address {unsafe or recipients!r}")
         text = self._text.get_template(f"email/{template}.txt.j2").render(**context)
         html = self._html.get_template(f"email/{template}.html.j2").render(**context)
         domain = mailbox.rpartition("@")[2] or "localhost"
-        message_id = make_msgid(domain=domain)
+        message_id = (
+            message_id if message_id and _is_msgid(message_id) else make_msgid(domain=domain)
+        )
         msg = MIMEMultipart("alternative", policy=compat32)
         msg["From"] = formataddr((one_line(self.from_name, 78), mailbox), charset="utf-8")
-        msg["To"] = to
+        msg["To"] = ", ".join(recipients)
         line = one_line(subject, 250)
         # Plain ASCII stays readable in the raw mail (and to tools that match "[CASE-...]");
         # anything else is RFC 2047 encoded.
@@ -103,7 +113,7 @@ class ReplyRenderer:
                 refs.append(in_reply_to)
         if refs:
             msg["References"] = " ".join(refs)
-        msg["Auto-Submitted"] = "auto-replied"
+        msg["Auto-Submitted"] = auto_submitted
         msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to answer with its robots
         msg["X-Loop"] = mailbox
         msg.attach(MIMEText(text, "plain", _UTF8_QP))

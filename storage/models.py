@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -130,7 +131,8 @@ class Case(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     requester_email: Mapped[str | None] = mapped_column(String(320))
     requester_name: Mapped[str | None] = mapped_column(String(320))
-    owner: Mapped[str | None] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(String(64))  # person key in the organisation
+    account_manager: Mapped[str | None] = mapped_column(String(64))  # the AM who stays on it
     account_id: Mapped[str | None] = mapped_column(String(64))
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -234,3 +236,44 @@ class OutboxMessage(Base):
         UniqueConstraint("message_id"),
         Index("ix_outbox_kind_recipient_created_at", "kind", "recipient", "created_at"),
     )
+
+
+class SlaClock(Base):
+    """One running promise on one case (a policy of `handlers/sla_policy.py`).
+
+    `next_at` is when the sweep must next look at it (NULL while paused or stopped), and
+    `next_step` what it will do then; the sweep's query reads only rows whose `next_at` has
+    passed, through the index on it, so its work follows what is due, not how many cases are
+    open. Counting state (`resumed_at`, `remaining_seconds`) lets a pause freeze the target
+    and a resume pick it up. `generation` counts the clock's starts, so the Message-IDs of its
+    reminders are unique for ever and a reminder can never be queued twice.
+    """
+
+    __tablename__ = "sla_clocks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    policy: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # running | paused | stopped
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime]
+    resumed_at: Mapped[datetime]
+    remaining_seconds: Mapped[float] = mapped_column(Float)  # target left at resumed_at
+    agreed_due_at: Mapped[datetime | None]  # a date agreed with the customer replaces the target
+    due_at: Mapped[datetime | None]
+    warn_at: Mapped[datetime | None]
+    next_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_step: Mapped[str | None] = mapped_column(String(16))
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    breached_at: Mapped[datetime | None]
+    last_notice_at: Mapped[datetime | None]  # schedule time of the latest breach or repeat
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    notices: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    stopped_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship()
+
+    __table_args__ = (UniqueConstraint("case_id", "policy"),)

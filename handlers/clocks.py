@@ -1,0 +1,122 @@
+"""Which SLA signals a message gives, and the pipeline steps that assign and time a case.
+
+The policies (`handlers/sla_policy.py`) speak of signals, not of emails: this module is the one
+place that decides that a reply from the owner is `owner_replied`, that the message which
+completed a case is `info_received`, and that a question from anyone else is an `inquiry`.
+The same signals come from the lifecycle commands (`handlers/lifecycle.py`) and, later, from
+chat.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import sla, statuses
+from handlers.assignment import ASSIGNED, choose_owner, team_for_queue
+from storage.models import Case, CaseEvent
+
+if TYPE_CHECKING:
+    from handlers.pipeline import Context
+    from parsers.org import Organisation
+
+BOT = "intake-bot"
+
+
+def person_key(org: Organisation, address: str | None) -> str | None:
+    found = org.person_by_email(address or "")
+    return found[0] if found is not None else None
+
+
+def message_signals(
+    org: Organisation, case: Case, sender: str, *, opened: bool, completed: bool, status_before: str
+) -> list[str]:
+    """The signals of one message on `case` (already applied to it).
+
+    A new case is `opened` (a new service request's first answer has a policy of its own), and
+    a new case still missing fields has had the information requested. On an existing
+    case, the owner writing is `owner_replied`; the account's AM writing is `am_update`; the
+    message that completes a case is `info_received`; a customer writing back to a case that
+    waited on them is `info_received` and the case is back with its owner; anything else from
+    someone other than the owner is an `inquiry` (a partial answer to our request for
+    information is neither: the bot has already asked for the rest)."""
+    who = person_key(org, sender)
+    if opened:
+        signals = ["opened"]
+        if case.status == statuses.AWAITING_INFO:
+            signals.append("info_requested")
+        return signals
+    if who is not None and who == case.owner:
+        return ["owner_replied"]
+    signals = ["am_update"] if who is not None and who == case.account_manager else []
+    if completed:
+        return [*signals, "info_received"]
+    if status_before == statuses.WAITING:
+        return [*signals, "info_received", "reopened", "inquiry"]
+    if case.status == statuses.AWAITING_INFO:
+        return signals
+    return [*signals, "inquiry"]
+
+
+# --- pipeline steps ----------------------------------------------------------------------
+
+
+def assign(ctx: Context) -> None:
+    """A new case gets its owner (and its AM) by the organisation's rules."""
+    case = ctx.case
+    if case is None or ctx.outcome != "new_case":
+        return
+    team = case.team or team_for_queue(ctx.org, case.queue, None, ctx.sender)
+    decision = choose_owner(
+        ctx.session,
+        ctx.org,
+        queue=case.queue,
+        team=team,
+        account_id=case.account_id,
+        sender_email=ctx.sender,
+    )
+    case.owner = decision.owner
+    case.team = case.team or decision.team
+    case.account_manager = decision.account_manager
+    ctx.session.add(
+        CaseEvent(
+            case=case,
+            at=ctx.now,
+            actor=BOT,
+            kind=ASSIGNED,
+            data={
+                "owner": decision.owner,
+                "team": decision.team,
+                "account_manager": decision.account_manager,
+                "rule": decision.rule,
+            },
+        )
+    )
+
+
+def time_case(ctx: Context) -> None:
+    """Start, stop, pause or resume the case's clocks for what this message was."""
+    case, runtime = ctx.case, ctx.config.sla
+    if case is None or runtime is None or ctx.outcome not in ("new_case", "append"):
+        return
+    signals = message_signals(
+        ctx.org,
+        case,
+        ctx.sender,
+        opened=ctx.outcome == "new_case",
+        completed=ctx.completed,
+        status_before=ctx.status_before,
+    )
+    if ctx.status_before == statuses.WAITING and "reopened" in signals:
+        case.status = statuses.OPEN
+        ctx.session.add(
+            CaseEvent(
+                case=case,
+                at=ctx.now,
+                actor=BOT,
+                kind="status_changed",
+                data={"old": statuses.WAITING, "new": statuses.OPEN, "why": "customer replied"},
+            )
+        )
+    sla.apply_signals(ctx.session, runtime, case, signals, ctx.now, actor=ctx.sender or BOT)
+    if ctx.outcome == "append" and ctx.reported_fields:
+        sla.replan_agreed_dates(ctx.session, runtime, case, ctx.reported_fields, ctx.now)

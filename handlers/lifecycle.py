@@ -1,0 +1,111 @@
+"""Moving a case through its life by command: quote sent, waiting, won, lost, closed, open.
+
+The CRM policy's rules are kept here, whoever gives the command (the CLI now, chat and email
+later): a won case needs the customer's PO number, a lost one a reason. Each change is a
+case event with its actor and gives the clocks their signal, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from handlers import sla, statuses
+from handlers.clocks import person_key
+from storage.models import Case, CaseEvent
+
+# Command words (as typed) -> status.
+COMMANDS = {
+    "quote-sent": statuses.QUOTE_SENT,
+    "waiting": statuses.WAITING,
+    "won": statuses.WON,
+    "lost": statuses.LOST,
+    "closed": statuses.CLOSED,
+    "open": statuses.OPEN,
+}
+
+
+class LifecycleError(ValueError):
+    """The command breaks a rule (won without a PO, lost without a reason, ...)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    case: str
+    old: str
+    new: str
+    signals: list[str]
+
+
+def set_status(
+    session: Any,
+    runtime: sla.SlaRuntime | None,
+    case: Case,
+    command: str,
+    *,
+    actor: str,
+    now: datetime,
+    po: str | None = None,
+    reason: str | None = None,
+    approval_by: date | None = None,
+) -> Change:
+    """Apply one lifecycle command to `case`; raises LifecycleError when a rule forbids it.
+
+    `actor` is an email address (or "cli" for an operator at the console); when it is the
+    case's owner the command also counts as the owner's answer, when it is the account's AM
+    as the AM's update."""
+    new = COMMANDS.get(command.strip().lower().replace("_", "-"))
+    if new is None:
+        raise LifecycleError(f"unknown status {command!r}; use one of {', '.join(COMMANDS)}")
+    old = case.status
+    if new == statuses.WON and not (po or "").strip():
+        raise LifecycleError("a won case needs the customer's PO number (--po)")
+    if new == statuses.LOST and not (reason or "").strip():
+        raise LifecycleError("a lost case needs a reason (--reason)")
+    if new == old:
+        raise LifecycleError(f"{case.number} is already {old.replace('_', ' ')}")
+    if new == statuses.QUOTE_SENT and case.queue != "quotes":
+        raise LifecycleError(f"{case.number} is a {case.queue} case; only quotes are sent")
+    if old in statuses.DONE and new != statuses.OPEN:
+        raise LifecycleError(f"{case.number} is {old}; reopen it first (status open)")
+    fields = dict(case.fields or {})
+    data: dict[str, Any] = {"old": old, "new": new}
+    if po:
+        fields["po_number"] = data["po"] = po.strip()
+    if reason:
+        fields["lost_reason"] = data["reason"] = reason.strip()
+    if approval_by is not None:
+        fields["approval_by"] = data["approval_by"] = approval_by.isoformat()
+    case.fields = fields
+    case.status = new
+    case.updated_at = now
+    session.add(CaseEvent(case=case, at=now, actor=actor, kind="status_changed", data=data))
+    signals = _signals(case, old, new, actor, runtime)
+    if runtime is not None:
+        sla.apply_signals(session, runtime, case, signals, now, actor=actor)
+    return Change(case.number, old, new, signals)
+
+
+def _signals(
+    case: Case, old: str, new: str, actor: str, runtime: sla.SlaRuntime | None
+) -> list[str]:
+    who = person_key(runtime.org, actor) if runtime is not None else None
+    signals: list[str] = []
+    if who is not None and who == case.owner:
+        signals.append("owner_replied")
+    if who is not None and who == case.account_manager:
+        signals.append("am_update")
+    if new == statuses.OPEN:
+        signals.append("info_received" if old == statuses.AWAITING_INFO else "reopened")
+    else:
+        signals.append(
+            {
+                statuses.QUOTE_SENT: "quote_sent",
+                statuses.WAITING: "waiting",
+                statuses.WON: "won",
+                statuses.LOST: "lost",
+                statuses.CLOSED: "closed",
+            }[new]
+        )
+    return signals
