@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.sla import Reminder, SlaRuntime, sweep
+from handlers.sla import Reminder, SlaRuntime, sweep_batch
 
 log = logging.getLogger("intake.sla")
 
@@ -27,7 +27,7 @@ def sweep_until_done(
     now: Callable[[], datetime],
     batch: int = 500,
 ) -> list[Reminder]:
-    """Sweep in batches of `batch` clocks, one transaction each, until nothing is due.
+    """Sweep in batches of `batch` clocks, one transaction each, until a batch is not full.
 
     A reminder whose Message-ID is already in the outbox means another process sent that
     step first: the batch is rolled back (nothing of it was sent) and the next sweep finds
@@ -36,12 +36,12 @@ def sweep_until_done(
     for _ in range(10_000):
         try:
             with sessions() as session, session.begin():
-                batch_fired = sweep(session, runtime, now(), batch)
+                done = sweep_batch(session, runtime, now(), batch)
         except IntegrityError as exc:
             log.info("sla sweep raced another process (%s); retrying", exc.orig)
             continue
-        fired += batch_fired
-        if not batch_fired:
+        fired += done.reminders
+        if done.claimed < batch:
             break
     return fired
 
@@ -67,7 +67,9 @@ class SlaScheduler:
             "interval",
             seconds=interval_seconds,
             id="sla-sweep",
-            next_run_time=now(),
+            # APScheduler runs on the real clock whatever `now` says (tests and replays
+            # move `now`): the first sweep is at once, in real time.
+            next_run_time=datetime.now(UTC),
             coalesce=True,  # after a stall, one sweep, not one per missed interval
             max_instances=1,
             misfire_grace_time=None,

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers.business_hours import BusinessCalendar, business_time_between, due_at
 from handlers.replies import ReplyRenderer, is_safe_address
@@ -46,6 +47,7 @@ STEP_TITLES = {
     "follow_up": "Follow up",
 }
 _ORDER = {"warning": 0, "breach": 1, "repeat": 2, "escalation": 3, "follow_up": 4}
+CATCH_UP_LAG = timedelta(hours=1)  # later than this, a notice is a catch-up, not on time
 _MAX_STEPS_PER_CLOCK = 1000  # a guard: planning always moves forward, so never reached
 
 
@@ -351,7 +353,7 @@ def _event(
 
 
 def due_clocks(session: Session, now: datetime, limit: int) -> list[SlaClock]:
-    """Claim up to `limit` clocks whose next step has come, oldest first.
+    """Claim up to `limit` clocks whose next step has come, oldest first, with their cases.
 
     The range on the indexed `next_at` reads only what is due. On PostgreSQL the rows stay
     locked until the caller's transaction ends and rows another sweeper holds are skipped, so
@@ -366,15 +368,29 @@ def due_clocks(session: Session, now: datetime, limit: int) -> list[SlaClock]:
     )
     clocks = list(session.scalars(stmt))
     if clocks:
-        # The cases in one more query (an eager join cannot be locked FOR UPDATE); once in
-        # the session, `clock.case` is found in its identity map without another query.
-        session.scalars(select(Case).where(Case.id.in_({c.case_id for c in clocks}))).all()
+        # The cases in one more query (an eager join cannot be locked FOR UPDATE), set on
+        # each clock: a lazy load per clock would cost a query, and a flush, per reminder.
+        ids = {c.case_id for c in clocks}
+        by_id = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
+        for clock in clocks:
+            set_committed_value(clock, "case", by_id[clock.case_id])
     return clocks
 
 
+@dataclass(frozen=True)
+class Sweep:
+    claimed: int  # clocks taken in this batch; as many as the limit means more may be due
+    reminders: list[Reminder]
+
+
 def sweep(session: Session, rt: SlaRuntime, now: datetime, limit: int = 500) -> list[Reminder]:
-    """Send every reminder that has fallen due by `now`; the caller commits. Returns what
-    was queued (one sweep claims at most `limit` clocks; call again while it returns some)."""
+    """Send every reminder that has fallen due by `now`, for at most `limit` clocks; the
+    caller commits. Returns what was queued."""
+    return sweep_batch(session, rt, now, limit).reminders
+
+
+def sweep_batch(session: Session, rt: SlaRuntime, now: datetime, limit: int = 500) -> Sweep:
+    """As `sweep`, also saying how many clocks were claimed (to know whether to go on)."""
     reminders: list[Reminder] = []
     clocks = due_clocks(session, now, limit)
     first_ids = _first_message_ids(session, {c.case_id for c in clocks})
@@ -394,7 +410,7 @@ def sweep(session: Session, rt: SlaRuntime, now: datetime, limit: int = 500) -> 
             by_case.setdefault(clock.case_id, []).append(clock)
         for case_id, case in touched.items():
             refresh_case_due(case, by_case.get(case_id, []), rt.config)
-    return reminders
+    return Sweep(len(clocks), reminders)
 
 
 def _first_message_ids(session: Session, case_ids: set[int]) -> dict[int, str]:
@@ -441,6 +457,12 @@ def _catch_up(
             clock.remaining_seconds = policy.target.total_seconds()
         _plan(clock, policy, cal)
     clock.updated_at = now
+    late_overdue = [t for t in taken if t[0] in ("breach", "repeat") and now - t[1] > CATCH_UP_LAG]
+    if late_overdue and clock.state == RUNNING and clock.breached_at is not None:
+        # A notice sent after an outage: the next repeat is a full interval after it, not
+        # at the old schedule's next slot (which could be minutes away).
+        clock.last_notice_at = now
+        _plan(clock, policy, cal)
     sent: list[Reminder] = []
     for step, scheduled, due, covers in _not_moot(taken):
         clock.notices += 1
@@ -454,24 +476,24 @@ def _not_moot(
     taken: list[tuple[str, datetime, datetime | None]],
 ) -> list[tuple[str, datetime, datetime | None, list[str]]]:
     """The steps of one catch-up worth sending, each with the steps it stands in for: a
-    warning is moot once the breach is due, a repeat once a later overdue notice is, and a
-    follow-up once a later follow-up is."""
-    kinds = [s for s, _, _ in taken]
-    keep: list[tuple[str, datetime, datetime | None, list[str]]] = []
-    covered: list[str] = []
-    for i, (step, scheduled, due) in enumerate(taken):
-        later = kinds[i + 1 :]
-        moot = (
-            (step == "warning" and "breach" in later)
-            or (step in ("breach", "repeat") and "repeat" in later)
-            or (step == "follow_up" and "follow_up" in later)
-        )
-        if moot:
-            covered.append(f"{step}@{scheduled.isoformat()}")
-            continue
-        keep.append((step, scheduled, due, covered))
-        covered = []
-    return keep
+    warning is made moot by the breach, an overdue notice (breach or repeat) by a later
+    repeat, a follow-up by a later follow-up; the moot step is recorded on the step that
+    made it moot."""
+    superseded_by = {"warning": ("breach",), "breach": ("repeat",), "repeat": ("repeat",)}
+    superseded_by["follow_up"] = ("follow_up",)
+    covers: dict[int, list[str]] = {}
+    moot: set[int] = set()
+    for i, (step, scheduled, _) in enumerate(taken):
+        later = superseded_by.get(step, ())
+        j = next((k for k in range(i + 1, len(taken)) if taken[k][0] in later), None)
+        if j is not None:
+            moot.add(i)
+            covers.setdefault(j, []).extend([*covers.pop(i, []), f"{step}@{scheduled.isoformat()}"])
+    return [
+        (step, scheduled, due, covers.get(i, []))
+        for i, (step, scheduled, due) in enumerate(taken)
+        if i not in moot
+    ]
 
 
 def recipients(org: Organisation, case: Case, roles: Iterable[str]) -> list[str]:
