@@ -26,6 +26,7 @@ test: lint
 bench: setup
 	$(PY) bench/throughput.py
 	$(PY) bench/extraction.py
+	$(PY) bench/sla_sweep.py
 
 replay: setup
 	$(VENV)/bin/intake replay ../shared/corpus/intake --report var/replay.jsonl
