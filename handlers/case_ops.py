@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from handlers.outgoing import queue_rendered
 from storage.cases import next_value
 from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
 
@@ -354,37 +355,16 @@ def queue_email(
         in_reply_to=ctx.msg.message_id,
         references=ctx.msg.references,
     )
-    row = OutboxMessage(
-        channel="email",
+    row = queue_rendered(
+        ctx.session,
+        rendered,
         kind=kind,
         case=case,
-        message_id=rendered.message_id,
         mail_from=ctx.mailbox.address,
-        recipients=[to],
-        recipient=to,
-        raw=rendered.raw,
-        state="pending",
-        attempts=0,
-        next_attempt_at=ctx.now,
-        created_at=ctx.now,
+        to=[to],
+        now=ctx.now,
     )
-    ctx.session.add(row)
     if case is not None:
-        ctx.session.add(
-            CaseMessage(
-                case=case,
-                direction="out",
-                channel="email",
-                message_id=rendered.message_id,
-                outbox=row,
-                sender=ctx.mailbox.address,
-                recipients=[to],
-                subject=rendered.subject,
-                text=rendered.text,
-                extracted={},
-                at=ctx.now,
-            )
-        )
         event(
             ctx, case, "reply_queued", actor=BOT, kind=kind, to=to, message_id=rendered.message_id
         )

@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers.business_hours import BusinessCalendar, business_time_between, due_at
+from handlers.outgoing import queue_rendered
 from handlers.replies import ReplyRenderer, is_safe_address
 from handlers.sla_policy import Policy, SlaConfig
 from parsers.org import Organisation
-from storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
+from storage.models import Case, CaseEvent, CaseMessage, SlaClock
 
 log = logging.getLogger("intake.sla")
 
@@ -559,35 +560,14 @@ def _remind(
         message_id=message_id,
         auto_submitted="auto-generated",
     )
-    row = OutboxMessage(
-        channel="email",
+    queue_rendered(
+        session,
+        rendered,
         kind=f"sla_{step}",
         case=case,
-        message_id=rendered.message_id,
         mail_from=case.mailbox,
-        recipients=to,
-        recipient=to[0],
-        raw=rendered.raw,
-        state="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(row)
-    session.add(
-        CaseMessage(
-            case=case,
-            direction="out",
-            channel="email",
-            message_id=rendered.message_id,
-            outbox=row,
-            sender=case.mailbox,
-            recipients=to,
-            subject=rendered.subject,
-            text=rendered.text,
-            extracted={},
-            at=now,
-        )
+        to=to,
+        now=now,
     )
     session.add(
         CaseEvent(

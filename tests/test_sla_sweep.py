@@ -34,6 +34,7 @@ from storage import db, inbox
 from storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, make_request, wait_for
+from tests.test_pipeline import COMPLETE_QUOTE
 
 T0 = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)  # Monday 2 Nov 2026, 10:00 in Edmonton
 STOP = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)  # Tuesday 05:00 Edmonton: the bot stops
@@ -45,16 +46,7 @@ SERVICE, QUOTE = "CASE-000001", "CASE-000002"  # opened in this order by `open_t
 RITA, MIKE = "rita.santos@example.com", "mike.welker@example.com"  # service owner, manager
 TARA, LENA = "tara.nguyen@example.com", "lena.fischer@example.com"  # quotes owner, manager
 
-QUOTE_BODY = """Please quote:
-
-Account: Prairie Crest Homes
-Product specs: 10 casements 30x48, triple pane
-Factor: 0.52
-Opportunity name: PCH - Lot 9
-Opportunity type: Standard
-Stage: Submissions
-Close date: 2026-12-18
-"""
+QUOTE_BODY = COMPLETE_QUOTE  # every required field: the case opens complete
 
 
 def utc(day: int, hour: int) -> datetime:

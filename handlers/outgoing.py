@@ -1,0 +1,59 @@
+"""Queueing one email: the outbox row that the dispatcher sends, and the outgoing case
+message whose Message-ID threads the answer back into the case, committed together.
+
+Acknowledgements (`case_ops.queue_email`) and SLA reminders (`sla._remind`) both go out this
+way, so an answer to either joins its case even before the dispatcher has sent it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from handlers.replies import Rendered
+from storage.models import Case, CaseMessage, OutboxMessage
+
+
+def queue_rendered(
+    session: Session,
+    rendered: Rendered,
+    *,
+    kind: str,
+    case: Case | None,
+    mail_from: str,
+    to: list[str],
+    now: datetime,
+) -> OutboxMessage:
+    row = OutboxMessage(
+        channel="email",
+        kind=kind,
+        case=case,
+        message_id=rendered.message_id,
+        mail_from=mail_from,
+        recipients=to,
+        recipient=to[0],
+        raw=rendered.raw,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    if case is not None:
+        session.add(
+            CaseMessage(
+                case=case,
+                direction="out",
+                channel="email",
+                message_id=rendered.message_id,
+                outbox=row,
+                sender=mail_from,
+                recipients=to,
+                subject=rendered.subject,
+                text=rendered.text,
+                extracted={},
+                at=now,
+            )
+        )
+    return row
