@@ -189,17 +189,19 @@ def apply_signals(
         cal = rt.config.calendar_for(policy, case.team)
         for signal in signals:
             clock = clocks.get(policy.name)
-            live = clock is not None and clock.state != STOPPED
-            if live and signal in policy.stops_on:
-                _stop(session, clock, policy, cal, now, signal, actor)  # type: ignore[arg-type]
-            elif signal in policy.restarts_on and live or (signal in policy.starts_on and not live):
-                clocks[policy.name] = _start(
-                    session, rt.config, case, clock, policy, cal, now, signal, actor
-                )
-            elif live and signal in policy.pauses_on and clock.state == RUNNING:  # type: ignore[union-attr]
-                _pause(session, clock, policy, cal, now, signal, actor)  # type: ignore[arg-type]
-            elif live and signal in policy.resumes_on and clock.state == PAUSED:  # type: ignore[union-attr]
-                _resume(session, clock, policy, cal, now, signal, actor)  # type: ignore[arg-type]
+            if clock is None or clock.state == STOPPED:
+                if signal in policy.starts_on:
+                    clocks[policy.name] = _start(
+                        session, rt.config, case, clock, policy, cal, now, signal, actor
+                    )
+            elif signal in policy.stops_on:
+                _stop(session, clock, policy, cal, now, signal, actor)
+            elif signal in policy.restarts_on:
+                _start(session, rt.config, case, clock, policy, cal, now, signal, actor)
+            elif signal in policy.pauses_on and clock.state == RUNNING:
+                _pause(session, clock, policy, cal, now, signal, actor)
+            elif signal in policy.resumes_on and clock.state == PAUSED:
+                _resume(session, clock, policy, cal, now, signal, actor)
     refresh_case_due(case, clocks.values(), rt.config)
 
 
