@@ -7,6 +7,7 @@ and handed to the front doors, the worker and the dispatcher.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,9 +19,12 @@ from handlers.pipeline import Extractor, PipelineConfig
 from handlers.replies import ReplyRenderer
 from handlers.sla import SlaRuntime
 from handlers.sla_policy import load_sla
+from handlers.slack_feed import SlackFeed
 from parsers.fields import LabelExtractor
+from parsers.message import ParsedMessage
 from parsers.mime import parse_email
 from parsers.org import Organisation, load_organisation
+from parsers.slack_event import parse_slack_event
 from storage import db
 
 log = logging.getLogger("intake")
@@ -51,13 +55,21 @@ def build_extractor(org: Organisation, settings: ExtractionSettings | None = Non
         raise ConfigError(f"extraction.spacy_model: {exc}") from None
 
 
-def build_sla(org: Organisation, renderer: ReplyRenderer, source: str) -> SlaRuntime:
+def slack_parser(org: Organisation) -> Callable[[bytes], ParsedMessage]:
+    """Stored Slack events to messages, with the organisation's Slack users as senders."""
+    people = {p.slack: (p.name, p.email) for p in org.people.values() if p.slack}
+    return lambda raw: parse_slack_event(raw, people)
+
+
+def build_sla(
+    org: Organisation, renderer: ReplyRenderer, source: str, slack: SlackFeed | None = None
+) -> SlaRuntime:
     """The SLA policies and calendars of the organisation file, ready for the clocks."""
     try:
         config = load_sla(org.sla, org.teams, time_zone=org.time_zone, country=org.phone_region)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-    return SlaRuntime(config=config, org=org, renderer=renderer)
+    return SlaRuntime(config=config, org=org, renderer=renderer, slack=slack)
 
 
 def build_app(settings: Settings, *, database_url: str | None = None, migrate: bool = True) -> App:
@@ -67,6 +79,7 @@ def build_app(settings: Settings, *, database_url: str | None = None, migrate: b
     if migrate:
         db.upgrade(engine)
     renderer = ReplyRenderer(settings.bot.templates, settings.bot.from_name)
+    slack = SlackFeed(org) if settings.slack.enabled else None
     pipeline = PipelineConfig(
         org=org,
         extractor=build_extractor(org, settings.extraction),
@@ -76,6 +89,8 @@ def build_app(settings: Settings, *, database_url: str | None = None, migrate: b
         refusals_per_sender_per_day=settings.bot.refusals_per_sender_per_day,
         confirm_below=settings.bot.confirm_below,
         parse=parse_email,
-        sla=build_sla(org, renderer, settings.bot.org),
+        parse_slack=slack_parser(org),
+        sla=build_sla(org, renderer, settings.bot.org, slack),
+        slack=slack,
     )
     return App(settings, org, engine, db.make_sessionmaker(engine), pipeline)

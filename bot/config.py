@@ -24,6 +24,11 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "INTAKE_SMTP_LISTEN": ("smtp", "listen"),
     "INTAKE_SMTP_RELAY": ("relay", "address"),
     "INTAKE_ORG": ("bot", "org"),
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "INTAKE_SLACK_API_URL": ("slack", "api_url"),
+    "INTAKE_HTTP_LISTEN": ("slack", "http_listen"),
 }
 
 
@@ -116,6 +121,30 @@ class SlaSettings(_Section):
     batch: int = Field(default=500, ge=1)  # clocks claimed per transaction
 
 
+class SlackSettings(_Section):
+    """The Slack app. With no bot token Slack is off: nothing is queued for it and the HTTP
+    endpoint is not started."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None  # for Socket Mode
+    api_url: str = "https://slack.com/api/"  # the Web API base (a proxy, or a test server)
+    http_listen: str = "127.0.0.1:3000"  # events, commands and interactions at /slack/events
+    poll_seconds: float = Field(default=0.5, gt=0)
+    max_attempts: int = Field(default=10, ge=1)
+    timeout_seconds: float = Field(default=10, gt=0)
+
+    @field_validator("http_listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        parse_host_port(v)
+        return v
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bot_token)
+
+
 class ExtractionSettings(_Section):
     # An installed spaCy pipeline (package name or path) whose named entities may suggest
     # accounts and contacts the organisation file does not know; unset: the blank pipeline.
@@ -131,6 +160,7 @@ class Settings(_Section):
     outbox: OutboxSettings = OutboxSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     sla: SlaSettings = SlaSettings()
+    slack: SlackSettings = SlackSettings()
 
 
 def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers import sla, statuses
 from handlers.clocks import person_key
+from handlers.slack_feed import escape
 from storage.models import Case, CaseEvent
 
 # Command words (as typed) -> status.
@@ -84,7 +85,22 @@ def set_status(
     signals = _signals(case, old, new, actor, runtime)
     if runtime is not None:
         sla.apply_signals(session, runtime, case, signals, now, actor=actor)
+        if runtime.slack is not None:
+            runtime.slack.post(session, case, _status_line(runtime, case, old, new, actor), now)
     return Change(case.number, old, new, signals)
+
+
+def _status_line(runtime: sla.SlaRuntime, case: Case, old: str, new: str, actor: str) -> str:
+    feed = runtime.slack
+    assert feed is not None
+    who = feed.mention_address(actor) if "@" in actor else escape(actor)
+    line = f"Status: *{new.replace('_', ' ')}* (was {old.replace('_', ' ')}), by {who}"
+    fields = case.fields or {}
+    if new == statuses.WON:
+        line += f"; PO {escape(fields.get('po_number', ''))}"
+    elif new == statuses.LOST:
+        line += f"; reason: {escape(fields.get('lost_reason', ''))}"
+    return line
 
 
 def _signals(

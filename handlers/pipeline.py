@@ -22,6 +22,7 @@ from handlers import case_ops, clocks
 from handlers.automail import automail_reason
 from handlers.replies import ReplyRenderer, is_safe_address
 from handlers.sla import SlaRuntime
+from handlers.slack_feed import SlackFeed
 from handlers.threads import find_case
 from parsers.message import ParsedMessage
 from parsers.org import Mailbox, Organisation
@@ -63,7 +64,9 @@ class PipelineConfig:
     refusals_per_sender_per_day: int = 1
     confirm_below: float = 0.7  # fields read less surely are named for checking
     parse: Callable[[bytes], ParsedMessage] | None = None
+    parse_slack: Callable[[bytes], ParsedMessage] | None = None  # a stored Slack event
     sla: SlaRuntime | None = None  # None: no clocks (and no due date promised)
+    slack: SlackFeed | None = None  # None: Slack is off
 
 
 class Stop(Exception):
@@ -219,6 +222,12 @@ def acknowledge(ctx: Context) -> None:
     kind = case_ops.reply_kind(ctx)
     if kind is None:
         return
+    if ctx.inbound.channel == "slack":
+        # Said in Slack, answered in Slack: in the thread of the message, never by email.
+        assert ctx.case is not None
+        if ctx.config.slack is not None:
+            ctx.config.slack.answer(ctx.session, ctx.case, ctx.msg.message_id, kind, ctx.now)
+        return
     if not is_safe_address(ctx.reply_address):
         assert ctx.case is not None
         case_ops.event(
@@ -234,6 +243,18 @@ def acknowledge(ctx: Context) -> None:
     ctx.replies.append(case_ops.queue_case_reply(ctx, kind))
 
 
+def notify(ctx: Context) -> None:
+    """The case feed: a new case is announced in its team's channel; a message that joins it
+    is posted in the announcement's thread (unless it was written in that thread)."""
+    feed, case = ctx.config.slack, ctx.case
+    if feed is None or case is None:
+        return
+    if ctx.outcome == "new_case":
+        feed.announce(ctx.session, case, ctx.now)
+    elif ctx.outcome == "append" and ctx.inbound.channel != "slack":
+        feed.message_received(ctx.session, case, ctx.sender, ctx.msg.new_text, ctx.now)
+
+
 STEPS: list[Callable[[Context], None]] = [
     dedupe,
     guard_auto_mail,
@@ -245,6 +266,7 @@ STEPS: list[Callable[[Context], None]] = [
     clocks.assign,
     clocks.time_case,
     acknowledge,
+    notify,
 ]
 
 
@@ -256,7 +278,11 @@ def process(
 ) -> Result:
     """Run one stored message through every step; the caller commits."""
     parse = config.parse
-    if parse is None:
+    if inbound_row.channel == "slack":
+        from parsers.slack_event import parse_slack_event
+
+        parse = config.parse_slack or parse_slack_event
+    elif parse is None:
         from parsers.mime import parse_email
 
         parse = parse_email
@@ -298,8 +324,8 @@ def _queue_refusal(ctx: Context) -> None:
     """One polite refusal per sender per day at most: never a reply storm."""
     address = ctx.reply_address
     limit = ctx.config.refusals_per_sender_per_day
-    if limit <= 0 or not is_safe_address(address):
-        return
+    if limit <= 0 or not is_safe_address(address) or ctx.inbound.channel == "slack":
+        return  # a Slack user we do not know has no email address to refuse by
     since = ctx.now - timedelta(days=1)
     sent = ctx.session.scalar(
         select(func.count())

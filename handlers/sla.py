@@ -32,6 +32,7 @@ from handlers.business_hours import BusinessCalendar, business_time_between, due
 from handlers.outgoing import queue_rendered
 from handlers.replies import ReplyRenderer, is_safe_address
 from handlers.sla_policy import Policy, SlaConfig
+from handlers.slack_feed import SlackFeed, escape
 from parsers.org import Organisation
 from storage.models import Case, CaseEvent, CaseMessage, SlaClock
 
@@ -59,6 +60,7 @@ class SlaRuntime:
     config: SlaConfig
     org: Organisation
     renderer: ReplyRenderer
+    slack: SlackFeed | None = None  # reminders also go to the case's Slack thread
 
 
 @dataclass(frozen=True)
@@ -588,10 +590,26 @@ def _remind(
             },
         )
     )
+    if rt.slack is not None:
+        rt.slack.post(session, case, _slack_line(rt.slack, case, policy, step, context), now)
     log.info("%s %s %s -> %s", case.number, policy.name, step, ", ".join(to))
     return Reminder(
         case.number, policy.name, step, to, now, scheduled, due, rendered.message_id, covers
     )
+
+
+def _slack_line(
+    feed: SlackFeed, case: Case, policy: Policy, step: str, context: dict[str, Any]
+) -> str:
+    """The reminder in the case's thread, @mentioning whom it concerns."""
+    who = feed.mention(case.owner)
+    if step == "escalation":
+        manager = feed.org.teams[case.team].manager if case.team in feed.org.teams else None
+        who = f"{feed.mention(manager)} (owner {feed.mention(case.owner)})"
+    elif step == "follow_up" and "am" in policy.notify and case.account_manager:
+        who = f"{feed.mention(case.owner)} {feed.mention(case.account_manager)}"
+    late = f", {context['late']} late" if context.get("late") else ""
+    return f":alarm_clock: *{STEP_TITLES[step]}*: {who} {escape(context['headline'])}{late}"
 
 
 POLICY_TITLES = {

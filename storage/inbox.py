@@ -60,9 +60,13 @@ def store_inbound(
     mail_from: str | None = None,
     rcpt_tos: Sequence[str] = (),
     peer: str | None = None,
+    message_id: str | None = None,
 ) -> InboundMessage:
-    """Add one arrival to the session; the caller commits before acknowledging it."""
-    message_id = find_message_id(raw)
+    """Add one arrival to the session; the caller commits before acknowledging it.
+
+    `message_id`: the message's identity when it is not an email (a Slack message's channel
+    and ts), so a retried delivery of it is recognised as the same message."""
+    message_id = message_id or find_message_id(raw)
     row = InboundMessage(
         channel=channel,
         received_at=received_at,

@@ -133,6 +133,8 @@ class Case(Base):
     requester_name: Mapped[str | None] = mapped_column(String(320))
     owner: Mapped[str | None] = mapped_column(String(64))  # person key in the organisation
     account_manager: Mapped[str | None] = mapped_column(String(64))  # the AM who stays on it
+    slack_channel: Mapped[str | None] = mapped_column(String(32))  # where it was announced
+    slack_ts: Mapped[str | None] = mapped_column(String(32))  # the announcement: its thread
     account_id: Mapped[str | None] = mapped_column(String(64))
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)

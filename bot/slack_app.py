@@ -1,0 +1,413 @@
+"""The Slack app's front door: events, slash commands and button clicks at `/slack/events`.
+
+It is a bolt `App` in HTTP mode behind a small threading HTTP server inside `intake serve`.
+bolt checks each request's signature against `SLACK_SIGNING_SECRET` (a forged or stale one
+is answered 401) and, with `process_before_response`, answers Slack only after our listener
+returned: a message is stored and committed before Slack hears "200", as SMTP's 250 waits
+for the commit. Messages become inbox rows (`channel="slack"`) and go through the same
+pipeline and extraction as email; commands and buttons act on cases through
+`handlers/lifecycle.py`, and whatever they say back goes through the outbox feed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from slack_bolt import App as BoltApp
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.app import App
+from bot.config import ConfigError, SlackSettings, parse_host_port
+from handlers import statuses
+from handlers.assignment import ASSIGNED
+from handlers.lifecycle import LifecycleError, set_status
+from handlers.slack_feed import ACTION_QUOTE_SENT, ACTION_TAKE, escape
+from parsers.org import Mailbox
+from parsers.slack_event import slack_message_id
+from storage import inbox
+from storage.cases import by_message_ids, by_number
+from storage.models import Case, CaseEvent
+
+log = logging.getLogger("intake.slack")
+
+PATH = "/slack/events"
+_IGNORED_SUBTYPES = {
+    "bot_message",
+    "message_changed",
+    "message_deleted",
+    "channel_join",
+    "channel_leave",
+    "channel_topic",
+    "channel_purpose",
+}
+_COMMANDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^\s*status\b", re.I), "status"),
+    (re.compile(r"^\s*assign\s+<@([A-Z0-9]+)(?:\|[^>]*)?>", re.I), "assign"),
+    (re.compile(r"^\s*quote[\s-]*sent\b", re.I), "quote-sent"),
+    (re.compile(r"^\s*waiting(?:\s+on\s+(?:the\s+)?customer)?\b", re.I), "waiting"),
+    (re.compile(r"^\s*won\b(?:\s*[:,-]?\s*(?:PO\s*#?\s*)?(\S+))?", re.I), "won"),
+    (re.compile(r"^\s*lost\b\s*[:,-]?\s*(.*)$", re.I | re.S), "lost"),
+    (re.compile(r"^\s*(?:close|closed)\b", re.I), "closed"),
+    (re.compile(r"^\s*(?:re)?open\b", re.I), "open"),
+]
+
+
+def parse_command(text: str) -> tuple[str, str | None] | None:
+    """ "<@BOT> won PO 12345" -> ("won", "12345"); None when it is no command."""
+    text = re.sub(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*", "", text or "")
+    for pattern, name in _COMMANDS:
+        m = pattern.match(text)
+        if m:
+            arg = m.group(1).strip() if m.groups() and m.group(1) else None
+            return name, arg
+    return None
+
+
+class SlackFrontDoor:
+    """The bolt app and its listeners, bound to one running bot."""
+
+    def __init__(
+        self,
+        app: App,
+        settings: SlackSettings,
+        now: Callable[[], datetime],
+        on_stored: Callable[[], None] = lambda: None,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        if not settings.signing_secret:
+            raise ConfigError("slack: SLACK_SIGNING_SECRET is needed with SLACK_BOT_TOKEN")
+        self.app, self.settings, self.now = app, settings, now
+        self.on_stored, self.on_queued = on_stored, on_queued
+        self.org = app.org
+        client = WebClient(
+            token=settings.bot_token,
+            base_url=_with_slash(settings.api_url),
+            timeout=int(settings.timeout_seconds),
+            retry_handlers=[],
+        )
+        self.bolt = BoltApp(
+            client=client,
+            signing_secret=settings.signing_secret,
+            process_before_response=True,  # store, commit, then answer Slack
+            token_verification_enabled=False,  # a Slack outage must not stop the bot starting
+        )
+        self.people_by_slack = {p.slack: (k, p) for k, p in self.org.people.items() if p.slack}
+        self.intake_channels = {
+            t.slack_channel: key for key, t in self.org.teams.items() if t.slack_channel
+        }
+        self._register()
+
+    # -- routing ------------------------------------------------------------------------
+
+    def person(self, user_id: str | None) -> tuple[str, Any] | None:
+        return self.people_by_slack.get(user_id or "")
+
+    def mailbox_for_team(self, team: str | None, queue: str | None = None) -> Mailbox | None:
+        boxes = list(self.org.mailboxes.values())
+        if team is not None:
+            own = [b for b in boxes if b.team == team and (queue is None or b.queue == queue)]
+            if own:
+                return own[0]
+            members = self.org.teams.get(team)
+            if members is not None and members.members and not members.atrs:
+                queue = queue or "service"
+        queue = queue or "quotes"
+        return next((b for b in boxes if b.queue == queue and b.team is None), None) or next(
+            (b for b in boxes if b.queue == queue), None
+        )
+
+    def route(self, event: dict[str, Any]) -> str | None:
+        """The mailbox a Slack message is delivered to, or None when it is not for us: a
+        reply in a case's thread goes to that case's mailbox; a message in a team's intake
+        channel to the team's; a direct message to the sender's team's quote mailbox (or the
+        service mailbox when it starts with "service")."""
+        channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+        thread_ts = event.get("thread_ts")
+        if thread_ts and thread_ts != ts:
+            with self.app.sessions() as session:
+                case = by_message_ids(session, [slack_message_id(channel, str(thread_ts))])
+                if case is not None:
+                    return case.mailbox
+        if event.get("channel_type") == "im":
+            text = str(event.get("text") or "").lstrip().lower()
+            queue = "service" if text.startswith(("service", "repair")) else "quotes"
+            found = self.person(event.get("user"))
+            box = self.mailbox_for_team(found[1].team if found else None, queue)
+            return box.address if box else None
+        if channel in self.intake_channels and not (thread_ts and thread_ts != ts):
+            box = self.mailbox_for_team(self.intake_channels[channel])
+            return box.address if box else None
+        return None
+
+    def store(self, event: dict[str, Any], mailbox: str) -> int:
+        raw = json.dumps({"event": event}, ensure_ascii=False).encode("utf-8")
+        message_id = slack_message_id(str(event.get("channel")), str(event.get("ts")))
+        with self.app.sessions() as session, session.begin():
+            row = inbox.store_inbound(
+                session,
+                raw=raw,
+                channel="slack",
+                received_at=self.now(),
+                rcpt_tos=[mailbox],
+                peer=f"slack:{event.get('user')}",
+                message_id=message_id,
+            )
+            row_id = row.id
+        log.info("slack message %s stored as inbound #%s for %s", message_id, row_id, mailbox)
+        self.on_stored()
+        return row_id
+
+    # -- listeners ----------------------------------------------------------------------
+
+    def _register(self) -> None:
+        bolt = self.bolt
+
+        @bolt.event("message")
+        def on_message(event: dict[str, Any]) -> None:
+            if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES:
+                return
+            mailbox = self.route(event)
+            if mailbox is None:
+                return
+            self.store(event, mailbox)
+
+        @bolt.event("app_mention")
+        def on_mention(event: dict[str, Any]) -> None:
+            self.command_in_thread(event)
+
+        @bolt.command("/intake")
+        def on_slash(ack: Callable[..., None], command: dict[str, Any]) -> None:
+            ack(self.slash(command))
+
+        @bolt.action(ACTION_TAKE)
+        def on_take(ack: Callable[..., None], body: dict[str, Any]) -> None:
+            ack()
+            self.button(body, "take")
+
+        @bolt.action(ACTION_QUOTE_SENT)
+        def on_quote_sent(ack: Callable[..., None], body: dict[str, Any]) -> None:
+            ack()
+            self.button(body, "quote-sent")
+
+        @bolt.action(re.compile(r"^case_"))
+        def on_other_button(ack: Callable[..., None], body: dict[str, Any]) -> None:
+            ack()
+            self.button(body, "ask")
+
+        @bolt.event("app_home_opened")
+        def on_home(event: dict[str, Any], client: WebClient) -> None:
+            user = str(event.get("user") or "")
+            try:
+                client.views_publish(user_id=user, view=self.home_view(user))
+            except Exception:  # noqa: BLE001 - a home tab that fails to draw harms nothing
+                log.exception("home tab for %s not published", user)
+
+    # -- what the listeners do ----------------------------------------------------------
+
+    def slash(self, command: dict[str, Any]) -> str:
+        """`/intake quote <request>` or `/intake service <request>`: a case, as if the text
+        had been posted in the team's intake channel."""
+        text = str(command.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        queue = {"quote": "quotes", "quotes": "quotes", "service": "service"}.get(word.lower())
+        if queue is None or not rest.strip():
+            return "Usage: /intake quote <the request>  or  /intake service <the request>"
+        found = self.person(command.get("user_id"))
+        box = self.mailbox_for_team(found[1].team if found else None, queue)
+        if box is None:
+            return f"No {queue} mailbox is configured."
+        now = self.now()
+        event = {
+            "type": "message",
+            "user": command.get("user_id"),
+            "channel": command.get("channel_id"),
+            "text": rest.strip(),
+            "ts": f"{now.timestamp():.6f}",
+            "via": "slash_command",
+        }
+        self.store(event, box.address)
+        return "Thanks: your request is being logged; the case number follows in its channel."
+
+    def command_in_thread(self, event: dict[str, Any]) -> None:
+        """`@intake won PO 12345` in a case's thread acts on that case."""
+        parsed = parse_command(str(event.get("text") or ""))
+        thread_ts = event.get("thread_ts")
+        if parsed is None or not thread_ts:
+            return
+        name, arg = parsed
+        channel = str(event.get("channel") or "")
+        actor = self.actor(event.get("user"))
+        with self.app.sessions() as session, session.begin():
+            case = by_message_ids(session, [slack_message_id(channel, str(thread_ts))])
+            if case is None:
+                return
+            self.act(session, case, name, arg, actor)
+        self.on_queued()
+
+    def button(self, body: dict[str, Any], what: str) -> None:
+        actions = body.get("actions") or [{}]
+        number = str(actions[0].get("value") or "")
+        actor = self.actor((body.get("user") or {}).get("id"))
+        with self.app.sessions() as session, session.begin():
+            case = by_number(session, number)
+            if case is None:
+                return
+            if what == "take":
+                found = self.person((body.get("user") or {}).get("id"))
+                self.assign(session, case, found[0] if found else None, actor)
+            elif what == "quote-sent":
+                self.act(session, case, "quote-sent", None, actor)
+            else:
+                self.say(
+                    session,
+                    case,
+                    f"{self._who(actor)} asks for more information: reply in this thread.",
+                )
+        self.on_queued()
+
+    def act(self, session: Any, case: Case, name: str, arg: str | None, actor: str) -> None:
+        if name == "status":
+            self.say(session, case, self.status_line(case))
+            return
+        if name == "assign":
+            found = self.person(arg)
+            self.assign(session, case, found[0] if found else None, actor)
+            return
+        kwargs: dict[str, Any] = {}
+        if name == "won":
+            kwargs["po"] = arg
+        elif name == "lost":
+            kwargs["reason"] = arg
+        try:
+            set_status(
+                session, self.app.pipeline.sla, case, name, actor=actor, now=self.now(), **kwargs
+            )
+        except LifecycleError as exc:
+            self.say(session, case, f"Not done: {escape(str(exc))}")
+
+    def assign(self, session: Any, case: Case, person: str | None, actor: str) -> None:
+        if person is None:
+            self.say(session, case, "Not done: that person is not in the organisation file.")
+            return
+        old, case.owner = case.owner, person
+        session.add(
+            CaseEvent(
+                case=case,
+                at=self.now(),
+                actor=actor,
+                kind=ASSIGNED,
+                data={"owner": person, "old": old, "rule": "assigned in Slack"},
+            )
+        )
+        feed = self.app.pipeline.slack
+        mention = feed.mention(person) if feed else person
+        self.say(session, case, f"Owner: {mention} (was {feed.mention(old) if feed else old})")
+
+    def say(self, session: Any, case: Case, text: str) -> None:
+        feed = self.app.pipeline.slack
+        if feed is not None:
+            feed.post(session, case, text, self.now())
+
+    def status_line(self, case: Case) -> str:
+        feed = self.app.pipeline.slack
+        owner = feed.mention(case.owner) if feed else case.owner
+        due = case.due_at.isoformat() if case.due_at else "no running deadline"
+        missing = ", ".join(case.missing or []) or "nothing"
+        status = case.status.replace("_", " ")
+        return f"{case.number}: *{status}*, owner {owner}, due {due}, missing {missing}"
+
+    def actor(self, user_id: str | None) -> str:
+        found = self.person(user_id)
+        return found[1].email if found else f"slack:{user_id}"
+
+    def _who(self, actor: str) -> str:
+        feed = self.app.pipeline.slack
+        return feed.mention_address(actor) if feed and "@" in actor else escape(actor)
+
+    def home_view(self, user_id: str) -> dict[str, Any]:
+        """Home tab: the person's open cases with their due times, overdue first."""
+        found = self.person(user_id)
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": "Your open cases"}}
+        ]
+        rows: list[Case] = []
+        if found is not None:
+            with self.app.sessions() as session:
+                rows = list(
+                    session.scalars(
+                        select(Case).where(
+                            Case.owner == found[0], Case.status.not_in(statuses.DONE)
+                        )
+                    )
+                )
+        now = self.now()
+        far = datetime.max.replace(tzinfo=UTC)
+        rows.sort(key=lambda c: (c.due_at or far, c.number))
+        for case in rows[:50]:
+            due = case.due_at
+            state = "no deadline" if due is None else ("OVERDUE" if due <= now else "due")
+            when = f" {due.astimezone(UTC):%a %d %b %H:%M} UTC" if due else ""
+            title = escape((case.fields or {}).get("account") or case.subject)
+            status = case.status.replace("_", " ")
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": f"*{case.number}* {title}\n{status} · {state}{when}",
+                    },
+                }
+            )
+        if not rows:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "Nothing open."}})
+        return {"type": "home", "blocks": blocks}
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def http_server(self) -> ThreadingHTTPServer:
+        host, port = parse_host_port(self.settings.http_listen)
+        bolt = self.bolt
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+                if self.path.split("?", 1)[0] != PATH:
+                    self.send_error(404)
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else ""
+                headers = {k.lower(): [v] for k, v in self.headers.items()}
+                response = bolt.dispatch(BoltRequest(body=body, headers=headers))
+                payload = (response.body or "").encode("utf-8")
+                self.send_response(response.status)
+                for name, values in (response.headers or {}).items():
+                    for value in values if isinstance(values, list) else [values]:
+                        if name.lower() != "content-length":
+                            self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, fmt: str, *args: Any) -> None:
+                log.debug("http: " + fmt, *args)
+
+        return ThreadingHTTPServer((host, port), Handler)
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def serve_http(front: SlackFrontDoor) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    server = front.http_server()
+    thread = threading.Thread(target=server.serve_forever, name="intake-slack-http", daemon=True)
+    thread.start()
+    return server, thread
