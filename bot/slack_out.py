@@ -1,0 +1,467 @@
+"""The Slack outbox dispatcher: posts what the pipeline committed for Slack, once, in order.
+
+The case feed (`handlers/slack_feed.py`) never talks to Slack; it queues outbox rows
+(`channel="slack"`) in the transaction that changed the case, and this module posts them.
+
+Once: the Web API has no idempotency key, so a post that Slack may have received must never
+be sent again. The row is committed as `sending` just before the HTTP request (the point of
+no return) and marked `sent` when the answer is in. A crash during the request leaves it
+`sending`; at the next start `bot.outbox.recover_interrupted` turns it `uncertain`, and
+uncertain rows are never resent. For the same reason the client is built without slack_sdk's
+retry handlers: a request repeated behind our back would be a second post nobody recorded.
+
+In order: a case's thread is its announcement, whose `ts` is only known once it is posted.
+A thread row waits while the announcement is still to be posted, and no row of a case is
+posted before an earlier one of the same case that is still pending, so the thread reads in
+the order things happened. An announcement that failed (or is uncertain) no longer holds the
+case back: its later posts go top-level in the channel rather than nowhere.
+
+Slack being slow or down must not stop email intake: nothing here raises for a Slack or
+network failure. A 429 is honoured (`Retry-After`) and ends the round; 5xx and network
+errors back off and are retried up to `max_attempts`; other API errors fail the row at once.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import math
+import threading
+import urllib.error
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot.config import OutboxSettings, SlackSettings
+from bot.outbox import backoff
+from parsers.slack_event import slack_message_id
+from storage.models import Case, CaseMessage, OutboxMessage
+
+log = logging.getLogger("intake.slack_out")
+
+CHANNEL = "slack"
+ANNOUNCE_KIND = "slack_announce"
+DEFAULT_RETRY_AFTER = 30.0  # seconds, for a 429 without a usable Retry-After header
+# Errors where nothing reached Slack, or Slack said it is in trouble: worth another try.
+_TRANSIENT = (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException)
+
+
+def make_client(settings: SlackSettings) -> WebClient:
+    """A Web API client for the bot token, without automatic retries.
+
+    slack_sdk retries connection errors by default; we own retries (the outbox row records
+    each attempt), so a request must never be re-sent behind our back. The time-out is
+    rounded up to whole seconds (slack_sdk types it `int`; 0 would mean "do not wait")."""
+    base_url = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
+    return WebClient(
+        token=settings.bot_token,
+        base_url=base_url,
+        timeout=max(1, math.ceil(settings.timeout_seconds)),
+        retry_handlers=[],
+    )
+
+
+@dataclass(frozen=True)
+class _Post:
+    """Where and what to post for one row, worked out before the point of no return."""
+
+    channel: str
+    text: str
+    blocks: list[Any] | None
+    thread_ts: str | None
+    announce: bool
+
+
+class _Wait:
+    """The row must wait for an earlier post of its case; not an attempt."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _Unusable:
+    """The row can never be posted (its payload is unreadable)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def dispatch_slack_due(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    settings: SlackSettings,
+    outbox: OutboxSettings,
+    now: Callable[[], datetime],
+    batch: int = 50,
+) -> int:
+    """Post every Slack row that is due, in id order; returns how many were posted.
+
+    Never raises for Slack or network trouble (database errors do propagate: the caller's
+    loop logs them and tries again). A 429, or Slack being unreachable, ends the round early:
+    the rest of the batch would only meet the same answer."""
+    rows = _due_rows(sessions, now(), batch)
+    sent = 0
+    for row in rows:
+        with sessions() as session:
+            plan = _plan(session, row)
+        if isinstance(plan, _Wait):
+            log.debug("slack outbox #%s waits: %s", row.id, plan.reason)
+            continue
+        if isinstance(plan, _Unusable):
+            _move(sessions, row.id, "failed", expect=("pending",), error=plan.reason)
+            log.error("slack outbox #%s %s cannot be posted: %s", row.id, row.kind, plan.reason)
+            continue
+        attempts = row.attempts + 1
+        if not _move(sessions, row.id, "sending", expect=("pending",), attempts=attempts):
+            continue  # someone else moved it meanwhile
+        # -- point of no return: from here a crash leaves the row `sending` (uncertain) --
+        try:
+            response = client.chat_postMessage(
+                channel=plan.channel,
+                text=plan.text,
+                blocks=plan.blocks,
+                thread_ts=plan.thread_ts,
+            )
+        except SlackApiError as exc:
+            status, error = _api_error(exc)
+            if status == 429:
+                wait = _retry_after(exc.response.headers)
+                _move(
+                    sessions,
+                    row.id,
+                    "pending",
+                    expect=("sending",),
+                    attempts=row.attempts,  # being told to slow down is no failed attempt
+                    error=f"429 ratelimited: retry after {wait:g}s",
+                    next_attempt_at=now() + timedelta(seconds=wait),
+                )
+                log.warning("slack rate limit: pausing posts for %gs (outbox #%s)", wait, row.id)
+                break
+            if status >= 500:
+                _retry_or_fail(
+                    sessions, row, attempts, f"HTTP {status}: {error}", settings, outbox, now
+                )
+                continue
+            _move(sessions, row.id, "failed", expect=("sending",), error=f"{status} {error}")
+            log.error(
+                "slack outbox #%s %s to %s failed for good: %s (HTTP %s)",
+                row.id,
+                row.kind,
+                plan.channel,
+                error,
+                status,
+            )
+            continue
+        except urllib.error.URLError as exc:
+            # urllib wraps what fails before the request is out (refused, connect time-out):
+            # safe to try again later.
+            _retry_or_fail(
+                sessions, row, attempts, f"{type(exc).__name__}: {exc}", settings, outbox, now
+            )
+            break  # Slack unreachable: the rest of the batch would fail the same way
+        except _TRANSIENT as exc:
+            # A time-out or reset while reading the answer: the request reached Slack and may
+            # have been posted. Posting again is how a channel gets two announcements.
+            _move(
+                sessions,
+                row.id,
+                "uncertain",
+                expect=("sending",),
+                error=f"{type(exc).__name__} after the request was sent: {exc}",
+            )
+            log.error("slack outbox #%s: no answer from Slack (%s); not resent", row.id, exc)
+            continue
+        except SlackClientError as exc:
+            # Refused by slack_sdk itself, before any request went out.
+            _move(sessions, row.id, "failed", expect=("sending",), error=f"{exc}")
+            log.error("slack outbox #%s refused by the client: %s", row.id, exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - never let a surprise stop email intake
+            # We cannot tell whether the request reached Slack: the same as a crash here.
+            _move(
+                sessions,
+                row.id,
+                "uncertain",
+                expect=("sending",),
+                error=f"unexpected {type(exc).__name__} while posting: {exc}",
+            )
+            log.exception("slack outbox #%s: delivery uncertain; not resent", row.id)
+            continue
+        _record_sent(sessions, row, plan, response.data, now())
+        sent += 1
+    return sent
+
+
+def _due_rows(sessions: sessionmaker[Session], at: datetime, batch: int) -> list[OutboxMessage]:
+    """Due pending Slack rows in id order, leaving out rows that certainly must wait.
+
+    A row waits while an earlier row of its case is `sending`, or `pending` but not yet due;
+    such rows are not selected at all, so rows that wait cannot fill the batch and starve
+    other cases. (Rows waiting on an earlier row that is due are sorted out in the loop.)"""
+    earlier = aliased(OutboxMessage)
+    held_back = exists().where(
+        earlier.channel == CHANNEL,
+        earlier.case_id == OutboxMessage.case_id,
+        earlier.id < OutboxMessage.id,
+        or_(
+            earlier.state == "sending",
+            and_(earlier.state == "pending", earlier.next_attempt_at > at),
+        ),
+    )
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.state == "pending",
+                    OutboxMessage.channel == CHANNEL,
+                    OutboxMessage.next_attempt_at <= at,
+                    or_(OutboxMessage.kind == ANNOUNCE_KIND, ~held_back),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(batch)
+            )
+        )
+
+
+def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
+    """Decide, from the database as it is now, whether and where `row` is posted."""
+    try:
+        payload = json.loads(row.raw.decode("utf-8"))
+        channel = payload["channel"]
+        text = payload.get("text") or ""
+        blocks = payload.get("blocks") or None
+        if not isinstance(channel, str) or not channel or not isinstance(text, str):
+            raise ValueError("channel and text must be strings")
+        if blocks is not None and not isinstance(blocks, list):
+            raise ValueError("blocks must be a list")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return _Unusable(f"unreadable Slack payload: {type(exc).__name__}: {exc}")
+    announce = bool(payload.get("announce"))
+    thread_ts: str | None = payload.get("thread_ts") or None
+    if thread_ts is not None:  # a given thread (where a request was made): nothing to wait on
+        return _Post(channel, text, blocks, str(thread_ts), announce)
+    if not announce and row.case_id is not None:
+        if _earlier_open(session, row):
+            return _Wait("an earlier post of the case is not posted yet")
+        if payload.get("thread"):
+            case = session.get(Case, row.case_id)
+            if case is not None and case.slack_ts:
+                # The thread lives where the announcement went (Slack answered with the
+                # channel's id, which the queued name may not be).
+                thread_ts, channel = case.slack_ts, case.slack_channel or channel
+            elif _announcement_open(session, row.case_id):
+                return _Wait("the case's announcement is not posted yet")
+            # No announcement, or it failed / is uncertain: top-level, not lost.
+    return _Post(channel, text, blocks, thread_ts, announce)
+
+
+def _earlier_open(session: Session, row: OutboxMessage) -> bool:
+    """Is an earlier Slack row of the same case still to be posted (or being posted)?"""
+    return (
+        session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.case_id == row.case_id,
+                OutboxMessage.id < row.id,
+                OutboxMessage.state.in_(("pending", "sending")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _announcement_open(session: Session, case_id: int) -> bool:
+    return (
+        session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.case_id == case_id,
+                OutboxMessage.kind == ANNOUNCE_KIND,
+                OutboxMessage.state.in_(("pending", "sending")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _api_error(exc: SlackApiError) -> tuple[int, str]:
+    """HTTP status and Slack's error code of a failed call."""
+    response = exc.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    data = getattr(response, "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    return status, str(error or "unknown_error")
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float:
+    """Seconds from a `Retry-After` header (any case), else a safe default."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                seconds = float(value)
+            except (TypeError, ValueError):
+                break
+            if math.isfinite(seconds) and seconds >= 0:
+                return max(1.0, seconds)
+            break
+    return DEFAULT_RETRY_AFTER
+
+
+def _retry_or_fail(
+    sessions: sessionmaker[Session],
+    row: OutboxMessage,
+    attempts: int,
+    error: str,
+    settings: SlackSettings,
+    outbox: OutboxSettings,
+    now: Callable[[], datetime],
+) -> None:
+    give_up = attempts >= settings.max_attempts
+    _move(
+        sessions,
+        row.id,
+        "failed" if give_up else "pending",
+        expect=("sending",),
+        error=error,
+        next_attempt_at=now() + backoff(attempts, outbox),
+    )
+    log.warning(
+        "slack outbox #%s attempt %s failed (%s)%s",
+        row.id,
+        attempts,
+        error,
+        "; giving up" if give_up else "",
+    )
+
+
+def _record_sent(
+    sessions: sessionmaker[Session],
+    row: OutboxMessage,
+    plan: _Post,
+    data: Any,
+    at: datetime,
+) -> None:
+    """Mark the row sent and, for an announcement, make it the case's thread, in one
+    transaction: a reply in the thread finds the case through the anchor message.
+
+    `uncertain` is accepted as well as `sending`: if a restart's recovery marked the row
+    while we were posting, Slack's answer is proof it was posted, which is better than doubt."""
+    body = data if isinstance(data, dict) else {}
+    channel, ts = str(body.get("channel") or plan.channel), body.get("ts")
+    with sessions() as session, session.begin():
+        moved = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.state.in_(("sending", "uncertain")))
+            .values(state="sent", sent_at=at),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        if not moved:
+            log.warning("slack outbox #%s was posted but had left `sending` meanwhile", row.id)
+        if plan.announce and row.case_id is not None and ts:
+            case = session.get(Case, row.case_id)
+            if case is not None:
+                case.slack_channel, case.slack_ts = channel, str(ts)
+                session.add(
+                    CaseMessage(
+                        case_id=case.id,
+                        direction="out",
+                        channel=CHANNEL,
+                        message_id=slack_message_id(channel, str(ts)),
+                        outbox_id=row.id,
+                        sender="slack",
+                        recipients=[channel],
+                        subject="",
+                        text=plan.text,
+                        extracted={},
+                        at=at,
+                    )
+                )
+        elif plan.announce:
+            log.error("slack outbox #%s: announcement posted but no case or ts to keep", row.id)
+    log.info(
+        "slack outbox #%s %s posted to %s%s (ts %s)",
+        row.id,
+        row.kind,
+        channel,
+        f" thread {plan.thread_ts}" if plan.thread_ts else "",
+        ts,
+    )
+
+
+def _move(
+    sessions: sessionmaker[Session],
+    row_id: int,
+    state: str,
+    *,
+    expect: tuple[str, ...],
+    attempts: int | None = None,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> bool:
+    """Move a row to `state` only from an `expect`ed state; True if it moved.
+
+    Committing `sending` through here is the point of no return: only a row that was still
+    `pending` is claimed, so two dispatchers can never both post it."""
+    values: dict[str, object] = {"state": state}
+    if attempts is not None:
+        values["attempts"] = attempts
+    if error is not None:
+        values["last_error"] = error[:2000]
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    with sessions() as session, session.begin():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.state.in_(expect))
+            .values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        return bool(result.rowcount)
+
+
+class SlackDispatcher(threading.Thread):
+    """Posts due Slack rows every `poll_seconds`, or at once when `wake` is set.
+
+    It does not run `recover_interrupted`: the email `Dispatcher` does that for every
+    channel at start, and a second run could catch this thread's own `sending` row. Start
+    this thread after that recovery has run."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        settings: SlackSettings,
+        outbox: OutboxSettings,
+        now: Callable[[], datetime],
+    ) -> None:
+        super().__init__(name="intake-slack-out", daemon=True)
+        self.sessions, self.client, self.now = sessions, client, now
+        self.settings, self.outbox = settings, outbox
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                dispatch_slack_due(self.sessions, self.client, self.settings, self.outbox, self.now)
+            except Exception:  # noqa: BLE001 - database down: wait and try again
+                log.exception("slack outbox: database error")
+            self.wake.wait(self.settings.poll_seconds)
+            self.wake.clear()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
