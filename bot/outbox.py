@@ -192,9 +192,13 @@ def dispatch_due(
         return 0
     sent = 0
     for row in rows:
+        passed: list[bool] = []  # set once the row is committed `sending`
 
-        def commit_point(row_id: int = row.id, attempts: int = row.attempts + 1) -> None:
+        def commit_point(
+            row_id: int = row.id, attempts: int = row.attempts + 1, passed: list[bool] = passed
+        ) -> None:
             _finish(sessions, row_id, state="sending", attempts=attempts, expect=("pending",))
+            passed.append(True)
 
         try:
             detail = transport.send(row, commit_point)
@@ -205,6 +209,20 @@ def dispatch_due(
             )
             continue
         except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            if passed and not isinstance(exc, smtplib.SMTPResponseException):
+                # The end of DATA went out and the relay's answer was lost: it may have the
+                # message. Sending again is how customers get two acknowledgements. (A 4xx
+                # answer is the relay saying it did not take it: that one is retried.)
+                _finish(
+                    sessions,
+                    row.id,
+                    state="uncertain",
+                    error=f"no answer after the end of DATA: {type(exc).__name__}: {exc}",
+                    attempts=row.attempts + 1,
+                    expect=("sending",),
+                )
+                log.error("outbox #%s: relay's answer lost (%s); not resent", row.id, exc)
+                continue
             attempts = row.attempts + 1
             give_up = attempts >= settings.max_attempts
             _finish(
@@ -292,17 +310,23 @@ class Dispatcher(threading.Thread):
         transport: Transport,
         settings: OutboxSettings,
         now: Callable[[], datetime],
+        *,
+        recover: bool = True,
     ) -> None:
+        """`recover=False` when the caller has already run `recover_interrupted` (it must run
+        once, before any dispatcher of any channel claims a row)."""
         super().__init__(name="intake-outbox", daemon=True)
         self.sessions, self.transport, self.settings, self.now = sessions, transport, settings, now
+        self.recover = recover
         self.wake = threading.Event()
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        try:
-            recover_interrupted(self.sessions)
-        except Exception:  # noqa: BLE001
-            log.exception("outbox: could not check for interrupted sends")
+        if self.recover:
+            try:
+                recover_interrupted(self.sessions)
+            except Exception:  # noqa: BLE001
+                log.exception("outbox: could not check for interrupted sends")
         while not self.stopping.is_set():
             try:
                 dispatch_due(self.sessions, self.transport, self.settings, self.now)

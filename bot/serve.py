@@ -8,7 +8,7 @@ import signal
 import threading
 
 from bot.app import App, utc_now
-from bot.outbox import Dispatcher, make_transport
+from bot.outbox import Dispatcher, make_transport, recover_interrupted
 from bot.scheduler import SlaScheduler
 from bot.smtp_server import IntakeHandler, make_controller
 from bot.worker import Worker
@@ -28,14 +28,36 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
         max_attempts=settings.worker.max_attempts,
     )
     transport = make_transport(settings.relay)
-    dispatcher = Dispatcher(app.sessions, transport, settings.outbox, utc_now)
+    # Rows a crash left half-sent become `uncertain` before any dispatcher claims one.
+    recover_interrupted(app.sessions)
+    dispatcher = Dispatcher(app.sessions, transport, settings.outbox, utc_now, recover=False)
+    slack_out, slack_http = None, None
+    if settings.slack.enabled:
+        from bot.slack_app import SlackFrontDoor, serve_http
+        from bot.slack_out import SlackDispatcher, make_client
+
+        slack_out = SlackDispatcher(
+            app.sessions, make_client(settings.slack), settings.slack, settings.outbox, utc_now
+        )
+        front = SlackFrontDoor(
+            app,
+            settings.slack,
+            utc_now,
+            on_stored=lambda: worker.wake.set(),
+            on_queued=lambda: slack_out.wake.set(),
+        )
 
     def wake_both() -> None:
         worker.wake.set()
         dispatcher.wake.set()
 
-    # A finished message usually leaves mail to send: wake the dispatcher then too.
-    worker.on_result = lambda result: dispatcher.wake.set() if result.replies else None
+    def wake_senders(*_: object) -> None:
+        dispatcher.wake.set()
+        if slack_out is not None:
+            slack_out.wake.set()
+
+    # A finished message usually leaves mail (and Slack posts) to send: wake the senders.
+    worker.on_result = wake_senders
     scheduler = None
     if app.pipeline.sla is not None:
         scheduler = SlaScheduler(
@@ -44,7 +66,7 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
             utc_now,
             interval_seconds=settings.sla.sweep_seconds,
             batch=settings.sla.batch,
-            on_fired=lambda fired: dispatcher.wake.set(),
+            on_fired=wake_senders,
         )
     handler = IntakeHandler(app.sessions, app.org.mailbox_addresses, utc_now, on_stored=wake_both)
     host, port = settings.smtp.host_port
@@ -63,16 +85,25 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     controller.start()
     if scheduler is not None:
         scheduler.start()
+    if settings.slack.enabled:
+        assert slack_out is not None
+        slack_out.start()
+        slack_http, _ = serve_http(front)
+        slack_state = f"Slack on (events at http://{settings.slack.http_listen}/slack/events)"
+    else:
+        slack_state = "Slack off (no SLACK_BOT_TOKEN)"
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
-    log.info(
-        "intake serving SMTP on %s:%s; relay %s; Slack off (no SLACK_BOT_TOKEN)", host, port, relay
-    )
+    log.info("intake serving SMTP on %s:%s; relay %s; %s", host, port, relay, slack_state)
     log.info("mailboxes: %s", ", ".join(sorted(app.org.mailbox_addresses)))
     try:
         stop.wait()
     finally:
         log.info("stopping")
         controller.stop()
+        if slack_http is not None:
+            slack_http.shutdown()
+        if slack_out is not None:
+            slack_out.stop()
         if scheduler is not None:
             scheduler.stop()
         worker.stop()

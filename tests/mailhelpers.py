@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -46,6 +47,7 @@ class SinkHandler:
         self.lock = threading.Lock()
         self.fail_next = 0  # answer 451 to this many deliveries (a relay having trouble)
         self.refuse: set[str] = set()  # recipients answered 550 at RCPT
+        self.slow_next = 0.0  # keep the message, but answer the end of DATA this much later
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -63,6 +65,9 @@ class SinkHandler:
             self.received.append(
                 (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
             )
+            delay, self.slow_next = self.slow_next, 0.0
+        if delay:
+            await asyncio.sleep(delay)
         return "250 OK"
 
 

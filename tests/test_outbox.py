@@ -13,7 +13,7 @@ from handlers.replies import ReplyRenderer
 from storage import db
 from storage.models import OutboxMessage
 from tests.conftest import ROOT
-from tests.mailhelpers import Sink
+from tests.mailhelpers import Sink, wait_for
 
 NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
 FAST = OutboxSettings(backoff_first_seconds=60, max_attempts=3)
@@ -84,6 +84,20 @@ def test_temporary_failure_backs_off_then_succeeds(sessions) -> None:
         later = NOW + timedelta(minutes=5)
         assert dispatch_due(sessions, relay, FAST, lambda: later) == 1
         assert len(sink.messages) == 1
+
+
+def test_a_lost_answer_after_the_end_of_data_is_uncertain_never_resent(sessions) -> None:
+    row_id = queue(sessions)
+    with Sink() as sink:
+        sink.handler.slow_next = 2.5  # the relay keeps the message but answers too late
+        relay = SmtpRelay(RelaySettings(address=sink.address, timeout_seconds=1))
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 0
+        row = state_of(sessions, row_id)
+        assert row.state == "uncertain" and "no answer after the end of DATA" in row.last_error
+        later = NOW + timedelta(hours=1)
+        assert dispatch_due(sessions, relay, FAST, lambda: later) == 0
+        wait_for(lambda: len(sink.messages) == 1)
+        assert len(sink.messages) == 1  # the relay has it once; we never sent it again
 
 
 def test_refused_recipient_fails_at_once(sessions) -> None:
