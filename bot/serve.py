@@ -88,8 +88,15 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     if settings.slack.enabled:
         assert slack_out is not None
         slack_out.start()
-        slack_http, _ = serve_http(front)
-        slack_state = f"Slack on (events at http://{settings.slack.http_listen}/slack/events)"
+        if settings.slack.app_token:
+            # Socket Mode: Slack delivers over a WebSocket the bot opens; no public URL needed.
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(front.bolt, settings.slack.app_token).connect()
+            slack_state = "Slack on (Socket Mode)"
+        else:
+            slack_http, _ = serve_http(front)
+            slack_state = f"Slack on (events at http://{settings.slack.http_listen}/slack/events)"
     else:
         slack_state = "Slack off (no SLACK_BOT_TOKEN)"
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
