@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from parsers.org import Organisation
 from parsers.slack_event import parse_slack_id
-from storage.models import Case, OutboxMessage
+from storage.models import Case, CaseEvent, OutboxMessage
 
 FIELD_LIMIT = 200  # characters of one field value in an announcement
 TEXT_LIMIT = 600  # characters of a message quoted into the thread
@@ -211,6 +211,16 @@ class SlackFeed:
             created_at=now,
         )
         session.add(row)
+        # The feed is part of the case's story: `intake cases show` lists every post.
+        session.add(
+            CaseEvent(
+                case=case,
+                at=now,
+                actor="intake-bot",
+                kind="slack_posted" if kind == "slack_thread" else "slack_announced",
+                data={"channel": channel, "text": text[:TEXT_LIMIT], "thread_ts": thread_ts},
+            )
+        )
         return row
 
 
