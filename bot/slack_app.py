@@ -311,6 +311,8 @@ class SlackFrontDoor:
         feed = self.app.pipeline.slack
         mention = feed.mention(person) if feed else person
         self.say(session, case, f"Owner: {mention} (was {feed.mention(old) if feed else old})")
+        if feed is not None:
+            feed.refresh(session, case, self.now())
 
     def say(self, session: Any, case: Case, text: str) -> None:
         feed = self.app.pipeline.slack

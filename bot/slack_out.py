@@ -77,6 +77,7 @@ class _Post:
     blocks: list[Any] | None
     thread_ts: str | None
     announce: bool
+    update_ts: str | None = None  # set: chat.update of the announcement, not a new post
 
 
 class _Wait:
@@ -123,12 +124,17 @@ def dispatch_slack_due(
             continue  # someone else moved it meanwhile
         # -- point of no return: from here a crash leaves the row `sending` (uncertain) --
         try:
-            response = client.chat_postMessage(
-                channel=plan.channel,
-                text=plan.text,
-                blocks=plan.blocks,
-                thread_ts=plan.thread_ts,
-            )
+            if plan.update_ts:
+                response = client.chat_update(
+                    channel=plan.channel, ts=plan.update_ts, text=plan.text, blocks=plan.blocks
+                )
+            else:
+                response = client.chat_postMessage(
+                    channel=plan.channel,
+                    text=plan.text,
+                    blocks=plan.blocks,
+                    thread_ts=plan.thread_ts,
+                )
         except SlackApiError as exc:
             status, error = _api_error(exc)
             if status == 429:
@@ -251,6 +257,14 @@ def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
     if not announce and row.case_id is not None:
         if _earlier_open(session, row):
             return _Wait("an earlier post of the case is not posted yet")
+        if payload.get("update"):
+            case = session.get(Case, row.case_id)
+            if case is not None and case.slack_ts:
+                channel = case.slack_channel or channel
+                return _Post(channel, text, blocks, None, False, update_ts=case.slack_ts)
+            if _announcement_open(session, row.case_id):
+                return _Wait("the announcement to update is not posted yet")
+            return _Unusable("the case has no announcement to update")
         if payload.get("thread"):
             case = session.get(Case, row.case_id)
             if case is not None and case.slack_ts:

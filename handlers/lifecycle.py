@@ -87,6 +87,7 @@ def set_status(
         sla.apply_signals(session, runtime, case, signals, now, actor=actor)
         if runtime.slack is not None:
             runtime.slack.post(session, case, _status_line(runtime, case, old, new, actor), now)
+            runtime.slack.refresh(session, case, now)
     return Change(case.number, old, new, signals)
 
 

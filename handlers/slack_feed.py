@@ -91,6 +91,19 @@ class SlackFeed:
         channel = self.channel_for(case)
         if channel is None:
             return None
+        text, blocks = self.announcement(case)
+        return self._queue(session, case, channel, text, blocks, kind="slack_announce", now=now)
+
+    def refresh(self, session: Session, case: Case, now: datetime) -> OutboxMessage | None:
+        """The announcement redrawn (chat.update) after its owner, status or fields changed,
+        so the channel shows where each case stands without opening its thread."""
+        channel = self.case_channel(case)
+        if channel is None:
+            return None
+        text, blocks = self.announcement(case)
+        return self._queue(session, case, channel, text, blocks, kind="slack_update", now=now)
+
+    def announcement(self, case: Case) -> tuple[str, list[dict[str, Any]]]:
         fields = case.fields or {}
         title = fields.get("account") or case.subject or "(no subject)"
         kind = KIND_NAMES.get(case.queue, case.queue)
@@ -102,18 +115,13 @@ class SlackFeed:
             for name in ANNOUNCED_FIELDS.get(case.queue, ())
             if fields.get(name) not in (None, "", [])
         ]
-        facts = [f"Owner: {self.mention(case.owner)}"]
+        facts = [f"Status: {case.status.replace('_', ' ')}", f"Owner: {self.mention(case.owner)}"]
         if case.account_manager and case.account_manager != case.owner:
             facts.append(f"AM: {self.mention(case.account_manager)}")
-        zone = _zone(self.org)
         if case.due_at is not None:
-            facts.append(f"Due: {slack_date(case.due_at, zone)}")
+            facts.append(f"Due: {slack_date(case.due_at, _zone(self.org))}")
         if case.missing:
             facts.append("Missing: " + ", ".join(escape(m.replace("_", " ")) for m in case.missing))
-        buttons = [_button("Take it", ACTION_TAKE, case.number, style="primary")]
-        if case.queue == "quotes":
-            buttons.append(_button("Quote sent", ACTION_QUOTE_SENT, case.number))
-        buttons.append(_button("Ask for information", ACTION_ASK_INFO, case.number))
         blocks: list[dict[str, Any]] = [
             {
                 "type": "header",
@@ -126,10 +134,17 @@ class SlackFeed:
         if shown:
             blocks.append({"type": "section", "fields": shown[:10]})
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "  ·  ".join(facts)}})
-        blocks.append({"type": "actions", "block_id": f"case:{case.number}", "elements": buttons})
+        if case.status not in ("won", "lost", "closed"):
+            buttons = [_button("Take it", ACTION_TAKE, case.number, style="primary")]
+            if case.queue == "quotes":
+                buttons.append(_button("Quote sent", ACTION_QUOTE_SENT, case.number))
+            buttons.append(_button("Ask for information", ACTION_ASK_INFO, case.number))
+            blocks.append(
+                {"type": "actions", "block_id": f"case:{case.number}", "elements": buttons}
+            )
         owner = self.mention(case.owner)
-        text = f"{case.number} new {kind.lower()}: {escape(_short(title, 80))}; owner {owner}"
-        return self._queue(session, case, channel, text, blocks, kind="slack_announce", now=now)
+        text = f"{case.number} {kind.lower()}: {escape(_short(title, 80))}; owner {owner}"
+        return text, blocks
 
     def post(self, session: Session, case: Case, text: str, now: datetime) -> OutboxMessage | None:
         """One line (mrkdwn, already escaped where it quotes a sender) in the case's thread."""
@@ -189,8 +204,9 @@ class SlackFeed:
         payload: dict[str, Any] = {
             "channel": channel,
             "text": text,
-            "thread": kind != "slack_announce",
+            "thread": kind == "slack_thread",
             "announce": kind == "slack_announce",
+            "update": kind == "slack_update",
         }
         if thread_ts:
             payload["thread_ts"] = thread_ts
@@ -217,7 +233,9 @@ class SlackFeed:
                 case=case,
                 at=now,
                 actor="intake-bot",
-                kind="slack_posted" if kind == "slack_thread" else "slack_announced",
+                kind={"slack_thread": "slack_posted", "slack_update": "slack_updated"}.get(
+                    kind, "slack_announced"
+                ),
                 data={"channel": channel, "text": text[:TEXT_LIMIT], "thread_ts": thread_ts},
             )
         )

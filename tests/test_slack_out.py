@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.config import OutboxSettings, SlackSettings
 from bot.outbox import SpoolFolder, dispatch_due, recover_interrupted
 from bot.slack_out import SlackDispatcher, dispatch_slack_due, make_client
+from handlers.slack_feed import SlackFeed
 from parsers.slack_event import slack_message_id
 from storage import db
 from storage.models import Case, CaseMessage, OutboxMessage
@@ -544,3 +545,48 @@ def test_rows_waiting_on_a_backed_off_announcement_do_not_fill_the_batch(session
     clock.advance(seconds=5)  # the announcement backs off for about a minute
     assert dispatch_slack_due(sessions, client, settings, OUTBOX, clock, batch=2) == 1
     assert texts(slack) == ["other case"] and row_of(sessions, other).state == "sent"
+
+
+# -- the announcement redrawn -------------------------------------------------------------
+
+
+def test_a_refresh_redraws_the_announcement_in_place(sessions, slack, org) -> None:
+    feed = SlackFeed(org)
+    with sessions() as session, session.begin():
+        case = session.get(Case, make_case(sessions))
+        case.team, case.owner, case.fields = "west", "tara.nguyen", {"account": "Prairie Crest"}
+        feed.refresh(session, case, NOW)  # queued before the announcement exists: waits
+        feed.announce(session, case, NOW)
+        case_id = case.id
+    settings = settings_for(slack)
+    client = make_client(settings)
+    assert dispatch_slack_due(sessions, client, settings, OUTBOX, Clock()) == 1
+    assert slack.calls_of("chat.update") == []  # the early refresh waits for its announcement
+    assert dispatch_slack_due(sessions, client, settings, OUTBOX, Clock()) == 1
+    assert len(slack.calls_of("chat.update")) == 1
+    with sessions() as session, session.begin():
+        case = session.get(Case, case_id)
+        case.status, case.owner = "won", "omar.haddad"
+        feed.refresh(session, case, NOW)
+    dispatch_slack_due(sessions, client, settings, OUTBOX, Clock())
+    (announcement,) = slack.posts()
+    updates = [c for c in slack.calls_of("chat.update") if c.response.get("ok")]
+    assert updates, "the refresh must redraw the announcement"
+    last = updates[-1].args
+    assert last["ts"] == announcement.response["ts"] and last["channel"] == "C0WESTQ01"
+    drawn = json.dumps(last["blocks"])
+    assert "Status: won" in drawn and "<@U0OMAR001>" in drawn
+    assert "case_take" not in drawn  # a won case has no buttons left
+    assert len(slack.posts()) == 1  # redrawn in place, never posted again
+
+
+def test_a_refresh_of_a_case_never_announced_fails_without_a_call(sessions, slack, org) -> None:
+    with sessions() as session, session.begin():
+        case = session.get(Case, make_case(sessions))
+        case.team = "west"
+        row = SlackFeed(org).refresh(session, case, NOW)
+        session.flush()
+        row_id = row.id
+    settings = settings_for(slack)
+    dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock())
+    assert row_of(sessions, row_id).state == "failed" and slack.calls == []
