@@ -61,6 +61,13 @@ _COMMANDS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+def is_command_to(bot_user_id: str | None, text: Any) -> bool:
+    """Whether a message starts by addressing the bot with a command it knows."""
+    if not bot_user_id or not isinstance(text, str):
+        return False
+    return text.lstrip().startswith(f"<@{bot_user_id}") and parse_command(text) is not None
+
+
 def parse_command(text: str) -> tuple[str, str | None] | None:
     """ "<@BOT> won PO 12345" -> ("won", "12345"); None when it is no command."""
     text = re.sub(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*", "", text or "")
@@ -172,9 +179,11 @@ class SlackFrontDoor:
         bolt = self.bolt
 
         @bolt.event("message")
-        def on_message(event: dict[str, Any]) -> None:
+        def on_message(event: dict[str, Any], context: Any) -> None:
             if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES:
                 return
+            if is_command_to(getattr(context, "bot_user_id", None), event.get("text")):
+                return  # "@intake won PO 1" is a command (app_mention acts), not a message
             mailbox = self.route(event)
             if mailbox is None:
                 return

@@ -33,6 +33,7 @@ from handlers.outgoing import queue_rendered
 from handlers.replies import ReplyRenderer, is_safe_address
 from handlers.sla_policy import Policy, SlaConfig
 from handlers.slack_feed import SlackFeed, escape
+from handlers.statuses import DONE
 from parsers.org import Organisation
 from storage.models import Case, CaseEvent, CaseMessage, SlaClock
 
@@ -186,19 +187,20 @@ def apply_signals(
     case's `due_at` is the earliest deadline still running (what the sender was promised)."""
     if not signals:
         return
+    done = case.status in DONE  # a won, lost or closed case starts nothing new
     clocks = clocks_of(session, case)
     for policy in rt.config.policies_for(case.queue, account_type(rt.org, case)):
         cal = rt.config.calendar_for(policy, case.team)
         for signal in signals:
             clock = clocks.get(policy.name)
             if clock is None or clock.state == STOPPED:
-                if signal in policy.starts_on:
+                if signal in policy.starts_on and not done:
                     clocks[policy.name] = _start(
                         session, rt.config, case, clock, policy, cal, now, signal, actor
                     )
             elif signal in policy.stops_on:
                 _stop(session, clock, policy, cal, now, signal, actor)
-            elif signal in policy.restarts_on:
+            elif signal in policy.restarts_on and not done:
                 _start(session, rt.config, case, clock, policy, cal, now, signal, actor)
             elif signal in policy.pauses_on and clock.state == RUNNING:
                 _pause(session, clock, policy, cal, now, signal, actor)

@@ -576,3 +576,20 @@ def test_short_forms() -> None:
 def _outbox(app) -> list[OutboxMessage]:
     with app.sessions() as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_message_on_a_won_case_starts_no_clock(app) -> None:
+    with freeze_time(MONDAY_10) as frozen:
+        number = deliver(app, mail(COMPLETE_QUOTE, when=now()), when=now()).case_number
+        set_case(app, number, "won", actor=ALEX, po="PO-1")
+        (ack,) = [m for m in _outbox(app) if m.kind == "ack"]
+        frozen.move_to(MONDAY_10 + H)
+        deliver(app, reply_to(ack, "Great, thanks all!", now()), when=now())
+        fired = run_clock(app, frozen, now() + 30 * 24 * H, step=timedelta(hours=6))
+    assert fired == []
+    with app.sessions() as session:
+        case = by_number(session, number)
+        running = session.scalars(
+            select(SlaClock).where(SlaClock.case_id == case.id, SlaClock.state != "stopped")
+        ).all()
+    assert running == []
