@@ -235,13 +235,17 @@ class SlackFrontDoor:
         if box is None:
             return f"No {queue} mailbox is configured."
         now = self.now()
+        # A slash command leaves no message to thread under: the request is filed as if the
+        # person had written to the bot directly (the "channel" is their user id), so the
+        # answer with the case number reaches them as a direct message.
         event = {
             "type": "message",
             "user": command.get("user_id"),
-            "channel": command.get("channel_id"),
+            "channel": command.get("user_id"),
             "text": rest.strip(),
             "ts": f"{now.timestamp():.6f}",
             "via": "slash_command",
+            "command_channel": command.get("channel_id"),
         }
         self.store(event, box.address)
         return "Thanks: your request is being logged; the case number follows in its channel."

@@ -171,6 +171,10 @@ class SlackFeed:
         if case.missing:
             text += " Still missing: " + ", ".join(m.replace("_", " ") for m in case.missing)
             text += ". Reply in this thread with them."
+        # A request filed by slash command stands under the person's user id (U…/W…): the
+        # answer goes to them directly, there being no message of theirs to thread under.
+        if channel.startswith(("U", "W")):
+            return self._queue(session, case, channel, text, None, kind="slack_direct", now=now)
         return self._queue(
             session, case, channel, text, None, kind="slack_thread", now=now, thread_ts=ts
         )
@@ -233,9 +237,11 @@ class SlackFeed:
                 case=case,
                 at=now,
                 actor="intake-bot",
-                kind={"slack_thread": "slack_posted", "slack_update": "slack_updated"}.get(
-                    kind, "slack_announced"
-                ),
+                kind={
+                    "slack_thread": "slack_posted",
+                    "slack_direct": "slack_posted",
+                    "slack_update": "slack_updated",
+                }.get(kind, "slack_announced"),
                 data={"channel": channel, "text": text[:TEXT_LIMIT], "thread_ts": thread_ts},
             )
         )
