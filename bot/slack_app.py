@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_bolt import App as BoltApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from bot.config import ConfigError, SlackSettings, parse_host_port
 from handlers import statuses
 from handlers.assignment import ASSIGNED
 from handlers.lifecycle import LifecycleError, set_status
+from handlers.pipeline import mailbox_allows
 from handlers.slack_feed import ACTION_QUOTE_SENT, ACTION_TAKE, escape
 from parsers.org import Mailbox
 from parsers.slack_event import slack_message_id
@@ -49,16 +51,41 @@ _IGNORED_SUBTYPES = {
     "channel_topic",
     "channel_purpose",
 }
+_END = r"\s*[.!]*\s*$"  # a command is the whole instruction: "close", not "close date is ..."
 _COMMANDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^\s*status\b", re.I), "status"),
-    (re.compile(r"^\s*assign\s+<@([A-Z0-9]+)(?:\|[^>]*)?>", re.I), "assign"),
-    (re.compile(r"^\s*quote[\s-]*sent\b", re.I), "quote-sent"),
-    (re.compile(r"^\s*waiting(?:\s+on\s+(?:the\s+)?customer)?\b", re.I), "waiting"),
-    (re.compile(r"^\s*won\b(?:\s*[:,-]?\s*(?:PO\s*#?\s*)?(\S+))?", re.I), "won"),
-    (re.compile(r"^\s*lost\b\s*[:,-]?\s*(.*)$", re.I | re.S), "lost"),
-    (re.compile(r"^\s*(?:close|closed)\b", re.I), "closed"),
-    (re.compile(r"^\s*(?:re)?open\b", re.I), "open"),
+    (re.compile(r"^\s*status" + _END, re.I), "status"),
+    (re.compile(r"^\s*assign\s+(?:to\s+)?<@([A-Z0-9]+)(?:\|[^>]*)?>" + _END, re.I), "assign"),
+    (re.compile(r"^\s*quote[\s-]*sent" + _END, re.I), "quote-sent"),
+    (re.compile(r"^\s*waiting(?:\s+on\s+(?:the\s+)?customer)?" + _END, re.I), "waiting"),
+    # A PO number has a digit in it: "won PO" or "won, thanks!" is no PO.
+    (
+        re.compile(
+            r"^\s*won\b(?:\s*[:,-]?\s*(?:PO\s*(?:number|no\.?)?\s*[#:]?\s*)?"
+            r"([A-Za-z0-9][\w-]*\d[\w-]*))?(?:\s*[:,-]?\s*\S.*)?$",
+            re.I | re.S,
+        ),
+        "won",
+    ),
+    # "lost: went with a competitor" (or "lost - ...", "lost because ..."); a bare "lost"
+    # asks for the reason. "lost the drawings, resend?" is talk, not a command.
+    (
+        re.compile(
+            r"^\s*lost(?:(?:\s*[:\u2013\u2014-]\s*|\s+(?=because\b|reason\b))(.*))?$",
+            re.I | re.S,
+        ),
+        "lost",
+    ),
+    (re.compile(r"^\s*(?:close|closed|close it)" + _END, re.I), "closed"),
+    (re.compile(r"^\s*(?:re)?open(?:\s+it)?" + _END, re.I), "open"),
 ]
+
+
+def bot_user_of(body: dict[str, Any]) -> str | None:
+    """The bot's user id, as the Events API states it in each request."""
+    for auth in body.get("authorizations") or []:
+        if isinstance(auth, dict) and auth.get("is_bot") and auth.get("user_id"):
+            return str(auth["user_id"])
+    return None
 
 
 def is_command_to(bot_user_id: str | None, text: Any) -> bool:
@@ -101,11 +128,20 @@ class SlackFrontDoor:
             timeout=int(settings.timeout_seconds),
             retry_handlers=[],
         )
+        token = settings.bot_token
+
+        def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            # One workspace, one bot token: nothing to look up. bolt's default would call
+            # auth.test on the first request and answer 200 without running our listener when
+            # that fails, so a message would be acknowledged and lost while Slack's API is
+            # unwell. The bot's own user id comes with each event (`authorizations`).
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
         self.bolt = BoltApp(
             client=client,
             signing_secret=settings.signing_secret,
+            authorize=authorize,
             process_before_response=True,  # store, commit, then answer Slack
-            token_verification_enabled=False,  # a Slack outage must not stop the bot starting
         )
         self.people_by_slack = {p.slack: (k, p) for k, p in self.org.people.items() if p.slack}
         self.intake_channels = {
@@ -179,10 +215,13 @@ class SlackFrontDoor:
         bolt = self.bolt
 
         @bolt.event("message")
-        def on_message(event: dict[str, Any], context: Any) -> None:
+        def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
             if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES:
                 return
-            if is_command_to(getattr(context, "bot_user_id", None), event.get("text")):
+            me = bot_user_of(body)
+            if me is not None and event.get("user") == me:
+                return  # our own post
+            if is_command_to(me, event.get("text")):
                 return  # "@intake won PO 1" is a command (app_mention acts), not a message
             mailbox = self.route(event)
             if mailbox is None:
@@ -234,6 +273,12 @@ class SlackFrontDoor:
         box = self.mailbox_for_team(found[1].team if found else None, queue)
         if box is None:
             return f"No {queue} mailbox is configured."
+        staff = found is not None and self.org.is_company_address(found[1].email)
+        if not mailbox_allows(box, staff):
+            return (
+                f"Sorry: {box.address} takes requests from staff in the organisation file only, "
+                "and your Slack account is not in it."
+            )
         now = self.now()
         # A slash command leaves no message to thread under: the request is filed as if the
         # person had written to the bot directly (the "channel" is their user id), so the
@@ -248,7 +293,7 @@ class SlackFrontDoor:
             "command_channel": command.get("channel_id"),
         }
         self.store(event, box.address)
-        return "Thanks: your request is being logged; the case number follows in its channel."
+        return "Thanks: your request is being logged; I will send you its case number here."
 
     def command_in_thread(self, event: dict[str, Any]) -> None:
         """`@intake won PO 12345` in a case's thread acts on that case."""

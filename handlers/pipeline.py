@@ -26,6 +26,7 @@ from handlers.slack_feed import SlackFeed
 from handlers.threads import find_case
 from parsers.message import ParsedMessage
 from parsers.org import Mailbox, Organisation
+from parsers.slack_event import slack_message_id
 from storage import inbox
 from storage.models import Case, InboundMessage, OutboxMessage
 
@@ -251,8 +252,14 @@ def notify(ctx: Context) -> None:
         return
     if ctx.outcome == "new_case":
         feed.announce(ctx.session, case, ctx.now)
-    elif ctx.outcome == "append" and ctx.inbound.channel != "slack":
+        return
+    if ctx.outcome != "append":
+        return
+    thread = slack_message_id(case.slack_channel or "", case.slack_ts or "")
+    if not (case.slack_ts and thread in ctx.msg.in_reply_to):
         feed.message_received(ctx.session, case, ctx.sender, ctx.msg.new_text, ctx.now)
+    if ctx.reported_fields:  # the announcement shows the fields and what is missing
+        feed.refresh(ctx.session, case, ctx.now)
 
 
 STEPS: list[Callable[[Context], None]] = [
