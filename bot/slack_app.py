@@ -29,7 +29,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import ConfigError, SlackSettings, parse_host_port
 from handlers import statuses
-from handlers.assignment import ASSIGNED
+from handlers.assignment import assign_owner
 from handlers.lifecycle import LifecycleError, set_status
 from handlers.pipeline import mailbox_allows
 from handlers.slack_feed import ACTION_QUOTE_SENT, ACTION_TAKE, escape
@@ -37,7 +37,7 @@ from parsers.org import Mailbox
 from parsers.slack_event import slack_message_id
 from storage import inbox
 from storage.cases import by_message_ids, by_number
-from storage.models import Case, CaseEvent
+from storage.models import Case
 
 log = logging.getLogger("intake.slack")
 
@@ -356,15 +356,8 @@ class SlackFrontDoor:
         if person is None:
             self.say(session, case, "Not done: that person is not in the organisation file.")
             return
-        old, case.owner = case.owner, person
-        session.add(
-            CaseEvent(
-                case=case,
-                at=self.now(),
-                actor=actor,
-                kind=ASSIGNED,
-                data={"owner": person, "old": old, "rule": "assigned in Slack"},
-            )
+        old = assign_owner(
+            session, case, person, actor=actor, rule="assigned in Slack", now=self.now()
         )
         feed = self.app.pipeline.slack
         mention = feed.mention(person) if feed else person

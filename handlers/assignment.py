@@ -9,8 +9,8 @@ the first name of the list. A case no rule fits goes to the team's manager, who 
 on; nobody at all is better than a guess, so when there is no manager either the owner is
 left empty for a person to decide.
 
-Everything here only reads: the caller sets `case.owner` and writes the "assigned" event,
-in the same transaction as the rest of the case, so a rolled-back case leaves no trace.
+`choose_owner` only reads; `assign_owner` sets `case.owner` and writes the "assigned" event
+in the caller's transaction, with the rest of the case, so a rolled-back case leaves no trace.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -224,3 +225,28 @@ def _unique(people: Sequence[str]) -> list[str]:
 def _name(org: Organisation, person: str) -> str:
     found = org.people.get(person)
     return found.name if found is not None else person
+
+
+def assign_owner(
+    session: Any,
+    case: Case,
+    owner: str | None,
+    *,
+    actor: str,
+    rule: str,
+    now: datetime,
+    **data: Any,
+) -> str | None:
+    """Give the case its owner and record why, as an "assigned" event (the assignment rules'
+    choice for a new case, or a person's in Slack); returns the previous owner."""
+    old, case.owner = case.owner, owner
+    session.add(
+        CaseEvent(
+            case=case,
+            at=now,
+            actor=actor,
+            kind=ASSIGNED,
+            data={"owner": owner, "old": old, "rule": rule, **data},
+        )
+    )
+    return old

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers import sla, statuses
-from handlers.assignment import ASSIGNED, choose_owner, team_for_queue
+from handlers.assignment import assign_owner, choose_owner, team_for_queue
 from storage.models import Case, CaseEvent
 
 if TYPE_CHECKING:
@@ -74,22 +74,17 @@ def assign(ctx: Context) -> None:
         account_id=case.account_id,
         sender_email=ctx.sender,
     )
-    case.owner = decision.owner
     case.team = case.team or decision.team
     case.account_manager = decision.account_manager
-    ctx.session.add(
-        CaseEvent(
-            case=case,
-            at=ctx.now,
-            actor=BOT,
-            kind=ASSIGNED,
-            data={
-                "owner": decision.owner,
-                "team": decision.team,
-                "account_manager": decision.account_manager,
-                "rule": decision.rule,
-            },
-        )
+    assign_owner(
+        ctx.session,
+        case,
+        decision.owner,
+        actor=BOT,
+        rule=decision.rule,
+        now=ctx.now,
+        team=decision.team,
+        account_manager=decision.account_manager,
     )
 
 
