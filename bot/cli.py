@@ -22,6 +22,8 @@ def _setup_logging(verbose: bool) -> None:
     )
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # APScheduler logs every run of the sweep at INFO: twice a minute, saying nothing.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 class _Obj:
