@@ -124,9 +124,10 @@ def replay_dir(
             state = ReplayState()
             records: list[dict[str, Any]] = []
             for path in files:
+                raw = path.read_bytes()
                 if until is not None:
-                    records += _run_clocks(app, _file_date(path, state))
-                records.append(_replay_file(app, path, state, outbox_dir, deliver_to))
+                    records += _run_clocks(app, _file_date(raw, state))
+                records.append(_replay_file(app, path, raw, state, outbox_dir, deliver_to))
             if until is not None:
                 records += _run_clocks(app, until_instant(until, state.clock))
                 if outbox_dir is not None:
@@ -149,8 +150,8 @@ def until_instant(text: str, last: datetime | None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _file_date(path: Path, state: ReplayState) -> datetime | None:
-    date = envelope_of(path.read_bytes())[2]
+def _file_date(raw: bytes, state: ReplayState) -> datetime | None:
+    date = envelope_of(raw)[2]
     if date is None:
         return None
     return max(date, state.clock) if state.clock else date
@@ -189,9 +190,14 @@ def reminder_record(reminder: Reminder) -> dict[str, Any]:
 
 
 def _replay_file(
-    app: App, path: Path, state: ReplayState, outbox_dir: Path | None, deliver_to: str | None
+    app: App,
+    path: Path,
+    raw: bytes,
+    state: ReplayState,
+    outbox_dir: Path | None,
+    deliver_to: str | None,
 ) -> dict[str, Any]:
-    raw = substitute(path.read_bytes(), app, state)
+    raw = substitute(raw, app, state)
     mail_from, rcpts, date = envelope_of(raw)
     if deliver_to:
         rcpts = [deliver_to.lower()]

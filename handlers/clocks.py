@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 from handlers import sla, statuses
 from handlers.assignment import assign_owner, choose_owner, team_for_queue
+from handlers.case_ops import BOT
 from storage.models import Case, CaseEvent
 
 if TYPE_CHECKING:
     from handlers.pipeline import Context
     from parsers.org import Organisation
-
-BOT = "intake-bot"
 
 
 def person_key(org: Organisation, address: str | None) -> str | None:

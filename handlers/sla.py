@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers.business_hours import BusinessCalendar, business_time_between, due_at
+from handlers.case_ops import BOT
 from handlers.outgoing import queue_rendered
 from handlers.replies import ReplyRenderer, is_safe_address
 from handlers.sla_policy import Policy, SlaConfig
@@ -39,7 +40,6 @@ from storage.models import Case, CaseEvent, CaseMessage, SlaClock
 
 log = logging.getLogger("intake.sla")
 
-BOT = "intake-bot"
 RUNNING, PAUSED, STOPPED = "running", "paused", "stopped"
 # What each step is called in subjects, events and the report.
 STEP_TITLES = {
@@ -510,7 +510,7 @@ def recipients(org: Organisation, case: Case, roles: Iterable[str]) -> list[str]
         key = {
             "owner": case.owner,
             "am": case.account_manager,
-            "manager": org.teams[case.team].manager if case.team in org.teams else None,
+            "manager": org.team_manager(case.team),
         }.get(role)
         person = org.people.get(key or "")
         address = person.email if person is not None else None
@@ -606,7 +606,7 @@ def _slack_line(
     """The reminder in the case's thread, @mentioning whom it concerns."""
     who = feed.mention(case.owner)
     if step == "escalation":
-        manager = feed.org.teams[case.team].manager if case.team in feed.org.teams else None
+        manager = feed.org.team_manager(case.team)
         who = f"{feed.mention(manager)} (owner {feed.mention(case.owner)})"
     elif step == "follow_up" and "am" in policy.notify and case.account_manager:
         who = f"{feed.mention(case.owner)} {feed.mention(case.account_manager)}"
@@ -636,7 +636,6 @@ def _context(
     account = (case.fields or {}).get("account") or case.subject or "(no account)"
     local_due = due.astimezone(cal.zone).strftime("%a %d %b %H:%M %Z") if due else None
     owner = org.people.get(case.owner or "")
-    manager_key = org.teams[case.team].manager if case.team in org.teams else None
     if step == "follow_up":
         headline = f"{what} for {account}"
     elif step == "warning":
@@ -647,7 +646,6 @@ def _context(
     return {
         "case_number": case.number,
         "step": step,
-        "title": STEP_TITLES[step],
         "what": what,
         "headline": headline,
         "account": account,
@@ -656,8 +654,6 @@ def _context(
         "due": local_due,
         "late": late,
         "owner_name": owner.name if owner is not None else None,
-        "owner_slack": owner.slack if owner is not None else None,
-        "manager_name": org.people[manager_key].name if manager_key in org.people else None,
         "policy": policy.name,
         "target": target_text(policy),
         "missing": list(case.missing or []),

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from handlers.case_ops import BOT
 from parsers.org import Organisation
 from parsers.slack_event import parse_slack_id
 from storage.models import Case, CaseEvent, OutboxMessage
@@ -236,7 +237,7 @@ class SlackFeed:
             CaseEvent(
                 case=case,
                 at=now,
-                actor="intake-bot",
+                actor=BOT,
                 kind={
                     "slack_thread": "slack_posted",
                     "slack_direct": "slack_posted",

@@ -143,6 +143,11 @@ class Organisation(_Model):
             None,
         )
 
+    def team_manager(self, team: str | None) -> str | None:
+        """The person key of a team's manager (None for no team or no manager)."""
+        found = self.teams.get(team or "")
+        return found.manager if found is not None else None
+
     def picklist(self, name: str) -> list[str]:
         """Values of a picklist; for a mapping (stage -> probability) its keys."""
         values = self.picklists.get(name, [])
