@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings, RelaySettings
+from parsers.addresses import delivery_address, needs_smtputf8
 from storage.models import OutboxMessage
 
 log = logging.getLogger("intake.outbox")
@@ -108,9 +109,12 @@ class SmtpRelay:
 
     def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
         smtp = self._connection()
+        # Rows queued before domains were written in A-labels are normalised here.
+        rcpts = [delivery_address(r) or r for r in row.recipients]
+        options = _mail_options(smtp, row.mail_from, rcpts, row.raw)
         try:
-            _check(smtp.mail(row.mail_from), "MAIL FROM")
-            accepted = [r for r in row.recipients if _check(smtp.rcpt(r), f"RCPT {r}", soft=True)]
+            _check(smtp.mail(row.mail_from, options), "MAIL FROM")
+            accepted = [r for r in rcpts if _check(smtp.rcpt(r), f"RCPT {r}", soft=True)]
             if not accepted:
                 raise PermanentFailure(f"every recipient refused: {row.recipients}")
             _check(smtp.docmd("DATA"), "DATA", expect=354)
@@ -122,6 +126,23 @@ class SmtpRelay:
             self.close()  # a half-done transaction: start the next one on a fresh connection
             raise
         return f"relayed to {self.host}:{self.port}"
+
+
+def _mail_options(smtp: smtplib.SMTP, mail_from: str, rcpts: list[str], raw: bytes) -> list[str]:
+    """MAIL FROM parameters: SMTPUTF8 for a UTF-8 address or header (RFC 6531), which only a
+    relay offering it may be given; without it such a row can never go, so it fails alone."""
+    utf8 = any(needs_smtputf8(a) for a in [mail_from, *rcpts])
+    utf8 = utf8 or not _header_block(raw).isascii()
+    if not utf8:
+        return []
+    if not smtp.has_extn("smtputf8"):
+        raise PermanentFailure("the address needs SMTPUTF8, which the relay does not offer")
+    return ["SMTPUTF8", "BODY=8BITMIME"] if smtp.has_extn("8bitmime") else ["SMTPUTF8"]
+
+
+def _header_block(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n")
+    return raw if end < 0 else raw[:end]
 
 
 def _check(reply: tuple[int, bytes], what: str, *, expect: int = 250, soft: bool = False) -> bool:
@@ -203,10 +224,12 @@ def dispatch_due(
         try:
             detail = transport.send(row, commit_point)
         except PermanentFailure as exc:
-            _finish(sessions, row.id, state="failed", error=str(exc), attempts=row.attempts + 1)
-            log.error(
-                "outbox #%s %s to %s failed for good: %s", row.id, row.kind, row.recipient, exc
-            )
+            _fail_for_good(sessions, row, str(exc))
+            continue
+        except (UnicodeError, ValueError) as exc:
+            # Nothing about this row will change on a retry (an address or header smtplib
+            # cannot encode): it fails alone, and the rows behind it go out.
+            _fail_for_good(sessions, row, f"{type(exc).__name__}: {exc}")
             continue
         except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             if passed and not isinstance(exc, smtplib.SMTPResponseException):
@@ -241,6 +264,20 @@ def dispatch_due(
                 "; giving up" if give_up else "",
             )
             continue
+        except Exception as exc:  # noqa: BLE001 - one row's surprise never stops the queue
+            log.exception("outbox #%s: unexpected error while sending", row.id)
+            if passed:
+                _finish(
+                    sessions,
+                    row.id,
+                    state="uncertain",
+                    error=f"unexpected error after the end of DATA: {type(exc).__name__}: {exc}",
+                    attempts=row.attempts + 1,
+                    expect=("sending",),
+                )
+            else:
+                _fail_for_good(sessions, row, f"unexpected {type(exc).__name__}: {exc}")
+            continue
         _finish(
             sessions,
             row.id,
@@ -252,6 +289,11 @@ def dispatch_due(
         log.info("outbox #%s %s %s sent: %s", row.id, row.kind, row.message_id, detail)
         sent += 1
     return sent
+
+
+def _fail_for_good(sessions: sessionmaker[Session], row: OutboxMessage, why: str) -> None:
+    _finish(sessions, row.id, state="failed", error=why, attempts=row.attempts + 1)
+    log.error("outbox #%s %s to %s failed for good: %s", row.id, row.kind, row.recipient, why)
 
 
 def recover_interrupted(sessions: sessionmaker[Session]) -> list[OutboxMessage]:

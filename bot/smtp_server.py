@@ -91,5 +91,6 @@ def make_controller(
         server_hostname=hostname,
         data_size_limit=max_size,
         decode_data=False,
+        enable_SMTPUTF8=True,  # senders with UTF-8 mailbox names (RFC 6531) are customers too
         ready_timeout=10,
     )

@@ -361,7 +361,6 @@ def queue_email(
         kind=kind,
         case=case,
         mail_from=ctx.mailbox.address,
-        to=[to],
         now=ctx.now,
     )
     if case is not None:

@@ -22,9 +22,11 @@ def queue_rendered(
     kind: str,
     case: Case | None,
     mail_from: str,
-    to: list[str],
     now: datetime,
 ) -> OutboxMessage:
+    """The rendered message goes to the recipients it was rendered for (their domains in
+    A-labels), so the envelope and the To header can never disagree."""
+    to = list(rendered.recipients)
     row = OutboxMessage(
         channel="email",
         kind=kind,

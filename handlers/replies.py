@@ -24,8 +24,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from parsers.addresses import delivery_address
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_ADDRESS = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
 _MAX_REFERENCES = 10
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
@@ -37,7 +38,8 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 def is_safe_address(address: str) -> bool:
-    return bool(address) and len(address) <= 254 and bool(_ADDRESS.match(address))
+    """An address we may write to (see `parsers.addresses.delivery_address`)."""
+    return delivery_address(address) is not None
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Rendered:
     subject: str
     text: str
     raw: bytes
+    recipients: tuple[str, ...]  # as written in RCPT TO and the To header
 
 
 class ReplyRenderer:
@@ -87,10 +90,13 @@ class ReplyRenderer:
         """`message_id`: a fixed Message-ID (a reminder's is derived from its clock, so the
         outbox's unique index refuses a second copy); else a new one. `auto_submitted`:
         "auto-replied" for answers to a message, "auto-generated" for reminders (RFC 3834)."""
-        recipients = [to] if isinstance(to, str) else list(to)
-        unsafe = [a for a in recipients if not is_safe_address(a)]
-        if unsafe or not recipients:
-            raise ValueError(f"refusing to write to an unsafe address {unsafe or recipients!r}")
+        given = [to] if isinstance(to, str) else list(to)
+        recipients = [delivery_address(a) for a in given]
+        unsafe = [a for a, d in zip(given, recipients, strict=True) if d is None]
+        if unsafe or not given:
+            raise ValueError(f"refusing to write to an unsafe address {unsafe or given!r}")
+        deliver = tuple(dict.fromkeys(a for a in recipients if a))
+        to_header = ", ".join(deliver)
         text = self._text.get_template(f"email/{template}.txt.j2").render(**context)
         html = self._html.get_template(f"email/{template}.html.j2").render(**context)
         domain = mailbox.rpartition("@")[2] or "localhost"
@@ -99,7 +105,8 @@ class ReplyRenderer:
         )
         msg = MIMEMultipart("alternative", policy=compat32)
         msg["From"] = formataddr((one_line(self.from_name, 78), mailbox), charset="utf-8")
-        msg["To"] = ", ".join(recipients)
+        if to_header.isascii():
+            msg["To"] = to_header
         line = one_line(subject, 250)
         # Plain ASCII stays readable in the raw mail (and to tools that match "[CASE-...]");
         # anything else is RFC 2047 encoded.
@@ -119,8 +126,12 @@ class ReplyRenderer:
         msg.attach(MIMEText(text, "plain", _UTF8_QP))
         msg.attach(MIMEText(html, "html", _UTF8_QP))
         raw = msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+        if not to_header.isascii():
+            # A UTF-8 mailbox name is written as UTF-8 (RFC 6532), never as an encoded-word,
+            # which no mail system reads as an address; it travels only with SMTPUTF8.
+            raw = b"To: " + to_header.encode("utf-8") + b"\r\n" + raw
         subject_text = one_line(subject, 250)
-        return Rendered(message_id, subject_text, text, raw)
+        return Rendered(message_id, subject_text, text, raw, deliver)
 
 
 def _is_msgid(value: str) -> bool:

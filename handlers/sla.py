@@ -572,7 +572,6 @@ def _remind(
         kind=f"sla_{step}",
         case=case,
         mail_from=case.mailbox,
-        to=to,
         now=now,
     )
     session.add(

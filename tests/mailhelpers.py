@@ -74,10 +74,24 @@ class SinkHandler:
 class Sink:
     """An aiosmtpd server on localhost that keeps every message it is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = False) -> None:
+        """`smtputf8`: offer SMTPUTF8 (RFC 6531), as Postfix 3 and Exchange Online do."""
         self.handler = SinkHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
+        )
+
+    @property
+    def envelopes(self) -> list[tuple[str, list[str]]]:
+        """(MAIL FROM, RCPT TOs) of every message kept, in order."""
+        with self.handler.lock:
+            return [(sender, rcpts) for sender, rcpts, _ in self.handler.received]
+
+    @property
+    def raws(self) -> list[bytes]:
+        with self.handler.lock:
+            return [raw for _, _, raw in self.handler.received]
 
     @property
     def address(self) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.config import OutboxSettings, RelaySettings
 from bot.outbox import SmtpRelay, SpoolFolder, dispatch_due, recover_interrupted
+from handlers.outgoing import queue_rendered
 from handlers.replies import ReplyRenderer
 from storage import db
 from storage.models import OutboxMessage
@@ -39,17 +40,14 @@ def queue(sessions, to: str = "pat@example.net", body_line: str = "Hello") -> in
         in_reply_to="<orig@example.net>",
     )
     with sessions() as session, session.begin():
-        row = OutboxMessage(
+        row = queue_rendered(
+            session,
+            rendered,
             kind="refusal",
-            message_id=rendered.message_id,
+            case=None,
             mail_from="accountteam@example.com",
-            recipients=[to],
-            recipient=to,
-            raw=rendered.raw,
-            next_attempt_at=NOW,
-            created_at=NOW,
+            now=NOW,
         )
-        session.add(row)
         session.flush()
         return row.id
 
@@ -147,3 +145,67 @@ def test_without_a_relay_mail_is_spooled_to_files(sessions, tmp_path) -> None:
     with sessions() as session:
         raw = session.scalars(select(OutboxMessage.raw).where(OutboxMessage.id == row_id)).one()
     assert path.read_bytes() == raw
+
+
+# --- one row never holds up another (issue 13, item 1) ----------------------------------
+
+
+def test_a_utf8_mailbox_goes_out_with_smtputf8_when_the_relay_offers_it(sessions) -> None:
+    row_id = queue(sessions, to="josé@example.net")
+    with Sink(smtputf8=True) as sink:
+        relay = SmtpRelay(RelaySettings(address=sink.address))
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 1
+        ((_, rcpts),) = sink.envelopes
+        (raw,) = sink.raws
+    assert rcpts == ["josé@example.net"]
+    assert b"\r\nTo: jos\xc3\xa9@example.net\r\n" in b"\r\n" + raw  # RFC 6532, not =?utf-8?
+    assert state_of(sessions, row_id).state == "sent"
+
+
+def test_a_utf8_mailbox_fails_alone_when_the_relay_cannot_take_it(sessions) -> None:
+    """The address that used to stop every later acknowledgement, for good."""
+    stuck = queue(sessions, to="josé@example.net")
+    behind = [queue(sessions, to=f"pat{i}@example.net") for i in range(3)]
+    with Sink() as sink:  # no SMTPUTF8, like many relays
+        relay = SmtpRelay(RelaySettings(address=sink.address))
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 3
+        assert [rcpts for _, rcpts in sink.envelopes] == [[f"pat{i}@example.net"] for i in range(3)]
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW + timedelta(days=1)) == 0
+    row = state_of(sessions, stuck)
+    assert row.state == "failed" and "SMTPUTF8" in row.last_error and row.attempts == 1
+    assert all(state_of(sessions, r).state == "sent" for r in behind)
+
+
+def test_an_internationalised_domain_is_written_in_a_labels(sessions) -> None:
+    row_id = queue(sessions, to="pat@bücher.example")
+    with Sink() as sink:
+        relay = SmtpRelay(RelaySettings(address=sink.address))
+        assert dispatch_due(sessions, relay, FAST, lambda: NOW) == 1
+        ((_, rcpts),) = sink.envelopes
+        (msg,) = sink.messages
+    assert rcpts == ["pat@xn--bcher-kva.example"] and msg["To"] == "pat@xn--bcher-kva.example"
+    row = state_of(sessions, row_id)
+    assert row.state == "sent" and row.recipients == ["pat@xn--bcher-kva.example"]
+
+
+def test_an_unexpected_error_fails_its_row_and_the_queue_moves_on(sessions) -> None:
+    first, second = queue(sessions, to="a@example.net"), queue(sessions, to="b@example.net")
+
+    class Fussy:
+        sent: list[int] = []
+
+        def send(self, row, commit_point):
+            if row.id == first:
+                raise KeyError("a bug in a transport")
+            commit_point()
+            self.sent.append(row.id)
+            return "ok"
+
+        def close(self) -> None:
+            pass
+
+    transport = Fussy()
+    assert dispatch_due(sessions, transport, FAST, lambda: NOW) == 1
+    assert transport.sent == [second]
+    row = state_of(sessions, first)
+    assert row.state == "failed" and "KeyError" in row.last_error

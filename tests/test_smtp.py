@@ -37,9 +37,11 @@ def settings_for(
 
 
 @pytest.fixture
-def running(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, Settings]]:
-    """`intake serve` in a thread, relaying to a sink."""
-    with Sink() as sink:
+def running(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> Iterator[tuple[int, Sink, Settings]]:
+    """`intake serve` in a thread, relaying to a sink (indirect parameters: the Sink's)."""
+    with Sink(**getattr(request, "param", {})) as sink:
         port = free_port()
         settings = settings_for(database_url, port, sink.address, tmp_path)
         app = build_app(settings)
@@ -163,3 +165,38 @@ def test_second_delivery_of_the_same_message_changes_nothing(running, database_u
     assert any("duplicate" in (r or "") for r in reasons)
     assert len(sink.messages) == 1
     engine.dispose()
+
+
+UTF8_SENDER = (
+    "From: =?utf-8?q?Jos=C3=A9?= <jos\xc3\xa9@example.net>\r\n"
+    "To: connectyou@example.com\r\nSubject: Foggy window\r\n"
+    "Message-ID: <utf8-sender@example.net>\r\nDate: Mon, 02 Nov 2026 09:00:00 -0700\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    "The kitchen window is foggy.\r\nPhone: 403-555-0188\r\nAddress: 12 Elm St, Calgary\r\n"
+).encode("latin-1")
+
+
+@pytest.mark.parametrize("running", [{"smtputf8": True}], indirect=True)
+def test_a_utf8_sender_is_acknowledged_through_an_smtputf8_relay(running) -> None:
+    port, sink, _ = running
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail("bounces@example.net", ["connectyou@example.com"], UTF8_SENDER)
+    wait_for(lambda: sink.count == 1)
+    ((_, rcpts),) = sink.envelopes
+    assert rcpts == ["josé@example.net"]
+    assert "[CASE-000001]" in sink.messages[0]["Subject"]
+
+
+def test_a_utf8_sender_does_not_hold_up_the_next_acknowledgement(running) -> None:
+    """The relay offers no SMTPUTF8: that one acknowledgement fails, the next one goes."""
+    port, sink, settings = running
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail("bounces@example.net", ["connectyou@example.com"], UTF8_SENDER)
+        client.send_message(make_request(sender="Pat <pat@bücher.example>"))
+    ack = wait_for(lambda: sink.messages)[0]
+    assert ack["To"] == "pat@xn--bcher-kva.example" and "[CASE-000002]" in ack["Subject"]
+    engine = db.make_engine(settings.database.url)
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT recipient, state FROM outbox")).all())
+    engine.dispose()
+    assert states["josé@example.net"] == "failed"
