@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -138,3 +142,29 @@ def make_request(
         msg[k] = v
     msg.set_content(body)
     return msg
+
+
+def start_intake(
+    config: Path, *, cwd: Path, port: int, log: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`intake --config CONFIG serve` as a real process (killable like the real thing), its
+    output appended to `log`; returns once its SMTP listener on `port` takes connections.
+
+    The environment is this process's without the `INTAKE_*`/`SLACK_*` overrides (unless
+    `env` gives them), so the settings file alone decides what the bot runs with.
+    """
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "SLACK_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, timeout=60)
+    except AssertionError:
+        proc.kill()
+        proc.wait(10)
+        raise AssertionError(f"intake serve did not listen on {port}; see {log}") from None
+    return proc

@@ -1,0 +1,486 @@
+"""A hostile world, part 1: `intake serve` SIGKILLed twice in the middle of a mixed burst.
+
+The bot runs as a real process, configured by a settings file, relaying to an aiosmtpd sink
+in this process. Five SMTP clients send about 200 messages: new service requests from
+customers, quote requests from account managers, replies that join earlier cases by the
+case number in the subject or by In-Reply-To, and second copies of messages already sent
+(same Message-ID, same bytes). The clients behave like sending MTAs: a message that did not
+get 250 (the connection died with the bot, or was refused while it was down, or got a 4xx)
+stays in their queue and is sent again a moment later. The bot is killed with SIGKILL twice,
+at different points of the burst, and restarted each time.
+
+Then everything is reconciled against the database and the sink: each 250 named a row that
+holds that message; each distinct message was processed exactly once (its copies ignored as
+duplicates); each request has one case, each reply joined its request's case; each case has
+exactly one acknowledgement in the outbox, delivered once. An acknowledgement the kill left
+`uncertain` (handed to the relay, answer never recorded: see bot/outbox.py) may be missing
+from the sink but never doubled; those are counted and reported.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import random
+import re
+import signal
+import smtplib
+import subprocess
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from tests.conftest import ORG_FILE, ROOT
+from tests.mailhelpers import Sink, free_port, make_request, start_intake, wait_for
+
+pytestmark = pytest.mark.slow
+
+SERVICE, QUOTES = 80, 50  # new requests: one case each
+REPLIES_BY_SUBJECT, REPLIES_BY_HEADER = 20, 20  # join the case of an earlier request
+DUPLICATES = 30  # the same bytes (same Message-ID) as an earlier item, sent again
+CONNECTIONS = 5
+KILLS = (50, 140)  # SIGKILL once this many 250s have been given (the second also waits for
+# acknowledgements to be flowing, so the worker and the dispatcher are busy too)
+TIME_LIMIT = 90.0  # seconds for the whole test, restarts included
+RETRY_DELAY = 0.2  # a sending MTA's retry interval, shortened
+
+AMS = [  # (sender, account): staff quote requests, each for an account of that AM
+    ("Alex Martin <alex.martin@example.com>", "Prairie Crest Homes"),
+    ("Priya Shah <priya.shah@example.com>", "Ridgeline Custom Builds Ltd."),
+    ("Dan Schultz <dan.schultz@example.com>", "Northgate Modular Inc."),
+]
+STORED_AS = re.compile(r"stored as #(\d+)")
+
+
+@dataclass
+class Item:
+    """One message in a sending MTA's queue."""
+
+    key: str
+    kind: str  # service | quote | reply_subject | reply_header | duplicate
+    message_id: str
+    sender: str  # envelope sender
+    rcpt: str
+    subject: str
+    raw: bytes  # a subject reply's gets its case number when that is known
+    parent: str | None = None  # key of the request replied to, or of the item copied
+    after: str | None = None  # key of a request that must have had its 250 first
+    not_before: float = 0.0
+
+
+def as_raw(msg) -> bytes:
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def plan(rng: random.Random) -> list[Item]:
+    """The burst, in sending order: replies after their requests, copies anywhere after."""
+    requests: list[Item] = []
+    for i in range(SERVICE):
+        name = f"Pat{i:03d} Homeowner"
+        msg = make_request(
+            sender=f"{name} <pat{i:03d}@example.net>",
+            subject=f"Service {i:03d}: foggy window in the kitchen",
+            body=(
+                f"Hello, the kitchen window at number {i} is foggy between the panes.\n\n"
+                f"Name: {name}\nPhone: 403-555-{1000 + i:04d}\n"
+                f"Address: {i + 1} Elm Street, Calgary AB\n"
+            ),
+        )
+        requests.append(
+            Item(
+                f"svc-{i:03d}",
+                "service",
+                str(msg["Message-ID"]),
+                f"pat{i:03d}@example.net",
+                "connectyou@example.com",
+                str(msg["Subject"]),
+                as_raw(msg),
+            )
+        )
+    for i in range(QUOTES):
+        sender, account = AMS[i % len(AMS)]
+        msg = make_request(
+            sender=sender,
+            to="accountteam@example.com",
+            subject=f"Quote {i:03d} please: Lot {i}",
+            body=(
+                "Please quote:\n\n"
+                f"Account: {account}\n"
+                f"Product specs: {i + 2} casements 30x48, triple pane\n"
+                "Factor: 0.52\n"
+                f"Opportunity name: Lot {i} showhome\n"
+                "Opportunity type: Standard\n"
+                "Stage: Submissions\n"
+                "Close date: 2027-03-18\n"
+            ),
+        )
+        address = email.utils.parseaddr(sender)[1]
+        requests.append(
+            Item(
+                f"quote-{i:03d}",
+                "quote",
+                str(msg["Message-ID"]),
+                address,
+                "accountteam@example.com",
+                str(msg["Subject"]),
+                as_raw(msg),
+            )
+        )
+    rng.shuffle(requests)
+    order: list[Item] = list(requests)
+    by_key = {r.key: r for r in requests}
+    parents = rng.sample(requests, REPLIES_BY_SUBJECT + REPLIES_BY_HEADER)
+    for n, parent in enumerate(parents):
+        by_subject = n < REPLIES_BY_SUBJECT
+        kind = "reply_subject" if by_subject else "reply_header"
+        msg = make_request(
+            sender=parent.sender,
+            to=parent.rcpt,
+            subject="Re: " + parent.subject,  # a subject reply gets [CASE-...] when sent
+            body="Any news on this one? Thanks.\n",
+            extra={} if by_subject else {"In-Reply-To": parent.message_id},
+        )
+        if not by_subject:
+            msg["References"] = parent.message_id
+        reply = Item(
+            f"re-{n:03d}",
+            kind,
+            str(msg["Message-ID"]),
+            parent.sender,
+            parent.rcpt,
+            str(msg["Subject"]),
+            as_raw(msg),
+            parent=parent.key,
+            after=parent.key,
+        )
+        after = order.index(parent) + 1
+        order.insert(rng.randrange(after, len(order) + 1), reply)
+        by_key[reply.key] = reply
+    originals = [o for o in order if o.kind != "reply_subject"]  # theirs changes when sent
+    for n, original in enumerate(rng.sample(originals, DUPLICATES)):
+        copy = Item(
+            f"dup-{n:03d}",
+            "duplicate",
+            original.message_id,
+            original.sender,
+            original.rcpt,
+            original.subject,
+            original.raw,
+            parent=original.key,
+            after=original.after,  # a reply's copy is no earlier than the reply could be
+        )
+        order.insert(rng.randrange(0, len(order) + 1), copy)
+    assert len(order) == SERVICE + QUOTES + REPLIES_BY_SUBJECT + REPLIES_BY_HEADER + DUPLICATES
+    return order
+
+
+class Senders:
+    """The sending MTAs: a shared retry queue worked by several SMTP connections."""
+
+    def __init__(self, items: list[Item], port: int, engine: Engine, deadline: float) -> None:
+        self.queue: deque[Item] = deque(items)
+        self.outstanding = len(items)
+        self.port, self.engine, self.deadline = port, engine, deadline
+        self.lock = threading.Lock()
+        self.accepted: list[tuple[str, int, float]] = []  # (key, inbound id, when)
+        self.accepted_keys: set[str] = set()
+        self.permanent: list[tuple[str, int, str]] = []
+        self.refused_keys: set[str] = set()
+        self.events: Counter[str] = Counter()  # connection errors, 4xx answers, retries
+        self.subject_replies: dict[str, str] = {}  # key -> case number it was sent with
+
+    @property
+    def accepted_count(self) -> int:
+        with self.lock:
+            return len(self.accepted)
+
+    @property
+    def finished(self) -> bool:
+        with self.lock:
+            return self.outstanding == 0
+
+    def _take(self) -> Item | None:
+        with self.lock:
+            now = time.monotonic()
+            for _ in range(len(self.queue)):
+                item = self.queue.popleft()
+                if item.not_before <= now:
+                    return item
+                self.queue.append(item)
+        return None
+
+    def _later(self, item: Item, why: str) -> None:
+        item.not_before = time.monotonic() + RETRY_DELAY
+        with self.lock:
+            self.events[why] += 1
+            self.queue.append(item)
+
+    def _case_number(self, request_key: str, by_key: dict[str, Item]) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "select c.number from inbound_messages i join cases c on c.id = i.case_id"
+                    " where i.message_id = :mid and i.outcome = 'new_case'"
+                ),
+                {"mid": by_key[request_key].message_id},
+            ).scalar()
+
+    def _ready(self, item: Item, by_key: dict[str, Item]) -> bool:
+        """A reply is written after its request was accepted (and, by subject, once the
+        acknowledgement could have told the case number)."""
+        if item.after is not None:
+            with self.lock:
+                if item.after not in self.accepted_keys:
+                    return False
+        if item.kind != "reply_subject" or item.key in self.subject_replies:
+            return True
+        assert item.parent is not None
+        number = self._case_number(item.parent, by_key)
+        if number is None:
+            return False
+        item.raw = item.raw.replace(b"Subject: Re: ", f"Subject: Re: [{number}] ".encode(), 1)
+        item.subject = f"Re: [{number}] " + item.subject.removeprefix("Re: ")
+        self.subject_replies[item.key] = number
+        return True
+
+    def _send(self, client: smtplib.SMTP, item: Item) -> tuple[int, str]:
+        client.ehlo_or_helo_if_needed()
+        code, resp = client.mail(item.sender)
+        if code == 250:
+            code, resp = client.rcpt(item.rcpt)
+        if code == 250:
+            code, resp = client.data(item.raw)
+        if code != 250:
+            client.rset()
+        return code, resp.decode(errors="replace")
+
+    def run(self, by_key: dict[str, Item]) -> None:
+        client: smtplib.SMTP | None = None
+        while time.monotonic() < self.deadline and not self.finished:
+            item = self._take()
+            if item is None:
+                time.sleep(0.02)
+                continue
+            with self.lock:
+                if item.after in self.refused_keys:  # never sent: its request was refused
+                    self.permanent.append((item.key, 0, f"{item.after} refused"))
+                    self.outstanding -= 1
+                    continue
+            if not self._ready(item, by_key):
+                self._later(item, "waited for its request")
+                continue
+            try:
+                if client is None:
+                    client = smtplib.SMTP("127.0.0.1", self.port, timeout=10)
+                code, resp = self._send(client, item)
+            except (OSError, smtplib.SMTPException) as exc:
+                if client is not None:
+                    client.close()
+                client = None
+                self._later(item, f"connection error ({type(exc).__name__})")
+                time.sleep(RETRY_DELAY)  # this connection's MTA waits before it tries again
+                continue
+            if code == 250:
+                found = STORED_AS.search(resp)
+                assert found, f"250 without the stored row's number: {resp!r}"
+                with self.lock:
+                    self.accepted.append((item.key, int(found.group(1)), time.monotonic()))
+                    self.accepted_keys.add(item.key)
+                    self.outstanding -= 1
+            elif 400 <= code < 500:
+                self._later(item, f"{code} answer")
+            else:
+                with self.lock:
+                    self.permanent.append((item.key, code, resp))
+                    self.refused_keys.add(item.key)
+                    self.outstanding -= 1
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+
+def write_config(tmp_path: Path, database_url: str, port: int, relay: str) -> Path:
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f"""
+[database]
+url = "{database_url}"
+[smtp]
+listen = "127.0.0.1:{port}"
+[relay]
+address = "{relay}"
+spool_dir = "{tmp_path / "spool"}"
+[bot]
+org = "{ORG_FILE}"
+[worker]
+poll_seconds = 0.05
+[outbox]
+poll_seconds = 0.05
+backoff_first_seconds = 0.2
+backoff_max_seconds = 1
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def rows(engine: Engine, sql: str) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(text(sql))]
+
+
+def drained(engine: Engine, sink: Sink) -> bool:
+    with engine.connect() as conn:
+        waiting = conn.execute(
+            text("select count(*) from inbound_messages where state = 'new'")
+        ).scalar()
+        unsent = conn.execute(
+            text("select count(*) from outbox where state in ('pending', 'sending')")
+        ).scalar()
+        sent = conn.execute(text("select count(*) from outbox where state = 'sent'")).scalar()
+    return waiting == 0 and unsent == 0 and sink.count >= (sent or 0)
+
+
+def test_two_sigkills_in_a_mixed_burst_lose_nothing_and_double_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    deadline = started + TIME_LIMIT - 15  # leave time to reconcile and stop
+    items = plan(random.Random(13))
+    by_key = {i.key: i for i in items if i.kind != "duplicate"}
+    engine = create_engine(database_url)
+    log = tmp_path / "bot.log"
+    kills: list[dict] = []
+    with Sink() as sink:
+        port = free_port()
+        config = write_config(tmp_path, database_url, port, sink.address)
+        proc: subprocess.Popen[bytes] = start_intake(config, cwd=ROOT, port=port, log=log)
+        senders = Senders(items, port, engine, deadline)
+        threads = [
+            threading.Thread(target=senders.run, args=(by_key,), daemon=True)
+            for _ in range(CONNECTIONS)
+        ]
+        try:
+            for t in threads:
+                t.start()
+            sink_at_restart = 0
+            for n, threshold in enumerate(KILLS):
+
+                def due(threshold: int = threshold, n: int = n, since: int = sink_at_restart):
+                    busy = n == 0 or sink.count > since
+                    return senders.finished or (senders.accepted_count >= threshold and busy)
+
+                wait_for(due, timeout=max(1.0, deadline - time.monotonic()), step=0.005)
+                assert not senders.finished, f"the burst ended before kill {n + 1}"
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(10)
+                kills.append(
+                    {
+                        "after_250s": senders.accepted_count,
+                        "at_seconds": round(time.monotonic() - started, 2),
+                        "acks_at_sink": sink.count,
+                    }
+                )
+                proc = start_intake(config, cwd=ROOT, port=port, log=log)
+                sink_at_restart = sink.count
+            for t in threads:
+                t.join(max(1.0, deadline - time.monotonic()))
+            assert senders.finished, f"senders still had {senders.outstanding} messages queued"
+            wait_for(lambda: drained(engine, sink), timeout=max(1.0, deadline - time.monotonic()))
+            time.sleep(1.0)  # a doubled send would show up now
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        delivered = sink.messages
+    elapsed = time.monotonic() - started
+
+    inbound = {r["id"]: r for r in rows(engine, "select * from inbound_messages")}
+    cases = {r["id"]: r for r in rows(engine, "select id, number, subject from cases")}
+    outbox = rows(engine, "select kind, state, message_id, case_id from outbox")
+    engine.dispose()
+
+    assert not senders.permanent, f"refused for good: {senders.permanent}"
+    # Every 250 named a committed row holding that very message.
+    every = {i.key: i for i in items}
+    for key, row_id, _ in senders.accepted:
+        row = inbound.get(row_id)
+        mid = every[key].message_id
+        assert row is not None, f"{key} got 250 as #{row_id}, which is not in the database"
+        assert row["message_id"] == mid, f"#{row_id} holds {row['message_id']}, not {key}"
+    # Every arrival processed; no message shunted or left waiting.
+    states = Counter(r["state"] for r in inbound.values())
+    assert states == {"done": len(inbound)}, f"inbound states: {dict(states)}"
+    # Each distinct message processed exactly once; its other arrivals ignored as duplicates.
+    arrivals: dict[str, list[dict]] = {}
+    for r in inbound.values():
+        arrivals.setdefault(r["message_id"], []).append(r)
+    assert set(arrivals) == {i.message_id for i in by_key.values()}, "a message never arrived"
+    first: dict[str, dict] = {}
+    for mid, group in arrivals.items():
+        effective = [r for r in group if r["outcome"] in ("new_case", "append")]
+        assert len(effective) == 1, f"{mid} processed {len(effective)} times: {group}"
+        first[mid] = effective[0]
+        for r in group:
+            if r is not effective[0]:
+                assert r["outcome"] == "ignore" and r["reason"].startswith("duplicate"), r
+    # One case per request; replies joined their request's case, the way they were written.
+    requests = [i for i in by_key.values() if i.kind in ("service", "quote")]
+    assert sorted(c["subject"] for c in cases.values()) == sorted(i.subject for i in requests)
+    for item in requests:
+        assert first[item.message_id]["outcome"] == "new_case", item.key
+    for item in by_key.values():
+        if item.kind.startswith("reply"):
+            row = first[item.message_id]
+            parent = first[by_key[item.parent].message_id]  # type: ignore[index]
+            assert (row["outcome"], row["case_id"]) == ("append", parent["case_id"]), item.key
+            how = "case number" if item.kind == "reply_subject" else "In-Reply-To"
+            assert how in row["reason"], (item.key, row["reason"])
+    # Exactly one acknowledgement per case in the outbox, sent or uncertain, never doubled.
+    acks = [o for o in outbox if o["kind"] == "ack"]
+    assert sorted(a["case_id"] for a in acks) == sorted(cases), "a case without exactly one ack"
+    assert {a["state"] for a in acks} <= {"sent", "uncertain"}, Counter(a["state"] for a in acks)
+    at_sink = Counter(str(m["Message-ID"]) for m in delivered)
+    doubled = {mid: n for mid, n in at_sink.items() if n > 1}
+    assert not doubled, f"delivered more than once: {doubled}"
+    assert set(at_sink) <= {o["message_id"] for o in outbox}, "the sink got mail nobody queued"
+    uncertain = [a for a in acks if a["state"] == "uncertain"]
+    missing = [a for a in acks if a["message_id"] not in at_sink]
+    assert all(a["state"] == "uncertain" for a in missing), f"sent but never delivered: {missing}"
+    # A kill interrupts at most the one hand-over to the relay in progress at that moment.
+    assert len(uncertain) <= len(KILLS)
+    assert elapsed < TIME_LIMIT
+
+    summary = {
+        "backend": database_url.split(":", 1)[0],
+        "seconds": round(elapsed, 1),
+        "sends_planned": len(items),
+        "distinct_messages": len(by_key),
+        "answered_250": len(senders.accepted),
+        "sender_events": dict(senders.events),
+        "kills": kills,
+        "inbound_rows": len(inbound),
+        "stored_but_250_lost": len(inbound) - len(senders.accepted),
+        "outcomes": dict(Counter(r["outcome"] for r in inbound.values())),
+        "duplicates_ignored": sum(len(g) - 1 for g in arrivals.values()),
+        "cases": len(cases),
+        "acks": dict(Counter(a["state"] for a in acks)),
+        "uncertain_missing_from_sink": len(missing),
+        "uncertain_delivered": len(uncertain) - len(missing),
+        "outbox_kinds": dict(Counter(o["kind"] for o in outbox)),
+        "delivered_to_sink": len(delivered),
+    }
+    (tmp_path / "fault-injection.json").write_text(json.dumps(summary, indent=2))
+    print("\nfault injection:", json.dumps(summary))
