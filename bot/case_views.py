@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import Settings
+from bot.operator_commands import outbox_view
+from storage import admin, db
 from storage import cases as case_repo
-from storage import db
+from storage.models import OutboxMessage
 
 
 def _sessions(settings: Settings) -> Any:
@@ -65,9 +67,13 @@ def case_detail(settings: Settings, number: str) -> dict[str, Any] | None:
                         "to": m.recipients,
                         "subject": m.subject,
                         "message_id": m.message_id,
+                        "delivery": _delivery(m.outbox),
                     }
                     for m in c.messages
                 ],
+                # Every outgoing row of the case (Slack posts too), with its state: an
+                # uncertain or failed one waits for a person (`intake outbox resend`).
+                "outbox": [outbox_view(r) for r in admin.outbox_rows(session, case_id=c.id)],
                 "attachments": [
                     {
                         "filename": a.filename,
@@ -87,6 +93,35 @@ def case_detail(settings: Settings, number: str) -> dict[str, Any] | None:
         engine.dispose()
 
 
+def _delivery(row: OutboxMessage | None) -> dict[str, Any] | None:
+    """Where an outgoing message stands (None for one that was never an outbox row)."""
+    if row is None:
+        return None
+    return {
+        "outbox_id": row.id,
+        "state": row.state,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+    }
+
+
+# How a message line shows a delivery that is not done; a sent one shows nothing.
+_DELIVERY_NOTES = {
+    "pending": "not sent yet",
+    "sending": "being sent",
+    "uncertain": "UNCERTAIN: may or may not have been delivered",
+    "failed": "FAILED: not delivered",
+}
+
+
+def _delivery_note(delivery: dict[str, Any] | None) -> str:
+    if delivery is None or delivery["state"] == "sent":
+        return ""
+    note = _DELIVERY_NOTES.get(delivery["state"], delivery["state"])
+    return f"   [{note}; outbox #{delivery['outbox_id']}]"
+
+
 def format_case(d: dict[str, Any]) -> str:
     out = [
         f"{d['number']}  [{d['queue']}]  {d['status']}",
@@ -102,7 +137,18 @@ def format_case(d: dict[str, Any]) -> str:
         out.append("missing:   " + ", ".join(d["missing"]))
     out.append("messages:")
     for m in d["messages"]:
-        out.append(f"  {m['at'][:19]} {m['direction']:3} {m['from'] or '-'}: {m['subject']}")
+        out.append(
+            f"  {m['at'][:19]} {m['direction']:3} {m['from'] or '-'}: {m['subject']}"
+            + _delivery_note(m.get("delivery"))
+        )
+    undecided = [r for r in d.get("outbox", []) if r["state"] in admin.RESENDABLE]
+    if undecided:
+        out.append("needs a decision (intake outbox resend ID sends it again):")
+        for r in undecided:
+            out.append(
+                f"  outbox #{r['id']} {r['state']:9} {r['channel']} {r['kind']} to {r['to']}: "
+                f"{r['last_error'] or '-'}"
+            )
     if d["attachments"]:
         out.append("attachments:")
         for a in d["attachments"]:

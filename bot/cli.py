@@ -75,7 +75,13 @@ def serve(obj: _Obj) -> None:
     """Run the SMTP listener, the worker and the outbox dispatcher."""
     from bot.app import build_app
     from bot.serve import serve as run
+    from handlers.templates_check import TemplatesError, check_templates
 
+    try:
+        # A missing template would otherwise shunt every message it is needed for.
+        check_templates(obj.settings.bot.templates)
+    except TemplatesError as exc:
+        raise click.ClickException(f"cannot serve: {exc}") from None
     app = build_app(obj.settings)
     try:
         run(app)
@@ -439,6 +445,138 @@ def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
             f"{r['case']:12} {r['policy'][:24]:24} {r['state']:14} "
             f"{(r['owner'] or '-')[:16]:16} {due:17} {r['late'] or ''}"
         )
+
+
+@main.group()
+def outbox() -> None:
+    """Outgoing messages: what has not gone out, and sending one again."""
+
+
+@outbox.command("list")
+@click.option(
+    "--state",
+    type=click.Choice(["uncertain", "failed", "pending", "sending", "sent"]),
+    help="Only messages in this state (default: every one not sent yet).",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
+@click.pass_obj
+@_fail_clearly
+def outbox_list(obj: _Obj, state: str | None, as_json: bool) -> None:
+    """Outgoing emails and Slack posts with their state, attempts and last error.
+
+    uncertain: the relay (or Slack) may have it, so it is not sent again by itself; failed:
+    refused for good or out of attempts. `intake outbox resend ID` sends either again.
+    """
+    from bot.operator_commands import outbox_report
+
+    rows = outbox_report(obj.settings, state)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo(f"no {state} outgoing messages" if state else "nothing waiting to be sent")
+        return
+    click.echo(
+        f"{'id':>6} {'state':9} {'channel':7} {'kind':14} {'case':12} {'to':30} "
+        f"{'tries':>5} {'created (UTC)':16}  last error"
+    )
+    for r in rows:
+        click.echo(
+            f"{r['id']:>6} {r['state']:9} {r['channel']:7} {r['kind'][:14]:14} "
+            f"{r['case'] or '-':12} {r['to'][:30]:30} {r['attempts']:>5} "
+            f"{r['created_at'][:16].replace('T', ' '):16}  {(r['last_error'] or '-')[:80]}"
+        )
+    if any(r["state"] == "uncertain" for r in rows):
+        click.echo(
+            "\nuncertain: it may have arrived; ask the recipient (or look in the channel) "
+            "before `intake outbox resend ID`."
+        )
+
+
+@outbox.command("resend")
+@click.argument("row_id", metavar="ID", type=int)
+@click.option(
+    "--as",
+    "actor",
+    default="cli",
+    show_default=True,
+    help="Email address of the person deciding; recorded in the case's events.",
+)
+@click.pass_obj
+@_fail_clearly
+def outbox_resend(obj: _Obj, row_id: int, actor: str) -> None:
+    """Send outgoing message ID again: only an uncertain or failed one, once a person has
+    decided it did not arrive. It goes back to pending, due now, with fresh attempts."""
+    from bot.operator_commands import OperatorError, resend
+
+    try:
+        r = resend(obj.settings, row_id, actor=actor.lower())
+    except OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"outbox #{r['id']} ({r['kind']} to {r['to']}, {r['case'] or 'no case'}): "
+        f"{r['was']} -> pending; the running bot sends it"
+    )
+
+
+@main.group()
+def inbox() -> None:
+    """Inbound messages: the ones the worker gave up on, and retrying them."""
+
+
+@inbox.command("shunted")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
+@click.pass_obj
+@_fail_clearly
+def inbox_shunted(obj: _Obj, as_json: bool) -> None:
+    """Messages shunted after failing worker.max_attempts times, with their error."""
+    from bot.operator_commands import shunted_report
+
+    rows = shunted_report(obj.settings)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("no shunted messages")
+        return
+    click.echo(f"{'id':>6} {'received (UTC)':16}  {'from':36} subject")
+    for r in rows:
+        click.echo(
+            f"{r['id']:>6} {r['received_at'][:16].replace('T', ' '):16}  "
+            f"{(r['from'] or r['mail_from'] or '-')[:36]:36} {r['subject'][:60]}"
+        )
+        error = " ".join((r["error"] or "no error recorded").split())
+        click.echo(f"{'':6} error after {r['attempts']} attempts: {error[:200]}")
+
+
+@inbox.command("retry")
+@click.argument("ids", metavar="[ID]...", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Every shunted message.")
+@click.option(
+    "--as",
+    "actor",
+    default="cli",
+    show_default=True,
+    help="Email address of the person deciding; written to the log.",
+)
+@click.pass_obj
+@_fail_clearly
+def inbox_retry(obj: _Obj, ids: tuple[int, ...], every: bool, actor: str) -> None:
+    """Put shunted messages back for the worker (state new, no attempts), once the cause is
+    fixed. The error each was shunted with is logged and stays on the row."""
+    from bot.operator_commands import OperatorError, retry_shunted
+
+    if every == bool(ids):
+        raise click.UsageError("give the ID of a shunted message, or --all")
+    try:
+        done = retry_shunted(obj.settings, None if every else ids, actor=actor.lower())
+    except OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not done:
+        click.echo("no shunted messages")
+    for r in done:
+        error = " ".join((r["error"] or "no error recorded").split())
+        click.echo(f"inbound #{r['id']}: back in the queue (it had failed with: {error[:160]})")
 
 
 if __name__ == "__main__":
