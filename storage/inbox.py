@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import InboundMessage, ProcessedKey
+from storage.safe_text import fit, from_bytes, storable
 
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -28,12 +29,15 @@ def header_block(raw: bytes) -> bytes:
 
 
 def find_message_id(raw: bytes) -> str | None:
-    """The Message-ID as written, found without a full MIME parse (front doors stay cheap)."""
+    """The Message-ID as written, found without a full MIME parse (front doors stay cheap).
+
+    8-bit bytes are read as the parser reads them (`safe_text.from_bytes`): two IDs that
+    differ only in those bytes stay two IDs, so neither is taken for the other's duplicate.
+    """
     m = _MESSAGE_ID.search(header_block(raw))
     if not m:
         return None
-    value = re.sub(rb"\s+", b"", m.group(1)).decode("ascii", "replace")[:998]
-    return value or None
+    return from_bytes(re.sub(rb"\s+", b"", m.group(1))) or None
 
 
 def dedupe_key(raw: bytes, message_id: str | None) -> str:
@@ -65,14 +69,19 @@ def store_inbound(
     """Add one arrival to the session; the caller commits before acknowledging it.
 
     `message_id`: the message's identity when it is not an email (a Slack message's channel
-    and ts), so a retried delivery of it is recognised as the same message."""
-    message_id = message_id or find_message_id(raw)
+    and ts), so a retried delivery of it is recognised as the same message.
+
+    The envelope and the Message-ID are whatever the sender wrote (NUL, 8-bit bytes, any
+    length): they are made to fit their columns (`safe_text.fit`) so that storing can never
+    fail on them and the sender is never told 451 for ever; `raw` keeps them as written.
+    """
+    message_id = fit(InboundMessage.message_id, message_id or find_message_id(raw)) or None
     row = InboundMessage(
         channel=channel,
         received_at=received_at,
-        mail_from=mail_from,
-        rcpt_tos=[r.lower() for r in rcpt_tos],
-        peer=peer,
+        mail_from=fit(InboundMessage.mail_from, mail_from),
+        rcpt_tos=[storable(r).lower() for r in rcpt_tos],
+        peer=fit(InboundMessage.peer, peer),
         raw=raw,
         size=len(raw),
         message_id=message_id,
