@@ -36,6 +36,10 @@ MAX_DEPTH = 30  # MIME nesting followed; deeper parts are skipped (a defect says
 MAX_HEADER_CHARS = 65_536  # of one header value; hostile headers are cut before decoding
 MAX_REFERENCES = 100  # Message-IDs kept from References (the first and the newest)
 MAX_FILENAME = 150  # characters of an attachment file name
+# RFC 5321 4.5.3.1: a local part of 64 octets, "@", a domain of 255. A From address longer
+# than that is cut here, so every step and every row sees the same sender; what is cut is
+# still longer than any path we deliver to (parsers.addresses), so nobody is answered at it.
+MAX_ADDRESS_CHARS = 64 + 1 + 255
 MAX_DEFECTS = 50
 
 # Headers whose mere presence marks mail written by a program (RFC 3834 section 5 and the
@@ -411,10 +415,27 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
+def _id_text(value: str) -> str:
+    """Raw 8-bit bytes of a Message-ID header as text: UTF-8 where they are valid UTF-8,
+    else a visible `\\xNN` escape per byte (the rule of `storage.safe_text.decoded`).
+
+    Not `_undo_surrogates`: that reads bytes in the charsets a message declares, and an ID
+    must read the same in every message that names it (its own Message-ID, a reply's
+    In-Reply-To and References) whatever those declare, or threading and dedupe break.
+    """
+    if value.isascii():
+        return value
+    try:
+        raw = value.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # not an escaped byte: already text
+        return value.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
 def _message_id(value: str | None) -> str | None:
     if value is None:
         return None
-    compact = _ALL_WS.sub("", _unfold(value))
+    compact = _ALL_WS.sub("", _id_text(_unfold(value)))
     compact = re.sub(r"[\x00-\x1f\x7f]", "", compact)
     match = _MSGID.search(compact)
     if match:
@@ -426,7 +447,7 @@ def _message_id(value: str | None) -> str | None:
 def _msgid_list(values: list[str]) -> tuple[str, ...]:
     ids: list[str] = []
     for value in values:
-        ids.extend(_ALL_WS.sub("", m) for m in _MSGID.findall(_unfold(value)))
+        ids.extend(_ALL_WS.sub("", m) for m in _MSGID.findall(_id_text(_unfold(value))))
     ids = [re.sub(r"[\x00-\x1f\x7f]", "", i)[:998] for i in ids]
     ids = list(_unique(ids))
     if len(ids) > MAX_REFERENCES:
@@ -514,7 +535,7 @@ def _header_fields(headers: _Headers, defects: list[str]) -> _HeaderFields:
             "Subject", lambda: decode_header_text(headers.first("subject"), hint)[:2000], ""
         ),
         from_name=from_name[:500],
-        from_addr=from_addr[:500],
+        from_addr=from_addr[:MAX_ADDRESS_CHARS],
         values=values,
     )
 
