@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from handlers.outgoing import queue_rendered
 from storage.cases import next_value
 from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
+from storage.safe_text import fit
 
 if TYPE_CHECKING:
     from handlers.pipeline import Context
@@ -67,9 +68,8 @@ def format_number(prefix: str, seq: int, digits: int) -> str:
 
 def event(ctx: Context, case: Case, what: str, actor: str | None = None, **data: Any) -> None:
     """Append to the case's audit trail; `actor` defaults to the message's sender."""
-    ctx.session.add(
-        CaseEvent(case=case, at=ctx.now, actor=actor or ctx.sender or BOT, kind=what, data=data)
-    )
+    who = fit(CaseEvent.actor, actor or ctx.sender) or BOT
+    ctx.session.add(CaseEvent(case=case, at=ctx.now, actor=who, kind=what, data=data))
 
 
 # --- opening and adding -------------------------------------------------------------------
@@ -87,9 +87,9 @@ def open_case(ctx: Context) -> Case:
         mailbox=ctx.mailbox.address,
         team=_team_for(ctx),
         status="open",
-        subject=_clean_subject(ctx.msg.subject),
-        requester_email=ctx.sender,
-        requester_name=ctx.msg.from_name or None,
+        subject=fit(Case.subject, _clean_subject(ctx.msg.subject)),
+        requester_email=fit(Case.requester_email, ctx.sender),
+        requester_name=fit(Case.requester_name, ctx.msg.from_name) or None,
         fields={},
         confidence={},
         missing=[],
@@ -176,17 +176,19 @@ def _update_completeness(ctx: Context, case: Case, *, initial: bool) -> None:
 
 
 def _add_message(ctx: Context, case: Case) -> CaseMessage:
+    """The message on its case, with what it says (and its attachments' names and types)
+    made to fit their columns: the raw bytes on the inbox row keep every value whole."""
     msg = ctx.msg
     row = CaseMessage(
         case=case,
         direction="in",
         channel=ctx.inbound.channel,
-        message_id=msg.message_id,
+        message_id=fit(CaseMessage.message_id, msg.message_id),
         inbound=ctx.inbound,
-        sender=ctx.sender,
+        sender=fit(CaseMessage.sender, ctx.sender),
         recipients=list(ctx.inbound.rcpt_tos or msg.to),
-        subject=msg.subject,
-        text=msg.new_text or msg.body_text,
+        subject=fit(CaseMessage.subject, msg.subject),
+        text=fit(CaseMessage.text, msg.new_text or msg.body_text),
         extracted={k: v.value for k, v in ctx.fields.items()},
         at=ctx.now,
     )
@@ -196,8 +198,8 @@ def _add_message(ctx: Context, case: Case) -> CaseMessage:
             AttachmentRow(
                 case=case,
                 message=row,
-                filename=att.filename,
-                content_type=att.content_type,
+                filename=fit(AttachmentRow.filename, att.filename),
+                content_type=fit(AttachmentRow.content_type, att.content_type),
                 size=att.size,
                 sha256=hashlib.sha256(att.content).hexdigest(),
                 inline=att.inline,

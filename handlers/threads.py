@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from parsers.message import ParsedMessage
 from storage import cases as case_repo
-from storage.models import Case
+from storage.models import Case, CaseMessage
+from storage.safe_text import fit
 
 
 @lru_cache(maxsize=8)
@@ -33,7 +34,8 @@ def find_case(session: Session, msg: ParsedMessage, prefix: str) -> tuple[Case |
         case = case_repo.by_number(session, number)
         if case is not None:
             return case, f"case number {number} in subject"
-    refs = [*msg.in_reply_to, *reversed(msg.references)]
+    # Looked up in the form they were stored in (see case_ops._add_message).
+    refs = [fit(CaseMessage.message_id, r) for r in (*msg.in_reply_to, *reversed(msg.references))]
     case = case_repo.by_message_ids(session, refs)
     if case is not None:
         return case, "In-Reply-To/References"
