@@ -431,11 +431,13 @@ def test_two_sigkills_in_a_mixed_burst_lose_nothing_and_double_nothing(
     first: dict[str, dict] = {}
     for mid, group in arrivals.items():
         effective = [r for r in group if r["outcome"] in ("new_case", "append")]
-        assert len(effective) == 1, f"{mid} processed {len(effective)} times: {group}"
+        brief = [(r["id"], r["outcome"], r["reason"], r["case_id"]) for r in group]
+        assert len(effective) == 1, f"{mid} processed {len(effective)} times: {brief}"
         first[mid] = effective[0]
         for r in group:
             if r is not effective[0]:
-                assert r["outcome"] == "ignore" and r["reason"].startswith("duplicate"), r
+                assert r["outcome"] == "ignore", brief
+                assert r["reason"].startswith("duplicate"), brief
     # One case per request; replies joined their request's case, the way they were written.
     requests = [i for i in by_key.values() if i.kind in ("service", "quote")]
     assert sorted(c["subject"] for c in cases.values()) == sorted(i.subject for i in requests)
