@@ -1,12 +1,20 @@
-"""The Slack app's front door: events, slash commands and button clicks at `/slack/events`.
+"""The Slack app's listeners: events, slash commands and button clicks at `/slack/events`.
 
-It is a bolt `App` in HTTP mode behind a small threading HTTP server inside `intake serve`.
-bolt checks each request's signature against `SLACK_SIGNING_SECRET` (a forged or stale one
-is answered 401) and, with `process_before_response`, answers Slack only after our listener
-returned: a message is stored and committed before Slack hears "200", as SMTP's 250 waits
-for the commit. Messages become inbox rows (`channel="slack"`) and go through the same
-pipeline and extraction as email; commands and buttons act on cases through
-`handlers/lifecycle.py`, and whatever they say back goes through the outbox feed.
+It is a bolt `App` in HTTP mode behind the front door of `bot/slack_http.py`, inside
+`intake serve`. The front door limits what a connection may cost, checks each request's
+signature against `SLACK_SIGNING_SECRET` (a forged or stale one is answered 401) and its
+shape (400), and hands bolt the parsed request. With `process_before_response` bolt answers
+Slack only after our listener returned: a message is stored and committed before Slack hears
+"200", as SMTP's 250 waits for the commit. Messages become inbox rows (`channel="slack"`)
+and go through the same pipeline and extraction as email; commands and buttons act on cases
+through `handlers/lifecycle.py`, and whatever they say back goes through the outbox feed.
+
+Who may do what: a message (in an intake channel, to the bot, or a reply in a case's thread)
+is stored whoever wrote it and meets the same mailbox rules in the pipeline as an email (the
+quote mailboxes take staff only; service takes anyone): asking is the customer-facing part.
+Acting on a case (a command to the bot in its thread, a button on its announcement) is for
+people in the organisation file only, matched by their Slack id; anyone else is told so in a
+message only they see, nothing changes, and the refusal is logged.
 """
 
 from __future__ import annotations
@@ -16,8 +24,8 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_bolt import App as BoltApp
@@ -28,6 +36,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.config import ConfigError, SlackSettings, parse_host_port
+from bot.slack_http import Answer, BadRequest, SlackHTTPServer
 from handlers import statuses
 from handlers.assignment import assign_owner
 from handlers.lifecycle import LifecycleError, set_status
@@ -41,7 +50,10 @@ from storage.models import Case
 
 log = logging.getLogger("intake.slack")
 
-PATH = "/slack/events"
+REFUSAL = (
+    "Sorry: only people in the organisation file can act on cases, and your Slack account "
+    "is not in it. Nothing was changed on {number}."
+)
 _IGNORED_SUBTYPES = {
     "bot_message",
     "message_changed",
@@ -142,7 +154,12 @@ class SlackFrontDoor:
             signing_secret=settings.signing_secret,
             authorize=authorize,
             process_before_response=True,  # store, commit, then answer Slack
+            # The front door (bot/slack_http.py) checks the signature on the raw body before
+            # parsing it, and hands bolt the parsed request re-encoded as JSON.
+            request_verification_enabled=False,
         )
+        # Refusals are said on the side: a slow Web API must not hold Slack's answer.
+        self.notices = ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake-slack-notice")
         self.people_by_slack = {p.slack: (k, p) for k, p in self.org.people.items() if p.slack}
         self.intake_channels = {
             t.slack_channel: key for key, t in self.org.teams.items() if t.slack_channel
@@ -303,24 +320,32 @@ class SlackFrontDoor:
             return
         name, arg = parsed
         channel = str(event.get("channel") or "")
-        actor = self.actor(event.get("user"))
+        user = event.get("user")
         with self.app.sessions() as session, session.begin():
             case = by_message_ids(session, [slack_message_id(channel, str(thread_ts))])
             if case is None:
                 return
-            self.act(session, case, name, arg, actor)
+            if not self.may_act(user, name, case.number, channel, str(thread_ts)):
+                return
+            self.act(session, case, name, arg, self.actor(user))
         self.on_queued()
 
     def button(self, body: dict[str, Any], what: str) -> None:
         actions = body.get("actions") or [{}]
         number = str(actions[0].get("value") or "")
-        actor = self.actor((body.get("user") or {}).get("id"))
+        user = (body.get("user") or {}).get("id")
+        channel = body.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else None
+        channel_id = channel_id or (body.get("container") or {}).get("channel_id")
+        actor = self.actor(user)
         with self.app.sessions() as session, session.begin():
             case = by_number(session, number)
             if case is None:
                 return
+            if not self.may_act(user, f"button {what}", case.number, channel_id, None):
+                return
             if what == "take":
-                found = self.person((body.get("user") or {}).get("id"))
+                found = self.person(user)
                 self.assign(session, case, found[0] if found else None, actor)
             elif what == "quote-sent":
                 self.act(session, case, "quote-sent", None, actor)
@@ -331,6 +356,36 @@ class SlackFrontDoor:
                     f"{self._who(actor)} asks for more information: reply in this thread.",
                 )
         self.on_queued()
+
+    def may_act(
+        self,
+        user: str | None,
+        what: str,
+        number: str,
+        channel: str | None,
+        thread_ts: str | None,
+    ) -> bool:
+        """Whether this Slack user may act on a case: only a person in the organisation
+        file may. Anyone else is refused in a message only they see, and it is logged."""
+        if self.person(user) is not None:
+            return True
+        log.warning(
+            "slack: %s on %s refused: %s is not in the organisation file", what, number, user
+        )
+        if user and channel:
+            self.notices.submit(self.tell_privately, channel, user, thread_ts, number)
+        return False
+
+    def tell_privately(self, channel: str, user: str, thread_ts: str | None, number: str) -> None:
+        """An ephemeral refusal. Best effort: nothing depends on it, so it is not an outbox
+        row and is not retried; the log line of `may_act` is the record."""
+        kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        try:
+            self.bolt.client.chat_postEphemeral(
+                channel=channel, user=user, text=REFUSAL.format(number=number), **kwargs
+            )
+        except Exception as exc:  # noqa: BLE001 - a lost notice harms nothing
+            log.warning("slack: refusal to %s not delivered: %s", user, exc)
 
     def act(self, session: Any, case: Case, name: str, arg: str | None, actor: str) -> None:
         if name == "status":
@@ -426,40 +481,34 @@ class SlackFrontDoor:
 
     # -- HTTP ---------------------------------------------------------------------------
 
-    def http_server(self) -> ThreadingHTTPServer:
-        host, port = parse_host_port(self.settings.http_listen)
-        bolt = self.bolt
+    def http_server(self) -> SlackHTTPServer:
+        """The front door (bot/slack_http.py) with bolt behind it."""
+        assert self.settings.signing_secret is not None  # checked in __init__
+        return SlackHTTPServer(
+            parse_host_port(self.settings.http_listen), self.settings.signing_secret, self.dispatch
+        )
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server naming
-                if self.path.split("?", 1)[0] != PATH:
-                    self.send_error(404)
-                    return
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8") if length else ""
-                headers = {k.lower(): [v] for k, v in self.headers.items()}
-                response = bolt.dispatch(BoltRequest(body=body, headers=headers))
-                payload = (response.body or "").encode("utf-8")
-                self.send_response(response.status)
-                for name, values in (response.headers or {}).items():
-                    for value in values if isinstance(values, list) else [values]:
-                        if name.lower() != "content-length":
-                            self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, fmt: str, *args: Any) -> None:
-                log.debug("http: " + fmt, *args)
-
-        return ThreadingHTTPServer((host, port), Handler)
+    def dispatch(self, body: dict[str, Any], headers: dict[str, list[str]]) -> Answer:
+        """One request the front door let through, as bolt answers it."""
+        try:
+            request = BoltRequest(
+                body=json.dumps(body), headers={**headers, "content-type": ["application/json"]}
+            )
+        except Exception as exc:  # noqa: BLE001 - a shape bolt cannot read is a bad request
+            raise BadRequest(400, f"unreadable request: {type(exc).__name__}") from None
+        response = self.bolt.dispatch(request)
+        headers_out = {
+            name: values if isinstance(values, list) else [values]
+            for name, values in (response.headers or {}).items()
+        }
+        return Answer(response.status, response.body or "", headers_out)
 
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def serve_http(front: SlackFrontDoor) -> tuple[ThreadingHTTPServer, threading.Thread]:
+def serve_http(front: SlackFrontDoor) -> tuple[SlackHTTPServer, threading.Thread]:
     server = front.http_server()
     thread = threading.Thread(target=server.serve_forever, name="intake-slack-http", daemon=True)
     thread.start()

@@ -115,6 +115,17 @@ class FakeSlack:
                 and (channel is None or c.response.get("channel") == channel)
             ]
 
+    def ephemerals(self, user: str | None = None) -> list[Call]:
+        """The chat.postEphemeral calls answered ok (to `user`, when given), oldest first."""
+        with self.lock:
+            return [
+                c
+                for c in self.calls
+                if c.method == "chat.postEphemeral"
+                and c.ok
+                and (user is None or c.args.get("user") == user)
+            ]
+
     def calls_of(self, method: str) -> list[Call]:
         """Every call of `method`, answered ok or not."""
         with self.lock:
@@ -182,6 +193,12 @@ class FakeSlack:
                     "text": args.get("text", ""),
                 },
             )
+        if method == "chat.postEphemeral":
+            if not args.get("channel") or not args.get("user"):
+                return 200, {}, {"ok": False, "error": "channel_not_found"}
+            self._ts += 100
+            ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
+            return 200, {}, {"ok": True, "message_ts": ts}
         if method == "views.publish":
             return 200, {}, {"ok": True, "view": {"id": "V0FAKE", "type": "home"}}
         if method == "auth.test":
