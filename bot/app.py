@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import ConfigError, ExtractionSettings, Settings
 from handlers.pipeline import Extractor, PipelineConfig
 from handlers.replies import ReplyRenderer
+from handlers.reply_budget import Budget
+from handlers.senders import SenderPolicy
 from handlers.sla import SlaRuntime
 from handlers.sla_policy import load_sla
 from handlers.slack_feed import SlackFeed
@@ -72,8 +74,15 @@ def build_sla(
     return SlaRuntime(config=config, org=org, renderer=renderer, slack=slack)
 
 
-def build_app(settings: Settings, *, database_url: str | None = None, migrate: bool = True) -> App:
-    """Load the organisation, open (and migrate) the database, build the pipeline."""
+def build_app(
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    migrate: bool = True,
+    trust_replay: bool = True,
+) -> App:
+    """Load the organisation, open (and migrate) the database, build the pipeline.
+    `trust_replay=False`: replayed files' senders are judged like live mail's."""
     org = load_organisation(settings.bot.org)
     engine = db.make_engine(database_url or settings.database.url)
     if migrate:
@@ -86,11 +95,16 @@ def build_app(settings: Settings, *, database_url: str | None = None, migrate: b
         renderer=renderer,
         case_prefix=settings.bot.case_prefix,
         case_digits=settings.bot.case_digits,
-        refusals_per_sender_per_day=settings.bot.refusals_per_sender_per_day,
+        budget=Budget(
+            per_hour=settings.bot.replies_per_address_per_hour,
+            per_day=settings.bot.replies_per_address_per_day,
+            refusals_per_day=settings.bot.refusals_per_sender_per_day,
+        ),
         confirm_below=settings.bot.confirm_below,
         parse=parse_email,
         parse_slack=slack_parser(org),
         sla=build_sla(org, renderer, settings.bot.org, slack),
         slack=slack,
+        senders=SenderPolicy(authserv_id=settings.senders.authserv_id, trust_replay=trust_replay),
     )
     return App(settings, org, engine, db.make_sessionmaker(engine), pipeline)

@@ -135,6 +135,12 @@ def db_upgrade(obj: _Obj, revision: str) -> None:
     help="Run the SLA clocks too, up to this time: +5d or +36h after the last message, or "
     "an ISO time. Every reminder that falls due is fired and listed in the report.",
 )
+@click.option(
+    "--check-senders",
+    is_flag=True,
+    help="Judge the files' senders like live mail (only an Authentication-Results header of "
+    "[senders] authserv_id vouches for a From); by default replayed files are trusted.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No table, only the totals.")
 @click.pass_obj
 @_fail_clearly
@@ -146,6 +152,7 @@ def replay(
     outbox_dir: Path | None,
     deliver_to: str | None,
     until: str | None,
+    check_senders: bool,
     quiet: bool,
 ) -> None:
     """Replay the .eml files of DIRECTORY in name order, with their Date: as the clock."""
@@ -164,6 +171,7 @@ def replay(
         outbox_dir=outbox_dir,
         deliver_to=deliver_to,
         until=until,
+        check_senders=check_senders,
     )
     if report:
         write_report(records, report)

@@ -8,6 +8,7 @@ deployments set (`INTAKE_DATABASE_URL`, `INTAKE_SMTP_LISTEN`, `INTAKE_SMTP_RELAY
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -42,6 +43,15 @@ def parse_host_port(value: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"expected host:port, got {value!r}")
     return host.strip("[]"), int(port)
+
+
+def parse_dns_server(value: str) -> tuple[str, int]:
+    """`1.2.3.4`, `::1`, `1.2.3.4:5353` or `[::1]:5353` into an IP address and port."""
+    try:
+        return str(ipaddress.ip_address(value.strip())), 53
+    except ValueError:
+        host, port = parse_host_port(value)
+        return str(ipaddress.ip_address(host)), port
 
 
 class _Section(BaseModel):
@@ -98,6 +108,10 @@ class BotSettings(_Section):
     case_digits: int = Field(default=6, ge=3, le=12)
     from_name: str = "Intake"
     refusals_per_sender_per_day: int = Field(default=1, ge=0)
+    # Answers (acknowledgements, requests for information, confirmations) to one outside
+    # address; 0 = no limit. Staff who are vouched for have none (handlers/reply_budget.py).
+    replies_per_address_per_hour: int = Field(default=5, ge=0)
+    replies_per_address_per_day: int = Field(default=20, ge=0)
     # Acknowledgements ask the sender to check fields read with less confidence than this
     # (0 turns the check off; the extractor's confidences are in parsers/fields.py).
     confirm_below: float = Field(default=0.7, ge=0, le=1)
@@ -151,6 +165,45 @@ class ExtractionSettings(_Section):
     spacy_model: str | None = None
 
 
+class SenderSettings(_Section):
+    """Who may claim to be whom. Staff rights (quote mailboxes, changing any case, commands)
+    need the From address to be vouched for: by a connection from `trusted_networks` (the
+    company's own submission servers), by an `Authentication-Results` header of the MTA in
+    front (`authserv_id`), or by our own DKIM/SPF/DMARC check (`verify`)."""
+
+    # Connections from here are the company's own submissions. Empty it when an MTA in front
+    # relays outside mail to us on the same connection as the company's own.
+    trusted_networks: list[str] = ["127.0.0.0/8", "::1/128"]
+    # Trust Authentication-Results headers with this id (written by the MTA in front, which
+    # removes any a sender forged with the same id); None: trust none.
+    authserv_id: str | None = None
+    verify: bool = True  # check DKIM, SPF and DMARC ourselves for mail from anywhere else
+    dns_servers: list[str] = []  # host or host:port; empty: the system's resolver
+    dns_timeout_seconds: float = Field(default=5, gt=0)
+
+    @field_validator("trusted_networks")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for net in v:
+            ipaddress.ip_network(net, strict=False)  # ValueError names the bad entry
+        return v
+
+    @field_validator("dns_servers")
+    @classmethod
+    def _servers(cls, v: list[str]) -> list[str]:
+        for server in v:
+            parse_dns_server(server)
+        return v
+
+    @property
+    def dns(self) -> list[tuple[str, int]]:
+        return [parse_dns_server(s) for s in self.dns_servers]
+
+    @property
+    def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(n, strict=False) for n in self.trusted_networks)
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     smtp: SmtpSettings = SmtpSettings()
@@ -161,6 +214,7 @@ class Settings(_Section):
     extraction: ExtractionSettings = ExtractionSettings()
     sla: SlaSettings = SlaSettings()
     slack: SlackSettings = SlackSettings()
+    senders: SenderSettings = SenderSettings()
 
 
 def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

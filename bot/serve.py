@@ -10,6 +10,7 @@ import threading
 from bot.app import App, utc_now
 from bot.outbox import Dispatcher, make_transport, recover_interrupted
 from bot.scheduler import SlaScheduler
+from bot.sender_auth import SenderVerifier
 from bot.smtp_server import IntakeHandler, make_controller
 from bot.worker import Worker
 
@@ -68,7 +69,13 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
             batch=settings.sla.batch,
             on_fired=wake_senders,
         )
-    handler = IntakeHandler(app.sessions, app.org.mailbox_addresses, utc_now, on_stored=wake_both)
+    handler = IntakeHandler(
+        app.sessions,
+        app.org.mailbox_addresses,
+        utc_now,
+        on_stored=wake_both,
+        verify_sender=SenderVerifier(settings.senders).verdict,
+    )
     host, port = settings.smtp.host_port
     controller = make_controller(
         handler,

@@ -25,6 +25,9 @@ from storage import inbox
 
 log = logging.getLogger("intake.smtp")
 
+# (raw, peer IP, envelope sender, HELO name) -> the sender verdict kept with the message
+SenderCheck = Callable[[bytes, str | None, str, str | None], dict[str, Any]]
+
 OK_QUEUED = "250 2.0.0 OK: stored as #{id}"
 REJECT_RECIPIENT = "550 5.1.1 <{address}>: no such mailbox here (this server is not a relay)"
 TRY_LATER = "451 4.3.0 Could not store the message; please try again later"
@@ -46,11 +49,15 @@ class IntakeHandler:
         mailboxes: Collection[str],
         now: Callable[[], datetime],
         on_stored: Callable[[], None] | None = None,
+        verify_sender: SenderCheck | None = None,
     ) -> None:
+        """`verify_sender(raw, peer_ip, mail_from, helo)`: the sender verdict stored with the
+        message (bot/sender_auth.py); None stores none (every sender is then unvouched)."""
         self.sessions = sessions
         self.mailboxes = {m.lower() for m in mailboxes}
         self.now = now
         self.on_stored = on_stored
+        self.verify_sender = verify_sender
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -65,10 +72,18 @@ class IntakeHandler:
         raw: bytes = envelope.original_content or b""
         mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
         peer = f"{session.peer[0]}:{session.peer[1]}" if session.peer else None
+        peer_ip = str(session.peer[0]) if session.peer else None
+        helo = session.host_name if isinstance(session.host_name, str) else None
         loop = asyncio.get_running_loop()
         try:
             row_id = await loop.run_in_executor(
-                None, self._store, raw, mail_from, list(envelope.rcpt_tos), peer
+                None,
+                self._store,
+                raw,
+                mail_from,
+                list(envelope.rcpt_tos),
+                peer,
+                (peer_ip, helo),
             )
         except Exception:  # noqa: BLE001 - any storage failure means: sender, retry later
             log.exception("could not store message from %s (%d bytes)", peer, len(raw))
@@ -77,7 +92,17 @@ class IntakeHandler:
             self.on_stored()
         return OK_QUEUED.format(id=row_id)
 
-    def _store(self, raw: bytes, mail_from: str, rcpt_tos: list[str], peer: str | None) -> int:
+    def _store(
+        self,
+        raw: bytes,
+        mail_from: str,
+        rcpt_tos: list[str],
+        peer: str | None,
+        connection: tuple[str | None, str | None] = (None, None),
+    ) -> int:
+        # Judged before the transaction: DNS must never hold the database's write lock.
+        peer_ip, helo = connection
+        verdict = self.verify_sender(raw, peer_ip, mail_from, helo) if self.verify_sender else None
         with self.sessions() as session, session.begin():
             row = inbox.store_inbound(
                 session,
@@ -88,6 +113,7 @@ class IntakeHandler:
                 rcpt_tos=rcpt_tos,
                 peer=peer,
             )
+            row.sender_auth = verdict
             row_id = row.id
         log.info("stored inbound #%s from %s (%d bytes)", row_id, peer, len(raw))
         return row_id

@@ -99,7 +99,13 @@ def open_case(ctx: Context) -> Case:
     )
     ctx.session.add(case)
     event(
-        ctx, case, "opened", queue=queue, mailbox=ctx.mailbox.address, channel=ctx.inbound.channel
+        ctx,
+        case,
+        "opened",
+        queue=queue,
+        mailbox=ctx.mailbox.address,
+        channel=ctx.inbound.channel,
+        sender_auth=ctx.trust.how,
     )
     _add_message(ctx, case)
     ctx.reported_fields = _apply_fields(ctx, case)
@@ -110,10 +116,17 @@ def open_case(ctx: Context) -> Case:
 def add_to_case(ctx: Context) -> None:
     case = ctx.case
     assert case is not None
-    event(ctx, case, "message_received", via=ctx.thread_how, channel=ctx.inbound.channel)
+    event(
+        ctx,
+        case,
+        "message_received",
+        via=ctx.thread_how,
+        channel=ctx.inbound.channel,
+        sender_auth=ctx.trust.how,
+    )
     _add_message(ctx, case)
     participants = set(case.participants or [])
-    if ctx.sender not in participants and not ctx.org.is_company_address(ctx.sender):
+    if ctx.sender not in participants and not ctx.staff:
         participants.add(ctx.sender)
     case.participants = sorted(participants)
     ctx.reported_fields = _apply_fields(ctx, case)

@@ -95,7 +95,7 @@ def time_case(ctx: Context) -> None:
     signals = message_signals(
         ctx.org,
         case,
-        ctx.sender,
+        ctx.verified_sender,  # an owner's answer counts only from the owner, vouched for
         opened=ctx.outcome == "new_case",
         completed=ctx.completed,
         status_before=ctx.status_before,

@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import case_ops, clocks
 from handlers.automail import automail_reason
 from handlers.replies import ReplyRenderer, is_safe_address
+from handlers.reply_budget import Budget, answer_refused, refusal_refused
+from handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
 from handlers.sla import SlaRuntime
 from handlers.slack_feed import SlackFeed
 from handlers.threads import find_case
@@ -62,12 +63,13 @@ class PipelineConfig:
     renderer: ReplyRenderer
     case_prefix: str = "CASE"
     case_digits: int = 6
-    refusals_per_sender_per_day: int = 1
+    budget: Budget = Budget()  # how much the bot may write to one outside address
     confirm_below: float = 0.7  # fields read less surely are named for checking
     parse: Callable[[bytes], ParsedMessage] | None = None
     parse_slack: Callable[[bytes], ParsedMessage] | None = None  # a stored Slack event
     sla: SlaRuntime | None = None  # None: no clocks (and no due date promised)
     slack: SlackFeed | None = None  # None: Slack is off
+    senders: SenderPolicy = SenderPolicy()  # who vouches for a From address
 
 
 class Stop(Exception):
@@ -94,6 +96,7 @@ class Context:
     missing: list[str] = field(default_factory=list)  # what our reply asked for
     completed: bool = False  # this message gave the last missing field
     status_before: str = ""  # the case's status before this message joined it
+    trust: SenderTrust = UNVOUCHED  # who vouches for the From address (handlers/senders.py)
     replies: list[OutboxMessage] = field(default_factory=list)
     outcome: str = ""
     reason: str = ""
@@ -107,9 +110,28 @@ class Context:
         return self.msg.from_addr
 
     @property
+    def staff(self) -> bool:
+        """A member of staff, vouched for: only such a sender has staff rights."""
+        return self.trust.verified and self.org.is_company_address(self.sender)
+
+    @property
+    def verified_sender(self) -> str:
+        """The From address when it is vouched for, else "" (nobody in particular)."""
+        return self.sender if self.trust.verified else ""
+
+    @property
     def reply_address(self) -> str:
-        reply_to = self.msg.reply_to or ""
-        return reply_to if is_safe_address(reply_to) else self.msg.from_addr
+        """Where our answer goes. Case content goes only to people already on the case, so a
+        Reply-To is followed on a case only when it names a participant; on a new message
+        only when the sender is vouched for or Reply-To stays in the From's domain (else
+        anyone could make the bot mail their text to a third party)."""
+        reply_to = (self.msg.reply_to or "").lower()
+        if not reply_to or reply_to == self.sender or not is_safe_address(reply_to):
+            return self.sender
+        if self.case is not None and self.outcome != "new_case":
+            return reply_to if reply_to in (self.case.participants or []) else self.sender
+        same_domain = reply_to.rpartition("@")[2] == self.sender.rpartition("@")[2]
+        return reply_to if self.trust.verified or same_domain else self.sender
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,24 @@ def guard_auto_mail(ctx: Context) -> None:
         raise Stop("ignore", "no sender address to answer")
 
 
+def authenticate(ctx: Context) -> None:
+    """Who vouches for the From address: decided once, from what was stored at arrival."""
+    ctx.trust = judge(
+        ctx.config.senders,
+        channel=ctx.inbound.channel,
+        verdict=ctx.inbound.sender_auth,
+        raw=ctx.inbound.raw,
+        from_addr=ctx.sender,
+    )
+    if not ctx.trust.verified and ctx.org.is_company_address(ctx.sender):
+        log.warning(
+            "inbound #%s: From %s is a company address nobody vouches for (%s): outsider",
+            ctx.inbound.id,
+            ctx.sender,
+            ctx.trust.how,
+        )
+
+
 def route_mailbox(ctx: Context) -> None:
     """The mailbox the message was sent to: the envelope first, then the To/Cc headers."""
     box = mailbox_of(ctx.org, ctx.inbound.rcpt_tos or [], ctx.msg)
@@ -175,7 +215,11 @@ def authorise(ctx: Context) -> None:
     """Replies to a case come from our staff or the case's participants; new requests must
     be allowed by the mailbox (quote mailboxes take requests from company addresses only)."""
     assert ctx.mailbox is not None
-    staff = ctx.org.is_company_address(ctx.sender)
+    if ctx.trust.forged:
+        # The From domain asks receivers to refuse such mail; answering would only mail the
+        # person whose address was forged.
+        raise Stop("reject", f"forged From ({ctx.trust.how}); not answered")
+    staff = ctx.staff
     if ctx.case is not None:
         if staff or ctx.sender in (ctx.case.participants or []):
             return
@@ -189,6 +233,8 @@ def authorise(ctx: Context) -> None:
     if mailbox_allows(ctx.mailbox, staff):
         return
     _queue_refusal(ctx)
+    if ctx.org.is_company_address(ctx.sender):
+        raise Stop("reject", f"company address not vouched for ({ctx.trust.how})")
     raise Stop("reject", f"{ctx.mailbox.address} takes requests from company addresses only")
 
 
@@ -202,7 +248,7 @@ def extract(ctx: Context) -> None:
         ctx.msg,
         queue,
         now=ctx.now,
-        sender_is_staff=ctx.org.is_company_address(ctx.sender),
+        sender_is_staff=ctx.staff,
         is_reply=ctx.case is not None,
     )
     ctx.fields = dict(values)
@@ -229,17 +275,15 @@ def acknowledge(ctx: Context) -> None:
         if ctx.config.slack is not None:
             ctx.config.slack.answer(ctx.session, ctx.case, ctx.msg.message_id, kind, ctx.now)
         return
+    assert ctx.case is not None
+    why = None
     if not is_safe_address(ctx.reply_address):
-        assert ctx.case is not None
-        case_ops.event(
-            ctx,
-            ctx.case,
-            "reply_skipped",
-            actor=case_ops.BOT,
-            kind=kind,
-            why=f"no address we can safely write to ({ctx.reply_address[:80]!r})",
-        )
-        log.warning("inbound #%s: %s not sent: unusable reply address", ctx.inbound.id, kind)
+        why = f"no address we can safely write to ({ctx.reply_address[:80]!r})"
+    elif not ctx.staff:
+        why = answer_refused(ctx.session, ctx.config.budget, ctx.reply_address, ctx.now)
+    if why is not None:
+        case_ops.event(ctx, ctx.case, "reply_skipped", actor=case_ops.BOT, kind=kind, why=why)
+        log.warning("inbound #%s: %s not sent: %s", ctx.inbound.id, kind, why)
         return
     ctx.replies.append(case_ops.queue_case_reply(ctx, kind))
 
@@ -265,6 +309,7 @@ def notify(ctx: Context) -> None:
 STEPS: list[Callable[[Context], None]] = [
     dedupe,
     guard_auto_mail,
+    authenticate,
     route_mailbox,
     thread,
     authorise,
@@ -330,21 +375,13 @@ def process(
 def _queue_refusal(ctx: Context) -> None:
     """One polite refusal per sender per day at most: never a reply storm."""
     address = ctx.reply_address
-    limit = ctx.config.refusals_per_sender_per_day
-    if limit <= 0 or not is_safe_address(address) or ctx.inbound.channel == "slack":
+    if not is_safe_address(address) or ctx.inbound.channel == "slack":
         return  # a Slack user we do not know has no email address to refuse by
-    since = ctx.now - timedelta(days=1)
-    sent = ctx.session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            OutboxMessage.kind == "refusal",
-            OutboxMessage.recipient == address,
-            OutboxMessage.created_at >= since,
-        )
+    why = refusal_refused(
+        ctx.session, ctx.config.budget, address, ctx.inbound.mail_from, ctx.now, ctx.inbound.id
     )
-    if (sent or 0) >= limit:
-        log.info("inbound #%s: refusal to %s suppressed (rate limit)", ctx.inbound.id, address)
+    if why is not None:
+        log.info("inbound #%s: no refusal (%s)", ctx.inbound.id, why)
         return
     assert ctx.mailbox is not None
     service = next((m.address for m in ctx.org.mailboxes.values() if m.queue == "service"), None)
@@ -356,6 +393,7 @@ def _queue_refusal(ctx: Context) -> None:
                 "mailbox": ctx.mailbox.address,
                 "allowed": "staff of " + ", ".join(ctx.org.domains),
                 "alternative": service if service != ctx.mailbox.address else None,
+                "unverified": ctx.org.is_company_address(ctx.sender),
             },
             subject=case_ops.reply_subject(ctx.msg.subject, None),
             case=None,

@@ -10,9 +10,11 @@ second recipient or an injected SMTP command.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import idna
+from publicsuffix2 import PublicSuffixList
 
 MAX_ADDRESS = 254  # RFC 5321's path limit, less the angle brackets
 # A dot-atom local part: printable ASCII atext or any non-ASCII character (RFC 6531's UTF-8
@@ -46,3 +48,21 @@ def delivery_address(address: str | None) -> str | None:
 def needs_smtputf8(address: str) -> bool:
     """A delivery address with a UTF-8 local part: only an SMTPUTF8 relay can take it."""
     return not address.isascii()
+
+
+@functools.cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list the package ships: nothing fetched
+
+
+def org_domain(domain: str) -> str:
+    """The organisational domain (RFC 7489 3.2): `mail.example.co.uk` -> `example.co.uk`."""
+    domain = domain.lower().rstrip(".")
+    return _suffixes().get_public_suffix(domain) or domain
+
+
+def aligned(a: str, b: str, *, strict: bool = False) -> bool:
+    """DMARC identifier alignment: the same organisational domain (relaxed), or the same
+    domain (strict)."""
+    a, b = a.lower().rstrip("."), b.lower().rstrip(".")
+    return a == b if strict else org_domain(a) == org_domain(b)

@@ -81,6 +81,9 @@ class InboundMessage(Base):
     mail_from: Mapped[str | None] = mapped_column(String(512))  # envelope sender; "" = null
     rcpt_tos: Mapped[list[Any]] = mapped_column(default=list)
     peer: Mapped[str | None] = mapped_column(String(128))
+    # Who vouched for the From address at arrival (trusted network, DKIM/SPF/DMARC): see
+    # bot/sender_auth.py. None: not checked (older rows, replays, Slack).
+    sender_auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
     message_id: Mapped[str | None] = mapped_column(String(998))
@@ -95,7 +98,11 @@ class InboundMessage(Base):
 
     case: Mapped[Case | None] = relationship()
 
-    __table_args__ = (Index("ix_inbound_messages_state_id", "state", "id"),)
+    __table_args__ = (
+        Index("ix_inbound_messages_state_id", "state", "id"),
+        # Refusal limits count earlier rejects by envelope sender (handlers/reply_budget.py).
+        Index("ix_inbound_messages_mail_from_processed_at", "mail_from", "processed_at"),
+    )
 
 
 class ProcessedKey(Base):

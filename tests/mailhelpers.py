@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,53 @@ def start_intake(
         proc.wait(10)
         raise AssertionError(f"intake serve did not listen on {port}; see {log}") from None
     return proc
+
+
+# The verdict the SMTP front door stores for a connection from a trusted network (the
+# company's own submission server): tests that store arrivals directly use it for mail
+# that came "from inside"; sender-authentication tests store other verdicts.
+TRUSTED_SUBMISSION = {"method": "trusted_network", "peer": "127.0.0.1"}
+
+
+def store_submission(
+    session: Any,
+    raw: bytes,
+    *,
+    received_at: Any,
+    mail_from: str | None = None,
+    rcpt_tos: Sequence[str] = (),
+    sender_auth: dict[str, Any] | None = TRUSTED_SUBMISSION,
+) -> Any:
+    """Store an arrival as the SMTP front door does, with its sender verdict."""
+    from storage import inbox
+
+    row = inbox.store_inbound(
+        session,
+        raw=raw,
+        channel="smtp",
+        received_at=received_at,
+        mail_from=mail_from,
+        rcpt_tos=rcpt_tos,
+    )
+    row.sender_auth = sender_auth
+    return row
+
+
+@contextlib.contextmanager
+def serving(settings: Any) -> Iterator[Any]:
+    """`intake serve` with `settings` in a thread, its SMTP port open, until the block ends;
+    yields the running App."""
+    from bot.app import build_app
+    from bot.serve import serve
+
+    app = build_app(settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, args=(app, stop), daemon=True)
+    thread.start()
+    wait_for_port(settings.smtp.host_port[1])
+    try:
+        yield app
+    finally:
+        stop.set()
+        thread.join(15)
+        app.close()

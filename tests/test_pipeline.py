@@ -19,9 +19,9 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.worker import drain, process_one
 from handlers.pipeline import Result
-from storage import inbox
 from storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
 from tests.conftest import ORG_FILE
+from tests.mailhelpers import store_submission
 
 T0 = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)  # a Monday, 10:00 in Edmonton
 
@@ -66,14 +66,7 @@ def deliver(
 ) -> Result:
     raw = msg if isinstance(msg, bytes) else msg.as_bytes()
     with app.sessions() as session, session.begin():
-        inbox.store_inbound(
-            session,
-            raw=raw,
-            channel="smtp",
-            received_at=when,
-            mail_from=mail_from,
-            rcpt_tos=rcpt or [],
-        )
+        store_submission(session, raw, received_at=when, mail_from=mail_from, rcpt_tos=rcpt or [])
     results = drain(app.sessions, app.pipeline, lambda row: when)
     assert len(results) == 1
     return results[0]
@@ -299,11 +292,8 @@ def test_a_message_that_breaks_a_step_is_shunted_and_the_rest_go_on(app) -> None
     config = replace(app.pipeline, extractor=Exploding())
     for subject in ("please explode", "Quote please"):
         with app.sessions() as session, session.begin():
-            inbox.store_inbound(
-                session,
-                raw=mail(COMPLETE_QUOTE, subject=subject).as_bytes(),
-                channel="smtp",
-                received_at=T0,
+            store_submission(
+                session, mail(COMPLETE_QUOTE, subject=subject).as_bytes(), received_at=T0
             )
     outcomes = [process_one(app.sessions, config, lambda row: T0, max_attempts=2) for _ in range(4)]
     assert outcomes[0] is None and outcomes[1] is None  # two failed attempts on the first
@@ -379,7 +369,7 @@ def test_concurrent_workers_process_each_message_exactly_once(app) -> None:
     ]
     with app.sessions() as session, session.begin():
         for msg in originals + originals[:6]:  # six arrive twice
-            inbox.store_inbound(session, raw=msg.as_bytes(), channel="smtp", received_at=T0)
+            store_submission(session, msg.as_bytes(), received_at=T0)
     results: list[Result] = []
     lock = threading.Lock()
 

@@ -30,10 +30,10 @@ from bot.scheduler import SlaScheduler, sweep_until_done
 from bot.worker import drain
 from handlers.pipeline import Result
 from handlers.sla import Reminder, apply_signals, sweep
-from storage import db, inbox
+from storage import db
 from storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
-from tests.mailhelpers import Sink, free_port, make_request, wait_for
+from tests.mailhelpers import Sink, free_port, make_request, store_submission, wait_for
 from tests.test_pipeline import COMPLETE_QUOTE
 
 T0 = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)  # Monday 2 Nov 2026, 10:00 in Edmonton
@@ -73,14 +73,7 @@ def backend(app: App) -> str:
 def deliver(app: App, msg: EmailMessage, rcpt: str, when: datetime) -> Result:
     """Store and process one message as a front door and the worker would, at `when`."""
     with app.sessions() as session, session.begin():
-        inbox.store_inbound(
-            session,
-            raw=msg.as_bytes(),
-            channel="smtp",
-            received_at=when,
-            mail_from=None,
-            rcpt_tos=[rcpt],
-        )
+        store_submission(session, msg.as_bytes(), received_at=when, rcpt_tos=[rcpt])
     (result,) = drain(app.sessions, app.pipeline, lambda row: when)
     return result
 

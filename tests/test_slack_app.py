@@ -38,11 +38,17 @@ from bot.slack_out import SlackDispatcher, dispatch_slack_due, make_client
 from bot.worker import drain
 from handlers.lifecycle import set_status
 from parsers.slack_event import slack_message_id
-from storage import inbox
 from storage.cases import by_number
 from storage.models import Case, CaseEvent, InboundMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
-from tests.mailhelpers import Sink, free_port, make_request, wait_for, wait_for_port
+from tests.mailhelpers import (
+    Sink,
+    free_port,
+    make_request,
+    store_submission,
+    wait_for,
+    wait_for_port,
+)
 from tests.slack_api import DEFAULT_TOKEN, Call, FakeSlack
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, mail, reply_to
 
@@ -374,10 +380,9 @@ def request_in_channel(bot: Bot, clock: Clock, text: str = COMPLETE_QUOTE, user:
 def receive_email(bot: Bot, msg: Any, rcpt: str = "accountteam@example.com") -> None:
     """An email as the SMTP front door stores it (the worker takes it from there)."""
     with bot.app.sessions() as session, session.begin():
-        inbox.store_inbound(
+        store_submission(
             session,
-            raw=msg.as_bytes(),
-            channel="smtp",
+            msg.as_bytes(),
             received_at=bot.clock(),
             mail_from="alex.martin@example.com",
             rcpt_tos=[rcpt],

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import smtplib
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from bot.app import build_app
 from bot.config import Settings
-from bot.serve import serve
 from storage import db
 from storage.models import Case, OutboxMessage
 from tests.conftest import ORG_FILE
-from tests.mailhelpers import Sink, free_port, make_request, wait_for, wait_for_port
+from tests.mailhelpers import Sink, free_port, make_request, serving, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -44,17 +41,8 @@ def running(
     with Sink(**getattr(request, "param", {})) as sink:
         port = free_port()
         settings = settings_for(database_url, port, sink.address, tmp_path)
-        app = build_app(settings)
-        stop = threading.Event()
-        thread = threading.Thread(target=serve, args=(app, stop), daemon=True)
-        thread.start()
-        wait_for_port(port)
-        try:
+        with serving(settings):
             yield port, sink, settings
-        finally:
-            stop.set()
-            thread.join(15)
-            app.close()
 
 
 def test_request_gets_a_numbered_acknowledgement_through_the_relay(running) -> None:

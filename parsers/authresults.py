@@ -1,0 +1,49 @@
+"""Authentication-Results headers (RFC 8601) written by the MTA in front of the bot.
+
+Only the topmost header carrying the configured authserv-id is read: the MTA in front
+prepends its own and removes copies a sender forged with the same id; headers of any other
+id, and ours further down, are a sender's words and vouch for nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+import authres
+
+_POLICY = re.compile(r"\bp=([a-z]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    method: str  # dkim, spf, dmarc, ...
+    result: str  # pass, fail, none, temperror, ...
+    properties: dict[str, str] = field(default_factory=dict)  # "header.d" -> "example.com"
+    policy: str | None = None  # a DMARC result's published policy, when the comment says it
+
+
+def trusted_results(raw: bytes, authserv_id: str) -> list[AuthResult]:
+    """The results of the topmost Authentication-Results header with `authserv_id`."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    for value in headers.get_all("Authentication-Results") or []:
+        text = re.sub(r"\s+", " ", str(value)).strip()
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {text}")
+        except Exception:  # noqa: BLE001 - authres raises its own SyntaxError and others
+            continue
+        if str(parsed.authserv_id).lower() != authserv_id.lower():
+            continue
+        policy = _POLICY.search(text)
+        return [
+            AuthResult(
+                method=str(r.method).lower(),
+                result=str(r.result).lower(),
+                properties={f"{p.type}.{p.name}".lower(): str(p.value) for p in r.properties},
+                policy=policy.group(1).lower() if r.method == "dmarc" and policy else None,
+            )
+            for r in parsed.results
+        ]
+    return []
