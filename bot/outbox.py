@@ -24,7 +24,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +32,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings, RelaySettings
+from handlers.delivery_notice import notice_uncertain
+from handlers.slack_feed import SlackFeed
 from parsers.addresses import delivery_address, needs_smtputf8
 from storage.models import OutboxMessage
 
@@ -193,8 +195,10 @@ def dispatch_due(
     settings: OutboxSettings,
     now: Callable[[], datetime],
     batch: int = 50,
+    feed: SlackFeed | None = None,
 ) -> int:
-    """Send every email row that is due; returns how many were sent."""
+    """Send every email row that is due; returns how many were sent. `feed`: where an
+    uncertain delivery is also told (the case's Slack thread)."""
     with sessions() as session:
         rows = list(
             session.scalars(
@@ -245,6 +249,7 @@ def dispatch_due(
                     expect=("sending",),
                 )
                 log.error("outbox #%s: relay's answer lost (%s); not resent", row.id, exc)
+                _note_uncertain(sessions, feed, row.id, now())
                 continue
             attempts = row.attempts + 1
             give_up = attempts >= settings.max_attempts
@@ -275,6 +280,7 @@ def dispatch_due(
                     attempts=row.attempts + 1,
                     expect=("sending",),
                 )
+                _note_uncertain(sessions, feed, row.id, now())
             else:
                 _fail_for_good(sessions, row, f"unexpected {type(exc).__name__}: {exc}")
             continue
@@ -296,8 +302,11 @@ def _fail_for_good(sessions: sessionmaker[Session], row: OutboxMessage, why: str
     log.error("outbox #%s %s to %s failed for good: %s", row.id, row.kind, row.recipient, why)
 
 
-def recover_interrupted(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
-    """At start: rows left `sending` by a crash become `uncertain`, logged, never resent."""
+def recover_interrupted(
+    sessions: sessionmaker[Session], feed: SlackFeed | None = None, now: datetime | None = None
+) -> list[OutboxMessage]:
+    """At start: rows left `sending` by a crash become `uncertain`, logged, never resent, and
+    noted on their case (and its Slack thread) for a person to decide."""
     with sessions() as session, session.begin():
         rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == "sending")))
         for row in rows:
@@ -311,7 +320,19 @@ def recover_interrupted(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
                 row.message_id,
                 row.recipient,
             )
+        session.flush()
+        notice_uncertain(session, feed, [r.id for r in rows], now or datetime.now(UTC))
     return rows
+
+
+def _note_uncertain(
+    sessions: sessionmaker[Session], feed: SlackFeed | None, row_id: int, now: datetime
+) -> None:
+    try:
+        with sessions() as session, session.begin():
+            notice_uncertain(session, feed, [row_id], now)
+    except Exception:  # noqa: BLE001 - the row is already safe; the notice is a courtesy
+        log.exception("outbox #%s: could not note the uncertain delivery on its case", row_id)
 
 
 def _finish(
@@ -354,24 +375,26 @@ class Dispatcher(threading.Thread):
         now: Callable[[], datetime],
         *,
         recover: bool = True,
+        feed: SlackFeed | None = None,
     ) -> None:
         """`recover=False` when the caller has already run `recover_interrupted` (it must run
         once, before any dispatcher of any channel claims a row)."""
         super().__init__(name="intake-outbox", daemon=True)
         self.sessions, self.transport, self.settings, self.now = sessions, transport, settings, now
         self.recover = recover
+        self.feed = feed
         self.wake = threading.Event()
         self.stopping = threading.Event()
 
     def run(self) -> None:
         if self.recover:
             try:
-                recover_interrupted(self.sessions)
+                recover_interrupted(self.sessions, self.feed, self.now())
             except Exception:  # noqa: BLE001
                 log.exception("outbox: could not check for interrupted sends")
         while not self.stopping.is_set():
             try:
-                dispatch_due(self.sessions, self.transport, self.settings, self.now)
+                dispatch_due(self.sessions, self.transport, self.settings, self.now, feed=self.feed)
             except Exception:  # noqa: BLE001 - database down: wait and try again
                 log.exception("outbox: database error")
             self.wake.wait(self.settings.poll_seconds)

@@ -30,8 +30,10 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     )
     transport = make_transport(settings.relay)
     # Rows a crash left half-sent become `uncertain` before any dispatcher claims one.
-    recover_interrupted(app.sessions)
-    dispatcher = Dispatcher(app.sessions, transport, settings.outbox, utc_now, recover=False)
+    recover_interrupted(app.sessions, app.pipeline.slack, utc_now())
+    dispatcher = Dispatcher(
+        app.sessions, transport, settings.outbox, utc_now, recover=False, feed=app.pipeline.slack
+    )
     slack_out, slack_http = None, None
     if settings.slack.enabled:
         from bot.slack_app import SlackFrontDoor, serve_http

@@ -104,12 +104,13 @@ class DiesAfterCommit(SpoolFolder):
         raise SystemExit("killed")
 
 
-def crash_while_sending(app, tmp_path: Path) -> int:
-    """The acknowledgement of a new case, left uncertain by a crash and the restart."""
+def crash_while_sending(app, tmp_path: Path, feed=None) -> int:
+    """The acknowledgement of a new case, left uncertain by a crash and the restart (which
+    notes it on the case and, given a Slack `feed`, in the case's thread)."""
     receive(app, "Foggy window in the kitchen")
     with pytest.raises(SystemExit):
         dispatch_due(app.sessions, DiesAfterCommit(tmp_path / "never"), FAST, lambda: T0)
-    (row,) = recover_interrupted(app.sessions)  # what `intake serve` does at start
+    (row,) = recover_interrupted(app.sessions, feed, T0)  # what `intake serve` does at start
     assert outbox_row(app, row.id).state == "uncertain"
     return row.id
 
@@ -422,11 +423,13 @@ def test_an_uncertain_email_is_noticed_on_the_case_and_in_its_slack_thread(
     from handlers.delivery_notice import notice_uncertain
     from handlers.slack_feed import SlackFeed
 
-    row_id = crash_while_sending(app, tmp_path)
-    with app.sessions() as session, session.begin():
-        (post,) = notice_uncertain(session, SlackFeed(app.org), [row_id], T0)
+    row_id = crash_while_sending(app, tmp_path, feed=SlackFeed(app.org))
+    with app.sessions() as session:
+        (post,) = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "slack_thread")
+        ).all()
         text = json.loads(post.raw)["text"]
-    assert post.kind == "slack_thread" and post.recipient == "C0CONNECT1"
+    assert post.recipient == "C0CONNECT1"
     assert "acknowledgement to pat@example.net may not have been delivered" in text
     assert f"`intake outbox resend {row_id}`" in text
     detail = json.loads(intake(config, "cases", "show", "CASE-000001", "--json").stdout)
