@@ -135,4 +135,6 @@ class ReplyRenderer:
 
 
 def _is_msgid(value: str) -> bool:
-    return bool(re.fullmatch(r"<[^<>\s\x00-\x1f]{1,900}>", value or ""))
+    """A Message-ID we can write back as it is. Only ASCII: compat32 would write any other
+    as an RFC 2047 encoded-word, which no mail client matches to the message it names."""
+    return bool(re.fullmatch(r"<[!-;=?-~]{1,900}>", value or ""))

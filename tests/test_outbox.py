@@ -209,3 +209,21 @@ def test_an_unexpected_error_fails_its_row_and_the_queue_moves_on(sessions) -> N
     assert transport.sent == [second]
     row = state_of(sessions, first)
     assert row.state == "failed" and "KeyError" in row.last_error
+
+
+def test_a_non_ascii_message_id_is_left_out_of_our_threading_headers() -> None:
+    """Written as an encoded-word it would thread nothing; the case number still does."""
+    renderer = ReplyRenderer(ROOT / "templates", "Intake")
+    rendered = renderer.render(
+        "refusal",
+        {"mailbox": "accountteam@example.com", "allowed": "staff", "alternative": None},
+        mailbox="accountteam@example.com",
+        to="pat@example.net",
+        subject="Re: hello",
+        now=NOW,
+        in_reply_to="<café@example.net>",
+        references=("<plain@example.net>", "<naïve@example.net>"),
+    )
+    head = rendered.raw.split(b"\r\n\r\n")[0]
+    assert b"=?" not in head.replace(b"=?utf-8?q?Intake", b"")
+    assert b"References: <plain@example.net>\r\n" in head and b"In-Reply-To" not in head
