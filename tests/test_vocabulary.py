@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import spacy
+from spacy.matcher import Matcher
 
 from bot.app import build_extractor
 from bot.config import ConfigError, ExtractionSettings
@@ -102,6 +103,60 @@ def test_picklist_values_however_written(vocab) -> None:
     assert [v for v, _, _ in vocab.picklist_values("stage", text)] == ["Approvals"]
     hit = next(vocab.picklist_values("record_type", text))
     assert text[hit[1] : hit[2]] == "single"
+
+
+def _token_pattern_matcher(extractor) -> Matcher:
+    """Picklist values as a token-pattern Matcher finds them (how it was written before the
+    PhraseMatcher): each word in any case, a plural "s" on a word of three letters or more,
+    an optional hyphen token between words. The oracle the faster matcher must equal."""
+    vocab = extractor.vocabulary
+    matcher = Matcher(vocab.nlp.vocab)
+    for name, picklist in extractor.picklists.items():
+        for phrase, canonical in picklist.phrases.items():
+            words = [t.lower_ for t in vocab.nlp.make_doc(plain(phrase)) if t.text != "-"]
+            pattern: list[dict] = []
+            for i, word in enumerate(words):
+                if i:
+                    pattern.append({"ORTH": "-", "OP": "?"})
+                forms = [word, word + "s"] if word.isalpha() and len(word) > 2 else [word]
+                pattern.append({"LOWER": {"IN": forms}})
+            matcher.add(f"{name}:{canonical}", [pattern])
+    return matcher
+
+
+def _raw_matches(vocab, matcher, text: str) -> set[tuple[str, int, int]]:
+    doc = vocab.doc(text)
+    return {
+        (vocab.nlp.vocab.strings[key], doc[start:end].start_char, doc[start:end].end_char)
+        for key, start, end in matcher(doc)
+    }
+
+
+PICKLIST_EDGES = [
+    "Closed-Won, closed - won, closed--won, closed\nwon, CLOSED WONS, closedwon, Closed  Won",
+    "project w/ installs; Project-w-/-installation; PROJ W/INSTALL; supply & installs",
+    "Non-Forecast-Quotes, non forecasts, NFQs, one-offs, one - off, one off-",
+    "approvals approval approvalss; submission(s); shop-drawing shop drawingss",
+    "Qualification de base, qualifications-de-bases, basic quals, order follow-ups",
+    "- won -; -closed won-; won's; s; wons; standards; stds",
+]
+
+
+def test_picklist_phrases_match_as_the_token_patterns_did(extractor, corpus) -> None:
+    """Every match of every picklist phrase, on edge cases and on every corpus and fixture
+    text, is the same (value, start, end) as the token-pattern Matcher's."""
+    vocab = extractor.vocabulary
+    oracle = _token_pattern_matcher(extractor)
+    texts = list(PICKLIST_EDGES)
+    for path in sorted([*corpus.glob("*/*.eml"), *ORG_FILE.parent.glob("heldout*/*.eml")]):
+        msg = parse_email(path.read_bytes())
+        texts += [msg.new_text or "", msg.body_text or "", msg.subject or ""]
+    compared = 0
+    for text in texts:
+        expected = _raw_matches(vocab, oracle, text)
+        assert _raw_matches(vocab, vocab.picklists, text) == expected, text[:200]
+        compared += len(expected)
+    assert compared > 500  # the texts do name picklist values: the comparison is not empty
 
 
 def test_prose_request_with_a_misspelt_account(extractor) -> None:
