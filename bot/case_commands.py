@@ -47,7 +47,8 @@ def set_case_status(
                     approval_by=approval_by,
                 )
             except LifecycleError as exc:
-                raise CommandError(str(exc)) from None
+                hint = {"po": " (--po)", "reason": " (--reason)"}.get(exc.needs or "", "")
+                raise CommandError(f"{exc}{hint}") from None
     finally:
         app.close()
 

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import ConfigError, SlackSettings, parse_host_port
 from bot.slack_http import Answer, BadRequest, SlackHTTPServer
-from handlers import statuses
+from handlers import commands, statuses
 from handlers.assignment import assign_owner
 from handlers.lifecycle import LifecycleError, set_status
 from handlers.pipeline import mailbox_allows
@@ -63,33 +63,6 @@ _IGNORED_SUBTYPES = {
     "channel_topic",
     "channel_purpose",
 }
-_END = r"\s*[.!]*\s*$"  # a command is the whole instruction: "close", not "close date is ..."
-_COMMANDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^\s*status" + _END, re.I), "status"),
-    (re.compile(r"^\s*assign\s+(?:to\s+)?<@([A-Z0-9]+)(?:\|[^>]*)?>" + _END, re.I), "assign"),
-    (re.compile(r"^\s*quote[\s-]*sent" + _END, re.I), "quote-sent"),
-    (re.compile(r"^\s*waiting(?:\s+on\s+(?:the\s+)?customer)?" + _END, re.I), "waiting"),
-    # A PO number has a digit in it: "won PO" or "won, thanks!" is no PO.
-    (
-        re.compile(
-            r"^\s*won\b(?:\s*[:,-]?\s*(?:PO\s*(?:number|no\.?)?\s*[#:]?\s*)?"
-            r"([A-Za-z0-9][\w-]*\d[\w-]*))?(?:\s*[:,-]?\s*\S.*)?$",
-            re.I | re.S,
-        ),
-        "won",
-    ),
-    # "lost: went with a competitor" (or "lost - ...", "lost because ..."); a bare "lost"
-    # asks for the reason. "lost the drawings, resend?" is talk, not a command.
-    (
-        re.compile(
-            r"^\s*lost(?:(?:\s*[:\u2013\u2014-]\s*|\s+(?=because\b|reason\b))(.*))?$",
-            re.I | re.S,
-        ),
-        "lost",
-    ),
-    (re.compile(r"^\s*(?:close|closed|close it)" + _END, re.I), "closed"),
-    (re.compile(r"^\s*(?:re)?open(?:\s+it)?" + _END, re.I), "open"),
-]
 
 
 def bot_user_of(body: dict[str, Any]) -> str | None:
@@ -108,14 +81,10 @@ def is_command_to(bot_user_id: str | None, text: Any) -> bool:
 
 
 def parse_command(text: str) -> tuple[str, str | None] | None:
-    """ "<@BOT> won PO 12345" -> ("won", "12345"); None when it is no command."""
-    text = re.sub(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*", "", text or "")
-    for pattern, name in _COMMANDS:
-        m = pattern.match(text)
-        if m:
-            arg = m.group(1).strip() if m.groups() and m.group(1) else None
-            return name, arg
-    return None
+    """ "<@BOT> won PO 12345" -> ("won", "12345"); None when it is no command (the words
+    are handlers/commands.py's, shared with email)."""
+    found = commands.parse_command(text)
+    return (found.name, found.arg) if found is not None else None
 
 
 class SlackFrontDoor:

@@ -28,7 +28,13 @@ COMMANDS = {
 
 
 class LifecycleError(ValueError):
-    """The command breaks a rule (won without a PO, lost without a reason, ...)."""
+    """The command breaks a rule (won without a PO, lost without a reason, ...). Its text
+    names no flag or syntax of any one front end; `needs` names the missing detail ("po",
+    "reason") so each front end can say how to give it."""
+
+    def __init__(self, message: str, needs: str | None = None) -> None:
+        super().__init__(message)
+        self.needs = needs
 
 
 @dataclass(frozen=True)
@@ -61,15 +67,15 @@ def set_status(
         raise LifecycleError(f"unknown status {command!r}; use one of {', '.join(COMMANDS)}")
     old = case.status
     if new == statuses.WON and not (po or "").strip():
-        raise LifecycleError("a won case needs the customer's PO number (--po)")
+        raise LifecycleError("a won case needs the customer's PO number", needs="po")
     if new == statuses.LOST and not (reason or "").strip():
-        raise LifecycleError("a lost case needs a reason (--reason)")
+        raise LifecycleError("a lost case needs a reason", needs="reason")
     if new == old:
         raise LifecycleError(f"{case.number} is already {old.replace('_', ' ')}")
     if new == statuses.QUOTE_SENT and case.queue != "quotes":
         raise LifecycleError(f"{case.number} is a {case.queue} case; only quotes are sent")
     if old in statuses.DONE and new != statuses.OPEN:
-        raise LifecycleError(f"{case.number} is {old}; reopen it first (status open)")
+        raise LifecycleError(f"{case.number} is {old}; reopen it first")
     fields = dict(case.fields or {})
     data: dict[str, Any] = {"old": old, "new": new}
     if po:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers import case_ops, clocks
 from handlers.automail import automail_reason
+from handlers.email_commands import obey_command
 from handlers.replies import ReplyRenderer, is_safe_address
 from handlers.reply_budget import Budget, answer_refused, refusal_refused
 from handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
@@ -315,6 +316,7 @@ STEPS: list[Callable[[Context], None]] = [
     authorise,
     extract,
     open_or_update_case,
+    obey_command,
     clocks.assign,
     clocks.time_case,
     acknowledge,

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, TemplateNotFound, TemplateSynt
 # ack, confirm and request_info (case_ops.reply_kind -> queue_case_reply), refusal
 # (pipeline, outsiders writing to a quote mailbox) and sla_reminder (sla._remind).
 # tests/test_operator_commands.py reads the code for render calls to keep this complete.
-EMAIL_TEMPLATES = ("ack", "confirm", "request_info", "refusal", "sla_reminder")
+EMAIL_TEMPLATES = ("ack", "command", "confirm", "request_info", "refusal", "sla_reminder")
 FORMS = ("txt", "html")
 
 
