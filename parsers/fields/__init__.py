@@ -1,0 +1,90 @@
+"""Field extraction from one parsed message, by the forms people actually write.
+
+`LabelExtractor` reads what a rule can read reliably: "Label: value" lines (with the label
+synonyms of the organisation), the numbered six items of the quote form, plain-text and
+HTML-turned-text tables, bullet lists of products, and a handful of cue words in prose
+("factor .48", "closing Jan 15", 'opp is "X", Standard, Submissions'). It is the seam a later
+statistical extractor replaces or extends: it takes a `ParsedMessage` and returns
+`{field: FieldValue}` in the normal forms of the corpus README, and says how sure it is.
+
+What it never reads: the quoted thread (already cut from `new_text`), legal disclaimers, and
+any signature of the company's own staff, which describes the staff member, not the customer.
+
+The package, one module per source of evidence (each offers `FieldValue`s to a `Found`):
+
+    extractor      LabelExtractor: the readers in the order they run
+    resolver       which reading of a field stands: precedence as data
+    structure      a text as blocks: labels, numbered items, tables, bullets, prose
+    labels         reader: "Label: value" lines and blocks, labels inside a paragraph
+    numbered       reader: the numbered six-item quote form, items by position
+    tables         reader: field tables, one-row summaries, product tables and lists
+    prose_quote    reader: cue words in a quote request's sentences
+    prose_specs    reader: products and instructions written in prose
+    prose_service  reader: phone, address, reference, urgency, description in prose
+    subject        reader: the subject line
+    signatures     reader: sign-off, signature, From name, self-introduction
+    accounts       reader: accounts named in text, by sender, by opportunity name
+    entities       reader: a spaCy model's organisations and people
+    forwarded      reader: a forwarded mail read as a body of its own
+    attachments    reader: attached documents and their names
+    values         from a stated value to normal-form fields (shared by the readers)
+    vocab          the organisation's labels, picklists, hazards, products and SLA
+    lexicon        the built-in words: labels, synonyms, cues, product nouns
+    patterns       shared regular expressions
+    common         shared small text helpers and the reading context
+"""
+
+from parsers.fields.common import QUOTES, SERVICE, _cells_of, sentences
+from parsers.fields.extractor import LabelExtractor
+from parsers.fields.lexicon import (
+    EMERGENCY_CUES,
+    PICKLIST_SYNONYMS,
+    PRODUCT_NOUNS,
+    QUOTE_LABELS,
+    SERVICE_LABELS,
+)
+from parsers.fields.patterns import quantity_product_pattern
+from parsers.fields.resolver import (
+    BULLETS,
+    CLAUSE,
+    CONFIDENCE,
+    GUESS,
+    HEADER,
+    IN_LABEL_VALUE,
+    LABELLED,
+    POSITIONAL,
+    PROSE,
+    SIGNATURE,
+    TABLE,
+    FieldValue,
+    missing_fields,
+)
+from parsers.fields.signatures import split_tail
+
+__all__ = [
+    "BULLETS",
+    "CLAUSE",
+    "CONFIDENCE",
+    "EMERGENCY_CUES",
+    "GUESS",
+    "HEADER",
+    "IN_LABEL_VALUE",
+    "LABELLED",
+    "PICKLIST_SYNONYMS",
+    "POSITIONAL",
+    "PRODUCT_NOUNS",
+    "PROSE",
+    "QUOTES",
+    "QUOTE_LABELS",
+    "SERVICE",
+    "SERVICE_LABELS",
+    "SIGNATURE",
+    "TABLE",
+    "FieldValue",
+    "LabelExtractor",
+    "_cells_of",  # memoised: bench/extraction.py empties the caches it finds here
+    "missing_fields",
+    "quantity_product_pattern",
+    "sentences",
+    "split_tail",
+]

@@ -1,0 +1,76 @@
+"""Reader: accounts named in running text (spaCy phrase matching over the organisation's
+account names and aliases, close spellings through rapidfuzz), by the sender's address, by
+the opportunity's name, or a company the CRM does not know."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import normalise as nz
+from parsers.fields.common import Context, _clean
+from parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
+from parsers.fields.vocab import OrgVocabulary
+from parsers.message import ParsedMessage
+from parsers.org import Account
+
+
+def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """A known account named in running text. When several are named, the one the
+    request is "for", the one the opportunity is named after, then the most named.
+    A close spelling ("Praire Crest") counts, a little less sure than the name itself."""
+    if found.has("account") or ctx.is_reply:
+        return
+    scores: dict[str, float] = {}
+    accounts: dict[str, Account] = {}
+    exact: dict[str, bool] = {}
+    opp = str(found.values.get("opportunity_name", FieldValue("", 0, "")).value)
+    for mention in v.vocabulary.account_mentions(text):
+        account = mention.account
+        accounts[account.id] = account
+        exact[account.id] = exact.get(account.id, False) or mention.exact
+        before = text[max(0, mention.start - 12) : mention.start].casefold()
+        bonus = 1.0 if re.search(r"\b(?:for|pour)\s+$", before) else 0.0
+        scores[account.id] = scores.get(account.id, 0.0) + 1.0 + bonus
+    for account_id, account in accounts.items():
+        if opp and nz.match_account(re.split(r"\s[-–—|:]\s", opp)[0], v.org) is account:
+            scores[account_id] += 2.0
+    if not scores:
+        return
+    best = max(scores, key=lambda k: scores[k])
+    conf = PROSE if ctx.source != "subject" else GUESS
+    if not exact[best]:
+        conf -= 0.1
+    found.offer("account", accounts[best].name, conf, ctx.source)
+    found.offer("account_id", accounts[best].id, conf, ctx.source)
+
+
+def by_sender(v: OrgVocabulary, found: Found, msg: ParsedMessage) -> None:
+    """A service request from an account's known contact address is that account's."""
+    account = v.org.account_by_contact(msg.from_addr)
+    if account:
+        found.offer("account", account.name, LABELLED, "from")
+        found.offer("account_id", account.id, LABELLED, "from")
+
+
+def by_opportunity_name(v: OrgVocabulary, found: Found, ctx: Context) -> None:
+    """ "BVR - Bowness Refit": the account an opportunity is named after."""
+    name = found.values.get("opportunity_name")
+    if name and not found.has("account") and not ctx.is_reply:
+        head = re.split(r"\s[-–—|:]\s", str(name.value))[0]
+        account = nz.match_account(head, v.org)
+        if account:
+            found.offer("account", account.name, GUESS, name.source)
+            found.offer("account_id", account.id, GUESS, name.source)
+
+
+def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
+    """A company the CRM does not know, named in the body as the one asking ("I manage
+    Bridgeland Court for Keystone Property Management")."""
+    m = re.search(
+        r"\b(?:for|at|with|from|of)\s+((?:[A-Z][\w&'’-]*\s+){1,4}"
+        r"(?:Property Management|Management|Homes|Builders|Construction|Developments?|"
+        r"Properties|Renovations|Contracting|Realty|Group|Ltd\.?|Inc\.?|Corp\.?))\b",
+        body,
+    )
+    if m:
+        found.offer("account", _clean(m.group(1)), GUESS, "body")

@@ -1,0 +1,59 @@
+"""Reader: attached documents (.txt, .csv, text PDFs through `parsers.documents`), read like
+a body of their own, and the names of what the sender attached."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from parsers.documents import attachment_text
+from parsers.fields.common import MAX_DOCUMENT_TEXT, Context, _replace
+from parsers.fields.resolver import Found, merge_attachment
+from parsers.fields.vocab import OrgVocabulary
+from parsers.message import Attachment, ParsedMessage
+
+
+def read(
+    v: OrgVocabulary,
+    found: Found,
+    msg: ParsedMessage,
+    ctx: Context,
+    read_text: Callable[[str, Context], Found],
+) -> None:
+    """Fields the text lacks from the attached documents, then the list of their names."""
+    _attachment_texts(v, found, msg, ctx, read_text)
+    names = [a.filename for a in msg.real_attachments if _is_document(a)]
+    if names:
+        found.offer("attachments", names, 1.0, "attachment:*")
+
+
+def _attachment_texts(
+    v: OrgVocabulary,
+    found: Found,
+    msg: ParsedMessage,
+    ctx: Context,
+    read_text: Callable[[str, Context], Found],
+) -> None:
+    """Text attachments (.txt, .csv, text PDFs) fill the fields the body does not carry.
+
+    Only what an attachment states in a structure counts (labels, a numbered form, a
+    product table): a document's title naming an account or a revision date is not a
+    field. Product specs may also come from its prose lines.
+    """
+    required = set(v.org.required_fields(ctx.queue))
+    if ctx.is_reply or all(found.has(name) for name in required):
+        return
+    for attachment in msg.real_attachments:
+        text = attachment_text(attachment)[:MAX_DOCUMENT_TEXT]
+        if not text.strip():
+            continue
+        src = f"attachment:{attachment.filename}"
+        merge_attachment(found, read_text(text, _replace(ctx, src)), src)
+
+
+def _is_document(attachment: Attachment) -> bool:
+    """Signature files and vCards travel with mail but are not what the sender attached."""
+    name = attachment.filename.casefold()
+    return not name.endswith((".p7s", ".asc", ".vcf", ".sig")) and attachment.content_type not in (
+        "application/pkcs7-signature",
+        "application/pgp-signature",
+    )

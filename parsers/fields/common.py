@@ -1,0 +1,248 @@
+"""Small text helpers every reader uses: cleaning a value, table cells, sentences, product
+lines, names, the reading context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from parsers import normalise as nz
+from parsers.fields.patterns import (
+    _DIMENSION,
+    _FORWARD_HEADER,
+    _GREETING,
+    _NEGATION,
+    _QTY_PRODUCT,
+    _TABLE_HEADER_WORDS,
+    _URGENCY_WORDS,
+)
+
+QUOTES, SERVICE = "quotes", "service"
+MAX_TEXT = 50_000  # characters of a text read; a request is never longer, a pasted log may be
+MAX_DOCUMENT_TEXT = 20_000  # of an attached document: its fields are on its first page or two
+
+
+@dataclass(frozen=True)
+class Context:
+    queue: str
+    now: datetime
+    sender_is_staff: bool
+    is_reply: bool
+    source: str
+
+
+def _replace(ctx: Context, source: str) -> Context:
+    return Context(ctx.queue, ctx.now, ctx.sender_is_staff, ctx.is_reply, source)
+
+
+def _clean(text: str) -> str:
+    """Whitespace-normalised value with stray wrapping punctuation removed."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.strip(" \t-–—:;,").strip()
+
+
+def _unquote(text: str) -> str:
+    return _clean(text).strip("\"'“”«»‘’ ").strip()
+
+
+def _label_key(text: str) -> str:
+    """How a label is looked up: "Opp Type", "opp-type:", "Job / opp" -> "opp type", "job opp";
+    "Phone #" -> "phone number", "Product(s)" -> "products"."""
+    text = re.sub(r"\(s\)", "s", text).replace("#", " number ").replace("$", " amount ")
+    key = nz.fold(text).replace("/", " ").replace("+", " ")
+    return re.sub(r"\s+", " ", key).strip()
+
+
+def _head_field(key: str, heads: list[tuple[set[str], set[str] | None, str]]) -> str | None:
+    """The field a short unknown label names by its last word (see QUOTE_HEADS)."""
+    words = key.split()
+    if not 1 <= len(words) <= 4:
+        return None
+    for last, also, name in heads:
+        if words[-1] in last and (also is None or also & set(words[:-1])):
+            return name
+    return None
+
+
+def _cells(line: str) -> list[str]:
+    """Columns of a plain-text or HTML-turned-text table row (pipes, tabs or 2+ spaces)."""
+    return list(_cells_of(line))
+
+
+@lru_cache(maxsize=1024)
+def _cells_of(line: str) -> tuple[str, ...]:
+    """Cached: the structure parser asks about each line several times."""
+    line = line.strip()
+    parts = line.strip("|").split("|") if "|" in line else re.split(r"\t+|\s{2,}", line)
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def _strip_markup(line: str) -> str:
+    """Markdown emphasis left by HTML-to-text conversion ("**Account**") is not content."""
+    return re.sub(r"(\*\*|__)(.*?)\1", r"\2", line).replace("\u00a0", " ")
+
+
+_ABBREVIATIONS = {
+    "st", "dr", "ave", "mr", "mrs", "ms", "ltd", "inc", "co", "approx", "vs", "rd", "blvd",
+    "cres", "mt", "jr", "sr", "e.g", "i.e", "etc",
+}  # fmt: skip
+_NUMBER_ABBREVIATIONS = {"no", "ext", "tel", "apt", "ste", "p", "nos", "pg"}  # "ext. 2"
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences without breaking "St. Albert", "Ltd." or ".48"."""
+    out: list[str] = []
+    start = 0
+    for m in re.finditer(r"[.!?]+[\"”’)]*\s+", text):
+        before = re.search(r"([\w.]+)$", text[start : m.start()])
+        word = before.group(1).casefold() if before else ""
+        following = text[m.end() : m.end() + 1]
+        if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or not following:
+            continue
+        if word in _NUMBER_ABBREVIATIONS and following.isdigit():
+            continue
+        if not (following.isupper() or following.isdigit() or following in "\"“'(«"):
+            continue
+        out.append(text[start : m.end()].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def _strip_greeting(sentence: str) -> str:
+    return _GREETING.sub("", sentence, count=1).strip()
+
+
+def _person_name(display: str) -> str | None:
+    """A From display name that is a person's name ("Kowalczyk, Anne" -> "Anne Kowalczyk").
+
+    Mailbox-like names ("jdoe77", "Connect You", "Sales Team") are not a person.
+    """
+    name = _unquote(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", display))
+    if not name or "@" in name or re.search(r"\d", name):
+        return None
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first.strip()} {last.strip()}".strip()
+    if re.search(
+        r"\b(?:team|service|support|info|admin|office|sales|accounts?|no-?reply|"
+        r"mailer|daemon|postmaster|connect you|reception|billing|inc|ltd)\b",
+        name,
+        re.IGNORECASE,
+    ):
+        return None
+    words = name.split()
+    if not 1 <= len(words) <= 4 or not all(re.match(r"^[^\W\d_][\w'’.-]*$", w) for w in words):
+        return None
+    return name
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 4 and all(re.match(r"^[A-ZÀ-Ý][\w'’.-]*$", w) for w in words)
+
+
+def _split_parts(text: str) -> list[str]:
+    """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
+    pieces = re.split(r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|(?<=[a-z]{2})\.\s+(?=[A-Z])", text)
+    parts = [p.strip() for p in pieces if p.strip()]
+    merged: list[str] = []
+    for part in parts:
+        if merged and re.fullmatch(r"\d{4}", part):
+            merged[-1] = f"{merged[-1]}, {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+def _cut_at_cue(text: str) -> str:
+    """Drop the trailing comma parts of a spec sentence that are about price or the opp."""
+    text = text.strip().rstrip(".?!")
+    parts = re.split(r",\s*", text)
+    kept: list[str] = []
+    for part in parts:
+        if re.search(r"\b(?:at\s+)?[x×]\s?0?[.,]\d|\bfactor\b|\bopp\b|\bclos", part, re.I):
+            break
+        kept.append(part)
+    return _clean(", ".join(kept))
+
+
+def _reference(m: re.Match[str]) -> str:
+    return _clean(m.group(1) or m.group(0)).rstrip(".")
+
+
+def _subject_text(subject: str) -> str:
+    """The subject without reply/forward prefixes and case tags."""
+    text = re.sub(
+        r"^\s*(?:(?:re|fw|fwd|tr|aw)\s*:\s*|\[[^\]]*\]\s*)+", "", subject or "", flags=re.I
+    )
+    return text.strip()
+
+
+def _strip_forward_headers(text: str) -> str:
+    """The header block of an inline forward ("From: ... Subject: ...") is not content."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or _FORWARD_HEADER.match(lines[i])):
+        i += 1
+    return "\n".join(lines[i:])
+
+
+def _spec_lines(lines: Iterable[str]) -> str:
+    """Product lines joined the way the corpus writes them: "line; line; line"."""
+    out: list[str] = []
+    for line in lines:
+        cells = _cells(line)
+        if len(cells) >= 3 and _is_header_row(cells):
+            continue
+        text = " ".join(cells) if len(cells) >= 3 else line
+        text = _clean(re.sub(r"^\s*(?:[-*•·–—▪◦]|\d{1,2}[.)])\s+", "", text))
+        if text:
+            out.append(text.rstrip(";"))
+    return "; ".join(out)
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    words = [w for c in cells for w in re.findall(r"[^\W\d_]+", nz.fold(c))]
+    if not words or any(_DIMENSION.search(c) for c in cells):
+        return False
+    return sum(w in _TABLE_HEADER_WORDS for w in words) >= max(2, len(words) // 2)
+
+
+def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> str:
+    data = [r for r in rows if not _is_header_row(r)]
+    productish = [r for r in data if _DIMENSION.search(" ".join(r)) or qty.search(" ".join(r))]
+    if not productish:
+        return ""
+    return "; ".join(_clean(" ".join(r)) for r in productish)
+
+
+def _looks_like_products(items: list[str], qty: re.Pattern[str] = _QTY_PRODUCT) -> bool:
+    hits = sum(bool(qty.search(i) or _DIMENSION.search(i)) for i in items)
+    return bool(items) and hits * 2 >= len(items)
+
+
+def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
+    """`pattern` occurs in `text` without a "not"/"no"/"pas" just before it."""
+    return any(
+        not _NEGATION.search(text[max(0, m.start() - 20) : m.start()])
+        for m in pattern.finditer(text)
+    )
+
+
+def _says_urgent(text: str) -> bool:
+    """ "urgent", "emergency", "asap" said outright ("not urgent" does not count)."""
+    return _unnegated(_URGENCY_WORDS, text)
+
+
+def _sla(text: str) -> timedelta:
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([hd])", str(text).casefold())
+    if not m:
+        return timedelta(hours=48)
+    amount = float(m.group(1))
+    return timedelta(hours=amount) if m.group(2) == "h" else timedelta(days=amount)

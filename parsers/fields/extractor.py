@@ -1,0 +1,118 @@
+"""`LabelExtractor`: the readers in the order they run, and the resolver between them.
+
+The order is data (`BLOCK_READERS`, `PROSE_READERS`) and the top of `extract`: the body
+first, then what a forwarded mail adds, the subject, the sender, the model's entities and
+the attached documents. Between equally sure readings the first stands (see `resolver`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from parsers.fields import (
+    accounts,
+    attachments,
+    entities,
+    forwarded,
+    labels,
+    numbered,
+    prose_quote,
+    prose_service,
+    signatures,
+    subject,
+    tables,
+)
+from parsers.fields.common import MAX_TEXT, QUOTES, SERVICE, Context, _person_name
+from parsers.fields.resolver import FieldValue, Found, merge_forwarded
+from parsers.fields.signatures import _without_lines_of, split_tail
+from parsers.fields.structure import Structure, _items_as_bullets
+from parsers.fields.vocab import OrgVocabulary
+from parsers.message import ParsedMessage
+from parsers.org import Organisation
+
+# What reads each kind of block of a text, in the text's order (an "item" block exists only
+# in the numbered quote form; elsewhere numbered items are a bullet list).
+BLOCK_READERS = {"label": labels.read, "item": numbered.read, "table": tables.read}
+# Then, over the whole text, per queue: what the paragraphs and lists say.
+PROSE_READERS = {
+    QUOTES: (tables.read_products, prose_quote.read),
+    SERVICE: (prose_service.read,),
+}
+
+
+class LabelExtractor:
+    """Reads the fields of quote and service requests from labels, lists, tables and cues."""
+
+    def __init__(self, org: Organisation, spacy_model: str | None = None):
+        """`spacy_model`: an installed spaCy pipeline whose entities may name accounts and
+        contacts the organisation does not know (see parsers.vocabulary)."""
+        self.org = org
+        self.vocab = OrgVocabulary(org, spacy_model)
+        # The organisation's words as the readers see them, kept under their old names.
+        self.vocabulary = self.vocab.vocabulary
+        self.labels = self.vocab.labels
+        self.picklists = self.vocab.picklists
+        self.hazard = self.vocab.hazard
+        self.sla = self.vocab.sla
+        self.qty_product = self.vocab.qty_product
+
+    def extract(
+        self,
+        msg: ParsedMessage,
+        queue: str,
+        *,
+        now: datetime,
+        sender_is_staff: bool,
+        is_reply: bool = False,
+    ) -> dict[str, FieldValue]:
+        """The fields this one message gives, in normal form; for a reply only what it adds."""
+        v = self.vocab
+        sender = _person_name(msg.from_name) or msg.from_name  # "Schultz, Dan" -> "Dan Schultz"
+        body, tail = split_tail((msg.new_text or "")[:MAX_TEXT], sender)
+        if sender_is_staff:
+            body = _without_lines_of(body, msg.signature)
+        ctx = Context(queue, now, sender_is_staff, is_reply, "body")
+        found = self._read_text(body, ctx)
+        if msg.forwarded_text and not is_reply:
+            merge_forwarded(found, forwarded.read(msg, ctx, self._read_text), queue, body)
+        if queue == QUOTES:
+            subject.read(v, found, msg, ctx, body)
+            accounts.by_opportunity_name(v, found, ctx)
+        else:
+            if not is_reply:
+                accounts.by_sender(v, found, msg)
+            subject.read(v, found, msg, ctx, body)
+            if not is_reply and not found.has("account") and not sender_is_staff:
+                accounts.unknown_company(v, found, body)
+            signatures.read(v, found, msg, ctx, body, tail)
+        if not is_reply:
+            entities.read(v, found, body, ctx)
+        attachments.read(v, found, msg, ctx, self._read_text)
+        return dict(found.values)
+
+    def _read_text(self, text: str, ctx: Context) -> Found:
+        """The fields of one text (a body, a forwarded mail, a document): its blocks in order,
+        then its prose, then the accounts it names."""
+        found = Found()
+        if not text.strip():
+            return found
+        v = self.vocab
+        value_field = v.picklist_of_value if ctx.queue == QUOTES else None
+        structure = Structure(v.labels[ctx.queue], ctx.queue, value_field)
+        blocks = structure.parse(text)
+        if not (ctx.queue == QUOTES and numbered.is_quote_form(v, blocks)):
+            blocks = _items_as_bullets(blocks)
+        for block in blocks:
+            reader = BLOCK_READERS.get(block.kind)
+            if reader is not None:
+                reader(v, found, block, structure, ctx)
+        for block in [b for b in blocks if b.kind == "prose"]:
+            labels.read_inline(v, found, block, ctx)
+        for read in PROSE_READERS[QUOTES if ctx.queue == QUOTES else SERVICE]:
+            read(v, found, blocks, ctx)
+        accounts.read(v, found, text, ctx)
+        return found
+
+    def is_emergency(self, text: str) -> bool:
+        """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
+        return self.vocab.is_emergency(text)

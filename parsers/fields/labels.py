@@ -1,0 +1,35 @@
+"""Reader: "Label: value" lines and blocks (a label with the lines below it), and a known
+label starting a sentence inside a paragraph. The surest evidence there is."""
+
+from __future__ import annotations
+
+import re
+
+from parsers.fields.common import Context
+from parsers.fields.resolver import LABELLED, Found
+from parsers.fields.structure import Block, Structure
+from parsers.fields.values import label_value
+from parsers.fields.vocab import OrgVocabulary
+
+
+def read(v: OrgVocabulary, found: Found, block: Block, structure: Structure, ctx: Context) -> None:
+    """One label block: its field, from its value and the lines below it."""
+    label_value(v, found, block.target, block.text, block.lines, LABELLED, ctx)
+
+
+def read_inline(v: OrgVocabulary, found: Found, block: Block, ctx: Context) -> None:
+    """ "... factor 0.49. Products: 6 picture ... Special instructions: crane access ...":
+    a known label starting a sentence inside a paragraph."""
+    structure = Structure(v.labels[ctx.queue], ctx.queue)
+    starts = [
+        m
+        for m in re.finditer(r"(?:(?<=[.!?])\s+)([A-ZÀ-Ý][^:.!?]{1,30}?)\s*:\s", block.text)
+        if structure.field_for(m.group(1), False)
+    ]
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(block.text)
+        name = structure.field_for(m.group(1), False) or ""
+        value = block.text[m.end() : end].strip()
+        label_value(v, found, name, value, [], LABELLED - 0.05, ctx)
+    if starts:
+        block.text = block.text[: starts[0].start()]

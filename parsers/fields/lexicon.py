@@ -1,0 +1,201 @@
+"""The words of the trade, as data: field labels, picklist synonyms, hazard and urgency cues,
+product nouns, the numbered form's items. The organisation file can add to each
+(org.synonyms["labels"], org.synonyms[<picklist>], org.synonyms["urgency"],
+org.synonyms["products"]); `vocab.OrgVocabulary` merges them."""
+
+from __future__ import annotations
+
+QUOTE_LABELS: dict[str, list[str]] = {
+    "account": [
+        "account", "account name", "acct", "acct name", "acc", "customer", "customer name",
+        "client", "client name", "builder", "dealer", "company", "compte", "nom du compte",
+        "nom du client",
+    ],
+    "product_specs": [
+        "product specs", "product spec", "specs", "spec", "specifications", "products",
+        "product", "product lines", "windows", "doors", "windows and doors", "windows doors",
+        "items", "line items", "produits", "produit", "specifications produits", "fenetres",
+        "lines", "takeoff", "take off", "scope", "units",
+    ],
+    "factor": [
+        "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",
+        "discount factor", "facteur", "facteur de prix", "multiplicateur",
+    ],
+    "opportunity": ["opportunity", "opp", "oppty", "opportunite", "opportunity details"],
+    "opportunity_name": [
+        "opportunity name", "opp name", "oppty name", "job", "job name", "job opp", "opp job",
+        "project", "project name", "projet", "nom de l opportunite", "nom du projet",
+    ],
+    "opportunity_type": [
+        "opportunity type", "opp type", "oppty type", "type", "type d opportunite",
+        "type de projet",
+    ],
+    "record_type": ["record type", "record", "rec type", "type d enregistrement", "type de fiche"],
+    "stage": ["stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade"],
+    "close_date": [
+        "close date", "closing", "closing date", "close", "expected close",
+        "expected close date", "est close", "date de cloture", "cloture", "date de fermeture",
+    ],
+    "amount": [
+        "amount", "opp amount", "opportunity amount", "value", "estimated value",
+        "estimated amount", "est amount", "montant", "valeur", "montant estime", "budget",
+        "est value", "deal size", "total",
+    ],
+    "special_instructions": [
+        "special instructions", "special instruction", "special", "instructions", "notes",
+        "note", "comments", "comment", "remarks", "instructions speciales", "remarques",
+        "commentaires", "shipping", "delivery", "delivery notes", "shipping notes",
+        "livraison", "other", "misc", "extras",
+    ],
+    "quote_due": [
+        "quote due", "due", "due date", "needed by", "need by", "quote needed by",
+        "required by", "date requise", "echeance",
+    ],
+    "attachments": ["attachments", "attachment", "attached", "pieces jointes", "piece jointe"],
+}  # fmt: skip
+
+SERVICE_LABELS: dict[str, list[str]] = {
+    "contact_name": [
+        "name", "contact", "contact name", "site contact", "on site contact", "onsite contact",
+        "homeowner", "home owner", "owner", "tenant", "resident", "nom", "contact sur place",
+        "proprietaire", "locataire",
+    ],
+    "contact_phone": [
+        "phone", "phone number", "tel", "telephone", "cell", "cell phone", "mobile",
+        "number", "contact number", "best number", "callback number", "telephone number",
+        "tel cell", "cellulaire", "numero", "numero de telephone",
+    ],
+    "site_address": [
+        "address", "site", "site address", "home address", "building address",
+        "service address", "job site", "jobsite", "job address", "location", "property",
+        "adresse", "adresse du site", "lieu",
+    ],
+    "description": [
+        "description", "problem", "issue", "problem description", "issue description",
+        "details", "probleme", "description du probleme",
+    ],
+    "urgency": ["urgency", "priority", "urgence", "priorite"],
+    "reference": [
+        "reference", "ref", "po", "po number", "order", "order number", "so", "sales order",
+        "work order", "job number", "case", "case number", "invoice", "invoice number",
+        "bon de commande", "commande", "numero de commande",
+    ],
+    "account": ["account", "account name", "acct", "builder", "dealer", "company", "compte"],
+    "customer": ["customer", "customer name", "client", "client name"],
+    "attachments": ["attachments", "attachment", "attached", "pieces jointes", "piece jointe"],
+}  # fmt: skip
+
+# Inside "4. Opportunity" (a header followed by indented lines) these short labels mean the
+# opportunity's own name and type.
+OPPORTUNITY_SUBLABELS = {"name": "opportunity_name", "nom": "opportunity_name"}
+
+PICKLIST_SYNONYMS: dict[str, dict[str, list[str]]] = {
+    "opportunity_type": {
+        "Project w/ installation": [
+            "project with installation", "project w/ install", "proj w/ install",
+            "proj w/ installation", "project with install", "project + install",
+            "project + installation", "project and install", "project & install",
+            "project incl install", "supply and install", "supply & install",
+            "projet avec installation", "projet avec pose", "projet et installation",
+            "fourniture et pose", "fourniture et installation",
+        ],
+        "Project": ["proj", "projet"],
+        "Standard": ["std", "regular"],
+    },
+    "record_type": {
+        "Non-Forecast Quote": ["non forecast", "non-forecast", "nfq", "non forecast quote",
+                               "hors prevision", "soumission hors prevision"],
+        "Account Monthly": ["monthly", "account monthly release", "compte mensuel", "mensuel"],
+        "Single": ["single quote", "one-off", "one off", "unique", "ponctuel", "simple"],
+    },
+    "stage": {
+        "Basic Qualification": [
+            "qualification", "basic qual", "qualifying", "qualification de base",
+        ],
+        "Funding": ["financement"],
+        "Submissions": ["submission", "submitted", "soumission", "soumissions"],
+        "Approvals": ["approval", "approbation", "approbations"],
+        "Proofing": ["proof", "proofs", "epreuve", "epreuves"],
+        "Order Follow Up": ["order follow-up", "order followup", "suivi de commande"],
+        "Closed Won": ["won", "gagne", "gagnee"],
+        "Closed Lost": ["lost", "perdu", "perdue"],
+    },
+}  # fmt: skip
+
+# Hazards that make a service request an emergency: water coming in, broken glass, a home
+# that cannot be locked or closed. Read on text with straight apostrophes.
+EMERGENCY_CUES = [
+    r"water (?:is |was )?(?:pouring|gushing|coming|running|leaking|pour(?:ing)?) in",
+    r"pouring in", r"flood(?:ing|ed)?", r"broken glass", r"glass everywhere",
+    r"smashed", r"shattered", r"glass (?:is |was )?(?:broken|smashed|shattered)",
+    r"break[- ]?in\b", r"broke in", r"broken into",
+    r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock",
+    r"(?:can ?not|can't|cant|unable to) (?:be )?secure", r"not secure",
+    r"(?:door|window|it) (?:won't|wont|will not|can't|cannot|does ?n[o']t) (?:close|shut)"
+    r"(?! (?:all the way|fully|completely|properly|right|tight))",
+    r"inondation", r"inond[ée]", r"vitre (?:bris[ée]e|cass[ée]e|fracass[ée]e)",
+    r"ne (?:se )?(?:verrouille|barre|ferme) plus(?! (?:compl[eè]tement|enti[eè]rement|bien))",
+]  # fmt: skip
+# Words that say so outright; they count unless negated ("not urgent", "pas urgent").
+URGENCY_WORDS = r"\b(?:emergency|urgent|urgently|urgence|asap)\b"
+
+# What is sold: "<quantity> [up to three words] <product noun>" marks a product line. The
+# organisation file adds its own nouns and their spellings under [synonyms.products]
+# (casement = ["crank-out"], "tilt-turn" = ["tilt & turn"]).
+PRODUCT_NOUNS = [
+    "casement", "awning", "slider", "sliding window", "picture window", "picture", "window",
+    "patio door", "entry door", "door", "bay", "bow", "sidelite", "transom", "hung",
+    "skylight", "garden window", "unit", "package", "lite", "hopper", "tilt-turn",
+    "tilt & turn", "tilt and turn", "lift & slide", "lift and slide", "bifold", "fixed",
+    "shape", "trapezoid", "egress", "sash", "storm door", "screen door", "fenêtre",
+    "porte-fenêtre", "porte", "pcs", "panel",
+]  # fmt: skip
+
+# When a label is not in the table, its last word usually says what it is ("Est. close
+# date", "Pricing multiplier", "Delivery instructions", "Best contact phone"). Each rule is
+# (last words, words one of which must also be in the label or None, field).
+QUOTE_HEADS: list[tuple[set[str], set[str] | None, str]] = [
+    ({"factor", "multiplier", "mult", "facteur", "multiplicateur"}, None, "factor"),
+    ({"stage", "etape", "stade"}, None, "stage"),
+    ({"specs", "spec", "specifications", "products", "product", "produits"}, None, "product_specs"),
+    ({"instructions", "instruction", "notes", "note", "comments", "remarks", "remarques"}, None,
+     "special_instructions"),
+    ({"amount", "montant", "value", "valeur"}, None, "amount"),
+    ({"account", "customer", "client", "compte", "builder", "dealer"}, None, "account"),
+    ({"close", "closing", "cloture"}, None, "close_date"),
+    ({"date"}, {"close", "closing", "cloture"}, "close_date"),
+    ({"date", "by"}, {"due", "needed", "need", "required"}, "quote_due"),
+    ({"type"}, {"record"}, "record_type"),
+    ({"type"}, {"opp", "oppty", "opportunity", "opportunite", "job", "project", "sale"},
+     "opportunity_type"),
+    ({"name"}, {"opp", "oppty", "opportunity", "opportunite", "job", "project", "projet"},
+     "opportunity_name"),
+    ({"name"}, {"account", "customer", "client", "builder", "dealer"}, "account"),
+]  # fmt: skip
+SERVICE_HEADS: list[tuple[set[str], set[str] | None, str]] = [
+    ({"phone", "cell", "mobile", "telephone", "tel", "cellulaire"}, None, "contact_phone"),
+    ({"number"}, {"phone", "cell", "contact", "mobile", "callback", "telephone"},
+     "contact_phone"),
+    ({"number"}, {"po", "order", "job", "case", "invoice", "ref", "reference", "claim",
+                  "ticket", "work"}, "reference"),
+    ({"address", "adresse", "location", "site"}, None, "site_address"),
+    ({"contact", "homeowner", "owner", "tenant", "resident"}, None, "contact_name"),
+    ({"name"}, {"contact", "homeowner", "owner", "tenant", "customer", "client", "site"},
+     "contact_name"),
+    ({"problem", "issue", "description", "details", "probleme", "complaint"}, None,
+     "description"),
+    ({"urgency", "priority", "urgence", "priorite"}, None, "urgency"),
+    ({"reference", "ref", "po"}, None, "reference"),
+    ({"account", "builder", "dealer", "company"}, None, "account"),
+]  # fmt: skip
+
+# The numbered quote form: what an unlabelled item N is.
+_SIX_ITEMS = {
+    1: "account",
+    2: "product_specs",
+    3: "factor",
+    4: "opportunity",
+    5: "special_instructions",
+    6: "attachments",
+}
+_TEXT_FIELDS = {"product_specs", "special_instructions", "description", "site_address"}

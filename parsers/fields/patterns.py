@@ -1,0 +1,156 @@
+"""The regular expressions the readers share: product lines, sizes, cue words, sign-offs,
+references, addresses, phones, money."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
+
+_URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
+_NEGATION = re.compile(r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?$", re.I)
+
+_COUNT_WORD = (
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"a dozen|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze)"
+)
+
+
+@lru_cache(maxsize=16)
+def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    """ "14 casements", "6 x patio slider", "six double-hung windows", "qty 54 awning"."""
+    words = sorted({n.strip().lower() for n in nouns if n.strip()}, key=len, reverse=True)
+    alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
+    return re.compile(
+        rf"(?<![\w.-])(?:\d{{1,4}}|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
+        rf"(?:[A-Za-zÀ-ÿ][\w/-]*\s+){{0,3}}?(?:{alternation})(?:e?s)?\b",
+        re.IGNORECASE,
+    )
+
+
+_QTY_PRODUCT = quantity_product_pattern(tuple(PRODUCT_NOUNS))
+_DIMENSION = re.compile(
+    r"\b\d{1,3}(?:\.\d+)?\s*(?:\"|''|in|po)?\s*(?:[x×]|by|par)\s*\d{1,3}(?:\.\d+)?\b"
+)
+_TABLE_HEADER_WORDS = {
+    "qty", "quantity", "qte", "qté", "product", "produit", "type", "size", "dimensions",
+    "glass", "vitrage", "colour", "color", "couleur", "mark", "repere", "line", "item",
+    "width", "height", "description", "unit", "model", "in", "w", "h", "x", "po",
+}  # fmt: skip
+
+# Words that say a sentence is about a field or about the email itself, not an instruction.
+_FIELD_CUE = re.compile(
+    r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
+    r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date)\b",
+    re.IGNORECASE,
+)
+_META = re.compile(
+    r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
+    r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
+    r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow))\b",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^(?:thanks|thank you|thx|ty|cheers|regards|best|best regards|kind regards|warm regards|"
+    r"sincerely|many thanks|merci|merci beaucoup|cordialement|salutations|bonne journ[ée]e|"
+    r"sent from my \w+|envoy[ée] de mon \w+|get outlook for \w+)\b[^\n]{0,30}$",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon|bonjour|"
+    r"allo|salut)\b[^.!?\n]{0,40}?[,!:\-–]\s*",
+    re.IGNORECASE,
+)
+_FORWARD_HEADER = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded|original) message\s*-{2,}|begin forwarded message:?|"
+    r"(?:from|sent|date|to|cc|subject|de|envoy[ée]|[àa]|objet)\s*:.*)$",
+    re.IGNORECASE,
+)
+# "PO-45821", "SO 558213" are kept as written; "order #12345", "job 4471" give the number.
+_REFERENCE = re.compile(
+    r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*\d{3,}[-\w]*"
+    r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande)\s*"
+    r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
+    r"((?-i:[A-Z]{0,4}-?\d{4,}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
+    re.IGNORECASE,
+)
+_PROVINCES = r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
+_STREET_TYPE = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Boulevard|Blvd|Crescent|Cres|Close|Court|Ct|"
+    r"Crt|Lane|Ln|Way|Place|Pl|Gate|Heights|Hts|Trail|Terrace|Circle|Cir|Parkway|Pkwy|"
+    r"Highway|Hwy|Row|Square|Sq|Green|Grove|Manor|Mews|Point|Ridge|View|Link|Landing|"
+    r"Common|Commons|Gardens|Rise|Bay|Hill|Hills|Estates|Wynd|Path|Walk|Loop|Bend|Cove|"
+    r"Park|Mount|Vale|Village|Glen|Meadows?|Route|Heath|Crest|Plaza|Circuit|Crossing|Pass|"
+    r"Run|Harbour|Alley|Chase|Grange)"
+)
+# A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
+_CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"
+_ADDRESS = re.compile(
+    r"(?<![\w\-.)#])#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?(?:\s+|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
+    r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
+    r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
+    rf"|(?:[A-Z0-9][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
+    r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+    r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
+    r"(?:,\s*(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:\s+" + _CITY_WORD + r"){0,2})?"
+    rf"(?:,?\s+{_PROVINCES}\b)?"
+    r"(?:,?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d)?"
+)
+_ADDRESS_CUE = re.compile(
+    r"\b(?:address|adresse|we(?:'|’)?re at|we are at|located|live at|living at|i'm at|"
+    r"site is|house is|home is)\b",
+    re.IGNORECASE,
+)
+_SEE_ATTACHED = re.compile(
+    r"^\W*(?:(?:see|per|as per|as|in|on) (?:the )?attach|attached|enclosed|voir (?:le |la )?"
+    r"(?:ci-joint|pi[èe]ce)|ci-joint)",
+    re.IGNORECASE,
+)
+_NOT_A_QUOTE_DATE = re.compile(
+    r"\bno rush\b|\bclos|\binstall|\bdeliver|\bship|\bpossession|\bmove[ds]? in|\bvalid\b|"
+    r"\bexpir|\bpay",
+    re.IGNORECASE,
+)
+_WANTS_QUOTE = re.compile(
+    r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
+    r"asap|besoin|soumission|prix)\b",
+    re.IGNORECASE,
+)
+# ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
+_BARE_DECIMAL = re.compile(
+    r"(?<![\w.,$/×x-])(0?[.,]\d{2,3})(?![\w%/×\"'-]|[.,]\d|\s*(?:x|×|%|\$|in\b))"
+)
+_PHONE_PREFERRED = re.compile(
+    r"\b(?:new|cell|mobile|my number|call me|reach me|best number|cellulaire)\b[^.!?\d]*$", re.I
+)
+_USE_WHICH_PHONE = re.compile(r"\buse (?:the |my |our )?(cell|mobile|home|office|work)\b", re.I)
+_PHONE_AVOIDED = re.compile(
+    r"\b(?:old|office|fax|work|disconnected|main line|switchboard|ancien)\b[^.!?\d]*$", re.I
+)
+# Enough to tell a sentence that gives a phone number (the full matcher is much slower).
+_PHONE_SHAPE = re.compile(
+    r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b|\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}\b"
+)
+# Cue words around a picklist value in an opportunity part ("we're at Submissions").
+_PART_CUES = re.compile(
+    r"^(?:and |the |we re |we are |currently |now |at |is |type |opp type |stage |etape |"
+    r"record type |record |opportunity type )+|(?: type| stage)$"
+)
+_CLOSE_PART = re.compile(
+    r"^(?:.*\b(?:to |expect(?:ed|s)? to |will |should |and ))?(?:close|closing|closes|"
+    r"cl[oô]ture|date de cl[oô]ture)(?: date)?(?:\s+(?:is|on|in|by|around|le|de))?\b[:\s]*(.*)$",
+    re.IGNORECASE,
+)
+_TITLE_AND_COMPANY = re.compile(
+    r"^(?:[A-Z][\w&'’-]*\s+){0,3}(?:Manager|Supervisor|Superintendent|Coordinator|Director|"
+    r"Owner|Administrator|Lead|Officer|President|Principal|Partner|Buyer|Purchaser|Agent)"
+    r"\s*(?:,|\||@|\s[-–]\s|\sat\s)\s*(?P<company>[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,4})$"
+)
+# Parts of a one-line summary: "fctr 0.49", "mult x.52", "@ .47"; "~$1.2M", "CAD 98 500".
+_FACTOR_PART = re.compile(
+    r"(?i:factor|fctr|facteur|mult(?:iplier)?|@)\s*[:=]?\s*(?P<value>[x×]?\s?\d*[.,]\d+\s*%?)"
+)
+_AMOUNT_PART = re.compile(r"(?i:~|≈|approx\.?\s*)?(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?")
+_MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
+_SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")

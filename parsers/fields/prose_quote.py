@@ -1,0 +1,217 @@
+"""Reader: the prose of a quote request. Cue words in its sentences give the factor, close
+date, amount, quote due date, the opportunity clause and picklist values; the product
+quantities and the instructions after them are `prose_specs`."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from parsers import normalise as nz
+from parsers.fields import prose_specs
+from parsers.fields.common import Context, _clean, _split_parts, sentences
+from parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION, _NOT_A_QUOTE_DATE, _WANTS_QUOTE
+from parsers.fields.resolver import CLAUSE, GUESS, PROSE, Found
+from parsers.fields.structure import Block
+from parsers.fields.tables import summary_row
+from parsers.fields.values import due_of, opportunity
+from parsers.fields.vocab import OrgVocabulary
+
+
+def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
+    """Cue words in the paragraphs: factor, close date, amount, opportunity clause, type,
+    stage, record type, quote due, product quantities, and the instructions after them."""
+    units: list[tuple[str, str]] = []  # ("spec", "") markers and ("sentence", text)
+    for block in blocks:
+        if block.kind == "prose":
+            units.extend(("sentence", s) for s in sentences(block.text))
+        elif block.kind == "bullets":
+            # "- factor .51" / "- BVR - Elbow Park Sunroom / Standard / close May 28":
+            # a list mixing products and fields; each line is read for what it says.
+            for line in block.lines:
+                if v.qty_product.search(line) or _DIMENSION.search(line):
+                    units.append(("spec", ""))
+                elif len(_split_parts(line)) >= 3:
+                    summary_row(v, found, _split_parts(line), ctx)
+                else:
+                    units.extend(("sentence", s) for s in sentences(line))
+        elif block.kind == "label":
+            units.append(("label", block.target))
+    text = " ".join(s for kind, s in units if kind == "sentence")
+    _prose_numbers(v, found, text, ctx)
+    _prose_opportunity(v, found, text, ctx)
+    prose_specs.read(v, found, units, ctx)
+
+
+def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    src = ctx.source
+    for m in re.finditer(
+        r"\b(?:factor|facteur|multiplier|multiplicateur)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
+        r"(?:\s*(?:of|is|at|de|est|now|"
+        r"will be|should be|to be|approved at|set at|updated to|changed to|moved to|"
+        r"goes to|becomes)\b|\s*[=:])*\s*([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b|pct\b)?|half\b)",
+        text,
+        re.IGNORECASE,
+    ):
+        said = m.group(1).lower()
+        factor = Decimal("0.50") if said == "half" else nz.parse_factor(said)
+        if factor is not None:
+            found.offer("factor", str(factor), PROSE, src)
+            break
+    m = re.search(
+        r"(?<![\w.])[x×]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
+        r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
+        text,
+    )
+    factor = nz.parse_factor(m.group(1) or m.group(2)) if m else None
+    if factor is not None:
+        found.offer("factor", str(factor), PROSE - 0.1, src)  # "at x0.50"
+    if not found.has("factor") and "factor" not in found.declared_empty:
+        _bare_factor(v, found, text, ctx)
+    for m in re.finditer(
+        r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
+        r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
+        r"changed to|moved|pushed back to|updated to|will be|should be|to)\b|\s*[:=])*\s*",
+        text,
+        re.IGNORECASE,
+    ):
+        hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
+        if hit and hit[1] == 0:
+            found.offer("close_date", hit[0].isoformat(), PROSE, src)
+            break
+    # The customer's decision date is the opportunity's close date in the CRM.
+    for m in re.finditer(
+        r"\b(?:decide|decision|award(?:ed)?|sign(?:ing|s)?|signature|commit)\b(?:\s+(?:is\s+)?(?:on|by|"
+        r"around|before|expected|due))?\s*",
+        text,
+        re.IGNORECASE,
+    ):
+        hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
+        if hit and hit[1] == 0:
+            found.offer("close_date", hit[0].isoformat(), PROSE - 0.1, src)
+            break
+    for sentence in sentences(text):
+        if re.search(
+            r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
+            r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
+            sentence,
+            re.IGNORECASE,
+        ):
+            amount = nz.find_amount(sentence)
+            if amount is not None:
+                found.offer("amount", str(amount), PROSE, src)
+                break
+    if not ctx.source.startswith("attachment"):
+        prose_due(v, found, text, ctx)
+
+
+def _bare_factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """'Quote for the Martels please -- .62, opp ...' or, in a reply, 'go with .56': in a
+    quote request a lone decimal below one written as a fraction is the pricing factor,
+    when it is the only one (sizes, money and percentages are other numbers)."""
+    candidates = {nz.parse_factor(m.group(1)) for m in _BARE_DECIMAL.finditer(text)}
+    candidates = {f for f in candidates if f is not None and Decimal("0.2") <= f < 1}
+    if len(candidates) == 1:
+        found.offer("factor", str(candidates.pop()), GUESS, ctx.source)
+
+
+def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "Can I get this one by tomorrow at noon?", "I need it today" -> quote_due, when
+    that is earlier than the SLA. A close, install or delivery date is not a quote date,
+    and "no rush, anytime before Dec 4" asks for nothing."""
+    for sentence in sentences(text):
+        if _NOT_A_QUOTE_DATE.search(sentence) or not _WANTS_QUOTE.search(sentence):
+            continue
+        m = re.search(
+            r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
+            r"\b(?=(?:today|tonight|this afternoon|eod|end of (?:the )?day)\b)",
+            sentence,
+            re.IGNORECASE,
+        )
+        if not m:
+            continue
+        hit = nz.find_date(sentence[m.end() :], now=ctx.now)
+        if hit and hit[1] <= 4:
+            due = due_of(v, sentence[m.end() :], ctx)
+            found.offer("quote_due", due, PROSE, ctx.source)
+            return
+
+
+def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
+    for sentence in sentences(text):
+        m = re.search(
+            r"\b(?:opp|oppty|opportunity|opportunit[ée])\b(?:\s+name)?(?:\s+(?:is|will be|"
+            r"called|named|is called|is named|name is|titled)\b|\s*[:=\-–])?\s*",
+            sentence,
+            re.IGNORECASE,
+        )
+        if not m:
+            continue
+        rest = sentence[m.end() :].rstrip(" .!?")
+        quoted = re.match(r"[\"“«'‘]([^\"”»’]{3,80})[\"”»’]\s*,?\s*(.*)$", rest)
+        later = re.search(r"[\"“«]([^\"”»\n]{3,80})[\"”»]", rest)
+        if quoted:
+            found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
+            opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
+        elif re.match(r"[A-Z0-9]", rest):
+            opportunity(v, found, rest, PROSE, ctx, name_first=True)
+        elif later:  # 'set the opportunity up in Salesforce as "BVR - Bowness Refit"'
+            found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
+    _prose_picklists(v, found, text, ctx)
+    _bare_picklist_clauses(v, found, text, ctx)
+    _stage_by_probability(v, found, text, ctx)
+
+
+def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "We're at 50% on this one": a stage named by its win probability."""
+    m = re.search(
+        r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
+        r"sitting|now|probability(?: is)?)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%",
+        text,
+        re.IGNORECASE,
+    )
+    if m and not found.has("stage"):
+        found.offer("stage", v.pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
+
+
+def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
+    one picklist's value, written capitalised as a value is, names that picklist."""
+    for sentence in sentences(text):
+        for part in re.split(r"\s*[,;]\s*|\s+-\s+", sentence.strip(" .!?")):
+            if not part[:1].isupper() or len(part.split()) > 4:
+                continue
+            name = v.picklist_of_value(part)
+            if name and not found.has(name):
+                found.offer(name, v.picklists[name].match(part), PROSE - 0.1, ctx.source)
+
+
+def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "type is Standard, stage Funding": picklist values right after their cue word."""
+    cues = {
+        "stage": r"\b(?:stage|[ée]tape|(?:we|they|it)(?:'|’)?(?:re|s) at|(?:we|they) are at|"
+        r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
+        r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
+        r"(?:is|=|:|-|of|at)?\s*$",
+        "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$",
+        "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",
+    }
+    # "Project as the type and Single as the record type": the value before its cue.
+    after_cues = {
+        "stage": r"\s+(?:as|for) (?:the )?stage\b",
+        "opportunity_type": r"\s+(?:type|opp|oppty|opportunity)\b"
+        r"|\s+as (?:the )?(?:opp(?:ortunity)? )?type\b",
+        "record_type": r"\s+as (?:the )?record(?: type)?\b",
+    }
+    for name, cue in cues.items():
+        for value, start, end in v.picklists[name].find(text):
+            before = text[max(0, start - 30) : start]
+            after = text[end : end + 24]
+            if re.search(cue, before, re.IGNORECASE) or re.match(
+                after_cues[name], after, re.IGNORECASE
+            ):
+                found.offer(name, value, PROSE, ctx.source)
+                break
+            if name == "record_type" and len(value.split()) > 1:
+                found.offer(name, value, PROSE - 0.1, ctx.source)

@@ -1,0 +1,120 @@
+"""Reader: the prose of a service request. The caller's phone, the site address, a
+reference, the urgency and the problem in the sender's own words."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import normalise as nz
+from parsers.fields.common import Context, _clean, _reference, _strip_greeting, sentences
+from parsers.fields.patterns import (
+    _ADDRESS,
+    _ADDRESS_CUE,
+    _GREETING,
+    _PHONE_AVOIDED,
+    _PHONE_PREFERRED,
+    _PHONE_SHAPE,
+    _REFERENCE,
+    _SIGN_OFF,
+    _USE_WHICH_PHONE,
+)
+from parsers.fields.resolver import GUESS, LABELLED, PROSE, Found
+from parsers.fields.structure import Block
+from parsers.fields.vocab import OrgVocabulary
+
+
+def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
+    """Phone, address, reference, urgency and the problem description from paragraphs."""
+    paragraphs = [b.text if b.kind == "prose" else "; ".join(b.lines) for b in blocks]
+    text = "\n\n".join(
+        p for b, p in zip(blocks, paragraphs, strict=True) if p and b.kind in ("prose", "bullets")
+    )
+    _prose_phone(v, found, text, ctx)
+    phone_labels = [b for b in blocks if b.kind == "label" and b.target == "contact_phone"]
+    labelled = "\n".join(" ".join([b.text, *b.lines]) for b in phone_labels)
+    if labelled and _USE_WHICH_PHONE.search(labelled + "\n" + text):
+        # "Phone: 403-555-0190 (home) / 587-555-0191 (cell)" + "Please use the cell"
+        _prose_phone(v, found, labelled + "\n" + text, ctx)
+    address = _ADDRESS.search(text)
+    if address:
+        found.offer("site_address", _clean(address.group(0)).rstrip("."), PROSE, ctx.source)
+    for label_block in (b for b in blocks if b.kind == "label"):
+        ref = _REFERENCE.search(label_block.text)
+        if ref and label_block.target not in ("contact_phone", "contact_name"):
+            found.offer("reference", _reference(ref), PROSE, ctx.source)
+    ref = _REFERENCE.search(text)
+    if ref:
+        found.offer("reference", _reference(ref), PROSE, ctx.source)
+    if not ctx.is_reply:
+        description = _description([b for b in blocks if b.kind in ("prose", "bullets")])
+        found.offer("description", description, PROSE, ctx.source)
+    _urgency(v, found, text, ctx)
+
+
+def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """The caller's number. The words just before a number say whose it is: a "new" or
+    "cell" number wins, an "old", "office" or "fax" number loses; otherwise the first."""
+    best: tuple[float, int, str] | None = None
+    use = _USE_WHICH_PHONE.search(text)
+    for e164, start, end in nz.find_phones(text, v.org.phone_region):
+        before = text[max(0, start - 40) : start]
+        tag = re.match(r"\s*\(?\s*(cell|mobile|home|office|work|landline|fax)\b", text[end:], re.I)
+        score = 0.0
+        if _PHONE_PREFERRED.search(before):
+            score += 1.0
+        if _PHONE_AVOIDED.search(before):
+            score -= 2.0
+        if tag and use:  # "403-555-0190 (home) / 587-555-0191 (cell). Please use the cell"
+            said = {"mobile": "cell"}.get(tag.group(1).lower(), tag.group(1).lower())
+            wanted = {"mobile": "cell"}.get(use.group(1).lower(), use.group(1).lower())
+            score += 1.5 if said == wanted else -1.5
+        if best is None or score > best[0]:
+            best = (score, start, e164)
+    if best:
+        # The sender saying which number to use beats even a labelled pair of numbers.
+        conf = LABELLED + 0.05 if best[0] >= 1.5 else PROSE if best[0] >= 0 else GUESS
+        found.offer("contact_phone", best[2], conf, ctx.source)
+
+
+def _urgency(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    if v.is_emergency(text):
+        found.offer("urgency", "emergency", PROSE, ctx.source)
+    elif not ctx.is_reply:
+        found.offer("urgency", "normal", GUESS, ctx.source)
+
+
+def _description(blocks: list[Block]) -> str:
+    """The problem in the sender's words: prose sentences that are not greetings, contact
+    details, self-introductions, attachment notes or requests to be called."""
+    kept: list[str] = []
+    for block in blocks:
+        text = block.text if block.kind == "prose" else "; ".join(block.lines)
+        if block.kind == "prose" and _GREETING.fullmatch(text + " "):
+            continue
+        for sentence in sentences(text):
+            sentence = _strip_greeting(sentence)
+            if _not_problem(sentence):
+                continue
+            address = _ADDRESS.search(sentence)
+            if address:
+                rest = _clean(sentence[: address.start()] + sentence[address.end() :])
+                if _ADDRESS_CUE.search(sentence) or len(rest.split()) < 5:
+                    continue
+                sentence = rest
+            if len(sentence.split()) >= 2:
+                kept.append(sentence)
+    return " ".join(kept)
+
+
+def _not_problem(sentence: str) -> bool:
+    if _PHONE_SHAPE.search(sentence):
+        return True
+    return bool(
+        re.search(
+            r"\b(?:attached|attaching|ci-joint|see photos?|this is [A-Z]\w+|my name is|"
+            r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
+            r"best (?:number|time)|sent from my|thanks|thank you|merci)\b",
+            sentence,
+            re.IGNORECASE,
+        )
+    ) or bool(_SIGN_OFF.match(sentence))

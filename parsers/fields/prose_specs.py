@@ -1,0 +1,113 @@
+"""Reader: products written in prose ("36 sliders 60x48 and 12 awnings 30x24") and, in a
+request without an instructions label, the plain sentences that are its instructions."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import normalise as nz
+from parsers.fields.common import Context, _cut_at_cue, _strip_greeting
+from parsers.fields.patterns import (
+    _DIMENSION,
+    _FIELD_CUE,
+    _META,
+    _MONEY,
+    _NOT_A_QUOTE_DATE,
+    _SIGN_OFF,
+    _WANTS_QUOTE,
+)
+from parsers.fields.resolver import GUESS, PROSE, Found
+from parsers.fields.vocab import OrgVocabulary
+
+
+def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context) -> None:
+    """Quantities of products in prose give the specs; in a request written without
+    labels, the plain sentences after the products are the special instructions."""
+    spec_at = -1
+    if not found.has("product_specs"):
+        spec_at = _prose_specs(v, found, units, ctx)
+    else:
+        spec_at = max((i for i, (k, _) in enumerate(units) if k == "spec"), default=-1)
+    labelled_form = any(k == "label" for k, _ in units)
+    if labelled_form and not ctx.is_reply and not found.has("special_instructions"):
+        _closing_instructions(v, found, units, ctx)
+        return
+    if spec_at < 0 or ctx.is_reply or found.has("special_instructions") or labelled_form:
+        return
+    chosen: list[str] = []
+    for kind, sentence in units[spec_at + 1 :]:
+        if kind != "sentence":
+            continue
+        if _FIELD_CUE.search(sentence) or _META.search(sentence) or _says_when(sentence, ctx):
+            continue
+        sentence = _strip_greeting(sentence)
+        if len(sentence.split()) >= 3 and not v.qty_product.search(sentence):
+            chosen.append(sentence)
+    if chosen:
+        found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
+
+
+def _says_when(sentence: str, ctx: Context) -> bool:
+    """A sentence about when the quote is wanted or what it is worth is not an
+    instruction ("No rush, end of next week is fine", "Probably around $60K all in")."""
+    return bool(
+        _MONEY.search(sentence)
+        or (
+            _WANTS_QUOTE.search(sentence)
+            and not _NOT_A_QUOTE_DATE.search(sentence)  # "delivery by mid March" stays
+            and nz.find_date(sentence, now=ctx.now)
+        )
+        or re.search(r"\bno rush\b|\bpas press[ée]\b", sentence, re.IGNORECASE)
+    )
+
+
+def _closing_instructions(
+    v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context
+) -> None:
+    """A labelled form followed by a plain paragraph ("Please quote a seat board for the
+    bay as a separate line."): with no instructions label, that paragraph is them."""
+    last_structure = max(i for i, (k, _) in enumerate(units) if k in ("label", "spec"))
+    chosen = []
+    for kind, sentence in units[last_structure + 1 :]:
+        if kind != "sentence":
+            continue
+        sentence = _strip_greeting(sentence)
+        if (
+            _FIELD_CUE.search(sentence)
+            or _META.search(sentence)
+            or _SIGN_OFF.match(sentence)
+            or v.qty_product.search(sentence)
+            or _says_when(sentence, ctx)
+            or len(sentence.split()) < 4
+        ):
+            continue
+        chosen.append(sentence)
+    if chosen:
+        found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
+
+
+def _prose_specs(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context) -> int:
+    """ "can you quote 36 sliders 60x48 and 12 awnings 30x24, all ... white, at x0.50?"
+    -> from the first quantity of a product to the end of its sentence."""
+    for i, (kind, sentence) in enumerate(units):
+        m = v.qty_product.search(sentence) if kind == "sentence" else None
+        if not m:
+            continue
+        spec = _cut_at_cue(sentence[m.start() :])
+        last = i
+        for j in range(i + 1, min(i + 3, len(units))):
+            kind2, follow = units[j]
+            if kind2 == "sentence" and _DIMENSION.search(follow) and not _FIELD_CUE.search(follow):
+                follow = re.sub(
+                    r"^(?:they(?:'|’)?re|they are|these are|it(?:'|’)?s|all)\s+",
+                    "",
+                    follow,
+                    flags=re.I,
+                )
+                spec += ", " + _cut_at_cue(follow)
+                last = j
+            else:
+                break
+        found.offer("product_specs", spec, PROSE - 0.1, ctx.source)
+        return last
+    return -1

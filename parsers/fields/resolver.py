@@ -1,0 +1,133 @@
+"""The one place that decides which reading of a field stands.
+
+Every reader offers candidates (`FieldValue`: value, confidence, source) to a `Found`; the
+rules below pick one per field. They are the extractor's precedence, written as data:
+
+1. A more sure way of reading beats a less sure one (`CONFIDENCE`, most sure first: the
+   sender saying which number to use, a label, a numbered item or a table, a clause, bullets
+   or the From name, prose, a signature, a guess). Between equals, the first offer stands,
+   and readers run in the order of `LabelExtractor.extract`, so the order is part of the rule.
+2. A field the sender declared empty ("Factor: TBD") takes no guess afterwards; only another
+   label can still give it.
+3. The body beats the forwarded mail below it (`merge_forwarded`): the forwarded mail only
+   fills what the body lacks; under a short cover note its description is the request; and
+   in a quote request an older thread's pricing (`FORWARDED_HISTORY`) is never this one's.
+4. Attached documents fill only fields the text lacks, only from a structure, and less sure
+   (`merge_attachment`).
+5. Quoted history never gives a field: it is cut before reading (`ParsedMessage.new_text`),
+   and a reply gives only what its new text says (newest statement wins at the case level).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.fields.common import QUOTES, SERVICE
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One extracted field in its normal form, how sure the extractor is, and where it read it.
+
+    `source` is "body", "subject", "signature", "from", "forwarded" or "attachment:<name>"
+    ("attachment:*" for the list of attachment names itself).
+    """
+
+    value: str | list[str]
+    confidence: float  # 0..1
+    source: str
+
+
+# How sure each way of reading is. A label is what the sender meant; prose cues guess.
+CONFIDENCE: dict[str, float] = {
+    "labelled": 0.9,
+    "in_label_value": 0.85,  # a phone inside "Site contact: Marco Rossi, 403-555-0111"
+    "positional": 0.8,  # unlabelled item N of the numbered six-item form
+    "table": 0.8,
+    "clause": 0.75,  # a part of 'opp "X", Standard, Submissions'
+    "bullets": 0.7,
+    "header": 0.7,  # the From display name
+    "prose": 0.6,
+    "signature": 0.5,
+    "guess": 0.4,
+}
+LABELLED = CONFIDENCE["labelled"]
+IN_LABEL_VALUE = CONFIDENCE["in_label_value"]
+POSITIONAL = CONFIDENCE["positional"]
+TABLE = CONFIDENCE["table"]
+CLAUSE = CONFIDENCE["clause"]
+BULLETS = CONFIDENCE["bullets"]
+HEADER = CONFIDENCE["header"]
+PROSE = CONFIDENCE["prose"]
+SIGNATURE = CONFIDENCE["signature"]
+GUESS = CONFIDENCE["guess"]
+
+# What the account manager decides now; a forwarded older thread's values are history.
+FORWARDED_HISTORY: dict[str, tuple[str, ...]] = {
+    QUOTES: ("factor", "amount", "close_date", "stage", "quote_due"),
+    SERVICE: (),
+}
+# An attached document's reading counts this much of what it would in the body.
+ATTACHMENT_DISCOUNT = 0.8
+
+
+@dataclass
+class Found:
+    """Best value per field so far; a value replaces another only when more sure."""
+
+    values: dict[str, FieldValue] = field(default_factory=dict)
+    declared_empty: set[str] = field(default_factory=set)  # "Factor: TBD": do not guess it
+
+    def offer(
+        self, name: str, value: str | list[str] | None, confidence: float, source: str
+    ) -> None:
+        if value is None or value == "" or value == []:
+            return
+        if name in self.declared_empty and confidence < LABELLED:
+            return
+        held = self.values.get(name)
+        if held is None or confidence > held.confidence:
+            self.values[name] = FieldValue(value, round(confidence, 2), source)
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def merge_missing(self, other: Found) -> None:
+        """Take from a lower-priority source only the fields this one lacks."""
+        for name, value in other.values.items():
+            if name not in self.values and name not in self.declared_empty:
+                self.values[name] = value
+        self.declared_empty |= other.declared_empty - set(self.values)
+
+
+def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> None:
+    """Fields of the forwarded mail below the body (rule 3)."""
+    if queue == SERVICE and "description" in forwarded.values and _is_cover_note(body):
+        found.values.pop("description", None)  # the forwarded mail is the request
+    for name in FORWARDED_HISTORY.get(queue, ()):  # an older thread's pricing is not this request's
+        forwarded.values.pop(name, None)
+    found.merge_missing(forwarded)
+
+
+def merge_attachment(found: Found, document: Found, source: str) -> None:
+    """Fields of one attached document (rule 4): only what it states in a structure (labels,
+    a numbered form, a product table), and product specs also from its prose lines."""
+    for name, value in document.values.items():
+        structured = value.confidence >= TABLE or name == "product_specs"
+        if structured and not found.has(name) and name not in found.declared_empty:
+            found.offer(name, value.value, value.confidence * ATTACHMENT_DISCOUNT, source)
+
+
+def missing_fields(fields: dict[str, FieldValue], required: list[str]) -> list[str]:
+    """The required fields that were not extracted (or came out empty), in required order."""
+    return [name for name in required if name not in fields or fields[name].value in ("", [], None)]
+
+
+def _is_cover_note(body: str) -> bool:
+    """A short note on top of a forward ("Rita - can you help this homeowner? See below.")."""
+    return len(body.split()) < 40 and bool(
+        re.search(
+            r"\b(?:below|forward(?:ed|ing)?|fwd|see (?:the )?(?:email|message))\b", body, re.I
+        )
+    )

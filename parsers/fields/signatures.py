@@ -1,0 +1,151 @@
+"""Reader: who a customer is, from the tail of their message. The sign-off and signature
+(cut here when `parsers.text` left them), a self-introduction, the From name, and for staff
+forwarding a customer's mail, the forwarded sender and their signature. A signature of our
+own staff describes the staff member, never the customer, and gives nothing."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import normalise as nz
+from parsers.fields.common import (
+    Context,
+    _clean,
+    _looks_like_name,
+    _person_name,
+    _replace,
+    _strip_forward_headers,
+)
+from parsers.fields.patterns import _ADDRESS, _SIGN_OFF, _TITLE_AND_COMPANY
+from parsers.fields.resolver import GUESS, HEADER, PROSE, SIGNATURE, Found
+from parsers.fields.vocab import OrgVocabulary
+from parsers.message import ParsedMessage
+
+
+def read(
+    v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, body: str, tail: str
+) -> None:
+    """For a customer (never for staff) the self-introduction, From name and own signature;
+    for staff, the customer of a mail they forward."""
+    if ctx.sender_is_staff:
+        if not ctx.is_reply and msg.forwarded_text:
+            _forwarded_customer(v, found, msg.forwarded_text, ctx)
+        return
+    if ctx.is_reply:
+        return  # a reply's signature repeats who they are; only its new text counts
+    found.offer("contact_name", _self_introduction(body), PROSE, "body")
+    found.offer("contact_name", _person_name(msg.from_name), HEADER, "from")
+    signature = "\n".join(x for x in (tail, msg.signature) if x)
+    _customer_signature(v, found, signature, ctx)
+
+
+def _forwarded_customer(v: OrgVocabulary, found: Found, forwarded: str, ctx: Context) -> None:
+    """Staff forwarding a customer's own email: the customer is the forwarded sender,
+    and their signature below the forwarded text is theirs, not the staff member's."""
+    m = re.search(r"^\s*(?:from|de)\s*:\s*\"?([^<\n\"]+?)\"?\s*<([^>\s]+)>", forwarded, re.I | re.M)
+    if not m or v.org.is_company_address(m.group(2)):
+        return
+    found.offer("contact_name", _person_name(m.group(1)), GUESS, "forwarded")
+    _, tail = split_tail(_strip_forward_headers(forwarded), m.group(1))
+    fwd_ctx = _replace(ctx, "forwarded")
+    _customer_signature(v, found, tail, fwd_ctx)
+
+
+def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Context) -> None:
+    """A customer's own signature gives their name, phone and address when the body
+    does not."""
+    if not signature:
+        return
+    lines = [x.strip() for x in signature.split("\n") if x.strip()]
+    source = "signature" if ctx.source == "body" else ctx.source
+    for line in lines:
+        if _SIGN_OFF.match(line):
+            continue
+        if _looks_like_name(line) and len(line.split()) >= 2:
+            found.offer("contact_name", line, SIGNATURE, source)
+        break
+    # A cell or home line before an office or fax line; a fax is never the contact.
+    ranked = sorted(
+        (x for x in lines if not re.search(r"\bfax\b", x, re.I)),
+        key=lambda x: bool(re.search(r"\b(?:office|work|main|switchboard)\b", x, re.I)),
+    )
+    for line in ranked:
+        phones = nz.find_phones(line, v.org.phone_region)
+        if phones:
+            found.offer("contact_phone", phones[0][0], SIGNATURE, source)
+            break
+    address = _ADDRESS.search(", ".join(lines))
+    if address:
+        found.offer("site_address", _clean(address.group(0)).rstrip("."), GUESS, source)
+    if not found.has("account"):  # "Site Supervisor / Bow Valley Renovations"
+        for line in lines:
+            for part in re.split(r"\s*[,|/•·]\s*|\s+[-–]\s+", line):
+                account = nz.match_account(part, v.org) if len(part) >= 4 else None
+                if account:
+                    found.offer("account", account.name, SIGNATURE, source)
+                    found.offer("account_id", account.id, SIGNATURE, source)
+                    return
+        for line in lines:  # "Office Manager, Tallgrass Dental": a company we do not know
+            m = _TITLE_AND_COMPANY.match(line)
+            if m and not nz.find_phones(line) and "@" not in line:
+                found.offer("account", _clean(m["company"]), GUESS, source)
+                return
+
+
+def _self_introduction(text: str) -> str | None:
+    """ "This is Mike Dunn, site super for ..." / "My name is Jane Doe" -> the name."""
+    m = re.search(
+        r"\b(?:this is|my name is|my name's|i am|i'm|je m'appelle|ici)\s+"
+        r"([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})",
+        text,
+    )
+    return m.group(1) if m else None
+
+
+def split_tail(text: str, from_name: str = "") -> tuple[str, str]:
+    """Split a message text into (core, tail): the tail is the sign-off and signature.
+
+    mime.py already cuts most signatures; this also catches the forms it cannot know, like a
+    bare first name ("Priya", "P.") or a "Name | Role" line after the sign-off.
+    """
+    lines = text.rstrip().split("\n")
+    first = (from_name.split() or [""])[0].casefold()
+    cut = len(lines)
+    for i in range(len(lines) - 1, max(-1, len(lines) - 16), -1):
+        stripped = lines[i].strip()
+        after = [x for x in lines[i + 1 :] if x.strip()]
+        if len(after) > 10 or any(len(x) > 100 for x in after):
+            break
+        if _is_tail_start(stripped) or (
+            _is_name_line(stripped, from_name, first) and _after_blank(lines, i)
+        ):
+            cut = i
+    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
+
+
+def _is_tail_start(line: str) -> bool:
+    """A "--" separator or a sign-off line ("Thanks,", "Sent from my iPhone")."""
+    return bool(re.fullmatch(r"--\s*|_{3,}|-{3,}", line) or _SIGN_OFF.match(line))
+
+
+def _is_name_line(line: str, from_name: str, first: str) -> bool:
+    """A line that is just the sender's name or initial, maybe with a role after a bar."""
+    head = re.split(r"\s[|,–-]\s|\s\|", line)[0].strip().rstrip(".,!")
+    if not head:
+        return False
+    key = head.casefold()
+    if from_name and (key == from_name.casefold() or (first and key == first)):
+        return True
+    return bool(first) and bool(re.fullmatch(r"[A-Z]\.?", head)) and first[0] == key[0]
+
+
+def _after_blank(lines: list[str], i: int) -> bool:
+    return i == 0 or not lines[i - 1].strip() or bool(_SIGN_OFF.match(lines[i - 1].strip()))
+
+
+def _without_lines_of(text: str, signature: str) -> str:
+    """Drop lines that are in the detected signature, in case they were left in the body."""
+    if not signature.strip():
+        return text
+    sig_lines = {line.strip() for line in signature.split("\n") if len(line.strip()) > 3}
+    return "\n".join(line for line in text.split("\n") if line.strip() not in sig_lines)

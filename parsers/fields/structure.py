@@ -1,0 +1,224 @@
+"""A message text as blocks in reading order: label lines (with their continuation lines),
+numbered items, tables, bullet lists and prose paragraphs. Layout is meaning here: the
+readers take the blocks, never the raw lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from parsers.fields.common import QUOTES, _cells, _head_field, _label_key, _strip_markup
+from parsers.fields.lexicon import _TEXT_FIELDS, OPPORTUNITY_SUBLABELS, QUOTE_HEADS, SERVICE_HEADS
+from parsers.fields.patterns import _SEPARATOR_ROW
+
+_LIST_MARKER = re.compile(
+    r"^(?P<indent>[ \t]*)(?:(?P<num>\d{1,2})[.)](?=\s)|(?P<bullet>[-*•·–—▪◦])(?=\s))?"
+    r"\s*(?P<rest>.*?)\s*$"
+)
+_LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s*(?P<value>.*)$")
+# "Factor - 0.52", "Stage = Funding": only for labels the table knows.
+# "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250":
+# only for labels the table knows.
+_DASH_LABEL_LINE = re.compile(
+    r"^(?P<label>(?:[^\W\d_]|\$)[^:：\n]{0,30}?)"
+    r"(?:\s+[-–]\s+|\s+[-–]$|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
+)
+_MULTI_LABEL_SPLIT = re.compile(
+    r"(?:\s+\|\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
+)
+# A dash or "=" after these starts a sentence, not a label ("Please use the cell - ...").
+_SENTENCE_START = re.compile(
+    r"(?i)^(?:please|pls|plz|can|could|would|will|use|i|i'm|we|we're|you|they|it|this|that|"
+    r"there|just|also|note|so|and|but|if|when)\b"
+)
+_BARE_LABEL = re.compile(r"^[^\W\d_][\w ]{1,28}$")
+_INI_SECTION = re.compile(r"^\s*\[([^\]\[]{2,30})\]\s*$")
+
+
+@dataclass
+class Block:
+    """One piece of a message body, in reading order.
+
+    kind: "label" (field/value/lines), "item" (unlabelled numbered item), "table" (rows),
+    "bullets" (items, with the prose line that introduced them), "prose" (a paragraph).
+    """
+
+    kind: str
+    text: str = ""
+    target: str = ""
+    lines: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    number: int | None = None
+    indent: int = 0
+
+
+class Structure:
+    """Splits a text into `Block`s. Knows the label table of one queue."""
+
+    def __init__(
+        self,
+        labels: dict[str, str],
+        queue: str,
+        value_field: Callable[[str], str | None] | None = None,
+    ):
+        """`value_field`: the picklist a whole value names, if exactly one, so that an
+        unknown short label with a picklist value ("Kind = Project", "Phase: Approvals",
+        "Rec - Single") is read as that picklist."""
+        self.labels = labels
+        self.queue = queue
+        self.value_field = value_field
+
+    def _target(self, label: str, value: str, in_opportunity: bool) -> str | None:
+        target = self.field_for(label, in_opportunity)
+        if target or not self.value_field or len(_label_key(label).split()) > 2:
+            return target
+        return self.value_field(value)
+
+    def field_for(self, label: str, in_opportunity: bool) -> str | None:
+        key = _label_key(label)
+        if in_opportunity and self.queue == QUOTES and key in OPPORTUNITY_SUBLABELS:
+            return OPPORTUNITY_SUBLABELS[key]
+        if self.queue == QUOTES and key in ("name", "nom"):
+            return "opportunity_name"
+        if key in self.labels:
+            return self.labels[key]
+        return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
+
+    def label_of(self, rest: str, in_opportunity: bool) -> list[tuple[str, str]]:
+        """[(field, value)] for a "Label: value" line (or a 2-cell table row), else [].
+
+        One line may hold several labels ("Type: Project | Stage: Funding"); they count only
+        when every piece is a known label, so a colon inside a value does not split it.
+        """
+        segments = _MULTI_LABEL_SPLIT.split(rest)
+        if len(segments) > 1:
+            pieces = [self._one_label(s, in_opportunity) for s in segments]
+            if all(pieces):
+                return [p for p in pieces if p]
+        piece = self._one_label(rest, in_opportunity)
+        if piece:
+            return [piece]
+        cells = _cells(rest)
+        if len(cells) == 2 and not _LABEL_LINE.match(cells[0]):
+            target = self._target(cells[0], cells[1], in_opportunity)
+            if target:
+                return [(target, cells[1])]
+        return []
+
+    def _one_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
+        for pattern in (_LABEL_LINE, _DASH_LABEL_LINE):
+            m = pattern.match(text)
+            if m and pattern is _DASH_LABEL_LINE and _SENTENCE_START.match(m["label"]):
+                continue  # "Please use the cell - the home line is going": a sentence
+            target = m and self._target(m["label"], m["value"].strip(), in_opportunity)
+            if m and target:
+                return target, m["value"].strip()
+        return None
+
+    def parse(self, text: str) -> list[Block]:
+        blocks: list[Block] = []
+        current: Block | None = None
+        pending: Block | None = None  # "Products:" then a blank line, then the table
+        in_opportunity = False
+        previous_length = 0
+        for raw in text.replace("\r", "").split("\n"):
+            line = _INI_SECTION.sub(r"\1:", _strip_markup(raw))  # "[notes]" is "notes:"
+            if not line.strip() or _SEPARATOR_ROW.match(line):
+                if current is not None and current.kind == "label" and not current.text:
+                    pending = pending or (current if not current.lines else None)
+                current, in_opportunity, previous_length = None, False, 0
+                continue
+            m = _LIST_MARKER.match(line)
+            assert m is not None
+            indent = len(m["indent"].expandtabs(4))
+            number = int(m["num"]) if m["num"] else None
+            bullet = bool(m["bullet"])
+            rest = m["rest"]
+            if number is not None:
+                in_opportunity = False
+            labelled = self.label_of(rest, in_opportunity)
+            if not labelled and number is None and not bullet and _BARE_LABEL.match(rest):
+                # "special" or "NOTES" alone on a line, the text below it: a heading label
+                target = self.field_for(rest.strip(), in_opportunity)
+                if target in _TEXT_FIELDS:
+                    labelled = [(target, "")]
+            structured = bullet or len(_cells(rest)) >= 3
+            if (
+                pending
+                and current is None
+                and not labelled
+                and number is None
+                and (structured or indent > pending.indent)
+            ):
+                current = pending
+            pending = None
+            if labelled:
+                for target, value in labelled:
+                    if target == "opportunity" and not value:
+                        in_opportunity = True
+                    current = Block("label", value, target, number=number, indent=indent)
+                    blocks.append(current)
+            elif number is not None and self.field_for(rest.rstrip(":"), False) == "opportunity":
+                in_opportunity = True
+                current = Block("label", "", "opportunity", number=number, indent=indent)
+                blocks.append(current)
+            elif number is not None:
+                current = Block("item", rest, number=number, indent=indent)
+                blocks.append(current)
+            elif current is not None and self._continues(
+                current, indent, bullet, rest, previous_length
+            ):
+                current.lines.append(rest)
+            elif len(_cells(rest)) >= 3 and not bullet:
+                if current is None or current.kind != "table":
+                    current = Block("table")
+                    blocks.append(current)
+                current.rows.append(_cells(rest))
+            elif bullet:
+                if current is None or current.kind != "bullets":
+                    intro = blocks[-1].text if blocks and blocks[-1].kind == "prose" else ""
+                    current = Block("bullets", intro, indent=indent)
+                    blocks.append(current)
+                current.lines.append(rest)
+            elif current is not None and current.kind == "prose":
+                current.text += " " + rest.strip()
+            else:
+                current = Block("prose", rest.strip(), indent=indent)
+                blocks.append(current)
+            previous_length = len(line)
+        return blocks
+
+    @staticmethod
+    def _continues(block: Block, indent: int, bullet: bool, rest: str, prev_len: int) -> bool:
+        """Whether a line belongs to the value of the label or numbered item above it.
+
+        A label with an empty value ("Specs:") takes the lines below it; a value takes deeper
+        indented or bulleted lines, and for free-text fields a hard-wrapped next line.
+        """
+        if block.kind == "item":
+            return indent > block.indent or bullet
+        if block.kind != "label":
+            return False
+        if block.target == "opportunity":
+            return False
+        if not block.text:
+            return True
+        if indent > block.indent or bullet:
+            return block.target in _TEXT_FIELDS
+        return block.target in _TEXT_FIELDS and prev_len >= 65
+
+
+def _items_as_bullets(blocks: list[Block]) -> list[Block]:
+    """Outside the quote form, consecutive unlabelled numbered items are a plain list."""
+    out: list[Block] = []
+    previous_item = False
+    for block in blocks:
+        if block.kind != "item":
+            out.append(block)
+        elif previous_item:
+            out[-1].lines.append(" ".join([block.text, *block.lines]))
+        else:
+            out.append(Block("bullets", lines=[" ".join([block.text, *block.lines])]))
+        previous_item = block.kind == "item"
+    return out

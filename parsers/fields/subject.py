@@ -1,0 +1,74 @@
+"""Reader: the subject line. A quote request written all in the subject, the account,
+specs and due date it names; a service request's urgency, reference and address."""
+
+from __future__ import annotations
+
+import re
+
+from parsers.fields import accounts
+from parsers.fields.common import (
+    QUOTES,
+    Context,
+    _clean,
+    _reference,
+    _replace,
+    _says_urgent,
+    _subject_text,
+)
+from parsers.fields.patterns import _ADDRESS, _REFERENCE
+from parsers.fields.prose_quote import prose_due
+from parsers.fields.resolver import GUESS, PROSE, Found
+from parsers.fields.tables import summary_row
+from parsers.fields.vocab import OrgVocabulary
+from parsers.message import ParsedMessage
+
+
+def read(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, body: str) -> None:
+    """What the subject adds to the body; a reply's subject repeats the request's."""
+    if ctx.queue == QUOTES:
+        if len(body.split()) < 12 and not ctx.is_reply:
+            _subject_as_request(v, found, msg, ctx)
+        _quote_subject(v, found, msg, ctx)
+    elif not ctx.is_reply:
+        _service_subject(v, found, msg, body)
+
+
+def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
+    """ "Clearview | Clearview - Sherwood Park | 12 casement 36x48 | .55 | Standard |
+    Submissions | close 5/21" with a body of "^^ all in the subject"."""
+    subject = _subject_text(msg.subject)
+    cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
+    if len(cells) >= 4:
+        summary_row(v, found, cells, _replace(ctx, "subject"))
+
+
+def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
+    """Subject hints: account, specs, due date."""
+    subject = _subject_text(msg.subject)
+    if not ctx.is_reply and subject:
+        sub_ctx = _replace(ctx, "subject")
+        if not found.has("account") and "account" not in found.declared_empty:
+            accounts.read(v, found, subject, sub_ctx)
+        if not found.has("product_specs"):
+            m = v.qty_product.search(subject)
+            if m:
+                found.offer("product_specs", _clean(subject[m.start() :]), GUESS, "subject")
+        if not found.has("quote_due"):
+            prose_due(v, found, subject, sub_ctx)
+
+
+def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: str) -> None:
+    """The subject's urgency, reference and site address."""
+    subject = _subject_text(msg.subject)
+    # A subject saying "urgent" counts; a subject naming a hazard ("door won't close")
+    # defers to the body, which says how bad it is ("a 1 cm gap at the latch").
+    if _says_urgent(subject) or (
+        v.is_emergency(subject) and (not body.strip() or v.is_emergency(body))
+    ):
+        found.offer("urgency", "emergency", PROSE, "subject")
+    ref = _REFERENCE.search(subject)
+    if ref:
+        found.offer("reference", _reference(ref), GUESS, "subject")
+    address = _ADDRESS.search(subject)
+    if address and not found.has("site_address"):  # "Foggy window - 42 Cranbrook Rise SE"
+        found.offer("site_address", _clean(address.group(0)), GUESS, "subject")

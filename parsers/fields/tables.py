@@ -1,0 +1,72 @@
+"""Reader: tables. A header row of field labels over a row of values, a one-row summary of
+unlabelled cells, and tables and bullet lists of products."""
+
+from __future__ import annotations
+
+from parsers import normalise as nz
+from parsers.fields.common import (
+    QUOTES,
+    Context,
+    _clean,
+    _looks_like_products,
+    _spec_lines,
+    _table_specs,
+)
+from parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION
+from parsers.fields.resolver import BULLETS, CLAUSE, TABLE, Found
+from parsers.fields.structure import Block, Structure
+from parsers.fields.values import label_value, offer_account, opportunity, part_fields
+from parsers.fields.vocab import OrgVocabulary
+
+
+def read(v: OrgVocabulary, found: Found, block: Block, structure: Structure, ctx: Context) -> None:
+    """A table of fields; in a quote request a single row may be a one-line summary."""
+    _field_table(v, found, block, structure, ctx)
+    if ctx.queue == QUOTES and len(block.rows) == 1:
+        summary_row(v, found, block.rows[0], ctx)
+
+
+def _field_table(
+    v: OrgVocabulary, found: Found, block: Block, structure: Structure, ctx: Context
+) -> None:
+    """A table whose header row is made of field labels ("Account | Opportunity | Stage |
+    Close | Factor") and whose next row holds the values, as Outlook users paste them."""
+    if len(block.rows) < 2:
+        return
+    header, values = block.rows[0], block.rows[1]
+    targets = [structure.field_for(cell, False) for cell in header]
+    known = sum(t is not None for t in targets)
+    if known < 3 or known * 5 < len(header) * 3 or len(values) != len(header):
+        return
+    for target, value in zip(targets, values, strict=True):
+        if target is not None and target != "product_specs":
+            label_value(v, found, target, value, [], TABLE, ctx)
+
+
+def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) -> None:
+    """One line of unlabelled cells, as people jot an opportunity down:
+    "Northgat Modular | NMI - Lakeside Park Phase 2 | Project | Approvals | close 3/15 |
+    fctr 0.49 | ~$1.2M". The account cell is the account; the rest read as an
+    opportunity line (name first, then the cells that say a field)."""
+    rest = []
+    for cell in cells:
+        if not found.has("account") and nz.match_account(cell, v.org):
+            offer_account(v, found, cell, CLAUSE, ctx.source)
+        elif v.qty_product.search(cell) and _DIMENSION.search(cell):
+            found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)
+        elif _BARE_DECIMAL.fullmatch(cell.strip()) and nz.parse_factor(cell.strip()):
+            found.offer("factor", str(nz.parse_factor(cell.strip())), CLAUSE, ctx.source)
+        else:
+            rest.append(cell)
+    said = [part_fields(v, cell, ctx, loose=True) for cell in rest]
+    if sum(bool(x) for x in said) >= 2:  # a summary line, not a product row
+        opportunity(v, found, " | ".join(rest), CLAUSE, ctx, name_first=True)
+
+
+def read_products(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
+    """Tables and bullet lists of products, when no label already gave the specs."""
+    for block in blocks:
+        if block.kind == "table":
+            found.offer("product_specs", _table_specs(block.rows, v.qty_product), TABLE, ctx.source)
+        elif block.kind == "bullets" and _looks_like_products(block.lines, v.qty_product):
+            found.offer("product_specs", _spec_lines(block.lines), BULLETS, ctx.source)

@@ -1,0 +1,186 @@
+"""From what a sender stated to field values: one labelled value into its field(s), an
+opportunity line into name / type / stage / close / factor / amount, dates, due dates, an
+account or a contact. Every reader that found a value goes through here."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import normalise as nz
+from parsers.fields.common import Context, _clean, _spec_lines, _split_parts, _unquote
+from parsers.fields.lexicon import _TEXT_FIELDS
+from parsers.fields.patterns import (
+    _ADDRESS,
+    _AMOUNT_PART,
+    _CLOSE_PART,
+    _FACTOR_PART,
+    _PART_CUES,
+    _SEE_ATTACHED,
+)
+from parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, Found
+from parsers.fields.vocab import OrgVocabulary
+
+
+def label_value(
+    v: OrgVocabulary,
+    found: Found,
+    name: str,
+    value: str,
+    lines: list[str],
+    conf: float,
+    ctx: Context,
+) -> None:
+    """Normalise one labelled value into its field (or fields, for a composite)."""
+    src = ctx.source
+    if name == "attachments" or (not value.strip() and not lines):
+        return
+    if not value.strip() and name not in _TEXT_FIELDS:
+        value, lines = lines[0], lines[1:]
+    joined = _clean(" ".join([value, *lines]))
+    if _SEE_ATTACHED.match(value) and not lines:
+        return  # the attachment carries it; read there
+    if nz.is_no_value(value) and not lines:
+        found.declared_empty.add("opportunity_name" if name == "opportunity" else name)
+        return
+    if name == "account":
+        offer_account(v, found, joined, conf, src)
+    elif name == "customer":
+        if nz.match_account(joined, v.org):
+            offer_account(v, found, joined, conf, src)
+        else:
+            offer_contact(v, found, joined, conf, src)
+    elif name == "product_specs":
+        found.offer(name, _spec_lines([value, *lines] if value else lines), conf, src)
+    elif name == "factor":
+        factor = nz.parse_factor(value)
+        found.offer(name, str(factor) if factor is not None else None, conf, src)
+    elif name in ("opportunity", "opportunity_name"):
+        opportunity(v, found, value, conf, ctx, name_first=True)
+    elif name in v.picklists:
+        found.offer(name, v.pick(name, value), conf, src)
+    elif name == "close_date":
+        found.offer(name, date_of(v, value, ctx), conf, src)
+    elif name == "amount":
+        amount = nz.parse_amount(value)
+        found.offer(name, str(amount) if amount is not None else None, conf, src)
+    elif name == "quote_due":
+        due = due_of(v, value, ctx)
+        found.offer(name, due, conf, src)
+    elif name == "site_address":
+        # "Site: 3415 Parkdale Blvd NW, Calgary. Homeowners are the Ruiz family; ..."
+        address = _ADDRESS.search(joined)
+        if address and re.match(r"\s*[.;]\s+\S", joined[address.end() :]):
+            joined = joined[: address.end()]
+        found.offer(name, joined, conf, src)
+    elif name in ("special_instructions", "description"):
+        found.offer(name, joined, conf, src)
+    elif name == "contact_name":
+        offer_contact(v, found, joined, conf, src)
+    elif name == "contact_phone":
+        found.offer(name, nz.normalise_phone(joined, v.org.phone_region), conf, src)
+    elif name == "urgency":
+        urgent = v.is_emergency(joined) or re.search(r"\b(?:high|critical)\b", joined, re.I)
+        found.offer(name, "emergency" if urgent else "normal", conf, src)
+    elif name == "reference":
+        found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
+    text = _clean(re.sub(r"\([^)]*\)", " ", text))
+    account = nz.match_account(text, v.org)
+    if account:
+        found.offer("account", account.name, conf, src)
+        found.offer("account_id", account.id, conf, src)
+    else:
+        found.offer("account", text, conf * 0.9, src)
+
+
+def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
+    """ "Marco Rossi (site super), 403-555-0111": the name, and the phone if there is one."""
+    phone = nz.normalise_phone(text, v.org.phone_region)
+    name = re.split(r"[(,;]|\s[-–]\s|\s\d", text)[0]
+    name = _clean(name)
+    if name and len(name.split()) <= 5 and re.search(r"[^\W\d_]", name):
+        found.offer("contact_name", name, conf, src)
+    if phone:
+        found.offer("contact_phone", phone, min(conf, IN_LABEL_VALUE), src)
+
+
+def opportunity(
+    v: OrgVocabulary, found: Found, text: str, conf: float, ctx: Context, *, name_first: bool
+) -> None:
+    """ "Ridgeline - Bragg Creek Cabin / Standard / Submissions / close 2027-01-22": the
+    leading parts that are no picklist value or date are the name; the rest fill fields."""
+    parts = _split_parts(text.strip().rstrip("."))
+    name_parts: list[str] = []
+    reading_name = name_first
+    for part in parts:
+        said = part_fields(v, part, ctx, loose=not reading_name)
+        if reading_name and not said:
+            name_parts.append(part)
+            continue
+        reading_name = False
+        for name, value in said.items():
+            if value is None:
+                found.declared_empty.add(name)
+            else:
+                found.offer(name, value, min(conf, CLAUSE), ctx.source)
+    name = _unquote(", ".join(name_parts))
+    if name and not nz.is_no_value(name):
+        found.offer("opportunity_name", name, conf, ctx.source)
+
+
+def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> dict[str, str | None]:
+    """What one comma/slash part of an opportunity line says: {"stage": "Submissions"}
+    for "stage Submissions", {"close_date": None} for "close date TBD", {} for a name.
+
+    `loose` also finds a value inside a short phrase ("we're at Submissions"); it is off
+    while the name may still be read, so "Standard Pacific - Lot 4" stays a name.
+    """
+    key = nz.fold(part)
+    bare = _PART_CUES.sub("", key).strip()
+    for name, picklist in v.picklists.items():
+        value = picklist.match(bare) or picklist.match(part)
+        if value is None and loose and len(key.split()) <= 6:
+            hits = {v for v, _, _ in picklist.find(part)}
+            value = hits.pop() if len(hits) == 1 else None
+        if value:
+            return {name: value}
+    cue = _CLOSE_PART.match(part.strip())
+    if cue:
+        rest = cue.group(1).strip()
+        if nz.is_no_value(rest):
+            return {"close_date": None}
+        date = date_of(v, rest, ctx)
+        return {"close_date": date} if date else {}
+    hit = nz.find_date(part, now=ctx.now)
+    if hit and (hit[2] - hit[1]) >= 0.6 * len(part.strip()):
+        return {"close_date": hit[0].isoformat()}
+    factor = _FACTOR_PART.fullmatch(part.strip())
+    if factor and nz.parse_factor(factor["value"]) is not None:
+        return {"factor": str(nz.parse_factor(factor["value"]))}
+    if _AMOUNT_PART.fullmatch(part.strip()):
+        amount = nz.parse_amount(part.strip().lstrip("~≈").removeprefix("approx").strip())
+        if amount is not None:
+            return {"amount": str(amount)}
+    return {}
+
+
+def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
+    text = text.strip()
+    if nz.is_no_value(text):
+        return None
+    parsed = nz.parse_date(text, now=ctx.now)
+    if parsed is None:
+        hit = nz.find_date(text, now=ctx.now)
+        parsed = hit[0] if hit else None
+    return parsed.isoformat() if parsed else None
+
+
+def due_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
+    """A requested quote date, kept only when it is earlier than the quote SLA."""
+    hit = nz.find_date(text, now=ctx.now)
+    if not hit:
+        return None
+    due, deadline = hit[0], (ctx.now + v.sla).date()
+    return due.isoformat() if ctx.now.date() <= due < deadline else None
