@@ -16,7 +16,7 @@ from parsers.mime import parse_email
 from parsers.org import load_organisation
 from parsers.vocabulary import WordTokenizer, plain
 from tests.conftest import ORG_FILE
-from tests.test_fields import message
+from tests.fields.helpers import message
 
 MST = timezone(timedelta(hours=-7))
 NOV_4 = datetime(2026, 11, 4, 8, 40, tzinfo=MST)

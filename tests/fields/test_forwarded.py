@@ -1,0 +1,75 @@
+"""Reader `forwarded`: a forwarded mail, read as a body of its own."""
+
+from __future__ import annotations
+
+from parsers.fields import missing_fields
+from tests.fields.helpers import WED_NOV_4, message, quote, values
+
+
+def test_forwarded_customer_mail_gives_specs_and_instructions(extractor):
+    note = (
+        'Team - please quote this for Bow Valley. Factor .50. Opp is "BVR - Elbow Park Reno", '
+        "Standard, stage Submissions, close Dec 4. Dave's list is below."
+    )
+    forwarded = """From: Dave K <dave@example.net>
+Date: Tue, Nov 3, 2026 at 4:51 PM
+Subject: windows
+
+Hi Priya,
+
+We need:
+
+- 2 casement 28 x 52, triple pane Low-E argon, white
+- 1 patio door 60 x 80, left-hand active, white
+
+Install has to be done before Dec 18. Please include interior casing.
+
+Thanks,
+Dave
+403-555-0155
+"""
+    got = quote(extractor, message(note, forwarded=forwarded))
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["factor"] == "0.50"
+    assert got["opportunity_name"] == "BVR - Elbow Park Reno"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2026-12-04"
+    assert got["product_specs"] == (
+        "2 casement 28 x 52, triple pane Low-E argon, white; "
+        "1 patio door 60 x 80, left-hand active, white"
+    )
+    assert got["special_instructions"] == (
+        "Install has to be done before Dec 18. Please include interior casing."
+    )
+    assert "quote_due" not in got  # an install deadline is not a quote date
+
+
+def test_staff_forwarding_a_customer_mail_to_service(extractor, org):
+    forwarded = """From: Paula Chen <pchen@example.net>
+Date: Mon, Nov 2, 2026
+Subject: leaking window
+
+Hi Alex, our bedroom window leaks when it rains. We're at 14 Evergreen Cres SW, Calgary.
+
+Thanks,
+Paula Chen
+587-555-0166"""
+    msg = message("Rita - can you help this homeowner? Forwarding below.",
+                  from_name="Alex Martin", from_addr="alex.martin@example.com",
+                  signature="Alex Martin | Account Manager\nT 403-555-0104",
+                  forwarded=forwarded)  # fmt: skip
+    fields = extractor.extract(msg, "service", now=WED_NOV_4, sender_is_staff=True)
+    got = values(fields)
+    assert got["contact_name"] == "Paula Chen"
+    assert got["contact_phone"] == "+15875550166"  # the customer's, not Alex's 403-555-0104
+    assert got["site_address"] == "14 Evergreen Cres SW, Calgary"
+    assert got["description"] == "our bedroom window leaks when it rains."
+    assert missing_fields(fields, org.required_fields("service")) == []
+
+
+def test_a_forwarded_older_thread_gives_no_pricing(extractor):
+    old = "From: Dan\nSent: 2026-04-02\n\nFactor: 0.44\nAmount: $210,000\nClose: June 30\n"
+    msg = message("Account: Harbourfront\nNew phase, new pricing coming from Lena.", forwarded=old)
+    got = quote(extractor, msg)
+    assert "factor" not in got and "amount" not in got and "close_date" not in got
+    assert got["account"] == "Harbourfront Developments"

@@ -1,0 +1,206 @@
+"""Reader `labels`: "Label: value" lines and blocks, other separators, unknown labels by
+their last word, labels inside a paragraph."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.fields import missing_fields
+from tests.fields.helpers import WED_NOV_4, message, quote, service
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "4. HFD - Quayside Block E, Project, Approvals, close 2026-12-18",
+        "4. HFD - Quayside Block E; Project; Approvals; 2026-12-18",
+        "Opportunity: HFD - Quayside Block E / Project / Approvals / close Dec 18",
+        "Opp: HFD - Quayside Block E | Type: Project | Stage: Approvals | Close: Dec 18",
+    ],
+)
+def test_opportunity_on_one_line(extractor, line):
+    text = f"1. Account: HFD\n2. Specs: 4 casements 24x60\n3. Factor: .5\n{line}\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "HFD - Quayside Block E"
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Approvals"
+    assert got["close_date"] == "2026-12-18"
+
+
+LABEL_BLOCK = """Morning,
+
+Acct: PCH
+Opp: PCH - Cranston Lot 8
+Opp type: proj w/ install
+Record type: Single
+Stage: Approbation (90 %)
+Closing: Dec 18
+Multiplier factor: .52
+Amount: $48.5k
+
+Specs:
+ - 12 sliders 48x36, dual pane Low-E argon, white
+ - 3 patio doors 72x80, 2-panel slider
+
+Notes: quote each lot separately please.
+
+Cheers
+Dan
+"""
+
+
+def test_label_block_short_labels_synonyms_and_multiline_specs(extractor):
+    got = quote(extractor, message(LABEL_BLOCK))
+    assert got == {
+        "account": "Prairie Crest Homes",
+        "account_id": "ACC-1001",
+        "opportunity_name": "PCH - Cranston Lot 8",
+        "opportunity_type": "Project w/ installation",
+        "record_type": "Single",
+        "stage": "Approvals",
+        "close_date": "2026-12-18",
+        "factor": "0.52",
+        "amount": "48500.00",
+        "product_specs": "12 sliders 48x36, dual pane Low-E argon, white; "
+        "3 patio doors 72x80, 2-panel slider",
+        "special_instructions": "quote each lot separately please.",
+    }
+
+
+def test_french_labels(extractor):
+    text = """Bonjour,
+
+Compte : Clearview
+Produits : 4 fenêtres à battant 32 x 54 po, triple vitrage
+Facteur : 0,47
+Opportunité : Clearview – Rue Principale
+Type : Projet avec installation
+Étape : Approbation
+Date de clôture : 15 janvier 2027
+Instructions spéciales : livraison en une seule fois
+"""
+    got = quote(extractor, message(text))
+    assert got["account"] == "Clearview Window Centre"
+    assert got["factor"] == "0.47"
+    assert got["opportunity_name"] == "Clearview – Rue Principale"
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["stage"] == "Approvals"
+    assert got["close_date"] == "2027-01-15"
+    assert got["special_instructions"] == "livraison en une seule fois"
+
+
+def test_date_inside_special_instructions_is_not_the_close_date(extractor, org):
+    text = """Customer: Praire Crest Homes
+Opportunity Name: PCH - Harvest Hills Phase 2
+Opportunity Type: Project
+Stage: Submissions
+Factor: 0.52
+Product: 18 homes, package B, dual pane Low-E argon, white/white
+Special instructions: phase pricing valid to June 30, 2027; release by lot."""
+    fields = extractor.extract(message(text), "quotes", now=WED_NOV_4, sender_is_staff=True)
+    assert fields["account"].value == "Prairie Crest Homes"  # misspelt, still recognised
+    assert "close_date" not in fields
+    assert "quote_due" not in fields
+    assert (
+        fields["special_instructions"].value
+        == "phase pricing valid to June 30, 2027; release by lot."
+    )
+    assert missing_fields(fields, org.required_fields("quotes")) == ["close_date"]
+
+
+def test_labelled_service_request_from_staff_for_a_customer(extractor):
+    text = """Please book a service call for my customer.
+
+Customer: Linda Park
+Cell: (780) 555-0164
+Site address:
+12 Birch Crescent
+St. Albert, AB
+Problem: the patio door keeper is out of line.
+Urgency: normal"""
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Linda Park"
+    assert got["contact_phone"] == "+17805550164"
+    assert got["site_address"] == "12 Birch Crescent St. Albert, AB"
+    assert got["description"] == "the patio door keeper is out of line."
+    assert got["urgency"] == "normal"
+
+
+def test_unknown_labels_are_read_by_their_last_word(extractor):
+    text = """Account Name: Northgate Modular
+Opportunity/Job name: Northgate - Plant 3 Pilot
+Sales stage: Qualification
+Est. close date: Friday, December 18
+Pricing multiplier: .55
+Product(s): 20 sliders 36x36
+Delivery instructions: label by unit"""
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Northgate - Plant 3 Pilot"
+    assert got["stage"] == "Basic Qualification"
+    assert got["close_date"] == "2026-12-18"
+    assert got["factor"] == "0.55"
+    assert got["product_specs"] == "20 sliders 36x36"
+    assert got["special_instructions"] == "label by unit"
+
+
+def test_equals_dash_and_dot_leader_separators(extractor):
+    text = (
+        "Acct = Bow Valley Renovations\n"
+        "Multiplier = 47%\n"
+        "Close date ....... 2026-12-11\n"
+        "Shipping - deliver to the yard, not the site\n"
+        "$ = 18,400\n"
+        "Items =\n"
+        "  6 x casement 30 x 48, white\n"
+        "  2 x awning 36 x 20, white\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["factor"] == "0.47"
+    assert got["close_date"] == "2026-12-11"
+    assert got["amount"] == "18400.00"
+    assert got["special_instructions"] == "deliver to the yard, not the site"
+    assert "6 x casement 30 x 48" in got["product_specs"]
+    assert "2 x awning" in got["product_specs"]
+
+
+def test_an_unknown_short_label_with_a_picklist_value_is_that_picklist(extractor):
+    text = "Account: Northgate\nKind: Project\nPhase = Funding\nRec - Single\nMood: Standard-ish\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["record_type"] == "Single"
+
+
+def test_a_label_that_is_not_a_picklist_value_stays_unread(extractor):
+    got = quote(extractor, message("Account: Northgate\nWeather: Funding season is over\n"))
+    assert "stage" not in got
+
+
+def test_ini_sections_and_heading_labels(extractor):
+    text = (
+        "[request]\ndealer = Northgate\nfactor = 55%\n\n"
+        "[lines]\n1 = 4 | casement | 24x36 | white\n\n"
+        "[notes]\nquote one unit, they will multiply\n\n"
+        "special\n  deliver after the 15th only\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Northgate Modular Inc."
+    assert got["factor"] == "0.55"
+    assert "casement" in got["product_specs"]
+    assert got["special_instructions"] == "quote one unit, they will multiply"  # the first
+
+
+def test_french_record_type_and_a_site_label_that_runs_on(extractor):
+    got = quote(extractor, message("Compte : Clearview\nType d'enregistrement : Unique\n"))
+    assert got["record_type"] == "Single"
+    msg = message(
+        "Site: 12 Elm Close SW, Calgary. The owners work from home, any day is fine.",
+        from_addr="a@example.net",
+    )
+    assert service(extractor, msg, staff=False)["site_address"] == "12 Elm Close SW, Calgary"
+
+
+def test_a_labelled_picklist_value_followed_by_a_comment(extractor):
+    got = quote(extractor, message("Compte : Clearview\nStage : Submissions, ils ont vu le plan\n"))
+    assert got["stage"] == "Submissions"

@@ -1,0 +1,87 @@
+"""Reader `numbered`: the numbered six-item quote form, items read by position."""
+
+from __future__ import annotations
+
+from tests.fields.helpers import message, quote
+
+NUMBERED = """Hi team,
+
+Please quote the following.
+
+1. Account name: Bow Valley Renovations
+2. Product specs:
+   - 6 x casement, 30" x 48", triple pane, Low-E, argon, white
+   - 2 x awning, 24" x 20", triple pane, Low-E, argon, white
+3. Factor: 0.5
+4. Opportunity
+   Name: BVR - Lakeview Bungalow
+   Type: Project w/ installation
+   Stage: Funding
+   Close date: 2026-12-11
+5. Special instructions: Remove and dispose of the old units.
+6. Attachments: none
+"""
+
+
+def test_numbered_six_items_with_opportunity_block(extractor):
+    got = quote(extractor, message(NUMBERED))
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["account_id"] == "ACC-1004"
+    assert got["product_specs"] == (
+        '6 x casement, 30" x 48", triple pane, Low-E, argon, white; '
+        '2 x awning, 24" x 20", triple pane, Low-E, argon, white'
+    )
+    assert got["factor"] == "0.50"
+    assert got["opportunity_name"] == "BVR - Lakeview Bungalow"
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2026-12-11"
+    assert got["special_instructions"] == "Remove and dispose of the old units."
+    assert "attachments" not in got  # "Attachments: none" and no real attachment
+
+
+def test_numbered_items_without_labels_are_read_by_position(extractor):
+    text = """1. Account: Aspen and Oak
+2. Specs: 10 x awning 36x24, dual pane, white
+3. Factor: will confirm
+4. Aspen & Oak - Spring Stock / Standard / Basic Qualification / close date TBD
+5. Ship with the March truck.
+6. Stock list attached."""
+    got = quote(extractor, message(text))
+    assert got["account"] == "Aspen & Oak Dealers Co."
+    assert got["opportunity_name"] == "Aspen & Oak - Spring Stock"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Basic Qualification"
+    assert got["special_instructions"] == "Ship with the March truck."
+    assert "factor" not in got and "close_date" not in got
+
+
+def test_numbered_product_list_is_not_the_quote_form(extractor):
+    text = """Account: Ridgeline
+Factor: 0.48
+
+1. 10 casements 30x48, triple, white
+2. 4 awnings 30x20, triple, white
+3. 2 patio doors 72x80
+4. 1 entry door 36x80, fibreglass
+"""
+    got = quote(extractor, message(text))
+    assert got["account"] == "Ridgeline Custom Builds Ltd."  # item 1 is not an account
+    assert "opportunity_name" not in got  # item 4 is not an opportunity
+    assert got["product_specs"] == (
+        "10 casements 30x48, triple, white; 4 awnings 30x20, triple, white; "
+        "2 patio doors 72x80; 1 entry door 36x80, fibreglass"
+    )
+
+
+def test_numbered_item_with_an_unknown_label_is_read_by_position(extractor):
+    text = """1. Customer: Harbourfront
+2. Windows/doors: 12 casements 24x60 triple
+3. Pricing multiplier: 0.50
+4. Opp name/type/stage/close: HFD - Pier 7 / Project / Funding / Jan 29
+5. Notes: call the site super a day ahead"""
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "HFD - Pier 7"
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2027-01-29"

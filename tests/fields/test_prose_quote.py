@@ -1,0 +1,150 @@
+"""Readers `prose_quote` and `prose_specs`: cue words, products and instructions in a quote
+request's prose."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from parsers.fields import LabelExtractor
+from tests.fields.helpers import MST, message, quote
+
+
+def test_prose_request(extractor):
+    text = (
+        "Hi team,\n\nAspen and Oak have a condo retrofit they're bidding on. Can you quote "
+        "36 sliders 60x48 and 12 awnings 30x24, all dual pane Low-E argon in white, at x0.50? "
+        'Opportunity is "Aspen & Oak - Lakeview Condo Retrofit", Project type, Submissions, '
+        "and they expect to close end of next month. Amount should land around $61,000. "
+        "Dealer will handle install - quote supply only.\n\nThanks,\nAlex"
+    )
+    msg = message(text, from_name="Alex Martin", from_addr="alex.martin@example.com")
+    got = quote(extractor, msg, now=datetime(2026, 11, 12, 9, 0, tzinfo=MST))
+    assert got["account"] == "Aspen & Oak Dealers Co."
+    assert got["factor"] == "0.50"
+    assert got["opportunity_name"] == "Aspen & Oak - Lakeview Condo Retrofit"
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2026-12-31"
+    assert got["amount"] == "61000.00"
+    assert got["product_specs"].startswith("36 sliders 60x48 and 12 awnings 30x24")
+    assert "0.50" not in got["product_specs"]
+    assert got["special_instructions"] == "Dealer will handle install - quote supply only."
+
+
+def test_two_accounts_named_the_one_quoted_for_wins(extractor):
+    text = (
+        "Hi team (cc Mark at Bow Valley Renovations, who's installing),\n\n"
+        "Please quote for Ridgeline Custom Builds:\n"
+        "Product specs: 10 casements 30x60\nFactor: 0.48\n"
+        "Opportunity: Ridgeline - Bragg Creek Cabin / Standard / Submissions / close 2027-01-22\n"
+        "Special instructions: ship to Bow Valley's yard."
+    )
+    got = quote(extractor, message(text, subject="Ridgeline cabin (BVR installing)"))
+    assert got["account"] == "Ridgeline Custom Builds Ltd."
+    assert got["account_id"] == "ACC-1002"
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("I need it by Thursday - they're presenting Friday.", "2026-11-05"),
+        ("Can I get this one by tomorrow at noon?", "2026-11-05"),
+        ("No rush on this one, anytime before Dec 4 is fine.", None),
+        ("Can you send it by Friday next week?", None),
+        ("They want the install done before the 18th.", None),
+        ("They need to close by Friday.", None),
+    ],
+)
+def test_quote_due_only_when_earlier_than_the_sla(extractor, text, due):
+    got = quote(extractor, message(text), reply=True)
+    assert got.get("quote_due") == due
+
+
+def test_prose_with_number_words_decision_date_and_a_later_quoted_opp_name(extractor):
+    text = (
+        "Could you price eight double-hung windows at 32 by 60, white, for Bow Valley? "
+        'I set the opportunity up in Salesforce as "BVR - Elbow Park Reno", type Standard, '
+        "and it's sitting at Funding. They expect to decide on the 10th of next month."
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"].startswith("eight double-hung windows at 32 by 60")
+    assert got["opportunity_name"] == "BVR - Elbow Park Reno"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2026-12-10"  # written Wed 4 Nov
+
+
+def test_bare_picklist_clauses_and_a_lone_fraction_as_the_factor(extractor):
+    got = quote(extractor, message("Northgate - opp NMI - Cedar Lane. Project, Funding, .57."))
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["factor"] == "0.57"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two options: .55 or .58 depending on volume.",  # two candidates: ask, do not pick
+        "Use 0.75 in thick glass stops and 12 x casement 30 x 48.",  # a size, not a factor
+        "Budget is $.50 per sq ft on the trim.",  # money
+        "Version 2.55 of the configurator crashed again.",
+    ],
+)
+def test_a_lone_decimal_that_is_not_the_factor(extractor, text):
+    assert "factor" not in quote(extractor, message(text))
+
+
+def test_a_plain_paragraph_after_a_labelled_form_is_the_instructions(extractor):
+    text = (
+        "Account: Clearview\nOpp: Clearview - Spring Stock\nType: Standard\nStage: Funding\n"
+        "Close: Dec 18\nFactor: 0.5\n\nProducts:\n10 x slider 48 x 36\n\n"
+        "They pick up at our dock, no delivery. Probably around $60K all in.\n"
+        "No rush on the quote itself, end of next week is fine.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "They pick up at our dock, no delivery."
+    assert got["amount"] == "60000.00"
+
+
+def test_a_stage_given_as_its_probability(extractor):
+    got = quote(
+        extractor, message("Account: Bow Valley\nWe're at 50% on this one, they liked it.\n")
+    )
+    assert got["stage"] == "Submissions"
+
+
+def test_product_nouns_from_the_organisation_file(org):
+    """[synonyms.products] adds a site's own product words to the built-in ones."""
+    text = "Account: Clearview\nCan you quote 12 crank-outs 30x48 white and 4 crankouts 24x36?\n"
+    plain = quote(LabelExtractor(org), message(text))
+    assert "product_specs" not in plain
+    products = {"crank-out": ["crankout"]}
+    site = org.model_copy(update={"synonyms": {**org.synonyms, "products": products}})
+    got = quote(LabelExtractor(site), message(text))
+    assert got["product_specs"].startswith("12 crank-outs 30x48 white and 4 crankouts 24x36")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "factor"),
+    [
+        ("Pricing at 0.5x list per the program.", "0.50"),
+        ("Their factor on heritage jobs is 50 percent, approved.", "0.50"),
+        ("The factor is half, as agreed with Lena.", "0.50"),
+    ],
+)
+def test_factor_wordings(extractor, sentence, factor):
+    assert quote(extractor, message(f"Account: Ridgeline\n\n{sentence}"))["factor"] == factor
+
+
+def test_values_named_before_their_cue_and_commit_dates(extractor):
+    text = (
+        "Account: Ridgeline\n\nI went with Project as the type and Single as the record type. "
+        "For the stage I put Submissions. They will commit by Dec 18th."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project"
+    assert got["record_type"] == "Single"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2026-12-18"

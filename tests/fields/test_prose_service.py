@@ -1,0 +1,112 @@
+"""Reader `prose_service`: phone, address, reference, urgency and description in a service
+request's prose."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fields.helpers import message, service
+
+
+def test_customer_request_in_prose(extractor):
+    text = """Hello,
+
+Two of the windows you installed in 2023 have gone foggy between the panes. It doesn't
+wipe off, it's inside the glass. Photos attached.
+
+Address: 1127 Larkspur Way NW, Calgary, AB T3G 4K2
+My number is 403 555 0123, best after 3 pm.
+
+Thanks,
+Sandra Whitfield"""
+    msg = message(text, from_name="Sandra Whitfield", from_addr="sw@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Sandra Whitfield"
+    assert got["contact_phone"] == "+14035550123"
+    assert got["site_address"] == "1127 Larkspur Way NW, Calgary, AB T3G 4K2"
+    assert got["description"] == (
+        "Two of the windows you installed in 2023 have gone foggy between the panes. "
+        "It doesn't wipe off, it's inside the glass."
+    )
+    assert got["urgency"] == "normal"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("Water is pouring in around the new patio slider.", "emergency"),
+        ("Someone smashed the glass and the door won't lock now.", "emergency"),
+        ("The big window shattered in the storm.", "emergency"),
+        ("URGENT - basement flooding through the window well", "emergency"),
+        ("Not urgent, it only happens in heavy rain.", "normal"),
+        ("Two casements arrived with cracked glass, not installed yet.", "normal"),
+        ("The window closes and locks fine if I push it.", "normal"),
+    ],
+)
+def test_urgency(extractor, text, urgency):
+    msg = message(text, from_name="Kim Lee", from_addr="kim@example.net", subject="window")
+    assert service(extractor, msg, staff=False)["urgency"] == urgency
+
+
+def test_extension_and_order_reference(extractor):
+    text = (
+        "Six awnings are missing operator hardware. Order 561077.\n\n"
+        "Contact: Paul Girard, receiving, 780-555-0175 (ext. 2 at the gate)"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Paul Girard"
+    assert got["contact_phone"] == "+17805550175"
+    assert got["reference"] == "561077"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "88 Silver Ranch Cove SW, Calgary AB T2X 0K4",  # no comma before the province
+        "2150 - 32 Avenue NE, Unit 4, Calgary, AB T1Y 6J2",
+        "47 Tuscany Ridge Heath NW, Calgary",  # "Ridge" is not the street type here
+    ],
+)
+def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
+    msg = message(f"Our kitchen window is foggy. It is at {address}.", from_addr="a@example.net")
+    assert service(extractor, msg, staff=False)["site_address"] == address
+
+
+def test_a_job_number_written_in_prose_is_the_reference(extractor):
+    msg = message("Please book a glass swap for them. Their job number is PCH-WB3-06. Thanks")
+    assert service(extractor, msg, staff=True)["reference"] == "PCH-WB3-06"
+
+
+def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
+    body = "Our patio door won't close all the way, there's a 1 cm gap at the latch side."
+    msg = message(body, subject="Door won't close", from_addr="a@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "normal"
+    msg = message("It won't close and it's -30 tonight.", subject="Door won't close",
+                  from_addr="a@example.net")  # fmt: skip
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+    msg = message("The handle is loose.", subject="URGENT - handle", from_addr="a@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+
+
+def test_the_number_the_sender_says_to_use(extractor):
+    msg = message(
+        "The lock broke.\n\nPhone: 403-555-0190 (home) / 587-555-0191 (cell)\n"
+        "Please use the cell - the home line is being disconnected.\n",
+        from_addr="m@example.net",
+    )
+    assert service(extractor, msg, staff=False)["contact_phone"] == "+15875550191"
+
+
+def test_negated_hazard_and_address_forms(extractor):
+    msg = message(
+        "A pane cracked after the hail. No water coming in, but I'm worried.\n"
+        "I rent the condo - #305 - 1110 11 St SW, Calgary.",
+        from_addr="k@example.net",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["urgency"] == "normal"
+    assert got["site_address"] == "#305 - 1110 11 St SW, Calgary"
+    msg = message(
+        "The crank is stuck.", subject="Crank - 42 Cranbrook Rise SE", from_addr="p@example.net"
+    )
+    assert service(extractor, msg, staff=False)["site_address"] == "42 Cranbrook Rise SE"

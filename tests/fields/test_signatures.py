@@ -1,0 +1,170 @@
+"""Reader `signatures` (and accounts by sender): who the customer is, never our own staff."""
+
+from __future__ import annotations
+
+from parsers.fields import missing_fields, split_tail
+from tests.fields.helpers import WED_NOV_4, message, quote, service, values
+
+
+def test_staff_signature_gives_no_field(extractor):
+    body = """1. Account: Northgate Modular Inc.
+2. Product specs: 30 sliders 36x36, white
+3. Factor: 0.55
+4. Northgate - Plant 2 Units; Standard; Order Follow Up; 2026-12-04
+5. Special instructions: match original labels.
+
+Dan
+"""
+    signature = (
+        "--\nDan Schultz | Account Manager, East\nProud partner of Harbourfront Developments\n"
+        "(factor your savings: ask about our 0.45 show-home program)\nT 587-555-0120"
+    )
+    for text in (body, body + "\n" + signature):  # signature cut by mime, or left in the body
+        got = quote(extractor, message(text, signature=signature))
+        assert got["account"] == "Northgate Modular Inc."
+        assert got["factor"] == "0.55"
+        assert got["stage"] == "Order Follow Up"
+
+
+def test_staff_service_request_contact_from_body_not_signature(extractor, org):
+    text = """Hi Connect You,
+
+Ridgeline's delivery to Hillcrest Lot 9 had two casements with cracked outer glass.
+Units are on site in the garage, not installed. Order SO-558213. Photos attached.
+
+Site: 2218 Hillcrest Drive SW, Calgary, AB
+Site contact: Marco Rossi (Ridgeline site super), 403-555-0111
+
+Can you get replacement units ordered?"""
+    signature = (
+        "Thanks,\nPriya\n\n--\nPriya Shah | Account Manager, West\n"
+        "4410 - 52 Street SE, Calgary, AB T2C 4X9\nT 403-555-0101 | M 403-555-0102"
+    )
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com",
+                  signature=signature)  # fmt: skip
+    got = service(extractor, msg, staff=True)
+    assert got["account"] == "Ridgeline Custom Builds Ltd."
+    assert got["contact_name"] == "Marco Rossi"
+    assert got["contact_phone"] == "+14035550111"
+    assert got["site_address"] == "2218 Hillcrest Drive SW, Calgary, AB"
+    assert got["reference"] == "SO-558213"
+    assert got["urgency"] == "normal"
+    assert "cracked outer glass" in got["description"]
+    assert "Photos attached" not in got["description"]
+
+
+def test_staff_own_phone_and_name_are_never_the_contact(extractor, org):
+    text = "Hi Rita,\n\nPlease book a visit at 23 Westbrook Gate SW, Calgary: awning won't seal."
+    signature = "Thanks,\nAlex\n\nAlex Martin | Account Manager\nT 403-555-0104"
+    msg = message(text, from_name="Alex Martin", from_addr="alex.martin@example.com",
+                  signature=signature)  # fmt: skip
+    for body in (text, text + "\n\n" + signature):
+        msg = message(body, from_name="Alex Martin", from_addr="alex.martin@example.com",
+                      signature=signature)  # fmt: skip
+        fields = extractor.extract(msg, "service", now=WED_NOV_4, sender_is_staff=True)
+        assert "contact_phone" not in fields
+        assert "contact_name" not in fields
+        assert missing_fields(fields, org.required_fields("service")) == [
+            "contact_name",
+            "contact_phone",
+        ]
+
+
+def test_customer_signature_gives_contact_but_office_phone_comes_last(extractor):
+    text = "The awning leaks at the bottom corner in heavy rain. Not urgent."
+    signature = (
+        "Thanks,\nTom Okonkwo\nFoothills Grain Co-operative Ltd.\n"
+        "200, 1501 - 17 Avenue SE, Calgary, AB\nOffice 403-555-0185\nCell 587-555-0133"
+    )
+    msg = message(text, from_name="", from_addr="tom@example.org", signature=signature)
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Tom Okonkwo"
+    assert got["contact_phone"] == "+15875550133"
+    assert got["urgency"] == "normal"  # "not urgent" is not an emergency
+    assert "account" not in got  # an employer in a signature is not the account
+
+
+def test_bare_sender_one_line(extractor, org):
+    msg = message("bedroom window screen torn, can someone fix it", subject="screen",
+                  from_name="", from_addr="jdoe77@example.net")  # fmt: skip
+    fields = extractor.extract(msg, "service", now=WED_NOV_4, sender_is_staff=False)
+    assert values(fields) == {
+        "description": "bedroom window screen torn, can someone fix it",
+        "urgency": "normal",
+    }
+    assert missing_fields(fields, org.required_fields("service")) == [
+        "contact_name",
+        "contact_phone",
+        "site_address",
+    ]
+
+
+def test_known_consumer_by_sender_address_and_dealer_for_homeowner(extractor):
+    crank = message(
+        "The crank is stripped. We're at 88 Rue Marcel, St. Albert, AB T8N 5K1. "
+        "Best number is 780-555-0187.",
+        from_name="Genevieve Martel",
+        from_addr="g.martel@example.net",
+    )
+    got = service(extractor, crank, staff=False)
+    assert (got["account"], got["account_id"]) == ("Martel Family", "ACC-1008")
+    assert got["site_address"] == "88 Rue Marcel, St. Albert, AB T8N 5K1"
+    assert got["description"] == "The crank is stripped."
+
+    dealer = message(
+        "We (Clearview Window Centre) installed a patio door under PO-45821. The door no "
+        "longer latches.\n\nHomeowner: Linda Park\nPhone: (780) 555-0164\n"
+        "Address: 12 Birch Crescent, St. Albert, AB T8N 2R4\n\nThanks,\nNadia Petrov\n780-555-0160",
+        from_name="Nadia Petrov",
+        from_addr="nadia@example.org",
+    )
+    got = service(extractor, dealer, staff=False)
+    assert got["account"] == "Clearview Window Centre"
+    assert got["contact_name"] == "Linda Park"
+    assert got["contact_phone"] == "+17805550164"
+    assert got["reference"] == "PO-45821"
+
+
+def test_unknown_company_in_body_is_kept_as_written(extractor):
+    text = (
+        "I manage Bridgeland Court for Keystone Property Management. Tenants report drafts "
+        "around the sliders.\n\nBuilding address: 1020 Bridgeland Court NE, Calgary, AB\n"
+        "Contact me at 403-555-0161."
+    )
+    msg = message(text, from_name="Sam Whitehorse", from_addr="sam@example.org")
+    got = service(extractor, msg, staff=False)
+    assert got["account"] == "Keystone Property Management"
+    assert "account_id" not in got
+    assert got["contact_phone"] == "+14035550161"
+
+
+def test_split_tail_cuts_sign_off_and_bare_names():
+    assert split_tail("Factor: .49\n\nP.", "Priya Shah") == ("Factor: .49", "P.")
+    core, tail = split_tail("Specs below.\n\nThanks,\nSandra Whitfield\n403-555-0123")
+    assert core == "Specs below."
+    assert tail.startswith("Thanks,")
+    assert split_tail("Dan will confirm the factor.", "Dan Schultz")[1] == ""
+
+
+def test_customer_signature_names_a_known_account(extractor):
+    msg = message(
+        "Hi, the patio door at 14 Cedar Close SW, Calgary sticks. Call me at 403-555-0109.",
+        from_name="Jo Reyes",
+        from_addr="jreyes@example.net",
+        signature="Jo Reyes\nService Lead | Clearview Window Centre\n403-555-0100",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["account"] == "Clearview Window Centre"
+    assert got["account_id"] == "ACC-1005"
+
+
+def test_an_unknown_company_from_a_customer_title_line(extractor):
+    msg = message(
+        "The rear door of our clinic drafts badly. Call 587-555-0199.",
+        from_name="Farah Lind",
+        from_addr="farah@example.org",
+        signature="Farah Lind\nOffice Manager, Juniper Dental\n587-555-0199",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["account"] == "Juniper Dental"
+    assert "account_id" not in got  # kept as written, never matched to a known account

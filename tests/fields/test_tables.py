@@ -1,0 +1,96 @@
+"""Reader `tables`: column tables, field tables, one-line summaries, product lists."""
+
+from __future__ import annotations
+
+from tests.fields.helpers import message, quote
+
+
+def test_plain_text_column_table_gives_the_specs(extractor):
+    text = """Account:      Harbourfront Developments
+Factor:       0.50
+
+QTY  TYPE            SIZE (in)   GLASS                   COLOUR
+40   Casement        24 x 60     Triple, Low-E, argon    White/Black
+12   Patio door      72 x 80     Triple, Low-E, argon    Black
+"""
+    got = quote(extractor, message(text))
+    assert got["product_specs"] == (
+        "40 Casement 24 x 60 Triple, Low-E, argon White/Black; "
+        "12 Patio door 72 x 80 Triple, Low-E, argon Black"
+    )
+    assert got["factor"] == "0.50"
+
+
+def test_html_table_turned_to_text(extractor):
+    text = """Details below.
+
+Account | Northgate Modular Inc.
+Factor | 0.55
+Close date | Dec 11, 2026
+
+Products:
+
+Qty | Product | Size (W x H, in) | Glass
+24 | Slider | 48 x 36 | Double pane, Low-E
+6 | Entry door | 36 x 80 | Half-lite
+"""
+    got = quote(extractor, message(text))
+    assert got["account_id"] == "ACC-1003"
+    assert got["factor"] == "0.55"
+    assert got["close_date"] == "2026-12-11"
+    assert (
+        got["product_specs"]
+        == "24 Slider 48 x 36 Double pane, Low-E; 6 Entry door 36 x 80 Half-lite"
+    )
+
+
+def test_a_horizontal_field_table_header_row_then_values(extractor):
+    text = (
+        "Please quote the attached.\n\n"
+        "Account\tOpp Name\tStage\tClose\tFactor\tAmount\n"
+        "Harbourfront\tHFD - Pier 7 Towns\tFunding\tMarch 3, 2027\t0.51\t$90,500\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Harbourfront Developments"
+    assert got["opportunity_name"] == "HFD - Pier 7 Towns"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2027-03-03"
+    assert got["factor"] == "0.51"
+    assert got["amount"] == "90500.00"
+
+
+def test_a_product_table_is_not_a_field_table(extractor):
+    text = "Account: Clearview\n\nQty  Product   Size\n4  Casement  30 x 48\n2  Awning  36 x 20\n"
+    got = quote(extractor, message(text))
+    assert "4  Casement" in got["product_specs"] or "4 Casement" in got["product_specs"]
+    assert "stage" not in got and "factor" not in got
+
+
+def test_one_line_summary_of_cells(extractor):
+    text = (
+        "Ben -\n\n"
+        "Northgat Modular | NMI - Lakeside | Project | Approvals | close 12/15 | fctr 0.49"
+        " | ~$1.2M\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Northgate Modular Inc."
+    assert got["opportunity_name"] == "NMI - Lakeside"
+    assert (got["opportunity_type"], got["stage"]) == ("Project", "Approvals")
+    assert got["close_date"] == "2026-12-15"
+    assert got["factor"] == "0.49"
+    assert got["amount"] == "1200000.00"
+
+
+def test_a_list_mixing_products_and_fields(extractor):
+    text = (
+        "BVR again.\n\n"
+        "- 6 casements 24x60, white\n"
+        "- factor .51\n"
+        "- BVR - Elbow Park Sunroom / Standard / Basic Qualification / close Dec 4\n"
+        "- quote the garden window with and without the vent please\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["factor"] == "0.51"
+    assert got["opportunity_name"] == "BVR - Elbow Park Sunroom"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Basic Qualification")
+    assert got["close_date"] == "2026-12-04"
