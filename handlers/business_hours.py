@@ -62,6 +62,9 @@ class BusinessCalendar:
     country: str | None = None
     subdivision: str | None = None
     closed_dates: frozenset[date] = frozenset()
+    # A calendar that counts whole working days is open all day; it keeps the team's real
+    # hours here, so reminders can still wait for the team to be at work (quiet hours).
+    working_hours: BusinessCalendar | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -313,6 +316,17 @@ def is_open(cal: BusinessCalendar, at: datetime) -> bool:
     at_utc = _utc(at, "at")
     window = _window(cal, _local_date(cal, at_utc))
     return window is not None and window[0] <= at_utc < window[1]
+
+
+def next_opening(cal: BusinessCalendar, at: datetime) -> datetime:
+    """`at` when the team is working then (its closing instant included: a deadline at the
+    close of business is told at once), else the start of its next working window: when a
+    reminder due at night or on a holiday is sent (its due time does not move)."""
+    at_utc = _utc(at, "at")
+    for opens, closes in _windows_from(cal, _local_date(cal, at_utc) - timedelta(days=1)):
+        if closes >= at_utc:
+            return max(opens, at_utc)
+    raise AssertionError("unreachable: a calendar always opens again")  # pragma: no cover
 
 
 def add_business_time(cal: BusinessCalendar, start: datetime, amount: timedelta) -> datetime:

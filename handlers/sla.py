@@ -28,7 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from handlers.business_hours import BusinessCalendar, business_time_between, due_at
+from handlers.business_hours import (
+    BusinessCalendar,
+    business_time_between,
+    due_at,
+    next_opening,
+)
 from handlers.case_ops import BOT
 from handlers.outgoing import queue_rendered
 from handlers.replies import ReplyRenderer, is_safe_address
@@ -157,6 +162,8 @@ def _plan(clock: SlaClock, policy: Policy, cal: BusinessCalendar) -> None:
         clock.next_at, clock.next_step = None, None
         return
     at, step = min(steps, key=lambda s: (s[0], _ORDER[s[1]]))
+    if not policy.send_outside_hours:
+        at = next_opening(cal.working_hours or cal, at)  # quiet hours: at the next opening
     clock.next_at, clock.next_step = at, step
 
 
@@ -453,14 +460,14 @@ def _catch_up(
         taken.append((step, scheduled, due))
         if step == "warning":
             clock.warned = True
-        elif step == "breach":
-            clock.breached_at = clock.last_notice_at = scheduled
+        elif step == "breach":  # in breach since the due time, even if told at the opening
+            clock.breached_at, clock.last_notice_at = due or scheduled, scheduled
         elif step == "repeat":
             clock.last_notice_at = scheduled
         elif step == "escalation":
             clock.escalated = True
         elif step == "follow_up":  # the next cycle starts when this one fell due
-            clock.resumed_at, clock.agreed_due_at = scheduled, None
+            clock.resumed_at, clock.agreed_due_at = due or scheduled, None
             clock.remaining_seconds = policy.target.total_seconds()
         _plan(clock, policy, cal)
     clock.updated_at = now

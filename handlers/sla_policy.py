@@ -103,6 +103,9 @@ class Policy(BaseModel):
     repeat_every: timedelta | None = None
     escalate_after: timedelta | None = None
     escalate_to: list[str] = Field(default_factory=lambda: ["manager"])
+    # Reminders wait for the calendar's next opening (a 75 % warning due Friday 22:00 goes
+    # Monday morning); the due time itself never moves. True: send at any hour.
+    send_outside_hours: bool = False
     enabled: bool = True
 
     @field_validator("target", "repeat_every", "escalate_after", mode="before")
@@ -210,7 +213,7 @@ class SlaConfig:
         (working days count whole days, so their calendar is open all day)."""
         cal = self.team_calendar(policy, team)
         if policy.basis == "working_days":
-            return dataclasses.replace(cal, opens=MIDNIGHT, closes=MIDNIGHT)
+            return dataclasses.replace(cal, opens=MIDNIGHT, closes=MIDNIGHT, working_hours=cal)
         return cal
 
     def policies_for(self, queue: str, account_type: str | None) -> list[Policy]:

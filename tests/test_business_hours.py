@@ -18,6 +18,7 @@ from handlers.business_hours import (
     business_time_between,
     due_at,
     is_open,
+    next_opening,
 )
 
 EDMONTON = ZoneInfo("America/Edmonton")
@@ -464,3 +465,27 @@ def test_whole_days_are_stepped_not_minutes(monkeypatch: pytest.MonkeyPatch) -> 
     # Wed 23rd 3 h, Mon 28th, Thu 31st, Jan 4-8, Mon 11th, Tue 12th, 6 h on Wed 13th
     assert due == utc(2027, 1, 13, 21)  # Wed 14:00 MST
     assert len(calls) == 22  # 23 Dec .. 13 Jan
+
+
+# --- quiet hours: when a reminder due outside working hours is sent ----------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "sent"),
+    [
+        (local(2026, 11, 24, 9, 30), local(2026, 11, 24, 9, 30)),  # open: at once
+        (local(2026, 11, 24, 22, 0), local(2026, 11, 25, 8, 0)),  # night: the next morning
+        (local(2026, 11, 27, 22, 0), local(2026, 11, 30, 8, 0)),  # Friday night: Monday
+        (local(2026, 11, 24, 6, 0), local(2026, 11, 24, 8, 0)),  # early: the same morning
+        (local(2026, 11, 24, 17, 0), local(2026, 11, 24, 17, 0)),  # close of business: at once
+        (local(2026, 11, 24, 17, 1), local(2026, 11, 25, 8, 0)),
+        # Christmas Eve evening: Christmas (a holiday) and the weekend are skipped.
+        (local(2026, 12, 24, 18, 0), local(2026, 12, 28, 8, 0)),
+    ],
+)
+def test_next_opening(at: datetime, sent: datetime) -> None:
+    assert next_opening(DEFAULT_CALENDAR, at) == sent.astimezone(UTC)
+
+
+def test_next_opening_on_a_calendar_open_round_the_clock() -> None:
+    assert next_opening(ALWAYS, local(2026, 11, 29, 3, 0)) == local(2026, 11, 29, 3, 0)

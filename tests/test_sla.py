@@ -126,7 +126,8 @@ def test_quote_turnaround_lives_through_warning_breach_escalation_and_quote_sent
             ("quote_turnaround", "warning", [TARA]),
             ("quote_turnaround", "breach", [TARA]),
         ]
-        assert fired[0][0] - (MONDAY_10 + 36 * H) < timedelta(minutes=5)  # on time, not late
+        # The warning fell due Tuesday 22:00 and waited for Wednesday's opening (quiet hours).
+        assert fired[0][0] - (MONDAY_10 + 46 * H) < timedelta(minutes=5)  # not later
         with app.sessions() as session:
             report = {r["policy"]: r for r in sla.report(session, app.pipeline.sla, now())}
         assert report["quote_turnaround"]["state"] == "breached"
@@ -320,10 +321,12 @@ def test_follow_ups_every_72_hours_until_the_quote_is_won(app) -> None:
         frozen.move_to(MONDAY_10 + 4 * H)
         set_case(app, number, "quote-sent", actor=TARA)
         sent_at = now()
-        fired = run_clock(app, frozen, sent_at + 150 * H, step=timedelta(minutes=30))
+        fired = run_clock(app, frozen, sent_at + 170 * H, step=timedelta(minutes=30))
         follow = [(t, r) for t, r in fired if r.policy == "quote_approval_followup"]
         assert [r.step for _, r in follow] == ["follow_up", "follow_up"]
-        assert [r.scheduled for _, r in follow] == [sent_at + 72 * H, sent_at + 144 * H]
+        # Thursday 14:00, then Sunday 14:00, sent at Monday's opening (08:00): quiet hours
+        assert [r.scheduled for _, r in follow] == [sent_at + 72 * H, sent_at + 162 * H]
+        assert follow[1][1].due_at == sent_at + 144 * H  # the cadence keeps its own time
         assert follow[0][1].to == [TARA, ALEX]  # the owner and the account's AM
         with pytest.raises(LifecycleError, match="PO number"):
             set_case(app, number, "won", actor=ALEX)
@@ -483,7 +486,7 @@ def test_replay_until_fires_what_falls_due_and_reports_it(tmp_path: Path) -> Non
     assert records[0]["file"] == "001-quote.eml" and records[0]["action"] == "new_case"
     fired = [(r["policy"], r["step"], r["at"]) for r in records[1:]]
     assert fired == [
-        ("quote_turnaround", "warning", (MONDAY_10 + 36 * H).isoformat()),
+        ("quote_turnaround", "warning", (MONDAY_10 + 46 * H).isoformat()),  # quiet hours
         ("quote_turnaround", "breach", (MONDAY_10 + 48 * H).isoformat()),
     ]
     assert all(r["file"] is None and r["to"] == [TARA] for r in records[1:])
@@ -593,3 +596,54 @@ def test_a_message_on_a_won_case_starts_no_clock(app) -> None:
             select(SlaClock).where(SlaClock.case_id == case.id, SlaClock.state != "stopped")
         ).all()
     assert running == []
+
+
+# --- quiet hours ---------------------------------------------------------------------------
+
+ROUND_THE_CLOCK = """
+[sla.policies.quote_turnaround]
+send_outside_hours = true
+"""
+
+
+def test_a_night_warning_waits_for_the_opening_and_the_due_time_stays(app) -> None:
+    """Thursday 10:00 request: the 75 % warning falls Friday 22:00 and goes out Monday at
+    08:00; the deadline (Monday 10:00, two working days) does not move."""
+    thursday_10 = MONDAY_10 + 3 * 24 * H
+    monday_8 = thursday_10 + 4 * 24 * H - 2 * H
+    with freeze_time(thursday_10) as frozen:
+        number = deliver(app, mail(COMPLETE_QUOTE, when=now()), when=now()).case_number
+        clock = clock_of(app, number, "quote_turnaround")
+        assert clock.warn_at == thursday_10 + 36 * H  # Friday 22:00
+        assert clock.due_at == monday_8 + 2 * H and clock.next_at == monday_8
+        fired = run_clock(app, frozen, monday_8 + 3 * H, step=timedelta(minutes=30))
+    quote = [(t, r) for t, r in fired if r.policy == "quote_turnaround"]
+    assert [(r.step, r.scheduled) for _, r in quote] == [
+        ("warning", monday_8),
+        ("breach", monday_8 + 2 * H),
+    ]
+    assert clock_of(app, number, "quote_turnaround").breached_at == monday_8 + 2 * H
+
+
+def test_send_outside_hours_keeps_the_old_timing(database_url: str, tmp_path: Path) -> None:
+    org_file = tmp_path / "org.toml"
+    org_file.write_text(ORG_FILE.read_text() + ROUND_THE_CLOCK)
+    app = build_app(settings_for(database_url, org_file))
+    try:
+        with freeze_time(MONDAY_10):
+            number = deliver(app, mail(COMPLETE_QUOTE, when=now()), when=now()).case_number
+        clock = clock_of(app, number, "quote_turnaround")
+        assert clock.next_at == clock.warn_at == MONDAY_10 + 36 * H  # Tuesday 22:00
+    finally:
+        app.close()
+
+
+def test_every_reminder_of_the_corpus_replay_is_sent_in_working_hours(corpus: Path) -> None:
+    from bot.replay import replay_dir
+    from handlers.business_hours import DEFAULT_CALENDAR, next_opening
+
+    settings = Settings.model_validate({"bot": {"org": str(ORG_FILE)}})
+    records = replay_dir(corpus / "intake", settings, until="+5d")
+    sent = [datetime.fromisoformat(r["at"]) for r in records if r["action"] == "reminder"]
+    assert len(sent) > 100
+    assert all(next_opening(DEFAULT_CALENDAR, at) == at for at in sent)  # opening to close

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -53,15 +54,31 @@ def utc(day: int, hour: int) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
 
 
-def settings_for(database_url: str) -> Settings:
+# These timelines test the sweep's catch-up at exact instants, night ones included, so the
+# policies send at any hour here; quiet hours have their own tests in tests/test_sla.py.
+ANY_HOUR = "".join(
+    f"\n[sla.policies.{name}]\nsend_outside_hours = true\n"
+    for name in (
+        "quote_turnaround",
+        "service_response",
+        "case_owner_response",
+        "quote_approval_followup",
+        "opportunity_update",
+    )
+)
+
+
+def settings_for(database_url: str, tmp_path: Path) -> Settings:
+    org_file = tmp_path / "org.toml"
+    org_file.write_text(ORG_FILE.read_text() + ANY_HOUR)
     return Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
+        {"database": {"url": database_url}, "bot": {"org": str(org_file)}}
     )
 
 
 @pytest.fixture
-def app(database_url: str):
-    app = build_app(settings_for(database_url))
+def app(database_url: str, tmp_path: Path):
+    app = build_app(settings_for(database_url, tmp_path))
     yield app
     app.close()
 
@@ -550,10 +567,12 @@ def test_scheduler_stopped_for_two_days_catches_up_once_per_missed_step(
         assert f"In-Reply-To: {requests[case]}".encode() in row.raw
 
 
-def test_scheduler_first_sweep_does_not_wait_for_the_injected_clock(sqlite_url: str) -> None:
+def test_scheduler_first_sweep_does_not_wait_for_the_injected_clock(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     """The class says it "starts the sweep every interval_seconds (at once too)". With a
     clock moved forward two days, as in the restart test, the first sweep never comes."""
-    app = build_app(settings_for(sqlite_url))
+    app = build_app(settings_for(sqlite_url, tmp_path))
     try:
         ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
         open_two_cases(app, when=ahead - timedelta(days=14))  # long overdue by `ahead`
