@@ -135,9 +135,21 @@ EMERGENCY_CUES = [
     r"(?! (?:all the way|fully|completely|properly|right|tight))",
     r"inondation", r"inond[ée]", r"vitre (?:bris[ée]e|cass[ée]e|fracass[ée]e)",
     r"ne (?:se )?(?:verrouille|barre|ferme) plus(?! (?:compl[eè]tement|enti[eè]rement|bien))",
+    # Glass that may come down on someone, water reaching the wiring.
+    r"(?:glass|pane|window|piece)\b[^.!?\n]{0,60}\b(?:going to|gonna|about to|could|might|"
+    r"ready to|will) (?:fall\b|(?:drop|pop|blow) (?:out|in|down)\b)",
+    r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:falling|dropping|fell|dropped) (?:out|in|down)\b",
+    r"glass shards", r"shards of glass",
+    r"(?:rain|snow|wind|water) (?:is |was |keeps )?(?:blowing|coming|getting|driving) in\b",
+    r"(?:pane|glass) (?:is |was )?(?:completely |totally )?gone\b",
+    r"(?:de )?l'eau (?:entre|rentre|coule) ", r"vitre (?:est )?(?:bris|cass|fracass)",
+    r"water[^.!?\n]{0,80}\b(?:into|onto|on to|in to|over|on) (?:the |an? |our )?"
+    r"(?:electrical|breaker|fuse box|outlets?\b|wiring|light fixture|pot lights?)",
 ]  # fmt: skip
-# Words that say so outright; they count unless negated ("not urgent", "pas urgent").
-URGENCY_WORDS = r"\b(?:emergency|urgent|urgently|urgence|asap)\b"
+# Words that say so outright; they count unless negated ("not an emergency"). "Urgent" or
+# "ASAP" alone does not: a cosmetic problem in capitals ("URGENT!!! screen door") is normal,
+# and a real hazard is named by the cues above.
+URGENCY_WORDS = r"\b(?:emergency|urgence)\b"
 
 # What is sold: "<quantity> [up to three words] <product noun>" marks a product line. The
 # organisation file adds its own nouns and their spellings under [synonyms.products]

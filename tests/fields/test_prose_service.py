@@ -84,8 +84,34 @@ def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
     msg = message("It won't close and it's -30 tonight.", subject="Door won't close",
                   from_addr="a@example.net")  # fmt: skip
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
-    msg = message("The handle is loose.", subject="URGENT - handle", from_addr="a@example.net")
+    msg = message("It's an emergency, the handle came off.", subject="Handle",
+                  from_addr="a@example.net")  # fmt: skip
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "urgency"),
+    [
+        # A hazard described, the word never said.
+        ("Cracked window upstairs", "The pane has a crack corner to corner and the bottom "
+         "piece shifted outward. I'm worried the glass is going to drop out onto the deck.",
+         "emergency"),
+        ("Skylight", "There are glass shards all over the stairwell from the skylight.",
+         "emergency"),
+        ("Leak", "Rain is running down the wall and water is dripping into the electrical "
+         "panel below the window.", "emergency"),
+        ("Patio door", "The slider came off its track and the house can't be locked.",
+         "emergency"),
+        # "Urgent" shouted, or denied, over a cosmetic problem.
+        ("URGENT - patio screen door", "URGENT please!!! One screen door roller is cracked "
+         "and it won't roll. Family is coming Saturday.", "normal"),
+        ("Screen", "Small tear in the screen.\nHow urgent: NOT urgent, any date is fine.",
+         "normal"),
+    ],
+)
+def test_urgency_is_the_hazard_not_the_word(extractor, subject, text, urgency):
+    msg = message(text, subject=subject, from_name="Kim Lee", from_addr="kim@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == urgency
 
 
 def test_the_number_the_sender_says_to_use(extractor):
