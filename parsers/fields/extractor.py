@@ -13,6 +13,7 @@ from parsers.fields import (
     accounts,
     attachments,
     entities,
+    fallback,
     forwarded,
     labels,
     numbered,
@@ -88,6 +89,7 @@ class LabelExtractor:
         if not is_reply:
             entities.read(v, found, body, ctx)
         attachments.read(v, found, msg, ctx, self._read_text)
+        fallback.read(v, found, body, ctx, self.org.required_fields(queue))
         return dict(found.values)
 
     def _read_text(self, text: str, ctx: Context) -> Found:

@@ -1,0 +1,114 @@
+"""The last reader: a weak guess for a required field nothing else read, to check, not ask.
+
+Asking an account manager for the close date they wrote is the moment they stop trusting
+the bot. So before a required field is listed as missing, this reader looks once more for
+any plausible value of it in the new text: the one future date, the one factor-shaped
+number, the one picklist value named anywhere. A value found here is offered at the weakest
+confidence (`GUESS`), so the acknowledgement names it in its "please check" sentence instead
+of asking for it, and any real reading of the field outranks it. Two candidates are no
+guess: a field still being decided gives nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from parsers import normalise as nz
+from parsers.fields.common import QUOTES, Context
+from parsers.fields.resolver import GUESS, Found
+from parsers.fields.vocab import OrgVocabulary
+
+# A factor-shaped number standing alone: ".47", "0.47", "0,47", "x.47", "@ .47" (never part
+# of a size "30x54", a price "$0.47", a date "4.30.27" or a version).
+_FACTOR = re.compile(
+    r"(?<![\w$.,/-])(?<!not )(?<!instead of )(?:[x@]\s?)?(0?[.,][2-9]\d)"
+    r"(?![\w%/-]|[.,]\d|\s?[x×]\s?\d|\s?(?:mm|cm|m|in|ft|kg|lbs?|mil)\b|\s?[\"'″])"
+)
+# A date worth guessing names its month, day number, quarter or period: "Wednesday's call"
+# or "by Monday" is a meeting, not when the deal closes.
+_DATED = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|"
+    r"\b(?:quarter|month|year)\b",
+    re.I,
+)
+_PERCENT = re.compile(r"(?<![\w.$])(\d{1,3})\s?%")
+_INSTALL = re.compile(r"\b(?:install(?:ed|ation|ing)?|supply (?:and|&) install)\b", re.I)
+_TYPE_WORDS = (  # the picklist value a plain word most likely means, in prose
+    (_INSTALL, "Project w/ installation"),
+    (re.compile(r"\bproject\b", re.I), "Project"),
+)
+
+
+def read(v: OrgVocabulary, found: Found, text: str, ctx: Context, required: list[str]) -> None:
+    """Offer a guess for each required field of `ctx.queue` that `found` lacks."""
+    if ctx.is_reply or ctx.queue != QUOTES or not text.strip():
+        return
+    text = _unclaimed(found, text)
+    for name in required:
+        if found.has(name) or name in found.declared_empty:
+            continue
+        guess = _GUESSERS.get(name)
+        value = guess(v, found, text, ctx) if guess else None
+        if value:
+            found.offer(name, value, GUESS, ctx.source)
+
+
+def _unclaimed(found: Found, text: str) -> str:
+    """`text` without the values other fields already took surely: a date inside labelled
+    special instructions ("pricing valid to June 30") is theirs, not a close date (leftover
+    prose that was only guessed to be instructions stays readable)."""
+    for held in found.values.values():
+        if isinstance(held.value, str) and len(held.value) > 3 and held.confidence > GUESS:
+            text = text.replace(held.value, " ")
+    return text
+
+
+def _close_date(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+    today = ctx.now.date()
+    taken = {str(found.values[n].value) for n in ("quote_due",) if found.has(n)}
+    seen: set[date] = set()
+    for line in text.splitlines():
+        at = 0
+        while (hit := nz.find_date(line[at:], now=ctx.now)) is not None:
+            day, start, end = hit
+            said = line[at + start : at + end]
+            if day >= today and day.isoformat() not in taken and _DATED.search(said):
+                seen.add(day)
+            at += max(end, 1)
+    return seen.pop().isoformat() if len(seen) == 1 else None
+
+
+def _factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+    values = {m.group(1).replace(",", ".") for m in _FACTOR.finditer(text)}
+    stages = v.org.picklists.get("stage")
+    stage_percents = set(stages.values()) if isinstance(stages, dict) else set()
+    for m in _PERCENT.finditer(text):
+        n = int(m.group(1))
+        if 20 <= n <= 99 and n not in stage_percents:
+            values.add(f"{n / 100:.2f}")
+    parsed = {nz.parse_factor(x) for x in values} - {None}
+    return f"{parsed.pop():.2f}" if len(parsed) == 1 else None
+
+
+def _picklist(name: str):
+    def guess(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+        named = {value for value, _, _ in v.picklists[name].find(text)}
+        if len(named) == 1:
+            return named.pop()
+        if name == "opportunity_type" and not named:
+            for pattern, value in _TYPE_WORDS:
+                if pattern.search(text):
+                    return value
+        return None
+
+    return guess
+
+
+_GUESSERS = {
+    "close_date": _close_date,
+    "factor": _factor,
+    # A stage word alone ("Funding season is over") is too often something else: a stage is
+    # read only where a reader sees it said as one.
+    "opportunity_type": _picklist("opportunity_type"),
+}
