@@ -119,7 +119,41 @@ _END_OF_WEEK = re.compile(
     r"^(?:by\s+)?(?:eow|end of (?:the |this )?week|fin de (?:la )?semaine|"
     r"(?P<next>end of next week|fin de la semaine prochaine))$"
 )
-_ABBREVIATED_END = {"eom": "month", "eoy": "year", "eonm": "next month"}
+_ABBREVIATED_END = {
+    "eom": "month", "eoy": "year", "eonm": "next month", "month end": "month",
+    "by month end": "month", "by eom": "month", "the month end": "month",
+}  # fmt: skip
+# "end of Q3", "Q3 end", "by the end of Q2 2027", "end of the quarter", "EOQ": a calendar
+# quarter's last day (the organisation file names no other quarters).
+_QUARTER_END = re.compile(
+    r"^(?:by\s+)?(?:the\s+)?(?:(?:end\s+of\s+(?:the\s+)?|end\s+)?"
+    r"(?:q(?P<q>[1-4])|(?P<nth>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter|"
+    r"(?P<this>this\s+|next\s+)?quarter)(?:\s+(?P<year>20\d\d|\d\d))?(?:\s+end)?|eoq)$"
+)
+
+
+def _quarter_end(m: re.Match[str], key: str, today: date) -> date | None:
+    """The last day of the named calendar quarter, the next one to end on or after today
+    ("Q1" written in May is next year's); "end of the quarter" is the current one."""
+    if m["q"]:
+        quarter = int(m["q"])
+    elif m["nth"]:
+        quarter = {"f": 1, "1": 1, "s": 2, "2": 2, "t": 3, "3": 3}.get(m["nth"][0], 4)
+    elif "end" in key or key == "eoq" or m["this"]:
+        quarter = (today.month - 1) // 3 + 1 + (1 if (m["this"] or "").startswith("next") else 0)
+    else:
+        return None  # "quarter" alone says no date
+    year = today.year
+    if m["year"]:
+        year = int(m["year"]) + (2000 if len(m["year"]) == 2 else 0)
+    year, quarter = year + (quarter - 1) // 4, (quarter - 1) % 4 + 1
+    month = quarter * 3
+    end = date(year, month, calendar.monthrange(year, month)[1])
+    if end < today and not m["year"]:
+        end = date(year + 1, month, end.day)
+    return end
+
+
 _MID_MONTH = re.compile(r"^(?:mid|mi)\s*(?P<month>[a-z]+)$")
 _NEXT_WEEKDAY_FR = re.compile(r"^(?P<day>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
                               r"\s+prochain$")  # fmt: skip
@@ -149,7 +183,8 @@ def _month_day(a: int, b: int, today: date) -> date | None:
 
 
 _WEEK_OF_MONTH = re.compile(
-    r"^(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+"
+    r"^(?:by\s+)?(?:the\s+)?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+"
+    r"(?:of|in)\s+"
     r"(?P<month>[a-z]+)$"
 )
 
@@ -215,6 +250,9 @@ def _relative(key: str, today: date) -> date | None:
         return friday + timedelta(weeks=1) if week_end["next"] else friday
     if key in _ABBREVIATED_END:
         return _end_of(_ABBREVIATED_END[key], today)
+    quarter = _QUARTER_END.match(key)
+    if quarter:
+        return _quarter_end(quarter, key, today)
     mid = _MID_MONTH.match(key)
     if mid:
         month = _month_index(mid["month"])
@@ -372,7 +410,11 @@ _DATE_IN_TEXT = re.compile(
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
     r"|(?:noon|midday|morning)\s+tomorrow"
     r"|\d{1,2}/\d{1,2}"
-    rf"|(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
+    rf"|(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
+    r"|(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|(?:first|second|third|fourth)\s+quarter)"
+    r"(?:\s+20\d\d)?(?:\s+end)?"
+    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?quarter|quarter[-\s]end|eoq"
+    r"|(?:the\s+)?month[-\s]end"
     rf"|before\s+the\s+end\s+of\s+{_MONTH_RE}"
     r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
     r"|today|tonight|demain"
@@ -410,6 +452,8 @@ def find_date(text: str, *, now: datetime) -> tuple[date, int, int] | None:
 _NUMBER = re.compile(r"(?<![\w.,/])(?:[x×@]\s?)?(\d*[.,]\d+|\d+)\s*(%|pct\b|percent\b)?")
 _DIMENSION_NEXT = re.compile(r"\s*[x×]\s*\d|[a-wyzA-WYZ\d\"'/]")
 MAX_FACTOR = Decimal("1.5")
+# What may follow a whole-number factor said alone: "52", "52.", "52 (as always)".
+_WHOLE_ALONE = re.compile(r"\s*(?:$|[,.;(!]|[-–—]\s)")
 
 
 def _two_places(value: Decimal) -> Decimal:
@@ -425,8 +469,9 @@ def parse_factor(text: str) -> Decimal | None:
 
     The first number of the value is read, so "0.51 (approved by Lena)" works, but
     placeholders and anything outside 0 < f <= 1.5 give None: "TBD", "30x48", "2 options".
-    A percentage is divided by 100. A bare whole number like "52" is not taken as 52 %:
-    it is as likely a typo as a percentage, and asking costs less than a wrong price.
+    A percentage is divided by 100, and so is a bare whole number from 20 to 99 said as
+    the whole value ("52", "52 (as always)": the percentage without its sign); a whole
+    number with more after it ("52 casements", "30 days") is no factor.
     """
     if is_no_value(text):
         return None
@@ -439,6 +484,10 @@ def parse_factor(text: str) -> Decimal | None:
         return None
     if m.group(2):
         value = value / 100
+    elif m.group(1).isdigit() and value > 1:
+        if not (20 <= value <= 99 and _WHOLE_ALONE.match(text, m.end())):
+            return None
+        value = value / 100
     if not (Decimal(0) < value <= MAX_FACTOR):
         return None
     return _two_places(value)
@@ -447,7 +496,7 @@ def parse_factor(text: str) -> Decimal | None:
 _AMOUNT = re.compile(
     r"(?P<pre>(?:CA|C|US|CAD|USD)?\$|CAD|USD)?\s*"
     r"(?P<num>\d{1,3}(?:[ \u00a0\u202f\u2009,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
-    r"\s*(?P<mult>k|m|mm|thousand|million)?\b\s*(?P<post>\$|CAD|USD|dollars?)?",
+    r"\s*(?P<mult>k|m|mm|thousand|million|grand)?\b\s*(?P<post>\$|CAD|USD|dollars?)?",
     re.IGNORECASE,
 )
 
@@ -468,8 +517,58 @@ def _decimal_from_grouped(num: str) -> Decimal | None:
         return None
 
 
+_ONES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "a": 1, "an": 1,
+}  # fmt: skip
+_SCALES = {"thousand": 1000, "grand": 1000, "million": 1_000_000}
+# "forty-two thousand dollars", "eighty five thousand", "a quarter million", "half a million",
+# "one hundred twenty thousand": a sum in words, which must end in a scale word.
+_WORDS_AMOUNT = re.compile(
+    r"(?<![\w-])(?P<words>(?:(?:"
+    + "|".join(sorted(_ONES, key=len, reverse=True))
+    + r"|hundred|and|half|quarter)[\s-]+)+(?:thousand|grand|million)"
+    r"(?:[\s-]+(?:and[\s-]+)?(?:"
+    + "|".join(sorted(set(_ONES) - {"a", "an"}, key=len, reverse=True))
+    + r"|hundred|thousand)\b)*)\b(?:\s+(?:dollars|bucks))?",
+    re.IGNORECASE,
+)
+
+
+def _words_value(words: str) -> Decimal | None:
+    """The number a sum in words names, or None when the words do not make one."""
+    total, current, fraction = 0, 0, Decimal(0)
+    seen_number = False
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word in _ONES:
+            current += _ONES[word]
+            seen_number = True
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word == "half":
+            fraction = Decimal("0.5")
+        elif word == "quarter":
+            fraction = Decimal("0.25")
+        elif word in _SCALES:
+            if fraction and current <= 1:  # "a quarter million", "half a million"
+                total += int(fraction * _SCALES[word])
+            elif seen_number:
+                total += current * _SCALES[word]
+            else:
+                return None
+            current, fraction, seen_number = 0, Decimal(0), False
+        elif word != "and":
+            return None
+    value = Decimal(total + current)
+    return value if value > 0 else None
+
+
 def parse_amount(text: str) -> Decimal | None:
-    """A money amount: "$48,500", "$48.5k", "48 500 $", "$212,750.00" -> Decimal("48500.00").
+    """A money amount: "$48,500", "$48.5k", "48 500 $", "$212,750.00", "42 grand",
+    "forty-two thousand dollars" -> Decimal("48500.00").
 
     Returns the first amount of the value with two decimals; None for placeholders.
     """
@@ -477,12 +576,14 @@ def parse_amount(text: str) -> Decimal | None:
         return None
     m = _AMOUNT.search(text)
     if not m:
-        return None
+        words = _WORDS_AMOUNT.search(text)
+        value = _words_value(words["words"]) if words else None
+        return value.quantize(Decimal("0.01")) if value is not None else None
     value = _decimal_from_grouped(m.group("num"))
     if value is None:
         return None
     mult = (m.group("mult") or "").lower()
-    if mult in ("k", "thousand"):
+    if mult in ("k", "thousand", "grand"):
         value *= 1000
     elif mult in ("m", "mm", "million"):
         value *= 1_000_000
@@ -492,11 +593,14 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 def find_amount(text: str) -> Decimal | None:
-    """The first amount in running text that carries a currency mark ($, CAD) or a k."""
+    """The first amount in running text that carries a currency mark ($, CAD), a k or a
+    scale ("42 grand"); else the first sum written in words ("forty-two thousand")."""
     for m in _AMOUNT.finditer(text):
         if m.group("pre") or m.group("post") or m.group("mult"):
             return parse_amount(m.group(0))
-    return None
+    words = _WORDS_AMOUNT.search(text)
+    value = _words_value(words["words"]) if words else None
+    return value.quantize(Decimal("0.01")) if value is not None else None
 
 
 # --------------------------------------------------------------------------------------------

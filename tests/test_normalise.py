@@ -76,7 +76,7 @@ def test_parse_date_forms(text, expected):
 @pytest.mark.parametrize(
     "text",
     ["TBD", "will confirm", "tbd - waiting on customer", "n/a", "", "2", "30x48", "0.52",
-     "03/04/2027", "end of Q1", "asap", "none"],
+     "03/04/2027", "quarter", "asap", "none"],
 )  # fmt: skip
 def test_parse_date_rejects_placeholders_numbers_and_ambiguous(text):
     # 03/04/2027 is a real date in both orders: asking beats booking the wrong month.
@@ -134,8 +134,8 @@ def test_parse_factor_forms(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["TBD", "TBD - new account, waiting on Lena", "will confirm with Lena", "30x48", "52",
-     "1.6", "0", "2 options", "n/a", ""],
+    ["TBD", "TBD - new account, waiting on Lena", "will confirm with Lena", "30x48",
+     "52 casements", "5", "100", "1.6", "0", "2 options", "n/a", ""],
 )  # fmt: skip
 def test_parse_factor_rejects_what_is_not_a_factor(text):
     assert parse_factor(text) is None
@@ -279,3 +279,68 @@ def test_parse_date_short_numeric_and_weeks_of_a_month(text, expected):
 
 def test_parse_date_short_numeric_ambiguous_is_none():
     assert parse_date("3/4", now=MON_NOV_16) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("52", "0.52"),  # a percentage without its sign, said as the whole value
+        ("52.", "0.52"),
+        ("@ .47", "0.47"),
+        ("x.47", "0.47"),
+        ("0,58", "0.58"),
+    ],
+)
+def test_parse_factor_bare_whole_number_and_marks(text, expected):
+    assert str(parse_factor(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("end of Q1", date(2027, 3, 31)),  # calendar quarters; the next one to end
+        ("end of Q4", date(2026, 12, 31)),
+        ("by end of Q3", date(2027, 9, 30)),
+        ("Q2 end", date(2027, 6, 30)),
+        ("Q1 2028", date(2028, 3, 31)),
+        ("end of the quarter", date(2026, 12, 31)),
+        ("third quarter", date(2027, 9, 30)),
+    ],
+)
+def test_parse_date_quarters_are_their_last_day(text, expected):
+    assert parse_date(text, now=MON_NOV_16) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("they want to sign by end of Q1, maybe sooner", date(2027, 3, 31)),
+        ("closing by month end", date(2026, 11, 30)),
+        ("decide by the first week of December", date(2026, 12, 7)),
+        ("close the 20th", date(2026, 11, 20)),
+    ],
+)
+def test_find_date_periods_in_prose(text, expected):
+    found = find_date(text, now=MON_NOV_16)
+    assert found is not None and found[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("around 85k", "85000.00"),
+        ("$1.2M", "1200000.00"),
+        ("42 grand", "42000.00"),
+        ("eighty-five thousand", "85000.00"),
+        ("around forty-two thousand dollars", "42000.00"),
+        ("roughly a quarter million dollars", "250000.00"),
+        ("two thousand five hundred", "2500.00"),
+    ],
+)
+def test_amounts_in_thousands_and_words(text, expected):
+    assert str(find_amount(text)) == expected
+
+
+def test_words_without_a_scale_are_no_amount():
+    assert find_amount("two casements and a picture window") is None
+    assert parse_amount("thousand") is None

@@ -43,6 +43,13 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     prose_specs.read(v, found, units, ctx)
 
 
+# After a factor said as a whole number ("Factor is 52 like always."): the sentence ends or
+# goes on about the factor, never a unit ("30 days", "52 casements").
+_WHOLE_FACTOR_END = re.compile(
+    r"\s*(?:$|[,.;!)]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this)\b)", re.I
+)
+
+
 def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     src = ctx.source
     for m in re.finditer(
@@ -54,6 +61,8 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         re.IGNORECASE,
     ):
         said = m.group(1).lower()
+        if said.strip().isdigit() and not _WHOLE_FACTOR_END.match(text, m.end(1)):
+            continue  # "factor in 30 days", "multiplier of 2 per unit": no percentage
         factor = Decimal("0.50") if said == "half" else nz.parse_factor(said)
         if factor is not None:
             found.offer("factor", str(factor), PROSE, src)

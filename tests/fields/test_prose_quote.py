@@ -148,3 +148,17 @@ def test_values_named_before_their_cue_and_commit_dates(extractor):
     assert got["record_type"] == "Single"
     assert got["stage"] == "Submissions"
     assert got["close_date"] == "2026-12-18"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "factor"),
+    [
+        ("Factor is 52 like always.", "0.52"),
+        ("Multiplier at 48%.", "0.48"),
+        ("Factor 0,58 on this one.", "0.58"),
+        ("We factor in 30 days for delivery.", None),  # a verb and a period, no factor
+    ],
+)
+def test_factor_in_prose_as_a_bare_number_or_percentage(extractor, sentence, factor):
+    text = f"Hi team, Ridgeline wants 8 casements 30x48 dual pane white. {sentence}\n\nAlex"
+    assert quote(extractor, message(text)).get("factor") == factor
