@@ -13,6 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
+
 from handlers.outgoing import queue_rendered
 from storage.cases import next_value
 from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
@@ -68,8 +70,24 @@ def format_number(prefix: str, seq: int, digits: int) -> str:
 
 def event(ctx: Context, case: Case, what: str, actor: str | None = None, **data: Any) -> None:
     """Append to the case's audit trail; `actor` defaults to the message's sender."""
+    ctx.session.add(CaseEvent(case=case, **_event_row(ctx, what, actor, **data)))
+
+
+def _event_row(ctx: Context, what: str, actor: str | None = None, **data: Any) -> dict[str, Any]:
     who = fit(CaseEvent.actor, actor or ctx.sender) or BOT
-    ctx.session.add(CaseEvent(case=case, at=ctx.now, actor=who, kind=what, data=data))
+    return {"at": ctx.now, "actor": who, "kind": what, "data": data}
+
+
+def _write_events(ctx: Context, case: Case, rows: list[dict[str, Any]]) -> None:
+    """The events of one step in one INSERT, after one flush of what the step changed.
+
+    Added one by one, each event was an INSERT of its own: on SQLite the ORM fetches each
+    new row's id by its own statement (it cannot rely on the order of a batch's RETURNING),
+    and nothing reads an event's id. The flush first writes the case (its id) and whatever
+    the step added, so the events keep the order of the audit trail."""
+    ctx.session.flush()
+    if rows:
+        ctx.session.execute(insert(CaseEvent), [{"case_id": case.id, **row} for row in rows])
 
 
 # --- opening and adding -------------------------------------------------------------------
@@ -98,44 +116,49 @@ def open_case(ctx: Context) -> Case:
         updated_at=now,
     )
     ctx.session.add(case)
-    event(
-        ctx,
-        case,
-        "opened",
-        queue=queue,
-        mailbox=ctx.mailbox.address,
-        channel=ctx.inbound.channel,
-        sender_auth=ctx.trust.how,
-    )
+    events = [
+        _event_row(
+            ctx,
+            "opened",
+            queue=queue,
+            mailbox=ctx.mailbox.address,
+            channel=ctx.inbound.channel,
+            sender_auth=ctx.trust.how,
+        )
+    ]
     _add_message(ctx, case)
-    ctx.reported_fields = _apply_fields(ctx, case)
-    _update_completeness(ctx, case, initial=True)
+    ctx.reported_fields = _apply_fields(ctx, case, events)
+    _update_completeness(ctx, case, events, initial=True)
+    _write_events(ctx, case, events)
     return case
 
 
 def add_to_case(ctx: Context) -> None:
     case = ctx.case
     assert case is not None
-    event(
-        ctx,
-        case,
-        "message_received",
-        via=ctx.thread_how,
-        channel=ctx.inbound.channel,
-        sender_auth=ctx.trust.how,
-    )
+    events = [
+        _event_row(
+            ctx,
+            "message_received",
+            via=ctx.thread_how,
+            channel=ctx.inbound.channel,
+            sender_auth=ctx.trust.how,
+        )
+    ]
     _add_message(ctx, case)
     participants = set(case.participants or [])
     if ctx.sender not in participants and not ctx.staff:
         participants.add(ctx.sender)
     case.participants = sorted(participants)
-    ctx.reported_fields = _apply_fields(ctx, case)
-    _update_completeness(ctx, case, initial=False)
+    ctx.reported_fields = _apply_fields(ctx, case, events)
+    _update_completeness(ctx, case, events, initial=False)
     case.updated_at = ctx.now
+    _write_events(ctx, case, events)
 
 
-def _apply_fields(ctx: Context, case: Case) -> dict[str, Any]:
-    """Merge this message's fields into the case; return the ones that are new or changed."""
+def _apply_fields(ctx: Context, case: Case, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge this message's fields into the case (an event for each, added to `events`);
+    return the ones that are new or changed."""
     fields = dict(case.fields or {})
     confidence = dict(case.confidence or {})
     changed: dict[str, Any] = {}
@@ -156,15 +179,16 @@ def _apply_fields(ctx: Context, case: Case) -> dict[str, Any]:
             changed[name] = value
         fields[name] = value
         confidence[name] = round(float(fv.confidence), 3)
-        event(
-            ctx,
-            case,
-            "field_set" if old is None else "field_changed",
-            field=name,
-            old=old,
-            new=value,
-            source=fv.source,
-            confidence=confidence[name],
+        events.append(
+            _event_row(
+                ctx,
+                "field_set" if old is None else "field_changed",
+                field=name,
+                old=old,
+                new=value,
+                source=fv.source,
+                confidence=confidence[name],
+            )
         )
     case.fields, case.confidence = fields, confidence
     if "account_id" in fields:
@@ -172,7 +196,9 @@ def _apply_fields(ctx: Context, case: Case) -> dict[str, Any]:
     return changed
 
 
-def _update_completeness(ctx: Context, case: Case, *, initial: bool) -> None:
+def _update_completeness(
+    ctx: Context, case: Case, events: list[dict[str, Any]], *, initial: bool
+) -> None:
     required = ctx.org.required_fields(case.queue)
     missing = [f for f in required if (case.fields or {}).get(f) in (None, "", [])]
     old_status = case.status
@@ -183,9 +209,11 @@ def _update_completeness(ctx: Context, case: Case, *, initial: bool) -> None:
         case.status = "open"
     if not initial and case.status != old_status:
         ctx.completed = old_status == "awaiting_info" and case.status == "open"
-        event(ctx, case, "status_changed", actor=BOT, old=old_status, new=case.status)
+        events.append(_event_row(ctx, "status_changed", actor=BOT, old=old_status, new=case.status))
     elif initial:
-        event(ctx, case, "status_changed", actor=BOT, old=None, new=case.status, missing=missing)
+        events.append(
+            _event_row(ctx, "status_changed", actor=BOT, old=None, new=case.status, missing=missing)
+        )
 
 
 def _add_message(ctx: Context, case: Case) -> CaseMessage:

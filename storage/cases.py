@@ -18,20 +18,24 @@ def next_value(session: Session, name: str) -> int:
     The UPDATE takes a row lock (PostgreSQL) or the database write lock (SQLite) held until
     the transaction ends, so concurrent writers get consecutive values and a rolled-back
     transaction gives its value back: numbers stay unique and gap-free.
+
+    The counter depends on nothing the session holds, so it does not flush the session
+    first: what is pending is written by the caller's own flush, in one go.
     """
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
-    if insert is not None:
-        session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-    elif session.get(Counter, name) is None:
-        session.add(Counter(name=name, value=0))
-        session.flush()
-    return session.execute(
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar_one()
+    with session.no_autoflush:
+        if insert is not None:
+            session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+        elif session.get(Counter, name) is None:
+            session.add(Counter(name=name, value=0))
+            session.flush()
+        return session.execute(
+            update(Counter)
+            .where(Counter.name == name)
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        ).scalar_one()
 
 
 def by_number(session: Session, number: str) -> Case | None:

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import build_app
 from bot.config import Settings
@@ -133,6 +133,38 @@ def test_complete_request_opens_an_open_case_and_is_acknowledged(app) -> None:
         assert case.status == "open" and case.account_id == "ACC-1001"
         kinds = [e.kind for e in session.scalars(select(CaseEvent).order_by(CaseEvent.id))]
     assert kinds[0] == "opened" and "reply_queued" in kinds and "field_set" in kinds
+
+
+def test_a_case_step_writes_its_events_in_one_statement_in_trail_order(app) -> None:
+    """Opening a case and joining it each write their events (opened or message_received,
+    each field, the status) in one INSERT after one flush, not one INSERT per event; the
+    trail keeps its order with the events the later steps write."""
+    inserts: list[int] = []  # rows of each INSERT INTO case_events
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith("INSERT INTO case_events"):
+            inserts.append(len(parameters) if executemany else 1)
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        deliver(app, mail(PARTIAL_QUOTE))
+        opening = list(inserts)
+        inserts.clear()
+        (ack,) = outbox(app)
+        later = T0 + timedelta(hours=1)
+        answer = "Factor: 0.52\nStage: Submissions\nClose date: 2026-12-18"
+        deliver(app, reply_to(ack, answer, later), when=later)
+        joining = list(inserts)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    with app.sessions() as session:
+        kinds = [e.kind for e in session.scalars(select(CaseEvent).order_by(CaseEvent.id))]
+    fields = 5  # account and its id, specs, opportunity name and type
+    assert kinds[: fields + 3] == ["opened", *["field_set"] * fields, "status_changed", "assigned"]
+    assert opening[0] == fields + 2  # opened, the fields, the status: one statement
+    assert joining[0] == 1 + 3 + 1  # message_received, three fields, the status change
+    assert kinds.index("message_received") > kinds.index("reply_queued")
+    assert kinds[-1] == "reply_queued"
 
 
 def test_missing_fields_are_asked_for_then_completed_then_left_alone(app) -> None:
