@@ -10,7 +10,15 @@ from decimal import Decimal
 from parsers import normalise as nz
 from parsers.fields import prose_specs
 from parsers.fields.common import Context, _clean, _split_parts, sentences
-from parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION, _NOT_A_QUOTE_DATE, _WANTS_QUOTE
+from parsers.fields.patterns import (
+    _BARE_DECIMAL,
+    _DIMENSION,
+    _FIELD_CUE,
+    _META,
+    _MONEY,
+    _NOT_A_QUOTE_DATE,
+    _WANTS_QUOTE,
+)
 from parsers.fields.resolver import CLAUSE, GUESS, PROSE, Found
 from parsers.fields.structure import Block
 from parsers.fields.tables import summary_row
@@ -40,7 +48,9 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     text = " ".join(s for kind, s in units if kind == "sentence")
     _prose_numbers(v, found, text, ctx)
     _prose_opportunity(v, found, text, ctx)
+    _type_in_prose(v, found, text, ctx)
     prose_specs.read(v, found, units, ctx)
+    _instruction_sentences(v, found, blocks, ctx)
 
 
 # After a factor said as a whole number ("Factor is 52 like always."): the sentence ends or
@@ -68,7 +78,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("factor", str(factor), PROSE, src)
             break
     m = re.search(
-        r"(?<![\w.])[x×]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
+        r"(?<![\w.])[x×@]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
         r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
         text,
     )
@@ -99,7 +109,8 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if hit and hit[1] == 0:
             found.offer("close_date", hit[0].isoformat(), PROSE - 0.1, src)
             break
-    for sentence in sentences(text):
+    said = sentences(text)
+    for i, sentence in enumerate(said):
         if re.search(
             r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
             r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
@@ -107,6 +118,10 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             re.IGNORECASE,
         ):
             amount = nz.find_amount(sentence)
+            # "I had the value wrong on this one. It's 46k, not forty-two.": the cue's
+            # sentence says which field, the next one the sum
+            if amount is None and i + 1 < len(said) and not _FIELD_CUE.search(said[i + 1]):
+                amount = nz.find_amount(said[i + 1])
             if amount is not None:
                 found.offer("amount", str(amount), PROSE, src)
                 break
@@ -167,9 +182,112 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
             opportunity(v, found, rest, PROSE, ctx, name_first=True)
         elif later:  # 'set the opportunity up in Salesforce as "BVR - Bowness Refit"'
             found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
+    if not found.has("opportunity_name"):
+        _called(v, found, text, ctx)
     _prose_picklists(v, found, text, ctx)
     _bare_picklist_clauses(v, found, text, ctx)
     _stage_by_probability(v, found, text, ctx)
+
+
+# "it's a project", "this one is a project with installation", "as a standard": the
+# article before a type value says what the opportunity is.
+_TYPE_BEFORE = re.compile(
+    r"\b(?:it(?:'|’)?s|it is|this(?: one)? is|that(?:'|’)?s|that is|(?:it|this) will be|"
+    r"is|as|quote it as|set (?:it )?up as)\s+(?:a|an)\s+$",
+    re.IGNORECASE,
+)
+# ... unless the word is part of another noun: "it's a project manager's call".
+_TYPE_NOT_AFTER = re.compile(
+    r"\s*(?:manager|management|coordinator|lead|site|office|team|engineer|of\b)", re.I
+)
+
+
+def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "PCH wants pricing - it's a project (three homes)", "so this one is a project with
+    installation": an opportunity type after "it's a", the one such in the text."""
+    if found.has("opportunity_type"):
+        return
+    said = set()
+    for value, start, end in v.picklists["opportunity_type"].find(text):
+        before = text[max(0, start - 30) : start]
+        if _TYPE_BEFORE.search(before) and not _TYPE_NOT_AFTER.match(text, end):
+            said.add(value)
+    if len(said) == 1:
+        found.offer("opportunity_type", said.pop(), PROSE - 0.05, ctx.source)
+
+
+# A sentence that tells the quoter what to do: "Please price each lot separately.",
+# "Include removal and disposal of the old units.", "... so please include the hardware."
+_INSTRUCTION_VERBS = (
+    r"(?:include|show|ship|deliver|add|provide|list|break out|separate|itemi[sz]e|leave|"
+    r"mark|label|crate|hold|exclude|omit|use|allow for)"
+)
+_QUOTE_VERB_HOW = re.compile(
+    r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|"
+    r"with and without|line item|lines)\b",
+    re.IGNORECASE,
+)
+_INSTRUCTION = re.compile(
+    rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
+    rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
+    rf"|\b(?:please|pls|could you(?: please)?|can you(?: please)?)\s+"
+    rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b",
+    re.IGNORECASE,
+)
+
+
+def _instruction_sentences(
+    v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context
+) -> None:
+    """Sentences of instruction in the prose (and after the specs of a products label),
+    surer than the plain sentences `prose_specs` guesses are instructions."""
+    held = found.values.get("special_instructions")
+    if ctx.is_reply or (held is not None and held.confidence > GUESS):
+        return
+    said: list[str] = []
+    for block in blocks:
+        if block.kind == "prose":
+            pieces = sentences(block.text)
+        elif block.kind == "label" and block.target == "product_specs":
+            pieces = sentences(" ".join([block.text, *block.lines]))[1:]
+        else:
+            continue
+        for sentence in pieces:
+            m = _INSTRUCTION.search(sentence)
+            if not m or _FIELD_CUE.search(sentence) or _META.search(sentence):
+                continue
+            verb = (m["verb"] or m["asked"] or "").lower()
+            if verb in ("price", "quote") and not _QUOTE_VERB_HOW.search(sentence):
+                continue  # "Please quote the following" asks for the quote itself
+            if (
+                v.qty_product.search(sentence)
+                or _MONEY.search(sentence)
+                or (_WANTS_QUOTE.search(sentence) and nz.find_date(sentence, now=ctx.now))
+                or len(sentence.split()) < 4
+            ):
+                continue
+            said.append(sentence)
+    if said:
+        # The plain sentences already guessed hold these and more ("Install has to be done
+        # before Dec 18. Please include casing."): they stand, now surer.
+        if held is not None and all(sentence in str(held.value) for sentence in said):
+            found.offer("special_instructions", held.value, PROSE - 0.15, held.source)
+        else:
+            found.offer("special_instructions", " ".join(said), PROSE - 0.15, ctx.source)
+
+
+def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "Call it PCH - Livingston Showhome 4.": a name in the "<Account> - <name>" form
+    after "call it" / "name it" / "call this one"."""
+    for sentence in sentences(text):
+        m = re.search(r"\b(?i:call|name|title)\s+(?:it|this(?: one)?)\s+(?=[A-Z0-9])", sentence)
+        if not m:
+            continue
+        rest = sentence[m.end() :].rstrip(" .!?")
+        name = re.split(r"\s*[,;(]\s*|\s+(?:and|but|for|since|because)\s+", rest)[0]
+        if re.fullmatch(r"[A-Z0-9][\w&'’.]*(?:\s+[\w&'’.]+){0,3}\s+[-–]\s+\S.{0,60}", name):
+            found.offer("opportunity_name", _clean(name), PROSE, ctx.source)
+            return
 
 
 def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

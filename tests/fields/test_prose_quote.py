@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from parsers.fields import LabelExtractor
+from parsers.fields.resolver import GUESS
 from tests.fields.helpers import MST, message, quote
 
 
@@ -162,3 +163,60 @@ def test_values_named_before_their_cue_and_commit_dates(extractor):
 def test_factor_in_prose_as_a_bare_number_or_percentage(extractor, sentence, factor):
     text = f"Hi team, Ridgeline wants 8 casements 30x48 dual pane white. {sentence}\n\nAlex"
     assert quote(extractor, message(text)).get("factor") == factor
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("It's a project (four homes) and we're at funding.", "Project"),
+        ("They want us to install, so this one is a project with installation.",
+         "Project w/ installation"),
+        ("It's a project manager's call when they sign.", None),  # another noun
+    ],
+)  # fmt: skip
+def test_opportunity_type_said_in_a_sentence(extractor, sentence, kind):
+    text = f"Hi team, Ridgeline wants 8 casements 30x48 dual pane white. {sentence}\n\nAlex"
+    msg = message(text)
+    got = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True)
+    said = got.get("opportunity_type")
+    if kind is None:  # at most the last-resort guess, to be checked
+        assert said is None or said.confidence <= GUESS
+    else:
+        assert said is not None and said.value == kind and said.confidence > GUESS
+
+
+def test_instruction_sentences_in_prose(extractor):
+    text = (
+        "Hi team, Ridgeline has a reno in Altadore.\n\nWindows: 6 casements 30x48 and 2 awnings "
+        "30x20, triple pane. Include removal and disposal of the old units.\n\n"
+        "I'm meeting the owner Thursday morning.\n\nAlex"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "Include removal and disposal of the old units."
+    ask = (
+        "Hi team, PCH wants 12 casements 30x54 for three homes. Please price each home separately."
+    )
+    assert quote(extractor, message(ask))["special_instructions"] == (
+        "Please price each home separately."
+    )
+    intro = "Hi team, please quote the following for PCH: 12 casements 30x54. Thanks"
+    assert "special_instructions" not in quote(extractor, message(intro))
+
+
+def test_opportunity_name_after_call_it(extractor):
+    text = "Hi team, Ridgeline is early on a cabin, standard opp. Call it Ridgeline - Elk Cabin 2."
+    assert quote(extractor, message(text))["opportunity_name"] == "Ridgeline - Elk Cabin 2"
+    later = "Hi team, Ridgeline wants 4 casements 30x48. Call it a day if they balk at the price."
+    assert "opportunity_name" not in quote(extractor, message(later))
+
+
+def test_amount_in_words_and_in_the_sentence_after_its_cue(extractor):
+    text = "Hi team, BVR wants 9 casements 30x48. The job should come in around forty-two grand."
+    assert quote(extractor, message(text))["amount"] == "42000.00"
+    fix = "Sorry - I had the value wrong on this one. It's 46k, not forty-two."
+    assert quote(extractor, message(fix), reply=True)["amount"] == "46000.00"
+
+
+def test_factor_after_an_at_sign(extractor):
+    text = "Hi team, BVR wants 9 casements 30x48 @ .47 like last time."
+    assert quote(extractor, message(text))["factor"] == "0.47"
