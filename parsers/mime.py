@@ -601,8 +601,15 @@ class _Leaf:
     in_related: bool
 
 
-def _finish_attachments(leaves: list[_Leaf], cids: set[str]) -> tuple[Attachment, ...]:
-    """Inline or real, safe names, and one copy of a calendar sent twice (body + .ics)."""
+def _finish_attachments(
+    leaves: list[_Leaf], cids: set[str], shown: dict[str, str] | None = None
+) -> tuple[Attachment, ...]:
+    """Inline or real, safe names, and one copy of a calendar sent twice (body + .ics).
+
+    An image the body shows is a photo the sender pasted (real) unless it is decoration: a
+    logo or icon by its name, small as shown, or shown in the signature (`shown`: what the
+    HTML says of each image it shows, see `_shown_images`)."""
+    shown = shown or {}
     result: list[Attachment] = []
     seen_calendars: set[bytes] = set()
     for leaf in leaves:
@@ -618,7 +625,9 @@ def _finish_attachments(leaves: list[_Leaf], cids: set[str]) -> tuple[Attachment
         shown_in_body = leaf.disposition != "attachment" and (
             leaf.in_related or (leaf.disposition == "inline" and bool(cid_key))
         )
-        inline = leaf.content_type in _SIGNATURE_TYPES or (image and (referenced or shown_in_body))
+        inline = leaf.content_type in _SIGNATURE_TYPES or (
+            image and (referenced or shown_in_body) and _is_decoration(leaf, shown.get(cid_key))
+        )
         name = leaf.filename
         if not name and leaf.content_type in _CALENDAR_TYPES:
             name = "invite.ics"
@@ -632,6 +641,102 @@ def _finish_attachments(leaves: list[_Leaf], cids: set[str]) -> tuple[Attachment
             )
         )
     return tuple(result)
+
+
+# Names of images that decorate a mail rather than show the problem.
+_DECORATION_NAME = re.compile(
+    r"logo|signature|(?<![a-z])sig(?![a-z])|banner|icon|emblem|badge|facebook|linkedin|"
+    r"twitter|instagram|youtube|spacer|pixel",
+    re.IGNORECASE,
+)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMG_CID = re.compile(r"""src\s*=\s*["']?\s*cid:([^"'\s>]+)""", re.IGNORECASE)
+_IMG_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_IMG_SIZE = re.compile(
+    r"""(?<![\w-])(width|height)\s*(?:=\s*["']?|:\s*)(\d+(?:\.\d+)?|\.\d+)\s*(px|in|pt)?""",
+    re.IGNORECASE,
+)
+_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d|/table)\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_SIGN_OFF_LINE = re.compile(
+    r"^[ \t]*(?:--|thanks|thank you|thx|regards|best regards|kind regards|warm regards|"
+    r"best|cheers|sincerely|merci|cordialement|salutations)\b[^\n]{0,30}$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_UNIT_PX = {"in": 96.0, "pt": 96 / 72}
+
+
+def _shown_images(html: str) -> dict[str, str]:
+    """What an HTML body says of each image it shows by Content-ID: "decoration" (named a
+    logo, small as shown, or after the sign-off, i.e. in the signature), "content" (shown
+    at the size of a photo, before any sign-off) or "unsized" (no size given)."""
+    out: dict[str, str] = {}
+    for tag in _IMG_TAG.finditer(html):
+        cid = _IMG_CID.search(tag.group(0))
+        if not cid:
+            continue
+        key = unquote(cid.group(1)).strip("<>").lower()
+        if key in out:
+            continue
+        alt = _IMG_ALT.search(tag.group(0))
+        size: dict[str, float] = {}
+        for m in _IMG_SIZE.finditer(tag.group(0)):
+            size.setdefault(
+                m.group(1).lower(),
+                float(m.group(2)) * _UNIT_PX.get((m.group(3) or "").lower(), 1.0),
+            )
+        before = _ANY_TAG.sub(" ", _BLOCK_TAG.sub("\n", html[: tag.start()]))
+        if (alt and _DECORATION_NAME.search(alt.group(1) or alt.group(2) or "")) or (
+            _SIGN_OFF_LINE.search(before)
+        ):
+            out[key] = "decoration"
+        elif "width" in size or "height" in size:
+            small = _small(size.get("width"), size.get("height"))
+            out[key] = "decoration" if small else "content"
+        else:
+            out[key] = "unsized"
+    return out
+
+
+def _small(width: float | None, height: float | None) -> bool:
+    """A logo, icon or spacer as shown: fits 240 x 120, or a strip at most 60 high or wide."""
+    if width is not None and height is not None and width <= 240 and height <= 120:
+        return True
+    return any(x is not None and x <= 60 for x in (width, height))
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Pixel width and height from a PNG, GIF or JPEG header; None if it cannot be read."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data[:2] == b"\xff\xd8":
+        i, end = 2, min(len(data), 262_144) - 9
+        while i < end:
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3):
+                return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(
+                    data[i + 5 : i + 7], "big"
+                )
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                i += 1 if marker == 0xFF else 2
+                continue
+            i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
+def _is_decoration(leaf: _Leaf, shown: str | None) -> bool:
+    """An image the body shows that is a logo, icon or spacer, not a pasted photo."""
+    if shown == "decoration" or _DECORATION_NAME.search(leaf.filename):
+        return True
+    if shown == "content":
+        return False
+    size = _image_size(leaf.content)  # shown without a size, or not shown by the HTML
+    return size is not None and _small(float(size[0]), float(size[1]))
 
 
 # --------------------------------------------------------------------------- the walk
@@ -728,6 +833,7 @@ class _Walk:
     _hints: tuple[str, ...] | None = None
     leaves: list[_Leaf] = field(default_factory=list)
     cids: set[str] = field(default_factory=set)
+    shown: dict[str, str] = field(default_factory=dict)  # cid -> see _shown_images
     forwards: list[str] = field(default_factory=list)
     inline_texts: list[_Segment] = field(default_factory=list)
     calendar: bool = False
@@ -842,18 +948,36 @@ class _Walk:
         return segments
 
     def _forward(self, part: Message, depth: int) -> None:
-        """A message/rfc822 part: its text joins forwarded_text, its files the attachments."""
+        """A message/rfc822 part: its text joins forwarded_text, its files the attachments,
+        and the attached mail itself is one too (named as sent, else by its subject)."""
         inner = part.get_payload()
         message = inner[0] if isinstance(inner, list) and inner else None
         if not isinstance(message, Message):
             data = _payload_bytes(part)
             message = email.message_from_bytes(data)
+        self._attach_message(part, message, None)
         slot = len(self.forwards)
         self.forwards.append("")
         segments = self.body(message, depth + 1, top=False)
         text = clean_text("\n\n".join(s.readable() for s in segments))
         summary = _forward_summary(message)
         self.forwards[slot] = "\n\n".join(x for x in (summary, text) if x)
+
+    def _attach_message(self, part: Message, message: Message, content: bytes | None) -> None:
+        name = _raw_filename(part, self.hints)
+        if not name:
+            subject = decode_header_text(message.get("subject") or "").strip()
+            name = f"{subject[: MAX_FILENAME - 4]}.eml" if subject else ""
+        self.leaves.append(
+            _Leaf(
+                filename=name,
+                content_type=_content_type(part),
+                content=content if content is not None else _message_bytes(part),
+                disposition=_disposition(part),
+                content_id=None,
+                in_related=False,
+            )
+        )
 
     # ---- leaves
     def _leaf(self, part: Message, ctype: str, top: bool) -> list[_Segment]:
@@ -885,6 +1009,8 @@ class _Walk:
         if ctype == "text/html":
             if "cid:" in text.lower():
                 self.cids.update(unquote(c).strip("<>").lower() for c in _CID_REF.findall(text))
+                for cid, role in _shown_images(text).items():
+                    self.shown.setdefault(cid, role)
             return [_Segment("html", text)]
         fmt = str(part.get_param("format") or "").lower()
         if fmt == "flowed":
@@ -1027,7 +1153,7 @@ def _assemble(
     body_text = clean_text(body)
     parts = split_body(body_text, fields.subject, fields.from_name)
     forwarded = [parts.forwarded_text, *walk.forwards]
-    attachments = _finish_attachments(walk.leaves, walk.cids)
+    attachments = _finish_attachments(walk.leaves, walk.cids, walk.shown)
     return ParsedMessage(
         message_id=fields.message_id,
         subject=fields.subject,

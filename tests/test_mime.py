@@ -202,6 +202,59 @@ def test_logo_is_inline_and_photo_is_real() -> None:
     assert msg.body_text == "Photo attached.\n\nThanks,\nPat"
 
 
+def _pasted(html: str, *images: tuple[bytes, str, str, str]) -> list[tuple[str, bool]]:
+    """An HTML mail showing each (content, subtype, cid, file name) by its Content-ID."""
+    msg = _message("See below.")
+    msg.add_alternative(html, subtype="html")
+    part = msg.get_payload()[1]
+    for content, subtype, cid, name in images:
+        part.add_related(content, "image", subtype, cid=f"<{cid}>", filename=name)
+    return [(a.filename, a.inline) for a in parse_email(msg.as_bytes()).attachments]
+
+
+def _png(width: int, height: int) -> bytes:
+    return (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+        + width.to_bytes(4, "big")
+        + (height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00" + b"\x00" * 40)
+    )
+
+
+def test_photos_pasted_inline_are_attachments_and_signature_logos_are_not() -> None:
+    """Outlook and Apple Mail paste photos as inline images shown by Content-ID: they are
+    what the sender attached. A logo is not: named so, shown small, or in the signature."""
+    html = (
+        "<p>The sash is cracked, photos below.</p>"
+        '<img src="cid:image001.jpg@01D" width="320" height="240">'
+        '<img src="cid:photo2@x">'
+        "<p>Regards,<br>Sam Price<br>Facilities</p>"
+        '<img src="cid:image003.png@01D" width="300" height="150">'
+        '<img src="cid:image004.png@01D" alt="Acme Facilities logo">'
+        '<img src="cid:image005.png@01D" width="96" height="32">'
+    )
+    got = _pasted(
+        html,
+        (JPEG, "jpeg", "image001.jpg@01D", "image001.jpg"),
+        (_png(1600, 1200), "png", "photo2@x", "IMG_2201.png"),
+        (_png(300, 150), "png", "image003.png@01D", "image003.png"),  # after the sign-off
+        (_png(400, 400), "png", "image004.png@01D", "image004.png"),  # alt says logo
+        (_png(96, 32), "png", "image005.png@01D", "image005.png"),  # shown small
+    )
+    assert got == [
+        ("image001.jpg", False),
+        ("IMG_2201.png", False),
+        ("image003.png", True),
+        ("image004.png", True),
+        ("image005.png", True),
+    ]
+    # Shown without a size and not in a signature: its own pixels say icon or photo.
+    html = '<p>Photos:</p><img src="cid:a@x"><img src="cid:b@x">'
+    got = _pasted(
+        html, (_png(32, 32), "png", "a@x", "a.png"), (_png(800, 600), "png", "b@x", "b.png")
+    )
+    assert got == [("a.png", True), ("b.png", False)]
+
+
 def test_inline_disposition_with_content_id_is_inline_even_unreferenced() -> None:
     msg = _message("Hi")
     msg.add_attachment(PNG, "image", "png", filename="sig.png", disposition="inline")
@@ -269,7 +322,9 @@ def test_forwarded_message_part() -> None:
     assert parsed.forwarded_text.startswith("From: Dave <dave@example.net>")
     assert "Subject: Sliders" in parsed.forwarded_text
     assert "Please quote 4 sliders." in parsed.forwarded_text
-    assert [a.filename for a in parsed.real_attachments] == ["site.jpg"]
+    # The attached mail is itself an attachment, named by its subject when sent unnamed.
+    assert [a.filename for a in parsed.real_attachments] == ["Sliders.eml", "site.jpg"]
+    assert parsed.real_attachments[0].content_type == "message/rfc822"
 
 
 # --------------------------------------------------------------------------- automatic mail

@@ -47,3 +47,32 @@ def test_service_reply_with_photos_gives_only_attachments(extractor):
     assert service(extractor, msg, staff=False, reply=True) == {
         "attachments": ["crank_cover_off.jpg"]
     }
+
+
+def test_pasted_photos_and_an_attached_mail_are_the_attachments(extractor):
+    """As parsed from the wire: photos pasted into an HTML body count, the signature's logo
+    does not, and an email attached as message/rfc822 counts by its file name."""
+    from email.message import EmailMessage
+
+    from parsers.mime import parse_email
+
+    inner = EmailMessage()
+    inner["From"], inner["Subject"] = "Ann Roy <ann@example.net>", "Front door"
+    inner.set_content("The front door sticks at the top.")
+    outer = EmailMessage()
+    outer["From"], outer["To"] = "Dan Schultz <dan.schultz@example.com>", "connectyou@example.com"
+    outer["Subject"] = "Fwd: Front door"
+    outer.set_content("Photos below, her mail attached.")
+    outer.add_alternative(
+        '<p>Photos below, her mail attached.</p><img src="cid:p1@x" width="400" height="300">'
+        '<p>Thanks,<br>Dan</p><img src="cid:logo@x" width="120" height="32">',
+        subtype="html",
+    )
+    html = outer.get_payload()[1]
+    html.add_related(b"\xff\xd8\xff\xe0" + b"1" * 300, "image", "jpeg", cid="<p1@x>",
+                     filename="image001.jpg")  # fmt: skip
+    html.add_related(b"\x89PNG\r\n\x1a\n" + b"0" * 40, "image", "png", cid="<logo@x>",
+                     filename="image002.png")  # fmt: skip
+    outer.add_attachment(inner, filename="Front door.eml")
+    got = service(extractor, parse_email(outer.as_bytes()), staff=True)
+    assert got["attachments"] == ["image001.jpg", "Front door.eml"]

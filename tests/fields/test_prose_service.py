@@ -93,20 +93,36 @@ def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
     ("subject", "text", "urgency"),
     [
         # A hazard described, the word never said.
-        ("Cracked window upstairs", "The pane has a crack corner to corner and the bottom "
-         "piece shifted outward. I'm worried the glass is going to drop out onto the deck.",
-         "emergency"),
-        ("Skylight", "There are glass shards all over the stairwell from the skylight.",
-         "emergency"),
-        ("Leak", "Rain is running down the wall and water is dripping into the electrical "
-         "panel below the window.", "emergency"),
-        ("Patio door", "The slider came off its track and the house can't be locked.",
-         "emergency"),
+        (
+            "Cracked window upstairs",
+            "The pane has a crack corner to corner and the bottom "
+            "piece shifted outward. I'm worried the glass is going to drop out onto the deck.",
+            "emergency",
+        ),
+        (
+            "Skylight",
+            "There are glass shards all over the stairwell from the skylight.",
+            "emergency",
+        ),
+        (
+            "Leak",
+            "Rain is running down the wall and water is dripping into the electrical "
+            "panel below the window.",
+            "emergency",
+        ),
+        ("Patio door", "The slider came off its track and the house can't be locked.", "emergency"),
         # "Urgent" shouted, or denied, over a cosmetic problem.
-        ("URGENT - patio screen door", "URGENT please!!! One screen door roller is cracked "
-         "and it won't roll. Family is coming Saturday.", "normal"),
-        ("Screen", "Small tear in the screen.\nHow urgent: NOT urgent, any date is fine.",
-         "normal"),
+        (
+            "URGENT - patio screen door",
+            "URGENT please!!! One screen door roller is cracked "
+            "and it won't roll. Family is coming Saturday.",
+            "normal",
+        ),
+        (
+            "Screen",
+            "Small tear in the screen.\nHow urgent: NOT urgent, any date is fine.",
+            "normal",
+        ),
     ],
 )
 def test_urgency_is_the_hazard_not_the_word(extractor, subject, text, urgency):
