@@ -1,19 +1,41 @@
-"""Readable text of the documents people attach to requests: .txt, .csv and text PDFs.
+"""Readable text of the documents people attach to requests, for the field extractor.
 
-A request's fields sometimes live only in an attached schedule or form, so the extractor
-reads it when the body does not carry them. PDFs go through PDFium (pypdfium2), which reads
-a page about ten times faster than a pure-Python parser; PDFium collapses the run of spaces
-between table columns into one, so the column gaps are put back from the characters'
-positions: the extractor reads a table by its two-space column gaps, as in plain-text mail.
-Nothing here raises: a broken or hostile document gives "".
+A request's fields sometimes live only in an attached form, sheet or schedule, so the
+extractor reads it when the body does not carry them. `attachment_text` decides what a file
+is (its first bytes, then its name, then its declared type: mail clients label .csv files
+application/vnd.ms-excel and send .pdf and .xlsx as application/octet-stream) and hands it
+to one reader per format:
+
+- .txt and .csv here (UTF-8 with or without a byte-order mark, UTF-16, else Windows-1252;
+  the CSV delimiter is sniffed, since Excel in a French or German locale writes ";");
+- PDFs here, through PDFium (pypdfium2), which reads a page about ten times faster than a
+  pure-Python parser; PDFium collapses the run of spaces between table columns into one, so
+  the column gaps are put back from the characters' positions: the extractor reads a table
+  by its two-space column gaps, as in plain-text mail;
+- .xlsx in `parsers.doc_xlsx` (openpyxl), .xls in `parsers.doc_xls` (xlrd), .docx in
+  `parsers.doc_docx` (python-docx), whose rows come out as "Label: value" or "a | b" lines
+  (`parsers.doc_cells`), the shapes the extractor already reads in mail.
+
+Attached emails are not documents: `parsers.mime` reads them as forwarded messages, their
+files joining the message's attachments, so a PDF inside an attached email lands here.
+Nothing here raises: a refused, encrypted, broken or hostile document gives "", and the
+reason is logged (INFO, `parsers.documents`).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import logging
+import re
+from collections.abc import Callable
 
+from parsers.doc_docx import docx_text
+from parsers.doc_guard import Refused
+from parsers.doc_xls import xls_text
+from parsers.doc_xlsx import MAX_ROWS, xlsx_text
 from parsers.message import Attachment
 
 log = logging.getLogger(__name__)
@@ -23,28 +45,84 @@ MAX_PAGES = 5  # request forms and schedules put their fields on the first pages
 COLUMN_GAP = 0.45  # a gap wider than this many font heights separates table columns
 WORD_GAP = 0.15  # a gap wider than this separates words even without a space character
 
+_SEP_LINE = re.compile(r"sep=[,;\t|]", re.IGNORECASE)
+_BY_EXTENSION = {
+    ".pdf": "pdf",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".docx": "docx",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "text",
+}
+_BY_TYPE = {
+    "application/pdf": "pdf",
+    "application/x-pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "text/comma-separated-values": "csv",
+    "text/tab-separated-values": "csv",
+    "text/plain": "text",
+}
+
+
+def document_kind(attachment: Attachment) -> str | None:
+    """What a file is to read as: pdf, xlsx, xls, docx, csv or text; None: not read."""
+    head = attachment.content[:1024]
+    if b"%PDF-" in head:  # whatever it is called; readers allow junk before the header
+        return "pdf"
+    name = attachment.filename.casefold()
+    dot = name.rfind(".")
+    kind = _BY_EXTENSION.get(name[dot:]) if dot >= 0 else None
+    if kind is None:
+        kind = _BY_TYPE.get(attachment.content_type.casefold())
+    if kind == "xls" and head.startswith(b"PK\x03\x04"):
+        return "xlsx"  # an .xlsx saved under the old name, as some exports do
+    return kind
+
 
 def attachment_text(attachment: Attachment, max_bytes: int = MAX_BYTES) -> str:
-    """Readable text of a .txt, .csv or text-layer PDF attachment; "" for anything else.
+    """Readable text of a document attachment (see the module docstring); "" for anything
+    else, and for a document that cannot or should not be read (the log says why).
 
     CSV rows come back as two-space separated lines so they read as a table.
     """
-    name = attachment.filename.casefold()
-    ctype = attachment.content_type.casefold()
-    if attachment.size > max_bytes:
+    kind = document_kind(attachment)
+    if kind is None:
         return ""
-    if ctype == "text/csv" or name.endswith(".csv"):
-        text = decode_text(attachment.content)
+    if attachment.size > max_bytes:
+        log.info("%s %r not read: %d bytes", kind, attachment.filename, attachment.size)
+        return ""
+    reader = _READERS[kind]
+    try:
+        return reader(attachment.content)
+    except Exception as exc:  # noqa: BLE001 - a hostile or broken file never stops intake
+        reason = str(exc) if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
+        log.info("%s %r not read: %s", kind, attachment.filename, reason[:300])
+        return ""
+
+
+def csv_text(content: bytes) -> str:
+    """CSV rows as two-space separated lines (cells trimmed, empty cells left out)."""
+    text = decode_text(content)
+    first, _, rest = text.partition("\n")
+    if _SEP_LINE.fullmatch(first.strip()):
+        delimiter, text = first.strip()[4], rest  # Excel's own hint line, "sep=;"
+    else:
         try:
-            rows = list(csv.reader(io.StringIO(text)))
+            delimiter = csv.Sniffer().sniff(text[:2048], delimiters=",;\t|").delimiter
         except csv.Error:
-            return ""
-        return "\n".join("  ".join(c.strip() for c in row if c.strip()) for row in rows)
-    if ctype == "text/plain" or name.endswith(".txt"):
-        return decode_text(attachment.content)
-    if ctype == "application/pdf" or name.endswith(".pdf"):
-        return pdf_text(attachment.content)
-    return ""
+            delimiter = ","
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), MAX_ROWS))
+    except csv.Error:
+        return ""
+    return "\n".join("  ".join(" ".join(c.split()) for c in row if c.strip()) for row in rows)
 
 
 def pdf_text(content: bytes, max_pages: int = MAX_PAGES) -> str:
@@ -115,10 +193,23 @@ def _same_line(prev: tuple[float, float, float], left: float, bottom: float, em:
 
 
 def decode_text(content: bytes) -> str:
-    """A text attachment's bytes as text: UTF-8 (with or without BOM), else Windows-1252."""
+    """A text attachment's bytes as text: UTF-8 (with or without BOM), UTF-16 with its BOM
+    (Excel's "Unicode text"), else Windows-1252."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return content.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
     return ""
+
+
+_READERS: dict[str, Callable[[bytes], str]] = {
+    "pdf": pdf_text,
+    "xlsx": xlsx_text,
+    "xls": xls_text,
+    "docx": docx_text,
+    "csv": csv_text,
+    "text": decode_text,
+}

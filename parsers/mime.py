@@ -895,6 +895,10 @@ class _Walk:
         if ctype in ("message/rfc822", "message/global") and not report:
             self._forward(part, depth)
             return []
+        if ctype in _EML_CARRIER_TYPES and not report and not alternative:
+            segments = self._leaf(part, ctype, top)  # the file stays an attachment
+            self._attached_eml(part, depth)
+            return segments
         if ctype == "message/delivery-status" and top:
             self.report = True
         if alternative and ctype.startswith("text/") and ctype not in _CALENDAR_TYPES:
@@ -952,16 +956,21 @@ class _Walk:
         and the attached mail itself is one too (named as sent, else by its subject)."""
         inner = part.get_payload()
         message = inner[0] if isinstance(inner, list) and inner else None
+        content: bytes | None = None
+        encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if encoding in ("base64", "quoted-printable"):
+            # RFC 2046 5.2.1 forbids encoding a message/rfc822 part, but some clients do,
+            # and the stdlib then parses the base64 text itself as the attached message.
+            decoded = _decoded_message(_message_bytes(part), encoding)
+            if decoded is not None:
+                self.note(f"{encoding} message/rfc822 part decoded")
+                message = email.message_from_bytes(decoded)
+                content = decoded
         if not isinstance(message, Message):
             data = _payload_bytes(part)
             message = email.message_from_bytes(data)
-        self._attach_message(part, message, None)
-        slot = len(self.forwards)
-        self.forwards.append("")
-        segments = self.body(message, depth + 1, top=False)
-        text = clean_text("\n\n".join(s.readable() for s in segments))
-        summary = _forward_summary(message)
-        self.forwards[slot] = "\n\n".join(x for x in (summary, text) if x)
+        self._attach_message(part, message, content)
+        self._forward_message(message, depth)
 
     def _attach_message(self, part: Message, message: Message, content: bytes | None) -> None:
         name = _raw_filename(part, self.hints)
@@ -978,6 +987,23 @@ class _Walk:
                 in_related=False,
             )
         )
+
+    def _attached_eml(self, part: Message, depth: int) -> None:
+        """A mail attached as a file ("request.eml", application/octet-stream), as webmail
+        and phones send it: read as a forwarded message when it is one."""
+        if not _EML_NAME.search(_raw_filename(part, self.hints)):
+            return
+        data = _payload_bytes(part)
+        if _looks_like_message(data):
+            self._forward_message(email.message_from_bytes(data), depth)
+
+    def _forward_message(self, message: Message, depth: int) -> None:
+        slot = len(self.forwards)
+        self.forwards.append("")
+        segments = self.body(message, depth + 1, top=False)
+        text = clean_text("\n\n".join(s.readable() for s in segments))
+        summary = _forward_summary(message)
+        self.forwards[slot] = "\n\n".join(x for x in (summary, text) if x)
 
     # ---- leaves
     def _leaf(self, part: Message, ctype: str, top: bool) -> list[_Segment]:
@@ -1039,6 +1065,37 @@ class _Walk:
                 in_related=False,
             )
         )
+
+
+# Types that a mail attached as a file ("x.eml") arrives with, besides message/rfc822.
+_EML_CARRIER_TYPES = frozenset(
+    {"application/octet-stream", "application/eml", "application/x-eml", "message/x-emlx"}
+)
+_EML_NAME = re.compile(r"\.eml$", re.IGNORECASE)
+_MESSAGE_HEADER = re.compile(
+    rb"^(?:from|subject|date|message-id|received|mime-version)[ \t]*:", re.IGNORECASE | re.M
+)
+
+
+def _looks_like_message(data: bytes) -> bool:
+    """Whether bytes begin with a mail header section (a header line, then known headers)."""
+    data = data.lstrip(b"\r\n")
+    end = _header_end(data)
+    head = data[: end if end > 0 else 65_536]
+    return bool(_HEADER_LINE.match(head)) and _MESSAGE_HEADER.search(head) is not None
+
+
+def _decoded_message(data: bytes, encoding: str) -> bytes | None:
+    """The bytes of a message/rfc822 part sent base64 or quoted-printable; None if they do
+    not decode to a message (then the part is read as the stdlib parsed it)."""
+    try:
+        if encoding == "base64":
+            decoded = binascii.a2b_base64(re.sub(rb"[^A-Za-z0-9+/=]", b"", data))
+        else:
+            decoded = binascii.a2b_qp(data.lstrip(b"\r\n"))
+    except (binascii.Error, ValueError):
+        return None
+    return decoded if _looks_like_message(decoded) else None
 
 
 def _is_document(part: Message) -> bool:

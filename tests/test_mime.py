@@ -327,6 +327,73 @@ def test_forwarded_message_part() -> None:
     assert parsed.real_attachments[0].content_type == "message/rfc822"
 
 
+def _attached_mail() -> EmailMessage:
+    inner = _message("Account: Bow Valley Renovations", From="Pat <pat@example.net>", Subject="Q")
+    inner.add_attachment(JPEG, "image", "jpeg", filename="site.jpg")
+    return inner
+
+
+def _with_part(headers: bytes, body: bytes) -> bytes:
+    return (
+        b"From: dan@example.com\r\nTo: accountteam@example.com\r\nSubject: fw\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+        b"--XX\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+        b"--XX\r\n" + headers + b"\r\n\r\n" + body + b"\r\n--XX--\r\n"
+    )
+
+
+def test_base64_encoded_message_part_is_decoded_before_it_is_read() -> None:
+    """RFC 2046 forbids encoding a message/rfc822 part; some clients do it anyway, and the
+    stdlib then takes the base64 text for the attached message."""
+    import base64
+
+    raw = _with_part(
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64",
+        base64.encodebytes(_attached_mail().as_bytes()),
+    )
+    parsed = parse_email(raw)
+    assert parsed.forwarded_text.startswith("From: Pat <pat@example.net>")
+    assert "Account: Bow Valley Renovations" in parsed.forwarded_text
+    assert [a.filename for a in parsed.real_attachments] == ["Q.eml", "site.jpg"]
+    assert parsed.real_attachments[0].content.startswith(b"From: Pat")
+    assert "base64 message/rfc822 part decoded" in parsed.defects
+
+
+def test_quoted_printable_message_part_is_decoded_too() -> None:
+    import quopri
+
+    inner = _message("Facteur : 0,52 – café " + "x" * 90, From="pat@example.net")
+    raw = _with_part(
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable",
+        quopri.encodestring(inner.as_bytes()),
+    )
+    parsed = parse_email(raw)
+    assert "Facteur : 0,52 – café " + "x" * 90 in parsed.forwarded_text
+
+
+def test_mail_attached_as_an_eml_file_is_read_as_a_forwarded_message() -> None:
+    """Webmail and phones attach a mail as "name.eml", application/octet-stream: its text
+    is forwarded text, its files are attachments, and the .eml itself stays one."""
+    outer = _message("See the customer's mail.")
+    outer.add_attachment(
+        _attached_mail().as_bytes(), "application", "octet-stream", filename="Request.EML"
+    )
+    parsed = parse_email(outer.as_bytes())
+    assert "Account: Bow Valley Renovations" in parsed.forwarded_text
+    assert [a.filename for a in parsed.real_attachments] == ["Request.EML", "site.jpg"]
+
+
+def test_eml_named_file_that_is_no_mail_stays_a_file() -> None:
+    outer = _message("Odd file attached.")
+    outer.add_attachment(b"\x00\x01 binary", "application", "octet-stream", filename="x.eml")
+    outer.add_attachment(
+        b"Account: Ridgeline\nFactor: 0.5", "application", "octet-stream", filename="y.eml"
+    )
+    parsed = parse_email(outer.as_bytes())
+    assert parsed.forwarded_text == ""
+    assert [a.filename for a in parsed.real_attachments] == ["x.eml", "y.eml"]
+
+
 # --------------------------------------------------------------------------- automatic mail
 
 
