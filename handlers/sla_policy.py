@@ -235,6 +235,20 @@ def business_hours_mapping(text: str) -> dict[str, Any]:
     return {"days": days, "hours": m.group("hours").replace(" ", ""), "time_zone": m.group("zone")}
 
 
+# The keys of `[sla]`: the built-in policies' targets, the default calendar, the tables.
+SLA_KEYS = (
+    "quote_turnaround",
+    "case_owner_response",
+    "quote_approval_followup",
+    "opportunity_update",
+    "business_hours",
+    "holidays",
+    "closed",
+    "calendars",
+    "policies",
+)
+
+
 def load_sla(
     sla: Mapping[str, Any],
     teams: Mapping[str, Any],
@@ -246,6 +260,9 @@ def load_sla(
 
     `country` (the organisation's phone region) gives national holidays when `[sla]` names
     no `holidays` region."""
+    unknown = sorted(str(k) for k in sla if k not in SLA_KEYS)
+    if unknown:
+        raise ValueError(f"sla.{unknown[0]}: unknown key (known: {', '.join(SLA_KEYS)})")
     base: dict[str, Any] = {"time_zone": time_zone, "holidays": country or "none"}
     if "business_hours" in sla:
         base.update(business_hours_mapping(str(sla["business_hours"])))
@@ -265,8 +282,7 @@ def load_sla(
             raise ValueError(f"sla.calendars.{name}: {exc}") from None
     team_calendars: dict[str, str] = {}
     for key, team in teams.items():
-        extra = getattr(team, "model_extra", None) or {}
-        name = extra.get("calendar")
+        name = getattr(team, "calendar", None)
         if name is None:
             continue
         if name not in calendars:

@@ -33,8 +33,28 @@ class OrgFileError(ValueError):
     """The organisation file cannot be used; the message names the file and the key."""
 
 
+# The tables and keys the organisation file may have. Anything else is a typo
+# (`[organisation] time_zon`) or a section this bot does not read; taking it silently would
+# leave the operator wondering why the setting has no effect, so it is refused by name.
+SECTIONS = (
+    "organisation",
+    "mailboxes",
+    "teams",
+    "people",
+    "accounts",
+    "picklists",
+    "fields",
+    "synonyms",
+    "assignment",
+    "sla",
+)
+ORGANISATION_KEYS = ("name", "phone", "signature", "domains", "time_zone", "phone_region")
+DEFAULT_NAME = "Customer Experience"
+DEFAULT_SIGNATURE = "This is an automated message from the intake bot."
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Mailbox(_Model):
@@ -66,6 +86,7 @@ class Team(_Model):
     members: list[str] = Field(default_factory=list)
     manager: str | None = None
     slack_channel: str | None = None
+    calendar: str | None = None  # a [sla.calendars.<name>] table the team works to
 
 
 class Person(_Model):
@@ -90,9 +111,17 @@ class Account(_Model):
     contact_email: str | None = None
 
 
+class Assignment(_Model):
+    service_team: str | None = None  # the team that owns service requests
+
+
 class Organisation(_Model):
     """The whole organisation file, typed. Build it with `load_organisation`."""
 
+    # Who the emails say they come from: the footer of every acknowledgement.
+    name: str = DEFAULT_NAME
+    phone: str | None = None
+    signature: str = DEFAULT_SIGNATURE
     domains: list[str] = Field(default_factory=list)
     phone_region: str = "CA"
     time_zone: str = "America/Edmonton"
@@ -104,6 +133,7 @@ class Organisation(_Model):
     synonyms: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     required: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_REQUIRED))
     sla: dict[str, Any] = Field(default_factory=dict)
+    assignment: Assignment = Field(default_factory=Assignment)
 
     @model_validator(mode="after")
     def _check_references(self) -> Organisation:
@@ -162,10 +192,33 @@ def _queue_of_key(key: str) -> str:
     return key.split("_", 1)[0]
 
 
+class _UnknownKey(ValueError):
+    """A section or key the organisation file may not have (the message names it)."""
+
+
+def _refuse_unknown(raw: dict[str, Any]) -> None:
+    for section in raw:
+        if section not in SECTIONS:
+            raise _UnknownKey(f"[{section}]: unknown section (known: {', '.join(SECTIONS)})")
+    org_section = raw.get("organisation") or {}
+    if not isinstance(org_section, dict):
+        raise _UnknownKey("organisation: expected a table")
+    for key in org_section:
+        if key not in ORGANISATION_KEYS:
+            raise _UnknownKey(
+                f"organisation.{key}: unknown key (known: {', '.join(ORGANISATION_KEYS)})"
+            )
+    for queue, spec in (raw.get("fields") or {}).items():
+        for key in spec if isinstance(spec, dict) else ():
+            if key != "required":
+                raise _UnknownKey(f"fields.{queue}.{key}: unknown key (known: required)")
+
+
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    _refuse_unknown(raw)
     data = dict(raw)
     org_section = data.pop("organisation", {}) or {}
-    for k in ("domains", "phone_region", "time_zone"):
+    for k in ORGANISATION_KEYS:
         if k in org_section:
             data[k] = org_section[k]
     boxes: dict[str, Any] = {}
@@ -205,10 +258,18 @@ def parse_organisation(raw: dict[str, Any], source: str = "<organisation>") -> O
     """Validate an already-read TOML document; errors name the key and the file."""
     try:
         return Organisation.model_validate(_normalise(raw))
+    except _UnknownKey as exc:
+        raise OrgFileError(f"{source}: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise OrgFileError(f"{source}: {key}: {first['msg']}") from None
+        loc = [str(p) for p in first["loc"]]
+        if loc and loc[0] in ORGANISATION_KEYS:
+            loc.insert(0, "organisation")
+        elif loc and loc[0] == "required":
+            loc[0] = "fields"
+        key = ".".join(loc) or "(top level)"
+        msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise OrgFileError(f"{source}: {key}: {msg}") from None
     except (TypeError, AttributeError) as exc:
         raise OrgFileError(f"{source}: malformed section: {exc}") from None
 

@@ -251,7 +251,7 @@ def test_service_team_override_from_the_org_file(session: Session) -> None:
 
     raw["assignment"] = {"service_team": "field"}
     org = parse_organisation(raw)
-    assert org.model_extra["assignment"] == {"service_team": "field"}
+    assert org.assignment.service_team == "field"
     assert team_for_queue(org, "service", None, None) == "field"
     got = choose_owner(session, org, queue="service", team=None, account_id=None, sender_email=None)
     assert (got.owner, got.team) == ("fay.field", "field")

@@ -54,3 +54,54 @@ def test_bad_mailbox_address_names_key_and_file(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(OrgFileError, match="not found"):
         load_organisation("/nonexistent/org.toml")
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ('[organisation]\ntime_zon = "America/Edmonton"\n', "organisation.time_zon: unknown key"),
+        ("[orgnisation]\nname = 'X'\n", "[orgnisation]: unknown section"),
+        ('[teams.west]\nname = "W"\nslack_chanel = "C1"\n', "teams.west.slack_chanel: unknown key"),
+        (
+            '[people.p]\nname = "P"\nrole = "AM"\nemail = "p@example.com"\nemial = "x"\n',
+            "people.p.emial",
+        ),
+        ('[accounts.A1]\nname = "A"\nalias = ["a"]\n', "accounts.A1.alias: unknown key"),
+        ("[fields.quotes]\nrequird = []\n", "fields.quotes.requird: unknown key"),
+        ('[assignment]\nservice_tem = "west"\n', "assignment.service_tem: unknown key"),
+        ("[organisation]\nphone = 4035550100\n", "organisation.phone"),
+    ],
+)
+def test_unknown_keys_and_sections_are_refused_by_name(
+    tmp_path: Path, toml: str, named: str
+) -> None:
+    """A typo used to be taken silently, and the setting simply had no effect."""
+    f = tmp_path / "org.toml"
+    f.write_text('[mailboxes]\nquotes = "q@example.com"\n' + toml)
+    with pytest.raises(OrgFileError) as err:
+        load_organisation(f)
+    assert str(err.value).startswith(f"{f}: ")
+    assert named in str(err.value)
+
+
+def test_unknown_sla_key_is_refused_by_name(tmp_path: Path) -> None:
+    from handlers.sla_policy import load_sla
+
+    f = tmp_path / "org.toml"
+    f.write_text('[mailboxes]\nquotes = "q@example.com"\n[sla]\nquote_turnround = "24h"\n')
+    org = load_organisation(f)
+    with pytest.raises(ValueError, match="sla.quote_turnround: unknown key"):
+        load_sla(org.sla, org.teams, time_zone=org.time_zone, country="CA")
+
+
+def test_name_phone_and_signature_have_defaults_and_can_be_set(tmp_path: Path) -> None:
+    f = tmp_path / "org.toml"
+    f.write_text('[mailboxes]\nquotes = "q@example.com"\n')
+    plain = load_organisation(f)
+    assert plain.name and plain.phone is None and plain.signature
+    f.write_text(
+        '[organisation]\nname = "Acme Windows"\nphone = "403-555-0100"\nsignature = "The CX team"\n'
+        '[mailboxes]\nquotes = "q@example.com"\n'
+    )
+    org = load_organisation(f)
+    assert (org.name, org.phone, org.signature) == ("Acme Windows", "403-555-0100", "The CX team")
