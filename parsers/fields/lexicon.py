@@ -72,9 +72,10 @@ SERVICE_LABELS: dict[str, list[str]] = {
     ],
     "description": [
         "description", "problem", "issue", "problem description", "issue description",
-        "details", "probleme", "description du probleme",
+        "details", "probleme", "description du probleme", "what s wrong", "whats wrong",
+        "what is wrong", "what happened", "the problem", "the issue",
     ],
-    "urgency": ["urgency", "priority", "urgence", "priorite"],
+    "urgency": ["urgency", "priority", "urgence", "priorite", "how urgent"],
     "reference": [
         "reference", "ref", "po", "po number", "order", "order number", "so", "sales order",
         "work order", "job number", "case", "case number", "invoice", "invoice number",
@@ -146,6 +147,42 @@ EMERGENCY_CUES = [
     r"water[^.!?\n]{0,80}\b(?:into|onto|on to|in to|over|on) (?:the |an? |our )?"
     r"(?:electrical|breaker|fuse box|outlets?\b|wiring|light fixture|pot lights?)",
 ]  # fmt: skip
+# What a fault is described with: a sentence with one of these is about the problem. A
+# service request's description keeps the sentences that say what is wrong and leaves the
+# logistics around them (REQUEST_CUES) unless they also describe the fault.
+DEFECT_CUES = [
+    r"crack", r"broke", r"broken", r"leak", r"drip", r"fog", r"condensation", r"moisture",
+    r"frost", r"ic(?:e|ed|ing) up", r"draft", r"draught", r"whistl", r"stiff", r"stuck",
+    r"stick", r"jam", r"rub", r"gap", r"torn", r"tear\b", r"rip", r"squeak", r"drag",
+    r"rattl", r"loose", r"wobbl", r"sag", r"missing", r"damage", r"chip", r"scratch", r"dent",
+    r"rot", r"stain", r"mold", r"mould", r"seal", r"shatter", r"smash", r"water", r"puddle",
+    r"off (?:its|the) track", r"came off", r"fell", r"falling", r"spins", r"snapp", r"bent",
+    r"warp", r"peel", r"faulty", r"defect", r"noisy", r"hard to", r"won't", r"wont\b",
+    r"doesn't", r"does not", r"can't", r"cannot", r"will not", r"isn't", r"no longer",
+    r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc",
+]  # fmt: skip
+REQUEST_CUES = [
+    # asking for a visit, and when or how to come
+    r"(?:can|could|would) (?:you|someone|somebody|anyone|a tech)\b",
+    r"please (?:book|send|have|get|schedule|arrange|call|let)",
+    r"\bbook (?:a|an|her|him|them|it|someone|in)\b", r"\bschedul", r"get someone",
+    r"send someone", r"someone (?:out|to look|to come|today)", r"needs someone",
+    r"take a look", r"next step", r"appreciat", r"let (?:me|us) know", r"home all day",
+    r"work from home", r"flexible", r"available", r"any (?:day|date|time)", r"away until",
+    r"on site until", r"\buntil \d", r"waiting", r"(?:i'm|i am|we're|we are) (?:home|around)\b",
+    # who told whom, who the customer is, and where the details are
+    r"(?:just )?(?:called|texted|emailed|phoned) me",
+    r"\bone of\b[^.]{0,30}\b(?:homeowners|buyers|customers|clients|tenants|owners)\b",
+    r"details", r"in (?:her|his|their|the|my) (?:e-?mail|message|note)", r"(?:see )?below",
+    r"forward", r"job number", r"invoice", r"\bpo\b", r"order (?:was|is|number)",
+    r"warranty (?:item|claim|call|job)",
+    # history that is not the fault
+    r"\bbought\b", r"purchas", r"we supplied", r"possession", r"moved in",
+    r"(?:was|were) (?:supplied|installed) (?:in|by|last)",
+    # talk about the contact details themselves
+    r"\bphone\b", r"\bnumber for\b", r"e-?mail address",
+]  # fmt: skip
+
 # Words that say so outright; they count unless negated ("not an emergency"). "Urgent" or
 # "ASAP" alone does not: a cosmetic problem in capitals ("URGENT!!! screen door") is normal,
 # and a real hazard is named by the cues above.

@@ -7,6 +7,7 @@ import re
 
 from parsers import normalise as nz
 from parsers.fields.common import Context, _clean, _reference, _strip_greeting, sentences
+from parsers.fields.lexicon import DEFECT_CUES, REQUEST_CUES
 from parsers.fields.patterns import (
     _ADDRESS,
     _ADDRESS_CUE,
@@ -21,6 +22,10 @@ from parsers.fields.patterns import (
 from parsers.fields.resolver import GUESS, LABELLED, PROSE, Found
 from parsers.fields.structure import Block
 from parsers.fields.vocab import OrgVocabulary
+
+# Matched on lower-cased text with straight apostrophes.
+_DEFECT = re.compile(r"\b(?:" + "|".join(DEFECT_CUES) + ")")
+_REQUEST = re.compile("|".join(REQUEST_CUES))
 
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
@@ -83,10 +88,16 @@ def _urgency(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
         found.offer("urgency", "normal", GUESS, ctx.source)
 
 
+# A long story is cut to the sentences that describe the fault.
+LONG_STORY_WORDS = 80
+
+
 def _description(blocks: list[Block]) -> str:
     """The problem in the sender's words: prose sentences that are not greetings, contact
-    details, self-introductions, attachment notes or requests to be called."""
-    kept: list[str] = []
+    details, self-introductions, attachment notes, requests to be called or the logistics
+    of a visit (unless they also say what is wrong); of a long story, only the sentences
+    that describe the fault."""
+    kept: list[tuple[str, bool]] = []
     for block in blocks:
         text = block.text if block.kind == "prose" else "; ".join(block.lines)
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
@@ -97,13 +108,24 @@ def _description(blocks: list[Block]) -> str:
                 continue
             address = _ADDRESS.search(sentence)
             if address:
-                rest = _clean(sentence[: address.start()] + sentence[address.end() :])
-                if _ADDRESS_CUE.search(sentence) or len(rest.split()) < 5:
+                before, after = sentence[: address.start()], sentence[address.end() :]
+                if after.startswith(",") and len(before.split()) <= 6:
+                    before = ""  # "At their reno at <address>, the door ...": the lead goes too
+                rest = _clean(re.sub(r"\s*\(\s*\)|\s+(?=[.,;:!?])", "", before + after))
+                cue = _ADDRESS_CUE.search(sentence[max(0, address.start() - 25) : address.start()])
+                if cue or len(rest.split()) < 5:
                     continue
-                sentence = rest
-            if len(sentence.split()) >= 2:
-                kept.append(sentence)
-    return " ".join(kept)
+                sentence = rest[:1].upper() + rest[1:] if not before else rest
+            if len(sentence.split()) < 2:
+                continue
+            lowered = sentence.replace("’", "'").lower()
+            defect = bool(_DEFECT.search(lowered))
+            if not defect and _REQUEST.search(lowered):
+                continue
+            kept.append((sentence, defect))
+    if sum(len(s.split()) for s, _ in kept) > LONG_STORY_WORDS and any(d for _, d in kept):
+        kept = [(s, d) for s, d in kept if d]
+    return " ".join(s for s, _ in kept)
 
 
 def _not_problem(sentence: str) -> bool:

@@ -73,3 +73,31 @@ def test_a_forwarded_older_thread_gives_no_pricing(extractor):
     got = quote(extractor, msg)
     assert "factor" not in got and "amount" not in got and "close_date" not in got
     assert got["account"] == "Harbourfront Developments"
+
+
+def test_a_cover_note_of_logistics_leaves_the_description_to_the_attached_mail(extractor):
+    """The note above a forwarded or attached mail says where the details are and asks for
+    a visit; the problem is the customer's own words below it."""
+    forwarded = """From: Tess Moreau <tess@example.net>
+Subject: Back door
+
+Hi Omar,
+
+Our back door drags on the sill and the deadbolt is hard to turn. Can you get someone
+out? I'm home most days.
+
+Tess Moreau
+12 Cedar Bend SW, Calgary
+403-555-0142"""
+    note = (
+        "Hi team,\n\nOne of Ridgeline's buyers in Cedarbrae. Her contact details are in her "
+        "email. Could you book a tech for both items? It's a Ridgeline warranty item.\n\nOmar"
+    )
+    msg = message(note, from_name="Omar Haddad", from_addr="omar.haddad@example.com",
+                  forwarded=forwarded)  # fmt: skip
+    got = values(extractor.extract(msg, "service", now=WED_NOV_4, sender_is_staff=True))
+    assert got["description"] == (
+        "Our back door drags on the sill and the deadbolt is hard to turn."
+    )
+    assert got["contact_name"] == "Tess Moreau"
+    assert got["site_address"] == "12 Cedar Bend SW, Calgary"

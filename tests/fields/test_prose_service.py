@@ -152,3 +152,47 @@ def test_negated_hazard_and_address_forms(extractor):
         "The crank is stuck.", subject="Crank - 42 Cranbrook Rise SE", from_addr="p@example.net"
     )
     assert service(extractor, msg, staff=False)["site_address"] == "42 Cranbrook Rise SE"
+
+
+def test_description_leaves_out_the_history_and_the_logistics(extractor):
+    text = (
+        "Hi Connect You,\n\nThe Parks have a patio door that scrapes the sill when it opens - "
+        "the rollers look worn. We supplied it in May (invoice INV-55120), their builder "
+        "installed.\n\nNo rush, but they've been waiting a while, so anything you can do to "
+        "book them soon would be appreciated.\n\nAddress: 9 Elm Court, Airdrie\n"
+        "Their phone: 403-555-0111"
+    )
+    got = service(extractor, message(text, subject="Patio door"), staff=True)
+    assert got["description"] == (
+        "The Parks have a patio door that scrapes the sill when it opens - the rollers look worn."
+    )
+
+
+def test_a_long_story_is_cut_to_the_sentences_about_the_fault(extractor):
+    text = (
+        "We moved into the house two summers ago and have enjoyed it ever since. The kids "
+        "love the big bay window in the den and the cat sleeps in the sun there all "
+        "afternoon. Last month we had a windstorm that kept everyone up all night and took "
+        "down the neighbour's fence. Since then the left casement of the bay has a draft at "
+        "the top corner and the crank is stiff. We are not sure whether the builder or you "
+        "look after this, and the paperwork from the sale is in a box somewhere in the "
+        "basement. Let us know what the next step is."
+    )
+    msg = message(text, subject="Bay window", from_name="Lee Ames", from_addr="la@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["description"] == (
+        "Since then the left casement of the bay has a draft at the top corner and the crank "
+        "is stiff."
+    )
+
+
+def test_a_service_form_names_the_problem_and_the_urgency_in_its_own_words(extractor):
+    text = (
+        "Our ref:        AO-SR-1001\n"
+        "Homeowner:      Ann Lowe\n"
+        "What's wrong:   The screen door rollers squeak and the screen is torn.\n"
+        "How urgent:     NOT urgent - Ann is away until June 3.\n"
+    )
+    got = service(extractor, message(text, subject="Service"), staff=True)
+    assert got["description"] == "The screen door rollers squeak and the screen is torn."
+    assert got["urgency"] == "normal"
