@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.imap_settings import ImapSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = Path("intake.toml")
 
@@ -30,6 +32,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "INTAKE_SLACK_API_URL": ("slack", "api_url"),
     "INTAKE_HTTP_LISTEN": ("slack", "http_listen"),
+    "INTAKE_IMAP_URL": ("imap", "url"),
 }
 
 
@@ -215,6 +218,7 @@ class Settings(_Section):
     sla: SlaSettings = SlaSettings()
     slack: SlackSettings = SlackSettings()
     senders: SenderSettings = SenderSettings()
+    imap: ImapSettings = ImapSettings()  # mailboxes fetched over IMAP (bot/imap_settings.py)
 
 
 def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

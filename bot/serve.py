@@ -8,6 +8,7 @@ import signal
 import threading
 
 from bot.app import App, utc_now
+from bot.imap_front import ImapFront
 from bot.outbox import Dispatcher, make_transport, recover_interrupted
 from bot.scheduler import SlaScheduler
 from bot.sender_auth import SenderVerifier
@@ -21,6 +22,10 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set)."""
     settings = app.settings
     stop = stop or threading.Event()
+    # Every IMAP account logs in and finds its folders before anything starts: a wrong
+    # password or host ends here in one line (a ConfigError), not as retries in the log.
+    imap = ImapFront(settings.imap, app.sessions, utc_now, app.org.mailbox_addresses)
+    imap.check()
     worker = Worker(
         app.sessions,
         app.pipeline,
@@ -92,6 +97,8 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     worker.start()
     dispatcher.start()
     controller.start()
+    imap.on_stored = wake_both
+    imap.start()
     if scheduler is not None:
         scheduler.start()
     if settings.slack.enabled:
@@ -111,11 +118,13 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
     log.info("intake serving SMTP on %s:%s; relay %s; %s", host, port, relay, slack_state)
     log.info("mailboxes: %s", ", ".join(sorted(app.org.mailbox_addresses)))
+    log.info("%s", imap.describe())
     try:
         stop.wait()
     finally:
         log.info("stopping")
         controller.stop()
+        imap.stop()
         if slack_http is not None:
             slack_http.shutdown()
         if slack_out is not None:

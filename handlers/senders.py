@@ -5,7 +5,8 @@ Privilege comes only from an authenticated sender. A From address is *vouched fo
   and names the user), or is a replayed fixture and the replay trusts its files;
 - the front door saw it come from a trusted network (the company's own submission);
 - the topmost `Authentication-Results` header of the configured MTA in front says DMARC
-  passed for the From domain, or an aligned DKIM or SPF identity passed;
+  passed for the From domain, or an aligned DKIM or SPF identity passed (for mail fetched
+  over IMAP: the header of the account's `authserv_id`, the provider's MTA);
 - our own check at the front door (`bot/sender_auth.py`) found an aligned DKIM or SPF pass.
 
 A From is *disproved* when DMARC failed for a domain that asks receivers to quarantine or
@@ -63,10 +64,15 @@ def judge(
     from_domain = from_addr.rpartition("@")[2].lower()
     if not from_domain:
         return UNVOUCHED
-    if policy.authserv_id:
-        found = _from_results(trusted_results(raw, policy.authserv_id), from_domain)
+    authserv_id = policy.authserv_id
+    if verdict.get("method") == "imap":
+        # Fetched from a mailbox: the provider's MTA judged it, under the account's own id;
+        # the MTA in front of our SMTP listener never saw it, so its id proves nothing here.
+        authserv_id = verdict.get("authserv_id") or None
+    if authserv_id:
+        found = _from_results(trusted_results(raw, authserv_id), from_domain)
         if found is not None:
-            return SenderTrust(found[0], found[1], f"{policy.authserv_id}: {found[2]}")
+            return SenderTrust(found[0], found[1], f"{authserv_id}: {found[2]}")
     if verdict.get("method") == "checked":
         return _from_own_check(verdict, from_domain)
     return UNVOUCHED

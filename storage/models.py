@@ -286,3 +286,25 @@ class SlaClock(Base):
     case: Mapped[Case] = relationship()
 
     __table_args__ = (UniqueConstraint("case_id", "policy"),)
+
+
+class ImapCheckpoint(Base):
+    """How far the IMAP front door has stored one folder of one account.
+
+    `last_uid` is the highest UID stored, written in the transaction that stores it, so a UID
+    from `skip_uid` + 1 to it that is still waiting in the folder was stored and only needs
+    its move (or flag); UIDs up to `skip_uid` were in the folder before an account that takes
+    only new mail first saw it, and are left alone. UIDs mean nothing under another
+    `uidvalidity`: a change rescans the folder and the dedupe key recognises what was stored
+    before. `started_at` is when the folder was first seen.
+    """
+
+    __tablename__ = "imap_checkpoints"
+
+    account: Mapped[str] = mapped_column(String(320), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(512), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    skip_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
