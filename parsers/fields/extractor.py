@@ -12,6 +12,7 @@ from datetime import datetime
 from parsers.fields import (
     accounts,
     attachments,
+    bare_lines,
     entities,
     fallback,
     forwarded,
@@ -112,6 +113,7 @@ class LabelExtractor:
             labels.read_inline(v, found, block, ctx)
         for read in PROSE_READERS[QUOTES if ctx.queue == QUOTES else SERVICE]:
             read(v, found, blocks, ctx)
+        bare_lines.read(v, found, text, ctx)  # unlabelled lines, one value each
         accounts.read(v, found, text, ctx)
         return found
 

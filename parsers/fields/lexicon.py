@@ -123,6 +123,23 @@ PICKLIST_SYNONYMS: dict[str, dict[str, list[str]]] = {
     },
 }  # fmt: skip
 
+# Abbreviations read only when they are a whole cell or line ("Std / Sub / x.47"), never in
+# prose, where "sub" is as likely the subcontractor. Folded spellings.
+PICKLIST_ABBREVIATIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "stage": {
+        "Submissions": ("sub", "subs", "submit", "submiss"),
+        "Approvals": ("appr", "apprv", "approv"),
+        "Basic Qualification": ("bq", "qual", "basic"),
+        "Funding": ("fund",),
+        "Order Follow Up": ("ofu",),
+    },
+    "opportunity_type": {
+        "Standard": ("std", "stnd", "stand"),
+        "Project w/ installation": ("proj w/ inst", "proj w/ install", "pwi", "proj+install"),
+    },
+}
+
+
 # Hazards that make a service request an emergency: water coming in, broken glass, a home
 # that cannot be locked or closed. Read on text with straight apostrophes.
 EMERGENCY_CUES = [

@@ -1,0 +1,181 @@
+"""Reader: unlabelled lines in the order of the form. A veteran writes the quote form without
+its labels, one value a line ("Northgate Modular", "Northgate - 2028 Model Year Kits",
+"Project", "Funding", "0.55", "30 Jul 2027"), or a product list followed by a plain note
+("no grilles, ship w/ next Clearview truck"). Each short line is read by the shape of its
+value; `value_of` is also what reads a cell of a shorthand subject line."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import normalise as nz
+from parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
+from parsers.fields.lexicon import PICKLIST_ABBREVIATIONS
+from parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _SIGN_OFF
+from parsers.fields.resolver import BULLETS, GUESS, PROSE, Found
+from parsers.fields.tables import summary_row
+from parsers.fields.values import offer_account, part_fields
+from parsers.fields.vocab import OrgVocabulary
+
+# "x.47", "@ .47", ".47", "0,58", "fctr .49": a factor standing alone.
+_FACTOR_ALONE = re.compile(
+    r"(?i:factor|fctr|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
+)
+_PERCENT_ALONE = re.compile(r"\d{1,3}\s?%")
+# "Clearview - Lavoie Kitchen", "HFD - Harbour Lights Phase 2": "<account> - <name>".
+_ACCOUNT_DASH_NAME = re.compile(r"(?P<head>[A-Z][\w&'’.]*(?:\s+[\w&'’.]+){0,3})\s+[-–]\s+\S.{1,70}")
+_FILE_NAME = re.compile(r"^\S+\.(?:pdf|xlsx?|docx?|csv|txt|jpe?g|png|heic|dwg|zip|eml)$", re.I)
+# Words of a product line's continuation ("all black ext / white int", "same, tempered").
+_SPEC_WORDS = re.compile(
+    r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|"
+    r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash)\b",
+    re.IGNORECASE,
+)
+_LABELLED = re.compile(r"^[^\W\d_][^:\n]{0,40}:\s")
+_NO_ATTACHMENTS = re.compile(r"^(?:no|without)\s+(?:attachments?|files?|drawings?)\b", re.I)
+
+
+def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | None:
+    """(field, value) for a short text that is one value by its shape alone, else None:
+    a picklist value or its abbreviation ("Std", "Proj w/ install", "Sub"), a stage by its
+    percentage ("50%"), a factor (".47", "x.47", "@ .47", "0,58"), a date ("30.04.2027",
+    "close 9/24", "end of Q3"), an amount ("~$1.2M", "85k")."""
+    cell = text.strip().rstrip(".;")
+    if not cell or len(cell) > 40:
+        return None
+    key = nz.fold(cell)
+    for name, values in PICKLIST_ABBREVIATIONS.items():
+        for value, words in values.items():
+            if key in words and value in v.picklists[name].values:
+                return name, value
+    name = v.picklist_of_value(cell)
+    if name:
+        return name, v.picklists[name].match(cell) or ""
+    if _PERCENT_ALONE.fullmatch(cell):
+        stage = v.pick("stage", cell)
+        return ("stage", stage) if stage else None
+    factor = _FACTOR_ALONE.fullmatch(cell)
+    if factor and nz.parse_factor(factor["value"]) is not None:
+        return "factor", str(nz.parse_factor(factor["value"]))
+    said = part_fields(v, cell, ctx, loose=False)
+    if len(said) == 1:
+        (field, value), *_ = said.items()
+        if value is not None and field in ("close_date", "factor", "amount"):
+            return field, value
+    return None
+
+
+def is_opportunity_name(v: OrgVocabulary, text: str) -> bool:
+    """ "Northgate - 2028 Model Year Kits": a name led by an account the organisation
+    knows (its name, an alias or the first word of its name)."""
+    m = _ACCOUNT_DASH_NAME.fullmatch(text.strip())
+    if not m or _DIMENSION.search(text) or v.qty_product.search(text):
+        return False
+    head = nz.account_key(m["head"])
+    if nz.match_account(m["head"], v.org):
+        return True
+    return any(
+        nz.account_key(a.name).split()[:1] == [head] for a in v.org.accounts.values() if head
+    )
+
+
+def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """Each run of consecutive lines (no blank line between) that reads as the form:
+    two or more lines that are each one value, or product lines with a note below them."""
+    if ctx.queue != QUOTES:
+        return
+    run: list[str] = []
+    for line in [*text.replace("\r", "").split("\n"), ""]:
+        if line.strip():
+            run.append(line.strip())
+        elif run:
+            _read_run(v, found, run, ctx)
+            run = []
+
+
+def _is_product(v: OrgVocabulary, line: str) -> bool:
+    """ "40 sliders 48x36 dual pane": a line that starts with its quantity and product and
+    gives a size (a wrapped paragraph's line starts anywhere)."""
+    return bool(v.qty_product.match(line) and _DIMENSION.search(line))
+
+
+def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> None:
+    if len(run) < 2 or any(line.startswith(("-", "*", "•")) or "  " in line for line in run):
+        return  # bullet lists and aligned columns have their own readers
+    run = [line for line in run if not _LABELLED.match(line)]  # and so have labels
+    values: list[tuple[str, str]] = []
+    names: list[str] = []
+    rows: list[list[str]] = []
+    accounts = []
+    for line in run:
+        if _is_product(v, line):
+            continue
+        said = value_of(v, line, ctx)
+        parts = _split_parts(line)
+        if said:
+            values.append(said)
+        elif len(parts) >= 3 and is_opportunity_name(v, parts[0]):
+            rows.append(parts)
+        elif is_opportunity_name(v, line):
+            names.append(line)
+        elif len(line.split()) <= 4 and nz.match_account(line, v.org):
+            accounts.append(line)
+    products = [i for i, line in enumerate(run) if _is_product(v, line)]
+    if len(values) + len(names) + len(rows) + len(accounts) >= 2:
+        for line in accounts[:1]:
+            offer_account(v, found, line, BULLETS, ctx.source)
+        for name in names[:1]:
+            found.offer("opportunity_name", _clean(name), BULLETS, ctx.source)
+        for parts in rows[:1]:
+            summary_row(v, found, parts, ctx)
+        for field, value in values:
+            found.offer(field, value, BULLETS, ctx.source)
+    if products:
+        _products_and_note(v, found, run, products, ctx)
+
+
+def _products_and_note(
+    v: OrgVocabulary, found: Found, run: list[str], products: list[int], ctx: Context
+) -> None:
+    """Product lines one a line (and the spec lines that continue them) are the specs; a
+    plain line after the last of them is the special instructions."""
+    specs = [run[products[0]]]
+    note = None
+    previous = specs[0]
+    for line in run[products[0] + 1 :]:
+        wrapped = previous is specs[-1] and (
+            re.search(r"(?:\b(?:with|and|or|in|of|plus|to|for)|,)$", previous)
+            or (len(previous) >= 60 and line[:1].islower() and previous[-1:] not in ".!?;")
+        )
+        previous = line
+        if (
+            wrapped
+            or _is_product(v, line)
+            or (
+                (_SPEC_WORDS.search(line) or _DIMENSION.search(line))
+                and not re.search(r"\b(?:ship|deliver|rack|label|pick up)", line)
+            )
+        ):
+            specs.append(line)  # "12 patio 60x80 black ext/white int", "all white, same"
+            note = None
+            continue
+        if (
+            note is None
+            and len(line.split()) >= 3
+            and not (
+                _FIELD_CUE.search(line)
+                or _META.search(line)
+                or _SIGN_OFF.match(line)
+                or _FILE_NAME.match(line)
+                or _NO_ATTACHMENTS.match(line)
+                or value_of(v, line, ctx)
+                or is_opportunity_name(v, _split_parts(line)[0])
+                or nz.match_account(line, v.org)
+            )
+        ):
+            note = line
+    held = found.values.get("special_instructions")
+    if note and (held is None or held.confidence <= GUESS):
+        found.offer("special_instructions", _clean(note), PROSE - 0.1, ctx.source)
+    if len(specs) >= 2 or len(run) > len(specs):
+        found.offer("product_specs", _spec_lines(specs), PROSE, ctx.source)

@@ -1,0 +1,62 @@
+"""Reader `bare_lines`: unlabelled lines in the order of the form, read by their shape."""
+
+from __future__ import annotations
+
+from parsers.fields.resolver import GUESS
+from tests.fields.helpers import message, quote
+
+
+def test_one_value_a_line_in_the_order_of_the_form(extractor):
+    text = (
+        "Hi team,\n\nNew one below.\n\n"
+        "Aspen & Oak\nAspen & Oak - Banff Lodge Suites\nProj w/ install\nSub\n@ .49\n"
+        "15.01.2027\n\n12 casements 30x48 dual pane white\n\nDan"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Aspen & Oak Dealers Co."
+    assert got["opportunity_name"] == "Aspen & Oak - Banff Lodge Suites"
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["stage"] == "Submissions"
+    assert (got["factor"], got["close_date"]) == ("0.49", "2027-01-15")
+
+
+def test_an_opportunity_line_among_unlabelled_lines(extractor):
+    text = (
+        "Harbourfront\n20 casement 30x60 triple white\n.46\n"
+        "HFD - Pier Lofts, Project, Funding, 30/01/2027\n\nD."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "HFD - Pier Lofts"
+    assert (got["opportunity_type"], got["stage"]) == ("Project", "Funding")
+    assert (got["factor"], got["close_date"]) == ("0.46", "2027-01-30")
+
+
+def test_a_plain_line_after_the_product_lines_is_the_instructions(extractor):
+    text = (
+        "6 casement 24x36 triple wht/blk\n2 awning 24x20 same\n1 picture 60x48 same, with\n"
+        "tempered glass\nno grilles, ship with the next Clearview truck\n\nthx\nDan"
+    )
+    got = quote(extractor, message(text, subject="Clearview - Lavoie Kitchen"))
+    assert got["special_instructions"] == "no grilles, ship with the next Clearview truck"
+    assert got["product_specs"] == (
+        "6 casement 24x36 triple wht/blk; 2 awning 24x20 same; 1 picture 60x48 same, with; "
+        "tempered glass"
+    )
+
+
+def test_a_wrapped_paragraph_is_not_a_list_of_lines(extractor):
+    text = (
+        "The product is: 9 double hung 32x62, triple pane Low-E argon, heritage white,\n"
+        "with simulated divided lites 3 over 1; 2 French doors 60x80, triple pane,\n"
+        "heritage white; plus removal of the existing wood windows.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"].startswith("9 double hung 32x62")
+    assert "special_instructions" not in got
+
+
+def test_a_single_bare_value_is_not_a_form(extractor):
+    text = "PCH is sending plans for 6 casements 30x48.\n50%\nof the homes are bungalows.\n"
+    msg = message(text)
+    got = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True)
+    assert "stage" not in got or got["stage"].confidence <= GUESS  # at most a guess to check
