@@ -62,14 +62,18 @@ class Dovecot:
         *,
         tls: bool = False,
         capability: str | None = None,
+        oauth2_introspection_url: str | None = None,
     ) -> None:
         """`capability`: replaces the capability list Dovecot announces after login (a
-        server without IDLE, say), as `imap_capability` does."""
+        server without IDLE, say), as `imap_capability` does. `oauth2_introspection_url`:
+        also take XOAUTH2 logins, each token checked by POSTing it there (RFC 7662), as
+        Dovecot's oauth2 passdb does in front of a real identity provider."""
         self.dir = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
         self.dir.chmod(0o755)
         self.users = dict(users)
         self.tls = tls
         self.capability = capability
+        self.oauth2_url = oauth2_introspection_url
         self.port = free_port()
         self.tls_port = free_port() if tls else 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -101,12 +105,14 @@ class Dovecot:
             "protocols = imap",
             "listen = 127.0.0.1",
             "disable_plaintext_auth = no",
-            "auth_mechanisms = plain login",
+            "auth_mechanisms = plain login" + (" xoauth2" if self.oauth2_url else ""),
             f"first_valid_uid = {min(self.mail_uid, 500)}",
             f"first_valid_gid = {min(self.mail_gid, 500)}",
             f"mail_location = maildir:{self.mail}/%u",
+            *self._oauth2_passdb(),
             "passdb {",
             "  driver = passwd-file",
+            "  mechanisms = plain login",
             f"  args = scheme=PLAIN username_format=%u {d / 'passwd'}",
             "}",
             "userdb {",
@@ -145,6 +151,27 @@ class Dovecot:
         if self.capability is not None:
             lines.append(f"imap_capability = {self.capability}")
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _oauth2_passdb(self) -> list[str]:
+        if not self.oauth2_url:
+            return []
+        settings = self.dir / "oauth2.conf.ext"
+        settings.write_text(
+            "introspection_mode = post\n"
+            f"introspection_url = {self.oauth2_url}\n"
+            "username_attribute = username\n"
+            "active_attribute = active\n"
+            "active_value = true\n",
+            encoding="utf-8",
+        )
+        settings.chmod(0o644)
+        return [
+            "passdb {",
+            "  driver = oauth2",
+            "  mechanisms = xoauth2",
+            f"  args = {settings}",
+            "}",
+        ]
 
     def _write_passwd(self) -> None:
         rows = [f"{name}:{{PLAIN}}{password}::::::" for name, password in self.users.items()]
