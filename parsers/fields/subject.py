@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.fields import accounts
+from parsers.fields import accounts, bare_lines
 from parsers.fields.common import (
     QUOTES,
     Context,
@@ -28,6 +28,8 @@ def read(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, body:
     if ctx.queue == QUOTES:
         if len(body.split()) < 12 and not ctx.is_reply:
             _subject_as_request(v, found, msg, ctx)
+        if not ctx.is_reply:
+            _shorthand(v, found, msg, ctx)
         _quote_subject(v, found, msg, ctx)
     elif not ctx.is_reply:
         _service_subject(v, found, msg, body)
@@ -40,6 +42,31 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
     cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
     if len(cells) >= 4:
         summary_row(v, found, cells, _replace(ctx, "subject"))
+
+
+# "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
+_REQUEST_TAG = re.compile(r"^(?:qr|rfq|quote(?: request)?|pricing|price request)\s*[:\-–]\s*", re.I)
+
+
+def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
+    """ "QR: Clearview - Lavoie Kitchen / Std / 50% / close 9/24 / x.47": the opportunity
+    name and then cells that are each one value, slash- or pipe-separated. At least two
+    cells must be values, so "Windows / doors for the Smith job" says nothing. What the
+    body states stands; the subject fills the rest."""
+    subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
+    cells = [c.strip() for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
+    if len(cells) < 3:
+        return
+    said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
+    if sum(bool(x) for x in said) < 2:
+        return
+    for cell, value in zip(cells, said, strict=True):
+        if value:
+            found.offer(value[0], value[1], PROSE, "subject")
+        elif bare_lines.is_opportunity_name(v, cell):
+            found.offer("opportunity_name", _clean(cell), PROSE, "subject")
+        elif v.qty_product.search(cell) and not found.has("product_specs"):
+            found.offer("product_specs", _clean(cell), GUESS, "subject")
 
 
 def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:

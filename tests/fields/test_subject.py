@@ -33,3 +33,20 @@ def test_everything_in_the_subject(extractor):
     assert got["factor"] == "0.55"
     assert (got["opportunity_type"], got["stage"]) == ("Standard", "Submissions")
     assert got["close_date"] == "2026-12-21"
+
+
+def test_shorthand_subject_with_abbreviations(extractor):
+    msg = message(
+        "8 casement 24x36 triple wht\n2 awning 24x20 same\n\nthx\nDan",
+        subject="QR: Ridgeline - Elk Cabin / Std / 50% / close 1/28 / x.47",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Ridgeline - Elk Cabin"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Submissions")
+    assert (got["close_date"], got["factor"]) == ("2027-01-28", "0.47")
+
+
+def test_slashes_in_a_subject_that_are_no_shorthand(extractor):
+    msg = message("Account: PCH\n6 casements 30x48", subject="Windows / doors / trim for Lot 4")
+    got = quote(extractor, msg)
+    assert not {"opportunity_name", "opportunity_type", "stage", "factor"} & set(got)
