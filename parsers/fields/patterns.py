@@ -147,6 +147,14 @@ _TITLE_AND_COMPANY = re.compile(
     r"Owner|Administrator|Lead|Officer|President|Principal|Partner|Buyer|Purchaser|Agent)"
     r"\s*(?:,|\||@|\s[-–]\s|\sat\s)\s*(?P<company>[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,4})$"
 )
+# A signature line that is only the name of a company that manages buildings ("Larchmont
+# Property Group", "Keystone Property Management"): the account a property manager writes
+# for. Any other employer in a signature (a homeowner's workplace) is not the account.
+_COMPANY_LINE = re.compile(
+    r"(?:[A-Z][\w&'’.-]*\s+){1,4}(?:Property Management|Property Group|Property Services|"
+    r"Properties|Management|Realty|Residential|Rentals|Apartments|Condominiums?|Strata)"
+    r"(?:\s+(?:Ltd|Inc|Corp|Group|Co)\.?)?"
+)
 # Parts of a one-line summary: "fctr 0.49", "mult x.52", "@ .47"; "~$1.2M", "CAD 98 500".
 _FACTOR_PART = re.compile(
     r"(?i:factor|fctr|facteur|mult(?:iplier)?|@)\s*[:=]?\s*(?P<value>[x×]?\s?\d*[.,]\d+\s*%?)"

@@ -16,7 +16,7 @@ from parsers.fields.common import (
     _replace,
     _strip_forward_headers,
 )
-from parsers.fields.patterns import _ADDRESS, _SIGN_OFF, _TITLE_AND_COMPANY
+from parsers.fields.patterns import _ADDRESS, _COMPANY_LINE, _SIGN_OFF, _TITLE_AND_COMPANY
 from parsers.fields.resolver import GUESS, HEADER, PROSE, SIGNATURE, Found
 from parsers.fields.vocab import OrgVocabulary
 from parsers.message import ParsedMessage
@@ -90,6 +90,17 @@ def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Con
             if m and not nz.find_phones(line) and "@" not in line:
                 found.offer("account", _clean(m["company"]), GUESS, source)
                 return
+        for line in lines[:5]:  # "Property Manager" then "Larchmont Property Group"
+            if _COMPANY_LINE.fullmatch(line) and not _ours(v, line):
+                found.offer("account", _clean(line), GUESS, source)
+                return
+
+
+def _ours(v: OrgVocabulary, name: str) -> bool:
+    """Our own organisation or one of its teams: never a customer's account."""
+    key = nz.account_key(name)
+    own = [v.org.name, *(team.name for team in v.org.teams.values())]
+    return any(nz.account_key(x) == key for x in own)
 
 
 def _self_introduction(text: str) -> str | None:

@@ -168,3 +168,19 @@ def test_an_unknown_company_from_a_customer_title_line(extractor):
     got = service(extractor, msg, staff=False)
     assert got["account"] == "Juniper Dental"
     assert "account_id" not in got  # kept as written, never matched to a known account
+
+
+def test_a_property_managers_company_on_its_own_signature_line(extractor):
+    """A property manager signs with title and company on separate lines: the company is
+    the account; a homeowner's employer signed the same way is not."""
+    text = "The balcony slider in unit 3 drags on its track. Please call me to arrange access."
+    signature = "Regards,\nNoor Haddad\nProperty Manager\nBirchwood Property Group\n780-555-0170"
+    msg = message(text, from_name="Noor Haddad", from_addr="noor@example.org",
+                  signature=signature)  # fmt: skip
+    got = service(extractor, msg, staff=False)
+    assert got["account"] == "Birchwood Property Group"
+    assert "account_id" not in got
+    signature = "Thanks,\nLuis Ortega\nPlant Supervisor\nPrairie Grain Co-operative Ltd.\n"
+    msg = message("Our bathroom awning leaks. Cell 587-555-0171.", from_name="Luis Ortega",
+                  from_addr="luis@example.net", signature=signature)  # fmt: skip
+    assert "account" not in service(extractor, msg, staff=False)
