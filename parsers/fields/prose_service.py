@@ -50,6 +50,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     ref = _REFERENCE.search(text)
     if ref:
         found.offer("reference", _reference(ref), PROSE, ctx.source)
+    _named_contact(v, found, text, ctx)
     if not ctx.is_reply:
         description = _description([b for b in blocks if b.kind in ("prose", "bullets")])
         found.offer("description", description, PROSE, ctx.source)
@@ -79,6 +80,35 @@ def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
         # The sender saying which number to use beats even a labelled pair of numbers.
         conf = LABELLED + 0.05 if best[0] >= 1.5 else PROSE if best[0] >= 0 else GUESS
         found.offer("contact_phone", best[2], conf, ctx.source)
+
+
+# "Clearview's customer Anita Desjardins has ...", "the homeowner is Mark Jensen, 403-...",
+# "Bow Valley's site lead Mark Jensen will meet you there": the person the request is for.
+_NAMED_CONTACT = re.compile(
+    r"\b(?i:home ?owners?|owners?|customer|client|tenant|resident|buyer|site (?:lead|super"
+    r"(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|foreman|caretaker|"
+    r"property manager)(?:'s name)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
+    r"([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})\b"
+)
+
+_COMPANY_WORD = re.compile(
+    r"\b(?:Homes|Builders|Construction|Developments?|Renovations|Contracting|Group|Ltd|Inc|"
+    r"Corp|Co|Properties|Property|Management|Realty|Dealers?|Windows|Doors|Centre|Center|"
+    r"Dental|Clinic|Services)\b"
+)
+
+
+def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """A person the sender names by their role: a guess below a customer's own From name."""
+    staff = {nz.account_key(p.name) for p in v.org.people.values()}
+    for m in _NAMED_CONTACT.finditer(text):
+        name = m.group(1)
+        key = nz.account_key(name)
+        if key in staff or _COMPANY_WORD.search(name) or nz.match_account(name, v.org):
+            continue
+        # A customer's own From name and signature say more about who to call.
+        found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
+        return
 
 
 def _urgency(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

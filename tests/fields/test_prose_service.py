@@ -196,3 +196,27 @@ def test_a_service_form_names_the_problem_and_the_urgency_in_its_own_words(extra
     got = service(extractor, message(text, subject="Service"), staff=True)
     assert got["description"] == "The screen door rollers squeak and the screen is torn."
     assert got["urgency"] == "normal"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ridgeline's customer Joan Whitby has a casement that will not latch.",
+        "The homeowner is Joan Whitby, 403-555-0112. Her casement will not latch.",
+        "Her casement will not latch. Ridgeline's site lead Joan Whitby will meet you there.",
+    ],
+)
+def test_staff_name_the_customer_in_prose(extractor, sentence):
+    text = f"Hi Connect You,\n\n{sentence}\n\nThanks,\nOmar\n\nOmar Haddad | Account Manager"
+    msg = message(text, subject="Casement", from_name="Omar Haddad",
+                  from_addr="omar.haddad@example.com")  # fmt: skip
+    assert service(extractor, msg, staff=True)["contact_name"] == "Joan Whitby"
+
+
+def test_a_person_named_by_role_never_beats_the_customer_or_names_staff(extractor):
+    msg = message("My tenant Raj Patel will let you in. The slider sticks.",
+                  subject="Slider", from_name="Ivy Chen", from_addr="ivy@example.net")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Ivy Chen"
+    msg = message("The customer Priya Shah mentioned is away; the slider sticks.",
+                  subject="Slider")  # fmt: skip
+    assert "contact_name" not in service(extractor, msg, staff=True)
