@@ -14,7 +14,6 @@ from parsers.fields.patterns import (
     _BARE_DECIMAL,
     _DIMENSION,
     _FIELD_CUE,
-    _META,
     _MONEY,
     _NOT_A_QUOTE_DATE,
     _WANTS_QUOTE,
@@ -89,6 +88,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         _bare_factor(v, found, text, ctx)
     for m in re.finditer(
         r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
+        r"actually|really|"
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
         r"changed to|moved|pushed back to|updated to|will be|should be|to)\b|\s*[:=])*\s*",
         text,
@@ -143,7 +143,12 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "Can I get this one by tomorrow at noon?", "I need it today" -> quote_due, when
     that is earlier than the SLA. A close, install or delivery date is not a quote date,
     and "no rush, anytime before Dec 4" asks for nothing."""
-    for sentence in sentences(text):
+    clauses = [
+        clause
+        for sentence in sentences(text)
+        for clause in re.split(r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)", sentence)
+    ]
+    for sentence in clauses:  # "I sent the form today, ... can you start the quote?": no due
         if _NOT_A_QUOTE_DATE.search(sentence) or not _WANTS_QUOTE.search(sentence):
             continue
         m = re.search(
@@ -236,6 +241,14 @@ _INSTRUCTION = re.compile(
 )
 
 
+# What makes a please-sentence about the email, not the quote ("please let me know").
+_NOT_INSTRUCTION = re.compile(
+    r"\b(?:thanks|thank you|let me know|questions|call me|cheers|regards|fyi|merci|"
+    r"see (?:the )?(?:attached|below|above))\b",
+    re.IGNORECASE,
+)
+
+
 def _instruction_sentences(
     v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context
 ) -> None:
@@ -254,7 +267,7 @@ def _instruction_sentences(
             continue
         for sentence in pieces:
             m = _INSTRUCTION.search(sentence)
-            if not m or _FIELD_CUE.search(sentence) or _META.search(sentence):
+            if not m or _FIELD_CUE.search(sentence) or _NOT_INSTRUCTION.search(sentence):
                 continue
             verb = (m["verb"] or m["asked"] or "").lower()
             if verb in ("price", "quote") and not _QUOTE_VERB_HOW.search(sentence):

@@ -220,3 +220,28 @@ def test_amount_in_words_and_in_the_sentence_after_its_cue(extractor):
 def test_factor_after_an_at_sign(extractor):
     text = "Hi team, BVR wants 9 casements 30x48 @ .47 like last time."
     assert quote(extractor, message(text))["factor"] == "0.47"
+
+
+def test_a_corrected_close_date_after_actually(extractor):
+    text = "Sorry, close date is actually Dec 18, not end of the month. Everything else stands."
+    assert quote(extractor, message(text), reply=True)["close_date"] == "2026-12-18"
+
+
+def test_an_instruction_that_points_to_the_attachment(extractor):
+    text = (
+        "Hi team, Tamarack wants 40 single hung 36x48 dual pane white.\n\n"
+        "Please price per house type (A and B) - the breakdown is in the attached plan set.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"].startswith("Please price per house type (A and B)")
+
+
+def test_quote_due_only_from_the_clause_that_asks_for_the_quote(extractor):
+    text = (
+        "Hi team, new builder. I sent them the credit form today, so the account should be "
+        "there by Monday - in the meantime can you get started on the quote? "
+        "12 casements 30x48 dual pane white."
+    )
+    assert "quote_due" not in quote(extractor, message(text))
+    asked = "Hi team, PCH needs 12 casements 30x48 - can I get the quote by tomorrow?"
+    assert quote(extractor, message(asked))["quote_due"] == "2026-11-05"
