@@ -3,13 +3,18 @@ a body of their own, and the names of what the sender attached."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from parsers.documents import attachment_text
-from parsers.fields.common import MAX_DOCUMENT_TEXT, Context, _replace
-from parsers.fields.resolver import Found, merge_attachment
+from parsers.fields.common import MAX_DOCUMENT_TEXT, SERVICE, Context, _clean, _replace
+from parsers.fields.patterns import _ADDRESS
+from parsers.fields.resolver import ATTACHMENT_DISCOUNT, SIGNATURE, Found, merge_attachment
 from parsers.fields.vocab import OrgVocabulary
 from parsers.message import Attachment, ParsedMessage
+
+# A document this short that is an address is a note of where to come, not a schedule.
+ADDRESS_NOTE_LINES = 8
 
 
 def read(
@@ -48,6 +53,23 @@ def _attachment_texts(
             continue
         src = f"attachment:{attachment.filename}"
         merge_attachment(found, read_text(text, _replace(ctx, src)), src)
+        if ctx.queue == SERVICE and not found.has("site_address"):
+            _address_note(found, text, src)
+
+
+def _address_note(found: Found, text: str, source: str) -> None:
+    """A short note of a few lines ("address.txt": name, street, city and postal code) is an
+    address written as a signature is: its lines joined, with a unit written before it."""
+    lines = [x.strip() for x in text.split("\n") if x.strip()]
+    if not lines or len(lines) > ADDRESS_NOTE_LINES:
+        return
+    joined = ", ".join(lines)
+    address = _ADDRESS.search(joined)
+    if not address:
+        return
+    unit = re.search(r"(?i:unit|suite|apt\.?|#)\s*\w+,?\s*$", joined[: address.start()])
+    value = joined[unit.start() if unit else address.start() : address.end()]
+    found.offer("site_address", _clean(value).rstrip("."), SIGNATURE * ATTACHMENT_DISCOUNT, source)
 
 
 def _is_document(attachment: Attachment) -> bool:

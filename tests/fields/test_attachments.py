@@ -76,3 +76,18 @@ def test_pasted_photos_and_an_attached_mail_are_the_attachments(extractor):
     outer.add_attachment(inner, filename="Front door.eml")
     got = service(extractor, parse_email(outer.as_bytes()), staff=True)
     assert got["attachments"] == ["image001.jpg", "Front door.eml"]
+
+
+def test_site_address_from_a_short_attached_note(extractor):
+    """ "Our address is in the attached file": a note of a few lines is an address block."""
+    note = b"Ravi Menon\nSuite 4, 210 Aspen Glen Way SW\nCalgary, AB T3H 0N5\nBuzzer 104\n"
+    text = "The patio door lock is stiff and the handle is loose. Our address is attached.\n"
+    msg = message(text, subject="Patio door", from_name="Ravi Menon", from_addr="rm@example.net",
+                  attachments=(Attachment("address.txt", "text/plain", note),))  # fmt: skip
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "Suite 4, 210 Aspen Glen Way SW, Calgary, AB T3H 0N5"
+    # A long document (a schedule, a report) is not read for an address this way.
+    long_doc = note + b"".join(b"Line %d of the schedule\n" % i for i in range(20))
+    msg = message(text, subject="Patio door", from_name="Ravi Menon", from_addr="rm@example.net",
+                  attachments=(Attachment("report.txt", "text/plain", long_doc),))  # fmt: skip
+    assert "site_address" not in service(extractor, msg, staff=False)
