@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bot.config import ConfigError, Settings, load_settings
-from parsers.org import OrgFileError
+from parsers.org import OrgFileError, OrgFileMissing
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -27,9 +27,11 @@ def _setup_logging(verbose: bool) -> None:
 
 
 class _Obj:
-    def __init__(self, config: str | None) -> None:
+    def __init__(self, config: str | None, verbose: bool = False) -> None:
         self.config = config
+        self.verbose = verbose
         self._settings: Settings | None = None
+        self.listen: dict[str, str] = {}  # section -> address given on the command line
 
     @property
     def settings(self) -> Settings:
@@ -39,17 +41,68 @@ class _Obj:
 
 
 def _fail_clearly(fn: Any) -> Any:
-    """Configuration mistakes end with one line naming key and file, never a traceback."""
+    """Configuration mistakes and the failures bot/startup.py knows (a port in use, a
+    database that does not answer, a driver not installed) end with one line naming the
+    cause and what fixes it, never a traceback; -v logs the traceback first."""
     import functools
+
+    from bot import startup
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except click.ClickException:
+            raise
         except (ConfigError, OrgFileError) as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
+            logging.getLogger("intake").debug("traceback", exc_info=True)
+            fix = f"; {startup.ORG_FIX}" if isinstance(exc, OrgFileMissing) else ""
+            raise click.ClickException(f"configuration error: {exc}{fix}") from None
+        except Exception as exc:
+            obj = click.get_current_context().find_object(_Obj)
+            url = obj.settings.database.url if obj is not None and obj._settings else None
+            line = startup.explain(exc, url)
+            if line is None:
+                raise
+            logging.getLogger("intake").debug("traceback", exc_info=True)
+            raise click.ClickException(line) from None
 
     return wrapper
+
+
+def _require_database(settings: Settings) -> None:
+    """A command that only reads must not create an empty database where there was none
+    (run from the wrong folder, it would show nothing and leave a stray var/intake.db)."""
+    from bot import startup
+
+    startup.require_database(settings.database.url)
+
+
+def _listen_option(option: str, section: str) -> Any:
+    """--smtp-listen / --http-listen: checked as an option, kept on the context's object and
+    applied to the settings by `_apply_listen_options` (the command's signature is left to
+    its other options)."""
+    from bot.config import parse_host_port
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        try:
+            parse_host_port(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+        ctx.find_object(_Obj).listen[section] = value
+
+    return remember
+
+
+def _apply_listen_options(obj: _Obj) -> None:
+    settings = obj.settings
+    for section, address in obj.listen.items():
+        key = "listen" if section == "smtp" else "http_listen"
+        part = getattr(settings, section).model_copy(update={key: address})
+        settings = settings.model_copy(update={section: part})
+    obj._settings = settings
 
 
 @click.group()
@@ -65,23 +118,41 @@ def _fail_clearly(fn: Any) -> Any:
 def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """intake: turns emailed quote and service requests into numbered, owned cases."""
     _setup_logging(verbose)
-    ctx.obj = _Obj(config)
+    ctx.obj = _Obj(config, verbose)
 
 
 @main.command()
+@click.option(
+    "--smtp-listen",
+    metavar="HOST:PORT",
+    expose_value=False,
+    callback=_listen_option("--smtp-listen", "smtp"),
+    help="Where the SMTP listener listens (overrides INTAKE_SMTP_LISTEN and smtp.listen; "
+    "default 127.0.0.1:8025).",
+)
+@click.option(
+    "--http-listen",
+    metavar="HOST:PORT",
+    expose_value=False,
+    callback=_listen_option("--http-listen", "slack"),
+    help="Where /healthz, /metrics and Slack's /slack/events are served (overrides "
+    "INTAKE_HTTP_LISTEN and slack.http_listen; default 127.0.0.1:3000).",
+)
 @click.pass_obj
 @_fail_clearly
 def serve(obj: _Obj) -> None:
     """Run the SMTP listener, the worker and the outbox dispatcher."""
     from bot.app import build_app
     from bot.serve import serve as run
+    from bot.startup import TEMPLATES_FIX
     from handlers.templates_check import TemplatesError, check_templates
 
+    _apply_listen_options(obj)
     try:
         # A missing template would otherwise shunt every message it is needed for.
         check_templates(obj.settings.bot.templates)
     except TemplatesError as exc:
-        raise click.ClickException(f"cannot serve: {exc}") from None
+        raise click.ClickException(f"cannot serve: {exc}; {TEMPLATES_FIX}") from None
     app = build_app(obj.settings)
     try:
         run(app)
@@ -328,6 +399,7 @@ def cases() -> None:
 def cases_list(obj: _Obj, as_json: bool) -> None:
     from bot.case_views import case_summaries
 
+    _require_database(obj.settings)
     rows = case_summaries(obj.settings)
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -349,6 +421,7 @@ def cases_list(obj: _Obj, as_json: bool) -> None:
 def cases_show(obj: _Obj, number: str, as_json: bool) -> None:
     from bot.case_views import case_detail, format_case
 
+    _require_database(obj.settings)
     detail = case_detail(obj.settings, number)
     if detail is None:
         raise click.ClickException(f"no case {number}")
@@ -437,6 +510,7 @@ def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
     """Every running clock with owner, due time and state, overdue first."""
     from bot.case_commands import sla_report as read_report
 
+    _require_database(obj.settings)
     rows = read_report(obj.settings, _instant(at))
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -477,6 +551,7 @@ def outbox_list(obj: _Obj, state: str | None, as_json: bool) -> None:
     """
     from bot.operator_commands import outbox_report
 
+    _require_database(obj.settings)
     rows = outbox_report(obj.settings, state)
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -540,6 +615,7 @@ def inbox_shunted(obj: _Obj, as_json: bool) -> None:
     """Messages shunted after failing worker.max_attempts times, with their error."""
     from bot.operator_commands import shunted_report
 
+    _require_database(obj.settings)
     rows = shunted_report(obj.settings)
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))

@@ -255,4 +255,5 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         where = sources.get(key) or (str(file) if file else "built-in defaults")
-        raise ConfigError(f"{where}: {key}: {err['msg']}") from None
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise ConfigError(f"{where}: {key}: {msg}") from None

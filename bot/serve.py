@@ -22,6 +22,10 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set)."""
     settings = app.settings
     stop = stop or threading.Event()
+    # A port already taken is one line before anything starts (bot/startup.py).
+    from bot import startup
+
+    startup.check_listen(settings.smtp.listen, startup.SMTP_FIX)
     # Every IMAP account logs in and finds its folders before anything starts: a wrong
     # password or host ends here in one line (a ConfigError), not as retries in the log.
     imap = ImapFront(settings.imap, app.sessions, utc_now, app.org.mailbox_addresses)
@@ -118,6 +122,7 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
     log.info("intake serving SMTP on %s:%s; relay %s; %s", host, port, relay, slack_state)
     log.info("mailboxes: %s", ", ".join(sorted(app.org.mailbox_addresses)))
+    log.info("%s", startup.describe_database(app.engine.url.render_as_string(False)))
     log.info("%s", imap.describe())
     try:
         stop.wait()

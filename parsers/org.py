@@ -33,6 +33,10 @@ class OrgFileError(ValueError):
     """The organisation file cannot be used; the message names the file and the key."""
 
 
+class OrgFileMissing(OrgFileError):
+    """There is no organisation file where the settings say (the fix is a setting)."""
+
+
 # The tables and keys the organisation file may have. Anything else is a typo
 # (`[organisation] time_zon`) or a section this bot does not read; taking it silently would
 # leave the operator wondering why the setting has no effect, so it is refused by name.
@@ -261,7 +265,9 @@ def parse_organisation(raw: dict[str, Any], source: str = "<organisation>") -> O
     except _UnknownKey as exc:
         raise OrgFileError(f"{source}: {exc}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # A misspelt key is also a missing one: name the misspelling, which is the mistake.
+        errors = exc.errors()
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = [str(p) for p in first["loc"]]
         if loc and loc[0] in ORGANISATION_KEYS:
             loc.insert(0, "organisation")
@@ -279,7 +285,7 @@ def load_organisation(path: str | Path) -> Organisation:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise OrgFileError(f"{path}: organisation file not found") from None
+        raise OrgFileMissing(f"{path}: organisation file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise OrgFileError(f"{path}: not valid TOML: {exc}") from None
     return parse_organisation(raw, str(path))

@@ -345,7 +345,10 @@ def test_serve_refuses_to_start_naming_the_missing_template(config: Path, tmp_pa
     )
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr.strip() == f"Error: cannot serve: missing template {missing}"
+    assert done.stderr.strip() == (
+        f"Error: cannot serve: missing template {missing}; "
+        "set bot.templates to the folder that holds email/"
+    )
 
 
 def test_the_template_check_finds_every_kind_of_problem(tmp_path: Path) -> None:
