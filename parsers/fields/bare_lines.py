@@ -112,8 +112,11 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
             continue
         said = value_of(v, line, ctx)
         parts = _split_parts(line)
+        each = [value_of(v, part, ctx) for part in parts] if len(parts) >= 2 else []
         if said:
             values.append(said)
+        elif each and all(each):  # "Standard / Submissions": every part a value
+            values.extend(x for x in each if x)
         elif len(parts) >= 3 and is_opportunity_name(v, parts[0]):
             rows.append(parts)
         elif is_opportunity_name(v, line):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from parsers import normalise as nz
 from parsers.fields import accounts, bare_lines
 from parsers.fields.common import (
     QUOTES,
@@ -15,7 +16,7 @@ from parsers.fields.common import (
     _says_urgent,
     _subject_text,
 )
-from parsers.fields.patterns import _ADDRESS, _REFERENCE
+from parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE
 from parsers.fields.prose_quote import prose_due
 from parsers.fields.resolver import GUESS, PROSE, Found
 from parsers.fields.tables import summary_row
@@ -42,6 +43,17 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
     cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
     if len(cells) >= 4:
         summary_row(v, found, cells, _replace(ctx, "subject"))
+        # "... | Submissions | close 5/21 | show lead times": a plain note after the values
+        last = cells[-1]
+        if (
+            len(last.split()) >= 2
+            and bare_lines.value_of(v, cells[-2], ctx)
+            and not bare_lines.value_of(v, last, ctx)
+            and not v.qty_product.search(last)
+            and not _FIELD_CUE.search(last)
+            and not nz.match_account(last, v.org)
+        ):
+            found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.

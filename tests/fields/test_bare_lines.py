@@ -60,3 +60,11 @@ def test_a_single_bare_value_is_not_a_form(extractor):
     msg = message(text)
     got = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True)
     assert "stage" not in got or got["stage"].confidence <= GUESS  # at most a guess to check
+
+
+def test_a_line_of_values_under_labels(extractor):
+    text = (
+        "Account: Aspen & Oak\nOpp: Aspen & Oak - Canmore Refresh\nStandard / Funding\nFactor .53\n"
+    )
+    got = quote(extractor, message(text))
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Funding")

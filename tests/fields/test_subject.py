@@ -50,3 +50,12 @@ def test_slashes_in_a_subject_that_are_no_shorthand(extractor):
     msg = message("Account: PCH\n6 casements 30x48", subject="Windows / doors / trim for Lot 4")
     got = quote(extractor, msg)
     assert not {"opportunity_name", "opportunity_type", "stage", "factor"} & set(got)
+
+
+def test_a_note_after_the_values_of_a_subject_request(extractor):
+    msg = message(
+        "^^ see subject",
+        subject="Clearview | Clearview - Elm Infill | 12 casement 36x48 white | .55 | Standard"
+        " | Submissions | close 12/21 | show lead times",
+    )
+    assert quote(extractor, msg)["special_instructions"] == "show lead times"
