@@ -288,6 +288,24 @@ class SlaClock(Base):
     __table_args__ = (UniqueConstraint("case_id", "policy"),)
 
 
+class OwnerLoad(Base):
+    """One person's open cases and latest assignment, kept by the database itself.
+
+    Triggers (migration 0006) count a case in its owner's `open_cases` while its status is not
+    done, on every insert, update of owner or status, and delete of a case; and they move
+    `last_assigned_at` / `last_assigned_event` forward on every "assigned" case event, whoever
+    writes it (the pipeline, Slack, an operator, another process). Assignment reads one row per
+    candidate instead of counting cases and scanning the history of assignments.
+    """
+
+    __tablename__ = "owner_loads"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)  # person key
+    open_cases: Mapped[int] = mapped_column(Integer, default=0)
+    last_assigned_at: Mapped[datetime | None]
+    last_assigned_event: Mapped[int | None] = mapped_column(BigInteger)  # its case_events.id
+
+
 class ImapCheckpoint(Base):
     """How far the IMAP front door has stored one folder of one account.
 
