@@ -57,6 +57,8 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
     factor = _FACTOR_ALONE.fullmatch(cell)
     if factor and nz.parse_factor(factor["value"]) is not None:
         return "factor", str(nz.parse_factor(factor["value"]))
+    if not re.search(r"\d|\$", cell) and not nz._DATE_WORDS.search(key):
+        return None  # no number, no date word: neither a date, a factor nor an amount
     said = part_fields(v, cell, ctx, loose=False)
     if len(said) == 1:
         (field, value), *_ = said.items()
