@@ -25,7 +25,7 @@ from parsers.fields.vocab import OrgVocabulary
 
 # Matched on lower-cased text with straight apostrophes.
 _DEFECT = re.compile(r"\b(?:" + "|".join(DEFECT_CUES) + ")")
-_REQUEST = re.compile("|".join(REQUEST_CUES))
+_REQUEST = re.compile(r"\b(?:" + "|".join(REQUEST_CUES) + ")")
 
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
