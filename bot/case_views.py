@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
@@ -122,12 +123,15 @@ def _delivery_note(delivery: dict[str, Any] | None) -> str:
     return f"   [{note}; outbox #{delivery['outbox_id']}]"
 
 
-def format_case(d: dict[str, Any]) -> str:
+def format_case(d: dict[str, Any], show: Callable[[str | None], str] | None = None) -> str:
+    """The case as text; `show` writes a stored ISO time for people (bot/cli_forms.py: the
+    organisation's zone, with its offset), the ISO text itself when not given."""
+    show = show or (lambda iso: iso or "-")
     out = [
         f"{d['number']}  [{d['queue']}]  {d['status']}",
         f"subject:   {d['subject']}",
         f"requester: {d['requester']}   team: {d['team'] or '-'}   owner: {d['owner'] or '-'}",
-        f"due:       {d['due'] or '-'}",
+        f"due:       {show(d['due'])}",
         "fields:",
     ]
     for k, v in (d["fields"] or {}).items():
@@ -138,7 +142,7 @@ def format_case(d: dict[str, Any]) -> str:
     out.append("messages:")
     for m in d["messages"]:
         out.append(
-            f"  {m['at'][:19]} {m['direction']:3} {m['from'] or '-'}: {m['subject']}"
+            f"  {show(m['at'])} {m['direction']:3} {m['from'] or '-'}: {m['subject']}"
             + _delivery_note(m.get("delivery"))
         )
     undecided = [r for r in d.get("outbox", []) if r["state"] in admin.RESENDABLE]
@@ -155,5 +159,5 @@ def format_case(d: dict[str, Any]) -> str:
             out.append(f"  {a['filename']} ({a['size']} bytes{', inline' if a['inline'] else ''})")
     out.append("events:")
     for e in d["events"]:
-        out.append(f"  {e['at'][:19]} {e['actor']:28} {e['kind']:16} {e['data']}")
+        out.append(f"  {show(e['at'])} {e['actor']:28} {e['kind']:16} {e['data']}")
     return "\n".join(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -10,6 +11,7 @@ from typing import Any
 
 import click
 
+from bot.cli_forms import IntakeGroup, Times, case_number
 from bot.config import ConfigError, Settings, load_settings
 from parsers.org import OrgFileError, OrgFileMissing
 
@@ -27,9 +29,11 @@ def _setup_logging(verbose: bool) -> None:
 
 
 class _Obj:
-    def __init__(self, config: str | None, verbose: bool = False) -> None:
+    def __init__(self, config: str | None, verbose: bool = False, utc: bool = False) -> None:
         self.config = config
         self.verbose = verbose
+        self.utc = utc
+        self._times: Times | None = None
         self._settings: Settings | None = None
         self.listen: dict[str, str] = {}  # section -> address given on the command line
 
@@ -38,6 +42,26 @@ class _Obj:
         if self._settings is None:
             self._settings = load_settings(self.config)
         return self._settings
+
+    @property
+    def times(self) -> Times:
+        """Times as people read them: the organisation's zone (UTC with --utc)."""
+        if self._times is None:
+            from datetime import UTC
+            from zoneinfo import ZoneInfo
+
+            from parsers.org import load_organisation
+
+            zone = UTC if self.utc else ZoneInfo(load_organisation(self.settings.bot.org).time_zone)
+            self._times = Times(zone)
+        return self._times
+
+    def case_number(self, text: str) -> str:
+        """NUMBER as typed (`CASE-000123`, `CASE-123`, `123`) in the form cases carry."""
+        return case_number(text, self.settings.bot.case_prefix, self.settings.bot.case_digits)
+
+    def json(self, data: Any) -> str:
+        return json.dumps(self.times.walk(data), indent=2, default=str)
 
 
 def _fail_clearly(fn: Any) -> Any:
@@ -105,7 +129,7 @@ def _apply_listen_options(obj: _Obj) -> None:
     obj._settings = settings
 
 
-@click.group()
+@click.group(cls=IntakeGroup)
 @click.option(
     "--config",
     "config",
@@ -113,12 +137,22 @@ def _apply_listen_options(obj: _Obj) -> None:
     default=None,
     help="TOML settings file (default: ./intake.toml when present).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Debug logging, and the traceback of a failure."
+)
+@click.option(
+    "--utc",
+    is_flag=True,
+    help="Show and read times in UTC instead of the organisation's time zone.",
+)
 @click.pass_context
-def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
-    """intake: turns emailed quote and service requests into numbered, owned cases."""
+def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> None:
+    """intake: turns emailed quote and service requests into numbered, owned cases.
+
+    Case numbers may be written CASE-000123, CASE-123 or 123. Times are shown in the
+    organisation's time zone with their offset (--utc: in UTC)."""
     _setup_logging(verbose)
-    ctx.obj = _Obj(config, verbose)
+    ctx.obj = _Obj(config, verbose, utc)
 
 
 @main.command()
@@ -166,7 +200,9 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option(
+    "--revision", default="head", show_default=True, help="Alembic revision to upgrade to."
+)
 @click.pass_obj
 @_fail_clearly
 def db_upgrade(obj: _Obj, revision: str) -> None:
@@ -227,7 +263,7 @@ def replay(
     quiet: bool,
 ) -> None:
     """Replay the .eml files of DIRECTORY in name order, with their Date: as the clock."""
-    from bot.replay import replay_dir, summary_table, until_instant, write_report
+    from bot.replay import eml_files, replay_dir, summary_table, until_instant, write_report
 
     if until is not None:
         try:
@@ -235,15 +271,19 @@ def replay(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--until") from None
     logging.getLogger().setLevel(logging.WARNING)
-    records = replay_dir(
-        directory,
-        obj.settings,
-        database_url=database_url,
-        outbox_dir=outbox_dir,
-        deliver_to=deliver_to,
-        until=until,
-        check_senders=check_senders,
-    )
+    # A bar on a terminal only: piped into a file or a pipeline, it would be noise.
+    bar = click.progressbar(length=len(eml_files(directory)), label="replaying", width=30)
+    with bar if sys.stdout.isatty() else contextlib.nullcontext() as shown:
+        records = replay_dir(
+            directory,
+            obj.settings,
+            database_url=database_url,
+            outbox_dir=outbox_dir,
+            deliver_to=deliver_to,
+            until=until,
+            check_senders=check_senders,
+            progress=(lambda _: shown.update(1)) if shown is not None else None,
+        )
     if report:
         write_report(records, report)
     table = summary_table(records)
@@ -393,54 +433,44 @@ def cases() -> None:
 
 
 @cases.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
 @click.pass_obj
 @_fail_clearly
 def cases_list(obj: _Obj, as_json: bool) -> None:
+    """Every case with its queue, status, account, due time and subject."""
     from bot.case_views import case_summaries
 
     _require_database(obj.settings)
     rows = case_summaries(obj.settings)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
+        click.echo(obj.json(rows))
         return
-    click.echo(f"{'number':12} {'queue':8} {'status':14} {'account':30} {'due':17} subject")
+    click.echo(f"{'number':12} {'queue':8} {'status':14} {'account':30} {'due':22} subject")
     for r in rows:
         click.echo(
             f"{r['number']:12} {r['queue']:8} {r['status']:14} "
-            f"{(r['account'] or '-')[:30]:30} {(r['due'] or '-')[:16]:17} "
+            f"{(r['account'] or '-')[:30]:30} {obj.times.show(r['due']):22} "
             f"{r['subject'][:60]}"
         )
 
 
 @cases.command("show")
 @click.argument("number")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the text.")
 @click.pass_obj
 @_fail_clearly
 def cases_show(obj: _Obj, number: str, as_json: bool) -> None:
+    """Case NUMBER: its fields with their confidence, owner, messages, attachments and every
+    event (assignment, clocks, reminders)."""
     from bot.case_views import case_detail, format_case
 
+    number = obj.case_number(number)
     _require_database(obj.settings)
     detail = case_detail(obj.settings, number)
     if detail is None:
         raise click.ClickException(f"no case {number}")
-    click.echo(json.dumps(detail, indent=2, default=str) if as_json else format_case(detail))
-
-
-def _instant(text: str | None) -> Any:
-    """--at: an ISO time (a zone-less one is UTC); None for now."""
-    from datetime import UTC, datetime
-
-    if text is None:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"expected an ISO time like 2026-11-24T09:00, got {text!r}"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    detail = obj.times.walk(detail)  # the events' own times (a clock's due_at) too
+    click.echo(obj.json(detail) if as_json else format_case(detail, obj.times.show))
 
 
 @cases.command("set")
@@ -463,7 +493,12 @@ def _instant(text: str | None) -> Any:
     show_default=True,
     help="Email address of the person doing it; the owner's counts as their answer.",
 )
-@click.option("--at", "at", help="ISO time to record it at (default: now), for replays.")
+@click.option(
+    "--at",
+    "at",
+    help="ISO time to record it at (default: now), for replays; without an offset, in the "
+    "organisation's zone (UTC with --utc).",
+)
 @click.pass_obj
 @_fail_clearly
 def cases_set(
@@ -483,10 +518,10 @@ def cases_set(
     try:
         change = set_case_status(
             obj.settings,
-            number,
+            obj.case_number(number),
             value,
             actor=actor.lower(),
-            now=_instant(at),
+            now=obj.times.parse(at),
             po=po,
             reason=reason,
             approval_by=approval_by.date() if approval_by else None,
@@ -502,8 +537,13 @@ def sla() -> None:
 
 
 @sla.command("report")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--at", "at", help="ISO time to judge the clocks at (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
+@click.option(
+    "--at",
+    "at",
+    help="ISO time to judge the clocks at (default: now); without an offset, in the "
+    "organisation's zone (UTC with --utc).",
+)
 @click.pass_obj
 @_fail_clearly
 def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
@@ -511,21 +551,21 @@ def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
     from bot.case_commands import sla_report as read_report
 
     _require_database(obj.settings)
-    rows = read_report(obj.settings, _instant(at))
+    rows = read_report(obj.settings, obj.times.parse(at))
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
+        click.echo(obj.json(rows))
         return
     if not rows:
         click.echo("no running clocks")
         return
-    click.echo(f"{'case':12} {'policy':24} {'state':14} {'owner':16} {'due (UTC)':17} late")
+    click.echo(f"{'case':12} {'policy':24} {'state':14} {'owner':16} {'due':22} late")
     for r in rows:
-        due = (r["due_at"] or "-")[:16].replace("T", " ")
+        due = obj.times.show(r["due_at"])
         if r["state"] == "paused":
             due = f"paused, {r['remaining']} left"
         click.echo(
             f"{r['case']:12} {r['policy'][:24]:24} {r['state']:14} "
-            f"{(r['owner'] or '-')[:16]:16} {due:17} {r['late'] or ''}"
+            f"{(r['owner'] or '-')[:16]:16} {due:22} {r['late'] or ''}"
         )
 
 
@@ -554,20 +594,20 @@ def outbox_list(obj: _Obj, state: str | None, as_json: bool) -> None:
     _require_database(obj.settings)
     rows = outbox_report(obj.settings, state)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
+        click.echo(obj.json(rows))
         return
     if not rows:
         click.echo(f"no {state} outgoing messages" if state else "nothing waiting to be sent")
         return
     click.echo(
         f"{'id':>6} {'state':9} {'channel':7} {'kind':14} {'case':12} {'to':30} "
-        f"{'tries':>5} {'created (UTC)':16}  last error"
+        f"{'tries':>5} {'created':22}  last error"
     )
     for r in rows:
         click.echo(
             f"{r['id']:>6} {r['state']:9} {r['channel']:7} {r['kind'][:14]:14} "
             f"{r['case'] or '-':12} {r['to'][:30]:30} {r['attempts']:>5} "
-            f"{r['created_at'][:16].replace('T', ' '):16}  {(r['last_error'] or '-')[:80]}"
+            f"{obj.times.show(r['created_at']):22}  {(r['last_error'] or '-')[:80]}"
         )
     if any(r["state"] == "uncertain" for r in rows):
         click.echo(
@@ -618,15 +658,15 @@ def inbox_shunted(obj: _Obj, as_json: bool) -> None:
     _require_database(obj.settings)
     rows = shunted_report(obj.settings)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
+        click.echo(obj.json(rows))
         return
     if not rows:
         click.echo("no shunted messages")
         return
-    click.echo(f"{'id':>6} {'received (UTC)':16}  {'from':36} subject")
+    click.echo(f"{'id':>6} {'received':22}  {'from':36} subject")
     for r in rows:
         click.echo(
-            f"{r['id']:>6} {r['received_at'][:16].replace('T', ' '):16}  "
+            f"{r['id']:>6} {obj.times.show(r['received_at']):22}  "
             f"{(r['from'] or r['mail_from'] or '-')[:36]:36} {r['subject'][:60]}"
         )
         error = " ".join((r["error"] or "no error recorded").split())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -95,6 +96,11 @@ def envelope_of(raw: bytes) -> tuple[str | None, list[str], datetime | None]:
     return mail_from, list(dict.fromkeys(rcpts)), date
 
 
+def eml_files(directory: Path) -> list[Path]:
+    """The .eml files a replay of `directory` reads, in the order it reads them."""
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() == ".eml")
+
+
 def replay_dir(
     directory: Path,
     settings: Settings,
@@ -104,8 +110,10 @@ def replay_dir(
     deliver_to: str | None = None,
     until: str | None = None,
     check_senders: bool = False,
+    progress: Callable[[Path], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Replay every .eml in `directory` (name order); returns one report record per file.
+    `progress(path)` is called after each file (the command line's progress bar).
 
     The files' senders are trusted (they are fixtures: nobody forged them), unless
     `check_senders`: then only an `Authentication-Results` header of `[senders] authserv_id`
@@ -121,7 +129,7 @@ def replay_dir(
     corpus is addressed to our mailboxes; `deliver_to` sets the envelope recipient of every
     message instead, as a mail server's alias would, to push foreign mail through a mailbox.
     """
-    files = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".eml")
+    files = eml_files(directory)
     with tempfile.TemporaryDirectory(prefix="intake-replay-") as tmp:
         url = database_url or f"sqlite:///{tmp}/replay.db"
         app = build_app(settings, database_url=url, trust_replay=not check_senders)
@@ -133,6 +141,8 @@ def replay_dir(
                 if until is not None:
                     records += _run_clocks(app, _file_date(raw, state))
                 records.append(_replay_file(app, path, raw, state, outbox_dir, deliver_to))
+                if progress is not None:
+                    progress(path)
             if until is not None:
                 records += _run_clocks(app, until_instant(until, state.clock))
                 if outbox_dir is not None:

@@ -8,6 +8,7 @@ listening socket, the unreachable database is a real closed port (127.0.0.1:1).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -234,3 +235,174 @@ def test_read_only_command_on_a_postgresql_database_without_our_schema() -> None
         r"folder where intake serve runs, or set INTAKE_DATABASE_URL",
         line,
     )
+
+
+def test_verbose_after_the_command_shows_the_traceback_too(folder: Path) -> None:
+    env = clean_env(INTAKE_DATABASE_URL="postgresql+psycopg://intake@127.0.0.1:1/intake")
+    done = intake("serve", "-v", cwd=folder, env=env)
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: cannot use the database")
+
+
+# == the command line ============================================================================
+
+
+def foggy_window(folder: Path) -> Path:
+    """One service request as an .eml file, dated Thu 3 Dec 2026 10:00 in Edmonton."""
+    from email.message import EmailMessage
+
+    mails = folder / "mails"
+    mails.mkdir(exist_ok=True)
+    msg = EmailMessage()
+    msg["From"] = "Pat Lee <pat@example.net>"
+    msg["To"] = "connectyou@example.com"
+    msg["Subject"] = "Foggy window"
+    msg["Date"] = "Thu, 03 Dec 2026 17:00:00 +0000"
+    msg["Message-ID"] = "<foggy-1@example.net>"
+    msg.set_content(
+        "The kitchen window is foggy.\nName: Pat Lee\nPhone: 403-555-0188\n"
+        "Address: 12 Elm St, Calgary AB\n"
+    )
+    (mails / "001.eml").write_bytes(bytes(msg))
+    return mails
+
+
+@pytest.fixture
+def one_case(tmp_path: Path) -> Path:
+    """A folder whose settings file (elsewhere.toml, not the default name) points at a
+    database holding CASE-000001, made by a real replay."""
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/cases.db"\n[bot]\norg = "{ORG_FILE}"\n'
+    )
+    done = intake(
+        "replay", str(foggy_window(tmp_path)), "--database", f"sqlite:///{tmp_path}/cases.db",
+        "-q", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--config", "elsewhere.toml", "cases", "list"],
+        ["cases", "--config", "elsewhere.toml", "list"],
+        ["cases", "list", "--config", "elsewhere.toml"],
+        ["cases", "list", "--config=elsewhere.toml", "-v"],
+        ["-v", "cases", "list", "--utc", "--config", "elsewhere.toml"],
+    ],
+)
+def test_global_options_in_any_position(one_case: Path, args: list[str]) -> None:
+    done = intake(*args, cwd=one_case)
+    assert done.returncode == 0, done.stderr
+    assert "CASE-000001" in done.stdout and "Foggy window" in done.stdout
+
+
+def test_verbose_after_the_command_turns_on_verbose_logging(one_case: Path) -> None:
+    quiet = intake("cases", "list", "--config", "elsewhere.toml", cwd=one_case)
+    loud = intake("cases", "list", "--config", "elsewhere.toml", "-v", cwd=one_case)
+    # -v lets alembic's lines through (it is quietened to warnings otherwise)
+    assert "alembic" not in quiet.stderr
+    assert "INFO alembic.runtime.migration" in loud.stderr
+
+
+@pytest.mark.parametrize("form", ["CASE-000001", "CASE-1", "case-1", "1", "000001"])
+def test_case_numbers_in_every_form(one_case: Path, form: str) -> None:
+    done = intake("cases", "show", form, "--config", "elsewhere.toml", cwd=one_case)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("CASE-000001  [service]")
+
+
+def test_a_case_number_that_is_none_is_a_usage_error(one_case: Path) -> None:
+    done = intake("cases", "show", "CASE-12a", "--config", "elsewhere.toml", cwd=one_case)
+    assert done.returncode == 2
+    assert "expected a case number like CASE-000123, CASE-123 or 123, got 'CASE-12a'" in done.stderr
+    moved = intake(
+        "cases", "set", "1", "status", "closed", "--at", "2026-12-04T09:00",
+        "--config", "elsewhere.toml", cwd=one_case,
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.strip() == "CASE-000001: open -> closed"
+    shown = intake("cases", "show", "1", "--config", "elsewhere.toml", cwd=one_case).stdout
+    # a zone-less --at is the organisation's time, shown with its offset
+    assert "2026-12-04 09:00-07:00 cli" in shown
+
+
+def test_times_in_the_organisations_zone_with_offset_or_utc(one_case: Path) -> None:
+    def run(*args: str) -> str:
+        done = intake(*args, "--config", "elsewhere.toml", cwd=one_case)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    # received Thu 3 Dec 10:00 MST; the service answer is due a working day later
+    assert "2026-12-04 10:00-07:00" in run("cases", "list")
+    assert "2026-12-04 17:00+00:00" in run("cases", "list", "--utc")
+    shown = run("cases", "show", "1")
+    assert "due:       2026-12-04 10:00-07:00" in shown
+    assert "2026-12-03 10:00-07:00 in  pat@example.net: Foggy window" in shown
+    assert "'due_at': '2026-12-04T10:00:00-07:00'" in shown  # inside an event's data too
+    assert "+00:00" not in shown
+    as_json = json.loads(run("cases", "show", "1", "--json"))
+    assert as_json["due"] == "2026-12-04T10:00:00-07:00"
+    assert json.loads(run("cases", "show", "1", "--json", "--utc"))["due"] == (
+        "2026-12-04T17:00:00+00:00"
+    )
+    assert "2026-12-04 10:00-07:00" in run("sla", "report", "--at", "2026-12-03T12:00")
+    assert "2026-12-03 10:00-07:00" in run("outbox", "list")
+
+
+def test_every_command_and_option_has_help() -> None:
+    import click
+
+    from bot.cli import main
+
+    def walk(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, f"{path} {name}")
+
+    bare = []
+    for path, command in walk(main, "intake"):
+        if not (command.help or "").strip():
+            bare.append(path)
+        for param in command.params:
+            if isinstance(param, click.Option) and not (param.help or "").strip():
+                bare.append(f"{path} {param.opts[0]}")
+    assert bare == []
+    shown = intake("cases", "show", "--help", cwd=ROOT)
+    assert "before or after the command" in shown.stdout
+    assert "--utc" in intake("--help", cwd=ROOT).stdout
+
+
+def test_replay_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import pty
+
+    mails = foggy_window(tmp_path)
+    piped = intake("replay", str(mails), "-q", cwd=tmp_path)
+    assert piped.returncode == 0 and "replaying" not in piped.stdout + piped.stderr
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "replay", str(mails), "-q"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=follower,
+        stderr=subprocess.PIPE,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(120) == 0
+    os.close(leader)
+    text = seen.decode()
+    assert "replaying" in text and "100%" in text
+    assert "1 messages: new_case 1" in text
