@@ -116,7 +116,7 @@ class BotSettings(_Section):
     replies_per_address_per_hour: int = Field(default=5, ge=0)
     replies_per_address_per_day: int = Field(default=20, ge=0)
     # Acknowledgements ask the sender to check fields read with less confidence than this
-    # (0 turns the check off; the extractor's confidences are in parsers/fields.py).
+    # (0 turns the check off; the extractor's confidences are in parsers/fields/resolver.py).
     confirm_below: float = Field(default=0.7, ge=0, le=1)
 
 
