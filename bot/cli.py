@@ -17,15 +17,15 @@ from parsers.org import OrgFileError, OrgFileMissing
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        # APScheduler logs every run of the sweep at INFO: twice a minute, saying nothing.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    """bot/logs.py: text or JSON (INTAKE_LOG_FORMAT), aiosmtpd's chatter at DEBUG."""
+    from bot import logs
+    from bot.config import log_format
+
+    try:
+        fmt = log_format()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+    logs.setup(verbose, fmt)
 
 
 class _Obj:

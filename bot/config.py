@@ -40,6 +40,21 @@ class ConfigError(ValueError):
     """A setting is wrong; the message names the key and its source."""
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str] | None = None) -> str:
+    """`INTAKE_LOG_FORMAT`: "text" (the default) or "json" (one object per line, for log
+    shippers). Read from the environment alone: logging starts before the settings file is
+    read, so that reading it can be logged."""
+    value = (os.environ if env is None else env).get("INTAKE_LOG_FORMAT", "text").strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(
+            f"environment variable INTAKE_LOG_FORMAT: expected text or json, got {value!r}"
+        )
+    return value
+
+
 def parse_host_port(value: str) -> tuple[str, int]:
     """`host:port` or `[v6]:port` into its parts, with a readable error."""
     host, sep, port = value.strip().rpartition(":")

@@ -115,7 +115,8 @@ class IntakeHandler:
             )
             row.sender_auth = verdict
             row_id = row.id
-        log.info("stored inbound #%s from %s (%d bytes)", row_id, peer, len(raw))
+        # DEBUG: at INFO a message is the pipeline's one line, once it is processed.
+        log.debug("stored inbound #%s from %s (%d bytes)", row_id, peer, len(raw))
         return row_id
 
 

@@ -353,9 +353,13 @@ def process(
     if ctx.case is not None and ctx.outcome in ("new_case", "append"):
         inbound_row.case = ctx.case
     inbound_row.processed_at = now
+    # The one line per message at INFO: where it came from and what became of it.
     log.info(
-        "inbound #%s %s: %s (%s)%s",
+        "inbound #%s %s from %s to %s %s: %s (%s)%s",
         inbound_row.id,
+        inbound_row.channel,
+        ctx.sender or inbound_row.mail_from or "-",
+        ctx.mailbox.address if ctx.mailbox else ",".join(inbound_row.rcpt_tos or []) or "-",
         inbound_row.message_id or "(no Message-ID)",
         ctx.outcome,
         ctx.reason,

@@ -406,3 +406,69 @@ def test_replay_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     text = seen.decode()
     assert "replaying" in text and "100%" in text
     assert "1 messages: new_case 1" in text
+
+
+# == logs ========================================================================================
+
+
+def serve_one_message(folder: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """`intake serve` as a process, one real message over SMTP, processed; then SIGTERM.
+    Returns everything it logged."""
+    import signal
+    import smtplib
+
+    from tests.mailhelpers import make_request, wait_for
+
+    cfg = folder / "intake.toml"
+    port = int(re.search(r'listen = "127\.0\.0\.1:(\d+)"', cfg.read_text()).group(1))
+    log = folder / "serve.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args, "serve"],
+        cwd=folder,
+        env=clean_env(**(env or {})),
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        from tests.mailhelpers import wait_for_port
+
+        wait_for_port(port, timeout=60)
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.send_message(make_request())
+        wait_for(lambda: "CASE-000001" in log.read_text(), timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    return log.read_text()
+
+
+def test_one_line_per_message_at_info_and_aiosmtpd_at_debug(folder: Path) -> None:
+    text = serve_one_message(folder)
+    assert "mail.log" not in text  # aiosmtpd's per-connection lines
+    lines = [line for line in text.splitlines() if "inbound #1" in line]
+    assert len(lines) == 1, text
+    (line,) = lines
+    assert " INFO intake.pipeline: inbound #1 smtp from pat@example.net to " in line
+    assert "connectyou@example.com" in line and "new_case (opened) case CASE-000001" in line
+    assert "database: SQLite file " + str(folder.resolve() / "var" / "intake.db") in text
+
+    loud = serve_one_message(folder, "-v")
+    assert " DEBUG mail.log: " in loud  # shown with -v, as DEBUG
+    assert " INFO mail.log: " not in loud
+
+
+def test_json_logs_for_log_shippers(folder: Path) -> None:
+    text = serve_one_message(folder, env={"INTAKE_LOG_FORMAT": "json"})
+    entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert entries and all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+    (processed,) = [e for e in entries if e["message"].startswith("inbound #1 ")]
+    assert processed["level"] == "INFO" and processed["logger"] == "intake.pipeline"
+    assert processed["time"].endswith("+00:00")
+
+
+def test_an_unknown_log_format_is_one_line(folder: Path) -> None:
+    line = one_line(intake("cases", "list", cwd=folder, env=clean_env(INTAKE_LOG_FORMAT="xml")))
+    assert line == (
+        "Error: configuration error: environment variable INTAKE_LOG_FORMAT: expected text or "
+        "json, got 'xml'"
+    )
