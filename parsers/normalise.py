@@ -654,14 +654,30 @@ def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
     return out
 
 
+# A North American number written 3-3-4 with separators, which libphonenumber's matcher
+# misses when more digits follow on the line ("587 555 0119 2207 Erin Woods Dr").
+_NANP_SHAPE = re.compile(r"(?<![\d-])(?:\+?1[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\d-])")
+
+
 @lru_cache(maxsize=4096)
 def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
-    return tuple(
+    found = [
         (phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164), m.start, m.end)
         for m in phonenumbers.PhoneNumberMatcher(
             line, region, leniency=phonenumbers.Leniency.POSSIBLE
         )
-    )
+    ]
+    for m in _NANP_SHAPE.finditer(line):
+        if any(s < m.end() and m.start() < e for _, s, e in found):
+            continue
+        try:
+            number = phonenumbers.parse(m.group(0), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            found.append((e164, m.start(), m.end()))
+    return tuple(sorted(found, key=lambda x: x[1]))
 
 
 # --------------------------------------------------------------------------------------------

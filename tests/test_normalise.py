@@ -344,3 +344,10 @@ def test_amounts_in_thousands_and_words(text, expected):
 def test_words_without_a_scale_are_no_amount():
     assert find_amount("two casements and a picture window") is None
     assert parse_amount("thousand") is None
+
+
+def test_find_phones_a_spaced_number_followed_by_more_digits():
+    from parsers.normalise import find_phones
+
+    found = find_phones("Ines Moreau 403 555 0148 1190 Panamount Blvd NW", "CA")
+    assert [e for e, _, _ in found] == ["+14035550148"]

@@ -156,8 +156,10 @@ EMERGENCY_CUES = [
     # Glass that may come down on someone, water reaching the wiring.
     r"(?:glass|pane|window|piece)\b[^.!?\n]{0,60}\b(?:going to|gonna|about to|could|might|"
     r"ready to|will) (?:fall\b|(?:drop|pop|blow) (?:out|in|down)\b)",
-    r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:falling|dropping|fell|dropped) (?:out|in|down)\b",
-    r"glass shards", r"shards of glass",
+    r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:falling|dropping|fell|dropped) (?:out|in|down|onto|"
+    r"on to|all over)\b",
+    r"glass shards", r"shards of glass", r"\bshards\b",
+    r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:break(?:ing)? apart|hanging (?:loose|out|down))",
     r"(?:rain|snow|wind|water) (?:is |was |keeps )?(?:blowing|coming|getting|driving) in\b",
     r"(?:pane|glass) (?:is |was )?(?:completely |totally )?gone\b",
     r"(?:de )?l'eau (?:entre|rentre|coule) ", r"vitre (?:est )?(?:bris|cass|fracass)",
@@ -195,7 +197,8 @@ REQUEST_CUES = [
     r"warranty (?:item|claim|call|job)",
     # history that is not the fault
     r"\bbought\b", r"purchas", r"we supplied", r"possession", r"moved in",
-    r"(?:was|were) (?:supplied|installed) (?:in|by|last)",
+    r"(?:was|were) (?:supplied|installed) (?:in|by|last)", r"\bwent in\b",
+    r"\bon site (?:weekdays|weekends|daily|mornings|afternoons|from|between|mon)",
     # talk about the contact details themselves
     r"\bphone\b", r"\bnumber for\b", r"e-?mail address",
 ]  # fmt: skip

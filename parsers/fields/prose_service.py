@@ -40,9 +40,9 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     if labelled and _USE_WHICH_PHONE.search(labelled + "\n" + text):
         # "Phone: 403-555-0190 (home) / 587-555-0191 (cell)" + "Please use the cell"
         _prose_phone(v, found, labelled + "\n" + text, ctx)
-    address = _ADDRESS.search(text)
+    address = site_address(text, v.org.phone_region)
     if address:
-        found.offer("site_address", _clean(address.group(0)).rstrip("."), PROSE, ctx.source)
+        found.offer("site_address", address, PROSE, ctx.source)
     for label_block in (b for b in blocks if b.kind == "label"):
         ref = _REFERENCE.search(label_block.text)
         if ref and label_block.target not in ("contact_phone", "contact_name"):
@@ -51,8 +51,10 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     if ref:
         found.offer("reference", _reference(ref), PROSE, ctx.source)
     _named_contact(v, found, text, ctx)
+    _name_before_phone(v, found, text, ctx)
     if not ctx.is_reply:
-        description = _description([b for b in blocks if b.kind in ("prose", "bullets")])
+        kinds = ("prose", "bullets", "table")
+        description = _description([b for b in blocks if b.kind in kinds], v.org.phone_region)
         found.offer("description", description, PROSE, ctx.source)
     _urgency(v, found, text, ctx)
 
@@ -63,6 +65,8 @@ def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
     best: tuple[float, int, str] | None = None
     use = _USE_WHICH_PHONE.search(text)
     for e164, start, end in nz.find_phones(text, v.org.phone_region):
+        if _third_party(text, start):
+            continue  # "our neighbour Mr. Haas has a key, he is at 403-...": not the contact
         before = text[max(0, start - 40) : start]
         tag = re.match(r"\s*\(?\s*(cell|mobile|home|office|work|landline|fax)\b", text[end:], re.I)
         score = 0.0
@@ -111,6 +115,57 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         return
 
 
+# A person other than the sender or the one the visit is for: a neighbour with a key.
+_THIRD_PARTY = re.compile(
+    r"\b(?:neighbou?rs?|friends?|key ?holder|ha(?:s|ve) (?:a|the|our|my) (?:spare )?key|"
+    r"babysitter|(?:house|dog|pet) ?sitter|cleaners?|voisine?s?)\b",
+    re.IGNORECASE,
+)
+
+
+def _third_party(text: str, start: int) -> bool:
+    """Whether the sentence that leads up to a phone number gives it as someone else's."""
+    lead = re.split(r"[.!?\n]\s", text[max(0, start - 160) : start])[-1]
+    return bool(_THIRD_PARTY.search(lead)) and not re.search(
+        r"\b(?:my|me)\s+(?:cell|mobile|number|phone)\b", lead, re.IGNORECASE
+    )
+
+
+# "..., Kyle Brenner 403-555-0178, ...", "Lindsay Cheung 587 555 0119": a name given
+# with the number to call.
+_NAME_BEFORE_PHONE = re.compile(
+    r"(?<![\w'’])([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})"
+    r"\s*(?:[,:–-]\s*|\s+(?:at|on|@)\s+)?$"
+)
+_NOT_NAME_WORDS = {
+    "call", "text", "cell", "mobile", "office", "phone", "home", "work", "main", "fax", "tel",
+    "me", "us", "him", "her", "number", "contact", "reach", "direct", "line", "thanks",
+    "regards", "cheers", "thank", "you", "please", "the", "my", "our", "his", "their",
+}  # fmt: skip
+
+
+def _name_before_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """A person's name written just before a phone number: who to call."""
+    staff = {nz.account_key(p.name) for p in v.org.people.values()}
+    for _, start, _ in nz.find_phones(text, v.org.phone_region):
+        if _third_party(text, start):
+            continue
+        m = _NAME_BEFORE_PHONE.search(text[max(0, start - 50) : start])
+        if not m:
+            continue
+        name = m.group(1)
+        words = {w.lower() for w in name.split()}
+        if (
+            words & _NOT_NAME_WORDS
+            or nz.account_key(name) in staff
+            or _COMPANY_WORD.search(name)
+            or nz.match_account(name, v.org)
+        ):
+            continue
+        found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
+        return
+
+
 def _urgency(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     if v.is_emergency(text):
         found.offer("urgency", "emergency", PROSE, ctx.source)
@@ -118,22 +173,164 @@ def _urgency(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
         found.offer("urgency", "normal", GUESS, ctx.source)
 
 
+# An address typed in lower case on a phone ("19 mapleridge cres se calgary"): the street
+# type and a quadrant make it one; the word after is its city unless it is a common word.
+_LOWER_STREET = (
+    r"(?:street|st|avenue|ave|road|rd|drive|dr|boulevard|blvd|crescent|cres|court|ct|crt|"
+    r"lane|ln|way|place|pl|trail|terrace|circle|cir|parkway|pkwy|highway|hwy|close|gate|"
+    r"heights|hts|landing|common|green|grove|bay|rise|point|view|ridge|park|mews|manor|link|"
+    r"square|sq)"
+)
+_COMMON_WORDS = (
+    r"(?:not|and|but|the|is|was|please|can|could|we|i|it|its|our|my|in|on|at|for|to|with|"
+    r"near|by|from|so|if|or|thanks|thx|sorry|ok|okay|cell|phone|call)"
+)
+_LOWER_ADDRESS = re.compile(
+    r"(?<![\w\-.#])\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
+    + _LOWER_STREET
+    + r"\.?\s+(?:nw|ne|sw|se)\b(?:,?\s+(?!"
+    + _COMMON_WORDS
+    + r"\b)[a-z][a-z'’-]{2,}\b)?",
+    re.IGNORECASE,
+)
+# "its 91 not 19 Mapleridge Cres SE": the number before "not" replaces the address's own.
+_NUMBER_CORRECTION = re.compile(r"\b(\d{1,6}[A-Za-z]?)\s*,?\s*(?:and |but )?not\s*$", re.I)
+
+
+def _title_address(text: str) -> str:
+    words = _clean(text).replace(",", " ").split()
+    out: list[str] = []
+    for i, word in enumerate(words):
+        if word.lower() in ("nw", "ne", "sw", "se"):
+            out.append(word.upper())
+            if i + 1 < len(words):
+                out[-1] += ","
+        else:
+            out.append(word[:1].upper() + word[1:] if word[:1].islower() else word)
+    return " ".join(out)
+
+
+def _address_spans(text: str, region: str) -> list[tuple[int, int, str]]:
+    """Addresses in prose as (start, end, value), phone numbers blanked first so that a
+    number's digits never start a street ("587 555 0119 2207 Erin Woods Dr SE")."""
+    for _, start, end in nz.find_phones(text, region):
+        text = text[:start] + " " * (end - start) + text[end:]
+    spans: dict[int, tuple[int, int, str]] = {}
+    for m in _ADDRESS.finditer(text):
+        spans[m.start()] = (m.start(), m.end(), _clean(m.group(0)).rstrip("."))
+    for m in _LOWER_ADDRESS.finditer(text):
+        known = spans.get(m.start())
+        if known is None or m.end() > known[1]:
+            spans[m.start()] = (m.start(), m.end(), _title_address(m.group(0)))
+    out = []
+    for start, end, value in sorted(spans.values()):
+        fix = _NUMBER_CORRECTION.search(text[max(0, start - 20) : start])
+        if fix:
+            value = re.sub(r"^#?\d{1,6}[A-Za-z]?", fix.group(1), value)
+        out.append((start, end, value))
+    return out
+
+
+def site_address(text: str, region: str = "CA") -> str | None:
+    """The first address the prose gives, corrected when the sender corrects its number."""
+    spans = _address_spans(text, region)
+    return spans[0][2] if spans else None
+
+
+def _cut_contact_tail(sentence: str, region: str) -> str:
+    """An unpunctuated message that runs on into the address and phone ("... can somebody
+    come fix it 19 mapleridge cres se calgary dave 403 555 0147"): the part before them."""
+    starts = [s for s, _, _ in _address_spans(sentence, region)]
+    phone = _PHONE_SHAPE.search(sentence)
+    if phone:
+        starts.append(phone.start())
+    if not starts:
+        return sentence
+    cut = min(starts)
+    before, tail = sentence[:cut], sentence[cut:]
+    for start, end, _ in sorted(_address_spans(tail, region), reverse=True):
+        tail = tail[:start] + tail[end:]
+    tail = _PHONE_SHAPE.sub(" ", tail)
+    fault = _DEFECT.search(before.replace("’", "'").lower())
+    if fault and len(before.split()) >= 5 and len(re.findall(r"[^\W\d_]+", tail)) <= 3:
+        return before.rstrip(" ,;:-–")
+    return sentence
+
+
+def _fault_clauses(sentence: str) -> str:
+    """A long run-on sentence that also gives a phone ("the super says three units are
+    fogging, they went in on SO-..., Kyle Brenner 403-..., can you book someone"): the
+    comma clauses that say what is wrong, or what to do about it."""
+    text = re.sub(r"\s*\([^)]*\)", "", sentence)
+    lead = re.search(
+        r"\b(?:says|said|reports|reported|tells me|told me|mentioned)\s+(?:that\s+)?", text
+    )
+    if (
+        lead
+        and len(text[: lead.start()].split()) <= 20
+        and not _DEFECT.search(text[: lead.start()].lower())
+    ):
+        text = text[lead.end() :]
+    kept: list[str] = []
+    for clause in re.split(r",\s+", text):
+        clause = clause.strip().rstrip(".!")
+        lowered = clause.replace("’", "'").lower()
+        if not clause or _PHONE_SHAPE.search(clause) or _REFERENCE.search(clause):
+            continue
+        if _ADDRESS.search(clause) or (_REQUEST.search(lowered) and not _DEFECT.search(lowered)):
+            continue
+        kept.append(re.sub(r"^(?i:(?:can|could|would) you (?:please )?)", "", clause))
+    if not any(_DEFECT.search(k.replace("’", "'").lower()) for k in kept):
+        return ""
+    return ", ".join(kept)
+
+
+def _table_problems(block: Block) -> str:
+    """A table of problems ("Suite | Issue | Access"): each row up to its issue column."""
+    if len(block.rows) < 2:
+        return ""
+    header = [c.lower() for c in block.rows[0]]
+    column = next(
+        (
+            i
+            for i, c in enumerate(header)
+            if re.search(r"\b(?:issue|problem|defect|fault|description|what'?s wrong)\b", c)
+        ),
+        None,
+    )
+    if column is None:
+        return ""
+    rows = [r for r in block.rows[1:] if len(r) > column]
+    return "; ".join(_clean(" ".join(r[: column + 1])) for r in rows)
+
+
 # A long story is cut to the sentences that describe the fault.
 LONG_STORY_WORDS = 80
 
 
-def _description(blocks: list[Block]) -> str:
+def _description(blocks: list[Block], region: str = "CA") -> str:
     """The problem in the sender's words: prose sentences that are not greetings, contact
     details, self-introductions, attachment notes, requests to be called or the logistics
     of a visit (unless they also say what is wrong); of a long story, only the sentences
     that describe the fault."""
     kept: list[tuple[str, bool]] = []
     for block in blocks:
+        if block.kind == "table":
+            problems = _table_problems(block)
+            if problems:
+                kept.append((problems, True))
+            continue
         text = block.text if block.kind == "prose" else "; ".join(block.lines)
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
         for sentence in sentences(text):
             sentence = _strip_greeting(sentence)
+            sentence = re.sub(r"^(?i:hi|hello|hey)\s+(?=[a-z]+\s+[a-z])", "", sentence)
+            sentence = _cut_contact_tail(sentence, region)
+            if _PHONE_SHAPE.search(sentence) and len(sentence.split()) >= 20:
+                sentence = _fault_clauses(sentence)
+                if not sentence:
+                    continue
             if _not_problem(sentence):
                 continue
             address = _ADDRESS.search(sentence)

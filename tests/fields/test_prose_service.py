@@ -220,3 +220,107 @@ def test_a_person_named_by_role_never_beats_the_customer_or_names_staff(extracto
     msg = message("The customer Priya Shah mentioned is away; the slider sticks.",
                   subject="Slider")  # fmt: skip
     assert "contact_name" not in service(extractor, msg, staff=True)
+
+
+def test_unpunctuated_phone_message_gives_description_and_lower_case_address(extractor):
+    text = (
+        "hey the patio door handle is loose it wobbles and the lock wont catch can someone "
+        "come look\n722 larchwood dr nw edmonton\npat 780 555 0133"
+    )
+    msg = message(text, from_name="Pat Olsen", from_addr="pat@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "722 Larchwood Dr NW, Edmonton"
+    assert got["contact_phone"] == "+17805550133"
+    assert got["description"].startswith("the patio door handle is loose")
+    assert "780" not in got["description"] and "larchwood" not in got["description"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "oops wrong number its 88 birchfield blvd sw calgary not 86",
+            "88 Birchfield Blvd SW, Calgary",
+        ),
+        ("Sorry, it's 42 not 24 Hawkwood Ave NW.", "42 Hawkwood Ave NW"),
+    ],
+)
+def test_reply_correcting_the_address(extractor, text, address):
+    msg = message(text, from_name="Pat Olsen", from_addr="pat@example.net")
+    assert service(extractor, msg, staff=False, reply=True)["site_address"] == address
+
+
+def test_a_third_partys_number_is_never_the_contact(extractor):
+    text = """Hi,
+
+the awning window in our den is stuck half open. While we are away our friend
+Mrs. Ortiz has a spare key, she is at 403-555-0177.
+
+Jana Novak
+88 Cougar Ridge Dr SW, Calgary
+Cell 587-555-0161"""
+    msg = message(text, from_name="Jana Novak", from_addr="jn@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["contact_phone"] == "+15875550161"
+    assert "spare key" not in got["description"]
+
+
+def test_a_table_of_problems_gives_the_description(extractor):
+    text = (
+        "Hi,\n\nTwo units need a visit:\n\nUnit\tProblem\tNotes\n"
+        "12\tFront door sticks at the bottom\tCall ahead\n"
+        "14\tKitchen window cracked\tKey at office\n\n"
+        "Building: 300 Elm Street NW, Calgary\n\nThanks,\nRita Moss"
+    )
+    msg = message(text, from_name="Rita Moss", from_addr="rm@example.net")
+    got = service(extractor, msg, staff=False)
+    assert "12 Front door sticks at the bottom; 14 Kitchen window cracked" in got["description"]
+    assert "Call ahead" not in got["description"]
+
+
+def test_lettered_po_reference(extractor):
+    msg = message(
+        "The garage side door is sticking. Please quote PO-RMC-2231 on the invoice.",
+        from_name="Rita Moss",
+        from_addr="rm@example.net",
+    )
+    assert service(extractor, msg, staff=False)["reference"] == "PO-RMC-2231"
+
+
+def test_run_on_request_for_someone_on_site(extractor):
+    text = (
+        "Hi team, Bow Valley's foreman at the Elbow Park job (2204 Elbow Dr SW, Calgary) says "
+        "two of the patio sliders on the main floor are dragging on the track, they were "
+        "delivered on SO-551902 last spring, he's on site weekdays 8-4, Tom Reyes "
+        "403-555-0166, could you send someone to adjust them. Thanks"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Tom Reyes"
+    assert got["contact_phone"] == "+14035550166"
+    assert got["description"].startswith("two of the patio sliders on the main floor are dragging")
+    assert "SO-551902" not in got["description"] and "403" not in got["description"]
+
+
+def test_reply_with_name_and_phone_on_one_line(extractor):
+    msg = message(
+        "Ines Moreau 403 555 0148\n1190 Panamount Blvd NW calgary",
+        from_name="",
+        from_addr="oh@example.net",
+    )
+    got = service(extractor, msg, staff=False, reply=True)
+    assert got["contact_name"] == "Ines Moreau"
+    assert got["contact_phone"] == "+14035550148"
+    assert got["site_address"] == "1190 Panamount Blvd NW, Calgary"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The skylight over the hallway cracked and shards came down on the floor.",
+        "The pane in the entry sidelite broke and pieces of glass fell onto the landing.",
+        "The patio door glass is breaking apart and a piece is hanging loose.",
+    ],
+)
+def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
+    msg = message(text, from_name="Jana Novak", from_addr="jn@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
