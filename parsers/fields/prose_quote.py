@@ -16,9 +16,10 @@ from parsers.fields.patterns import (
     _FIELD_CUE,
     _MONEY,
     _NOT_A_QUOTE_DATE,
+    _SIGN_OFF,
     _WANTS_QUOTE,
 )
-from parsers.fields.resolver import CLAUSE, GUESS, PROSE, Found
+from parsers.fields.resolver import CLAUSE, GUESS, PROSE, RUN_ON, Found
 from parsers.fields.structure import Block
 from parsers.fields.tables import summary_row
 from parsers.fields.values import due_of, opportunity
@@ -111,12 +112,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             break
     said = sentences(text)
     for i, sentence in enumerate(said):
-        if re.search(
-            r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
-            r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
-            sentence,
-            re.IGNORECASE,
-        ):
+        if prose_specs.AMOUNT_CUE.search(sentence):
             amount = nz.find_amount(sentence)
             # "I had the value wrong on this one. It's 46k, not forty-two.": the cue's
             # sentence says which field, the next one the sum
@@ -225,7 +221,7 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 # "Include removal and disposal of the old units.", "... so please include the hardware."
 _INSTRUCTION_VERBS = (
     r"(?:include|show|ship|deliver|add|provide|list|break out|separate|itemi[sz]e|leave|"
-    r"mark|label|crate|hold|exclude|omit|use|allow for)"
+    r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out)"
 )
 _QUOTE_VERB_HOW = re.compile(
     r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|"
@@ -258,6 +254,7 @@ def _instruction_sentences(
     if ctx.is_reply or (held is not None and held.confidence > GUESS):
         return
     said: list[str] = []
+    in_run_on = False
     for block in blocks:
         if block.kind == "prose":
             pieces = sentences(block.text)
@@ -266,27 +263,90 @@ def _instruction_sentences(
         else:
             continue
         for sentence in pieces:
-            m = _INSTRUCTION.search(sentence)
-            if not m or _FIELD_CUE.search(sentence) or _NOT_INSTRUCTION.search(sentence):
-                continue
-            verb = (m["verb"] or m["asked"] or "").lower()
-            if verb in ("price", "quote") and not _QUOTE_VERB_HOW.search(sentence):
-                continue  # "Please quote the following" asks for the quote itself
-            if (
-                v.qty_product.search(sentence)
-                or _MONEY.search(sentence)
-                or (_WANTS_QUOTE.search(sentence) and nz.find_date(sentence, now=ctx.now))
-                or len(sentence.split()) < 4
-            ):
-                continue
-            said.append(sentence)
-    if said:
+            if _is_instruction(v, sentence, ctx):
+                said.append(sentence)
+            elif block.kind == "prose" and _is_run_on(v, sentence):
+                clauses = _run_on_clauses(sentence)
+                told = [c for c in clauses if _is_instruction(v, c, ctx, clause=True)]
+                said.extend(told)
+                in_run_on = in_run_on or bool(told)
+    if said and in_run_on:
+        # a clause read out of a run-on is less sure than a sentence of its own (and an
+        # unlabelled line of the form, whose lines the paragraph joined, is surer)
+        found.offer("special_instructions", " ".join(said), RUN_ON, ctx.source)
+    elif said:
         # The plain sentences already guessed hold these and more ("Install has to be done
         # before Dec 18. Please include casing."): they stand, now surer.
         if held is not None and all(sentence in str(held.value) for sentence in said):
             found.offer("special_instructions", held.value, PROSE - 0.15, held.source)
         else:
             found.offer("special_instructions", " ".join(said), PROSE - 0.15, ctx.source)
+
+
+# "..., owner wants screens on every unit", "they want a per-home breakdown": in a run-on,
+# what the customer wants done (not the quote itself, nor when they sign).
+_WANTS_DONE = re.compile(
+    r"^(?:and\s+|also\s+)?(?:the\s+)?(?:they|owner|owners|customer|client|builder|"
+    r"homeowners?|dealer|super|gc|he|she)\s+(?:wants?|needs?|would like|(?:'|’)d like)\s+"
+    r"(?!(?:to\s+)?(?:pricing|a quote|quote|numbers|prices?|sign|close|decide|award|commit)\b)",
+    re.IGNORECASE,
+)
+# How long the quote's prices must hold: an instruction, and its date is no close date
+# ("the pricing held until the end of the year", "hold pricing to June 30").
+_PRICE_VALIDITY = re.compile(
+    r"\b(?:pric(?:e|es|ing)|quote|numbers)\s+(?:(?:to be|is|are|must be|should be)\s+)?"
+    r"(?:held|hold|valid|good|locked|firm|honou?red)\b"
+    r"|\b(?:hold|lock|honou?r)\s+(?:the\s+|our\s+)?(?:pric(?:e|es|ing)|quote|numbers)\b",
+    re.IGNORECASE,
+)
+_SIGN_WORDS = re.compile(r"\b(?:sign|decid|award|commit)", re.IGNORECASE)
+
+
+def _is_run_on(v: OrgVocabulary, sentence: str) -> bool:
+    """One sentence written as a whole request: four or more comma clauses on one line,
+    among them the products or a field ("..., factor is .53, opp name ...")."""
+    return (
+        "\n" not in sentence.strip()
+        and len(re.findall(r",\s+", sentence)) >= 3
+        and bool(_FIELD_CUE.search(sentence) or v.qty_product.search(sentence))
+    )
+
+
+def _run_on_clauses(sentence: str) -> list[str]:
+    """The comma clauses of a run-on sentence ("..., factor is .53, opp name ..., please
+    break the pricing out per home, thanks!")."""
+    clauses = []
+    for clause in re.split(r",\s+", sentence):
+        # "... not our yard. thx P": a sign-off run into the last clause is no part of it
+        kept = [p for p in re.split(r"(?<=[.!?])\s+", clause) if not _SIGN_OFF.match(p)]
+        clause = " ".join(kept).strip(" .!?")
+        if clause:
+            clauses.append(clause)
+    return clauses
+
+
+def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bool = False) -> bool:
+    """A sentence (or a run-on's clause) telling the quoter what to do."""
+    m = _INSTRUCTION.search(sentence)
+    wants = clause and _WANTS_DONE.search(sentence)
+    if (not m and not wants) or _FIELD_CUE.search(sentence) or _NOT_INSTRUCTION.search(sentence):
+        return False
+    verb = (m["verb"] or m["asked"] or "").lower() if m else ""
+    if m and not wants and verb in ("price", "quote") and not _QUOTE_VERB_HOW.search(sentence):
+        return False  # "Please quote the following" asks for the quote itself
+    return not (
+        v.qty_product.search(sentence)
+        or _MONEY.search(sentence)
+        or prose_specs.states_amount(sentence)
+        or (clause and _SIGN_WORDS.search(sentence))
+        or (
+            _WANTS_QUOTE.search(sentence)
+            and not (clause and _NOT_A_QUOTE_DATE.search(sentence))
+            and not _PRICE_VALIDITY.search(sentence)
+            and nz.find_date(sentence, now=ctx.now)
+        )
+        or len(sentence.split()) < 4
+    )
 
 
 def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

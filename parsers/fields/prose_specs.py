@@ -47,11 +47,26 @@ def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Cont
         found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
 
 
+# A word that says the sentence is about what the job is worth.
+AMOUNT_CUE = re.compile(
+    r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
+    r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
+    re.IGNORECASE,
+)
+
+
+def states_amount(sentence: str) -> bool:
+    """ "Budget is eighty-five thousand give or take.": a sum with its cue, in any writing."""
+    return bool(AMOUNT_CUE.search(sentence)) and nz.find_amount(sentence) is not None
+
+
 def _says_when(sentence: str, ctx: Context) -> bool:
     """A sentence about when the quote is wanted or what it is worth is not an
-    instruction ("No rush, end of next week is fine", "Probably around $60K all in")."""
+    instruction ("No rush, end of next week is fine", "Probably around $60K all in",
+    "Budget is eighty-five thousand give or take")."""
     return bool(
         _MONEY.search(sentence)
+        or states_amount(sentence)
         or (
             _WANTS_QUOTE.search(sentence)
             and not _NOT_A_QUOTE_DATE.search(sentence)  # "delivery by mid March" stays

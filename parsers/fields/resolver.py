@@ -50,6 +50,7 @@ CONFIDENCE: dict[str, float] = {
     "header": 0.7,  # the From display name
     "prose": 0.6,
     "signature": 0.5,
+    "run_on": 0.42,  # a clause of a one-sentence request ("..., please break the pricing out")
     "guess": 0.4,
 }
 LABELLED = CONFIDENCE["labelled"]
@@ -61,6 +62,7 @@ BULLETS = CONFIDENCE["bullets"]
 HEADER = CONFIDENCE["header"]
 PROSE = CONFIDENCE["prose"]
 SIGNATURE = CONFIDENCE["signature"]
+RUN_ON = CONFIDENCE["run_on"]
 GUESS = CONFIDENCE["guess"]
 
 # What the account manager decides now; a forwarded older thread's values are history.

@@ -115,6 +115,14 @@ def opportunity(
     name_parts: list[str] = []
     reading_name = name_first
     for part in parts:
+        if reading_name and name_parts and _CLAUSE_START.match(part):
+            reading_name = False  # "..., it's a Project and we're at 50%": the name ended
+        elif reading_name:
+            ended = _CLAUSE_INSIDE.search(part)
+            if ended and ended.start() > 0 and not name_parts:
+                name_parts.append(part[: ended.start()])
+                reading_name = False
+                continue
         said = part_fields(v, part, ctx, loose=not reading_name)
         if reading_name and not said:
             name_parts.append(part)
@@ -128,6 +136,17 @@ def opportunity(
     name = _unquote(", ".join(name_parts))
     if name and not nz.is_no_value(name):
         found.offer("opportunity_name", name, conf, ctx.source)
+
+
+# A run-on goes on after the name with a new clause: ", it's a Project", ", they want ...",
+# "... Ph 1 and we're sitting at 50%". Written lower-case, as a clause is and a name is not.
+_CLAUSE_OPENER = (
+    r"(?:it(?:'|’)s|it is|this is|that(?:'|’)s|that is|we(?:'|’)re|we are|we(?:'|’)ve|"
+    r"they(?:'|’)re|they are|they|we|he|she|i(?:'|’)(?:m|ve|d|ll)|please|pls|thanks|thx|"
+    r"which|who)\b"
+)
+_CLAUSE_START = re.compile(rf"(?:(?:and|so|but|plus)\s+)?{_CLAUSE_OPENER}")
+_CLAUSE_INSIDE = re.compile(rf"\s+(?:and|so|but|plus)\s+{_CLAUSE_OPENER}")
 
 
 def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> dict[str, str | None]:

@@ -245,3 +245,41 @@ def test_quote_due_only_from_the_clause_that_asks_for_the_quote(extractor):
     assert "quote_due" not in quote(extractor, message(text))
     asked = "Hi team, PCH needs 12 casements 30x48 - can I get the quote by tomorrow?"
     assert quote(extractor, message(asked))["quote_due"] == "2026-11-05"
+
+
+def test_run_on_request_name_stops_at_the_clause_and_instruction_is_a_clause(extractor):
+    text = (
+        "hi team, pricing for Ridgeline on the Harvest Hills garage suite, 4 casements 24x36 "
+        "and 1 entry door 36x80 white, factor .55, opp name Ridgeline - Harvest Hills Garage "
+        "Suite, it's a Standard and we're at Funding, please break the doors out as a "
+        "separate line and include the screens, thanks!\n\nPat"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Ridgeline - Harvest Hills Garage Suite"
+    assert got["special_instructions"] == (
+        "please break the doors out as a separate line and include the screens"
+    )
+
+
+def test_run_on_wants_clause_is_the_instruction_and_validity_date_no_close(extractor):
+    text = (
+        "Hey, Bow Valley needs pricing on the Cranston reno, 6 awnings 30x24 white, factor "
+        ".50, opp name BVR - Cranston Reno, they want the frames left unpainted and the "
+        "pricing held until the end of March.\n\nSam"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "BVR - Cranston Reno"
+    assert got["special_instructions"] == (
+        "they want the frames left unpainted and the pricing held until the end of March"
+    )
+    assert "close_date" not in got
+
+
+def test_amount_sentence_in_words_is_not_an_instruction(extractor):
+    text = (
+        "Please quote 4 awnings 36x24 white for Clearview, factor .58. "
+        "Opp name Clearview - Test Clinic. Budget is sixty thousand give or take."
+    )
+    got = quote(extractor, message(text))
+    assert got["amount"] == "60000.00"
+    assert "special_instructions" not in got
