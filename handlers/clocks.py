@@ -111,6 +111,17 @@ def time_case(ctx: Context) -> None:
                 data={"old": statuses.WAITING, "new": statuses.OPEN, "why": "customer replied"},
             )
         )
-    sla.apply_signals(ctx.session, runtime, case, signals, ctx.now, actor=ctx.sender or BOT)
+    cause = message_cause(ctx)
+    sla.apply_signals(ctx.session, runtime, case, signals, ctx.now, cause)
     if ctx.outcome == "append" and ctx.reported_fields:
-        sla.replan_agreed_dates(ctx.session, runtime, case, ctx.reported_fields, ctx.now)
+        sla.replan_agreed_dates(ctx.session, runtime, case, ctx.reported_fields, ctx.now, cause)
+
+
+def message_cause(ctx: Context) -> dict[str, str | int | None]:
+    """What an SLA event records of the message that caused it: the stored arrival, its
+    Message-ID and its sender, each a field of its own (the event's actor is the bot)."""
+    return {
+        "inbound_id": ctx.inbound.id,
+        "message_id": ctx.msg.message_id or None,
+        "sender": ctx.sender or None,
+    }

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import case_ops
 from handlers.assignment import assign_owner
+from handlers.clocks import message_cause
 from handlers.commands import Command, parse_command, resolve_person
 from handlers.lifecycle import LifecycleError, set_status
 from storage.models import Case
@@ -92,6 +93,7 @@ def _apply(ctx: Context, case: Case, command: Command) -> tuple[str | None, str 
             now=ctx.now,
             po=po,
             reason=reason,
+            cause=message_cause(ctx),
         )
     except LifecycleError as exc:
         return None, str(exc)

@@ -56,6 +56,7 @@ def set_status(
     po: str | None = None,
     reason: str | None = None,
     approval_by: date | None = None,
+    cause: dict[str, Any] | None = None,
 ) -> Change:
     """Apply one lifecycle command to `case`; raises LifecycleError when a rule forbids it.
 
@@ -90,7 +91,8 @@ def set_status(
     session.add(CaseEvent(case=case, at=now, actor=actor, kind="status_changed", data=data))
     signals = _signals(case, old, new, actor, runtime)
     if runtime is not None:
-        sla.apply_signals(session, runtime, case, signals, now, actor=actor)
+        # The clocks' events name who did it (or the message that carried the command).
+        sla.apply_signals(session, runtime, case, signals, now, cause or {"by": actor})
         if runtime.slack is not None:
             runtime.slack.post(session, case, _status_line(runtime, case, old, new, actor), now)
             runtime.slack.refresh(session, case, now)

@@ -19,7 +19,7 @@ recorded on the reminder that covered it instead of being sent on its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -188,12 +188,17 @@ def apply_signals(
     case: Case,
     signals: Sequence[str],
     now: datetime,
-    actor: str = BOT,
+    cause: Mapping[str, Any] | None = None,
 ) -> None:
     """Move the case's clocks for each signal in order; each move is a case event. Then the
-    case's `due_at` is the earliest deadline still running (what the sender was promised)."""
+    case's `due_at` is the earliest deadline still running (what the sender was promised).
+
+    The bot moves the clocks, so it is each event's actor; `cause` says what made it: the
+    message (`inbound_id`, `message_id`, `sender`), or the person's command (`by`). Those
+    are data fields of their own, so an audit can find every clock a message moved."""
     if not signals:
         return
+    why = dict(cause or {})
     done = case.status in DONE  # a won, lost or closed case starts nothing new
     clocks = clocks_of(session, case)
     for policy in rt.config.policies_for(case.queue, account_type(rt.org, case)):
@@ -203,21 +208,26 @@ def apply_signals(
             if clock is None or clock.state == STOPPED:
                 if signal in policy.starts_on and not done:
                     clocks[policy.name] = _start(
-                        session, rt.config, case, clock, policy, cal, now, signal, actor
+                        session, rt.config, case, clock, policy, cal, now, signal, why
                     )
             elif signal in policy.stops_on:
-                _stop(session, clock, policy, cal, now, signal, actor)
+                _stop(session, clock, policy, cal, now, signal, why)
             elif signal in policy.restarts_on and not done:
-                _start(session, rt.config, case, clock, policy, cal, now, signal, actor)
+                _start(session, rt.config, case, clock, policy, cal, now, signal, why)
             elif signal in policy.pauses_on and clock.state == RUNNING:
-                _pause(session, clock, policy, cal, now, signal, actor)
+                _pause(session, clock, policy, cal, now, signal, why)
             elif signal in policy.resumes_on and clock.state == PAUSED:
-                _resume(session, clock, policy, cal, now, signal, actor)
+                _resume(session, clock, policy, cal, now, signal, why)
     refresh_case_due(case, clocks.values(), rt.config)
 
 
 def replan_agreed_dates(
-    session: Session, rt: SlaRuntime, case: Case, changed_fields: Iterable[str], now: datetime
+    session: Session,
+    rt: SlaRuntime,
+    case: Case,
+    changed_fields: Iterable[str],
+    now: datetime,
+    cause: Mapping[str, Any] | None = None,
 ) -> None:
     """A date agreed later in the thread ("we need it by Thursday") moves the clocks that
     read that field."""
@@ -233,7 +243,7 @@ def replan_agreed_dates(
         clock.agreed_due_at = agreed if _replaces_target(policy, clock, cal, agreed) else None
         _plan(clock, policy, cal)
         clock.updated_at = now
-        _event(session, case, now, BOT, "sla_due_changed", clock, old=old, new=clock.due_at)
+        _event(session, case, now, "sla_due_changed", clock, cause, old=old, new=clock.due_at)
     refresh_case_due(case, clocks.values(), rt.config)
 
 
@@ -271,7 +281,7 @@ def _start(
     cal: BusinessCalendar,
     now: datetime,
     signal: str,
-    actor: str,
+    cause: dict[str, Any],
 ) -> SlaClock:
     if clock is None:
         clock = SlaClock(case=case, policy=policy.name, generation=0)
@@ -288,7 +298,7 @@ def _start(
     if _replaces_target(policy, clock, cal, agreed):
         clock.agreed_due_at = agreed
     _plan(clock, policy, cal)
-    _event(session, case, now, actor, "sla_started", clock, on=signal, due_at=clock.due_at)
+    _event(session, case, now, "sla_started", clock, cause, on=signal, due_at=clock.due_at)
     return clock
 
 
@@ -299,7 +309,7 @@ def _pause(
     cal: BusinessCalendar,
     now: datetime,
     signal: str,
-    actor: str,
+    cause: dict[str, Any],
 ) -> None:
     used = _elapsed(policy, cal, clock.resumed_at, now)
     clock.remaining_seconds = max(0.0, clock.remaining_seconds - used.total_seconds())
@@ -311,9 +321,9 @@ def _pause(
         session,
         clock.case,
         now,
-        actor,
         "sla_paused",
         clock,
+        cause,
         on=signal,
         remaining=str(timedelta(seconds=round(clock.remaining_seconds))),
     )
@@ -326,11 +336,11 @@ def _resume(
     cal: BusinessCalendar,
     now: datetime,
     signal: str,
-    actor: str,
+    cause: dict[str, Any],
 ) -> None:
     clock.state, clock.resumed_at, clock.paused_at, clock.updated_at = RUNNING, now, None, now
     _plan(clock, policy, cal)
-    _event(session, clock.case, now, actor, "sla_resumed", clock, on=signal, due_at=clock.due_at)
+    _event(session, clock.case, now, "sla_resumed", clock, cause, on=signal, due_at=clock.due_at)
 
 
 def _stop(
@@ -340,27 +350,27 @@ def _stop(
     cal: BusinessCalendar,
     now: datetime,
     signal: str,
-    actor: str,
+    cause: dict[str, Any],
 ) -> None:
     met = clock.breached_at is None if policy.kind == "deadline" else None
     clock.state, clock.stopped_at, clock.stopped_by, clock.updated_at = STOPPED, now, signal, now
     _plan(clock, policy, cal)
-    _event(session, clock.case, now, actor, "sla_stopped", clock, on=signal, met=met)
+    _event(session, clock.case, now, "sla_stopped", clock, cause, on=signal, met=met)
 
 
 def _event(
     session: Session,
     case: Case,
     now: datetime,
-    actor: str,
     kind: str,
     clock: SlaClock,
+    cause: Mapping[str, Any] | None = None,
     **data: Any,
 ) -> None:
+    """A clock's event: the bot is its actor; `cause` (what made it) joins its data."""
     clean = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()}
-    session.add(
-        CaseEvent(case=case, at=now, actor=actor, kind=kind, data={"policy": clock.policy, **clean})
-    )
+    data = {"policy": clock.policy, **clean, **(cause or {})}
+    session.add(CaseEvent(case=case, at=now, actor=BOT, kind=kind, data=data))
 
 
 # --- the sweep ---------------------------------------------------------------------------

@@ -647,3 +647,35 @@ def test_every_reminder_of_the_corpus_replay_is_sent_in_working_hours(corpus: Pa
     sent = [datetime.fromisoformat(r["at"]) for r in records if r["action"] == "reminder"]
     assert len(sent) > 100
     assert all(next_opening(DEFAULT_CALENDAR, at) == at for at in sent)  # opening to close
+
+
+def test_clock_events_name_the_bot_as_actor_and_the_message_that_moved_them(app) -> None:
+    """Issue 14: the actor of a clock's event is the bot, which moved it; what made it move
+    (the stored arrival, its Message-ID and its sender, or a person's command) is data."""
+    with freeze_time(MONDAY_10):
+        request = mail(PARTIAL_QUOTE, when=now())
+        result = deliver(app, request, when=now())
+        number = result.case_number
+        (ack,) = [m for m in _outbox(app) if m.kind == "ack"]
+        answer = reply_to(ack, "Factor: 0.52\nStage: Submissions\nClose date: 2026-12-18\n", now())
+        deliver(app, answer, when=now())
+        set_case(app, number, "quote-sent", actor=TARA)
+    with app.sessions() as session:
+        case = by_number(session, number)
+        rows = session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind.like("sla_%"))
+            .order_by(CaseEvent.id)
+        ).all()
+        inbound = {m.message_id: m.inbound_id for m in case.messages if m.direction == "in"}
+    assert rows and {e.actor for e in rows} == {"intake-bot"}
+    by_kind = [(e.kind, e.data.get("on"), e.data) for e in rows]
+    started = next(d for k, on, d in by_kind if k == "sla_started" and on == "opened")
+    assert started["sender"] == "alex.martin@example.com"
+    assert started["message_id"] == request["Message-ID"]
+    assert started["inbound_id"] == inbound[request["Message-ID"]]
+    resumed = next(d for k, on, d in by_kind if k == "sla_resumed")
+    assert resumed["message_id"] == answer["Message-ID"]
+    assert resumed["inbound_id"] == inbound[answer["Message-ID"]]
+    stopped = next(d for k, on, d in by_kind if k == "sla_stopped" and on == "quote_sent")
+    assert stopped["by"] == TARA and "inbound_id" not in stopped

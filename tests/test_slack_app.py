@@ -697,7 +697,10 @@ def test_thread_replies_join_the_case_and_move_the_owners_clock(
         for e in bot.events()
         if e.kind == "sla_stopped" and e.data.get("policy") == "case_owner_response"
     ]
-    assert len(owner_answer) == 1 and owner_answer[0].actor == "tara.nguyen@example.com"
+    assert len(owner_answer) == 1 and owner_answer[0].actor == "intake-bot"
+    # the message that stopped it: its sender and its stored arrival, as data of their own
+    assert owner_answer[0].data["sender"] == "tara.nguyen@example.com"
+    assert isinstance(owner_answer[0].data["inbound_id"], int)
 
     # an inquiry from alex in the thread starts it again
     clock.advance(H)
