@@ -308,16 +308,17 @@ def _end_of(what: str, today: date) -> date | None:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
-def _numeric_date(a: int, b: int, year: int) -> date | None:
-    """dd/mm/yyyy or mm/dd/yyyy, only when one reading is impossible.
+def _numeric_date(a: int, b: int, year: int, order: str | None = None) -> date | None:
+    """dd/mm/yyyy or mm/dd/yyyy: the one possible reading, or when both are possible the
+    organisation's `date_order` ("MDY" or "DMY", `Organisation.date_order`).
 
-    Canada writes both orders, so "03/04/2027" is genuinely ambiguous: None makes the bot ask
-    instead of booking the wrong month.
+    Without an order "03/04/2027" is genuinely ambiguous: None makes the bot ask instead of
+    booking the wrong month.
     """
     if year < 100:
         year += 2000
-    day_first = a > 12 and b <= 12
-    month_first = b > 12 and a <= 12
+    day_first = (a > 12 and b <= 12) or (order == "DMY" and a <= 12 and b <= 12)
+    month_first = (b > 12 and a <= 12) or (order == "MDY" and a <= 12 and b <= 12)
     try:
         if day_first:
             return date(year, b, a)
@@ -330,7 +331,13 @@ def _numeric_date(a: int, b: int, year: int) -> date | None:
     return None
 
 
-def parse_date(text: str, *, now: datetime, languages: Iterable[str] = ("en", "fr")) -> date | None:
+def parse_date(
+    text: str,
+    *,
+    now: datetime,
+    languages: Iterable[str] = ("en", "fr"),
+    date_order: str | None = None,
+) -> date | None:
     """A date as written in a field ("Dec 18", "Friday", "15/12/2026", "15 janvier 2027").
 
     Relative and year-less dates are read from the message's own Date (`now`) towards the
@@ -351,7 +358,7 @@ def parse_date(text: str, *, now: datetime, languages: Iterable[str] = ("en", "f
             return None
     numeric = _NUMERIC_DATE.match(raw)
     if numeric:
-        return _numeric_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
+        return _numeric_date(int(numeric[1]), int(numeric[2]), int(numeric[3]), date_order)
     short = _SHORT_NUMERIC_DATE.match(raw)
     if short:
         return _month_day(int(short[1]), int(short[2]), today)
@@ -433,13 +440,16 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
-def find_date(text: str, *, now: datetime) -> tuple[date, int, int] | None:
+def find_date(
+    text: str, *, now: datetime, date_order: str | None = None
+) -> tuple[date, int, int] | None:
     """The first date written in `text`, with its span, or None.
 
     For running text after a cue word; a date shape that does not parse is skipped.
+    `date_order` reads an ambiguous numeric date (see `_numeric_date`).
     """
     for m in _DATE_IN_TEXT.finditer(text):
-        found = parse_date(m.group(0), now=now)
+        found = parse_date(m.group(0), now=now, date_order=date_order)
         if found:
             return found, m.start(), m.end()
     return None

@@ -52,7 +52,17 @@ SECTIONS = (
     "assignment",
     "sla",
 )
-ORGANISATION_KEYS = ("name", "phone", "signature", "domains", "time_zone", "phone_region")
+ORGANISATION_KEYS = (
+    "name",
+    "phone",
+    "signature",
+    "domains",
+    "time_zone",
+    "phone_region",
+    "date_order",
+)
+# Regions that write a numeric date month first ("08/09/2027" is August 9).
+MONTH_FIRST_REGIONS = frozenset({"CA", "US"})
 DEFAULT_NAME = "Customer Experience"
 DEFAULT_SIGNATURE = "This is an automated message from the intake bot."
 
@@ -128,6 +138,9 @@ class Organisation(_Model):
     signature: str = DEFAULT_SIGNATURE
     domains: list[str] = Field(default_factory=list)
     phone_region: str = "CA"
+    # How an ambiguous numeric date ("08/09/2027") is read: "MDY" or "DMY"; by default
+    # month first in the regions that write it so (`MONTH_FIRST_REGIONS`), else day first.
+    date_order: Literal["MDY", "DMY"] | None = None
     time_zone: str = "America/Edmonton"
     mailboxes: dict[str, Mailbox]
     teams: dict[str, Team] = Field(default_factory=dict)
@@ -138,6 +151,14 @@ class Organisation(_Model):
     required: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_REQUIRED))
     sla: dict[str, Any] = Field(default_factory=dict)
     assignment: Assignment = Field(default_factory=Assignment)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_date_order(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("date_order") is None:
+            region = str(data.get("phone_region") or "CA").upper()
+            data = {**data, "date_order": "MDY" if region in MONTH_FIRST_REGIONS else "DMY"}
+        return data
 
     @model_validator(mode="after")
     def _check_references(self) -> Organisation:

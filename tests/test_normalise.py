@@ -351,3 +351,11 @@ def test_find_phones_a_spaced_number_followed_by_more_digits():
 
     found = find_phones("Ines Moreau 403 555 0148 1190 Panamount Blvd NW", "CA")
     assert [e for e, _, _ in found] == ["+14035550148"]
+
+
+def test_an_ambiguous_numeric_date_follows_the_given_order():
+    now = datetime(2026, 11, 4, 9, 0)
+    assert parse_date("08/09/2027", now=now) is None  # no order: ask
+    assert parse_date("08/09/2027", now=now, date_order="MDY") == date(2027, 8, 9)
+    assert parse_date("08/09/2027", now=now, date_order="DMY") == date(2027, 9, 8)
+    assert parse_date("15/12/2026", now=now, date_order="MDY") == date(2026, 12, 15)

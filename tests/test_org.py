@@ -105,3 +105,14 @@ def test_name_phone_and_signature_have_defaults_and_can_be_set(tmp_path: Path) -
     )
     org = load_organisation(f)
     assert (org.name, org.phone, org.signature) == ("Acme Windows", "403-555-0100", "The CX team")
+
+
+def test_date_order_defaults_from_phone_region_and_may_be_set(corpus: Path) -> None:
+    import tomllib
+
+    raw = tomllib.loads((corpus / "org.toml").read_text())
+    assert parse_organisation(raw).date_order == "MDY"  # CA
+    gb = {**raw, "organisation": {**raw.get("organisation", {}), "phone_region": "GB"}}
+    assert parse_organisation(gb).date_order == "DMY"
+    dmy = {**raw, "organisation": {**raw.get("organisation", {}), "date_order": "DMY"}}
+    assert parse_organisation(dmy).date_order == "DMY"

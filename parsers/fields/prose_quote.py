@@ -85,6 +85,18 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     factor = nz.parse_factor(m.group(1) or m.group(2)) if m else None
     if factor is not None:
         found.offer("factor", str(factor), PROSE - 0.1, src)  # "at x0.50"
+    # "approved at .54, not .57", "Approved, but use .50, not .53": the factor a manager
+    # approves (the one said with "not" is the one replaced)
+    m = re.search(
+        r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with)\b,?\s+(?:but\s+)?"
+        r"(?:(?:use|at|with|go with)\s+)?([x×]?\s?0?[.,]\d{2,3})"
+        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))",
+        text,
+        re.IGNORECASE,
+    )
+    factor = nz.parse_factor(m.group(1)) if m else None
+    if factor is not None and Decimal("0.2") <= factor < 1:
+        found.offer("factor", str(factor), PROSE, src)
     if not found.has("factor") and "factor" not in found.declared_empty:
         _bare_factor(v, found, text, ctx)
     for m in re.finditer(
@@ -166,7 +178,7 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
     """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
     for sentence in sentences(text):
         m = re.search(
-            r"\b(?:opp|oppty|opportunity|opportunit[ée])\b(?:\s+name)?(?:\s+(?:is|will be|"
+            r"\b(?:opp|oppty|opportunity|opportunit[ée])\b(?:\s+name)?(?:\s+(?:is|will be|would be|"
             r"called|named|is called|is named|name is|titled)\b|\s*[:=\-–])?\s*",
             sentence,
             re.IGNORECASE,

@@ -107,8 +107,12 @@ def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> No
     """Fields of the forwarded mail below the body (rule 3)."""
     if queue == SERVICE and "description" in forwarded.values and _is_cover_note(body):
         found.values.pop("description", None)  # the forwarded mail is the request
-    for name in FORWARDED_HISTORY.get(queue, ()):  # an older thread's pricing is not this request's
-        forwarded.values.pop(name, None)
+    # An older thread's pricing is not this request's, unless the body is a short note
+    # approving or sending the forwarded draft: then the draft is the request, and the
+    # body's own statements ("approved at .54") override it (the newest statement wins).
+    if not (queue == QUOTES and _is_approval_note(body)):
+        for name in FORWARDED_HISTORY.get(queue, ()):
+            forwarded.values.pop(name, None)
     found.merge_missing(forwarded)
 
 
@@ -133,3 +137,17 @@ def _is_cover_note(body: str) -> bool:
             r"\b(?:below|forward(?:ed|ing)?|fwd|see (?:the )?(?:email|message))\b", body, re.I
         )
     )
+
+
+# "Approved at .54, not .57. Go ahead.", "OK to send", "Good to go - please process."
+_APPROVAL = re.compile(
+    r"\b(?:approved?|approving|go ahead|good to go|ok(?:ay)?(?:'d| to (?:send|go|proceed))|"
+    r"green light|sign(?:ed)? off|please (?:process|submit|send it in|enter|quote))\b",
+    re.IGNORECASE,
+)
+
+
+def _is_approval_note(body: str) -> bool:
+    """A short note above a forwarded draft that approves or sends it on (a manager's
+    "approved at .54, go ahead"): the draft below it is the request."""
+    return len(body.split()) < 40 and bool(_APPROVAL.search(body))

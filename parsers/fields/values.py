@@ -149,6 +149,14 @@ _CLAUSE_START = re.compile(rf"(?:(?:and|so|but|plus)\s+)?{_CLAUSE_OPENER}")
 _CLAUSE_INSIDE = re.compile(rf"\s+(?:and|so|but|plus)\s+{_CLAUSE_OPENER}")
 
 
+_STAGE_PERCENT = re.compile(
+    r"(?:(?:we(?:'|’)?re |we are |it(?:'|’)?s |sitting |currently |now |stage |at |is )*)"
+    r"(\d{1,3})\s*%\s*(?:for now|right now|now|currently|so far|at the moment|at this point|"
+    r"(?:win )?(?:probability|chance|odds))?",
+    re.IGNORECASE,
+)
+
+
 def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> dict[str, str | None]:
     """What one comma/slash part of an opportunity line says: {"stage": "Submissions"}
     for "stage Submissions", {"close_date": None} for "close date TBD", {} for a name.
@@ -165,6 +173,12 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
             value = hits.pop() if len(hits) == 1 else None
         if value:
             return {name: value}
+    # "standard, 25% for now": a stage given by its win probability alone
+    percent = _STAGE_PERCENT.fullmatch(part.strip())
+    if percent and "stage" in v.picklists:
+        stage = v.pick("stage", percent.group(1) + "%")
+        if stage:
+            return {"stage": stage}
     cue = _CLOSE_PART.match(part.strip())
     if cue:
         rest = cue.group(1).strip()
@@ -189,9 +203,10 @@ def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
     text = text.strip()
     if nz.is_no_value(text):
         return None
-    parsed = nz.parse_date(text, now=ctx.now)
+    order = v.org.date_order  # "08/09/2027" as the organisation writes it
+    parsed = nz.parse_date(text, now=ctx.now, date_order=order)
     if parsed is None:
-        hit = nz.find_date(text, now=ctx.now)
+        hit = nz.find_date(text, now=ctx.now, date_order=order)
         parsed = hit[0] if hit else None
     return parsed.isoformat() if parsed else None
 

@@ -101,3 +101,17 @@ Tess Moreau
     )
     assert got["contact_name"] == "Tess Moreau"
     assert got["site_address"] == "12 Cedar Bend SW, Calgary"
+
+
+def test_an_approval_above_a_forwarded_draft_keeps_the_draft_and_overrides_it(extractor):
+    draft = (
+        "From: Pat\nSent: 2026-11-03\n\nCan you ok .58 for Clearview's new shop? 2 awnings "
+        "30x24 white. Opp would be Clearview - Shop Front, standard, at approvals, and they "
+        "want to close on Dec 18th.\n"
+    )
+    msg = message("Team - approved at .56, not .58. Go ahead.", forwarded=draft)
+    got = quote(extractor, msg)
+    assert got["factor"] == "0.56"
+    assert got["close_date"] == "2026-12-18"
+    assert got["stage"] == "Approvals"
+    assert got["opportunity_name"] == "Clearview - Shop Front"

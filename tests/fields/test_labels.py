@@ -204,3 +204,26 @@ def test_french_record_type_and_a_site_label_that_runs_on(extractor):
 def test_a_labelled_picklist_value_followed_by_a_comment(extractor):
     got = quote(extractor, message("Compte : Clearview\nStage : Submissions, ils ont vu le plan\n"))
     assert got["stage"] == "Submissions"
+
+
+def test_tab_separated_row_reads_an_ambiguous_date_in_the_organisations_order(extractor):
+    from tests.fields.helpers import message, quote
+
+    text = (
+        "pasted from the tracker:\n\n"
+        "Account\tOpportunity\tType\tStage\tClose\tFactor\tProducts\n"
+        "Clearview\tClearview - Row Test\tStandard\tFunding\t03/04/2027\t0.51\t"
+        "4 awnings 30x24 white\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["close_date"] == "2027-03-04"  # month first: the demo organisation is CA
+    assert got["opportunity_name"] == "Clearview - Row Test"
+
+
+def test_a_stage_given_by_its_percentage_in_an_opportunity_line(extractor):
+    from tests.fields.helpers import message, quote
+
+    text = "4 awnings 30x24 white\nopp Clearview - Percent Test, standard, 25% for now\n"
+    got = quote(extractor, message(text))
+    assert got["stage"] == "Funding"
+    assert got["opportunity_name"] == "Clearview - Percent Test"
