@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup run test lint bench replay
+.PHONY: setup run test lint bench bench-peer replay
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -27,6 +27,10 @@ bench: setup
 	$(PY) bench/throughput.py
 	$(PY) bench/extraction.py
 	$(PY) bench/sla_sweep.py
+
+# intake against django-helpdesk 2.6.1 (installed from PyPI into var/peer on first use)
+bench-peer: setup
+	$(PY) bench/peer.py
 
 replay: setup
 	$(VENV)/bin/intake replay ../shared/corpus/intake --report var/replay.jsonl
