@@ -157,6 +157,13 @@ def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> No
 
 @main.command()
 @click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Worker processes beside the listener (PostgreSQL only; default: the "
+    "worker.processes setting, 0 = a worker thread in this process).",
+)
+@click.option(
     "--smtp-listen",
     metavar="HOST:PORT",
     expose_value=False,
@@ -174,7 +181,7 @@ def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> No
 )
 @click.pass_obj
 @_fail_clearly
-def serve(obj: _Obj) -> None:
+def serve(obj: _Obj, workers: int | None) -> None:
     """Run the SMTP listener, the worker and the outbox dispatcher."""
     from bot.app import build_app
     from bot.serve import serve as run
@@ -189,7 +196,7 @@ def serve(obj: _Obj) -> None:
         raise click.ClickException(f"cannot serve: {exc}; {TEMPLATES_FIX}") from None
     app = build_app(obj.settings)
     try:
-        run(app)
+        run(app, workers=workers)
     finally:
         app.close()
 

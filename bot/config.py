@@ -138,6 +138,9 @@ class BotSettings(_Section):
 class WorkerSettings(_Section):
     poll_seconds: float = Field(default=0.5, gt=0)
     max_attempts: int = Field(default=3, ge=1)
+    # Worker processes beside the listener (PostgreSQL only); 0: the worker is a thread of
+    # the serve process. `intake serve --workers N` overrides it.
+    processes: int = Field(default=0, ge=0, le=64)
 
 
 class OutboxSettings(_Section):

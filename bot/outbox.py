@@ -2,12 +2,19 @@
 
 Sending over SMTP cannot be part of our transaction, so "once" needs a point of no return.
 The whole message is handed to the relay except the final "." of DATA; then the row is
-committed as `sending`; then the "." goes out and the relay's answer is recorded. A crash
-before that commit leaves the row pending and the relay drops the unfinished message: it is
-sent again after the restart, still once. A crash in the microseconds between the commit
-and the "." (or before the relay's answer is recorded) leaves the row `sending`; at start
-such rows become `uncertain`, logged for the operator and never resent, because resending
-is how customers get two acknowledgements.
+committed as `sending` (a compare-and-set from `pending`: only one process can win it); then
+the "." goes out and the relay's answer is recorded. A crash before that commit leaves the
+row pending and the relay drops the unfinished message: it is sent again, still once. A
+crash in the microseconds between the commit and the "." (or before the relay's answer is
+recorded) leaves the row `sending`; it becomes `uncertain`, logged for the operator and
+never resent, because resending is how customers get two acknowledgements: at the next
+start when this is the only process on the database (`recover_interrupted`, SQLite), or by
+any process once the row's lease has ended (`recover_expired`; see storage/claims.py).
+
+Rows are claimed one at a time (`storage.claims.claim_outbox`): on PostgreSQL the claim is
+a row lock held from choosing the row to the commit point, so several dispatchers, in
+several processes, send side by side and never the same row, and a case's later row waits
+until its earlier one is sent (or failed, or uncertain).
 
 Failures that may pass (connection refused, 4xx, time-outs) are retried with exponential
 backoff; a 5xx refusal fails the row at once. With no relay configured the message is
@@ -17,37 +24,49 @@ written to the spool folder and logged, so the embedded defaults work without a 
 from __future__ import annotations
 
 import logging
-import random
 import re
 import smtplib
 import socket
 import ssl
-import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings, RelaySettings
+from bot.loop import Loop
 from handlers.delivery_notice import notice_uncertain
 from handlers.slack_feed import SlackFeed
 from parsers.addresses import delivery_address, needs_smtputf8
+from storage import claims
+from storage.claims import Claim, OutboxQueue
 from storage.models import OutboxMessage
 
 log = logging.getLogger("intake.outbox")
+
+EMAIL = OutboxQueue("email")
+DEFAULT_TIMEOUT = 30.0  # seconds, for a transport that does not say how long it may take
+LEASE_CHECK_SECONDS = 5.0  # how often a dispatcher looks for rows whose lease has ended
 
 
 class PermanentFailure(Exception):
     """Retrying will not help (the relay refused the recipient for good)."""
 
 
+class LostClaim(Exception):
+    """At the point of no return the row was no longer pending: it is someone else's."""
+
+
 PointOfNoReturn = Callable[[], None]
 
 
 class Transport(Protocol):
+    """Also `timeout_seconds` where it has one: the longest one network step may take, of
+    which a `sending` row's lease is made (a transport without it gets `DEFAULT_TIMEOUT`)."""
+
     def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
         """Deliver `row`, calling `commit_point` just before the delivery becomes final."""
         ...
@@ -72,6 +91,7 @@ class SmtpRelay:
         assert settings.host_port is not None
         self.host, self.port = settings.host_port
         self.settings = settings
+        self.timeout_seconds = settings.timeout_seconds
         self._smtp: smtplib.SMTP | None = None
 
     def _connection(self) -> smtplib.SMTP:
@@ -163,6 +183,8 @@ def _check(reply: tuple[int, bytes], what: str, *, expect: int = 250, soft: bool
 class SpoolFolder:
     """No relay configured: keep the message as an .eml file and say so in the log."""
 
+    timeout_seconds = 5.0  # a local file: the lease needs no more
+
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
@@ -184,144 +206,106 @@ def make_transport(settings: RelaySettings) -> Transport:
 
 
 def backoff(attempts: int, settings: OutboxSettings) -> timedelta:
-    base = settings.backoff_first_seconds * 2 ** max(0, attempts - 1)
-    seconds = min(settings.backoff_max_seconds, base) * random.uniform(0.8, 1.2)
-    return timedelta(seconds=seconds)
+    return claims.backoff(attempts, settings.backoff_first_seconds, settings.backoff_max_seconds)
 
 
-def dispatch_due(
-    sessions: sessionmaker[Session],
-    transport: Transport,
+# --- what both dispatchers do with a claimed row ----------------------------------------
+
+
+def retry_or_fail(
+    claim: Claim,
+    *,
+    attempts: int,
+    max_attempts: int,
+    error: str,
     settings: OutboxSettings,
-    now: Callable[[], datetime],
-    batch: int = 50,
-    feed: SlackFeed | None = None,
-) -> int:
-    """Send every email row that is due; returns how many were sent. `feed`: where an
-    uncertain delivery is also told (the case's Slack thread)."""
-    with sessions() as session:
-        rows = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.state == "pending",
-                    OutboxMessage.channel == "email",
-                    OutboxMessage.next_attempt_at <= now(),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(batch)
-            )
-        )
-    if not rows:
-        transport.close()  # idle: do not keep the relay's connection open
-        return 0
-    sent = 0
-    for row in rows:
-        passed: list[bool] = []  # set once the row is committed `sending`
-
-        def commit_point(
-            row_id: int = row.id, attempts: int = row.attempts + 1, passed: list[bool] = passed
-        ) -> None:
-            _finish(sessions, row_id, state="sending", attempts=attempts, expect=("pending",))
-            passed.append(True)
-
-        try:
-            detail = transport.send(row, commit_point)
-        except PermanentFailure as exc:
-            _fail_for_good(sessions, row, str(exc))
-            continue
-        except (UnicodeError, ValueError) as exc:
-            # Nothing about this row will change on a retry (an address or header smtplib
-            # cannot encode): it fails alone, and the rows behind it go out.
-            _fail_for_good(sessions, row, f"{type(exc).__name__}: {exc}")
-            continue
-        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-            if passed and not isinstance(exc, smtplib.SMTPResponseException):
-                # The end of DATA went out and the relay's answer was lost: it may have the
-                # message. Sending again is how customers get two acknowledgements. (A 4xx
-                # answer is the relay saying it did not take it: that one is retried.)
-                _finish(
-                    sessions,
-                    row.id,
-                    state="uncertain",
-                    error=f"no answer after the end of DATA: {type(exc).__name__}: {exc}",
-                    attempts=row.attempts + 1,
-                    expect=("sending",),
-                )
-                log.error("outbox #%s: relay's answer lost (%s); not resent", row.id, exc)
-                _note_uncertain(sessions, feed, row.id, now())
-                continue
-            attempts = row.attempts + 1
-            give_up = attempts >= settings.max_attempts
-            _finish(
-                sessions,
-                row.id,
-                state="failed" if give_up else "pending",
-                error=f"{type(exc).__name__}: {exc}",
-                attempts=attempts,
-                next_attempt_at=now() + backoff(attempts, settings),
-            )
-            log.warning(
-                "outbox #%s attempt %s failed (%s)%s",
-                row.id,
-                attempts,
-                exc,
-                "; giving up" if give_up else "",
-            )
-            continue
-        except Exception as exc:  # noqa: BLE001 - one row's surprise never stops the queue
-            log.exception("outbox #%s: unexpected error while sending", row.id)
-            if passed:
-                _finish(
-                    sessions,
-                    row.id,
-                    state="uncertain",
-                    error=f"unexpected error after the end of DATA: {type(exc).__name__}: {exc}",
-                    attempts=row.attempts + 1,
-                    expect=("sending",),
-                )
-                _note_uncertain(sessions, feed, row.id, now())
-            else:
-                _fail_for_good(sessions, row, f"unexpected {type(exc).__name__}: {exc}")
-            continue
-        _finish(
-            sessions,
-            row.id,
-            state="sent",
-            attempts=row.attempts + 1,
-            sent_at=now(),
-            expect=("sending",),
-        )
-        log.info("outbox #%s %s %s sent: %s", row.id, row.kind, row.message_id, detail)
-        sent += 1
-    return sent
+    now: datetime,
+) -> bool:
+    """A failure that may pass: pending again after a backoff, or failed once `attempts`
+    reaches `max_attempts`. Returns True when the row gave up."""
+    give_up = attempts >= max_attempts
+    claim.move(
+        "failed" if give_up else "pending",
+        expect=("pending", "sending"),
+        error=error,
+        attempts=attempts,
+        next_attempt_at=now + backoff(attempts, settings),
+    )
+    return give_up
 
 
-def _fail_for_good(sessions: sessionmaker[Session], row: OutboxMessage, why: str) -> None:
-    _finish(sessions, row.id, state="failed", error=why, attempts=row.attempts + 1)
-    log.error("outbox #%s %s to %s failed for good: %s", row.id, row.kind, row.recipient, why)
+def mark_uncertain(
+    claim: Claim,
+    sessions: sessionmaker[Session],
+    feed: SlackFeed | None,
+    *,
+    attempts: int,
+    error: str,
+    now: datetime,
+) -> None:
+    """The other side may have it: never sent again by itself, and said so on the case."""
+    if claim.move("uncertain", expect=("sending",), error=error, attempts=attempts):
+        _note_uncertain(sessions, feed, claim.row.id, now)
 
 
 def recover_interrupted(
     sessions: sessionmaker[Session], feed: SlackFeed | None = None, now: datetime | None = None
 ) -> list[OutboxMessage]:
-    """At start: rows left `sending` by a crash become `uncertain`, logged, never resent, and
-    noted on their case (and its Slack thread) for a person to decide."""
+    """At the start of the only process using the database (SQLite): every row left
+    `sending` (email or Slack) was left by its predecessor's crash, so it becomes
+    `uncertain`, logged, never resent, and noted on its case for a person to decide.
+
+    Never where other processes share the database: one of them may be sending that very
+    row. There `recover_expired` takes only the rows whose lease has ended."""
+    return _recover(
+        sessions,
+        feed,
+        now or datetime.now(UTC),
+        claims.all_sending,
+        "the bot stopped while handing this message to the relay",
+    )
+
+
+def recover_expired(
+    sessions: sessionmaker[Session],
+    channel: str,
+    feed: SlackFeed | None = None,
+    now: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Rows of `channel` still `sending` after their lease ended: the process sending them
+    died between the point of no return and recording the answer. Safe in any process at
+    any time; each dispatcher runs it every `LEASE_CHECK_SECONDS`."""
+    at = now or datetime.now(UTC)
+    return _recover(
+        sessions,
+        feed,
+        at,
+        lambda session: claims.expired_leases(session, channel, at),
+        "no outcome was recorded before its lease ended (the process sending it stopped)",
+    )
+
+
+def _recover(
+    sessions: sessionmaker[Session],
+    feed: SlackFeed | None,
+    now: datetime,
+    find: Callable[[Session], list[OutboxMessage]],
+    why: str,
+) -> list[OutboxMessage]:
     with sessions() as session, session.begin():
-        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == "sending")))
+        rows = find(session)
         for row in rows:
-            row.state = "uncertain"
-            row.last_error = "the bot stopped while handing this message to the relay"
+            row.state, row.last_error = "uncertain", why
             log.warning(
-                "outbox #%s %s %s to %s: delivery uncertain (the bot stopped at the moment of "
-                "sending); not resent",
+                "outbox #%s %s %s to %s: delivery uncertain (%s); not resent",
                 row.id,
                 row.kind,
                 row.message_id,
                 row.recipient,
+                why,
             )
         session.flush()
-        notice_uncertain(session, feed, [r.id for r in rows], now or datetime.now(UTC))
+        notice_uncertain(session, feed, [r.id for r in rows], now)
     return rows
 
 
@@ -335,38 +319,149 @@ def _note_uncertain(
         log.exception("outbox #%s: could not note the uncertain delivery on its case", row_id)
 
 
-def _finish(
+class OutboxLoop(Loop):
+    """A dispatcher's loop: one round sends what is due (`dispatch`, at most `batch` rows)
+    and, every `LEASE_CHECK_SECONDS`, turns the channel's rows whose lease has ended
+    `uncertain` (whichever process left them)."""
+
+    batch = 50
+
+    def __init__(
+        self,
+        name: str,
+        sessions: sessionmaker[Session],
+        channel: str,
+        now: Callable[[], datetime],
+        *,
+        poll_seconds: float,
+        feed: SlackFeed | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        super().__init__(name, poll_seconds=poll_seconds, logger=logger or log)
+        self.sessions, self.channel, self.now, self.feed = sessions, channel, now, feed
+        self._leases_checked = -LEASE_CHECK_SECONDS
+
+    def dispatch(self) -> int:
+        """Send what is due; returns how many went."""
+        raise NotImplementedError
+
+    def round(self) -> bool:
+        if time.monotonic() - self._leases_checked >= LEASE_CHECK_SECONDS:
+            recover_expired(self.sessions, self.channel, self.feed, self.now())
+            self._leases_checked = time.monotonic()
+        return self.dispatch() >= self.batch
+
+
+# --- the email dispatcher -----------------------------------------------------------------
+
+
+def dispatch_due(
     sessions: sessionmaker[Session],
-    row_id: int,
-    *,
-    state: str,
-    attempts: int,
-    error: str | None = None,
-    next_attempt_at: datetime | None = None,
-    sent_at: datetime | None = None,
-    expect: tuple[str, ...] = ("pending", "sending"),
-) -> None:
-    """Move a row to `state`, only from one of the `expect`ed states."""
-    values: dict[str, object] = {"state": state, "attempts": attempts}
-    if error is not None:
-        values["last_error"] = error[:2000]
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    if sent_at is not None:
-        values["sent_at"] = sent_at
-    with sessions() as session, session.begin():
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row_id,
-                OutboxMessage.state.in_(expect),
-            )
-            .values(**values),
-            execution_options={"synchronize_session": False},
+    transport: Transport,
+    settings: OutboxSettings,
+    now: Callable[[], datetime],
+    batch: int = 50,
+    feed: SlackFeed | None = None,
+) -> int:
+    """Send due email rows, each claimed in turn (oldest first, a case's rows in order), at
+    most `batch`; returns how many were sent. `feed`: where an uncertain delivery is also
+    told (the case's Slack thread)."""
+    timeout = float(getattr(transport, "timeout_seconds", DEFAULT_TIMEOUT))
+    sent = claimed = 0
+    for _ in range(batch):
+        with claims.claim_outbox(sessions, EMAIL, now()) as claim:
+            if claim is None:
+                break
+            claimed += 1
+            sent += _send(claim, sessions, transport, settings, now, feed, timeout)
+    if not claimed:
+        transport.close()  # idle: do not keep the relay's connection open
+    return sent
+
+
+def _send(
+    claim: Claim,
+    sessions: sessionmaker[Session],
+    transport: Transport,
+    settings: OutboxSettings,
+    now: Callable[[], datetime],
+    feed: SlackFeed | None,
+    timeout: float,
+) -> bool:
+    """Hand one claimed row to the transport and record what became of it."""
+    row = claim.row
+    attempts = row.attempts + 1
+    passed: list[bool] = []  # set once the row is committed `sending`
+
+    def commit_point() -> None:
+        at = now()
+        lease = claims.lease(at, timeout)
+        if not claim.move("sending", expect=("pending",), attempts=attempts, next_attempt_at=lease):
+            raise LostClaim(f"outbox #{row.id} is no longer pending: another process has it")
+        passed.append(True)
+
+    try:
+        detail = transport.send(row, commit_point)
+    except LostClaim as exc:
+        log.warning("%s; not sent by this one", exc)
+        return False
+    except PermanentFailure as exc:
+        _fail_for_good(claim, str(exc), attempts)
+        return False
+    except (UnicodeError, ValueError) as exc:
+        # Nothing about this row will change on a retry (an address or header smtplib
+        # cannot encode): it fails alone, and the rows behind it go out.
+        _fail_for_good(claim, f"{type(exc).__name__}: {exc}", attempts)
+        return False
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        if passed and not isinstance(exc, smtplib.SMTPResponseException):
+            # The end of DATA went out and the relay's answer was lost: it may have the
+            # message. Sending again is how customers get two acknowledgements. (A 4xx
+            # answer is the relay saying it did not take it: that one is retried.)
+            error = f"no answer after the end of DATA: {type(exc).__name__}: {exc}"
+            mark_uncertain(claim, sessions, feed, attempts=attempts, error=error, now=now())
+            log.error("outbox #%s: relay's answer lost (%s); not resent", row.id, exc)
+            return False
+        gave_up = retry_or_fail(
+            claim,
+            attempts=attempts,
+            max_attempts=settings.max_attempts,
+            error=f"{type(exc).__name__}: {exc}",
+            settings=settings,
+            now=now(),
         )
+        log.warning(
+            "outbox #%s attempt %s failed (%s)%s",
+            row.id,
+            attempts,
+            exc,
+            "; giving up" if gave_up else "",
+        )
+        return False
+    except Exception as exc:  # noqa: BLE001 - one row's surprise never stops the queue
+        log.exception("outbox #%s: unexpected error while sending", row.id)
+        if passed:
+            error = f"unexpected error after the end of DATA: {type(exc).__name__}: {exc}"
+            mark_uncertain(claim, sessions, feed, attempts=attempts, error=error, now=now())
+        else:
+            _fail_for_good(claim, f"unexpected {type(exc).__name__}: {exc}", attempts)
+        return False
+    # The relay's 250 is proof: `uncertain` too, if the lease ran out while we waited.
+    if not claim.move("sent", expect=("sending", "uncertain"), attempts=attempts, sent_at=now()):
+        log.warning("outbox #%s was sent but had left `sending` meanwhile", row.id)
+    log.info("outbox #%s %s %s sent: %s", row.id, row.kind, row.message_id, detail)
+    return True
 
 
-class Dispatcher(threading.Thread):
+def _fail_for_good(claim: Claim, why: str, attempts: int) -> None:
+    claim.move("failed", expect=("pending", "sending"), error=why, attempts=attempts)
+    row = claim.row
+    log.error("outbox #%s %s to %s failed for good: %s", row.id, row.kind, row.recipient, why)
+
+
+class Dispatcher(OutboxLoop):
+    """Sends due email whenever woken (a worker queued a reply) or every poll."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -377,30 +472,22 @@ class Dispatcher(threading.Thread):
         recover: bool = True,
         feed: SlackFeed | None = None,
     ) -> None:
-        """`recover=False` when the caller has already run `recover_interrupted` (it must run
-        once, before any dispatcher of any channel claims a row)."""
-        super().__init__(name="intake-outbox", daemon=True)
-        self.sessions, self.transport, self.settings, self.now = sessions, transport, settings, now
-        self.recover = recover
+        """`recover=False` when the caller has already run `recover_interrupted`, or must
+        not (other processes share the database)."""
+        super().__init__(
+            "intake-outbox", sessions, EMAIL.channel, now, poll_seconds=settings.poll_seconds
+        )
+        self.transport, self.settings, self.recover = transport, settings, recover
         self.feed = feed
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
+    def setup(self) -> None:
         if self.recover:
-            try:
-                recover_interrupted(self.sessions, self.feed, self.now())
-            except Exception:  # noqa: BLE001
-                log.exception("outbox: could not check for interrupted sends")
-        while not self.stopping.is_set():
-            try:
-                dispatch_due(self.sessions, self.transport, self.settings, self.now, feed=self.feed)
-            except Exception:  # noqa: BLE001 - database down: wait and try again
-                log.exception("outbox: database error")
-            self.wake.wait(self.settings.poll_seconds)
-            self.wake.clear()
-        self.transport.close()
+            recover_interrupted(self.sessions, self.feed, self.now())
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
+    def dispatch(self) -> int:
+        return dispatch_due(
+            self.sessions, self.transport, self.settings, self.now, self.batch, feed=self.feed
+        )
+
+    def teardown(self) -> None:
+        self.transport.close()

@@ -1,21 +1,22 @@
-"""The SLA sweep on a timer: APScheduler runs one job that calls `handlers.sla.sweep`.
+"""The SLA sweep on a timer: a loop (bot/loop.py) that calls `handlers.sla.sweep` at once,
+then every `interval_seconds`.
 
-APScheduler holds no business state: every clock is a database row, so a restart loses
+The loop holds no business state: every clock is a database row, so a restart loses
 nothing and the first sweep after it catches up with whatever fell due meanwhile. Each
 sweep claims its clocks in its own transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so
-several bot processes may run this job against one database.
+several bot processes may sweep one database side by side.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.loop import Loop
 from handlers.sla import Reminder, SlaRuntime, sweep_batch
 
 log = logging.getLogger("intake.sla")
@@ -46,8 +47,9 @@ def sweep_until_done(
     return fired
 
 
-class SlaScheduler:
-    """Starts the sweep every `interval_seconds` (at once too), never two at a time."""
+class SlaScheduler(Loop):
+    """Runs the sweep at once, then every `interval_seconds` of real time (whatever `now`
+    says: tests and replays move `now`), never two at a time in one process."""
 
     def __init__(
         self,
@@ -59,21 +61,9 @@ class SlaScheduler:
         batch: int,
         on_fired: Callable[[list[Reminder]], None] | None = None,
     ) -> None:
+        super().__init__("intake-sla-sweep", poll_seconds=interval_seconds, logger=log)
         self.sessions, self.runtime, self.now = sessions, runtime, now
         self.batch, self.on_fired = batch, on_fired
-        self.scheduler = BackgroundScheduler(timezone="UTC")
-        self.scheduler.add_job(
-            self.run_once,
-            "interval",
-            seconds=interval_seconds,
-            id="sla-sweep",
-            # APScheduler runs on the real clock whatever `now` says (tests and replays
-            # move `now`): the first sweep is at once, in real time.
-            next_run_time=datetime.now(UTC),
-            coalesce=True,  # after a stall, one sweep, not one per missed interval
-            max_instances=1,
-            misfire_grace_time=None,
-        )
 
     def run_once(self) -> list[Reminder]:
         try:
@@ -85,8 +75,12 @@ class SlaScheduler:
             self.on_fired(fired)
         return fired
 
-    def start(self) -> None:
-        self.scheduler.start()
+    def round(self) -> bool:
+        self.run_once()
+        return False  # a sweep goes on until nothing is due: the next one is an interval away
 
     def stop(self) -> None:
-        self.scheduler.shutdown(wait=True)
+        """End the loop and wait for a sweep in progress to finish."""
+        super().stop()
+        if self.is_alive():
+            self.join()

@@ -1,5 +1,12 @@
-"""`intake serve`: the SMTP listener, the worker, the outbox dispatcher and the SLA sweep in
-one process."""
+"""`intake serve`: the SMTP listener, the worker, the outbox dispatchers and the SLA sweep in
+one process; with worker processes (PostgreSQL), the worker runs in those instead.
+
+Several `intake serve` processes, on several machines, may share one PostgreSQL database:
+every queue is claimed row by row (storage/claims.py), wakes cross processes through
+LISTEN/NOTIFY (bot/wakeups.py), and a row left `sending` by a process that died becomes
+`uncertain` once its lease ends. On SQLite the process is alone, and at start the rows its
+predecessor left `sending` become `uncertain` at once.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +14,32 @@ import logging
 import signal
 import threading
 
+from bot import workers as worker_processes
 from bot.app import App, utc_now
+from bot.config import ConfigError
 from bot.imap_front import ImapFront
 from bot.outbox import Dispatcher, make_transport, recover_interrupted
 from bot.scheduler import SlaScheduler
 from bot.sender_auth import SenderVerifier
 from bot.smtp_server import IntakeHandler, make_controller
+from bot.wakeups import Wakeups
 from bot.worker import Worker
 
 log = logging.getLogger("intake")
 
 
-def serve(app: App, stop: threading.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or `stop` is set)."""
+def serve(app: App, stop: threading.Event | None = None, *, workers: int | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set). `workers`: worker processes (None: the
+    `worker.processes` setting; 0: the worker is a thread of this process)."""
     settings = app.settings
     stop = stop or threading.Event()
+    processes = settings.worker.processes if workers is None else workers
+    shared = app.engine.dialect.name == "postgresql"  # other processes may use the database
+    if processes and not shared:
+        raise ConfigError(
+            "worker.processes (--workers): worker processes need PostgreSQL; SQLite has one "
+            "writer at a time, so serve it from one process without workers"
+        )
     # A port already taken is one line before anything starts (bot/startup.py).
     from bot import startup
 
@@ -30,19 +48,33 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     # password or host ends here in one line (a ConfigError), not as retries in the log.
     imap = ImapFront(settings.imap, app.sessions, utc_now, app.org.mailbox_addresses)
     imap.check()
-    worker = Worker(
-        app.sessions,
-        app.pipeline,
-        clock=lambda row: utc_now(),
-        poll_seconds=settings.worker.poll_seconds,
-        max_attempts=settings.worker.max_attempts,
-    )
+    wakeups = Wakeups(app.engine)  # PostgreSQL: pokes reach every process on the database
+
+    def wake_senders(*_: object) -> None:
+        wakeups.poke("outbox")
+
+    worker = None
+    if not processes:
+        worker = Worker(
+            app.sessions,
+            app.pipeline,
+            clock=lambda row: utc_now(),
+            poll_seconds=settings.worker.poll_seconds,
+            max_attempts=settings.worker.max_attempts,
+            # A finished message usually leaves mail (and Slack posts) to send.
+            on_result=wake_senders,
+        )
+        wakeups.on("inbox", worker.wake)
     transport = make_transport(settings.relay)
-    # Rows a crash left half-sent become `uncertain` before any dispatcher claims one.
-    recover_interrupted(app.sessions, app.pipeline.slack, utc_now())
+    if not shared:
+        # Rows a crash left half-sent become `uncertain` before any dispatcher claims one.
+        # (On a shared database another process may be sending them: the dispatchers take
+        # only rows whose lease has ended, every few seconds.)
+        recover_interrupted(app.sessions, app.pipeline.slack, utc_now())
     dispatcher = Dispatcher(
         app.sessions, transport, settings.outbox, utc_now, recover=False, feed=app.pipeline.slack
     )
+    wakeups.on("outbox", dispatcher.wake)
     slack_out, slack_http = None, None
     if settings.slack.enabled:
         from bot.slack_app import SlackFrontDoor, serve_http
@@ -51,25 +83,19 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
         slack_out = SlackDispatcher(
             app.sessions, make_client(settings.slack), settings.slack, settings.outbox, utc_now
         )
+        wakeups.on("outbox", slack_out.wake)
         front = SlackFrontDoor(
             app,
             settings.slack,
             utc_now,
-            on_stored=lambda: worker.wake.set(),
-            on_queued=lambda: slack_out.wake.set(),
+            on_stored=lambda: wakeups.poke("inbox"),
+            on_queued=wake_senders,
         )
 
     def wake_both() -> None:
-        worker.wake.set()
-        dispatcher.wake.set()
+        wakeups.poke("inbox")
+        wakeups.poke("outbox")
 
-    def wake_senders(*_: object) -> None:
-        dispatcher.wake.set()
-        if slack_out is not None:
-            slack_out.wake.set()
-
-    # A finished message usually leaves mail (and Slack posts) to send: wake the senders.
-    worker.on_result = wake_senders
     scheduler = None
     if app.pipeline.sla is not None:
         scheduler = SlaScheduler(
@@ -98,7 +124,11 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-    worker.start()
+    wakeups.start()
+    level = logging.getLogger().getEffectiveLevel()
+    children = worker_processes.start(settings, processes, level) if processes else []
+    if worker is not None:
+        worker.start()
     dispatcher.start()
     controller.start()
     imap.on_stored = wake_both
@@ -123,9 +153,15 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
     log.info("intake serving SMTP on %s:%s; relay %s; %s", host, port, relay, slack_state)
     log.info("mailboxes: %s", ", ".join(sorted(app.org.mailbox_addresses)))
     log.info("%s", startup.describe_database(app.engine.url.render_as_string(False)))
+    log.info(
+        "worker: %s; %s",
+        f"{processes} processes" if processes else "a thread of this process",
+        "wakes shared through PostgreSQL" if shared else "alone on its database",
+    )
     log.info("%s", imap.describe())
     try:
-        stop.wait()
+        while not stop.wait(1.0):
+            worker_processes.revive(children, settings, level)
     finally:
         log.info("stopping")
         controller.stop()
@@ -136,7 +172,11 @@ def serve(app: App, stop: threading.Event | None = None) -> None:
             slack_out.stop()
         if scheduler is not None:
             scheduler.stop()
-        worker.stop()
+        worker_processes.stop(children)
+        if worker is not None:
+            worker.stop()
         dispatcher.stop()
-        worker.join(10)
+        if worker is not None:
+            worker.join(10)
         dispatcher.join(10)
+        wakeups.stop()

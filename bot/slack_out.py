@@ -4,17 +4,21 @@ The case feed (`handlers/slack_feed.py`) never talks to Slack; it queues outbox 
 (`channel="slack"`) in the transaction that changed the case, and this module posts them.
 
 Once: the Web API has no idempotency key, so a post that Slack may have received must never
-be sent again. The row is committed as `sending` just before the HTTP request (the point of
-no return) and marked `sent` when the answer is in. A crash during the request leaves it
-`sending`; at the next start `bot.outbox.recover_interrupted` turns it `uncertain`, and
-uncertain rows are never resent. For the same reason the client is built without slack_sdk's
-retry handlers: a request repeated behind our back would be a second post nobody recorded.
+be sent again. A row is claimed (`storage.claims.claim_outbox`: on PostgreSQL a row lock,
+so several dispatchers in several processes never take the same one), committed as
+`sending` just before the HTTP request (the point of no return, with a lease) and marked
+`sent` when the answer is in. A crash during the request leaves it `sending`; it becomes
+`uncertain` at the next start of a lone process (`bot.outbox.recover_interrupted`) or once
+its lease has ended (`bot.outbox.recover_expired`), and uncertain rows are never resent. For
+the same reason the client is built without slack_sdk's retry handlers: a request repeated
+behind our back would be a second post nobody recorded.
 
 In order: a case's thread is its announcement, whose `ts` is only known once it is posted.
-A thread row waits while the announcement is still to be posted, and no row of a case is
-posted before an earlier one of the same case that is still pending, so the thread reads in
-the order things happened. An announcement that failed (or is uncertain) no longer holds the
-case back: its later posts go top-level in the channel rather than nowhere.
+No row of a case is claimed while an earlier one of the same case is pending or sending
+(the claim's own rule), except the announcement itself, and a thread row waits while the
+announcement is still to be posted, so the thread reads in the order things happened. An
+announcement that failed (or is uncertain) no longer holds the case back: its later posts go
+top-level in the channel rather than nowhere.
 
 Slack being slow or down must not stop email intake: nothing here raises for a Slack or
 network failure. A 429 is honoured (`Retry-After`) and ends the round; 5xx and network
@@ -23,11 +27,11 @@ errors back off and are retried up to `max_attempts`; other API errors fail the 
 
 from __future__ import annotations
 
+import enum
 import http.client
 import json
 import logging
 import math
-import threading
 import urllib.error
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,18 +40,22 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings, SlackSettings
-from bot.outbox import backoff
+from bot.outbox import OutboxLoop, retry_or_fail
 from parsers.slack_event import slack_message_id
+from storage import claims
+from storage.claims import Claim, OutboxQueue
 from storage.models import Case, CaseMessage, OutboxMessage
 
 log = logging.getLogger("intake.slack_out")
 
 CHANNEL = "slack"
 ANNOUNCE_KIND = "slack_announce"
+# The announcement opens its case's thread: it never waits for the case's earlier rows.
+SLACK = OutboxQueue(CHANNEL, jumps_order=OutboxMessage.kind == ANNOUNCE_KIND)
 DEFAULT_RETRY_AFTER = 30.0  # seconds, for a 429 without a usable Retry-After header
 # Errors where nothing reached Slack, or Slack said it is in trouble: worth another try.
 _TRANSIENT = (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException)
@@ -94,6 +102,13 @@ class _Unusable:
         self.reason = reason
 
 
+class _Outcome(enum.Enum):
+    DONE = "done"  # posted, or moved on (failed, retried later, uncertain)
+    POSTED = "posted"
+    WAIT = "wait"  # must wait for an earlier post: given back untouched
+    STOP = "stop"  # Slack said slow down, or cannot be reached: end the round
+
+
 def dispatch_slack_due(
     sessions: sessionmaker[Session],
     client: WebClient,
@@ -102,139 +117,120 @@ def dispatch_slack_due(
     now: Callable[[], datetime],
     batch: int = 50,
 ) -> int:
-    """Post every Slack row that is due, in id order; returns how many were posted.
+    """Post due Slack rows, each claimed in turn (oldest first, a case's rows in order), at
+    most `batch` looked at; returns how many were posted.
 
     Never raises for Slack or network trouble (database errors do propagate: the caller's
     loop logs them and tries again). A 429, or Slack being unreachable, ends the round early:
     the rest of the batch would only meet the same answer."""
-    rows = _due_rows(sessions, now(), batch)
-    sent = 0
-    for row in rows:
-        with sessions() as session:
-            plan = _plan(session, row)
-        if isinstance(plan, _Wait):
-            log.debug("slack outbox #%s waits: %s", row.id, plan.reason)
-            continue
-        if isinstance(plan, _Unusable):
-            _move(sessions, row.id, "failed", expect=("pending",), error=plan.reason)
-            log.error("slack outbox #%s %s cannot be posted: %s", row.id, row.kind, plan.reason)
-            continue
-        attempts = row.attempts + 1
-        if not _move(sessions, row.id, "sending", expect=("pending",), attempts=attempts):
-            continue  # someone else moved it meanwhile
-        # -- point of no return: from here a crash leaves the row `sending` (uncertain) --
-        try:
-            if plan.update_ts:
-                response = client.chat_update(
-                    channel=plan.channel, ts=plan.update_ts, text=plan.text, blocks=plan.blocks
-                )
-            else:
-                response = client.chat_postMessage(
-                    channel=plan.channel,
-                    text=plan.text,
-                    blocks=plan.blocks,
-                    thread_ts=plan.thread_ts,
-                )
-        except SlackApiError as exc:
-            status, error = _api_error(exc)
-            if status == 429:
-                wait = _retry_after(exc.response.headers)
-                _move(
-                    sessions,
-                    row.id,
-                    "pending",
-                    expect=("sending",),
-                    attempts=row.attempts,  # being told to slow down is no failed attempt
-                    error=f"429 ratelimited: retry after {wait:g}s",
-                    next_attempt_at=now() + timedelta(seconds=wait),
-                )
-                log.warning("slack rate limit: pausing posts for %gs (outbox #%s)", wait, row.id)
+    posted = 0
+    passed: list[int] = []  # rows that must wait: not taken again this round
+    for _ in range(batch):
+        with claims.claim_outbox(sessions, SLACK, now(), passed) as claim:
+            if claim is None:
                 break
-            if status >= 500:
-                _retry_or_fail(
-                    sessions, row, attempts, f"HTTP {status}: {error}", settings, outbox, now
-                )
-                continue
-            _move(sessions, row.id, "failed", expect=("sending",), error=f"{status} {error}")
-            log.error(
-                "slack outbox #%s %s to %s failed for good: %s (HTTP %s)",
-                row.id,
-                row.kind,
-                plan.channel,
-                error,
-                status,
+            outcome = _post(claim, sessions, client, settings, outbox, now)
+        if outcome is _Outcome.WAIT:
+            passed.append(claim.row.id)
+        elif outcome is _Outcome.STOP:
+            break
+        posted += outcome is _Outcome.POSTED
+    return posted
+
+
+def _post(
+    claim: Claim,
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    settings: SlackSettings,
+    outbox: OutboxSettings,
+    now: Callable[[], datetime],
+) -> _Outcome:
+    """Post one claimed row and record what became of it."""
+    row = claim.row
+    plan = _plan(claim.session, row)
+    if isinstance(plan, _Wait):
+        claim.let_go()
+        log.debug("slack outbox #%s waits: %s", row.id, plan.reason)
+        return _Outcome.WAIT
+    if isinstance(plan, _Unusable):
+        claim.move("failed", expect=("pending",), error=plan.reason)
+        log.error("slack outbox #%s %s cannot be posted: %s", row.id, row.kind, plan.reason)
+        return _Outcome.DONE
+    attempts = row.attempts + 1
+    lease = claims.lease(now(), math.ceil(settings.timeout_seconds))
+    if not claim.move("sending", expect=("pending",), attempts=attempts, next_attempt_at=lease):
+        return _Outcome.DONE  # someone else moved it meanwhile
+    # -- point of no return: from here a crash leaves the row `sending` (uncertain) --
+    try:
+        if plan.update_ts:
+            response = client.chat_update(
+                channel=plan.channel, ts=plan.update_ts, text=plan.text, blocks=plan.blocks
             )
-            continue
-        except urllib.error.URLError as exc:
-            # urllib wraps what fails before the request is out (refused, connect time-out):
-            # safe to try again later.
-            _retry_or_fail(
-                sessions, row, attempts, f"{type(exc).__name__}: {exc}", settings, outbox, now
+        else:
+            response = client.chat_postMessage(
+                channel=plan.channel,
+                text=plan.text,
+                blocks=plan.blocks,
+                thread_ts=plan.thread_ts,
             )
-            break  # Slack unreachable: the rest of the batch would fail the same way
-        except _TRANSIENT as exc:
-            # A time-out or reset while reading the answer: the request reached Slack and may
-            # have been posted. Posting again is how a channel gets two announcements.
-            _move(
-                sessions,
-                row.id,
-                "uncertain",
+    except SlackApiError as exc:
+        status, error = _api_error(exc)
+        if status == 429:
+            wait = _retry_after(exc.response.headers)
+            claim.move(
+                "pending",
                 expect=("sending",),
-                error=f"{type(exc).__name__} after the request was sent: {exc}",
+                attempts=row.attempts,  # being told to slow down is no failed attempt
+                error=f"429 ratelimited: retry after {wait:g}s",
+                next_attempt_at=now() + timedelta(seconds=wait),
             )
-            log.error("slack outbox #%s: no answer from Slack (%s); not resent", row.id, exc)
-            continue
-        except SlackClientError as exc:
-            # Refused by slack_sdk itself, before any request went out.
-            _move(sessions, row.id, "failed", expect=("sending",), error=f"{exc}")
-            log.error("slack outbox #%s refused by the client: %s", row.id, exc)
-            continue
-        except Exception as exc:  # noqa: BLE001 - never let a surprise stop email intake
-            # We cannot tell whether the request reached Slack: the same as a crash here.
-            _move(
-                sessions,
-                row.id,
-                "uncertain",
-                expect=("sending",),
-                error=f"unexpected {type(exc).__name__} while posting: {exc}",
-            )
-            log.exception("slack outbox #%s: delivery uncertain; not resent", row.id)
-            continue
-        _record_sent(sessions, row, plan, response.data, now())
-        sent += 1
-    return sent
-
-
-def _due_rows(sessions: sessionmaker[Session], at: datetime, batch: int) -> list[OutboxMessage]:
-    """Due pending Slack rows in id order, leaving out rows that certainly must wait.
-
-    A row waits while an earlier row of its case is `sending`, or `pending` but not yet due;
-    such rows are not selected at all, so rows that wait cannot fill the batch and starve
-    other cases. (Rows waiting on an earlier row that is due are sorted out in the loop.)"""
-    earlier = aliased(OutboxMessage)
-    held_back = exists().where(
-        earlier.channel == CHANNEL,
-        earlier.case_id == OutboxMessage.case_id,
-        earlier.id < OutboxMessage.id,
-        or_(
-            earlier.state == "sending",
-            and_(earlier.state == "pending", earlier.next_attempt_at > at),
-        ),
-    )
-    with sessions() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.state == "pending",
-                    OutboxMessage.channel == CHANNEL,
-                    OutboxMessage.next_attempt_at <= at,
-                    or_(OutboxMessage.kind == ANNOUNCE_KIND, ~held_back),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(batch)
-            )
+            log.warning("slack rate limit: pausing posts for %gs (outbox #%s)", wait, row.id)
+            return _Outcome.STOP
+        if status >= 500:
+            _retry_or_fail(claim, attempts, f"HTTP {status}: {error}", settings, outbox, now)
+            return _Outcome.DONE
+        claim.move("failed", expect=("sending",), error=f"{status} {error}")
+        log.error(
+            "slack outbox #%s %s to %s failed for good: %s (HTTP %s)",
+            row.id,
+            row.kind,
+            plan.channel,
+            error,
+            status,
         )
+        return _Outcome.DONE
+    except urllib.error.URLError as exc:
+        # urllib wraps what fails before the request is out (refused, connect time-out):
+        # safe to try again later.
+        _retry_or_fail(claim, attempts, f"{type(exc).__name__}: {exc}", settings, outbox, now)
+        return _Outcome.STOP  # Slack unreachable: the rest of the batch would fail the same way
+    except _TRANSIENT as exc:
+        # A time-out or reset while reading the answer: the request reached Slack and may
+        # have been posted. Posting again is how a channel gets two announcements.
+        claim.move(
+            "uncertain",
+            expect=("sending",),
+            error=f"{type(exc).__name__} after the request was sent: {exc}",
+        )
+        log.error("slack outbox #%s: no answer from Slack (%s); not resent", row.id, exc)
+        return _Outcome.DONE
+    except SlackClientError as exc:
+        # Refused by slack_sdk itself, before any request went out.
+        claim.move("failed", expect=("sending",), error=f"{exc}")
+        log.error("slack outbox #%s refused by the client: %s", row.id, exc)
+        return _Outcome.DONE
+    except Exception as exc:  # noqa: BLE001 - never let a surprise stop email intake
+        # We cannot tell whether the request reached Slack: the same as a crash here.
+        claim.move(
+            "uncertain",
+            expect=("sending",),
+            error=f"unexpected {type(exc).__name__} while posting: {exc}",
+        )
+        log.exception("slack outbox #%s: delivery uncertain; not resent", row.id)
+        return _Outcome.DONE
+    _record_sent(sessions, row, plan, response.data, now())
+    return _Outcome.POSTED
 
 
 def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
@@ -255,8 +251,8 @@ def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
     if thread_ts is not None:  # a given thread (where a request was made): nothing to wait on
         return _Post(channel, text, blocks, str(thread_ts), announce)
     if not announce and row.case_id is not None:
-        if _earlier_open(session, row):
-            return _Wait("an earlier post of the case is not posted yet")
+        # The claim took no row with an earlier one of its case still open; the
+        # announcement, which does not wait, is the one this row may have to wait for.
         if payload.get("update"):
             case = session.get(Case, row.case_id)
             if case is not None and case.slack_ts:
@@ -275,23 +271,6 @@ def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
                 return _Wait("the case's announcement is not posted yet")
             # No announcement, or it failed / is uncertain: top-level, not lost.
     return _Post(channel, text, blocks, thread_ts, announce)
-
-
-def _earlier_open(session: Session, row: OutboxMessage) -> bool:
-    """Is an earlier Slack row of the same case still to be posted (or being posted)?"""
-    return (
-        session.scalar(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.channel == CHANNEL,
-                OutboxMessage.case_id == row.case_id,
-                OutboxMessage.id < row.id,
-                OutboxMessage.state.in_(("pending", "sending")),
-            )
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def _announcement_open(session: Session, case_id: int) -> bool:
@@ -335,29 +314,27 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float:
 
 
 def _retry_or_fail(
-    sessions: sessionmaker[Session],
-    row: OutboxMessage,
+    claim: Claim,
     attempts: int,
     error: str,
     settings: SlackSettings,
     outbox: OutboxSettings,
     now: Callable[[], datetime],
 ) -> None:
-    give_up = attempts >= settings.max_attempts
-    _move(
-        sessions,
-        row.id,
-        "failed" if give_up else "pending",
-        expect=("sending",),
+    gave_up = retry_or_fail(
+        claim,
+        attempts=attempts,
+        max_attempts=settings.max_attempts,
         error=error,
-        next_attempt_at=now() + backoff(attempts, outbox),
+        settings=outbox,
+        now=now(),
     )
     log.warning(
         "slack outbox #%s attempt %s failed (%s)%s",
-        row.id,
+        claim.row.id,
         attempts,
         error,
-        "; giving up" if give_up else "",
+        "; giving up" if gave_up else "",
     )
 
 
@@ -415,43 +392,12 @@ def _record_sent(
     )
 
 
-def _move(
-    sessions: sessionmaker[Session],
-    row_id: int,
-    state: str,
-    *,
-    expect: tuple[str, ...],
-    attempts: int | None = None,
-    error: str | None = None,
-    next_attempt_at: datetime | None = None,
-) -> bool:
-    """Move a row to `state` only from an `expect`ed state; True if it moved.
-
-    Committing `sending` through here is the point of no return: only a row that was still
-    `pending` is claimed, so two dispatchers can never both post it."""
-    values: dict[str, object] = {"state": state}
-    if attempts is not None:
-        values["attempts"] = attempts
-    if error is not None:
-        values["last_error"] = error[:2000]
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    with sessions() as session, session.begin():
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.state.in_(expect))
-            .values(**values),
-            execution_options={"synchronize_session": False},
-        )
-        return bool(result.rowcount)
-
-
-class SlackDispatcher(threading.Thread):
+class SlackDispatcher(OutboxLoop):
     """Posts due Slack rows every `poll_seconds`, or at once when `wake` is set.
 
-    It does not run `recover_interrupted`: the email `Dispatcher` does that for every
-    channel at start, and a second run could catch this thread's own `sending` row. Start
-    this thread after that recovery has run."""
+    It does not run `recover_interrupted` at start: the email `Dispatcher` (or `serve`)
+    does that once for every channel, and a second run could catch this thread's own
+    `sending` row. Rows whose lease has ended it turns uncertain itself (`OutboxLoop`)."""
 
     def __init__(
         self,
@@ -461,21 +407,17 @@ class SlackDispatcher(threading.Thread):
         outbox: OutboxSettings,
         now: Callable[[], datetime],
     ) -> None:
-        super().__init__(name="intake-slack-out", daemon=True)
-        self.sessions, self.client, self.now = sessions, client, now
-        self.settings, self.outbox = settings, outbox
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
+        super().__init__(
+            "intake-slack-out",
+            sessions,
+            CHANNEL,
+            now,
+            poll_seconds=settings.poll_seconds,
+            logger=log,
+        )
+        self.client, self.settings, self.outbox = client, settings, outbox
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                dispatch_slack_due(self.sessions, self.client, self.settings, self.outbox, self.now)
-            except Exception:  # noqa: BLE001 - database down: wait and try again
-                log.exception("slack outbox: database error")
-            self.wake.wait(self.settings.poll_seconds)
-            self.wake.clear()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
+    def dispatch(self) -> int:
+        return dispatch_slack_due(
+            self.sessions, self.client, self.settings, self.outbox, self.now, self.batch
+        )

@@ -4,24 +4,63 @@ Each message is processed in one transaction together with the inbox row's new s
 crash at any point leaves it either untouched (it is processed again after the restart) or
 completely done. A message that keeps failing is shunted with its error after a few tries
 instead of blocking the ones behind it.
+
+Any number of workers (threads, processes, machines) may share one PostgreSQL database: each
+claims the next arrival with `storage.inbox.claim_next`, told by `thread_hints` which
+messages and cases an arrival belongs with, so that a reply never overtakes its request and
+two messages of one case are never processed at the same time.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import re
 import traceback
 from collections.abc import Callable
 from datetime import datetime
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.loop import Loop
 from handlers.pipeline import PipelineConfig, Result, process
+from handlers.threads import case_numbers_in
 from storage import inbox
+from storage.inbox import ThreadHints
 from storage.models import InboundMessage
 
 log = logging.getLogger("intake.worker")
+
+_MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
+_HEADERS = BytesHeaderParser(policy=compat32)
+
+
+def thread_hints(row: InboundMessage, config: PipelineConfig) -> ThreadHints:
+    """The Message-IDs an arrival answers and the case numbers its subject names, from its
+    headers alone (the full parse is the pipeline's). Unreadable: no hints, no waiting."""
+    try:
+        if row.channel == "slack":
+            parse = config.parse_slack
+            if parse is None:
+                from parsers.slack_event import parse_slack_event as parse
+            msg = parse(row.raw)
+            refs, subject = (*msg.in_reply_to, *msg.references), msg.subject
+        else:
+            headers = _HEADERS.parsebytes(inbox.header_block(row.raw) + b"\r\n\r\n")
+            written = " ".join(
+                str(v) for k in ("In-Reply-To", "References") for v in headers.get_all(k, [])
+            )
+            subject = str(make_header(decode_header(str(headers.get("Subject", "")))))
+            refs = tuple(_MESSAGE_IDS.findall(written))
+    except Exception:  # noqa: BLE001 - unreadable: taken in its turn, as by a lone worker
+        return ThreadHints()
+    return ThreadHints(
+        references=tuple(dict.fromkeys(refs)),
+        case_numbers=tuple(case_numbers_in(subject, config.case_prefix)),
+    )
 
 
 def process_one(
@@ -36,7 +75,7 @@ def process_one(
     with sessions() as session:
         try:
             with session.begin():
-                row = inbox.claim_next(session)
+                row = inbox.claim_next(session, lambda r: thread_hints(r, config))
                 if row is None:
                     return False
                 row_id = row.id
@@ -73,8 +112,9 @@ def drain(
             results.append(outcome)
 
 
-class Worker(threading.Thread):
-    """Runs `drain` whenever it is woken (a front door stored something) or every poll."""
+class Worker(Loop):
+    """Processes arrivals whenever it is woken (a front door stored something) or every
+    poll, until none is left that it may take."""
 
     def __init__(
         self,
@@ -86,28 +126,16 @@ class Worker(threading.Thread):
         max_attempts: int,
         on_result: Callable[[Result], None] | None = None,
     ) -> None:
-        super().__init__(name="intake-worker", daemon=True)
+        super().__init__("intake-worker", poll_seconds=poll_seconds, logger=log)
         self.sessions, self.config, self.clock = sessions, config, clock
-        self.poll_seconds, self.max_attempts = poll_seconds, max_attempts
+        self.max_attempts = max_attempts
         self.on_result = on_result
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
+    def round(self) -> bool:
         while not self.stopping.is_set():
-            try:
-                while not self.stopping.is_set():
-                    outcome = process_one(self.sessions, self.config, self.clock, self.max_attempts)
-                    if outcome is False:
-                        break
-                    if isinstance(outcome, Result) and self.on_result:
-                        self.on_result(outcome)
-            except Exception:  # noqa: BLE001 - database down: wait and try again
-                log.exception("worker: database error; retrying in %ss", self.poll_seconds * 4)
-                self.stopping.wait(self.poll_seconds * 4)
-            self.wake.wait(self.poll_seconds)
-            self.wake.clear()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
+            outcome = process_one(self.sessions, self.config, self.clock, self.max_attempts)
+            if outcome is False:
+                return False
+            if isinstance(outcome, Result) and self.on_result:
+                self.on_result(outcome)
+        return False

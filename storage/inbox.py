@@ -3,19 +3,27 @@
 Front doors call `store_inbound` and commit; only then do they acknowledge (SMTP 250, IMAP
 flag, Slack ack). Workers take rows with `claim_next`, which on PostgreSQL skips rows another
 worker holds, and finish them in the same transaction as the case changes they cause.
+
+With several workers (processes, machines) a message must still meet the case the way one
+worker in arrival order would have left it, so `claim_next` passes over an arrival while a
+message it belongs with is in another worker's hands: see `claim_next`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Select, cast, exists, func, select, true, union, update
 from sqlalchemy.orm import Session
 
-from storage.models import InboundMessage, ProcessedKey
+from storage.claims import locks_rows, skip_locked
+from storage.models import Case, CaseMessage, InboundMessage, ProcessedKey
 from storage.safe_text import fit, from_bytes, storable
 
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
@@ -93,17 +101,95 @@ def store_inbound(
     return row
 
 
-def claim_next(session: Session) -> InboundMessage | None:
-    """The oldest unprocessed arrival, locked for this transaction where the backend can."""
-    stmt = (
-        select(InboundMessage)
-        .where(InboundMessage.state == "new")
-        .order_by(InboundMessage.id)
-        .limit(1)
+@dataclass(frozen=True)
+class ThreadHints:
+    """What an arrival says about the messages and cases it belongs with, read cheaply from
+    its headers before it is processed (the pipeline decides for real afterwards)."""
+
+    references: tuple[str, ...] = ()  # Message-IDs it answers: In-Reply-To, References
+    case_numbers: tuple[str, ...] = ()  # case numbers it names, as written in the subject
+
+
+HintsOf = Callable[[InboundMessage], ThreadHints]
+LOOKAHEAD = 64  # arrivals passed over at most in one claim before giving up until later
+# The first halves of our advisory locks' keys, apart from anyone else's: a message's
+# dedupe key (hashed), and a case's id.
+_MESSAGE_LOCKS, _CASE_LOCKS = 0x1A7A0001, 0x1A7A0002
+_INT4 = 2**31 - 1
+
+
+def claim_next(session: Session, hints_of: HintsOf | None = None) -> InboundMessage | None:
+    """The oldest arrival free to be processed now, locked for the caller's transaction.
+
+    One worker takes arrivals strictly in order. On PostgreSQL several take them side by
+    side (`SKIP LOCKED`), and with `hints_of` an arrival is passed over while processing it
+    now could go wrong:
+      - an earlier arrival it answers (or a copy of it) is not processed yet: a reply must
+        find its request's case, and a second copy must find the first one done;
+      - another worker holds a message or case it belongs with: two replies to one case
+        would otherwise both change it from the same starting point, and one change be lost.
+    The second is a transaction-scoped advisory lock on each of its keys (its own dedupe key,
+    the keys of the Message-IDs it answers, the cases these and its case numbers lead to),
+    taken when it is claimed and let go with its transaction. An arrival passed over is taken
+    by whichever worker finishes the one it waited for and looks again.
+    """
+    stmt = select(InboundMessage).where(InboundMessage.state == "new").order_by(InboundMessage.id)
+    if hints_of is None or not locks_rows(session):
+        return session.scalars(skip_locked(stmt.limit(1), InboundMessage)).first()
+    passed: list[int] = []
+    for _ in range(LOOKAHEAD):
+        candidates = stmt.where(InboundMessage.id.not_in(passed)) if passed else stmt
+        savepoint = session.begin_nested()  # a passed-over arrival's locks go with it
+        row = session.scalars(skip_locked(candidates.limit(1), InboundMessage)).first()
+        if row is None:
+            savepoint.rollback()
+            return None
+        if _free(session, row, hints_of(row)):
+            savepoint.commit()
+            return row
+        savepoint.rollback()
+        passed.append(row.id)
+    return None
+
+
+def _free(session: Session, row: InboundMessage, hints: ThreadHints) -> bool:
+    """May `row` be processed now? One round trip: no earlier arrival it answers is waiting,
+    and every advisory lock of its keys was free (and is now ours). A lock taken while
+    another was not is let go with the caller's savepoint."""
+    refs = [r for r in hints.references if r]
+    answered = sorted({dedupe_key(b"", ref) for ref in refs})
+    earlier_waiting = exists().where(
+        InboundMessage.id < row.id,
+        InboundMessage.state == "new",
+        InboundMessage.dedupe_key.in_([row.dedupe_key, *answered]),
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).first()
+    checks: list[Any] = [~earlier_waiting]
+    checks += [
+        _try_lock(_MESSAGE_LOCKS, _key_of(key)) for key in sorted({row.dedupe_key, *answered})
+    ]
+    cases: list[Select[Any]] = []
+    if hints.case_numbers:
+        numbers = [n.upper() for n in hints.case_numbers]
+        cases.append(select(Case.id.label("id")).where(Case.number.in_(numbers)))
+    if refs:
+        ids = [fit(CaseMessage.message_id, r) for r in refs]
+        cases.append(select(CaseMessage.case_id.label("id")).where(CaseMessage.message_id.in_(ids)))
+    if cases:
+        named = union(*cases).subquery()
+        each = _try_lock(_CASE_LOCKS, named.c.id % _INT4)
+        checks.append(func.coalesce(select(func.bool_and(each)).scalar_subquery(), true()))
+    return all(session.execute(select(*checks)).one())
+
+
+def _try_lock(space: int, key: Any) -> Any:
+    """`pg_try_advisory_xact_lock(space, key)`, both as 32-bit integers."""
+    return func.pg_try_advisory_xact_lock(cast(space, Integer), cast(key, Integer))
+
+
+def _key_of(text: str) -> int:
+    """A dedupe key as a signed 32-bit integer (a collision only makes two wait in turn)."""
+    value = zlib.crc32(text.encode("utf-8", "surrogateescape"))
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def first_processing_of(session: Session, key: str) -> ProcessedKey | None:

@@ -319,6 +319,9 @@ listen = "127.0.0.1:{port}"
 [relay]
 address = "{relay}"
 spool_dir = "{tmp_path / "spool"}"
+# On PostgreSQL a row the kill left `sending` is taken for uncertain once its lease ends,
+# twice this time-out and a margin after the hand-over (bot/outbox.py): a short wait.
+timeout_seconds = 3
 [bot]
 org = "{ORG_FILE}"
 [worker]
