@@ -40,13 +40,14 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
                 if v.qty_product.search(line) or _DIMENSION.search(line):
                     units.append(("spec", ""))
                 elif len(_split_parts(line)) >= 3:
+                    line = nz.take_corrections(line, now=ctx.now)  # "Oct 15 - sorry, Oct 22"
                     summary_row(v, found, _split_parts(line), ctx)
                 else:
                     units.extend(("sentence", s) for s in sentences(line))
         elif block.kind == "label":
             units.append(("label", block.target))
     text = " ".join(s for kind, s in units if kind == "sentence")
-    _prose_numbers(v, found, text, ctx)
+    _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
     _prose_opportunity(v, found, text, ctx)
     _type_in_prose(v, found, text, ctx)
     prose_specs.read(v, found, units, ctx)
@@ -97,6 +98,15 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     factor = nz.parse_factor(m.group(1)) if m else None
     if factor is not None and Decimal("0.2") <= factor < 1:
         found.offer("factor", str(factor), PROSE, src)
+    # "Use our usual 55 on this one": the factor the sender always uses
+    for m in _USUAL_FACTOR.finditer(text):
+        said = m.group(1)
+        if said.strip().isdigit() and not _WHOLE_FACTOR_END.match(text, m.end(1)):
+            continue
+        factor = nz.parse_factor(said)
+        if factor is not None and Decimal("0.2") <= factor < 1:
+            found.offer("factor", str(factor), PROSE - 0.05, src)
+            break
     if not found.has("factor") and "factor" not in found.declared_empty:
         _bare_factor(v, found, text, ctx)
     for m in re.finditer(
@@ -111,6 +121,15 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if hit and hit[1] == 0:
             found.offer("close_date", hit[0].isoformat(), PROSE, src)
             break
+    # "please show today as the close date": the date said before the cue
+    m = re.search(
+        r"\b(\w+(?:\s+\w+){0,2})\s+as\s+(?:the\s+|our\s+)?clos(?:e|ing)(?:\s+date)?\b",
+        text,
+        re.IGNORECASE,
+    )
+    hit = nz.find_date(m.group(1), now=ctx.now) if m else None
+    if hit and not found.has("close_date"):
+        found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.
     for m in re.finditer(
         r"\b(?:decide|decision|award(?:ed)?|sign(?:ing|s)?|signature|commit)\b(?:\s+(?:is\s+)?(?:on|by|"
@@ -135,6 +154,13 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
                 break
     if not ctx.source.startswith("attachment"):
         prose_due(v, found, text, ctx)
+
+
+_USUAL_FACTOR = re.compile(
+    r"\b(?:our|the|my|his|her)\s+usual\s+(?:factor\s+(?:of\s+)?)?"
+    r"([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b)?)",
+    re.IGNORECASE,
+)
 
 
 def _bare_factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -193,6 +219,9 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
         elif re.match(r"[A-Z0-9]", rest):
             opportunity(v, found, rest, PROSE, ctx, name_first=True)
+        elif paren := re.match(r"\(([A-Z0-9][^()]{1,30}?\s[-–]\s[^()]{2,60})\)", rest):
+            # "so the opportunity (HFD - Quayside Towns Block E) is won"
+            found.offer("opportunity_name", _clean(paren.group(1)), PROSE, ctx.source)
         elif later:  # 'set the opportunity up in Salesforce as "BVR - Bowness Refit"'
             found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
     if not found.has("opportunity_name"):
@@ -350,6 +379,7 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         v.qty_product.search(sentence)
         or _MONEY.search(sentence)
         or prose_specs.states_amount(sentence)
+        or _USUAL_FACTOR.search(sentence)
         or (clause and _SIGN_WORDS.search(sentence))
         or (
             _WANTS_QUOTE.search(sentence)
@@ -362,10 +392,14 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
 
 
 def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
-    """ "Call it PCH - Livingston Showhome 4.": a name in the "<Account> - <name>" form
-    after "call it" / "name it" / "call this one"."""
+    """ "Call it PCH - Livingston Showhome 4.", "set it up as ...": a name in the
+    "<Account> - <name>" form after "call it" / "name it" / "set it up as"."""
     for sentence in sentences(text):
-        m = re.search(r"\b(?i:call|name|title)\s+(?:it|this(?: one)?)\s+(?=[A-Z0-9])", sentence)
+        m = re.search(
+            r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
+            r"|set\s+(?:it|this(?: one)?)\s+up\s+as)\s+(?=[A-Z0-9])",
+            sentence,
+        )
         if not m:
             continue
         rest = sentence[m.end() :].rstrip(" .!?")
@@ -379,12 +413,45 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
     """ "We're at 50% on this one": a stage named by its win probability."""
     m = re.search(
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
-        r"sitting|now|probability(?: is)?)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%",
+        r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
+        r"call it)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%(?!\s*(?:off|discount|of|deposit|down)\b)",
         text,
         re.IGNORECASE,
     )
+    if m is None:
+        # "Stage update on Hadfield - we're at 50 now": a sentence about the stage gives
+        # the probability without its sign
+        for sentence in sentences(text):
+            if re.search(r"\bstage\b", sentence, re.IGNORECASE):
+                m = re.search(
+                    r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|it is)\s+"
+                    r"(?:now\s+)?at\s+(\d{1,3})(?=\s*(?:now|for now|%)?\s*(?:$|[,.;!–—-]))",
+                    sentence,
+                    re.IGNORECASE,
+                )
+                if m:
+                    break
     if m and not found.has("stage"):
         found.offer("stage", v.pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
+    # "the opportunity (HFD - Block E) is won", "we won it": the stage is Closed Won
+    won = re.search(
+        r"\b(?:opp(?:ortunity)?|oppty|job|deal|project|order|it|this one|\))\s+"
+        r"(?:is|was|has been|got)\s+(?:now\s+|officially\s+|finally\s+)?won\b"
+        r"|\bwe(?:(?:'|’)ve| have)?\s+won\s+"
+        r"(?:it|the (?:job|deal|project|opp(?:ortunity)?|order))\b",
+        text,
+        re.IGNORECASE,
+    )
+    if won and not found.has("stage"):
+        found.offer("stage", v.pick("stage", "Closed Won"), PROSE - 0.1, ctx.source)
+    # "they're at the funding stage now": a stage value before the word "stage"
+    for value, start, end in v.picklists["stage"].find(text):
+        before = text[max(0, start - 30) : start]
+        if re.search(r"\b(?:at|in|to|into|reached)\s+the\s+$", before, re.IGNORECASE) and re.match(
+            r"\s+stage\b", text[end : end + 10], re.IGNORECASE
+        ):
+            found.offer("stage", value, PROSE, ctx.source)
+            break
 
 
 def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

@@ -21,7 +21,7 @@ _LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s
 # "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250":
 # only for labels the table knows.
 _DASH_LABEL_LINE = re.compile(
-    r"^(?P<label>(?:[^\W\d_]|\$)[^:：\n]{0,30}?)"
+    r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
     r"(?:\s+[-–]\s+|\s+[-–]$|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
 )
 _MULTI_LABEL_SPLIT = re.compile(

@@ -57,7 +57,10 @@ def label_value(
     elif name in ("opportunity", "opportunity_name"):
         opportunity(v, found, value, conf, ctx, name_first=True)
     elif name in v.picklists:
-        found.offer(name, v.pick(name, value), conf, src)
+        picked = v.pick(name, value)
+        if picked is None and name == "stage" and re.fullmatch(r"\s*\d{2,3}\s*", value):
+            picked = v.pick(name, value.strip() + "%")  # "Stage: 25", its percentage
+        found.offer(name, picked, conf, src)
     elif name == "close_date":
         found.offer(name, date_of(v, value, ctx), conf, src)
     elif name == "amount":
@@ -111,7 +114,7 @@ def opportunity(
 ) -> None:
     """ "Ridgeline - Bragg Creek Cabin / Standard / Submissions / close 2027-01-22": the
     leading parts that are no picklist value or date are the name; the rest fill fields."""
-    parts = _split_parts(text.strip().rstrip("."))
+    parts = _split_parts(nz.take_corrections(text.strip().rstrip("."), now=ctx.now))
     name_parts: list[str] = []
     reading_name = name_first
     for part in parts:
@@ -145,7 +148,13 @@ _CLAUSE_OPENER = (
     r"they(?:'|’)re|they are|they|we|he|she|i(?:'|’)(?:m|ve|d|ll)|please|pls|thanks|thx|"
     r"which|who)\b"
 )
-_CLAUSE_START = re.compile(rf"(?:(?:and|so|but|plus)\s+)?{_CLAUSE_OPENER}")
+# Capitalised after a full stop, a clause still reads as one when a lower-case word follows
+# ("BVR - Hadfield Bungalow. It's a replacement job"; "X, It's Time Collection" is a name).
+_CLAUSE_START = re.compile(
+    rf"(?:(?:and|so|but|plus)\s+)?{_CLAUSE_OPENER}"
+    r"|(?-i:(?:It(?:'|’)s|It is|This is|That(?:'|’)s|They(?:'|’)re|They are|We(?:'|’)re|"
+    r"We are)\s+[a-z])"
+)
 _CLAUSE_INSIDE = re.compile(rf"\s+(?:and|so|but|plus)\s+{_CLAUSE_OPENER}")
 
 

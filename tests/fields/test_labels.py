@@ -227,3 +227,11 @@ def test_a_stage_given_by_its_percentage_in_an_opportunity_line(extractor):
     got = quote(extractor, message(text))
     assert got["stage"] == "Funding"
     assert got["opportunity_name"] == "Clearview - Percent Test"
+
+
+def test_stage_label_by_percentage_number(extractor):
+    from tests.fields.helpers import message, quote
+
+    assert (
+        quote(extractor, message("Type: Project\nStage: 50"), reply=True)["stage"] == "Submissions"
+    )

@@ -283,3 +283,54 @@ def test_amount_sentence_in_words_is_not_an_instruction(extractor):
     got = quote(extractor, message(text))
     assert got["amount"] == "60000.00"
     assert "special_instructions" not in got
+
+
+def test_stage_said_in_sales_words(extractor):
+    # a probability the sender puts on it, a stage word before "stage", a won opportunity
+    said = {
+        "The builder is in, so I'd call it 90%. Quote 4 awnings 30x20.": "Approvals",
+        "They're at the submissions stage with the owner. Quote 4 awnings 30x20.": "Submissions",
+        "The opportunity (RCB - Elbow Drive) is won. Quote 4 awnings 30x20.": "Closed Won",
+    }
+    for text, stage in said.items():
+        assert quote(extractor, message(text))["stage"] == stage, text
+    reply = quote(
+        extractor,
+        message("Stage check on Elbow Drive - we're at 25 now, waiting on the bank."),
+        reply=True,
+    )
+    assert reply["stage"] == "Funding"
+    assert "stage" not in quote(extractor, message("We're negotiating, I'd call it 10% off list."))
+
+
+def test_prose_name_set_up_as_usual_factor_today_close(extractor):
+    text = (
+        "Ridgeline wants pricing on the Bragg Creek cabin. Please set it up as Ridgeline - "
+        "Cabin Windows Phase 2. Quote 6 casements 30x48 white. Use our usual 48 on this one, "
+        "and show today as the close date. Ship to the yard."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Ridgeline - Cabin Windows Phase 2"
+    assert got["factor"] == "0.48"
+    assert got["close_date"] == "2026-11-04"  # the message's own date
+    assert "usual" not in got.get("special_instructions", "")
+
+
+def test_opportunity_line_date_corrected_and_capitalised_clause(extractor):
+    text = (
+        "1. Ridgeline\n2. 4 casements 30x48 white\n3. .51\n"
+        "4. RCB - Lakeview Cabin. They're keen, supply & install. Close Dec 3 - sorry, Dec 10.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "RCB - Lakeview Cabin"
+    assert got["close_date"] == "2026-12-10"
+    named = quote(extractor, message("4. opp: Aspen - Loft, It's Time Collection / Standard"))
+    assert named.get("opportunity_name", "").startswith("Aspen - Loft")
+
+
+def test_factor_sentence_before_a_dashed_stage(extractor):
+    got = quote(
+        extractor, message("Factor is 52%. Stage – not sure yet, will confirm.\n\nA"), reply=True
+    )
+    assert got["factor"] == "0.52"
+    assert "stage" not in got
