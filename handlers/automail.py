@@ -39,6 +39,9 @@ def automail_reason(
         return f"Precedence: {msg.precedence}"
     if msg.list_id:
         return "mailing list (List-Id)"
+    if msg.list_unsubscribe:
+        # A person's own mail has no unsubscribe link: only bulk senders add one (RFC 2369, 8058).
+        return "bulk mail (List-Unsubscribe)"
     if msg.from_addr in ours:
         return "from our own mailbox"
     if any(addr in loop for loop in msg.x_loop for addr in ours):

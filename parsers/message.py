@@ -53,6 +53,7 @@ class ParsedMessage:
     auto_submitted: str | None = None
     precedence: str | None = None
     list_id: str | None = None
+    list_unsubscribe: str | None = None  # List-Unsubscribe (or -Post): bulk mail (RFC 2369/8058)
     x_loop: tuple[str, ...] = ()
     return_path: str | None = None  # "" for the null sender <>
     other_auto_headers: tuple[str, ...] = ()  # names of X-Autoreply, X-Autorespond, ... present

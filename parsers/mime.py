@@ -520,8 +520,15 @@ def _header_fields(headers: _Headers, defects: list[str]) -> _HeaderFields:
         ("auto_submitted", "auto-submitted"),
         ("precedence", "precedence"),
         ("list_id", "list-id"),
+        ("list_unsubscribe", "list-unsubscribe"),
     ):
         values[attr] = guarded(name, lambda n=name: _lower_value(headers.first(n)), None)
+    if values["list_unsubscribe"] is None and headers.has("list-unsubscribe-post"):
+        values["list_unsubscribe"] = guarded(
+            "List-Unsubscribe-Post",
+            lambda: _lower_value(headers.first("list-unsubscribe-post")),
+            None,
+        )
     values["x_loop"] = guarded(
         "X-Loop", lambda: _unique(decode_header_text(v).lower() for v in headers.all("x-loop")), ()
     )

@@ -455,26 +455,6 @@ def find_date(
     return None
 
 
-_CORRECTION = re.compile(
-    r"\s*[-–—,;]?\s*\b(?:sorry|oops|i mean|i meant|make that|correction|no wait)\b\s*[,:–—-]?\s*",
-    re.IGNORECASE,
-)
-
-
-def take_corrections(text: str, *, now: datetime) -> str:
-    """ "Close Oct 15 – sorry, Oct 22" -> "Close Oct 22": a date corrected on the spot by
-    the one after "sorry" / "I mean" / "make that" is replaced by it (the later one stands)."""
-    for m in reversed(list(_CORRECTION.finditer(text))):
-        after = find_date(text[m.end() : m.end() + 40], now=now)
-        if not after or after[1] != 0:
-            continue
-        head = text[: m.start()].rstrip()
-        before = [d for d in _DATE_IN_TEXT.finditer(head) if parse_date(d.group(0), now=now)]
-        if before and before[-1].end() == len(head):
-            text = head[: before[-1].start()] + text[m.end() :]
-    return text
-
-
 # --------------------------------------------------------------------------------------------
 # Numbers: pricing factor and amount
 # --------------------------------------------------------------------------------------------
@@ -708,6 +688,38 @@ def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             found.append((e164, m.start(), m.end()))
     return tuple(sorted(found, key=lambda x: x[1]))
+
+
+# --------------------------------------------------------------------------------------------
+# Rural addresses
+# --------------------------------------------------------------------------------------------
+
+# A Canadian rural address has no street: a box, a site and a rural route, in any order
+# ("Box 19, Site 7, RR 2" or "RR 1, Site 4, Box 22"), then the town, province and postal code.
+_RURAL_PART = (
+    r"(?:(?:P\.?\s?O\.?\s+)?Box|Site|R\.?\s?R\.?|Rural Route|Comp(?:artment)?)\s*#?\s*\d{1,5}"
+)
+_RURAL_PROVINCE = (
+    r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
+)
+_RURAL_ADDRESS = re.compile(
+    rf"(?<![\w-]){_RURAL_PART}(?:\s*[,;\n]\s*{_RURAL_PART}){{1,3}}"
+    r"\s*[,\n]\s*(?P<town>[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})"
+    rf"\s*[,\n]?[ \t]*{_RURAL_PROVINCE}\b"
+    r"(?:[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?"
+)
+
+
+def find_rural_addresses(text: str) -> list[tuple[int, int, str]]:
+    """Rural-route addresses in a text as (start, end, value), the value on one line with
+    its parts joined by ", " ("Box 19, Site 7, RR 2, Morinville, AB T8R 1P5")."""
+    out = []
+    for m in _RURAL_ADDRESS.finditer(text):
+        value = re.sub(r"\s*[,;\n]\s*", ", ", m.group(0).strip())
+        value = re.sub(r"[ \t]+", " ", value)
+        value = re.sub(r"\b(AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU),\s", r"\1 ", value)
+        out.append((m.start(), m.end(), value))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ def test_a_person_is_not_auto_mail() -> None:
         ({"precedence": "bulk"}, "a@example.com", "Precedence"),
         ({"precedence": "list"}, "a@example.com", "Precedence"),
         ({"list_id": "<news.example.org>"}, "a@example.com", "mailing list"),
+        ({"list_unsubscribe": "<https://news.example.org/u?x=1>"}, "a@example.com", "bulk mail"),
         ({"from_addr": "accountteam@example.com"}, "a@example.com", "our own mailbox"),
         ({"x_loop": ("connectyou@example.com",)}, "a@example.com", "X-Loop"),
         ({"other_auto_headers": ("X-Autoreply",)}, "a@example.com", "auto-reply header"),
@@ -53,3 +54,27 @@ def test_each_marker_stops_the_message(changes, envelope_from, expected) -> None
 def test_a_subject_that_merely_mentions_office_is_not_auto() -> None:
     msg = person(subject="Quote for the office reno, out of stock items OK")
     assert automail_reason(msg, "a@example.com", OURS) is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "List-Unsubscribe: <mailto:leave@news.example.org>, <https://news.example.org/u/1>\r\n",
+        "List-Unsubscribe: <https://news.example.org/u/1>\r\n"
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+    ],
+)
+def test_an_unsubscribe_header_alone_marks_bulk_mail(headers: str) -> None:
+    from parsers.mime import parse_email
+
+    raw = (
+        "From: Window News <news@news.example.org>\r\nTo: accountteam@example.com\r\n"
+        "Subject: This month in glazing\r\nMessage-ID: <n1@news.example.org>\r\n"
+        + headers
+        + "\r\nNew products, trade shows and more.\r\n"
+    ).encode()
+    msg = parse_email(raw)
+    assert msg.list_id is None and msg.precedence is None
+    reason = automail_reason(msg, "bounces@news.example.org", OURS)
+    assert reason is not None and "bulk mail" in reason

@@ -1,17 +1,35 @@
 """Reader: a forwarded mail inside the message (inline "---------- Forwarded message" or an
-attached message/rfc822, as `parsers.mime` gives it), read like a body of its own."""
+attached message/rfc822, as `parsers.mime` gives it), read like a body of its own.
+
+A forward of a forward (a dealer forwarding a homeowner's mail, which staff forward on) is a
+chain of messages, each with its own header block and sign-off: each is read on its own, so
+that one writer's signature never runs into the next message, and the newest fills first.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from parsers.fields.common import MAX_TEXT, Context, _replace, _strip_forward_headers
+from parsers.fields.prose_service import describes_fault
 from parsers.fields.resolver import Found
-from parsers.fields.signatures import split_tail
+from parsers.fields.signatures import split_chain, split_tail
 from parsers.message import ParsedMessage
 
 
 def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], Found]) -> Found:
-    """The fields of the forwarded mail, without its header block and sign-off."""
-    forwarded, _ = split_tail(_strip_forward_headers(msg.forwarded_text[:MAX_TEXT]))
-    return read_text(forwarded, _replace(ctx, "forwarded"))
+    """The fields of the forwarded mail, without its header block and sign-off; in a chain,
+    each message's, the newest first."""
+    found = Found()
+    descriptions = []
+    for message in split_chain(msg.forwarded_text[:MAX_TEXT]):
+        core, _ = split_tail(_strip_forward_headers(message.text), message.from_name)
+        one = read_text(core, _replace(ctx, "forwarded"))
+        if "description" in one.values:
+            descriptions.append(one.values["description"])
+        found.merge_missing(one)
+    # A dealer's cover lines ("Product: ...") are no fault; the older mail that names one is.
+    fault = next((d for d in descriptions if describes_fault(str(d.value))), None)
+    if fault is not None:
+        found.values["description"] = fault
+    return found

@@ -158,6 +158,9 @@ EMERGENCY_CUES = [
     r"ready to|will) (?:fall\b|(?:drop|pop|blow) (?:out|in|down)\b)",
     r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:falling|dropping|fell|dropped) (?:out|in|down|onto|"
     r"on to|all over)\b",
+    r"(?:glass|pane|igu|sealed unit)\b[^.!?\n]{0,30}\b(?:is |are |has |was )?(?:bowing|bulging|"
+    r"sagging|bowed|bulged|sagged|bellying) (?:out|in|down|outwards?|inwards?)\b",
+    r"(?:lets?|letting|let) go (?:onto|on to|on|over) (?:the |a |someone|somebody|people)",
     r"glass shards", r"shards of glass", r"\bshards\b",
     r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:break(?:ing)? apart|hanging (?:loose|out|down))",
     r"(?:rain|snow|wind|water) (?:is |was |keeps )?(?:blowing|coming|getting|driving) in\b",
@@ -207,6 +210,16 @@ REQUEST_CUES = [
 # "ASAP" alone does not: a cosmetic problem in capitals ("URGENT!!! screen door") is normal,
 # and a real hazard is named by the cues above.
 URGENCY_WORDS = r"\b(?:emergency|urgence)\b"
+
+# A lock that will not lock makes an emergency when it is a door's or the home's. The first of
+# these nouns in its sentence says whose lock it is: a window that will not latch ("the
+# casement windows on the north side of our house will not lock") is a draft, not an open
+# house.
+LOCK_FAILS = r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock"
+LOCK_OWNERS = (
+    r"\b(?:(?P<window>windows?|sash(?:es)?|casements?|awnings?|hoppers?)|"
+    r"doors?|house|home|deadbolt|garage|entry|patio|slider|fen[eê]tres?|portes?)\b"
+)
 
 # What is sold: "<quantity> [up to three words] <product noun>" marks a product line. The
 # organisation file adds its own nouns and their spellings under [synonyms.products]

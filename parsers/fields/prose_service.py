@@ -102,9 +102,28 @@ _COMPANY_WORD = re.compile(
 )
 
 
+# "Genevieve Martel called me last night – the deadbolt ...": a customer who called the
+# sender, named as the subject of the call; the lead clause is no part of the fault.
+_CALLER = re.compile(
+    r"(?:^|(?<=[.!?\n])\s*)(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+))"
+    r"{1,2})\s+(?:just\s+)?(?:called|phoned|rang|texted|emailed|e-mailed|messaged)\s+"
+    r"(?:me|us|in|our office)\b(?P<when>[^.!?\n–—:;-]{0,30}?)\s*(?P<sep>[–—:;-]|,|$)",
+    re.M,
+)
+
+
 def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
-    """A person the sender names by their role: a guess below a customer's own From name."""
+    """A person the sender names by their role, or as the one who called them: a guess below
+    a customer's own From name."""
     staff = {nz.account_key(p.name) for p in v.org.people.values()}
+    for m in _CALLER.finditer(text):
+        name = m.group("name")
+        if nz.account_key(name) in staff or _COMPANY_WORD.search(name):
+            continue
+        if nz.match_account(name, v.org):
+            continue
+        found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
+        return
     for m in _NAMED_CONTACT.finditer(text):
         name = m.group(1)
         key = nz.account_key(name)
@@ -222,6 +241,9 @@ def _address_spans(text: str, region: str) -> list[tuple[int, int, str]]:
         known = spans.get(m.start())
         if known is None or m.end() > known[1]:
             spans[m.start()] = (m.start(), m.end(), _title_address(m.group(0)))
+    for start, end, value in nz.find_rural_addresses(text):  # "Box 19, Site 7, RR 2, Town, AB"
+        spans = {k: x for k, x in spans.items() if x[1] <= start or x[0] >= end}
+        spans[start] = (start, end, value)
     out = []
     for start, end, value in sorted(spans.values()):
         fix = _NUMBER_CORRECTION.search(text[max(0, start - 20) : start])
@@ -325,6 +347,10 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
             continue
         for sentence in sentences(text):
             sentence = _strip_greeting(sentence)
+            caller = _CALLER.match(sentence)
+            if caller and caller.group("sep") in "–—:;-" and caller.end() < len(sentence):
+                rest = sentence[caller.end() :].strip()
+                sentence = rest[:1].upper() + rest[1:]
             sentence = re.sub(r"^(?i:hi|hello|hey)\s+(?=[a-z]+\s+[a-z])", "", sentence)
             sentence = _cut_contact_tail(sentence, region)
             if _PHONE_SHAPE.search(sentence) and len(sentence.split()) >= 20:
@@ -353,6 +379,11 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
     if sum(len(s.split()) for s, _ in kept) > LONG_STORY_WORDS and any(d for _, d in kept):
         kept = [(s, d) for s, d in kept if d]
     return " ".join(s for s, _ in kept)
+
+
+def describes_fault(text: str) -> bool:
+    """Does the text name a defect ("cracked", "won't lock", "leaking")?"""
+    return bool(_DEFECT.search(text.replace("’", "'").lower()))
 
 
 def _not_problem(sentence: str) -> bool:

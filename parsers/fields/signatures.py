@@ -6,6 +6,7 @@ own staff describes the staff member, never the customer, and gives nothing."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from parsers import normalise as nz
 from parsers.fields.common import (
@@ -16,7 +17,13 @@ from parsers.fields.common import (
     _replace,
     _strip_forward_headers,
 )
-from parsers.fields.patterns import _ADDRESS, _COMPANY_LINE, _SIGN_OFF, _TITLE_AND_COMPANY
+from parsers.fields.patterns import (
+    _ADDRESS,
+    _COMPANY_LINE,
+    _FORWARD_HEADER,
+    _SIGN_OFF,
+    _TITLE_AND_COMPANY,
+)
 from parsers.fields.resolver import GUESS, HEADER, PROSE, SIGNATURE, Found
 from parsers.fields.vocab import OrgVocabulary
 from parsers.message import ParsedMessage
@@ -42,13 +49,58 @@ def read(
 def _forwarded_customer(v: OrgVocabulary, found: Found, forwarded: str, ctx: Context) -> None:
     """Staff forwarding a customer's own email: the customer is the forwarded sender,
     and their signature below the forwarded text is theirs, not the staff member's."""
-    m = re.search(r"^\s*(?:from|de)\s*:\s*\"?([^<\n\"]+?)\"?\s*<([^>\s]+)>", forwarded, re.I | re.M)
-    if not m or v.org.is_company_address(m.group(2)):
+    # In a chain (a dealer forwarding a homeowner's mail) the customer wrote the oldest one.
+    chain = [
+        m
+        for m in split_chain(forwarded)
+        if m.from_addr and not v.org.is_company_address(m.from_addr)
+    ]
+    if not chain:
         return
-    found.offer("contact_name", _person_name(m.group(1)), GUESS, "forwarded")
-    _, tail = split_tail(_strip_forward_headers(forwarded), m.group(1))
+    oldest = chain[-1]
+    found.offer("contact_name", _person_name(oldest.from_name), GUESS, "forwarded")
+    _, tail = split_tail(_strip_forward_headers(oldest.text), oldest.from_name)
     fwd_ctx = _replace(ctx, "forwarded")
     _customer_signature(v, found, tail, fwd_ctx)
+
+
+_FROM_LINE = re.compile(r"^\s*(?:from|de)\s*:\s*\"?([^<\n\"]*?)\"?\s*<([^>\s]+)>", re.I)
+
+
+@dataclass(frozen=True)
+class ChainMessage:
+    """One message of a forwarded chain: its sender and its text (header block included)."""
+
+    from_name: str
+    from_addr: str
+    text: str
+
+
+def split_chain(forwarded: str) -> list[ChainMessage]:
+    """The messages of a forwarded text, newest first: a new one starts at each "From:" line
+    that opens a header block (a "From:" followed by "Sent:"/"Date:"/"To:"/"Subject:")."""
+    lines = forwarded.split("\n")
+    starts = [
+        i
+        for i, line in enumerate(lines)
+        if _FROM_LINE.match(line)
+        and i + 1 < len(lines)
+        and _FORWARD_HEADER.match(lines[i + 1])
+        and not _FROM_LINE.match(lines[i + 1])
+    ]
+    if (
+        not starts
+        or starts[0] != 0
+        and lines[: starts[0]]
+        and any(x.strip() and not _FORWARD_HEADER.match(x) for x in lines[: starts[0]])
+    ):
+        starts = [0, *starts]
+    out = []
+    for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
+        m = _FROM_LINE.match(lines[a])
+        name, addr = (m.group(1).strip(), m.group(2)) if m else ("", "")
+        out.append(ChainMessage(name, addr, "\n".join(lines[a:b]).strip("\n")))
+    return out
 
 
 def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Context) -> None:
@@ -74,9 +126,11 @@ def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Con
         if phones:
             found.offer("contact_phone", phones[0][0], SIGNATURE, source)
             break
-    address = _ADDRESS.search(", ".join(lines))
-    if address:
-        found.offer("site_address", _clean(address.group(0)).rstrip("."), GUESS, source)
+    joined = ", ".join(lines)
+    addresses = [(m.start(), _clean(m.group(0)).rstrip(".")) for m in _ADDRESS.finditer(joined)]
+    addresses += [(start, value) for start, _, value in nz.find_rural_addresses(joined)]
+    if addresses:
+        found.offer("site_address", min(addresses)[1], GUESS, source)
     if not found.has("account"):  # "Site Supervisor / Bow Valley Renovations"
         for line in lines:
             for part in re.split(r"\s*[,|/•·]\s*|\s+[-–]\s+", line):

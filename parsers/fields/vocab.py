@@ -11,6 +11,8 @@ from parsers import normalise as nz
 from parsers.fields.common import QUOTES, SERVICE, _label_key, _says_urgent, _sla, _unnegated
 from parsers.fields.lexicon import (
     EMERGENCY_CUES,
+    LOCK_FAILS,
+    LOCK_OWNERS,
     PICKLIST_SYNONYMS,
     PRODUCT_NOUNS,
     QUOTE_LABELS,
@@ -124,4 +126,20 @@ class OrgVocabulary:
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
         lowered = text.replace("’", "'").lower()
-        return _unnegated(self.hazard, lowered) or _says_urgent(lowered)
+        return _unnegated(self.hazard, _without_window_locks(lowered)) or _says_urgent(lowered)
+
+
+_LOCK_FAILS = re.compile(r"\b" + LOCK_FAILS)
+_LOCK_OWNERS = re.compile(LOCK_OWNERS)
+
+
+def _without_window_locks(text: str) -> str:
+    """The text with each "won't lock" blanked whose sentence is about a window (the first
+    window, door or house it names is a window): a window that will not latch is no hazard."""
+    for m in _LOCK_FAILS.finditer(text):
+        start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+        ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+        owner = _LOCK_OWNERS.search(text, start, min(ends, default=len(text)))
+        if owner and owner.group("window"):
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text

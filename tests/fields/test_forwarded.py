@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parsers.fields import missing_fields
-from tests.fields.helpers import WED_NOV_4, message, quote, values
+from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
 
 def test_forwarded_customer_mail_gives_specs_and_instructions(extractor):
@@ -115,3 +115,40 @@ def test_an_approval_above_a_forwarded_draft_keeps_the_draft_and_overrides_it(ex
     assert got["close_date"] == "2026-12-18"
     assert got["stage"] == "Approvals"
     assert got["opportunity_name"] == "Clearview - Shop Front"
+
+
+def test_a_forward_chain_reads_each_mail_and_takes_the_customer_from_the_oldest(extractor):
+    forwarded = """From: Rae Dunn <rae@dealer.example.org>
+Sent: Tuesday, March 2, 2027 9:10 AM
+To: Dan Schultz <dan.schultz@example.com>
+Subject: FW: door
+
+Hi Dan, can you send this to service?
+
+Job: JOB-5521
+Model: Patio door 72x80, installed 2025
+
+Rae Dunn
+Service Desk | Dealer Windows
+403-555-0140
+
+From: Ola Berg <ola.berg@example.net>
+Sent: Monday, March 1, 2027 6:00 PM
+To: Rae Dunn <rae@dealer.example.org>
+Subject: door
+
+Hi Rae,
+
+Our patio door drags on the sill and is hard to slide since the cold snap.
+
+Thanks,
+
+Ola Berg
+403 555 0149"""
+    msg = message("Please see below.", subject="FW: FW: door", forwarded=forwarded)
+    got = service(extractor, msg, staff=True)
+    assert got["contact_name"] == "Ola Berg"
+    assert got["contact_phone"] == "+14035550149"
+    assert got["description"] == (
+        "Our patio door drags on the sill and is hard to slide since the cold snap."
+    )

@@ -324,3 +324,50 @@ def test_reply_with_name_and_phone_on_one_line(extractor):
 def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
     msg = message(text, from_name="Jana Novak", from_addr="jn@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("The awning windows in the den will not lock anymore, the latch slips.", "normal"),
+        ("Both sashes on the east side of our home can't be locked now.", "normal"),
+        ("The back door of the house won't lock, the latch is bent.", "emergency"),
+        ("The glass in the lobby unit is bulging out and the pane is cracked.", "emergency"),
+        ("Cracked pane over the stairs, scared it lets go onto someone.", "emergency"),
+        ("The bottom rail of the screen door is sagging a little.", "normal"),
+    ],
+)
+def test_a_window_that_will_not_lock_is_a_draft_and_bowing_glass_a_hazard(
+    extractor, text, urgency
+):
+    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("We are at Site 3, Box 40, RR 5, Olds, AB T4H 1P6 if that helps.",
+         "Site 3, Box 40, RR 5, Olds, AB T4H 1P6"),
+        ("Find us at R.R. 3, Box 7, Site 12, Stony Plain, AB  T7Z 1X3.",
+         "R.R. 3, Box 7, Site 12, Stony Plain, AB T7Z 1X3"),
+    ],
+)  # fmt: skip
+def test_a_rural_route_address_in_any_order(extractor, text, address):
+    body = f"Our patio door drags on the sill. {text}"
+    msg = message(body, subject="Door", from_name="Bo Lund", from_addr="bo@example.net")
+    assert service(extractor, msg, staff=False)["site_address"] == address
+
+
+def test_the_customer_who_called_the_sender_is_the_contact_and_not_the_description(extractor):
+    text = (
+        "Hi Connect You,\n\nMarta Kowal phoned me this morning – the slider in her kitchen "
+        "drags on the track and is hard to open.\n\nThanks,\nOmar"
+    )
+    msg = message(text, subject="Slider", from_name="Omar Haddad",
+                  from_addr="omar.haddad@example.com")  # fmt: skip
+    got = service(extractor, msg, staff=True)
+    assert got["contact_name"] == "Marta Kowal"
+    assert got["description"] == (
+        "The slider in her kitchen drags on the track and is hard to open."
+    )

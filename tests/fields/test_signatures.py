@@ -184,3 +184,13 @@ def test_a_property_managers_company_on_its_own_signature_line(extractor):
     msg = message("Our bathroom awning leaks. Cell 587-555-0171.", from_name="Luis Ortega",
                   from_addr="luis@example.net", signature=signature)  # fmt: skip
     assert "account" not in service(extractor, msg, staff=False)
+
+
+def test_a_rural_route_in_a_customer_signature(extractor):
+    text = "Hello,\n\nThe casement in the bedroom is fogged between the panes.\n\nRegards,"
+    signature = "Nell Varga\nBox 8, RR 4, Site 2\nSundre, AB T0M 1X0\n403 555 0177"
+    msg = message(text, subject="Fogged", from_name="Nell Varga",
+                  from_addr="nell@example.net", signature=signature)  # fmt: skip
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "Box 8, RR 4, Site 2, Sundre, AB T0M 1X0"
+    assert got["contact_phone"] == "+14035550177"
