@@ -455,6 +455,26 @@ def find_date(
     return None
 
 
+_CORRECTION = re.compile(
+    r"\s*[-–—,;]?\s*\b(?:sorry|oops|i mean|i meant|make that|correction|no wait)\b\s*[,:–—-]?\s*",
+    re.IGNORECASE,
+)
+
+
+def take_corrections(text: str, *, now: datetime) -> str:
+    """ "Close Oct 15 – sorry, Oct 22" -> "Close Oct 22": a date corrected on the spot by
+    the one after "sorry" / "I mean" / "make that" is replaced by it (the later one stands)."""
+    for m in reversed(list(_CORRECTION.finditer(text))):
+        after = find_date(text[m.end() : m.end() + 40], now=now)
+        if not after or after[1] != 0:
+            continue
+        head = text[: m.start()].rstrip()
+        before = [d for d in _DATE_IN_TEXT.finditer(head) if parse_date(d.group(0), now=now)]
+        if before and before[-1].end() == len(head):
+            text = head[: before[-1].start()] + text[m.end() :]
+    return text
+
+
 # --------------------------------------------------------------------------------------------
 # Numbers: pricing factor and amount
 # --------------------------------------------------------------------------------------------

@@ -361,6 +361,18 @@ def test_an_ambiguous_numeric_date_follows_the_given_order():
     assert parse_date("15/12/2026", now=now, date_order="MDY") == date(2026, 12, 15)
 
 
+def test_take_corrections_keeps_the_later_date():
+    from parsers.normalise import take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=timezone.utc)
+    assert (
+        take_corrections("close Oct 15 - sorry, Oct 22 (pushed)", now=now)
+        == "close Oct 22 (pushed)"
+    )
+    assert take_corrections("close Nov 3, I mean Nov 5", now=now) == "close Nov 5"
+    assert take_corrections("sorry, close Nov 5", now=now) == "sorry, close Nov 5"
+
+
 def test_rural_route_addresses_in_any_order() -> None:
     from parsers.normalise import find_rural_addresses
 
