@@ -44,6 +44,8 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     from bot import startup
 
     startup.check_listen(settings.smtp.listen, startup.SMTP_FIX)
+    startup.check_listen(settings.slack.http_listen, startup.HTTP_FIX)
+    slack_events = None  # the Slack app behind the HTTP front door, when Slack is on over HTTP
     # Every IMAP account logs in and finds its folders before anything starts: a wrong
     # password or host ends here in one line (a ConfigError), not as retries in the log.
     imap = ImapFront(settings.imap, app.sessions, utc_now, app.org.mailbox_addresses)
@@ -77,7 +79,7 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     wakeups.on("outbox", dispatcher.wake)
     slack_out, slack_http = None, None
     if settings.slack.enabled:
-        from bot.slack_app import SlackFrontDoor, serve_http
+        from bot.slack_app import SlackFrontDoor
         from bot.slack_out import SlackDispatcher, make_client
 
         slack_out = SlackDispatcher(
@@ -145,10 +147,14 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
             SocketModeHandler(front.bolt, settings.slack.app_token).connect()
             slack_state = "Slack on (Socket Mode)"
         else:
-            slack_http, _ = serve_http(front)
+            slack_events = front
             slack_state = f"Slack on (events at http://{settings.slack.http_listen}/slack/events)"
     else:
         slack_state = "Slack off (no SLACK_BOT_TOKEN)"
+    # /healthz and /metrics (bot/health.py) on the front door Slack's events use, Slack or not.
+    from bot.health import start_front_door
+
+    slack_http = start_front_door(app, controller, slack_events)
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
     log.info("intake serving SMTP on %s:%s; relay %s; %s", host, port, relay, slack_state)
     log.info("mailboxes: %s", ", ".join(sorted(app.org.mailbox_addresses)))

@@ -1,5 +1,9 @@
-"""The Slack app's HTTP front door: a small threaded HTTP server in front of bolt that lets
+"""The bot's HTTP front door: a small threaded HTTP server in front of bolt that lets
 through only what Slack itself could have sent, and never lets one client hold much.
+
+It also answers `GET /healthz` and `GET /metrics` (bot/health.py), with Slack on or off: one
+hardened server on `slack.http_listen`, not a second one beside it. With Slack off, a POST
+to `/slack/events` is answered 404.
 
 Plain `http.server` read every body whole before anything was checked, waited forever for a
 slow client, listened with a backlog of 5 and answered a body it could not parse with a
@@ -273,6 +277,7 @@ class _DeadlineReader(io.RawIOBase):
 
 
 Dispatch = Callable[[dict[str, Any], dict[str, list[str]]], Answer]
+Route = Callable[[], Answer]  # a GET path's answer (/healthz, /metrics): no body, no input
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -299,6 +304,24 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError as exc:  # reset, broken pipe, closed early: the client is gone
             log.info("slack http: %s dropped: %s", self.peer, exc)
 
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        path = self.path.split("?", 1)[0]
+        route = self.server.routes.get(path)
+        if route is None:
+            if path == PATH:
+                answer = Answer(405, "Slack posts here", {"Allow": ["POST"]})
+            else:
+                answer = Answer(404, "nothing here")
+            self.respond(answer)
+            return
+        try:
+            answer = route()
+        except Exception as exc:  # noqa: BLE001 - a bug must not become a dropped connection
+            log.error("http: %s GET %s: %s: %s", self.peer, path, type(exc).__name__, exc)
+            log.debug("http: traceback", exc_info=True)
+            answer = Answer(500, "internal error")
+        self.respond(answer)
+
     def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
         try:
             raw = self.read_request_body()  # OSError, _HeadTooLarge: up to `handle`
@@ -320,6 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.body_left = int(declared) if _NUMBER.fullmatch(declared) else 0  # for `drain`
         if self.path.split("?", 1)[0] != PATH:
             raise BadRequest(404, f"nothing here; Slack posts to {PATH}")
+        if self.server.dispatch is None:
+            raise BadRequest(404, "Slack is off here (no SLACK_BOT_TOKEN)")
         length = self.content_length()
         self.reader.budget = length  # the head's read-ahead may already hold part of it
         raw = self.rfile.read(length)
@@ -338,6 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise BadRequest(401, "invalid or stale signature")
         body = read_body(raw, self.headers.get("Content-Type"))
         headers = {k.lower(): [v] for k, v in self.headers.items() if k.lower().startswith("x-")}
+        assert self.server.dispatch is not None  # refused in read_request_body
         return self.server.dispatch(body, headers)
 
     def content_length(self) -> int:
@@ -427,14 +453,24 @@ class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], signing_secret: str, dispatch: Dispatch) -> None:
-        self.verifier = SignatureVerifier(signing_secret)
+    def __init__(
+        self,
+        address: tuple[str, int],
+        signing_secret: str | None,
+        dispatch: Dispatch | None,
+        routes: dict[str, Route] | None = None,
+    ) -> None:
+        """`dispatch` None: Slack is off (POST /slack/events is 404). `routes`: GET paths."""
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.dispatch = dispatch
+        self.routes = dict(routes or {})
         self.slots = threading.BoundedSemaphore(MAX_HANDLERS)
         self.stopping = False
         super().__init__(address, _Handler)
 
     def signed(self, raw: bytes, headers: Any) -> bool:
+        if self.verifier is None:
+            return False
         try:
             return self.verifier.is_valid(
                 body=raw,
@@ -462,8 +498,11 @@ class SlackHTTPServer(ThreadingHTTPServer):
             self.slots.release()
 
     def shutdown(self) -> None:
+        """Stop serving and let the port go at once (a bot started again in the same
+        process, as the tests do, binds it anew)."""
         self.stopping = True
         super().shutdown()
+        self.server_close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.error("slack http: %s: request failed", client_address)

@@ -34,6 +34,10 @@ from storage.models import Case, InboundMessage, OutboxMessage
 
 log = logging.getLogger("intake.pipeline")
 
+# Where `process` notes what it processed on its session, for the metrics taken when the
+# transaction commits (bot/metrics.py): (channel, outcome, stored at) per message.
+PROCESSED = "intake.processed"
+
 
 class FieldLike(Protocol):
     value: Any
@@ -353,6 +357,9 @@ def process(
     if ctx.case is not None and ctx.outcome in ("new_case", "append"):
         inbound_row.case = ctx.case
     inbound_row.processed_at = now
+    session.info.setdefault(PROCESSED, []).append(
+        (inbound_row.channel, ctx.outcome, inbound_row.received_at)
+    )
     # The one line per message at INFO: where it came from and what became of it.
     log.info(
         "inbound #%s %s from %s to %s %s: %s (%s)%s",

@@ -155,6 +155,9 @@ def start_intake(
     `env` gives them), so the settings file alone decides what the bot runs with.
     """
     base = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "SLACK_"))}
+    if "http_listen" not in config.read_text():
+        # /healthz and /metrics listen too: on a port of their own, never the shared default
+        base["INTAKE_HTTP_LISTEN"] = f"127.0.0.1:{free_port()}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
         cwd=cwd,
@@ -206,8 +209,13 @@ def serving(settings: Any) -> Iterator[Any]:
     """`intake serve` with `settings` in a thread, its SMTP port open, until the block ends;
     yields the running App."""
     from bot.app import build_app
+    from bot.config import SlackSettings
     from bot.serve import serve
 
+    if settings.slack.http_listen == SlackSettings().http_listen:
+        # /healthz and /metrics listen too: on a port of their own, never the shared default
+        slack = settings.slack.model_copy(update={"http_listen": f"127.0.0.1:{free_port()}"})
+        settings = settings.model_copy(update={"slack": slack})
     app = build_app(settings)
     stop = threading.Event()
     thread = threading.Thread(target=serve, args=(app, stop), daemon=True)

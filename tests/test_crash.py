@@ -51,6 +51,7 @@ def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
             "INTAKE_DATABASE_URL": database_url,
             "INTAKE_SMTP_LISTEN": f"127.0.0.1:{port}",
             "INTAKE_SMTP_RELAY": sink.address,
+            "INTAKE_HTTP_LISTEN": f"127.0.0.1:{free_port()}",
         }
         log = tmp_path / "bot.log"
         proc = start_bot(env, port, log)
