@@ -379,3 +379,22 @@ def test_rural_route_addresses_in_any_order() -> None:
     got = find_rural_addresses("Site 9, RR 1, Box 3\nVulcan, AB  T0L 2B0\nPhone 403 555 0100")
     assert [v for _, _, v in got] == ["Site 9, RR 1, Box 3, Vulcan, AB T0L 2B0"]
     assert find_rural_addresses("Box 12 of the order, site visit Monday") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("multiplier point four nine", "multiplier .49"),
+        ("close on June the third", "close on June 3"),
+        ("by October thirty-first", "by October 31"),
+        ("by October thirty second", "by October thirty second"),
+        ("Opp ACME dash North Yard", "Opp ACME - North Yard"),
+        ("leave the trim off period thanks", "leave the trim off. thanks"),
+        ("the warranty period is over", "the warranty period is over"),
+        ("the dash cam is broken", "the dash cam is broken"),
+    ],
+)
+def test_from_speech_forms(text, expected):
+    from parsers.normalise import from_speech
+
+    assert from_speech(text) == expected

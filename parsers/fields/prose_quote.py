@@ -46,12 +46,30 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
                     units.extend(("sentence", s) for s in sentences(line))
         elif block.kind == "label":
             units.append(("label", block.target))
-    text = " ".join(s for kind, s in units if kind == "sentence")
+    text = nz.from_speech(" ".join(s for kind, s in units if kind == "sentence"))
     _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
     _prose_opportunity(v, found, text, ctx)
     _type_in_prose(v, found, text, ctx)
     prose_specs.read(v, found, units, ctx)
     _instruction_sentences(v, found, blocks, ctx)
+    _said_instructions(found, text, ctx)
+
+
+# "Special instructions customer wants black hardware": the label said in a sentence, no colon
+_SAID_INSTRUCTIONS = re.compile(
+    r"^(?i:special instructions?|instructions)\s*(?:[:\-–]|are|is)?\s+(?P<what>[a-z].{8,})$"
+)
+
+
+def _said_instructions(found: Found, text: str, ctx: Context) -> None:
+    if ctx.is_reply or found.has("special_instructions"):
+        return
+    for sentence in sentences(text):
+        said = re.split(r"\.\s+(?i:thanks|thank you|thx|cheers|regards)\b", sentence)[0]
+        m = _SAID_INSTRUCTIONS.match(said.strip().rstrip(" .!"))
+        if m:
+            found.offer("special_instructions", m["what"], PROSE - 0.15, ctx.source)
+            return
 
 
 # After a factor said as a whole number ("Factor is 52 like always."): the sentence ends or

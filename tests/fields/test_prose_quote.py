@@ -334,3 +334,18 @@ def test_factor_sentence_before_a_dashed_stage(extractor):
     )
     assert got["factor"] == "0.52"
     assert "stage" not in got
+
+
+def test_dictated_request_numbers_dates_dash_and_said_label(extractor):
+    text = (
+        "Hi team quote for aspen and oak please. Six sliders 60 by 48 dual pane white. "
+        "Multiplier point four nine. Opportunity name Aspen dash Hillcrest Condo. Type project "
+        "stage funding close date March twenty-first. Special instructions dealer wants the "
+        "screens shipped loose period cheers Alex"
+    )
+    msg = message(text, from_name="Alex Martin", from_addr="alex.martin@example.com")
+    got = quote(extractor, msg, now=datetime(2026, 11, 12, 9, 0, tzinfo=MST))
+    assert got["factor"] == "0.49"
+    assert got["close_date"] == "2027-03-21"
+    assert got["opportunity_name"].startswith("Aspen - Hillcrest Condo")
+    assert got["special_instructions"] == "dealer wants the screens shipped loose"
