@@ -358,6 +358,13 @@ _PRICE_VALIDITY = re.compile(
     r"|\b(?:hold|lock|honou?r)\s+(?:the\s+|our\s+)?(?:pric(?:e|es|ing)|quote|numbers)\b",
     re.IGNORECASE,
 )
+# "The two pictures facing the deck need to be tempered.": what the products must be made as
+_MUST_BE_DONE = re.compile(
+    r"^(?:the|all|both|every|each|any)\b[^,;]{3,60}?\b(?:needs?|have|has|must|should)\s+"
+    r"(?:to\s+)?be\s+(?:tempered|laminated|obscured?|frosted|painted|stained|"
+    r"\w+ed\s+(?:with|in|to)\b)",
+    re.IGNORECASE,
+)
 _SIGN_WORDS = re.compile(r"\b(?:sign|decid|award|commit)", re.IGNORECASE)
 
 
@@ -388,6 +395,14 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
     """A sentence (or a run-on's clause) telling the quoter what to do."""
     m = _INSTRUCTION.search(sentence)
     wants = clause and _WANTS_DONE.search(sentence)
+    if not clause and _MUST_BE_DONE.search(sentence):  # a product said in it is the point
+        return not (
+            _FIELD_CUE.search(sentence)
+            or _NOT_INSTRUCTION.search(sentence)
+            or re.search(r"\b(?:quote|pric|numbers|approv)", sentence, re.IGNORECASE)
+            or _MONEY.search(sentence)
+            or _DIMENSION.search(sentence)
+        )
     if (not m and not wants) or _FIELD_CUE.search(sentence) or _NOT_INSTRUCTION.search(sentence):
         return False
     verb = (m["verb"] or m["asked"] or "").lower() if m else ""
@@ -432,7 +447,7 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
     m = re.search(
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
-        r"call it)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%(?!\s*(?:off|discount|of|deposit|down)\b)",
+        r"(?:call|put) it)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%(?!\s*(?:off|discount|of|deposit|down)\b)",
         text,
         re.IGNORECASE,
     )

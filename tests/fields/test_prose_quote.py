@@ -349,3 +349,15 @@ def test_dictated_request_numbers_dates_dash_and_said_label(extractor):
     assert got["close_date"] == "2027-03-21"
     assert got["opportunity_name"].startswith("Aspen - Hillcrest Condo")
     assert got["special_instructions"] == "dealer wants the screens shipped loose"
+
+
+def test_stage_put_at_a_percentage_and_a_must_be_made_sentence(extractor):
+    text = (
+        "Hi,\n\nAspen and Oak want pricing on 6 sliders 60x48 dual pane white at .50. "
+        "Standard opportunity; I'd put it at 25% for now.\n\n"
+        "The patio sliders beside the hot tub must be tempered.\n\nThanks,\nAlex"
+    )
+    msg = message(text, from_name="Alex Martin", from_addr="alex.martin@example.com")
+    got = quote(extractor, msg, now=datetime(2026, 11, 12, 9, 0, tzinfo=MST))
+    assert got["stage"] == "Funding"
+    assert got["special_instructions"] == "The patio sliders beside the hot tub must be tempered."
