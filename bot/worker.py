@@ -70,15 +70,19 @@ def process_one(
     max_attempts: int = 3,
 ) -> Result | None | bool:
     """Process the oldest waiting arrival. Returns its Result, None when a failure was
-    recorded, False when nothing was waiting."""
-    failed: tuple[int, str] | None = None
-    with sessions() as session:
+    recorded, False when nothing was waiting.
+
+    The pipeline runs in a savepoint inside the claim's transaction: a failure rolls back
+    what the message did but keeps the claim, and is counted in the same transaction. (A
+    failure counted after letting go could overwrite the work of another worker that took
+    the message meanwhile, and put a processed message back in the queue.)"""
+    with sessions() as session, session.begin():
+        row = inbox.claim_next(session, lambda r: thread_hints(r, config))
+        if row is None:
+            return False
+        row_id = row.id
         try:
-            with session.begin():
-                row = inbox.claim_next(session, lambda r: thread_hints(r, config))
-                if row is None:
-                    return False
-                row_id = row.id
+            with session.begin_nested():
                 return process(session, row, config, clock(row))
         except IntegrityError as exc:
             # A twin delivery was processed concurrently; next time this one is a duplicate.
@@ -87,13 +91,11 @@ def process_one(
         except OperationalError:
             raise  # the database itself is unwell: let the loop back off
         except Exception as exc:  # noqa: BLE001 - a failure boundary: log, count, go on
-            failed = (row_id, "".join(traceback.format_exception_only(exc)).strip())
             log.exception("inbound #%s failed", row_id)
-    if failed:
-        with sessions() as session, session.begin():
-            state = inbox.record_failure(session, failed[0], failed[1], max_attempts)
-        log.warning("inbound #%s: attempt failed, now %s", failed[0], state)
-    return None
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            state = inbox.record_failure(session, row_id, error, max_attempts)
+            log.warning("inbound #%s: attempt failed, now %s", row_id, state)
+            return None
 
 
 def drain(

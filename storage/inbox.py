@@ -202,18 +202,19 @@ def mark_key_processed(session: Session, key: str, inbound_id: int) -> None:
 
 
 def record_failure(session: Session, inbound_id: int, error: str, max_attempts: int) -> str:
-    """Count a failed attempt in its own transaction; shunt the row after `max_attempts`."""
+    """Count a failed attempt, in the transaction that holds the row's claim; shunt the row
+    after `max_attempts`. Only a row still waiting is touched: never one processed since."""
     row = session.get(InboundMessage, inbound_id)
     if row is None:
         return "gone"
     attempts = row.attempts + 1
     state = "shunted" if attempts >= max_attempts else "new"
-    session.execute(
+    moved = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == inbound_id)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == "new")
         .values(attempts=attempts, error=error[:4000], state=state)
-    )
-    return state
+    ).rowcount
+    return state if moved else row.state
 
 
 def pending_count(session: Session) -> int:
