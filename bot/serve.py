@@ -77,7 +77,7 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
         app.sessions, transport, settings.outbox, utc_now, recover=False, feed=app.pipeline.slack
     )
     wakeups.on("outbox", dispatcher.wake)
-    slack_out, slack_http = None, None
+    slack_out, slack_http, slack_files = None, None, None
     if settings.slack.enabled:
         from bot.slack_app import SlackFrontDoor
         from bot.slack_out import SlackDispatcher, make_client
@@ -86,6 +86,13 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
             app.sessions, make_client(settings.slack), settings.slack, settings.outbox, utc_now
         )
         wakeups.on("outbox", slack_out.wake)
+        from bot.slack_files import SlackFileFetcher
+
+        # Photos of Slack requests, fetched after the message was stored and processed.
+        slack_files = SlackFileFetcher(
+            app.sessions, make_client(settings.slack), settings.slack, settings.outbox, utc_now
+        )
+        wakeups.on("outbox", slack_files.wake)
         front = SlackFrontDoor(
             app,
             settings.slack,
@@ -138,8 +145,9 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     if scheduler is not None:
         scheduler.start()
     if settings.slack.enabled:
-        assert slack_out is not None
+        assert slack_out is not None and slack_files is not None
         slack_out.start()
+        slack_files.start()
         if settings.slack.app_token:
             # Socket Mode: Slack delivers over a WebSocket the bot opens; no public URL needed.
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -176,6 +184,8 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
             slack_http.shutdown()
         if slack_out is not None:
             slack_out.stop()
+        if slack_files is not None:
+            slack_files.stop()
         if scheduler is not None:
             scheduler.stop()
         worker_processes.stop(children)

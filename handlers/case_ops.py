@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from handlers.outgoing import queue_rendered
+from parsers.slack_event import slack_files
 from storage.cases import next_value
 from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
 from storage.safe_text import fit
+from storage.slack_files import queue_file
 
 if TYPE_CHECKING:
     from handlers.pipeline import Context
@@ -247,6 +249,19 @@ def _add_message(ctx: Context, case: Case) -> CaseMessage:
                 content=att.content,
             )
         )
+    if ctx.inbound.channel == "slack":
+        # Photos of a Slack request are fetched later (bot/slack_files.py), not within
+        # Slack's three seconds: here they are only queued, with the message that shared them.
+        for file in slack_files(ctx.inbound.raw):
+            queue_file(
+                ctx.session,
+                case,
+                row,
+                file_id=file.id,
+                name=file.name,
+                mimetype=file.mimetype,
+                now=ctx.now,
+            )
     return row
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,41 @@ def parse_slack_id(message_id: str) -> tuple[str, str] | None:
     """(ts, channel) of a Message-ID made by `slack_message_id`; None for any other."""
     m = _SLACK_ID.match(message_id)
     return (m.group(1), m.group(2)) if m else None
+
+
+_FILE_ID = re.compile(r"^F[A-Z0-9]{1,31}$")
+
+
+@dataclass(frozen=True)
+class SlackFile:
+    """A file shared with a Slack message, as the event names it. The event's copy may be
+    partial (`file_access: check_file_info`), so the fetcher asks files.info for the rest."""
+
+    id: str
+    name: str
+    mimetype: str
+
+
+def slack_files(raw: bytes) -> tuple[SlackFile, ...]:
+    """The files of a stored Slack message (`{"event": {...}}`), each once, in order; an
+    entry without a well-formed file id is left out (it could not be fetched anyway)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return ()
+    event = data.get("event", data) if isinstance(data, dict) else {}
+    files = event.get("files") if isinstance(event, dict) else None
+    found: dict[str, SlackFile] = {}
+    for item in files if isinstance(files, list) else []:
+        if not isinstance(item, dict):
+            continue
+        file_id = str(item.get("id") or "")
+        if not _FILE_ID.match(file_id) or file_id in found:
+            continue
+        name = str(item.get("name") or item.get("title") or file_id)
+        mimetype = str(item.get("mimetype") or "application/octet-stream")
+        found[file_id] = SlackFile(file_id, name, mimetype)
+    return tuple(found.values())
 
 
 def slack_text_to_plain(text: str, names: Mapping[str, str] | None = None) -> str:

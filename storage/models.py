@@ -185,6 +185,10 @@ class CaseMessage(Base):
 
 
 class AttachmentRow(Base):
+    """A file of a case: an email attachment, or a Slack file fetched after its message
+    (bot/slack_files.py). `slack_file_id` is unique per case, so a file fetched twice (a crash
+    between download and commit, two processes) is attached once; NULL for email."""
+
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -196,9 +200,12 @@ class AttachmentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     inline: Mapped[bool] = mapped_column(Boolean, default=False)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    slack_file_id: Mapped[str | None] = mapped_column(String(32))
 
     case: Mapped[Case] = relationship(back_populates="attachments")
     message: Mapped[CaseMessage] = relationship()
+
+    __table_args__ = (UniqueConstraint("case_id", "slack_file_id"),)
 
 
 class CaseEvent(Base):

@@ -5,6 +5,12 @@
 body and the query string, the Authorization header, the answer) and can be told to fail
 the next call of a method: a 429 with `Retry-After`, a 5xx, an `ok: false` error, or a slow
 answer (to make the client time out).
+
+It also keeps files (`add_file`): `files.info` describes them, and their private download
+URL (on this server, under `/files-pri/`) serves the bytes to a request with the bot token
+as Bearer auth, or Slack's sign-in page (HTML) to one without. A download can be failed
+(`fail_next("download:F...", 500)`) or stalled (`delay_next("download:F...", seconds)`) like
+any method; `downloads` records each download request.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ class FakeSlack:
     token: str = DEFAULT_TOKEN
     channels: dict[str, str] = field(default_factory=dict)  # "#name" -> channel id
     calls: list[Call] = field(default_factory=list)
+    files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
+    downloads: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -131,6 +139,26 @@ class FakeSlack:
         with self.lock:
             return [c for c in self.calls if c.method == method]
 
+    def add_file(
+        self, file_id: str, name: str, content: bytes, mimetype: str = "image/jpeg"
+    ) -> dict[str, Any]:
+        """Keep a file; returns its entry as a message event carries it (partial, as Slack
+        sends it when the app must ask files.info)."""
+        url = f"http://127.0.0.1:{self.port}/files-pri/T0FAKE-{file_id}/download/{name}"
+        info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "size": len(content),
+            "url_private": url.replace("/download/", "/"),
+            "url_private_download": url,
+        }
+        with self.lock:
+            self.files[file_id] = (info, content)
+        return {"id": file_id, "mode": "hosted", "file_access": "check_file_info"}
+
     # -- answering ------------------------------------------------------------------------
 
     def _answer(
@@ -199,6 +227,11 @@ class FakeSlack:
             self._ts += 100
             ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
             return 200, {}, {"ok": True, "message_ts": ts}
+        if method == "files.info":
+            found = self.files.get(str(args.get("file") or ""))
+            if found is None:
+                return 200, {}, {"ok": False, "error": "file_not_found"}
+            return 200, {}, {"ok": True, "file": found[0]}
         if method == "views.publish":
             return 200, {}, {"ok": True, "view": {"id": "V0FAKE", "type": "home"}}
         if method == "auth.test":
@@ -252,6 +285,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if url.path.startswith("/files-pri/"):
+            self._download(fake, url.path)
+            return
         if not url.path.startswith("/api/"):
             self._send(404, {}, {"ok": False, "error": "not_found"})
             return
@@ -265,11 +301,41 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
         self._send(status, headers, answer)
 
-    def _send(self, status: int, headers: dict[str, str], answer: dict[str, Any]) -> None:
-        data = json.dumps(answer).encode("utf-8")
+    def _download(self, fake: FakeSlack, path: str) -> None:
+        """A file's private URL: `/files-pri/T0FAKE-<id>/download/<name>`."""
+        parts = path.split("/")
+        file_id = parts[2].removeprefix("T0FAKE-") if len(parts) > 2 else ""
+        authorization = self.headers.get("Authorization")
+        with fake.lock:
+            queued = fake._failures.get(f"download:{file_id}")
+            failure = queued.popleft() if queued else None
+            found = fake.files.get(file_id)
+            if failure is not None and failure.error is not None:
+                status, body, kind = failure.status, b"<html>error</html>", "text/html"
+            elif found is None:
+                status, body, kind = 404, b"<html>not found</html>", "text/html"
+            elif authorization != f"Bearer {fake.token}":
+                status, body, kind = 200, b"<html>sign in to Slack</html>", "text/html"
+            else:
+                status, body, kind = 200, found[1], found[0]["mimetype"]
+            fake.downloads.append(Call("download", {"file": file_id}, authorization, status, {}))
+        if failure is not None and failure.delay:
+            time.sleep(failure.delay)
+        self._send(status, {}, {}, data=body, content_type=kind)
+
+    def _send(
+        self,
+        status: int,
+        headers: dict[str, str],
+        answer: dict[str, Any],
+        *,
+        data: bytes | None = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
+        data = json.dumps(answer).encode("utf-8") if data is None else data
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for key, value in headers.items():
                 self.send_header(key, value)
