@@ -123,10 +123,17 @@ def child_main(settings: Settings, index: int, parent_pid: int, log_level: int) 
                 log.warning("worker process %s: the serve process is gone; stopping", index)
                 break
     finally:
+        # Whatever hangs on the way out (a connection to a database gone quiet), the process
+        # ends: the message in hand is committed by now or rolled back with the connection.
+        deadline = threading.Timer(STOP_WAIT_SECONDS + 10, os._exit, args=(1,))
+        deadline.daemon = True
+        deadline.start()
         worker.stop()
         worker.join(STOP_WAIT_SECONDS)
         wakeups.stop()
         app.close()
+        logging.shutdown()
+        os._exit(0)  # no waiting on threads a library may have left behind
 
 
 def _signal_when_orphaned(sig: int) -> None:

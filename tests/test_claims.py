@@ -316,6 +316,19 @@ def test_two_messages_of_one_case_are_never_processed_at_once(sessions, workers)
     assert c.claim() == by_number
 
 
+def test_a_failure_is_never_counted_over_a_message_processed_meanwhile(sessions) -> None:
+    """A worker that failed and let go of its claim must not put back in the queue a message
+    another worker has processed since (it would be processed again, for ever)."""
+    row_id = arrive(sessions, "once@example.net")
+    with sessions() as session, session.begin():
+        session.get(InboundMessage, row_id).state = "done"
+    with sessions() as session, session.begin():
+        assert inbox.record_failure(session, row_id, "boom", max_attempts=3) == "done"
+    with sessions() as session:
+        row = session.get(InboundMessage, row_id)
+        assert (row.state, row.attempts, row.error) == ("done", 0, None)
+
+
 def test_without_hints_or_on_sqlite_arrivals_are_taken_in_order(sessions) -> None:
     request = arrive(sessions, "req@example.net")
     arrive(sessions, "re@example.net", refs="<req@example.net>")
