@@ -84,6 +84,7 @@ def one_run(raws: list[bytes], connections: int) -> float:
             {
                 "database": {"url": f"sqlite:///{tmp}/bench.db"},
                 "smtp": {"listen": f"127.0.0.1:{port}"},
+                "slack": {"http_listen": f"127.0.0.1:{free_port()}"},  # /healthz, /metrics
                 "relay": {"address": sink.address},
                 "worker": {"poll_seconds": 0.05},
                 "outbox": {"poll_seconds": 0.05},

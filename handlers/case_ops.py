@@ -11,10 +11,10 @@ import hashlib
 import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
+from handlers import echo
 from handlers.outgoing import queue_rendered
 from parsers.slack_event import slack_files
 from storage.cases import next_value
@@ -318,24 +318,28 @@ def _clean_subject(subject: str) -> str:
 def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
     case = ctx.case
     assert case is not None
-    fields = case.fields or {}
+    fields, confidence = case.fields or {}, case.confidence or {}
+    # Said back in the sender's terms (handlers/echo.py): no default nobody gave.
     summary = [
-        (FIELD_LABELS.get(name, name), _display_in_summary(fields[name]))
+        (FIELD_LABELS.get(name, name), _display_in_summary(_echo(ctx, name, fields[name])))
         for name in FIELD_LABELS
-        if name in fields and name != "account_id"
+        if name in fields
+        and name != "account_id"
+        and not echo.left_out(name, fields[name], confidence.get(name))
     ]
     missing = list(case.missing or []) if kind in ("ack", "request_info") else []
     ctx.missing = missing
     due_sentence = ""
     if case.due_at is not None:
-        local = case.due_at.astimezone(ZoneInfo(ctx.org.time_zone))
-        when = local.strftime("%a %d %b %Y %H:%M %Z")
+        calendar = echo.team_calendar(ctx.config.sla, case.team, ctx.org.time_zone)
+        when = echo.due_phrase(case.due_at, calendar, ctx.now)
         due_sentence = (
             f"Your quote is due by {when}."
             if case.queue == "quotes"
             else f"The case owner will answer by {when}."
         )
-    unsure = _unsure_fields(case, ctx.config.confirm_below) if kind in CHECK_KINDS else []
+    checking = _check_in(ctx, case) if kind in CHECK_KINDS else []
+    unsure = [(label, shown) for _, label, shown in checking]
     context = {
         "case_number": case.number,
         "kind": KIND_NAMES.get(case.queue, "request"),
@@ -348,22 +352,93 @@ def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
         "check_sentence": check_sentence(unsure),
     }
     return queue_email(
-        ctx, kind, context, subject=reply_subject(ctx.msg.subject, case.number), case=case
+        ctx,
+        kind,
+        context,
+        subject=reply_subject(ctx.msg.subject, case.number),
+        case=case,
+        checked={name: fields[name] for name, _, _ in checking},
     )
 
 
-def _unsure_fields(case: Case, below: float) -> list[tuple[str, str]]:
-    """(label, value as the sender should see it) of the case's fields read less surely
-    than `below`, in summary order; never the attachment list or the account's CRM id."""
+def _check_in(ctx: Context, case: Case) -> list[tuple[str, str, str]]:
+    """What this email asks the sender to check: the unsure fields, less the values an
+    earlier email of the case asked about and an account the sender wrote exactly as the
+    organisation file has it."""
+    account = (case.fields or {}).get("account")
+    settled = (
+        {"account"}
+        if account and echo.written_exactly(ctx.org, str(account), _written(ctx, case))
+        else set()
+    )
+    return _unsure_fields(
+        case,
+        ctx.config.confirm_below,
+        region=ctx.org.phone_region,
+        asked=_already_checked(ctx, case),
+        settled=settled,
+    )
+
+
+def _unsure_fields(
+    case: Case,
+    below: float,
+    *,
+    region: str = "CA",
+    asked: dict[str, Any] | None = None,
+    settled: set[str] | frozenset[str] = frozenset(),
+) -> list[tuple[str, str, str]]:
+    """(field, label, value as the sender should see it) of the case's fields read less
+    surely than `below`, in summary order; never the attachment list or the account's CRM
+    id, nor a field in `settled`, nor a value `asked` holds (already asked about)."""
     fields, confidence = case.fields or {}, case.confidence or {}
-    return [
-        (CHECK_NAMES.get(name, FIELD_LABELS[name].lower()), _display_for_check(fields[name]))
-        for name in FIELD_LABELS
-        if name not in NOT_CHECKED
-        and fields.get(name) not in (None, "", [], NOT_READ.get(name))
-        and name in confidence
-        and float(confidence[name]) < below
-    ]
+    found = []
+    for name in FIELD_LABELS:
+        value = fields.get(name)
+        if (
+            name in NOT_CHECKED
+            or name in settled
+            or value in (None, "", [], NOT_READ.get(name))
+            or name not in confidence
+            or float(confidence[name]) >= below
+            or (asked or {}).get(name) == value
+        ):
+            continue
+        label = CHECK_NAMES.get(name, FIELD_LABELS[name].lower())
+        shown = echo.shown_phone(value, region) if name == "contact_phone" else value
+        found.append((name, label, _display_for_check(shown)))
+    return found
+
+
+def _written(ctx: Context, case: Case) -> list[str]:
+    """What the senders of the case wrote: this message, and the case's earlier ones."""
+    texts = [ctx.msg.subject, ctx.msg.new_text or ctx.msg.body_text]
+    if ctx.outcome != "new_case":
+        texts += [m.text or "" for m in case.messages if m.direction == "in"]
+    return texts
+
+
+def _already_checked(ctx: Context, case: Case) -> dict[str, Any]:
+    """The values earlier emails of the case named for checking (their `reply_queued`
+    events keep them), the latest per field."""
+    if ctx.outcome == "new_case":
+        return {}
+    rows = ctx.session.scalars(
+        select(CaseEvent.data)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "reply_queued")
+        .order_by(CaseEvent.id)
+    )
+    asked: dict[str, Any] = {}
+    for data in rows:
+        asked.update((data or {}).get("checked") or {})
+    return asked
+
+
+def _echo(ctx: Context, name: str, value: Any) -> Any:
+    """A stored value as the sender would write it (a phone in national format)."""
+    if name == "contact_phone" and isinstance(value, str):
+        return echo.shown_phone(value, ctx.org.phone_region)
+    return value
 
 
 def check_sentence(unsure: list[tuple[str, str]]) -> str:
@@ -398,14 +473,22 @@ def _display_for_check(value: Any) -> str:
 
 
 def queue_email(
-    ctx: Context, kind: str, context: dict[str, Any], *, subject: str, case: Case | None
+    ctx: Context,
+    kind: str,
+    context: dict[str, Any],
+    *,
+    subject: str,
+    case: Case | None,
+    checked: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Render and commit (with the caller's transaction) one email to the sender."""
+    """Render and commit (with the caller's transaction) one email to the sender.
+    `checked`: the values it asks the sender to check, kept on its event so that no later
+    email asks again."""
     assert ctx.mailbox is not None
     to = ctx.reply_address
     rendered = ctx.config.renderer.render(
         kind,
-        context,
+        {**footer(ctx.org), **context},
         mailbox=ctx.mailbox.address,
         to=to,
         subject=subject,
@@ -422,10 +505,28 @@ def queue_email(
         now=ctx.now,
     )
     if case is not None:
+        more = {"checked": checked} if checked else {}
         event(
-            ctx, case, "reply_queued", actor=BOT, kind=kind, to=to, message_id=rendered.message_id
+            ctx,
+            case,
+            "reply_queued",
+            actor=BOT,
+            kind=kind,
+            to=to,
+            message_id=rendered.message_id,
+            **more,
         )
     return row
+
+
+def footer(org: Any) -> dict[str, Any]:
+    """Who the emails come from, for their footer: the organisation file's name, phone and
+    signature."""
+    return {
+        "organisation_name": org.name,
+        "organisation_phone": org.phone,
+        "signature": org.signature,
+    }
 
 
 def _display_in_summary(value: Any) -> str:

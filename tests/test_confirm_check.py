@@ -71,11 +71,13 @@ def test_prose_request_ack_asks_to_check_the_prose_fields(app) -> None:
     assert 'the factor as "0.52"' in text
     assert "the factor as &#34;0.52&#34;" in html or "the factor as &quot;0.52&quot;" in html
     # every interpreted field below the threshold is named, none at or above it; never the
-    # CRM id, nor free text copied from the sender's own words
+    # CRM id, nor free text copied from the sender's own words, nor the account, written as
+    # the organisation file writes it ("Prairie Crest", an alias of Prairie Crest Homes)
+    assert case.fields["account"] == "Prairie Crest Homes" and case.confidence["account"] < 0.7
     sentence = text[text.index(CHECK) : text.index("wrong.", text.index(CHECK))]
     for name, confidence in case.confidence.items():
         named = re.search(rf"\bthe {name.replace('_', ' ')} as\b", sentence) is not None
-        if name in NOT_CHECKED:
+        if name in NOT_CHECKED or name == "account":
             assert not named and "ACC-" not in sentence, (name, sentence)
         else:
             assert named == (confidence < 0.7), (name, confidence, sentence)
@@ -192,6 +194,11 @@ def test_default_urgency_and_copied_text_are_never_asked_about() -> None:
         fields={"urgency": "normal", "description": "Foggy unit", "contact_phone": "+14035550142"},
         confidence={"urgency": 0.4, "description": 0.6, "contact_phone": 0.5},
     )
-    assert [label for label, _ in _unsure_fields(case, 0.7)] == ["contact phone"]
+    assert [label for _, label, _ in _unsure_fields(case, 0.7)] == ["contact phone"]
     case.fields = {**case.fields, "urgency": "emergency"}
-    assert [label for label, _ in _unsure_fields(case, 0.7)] == ["contact phone", "urgency"]
+    assert [label for _, label, _ in _unsure_fields(case, 0.7)] == ["contact phone", "urgency"]
+    # the phone as the sender writes it, not as stored; nothing settled or asked before
+    assert _unsure_fields(case, 0.7)[0] == ("contact_phone", "contact phone", '"403-555-0142"')
+    asked = {"contact_phone": "+14035550142"}
+    assert [n for n, _, _ in _unsure_fields(case, 0.7, asked=asked)] == ["urgency"]
+    assert _unsure_fields(case, 0.7, asked=asked, settled={"urgency"}) == []

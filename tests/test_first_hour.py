@@ -16,9 +16,11 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import ORG_FILE, ROOT
 from tests.mailhelpers import free_port
@@ -472,3 +474,188 @@ def test_an_unknown_log_format_is_one_line(folder: Path) -> None:
         "Error: configuration error: environment variable INTAKE_LOG_FORMAT: expected text or "
         "json, got 'xml'"
     )
+
+
+# == the emails ==================================================================================
+
+SATURDAY_10 = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)  # Sat 5 Dec 2026, 10:00 in Edmonton
+PROSE_REQUEST = (
+    "Hi team,\n\nCan you put together a quote for Prairie Crest Homes? 10 casements 30x48, "
+    "triple pane.\nPricing factor .52. Call it PCH - Lot 9.\n\nThanks\n"
+)
+
+
+@pytest.fixture
+def app(database_url: str):
+    from bot.app import build_app
+    from bot.config import Settings
+
+    settings = Settings.model_validate(
+        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
+    )
+    app = build_app(settings)
+    yield app
+    app.close()
+
+
+def plain(row) -> str:
+    import email
+    import email.policy
+
+    parsed = email.message_from_bytes(row.raw, policy=email.policy.default)
+    return parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def html(row) -> str:
+    import email
+    import email.policy
+
+    parsed = email.message_from_bytes(row.raw, policy=email.policy.default)
+    return parsed.get_body(("html",)).get_content()
+
+
+def test_due_time_at_midnight_is_the_end_of_the_working_day_before(app) -> None:
+    """48 working-day hours from a Saturday run out at midnight starting Wednesday: the
+    acknowledgement says Tuesday at the team's closing time, not "Wed 09 Dec 2026 00:00"."""
+    from tests.test_pipeline import COMPLETE_QUOTE, deliver, mail, outbox
+
+    deliver(app, mail(COMPLETE_QUOTE, when=SATURDAY_10), SATURDAY_10)
+    (ack,) = outbox(app)
+    assert "Your quote is due by Tue 8 Dec, 17:00 MST.\n" in plain(ack)
+    assert "00:00" not in plain(ack) and "Your quote is due by Tue 8 Dec, 17:00 MST." in html(ack)
+
+
+def test_service_ack_echoes_the_phone_as_written_and_no_default_urgency(app) -> None:
+    from tests.test_pipeline import deliver, mail, outbox
+
+    body = (
+        "The kitchen window is foggy between the panes.\n\nName: Pat Lee\n"
+        "Phone: (403) 555-0188\nAddress: 12 Elm Street, Calgary AB\n"
+    )
+    when = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)  # Thu 10:00
+    deliver(app, mail(body, sender="Pat Lee <pat@example.net>", to="connectyou@example.com"), when)
+    (ack,) = outbox(app)
+    text = plain(ack)
+    assert "  Contact phone: 403-555-0188\n" in text and "+1403" not in text
+    assert "Urgency" not in text  # nobody named one; "normal" is not said back
+    assert "The case owner will answer by Fri 4 Dec, 10:00 MST." in text
+    with app.sessions() as session:
+        from storage.models import Case
+
+        case = session.scalars(select(Case)).one()
+        assert case.fields["contact_phone"] == "+14035550188"  # the case keeps E.164
+        assert case.fields["urgency"] == "normal"
+
+
+def test_an_emergency_is_said_back(app) -> None:
+    from tests.test_pipeline import deliver, mail, outbox
+
+    body = (
+        "URGENT: the patio door glass shattered and there is broken glass everywhere.\n\n"
+        "Name: Pat Lee\nPhone: 403-555-0188\nAddress: 12 Elm Street, Calgary AB\n"
+    )
+    deliver(app, mail(body, sender="Pat Lee <pat@example.net>", to="connectyou@example.com"))
+    (ack,) = outbox(app)
+    assert "  Urgency: emergency\n" in plain(ack)
+
+
+def test_footer_has_the_organisations_name_phone_and_signature(app) -> None:
+    from tests.test_pipeline import COMPLETE_QUOTE, deliver, mail, outbox
+
+    deliver(app, mail(COMPLETE_QUOTE))
+    (ack,) = outbox(app)
+    assert plain(ack).endswith(
+        "\n-- \nExample Windows & Doors, Customer Experience\n403-555-0100\n"
+        "This is an automated message from our intake bot; a person reads your reply.\n"
+    )
+    assert "Example Windows &amp; Doors, Customer Experience<br>403-555-0100<br>" in html(ack)
+
+
+def test_footer_defaults_without_name_phone_or_signature(database_url: str, tmp_path) -> None:
+    from bot.app import build_app
+    from bot.config import Settings
+    from tests.test_pipeline import COMPLETE_QUOTE, deliver, mail, outbox
+
+    org = tmp_path / "org.toml"
+    text = ORG_FILE.read_text()
+    start = text.index("[organisation]\n") + len("[organisation]\n")
+    org.write_text(text[:start] + text[text.index("domains =", start) :])
+    settings = Settings.model_validate(
+        {"database": {"url": database_url}, "bot": {"org": str(org)}}
+    )
+    bare = build_app(settings)
+    try:
+        deliver(bare, mail(COMPLETE_QUOTE))
+        (ack,) = outbox(bare)
+    finally:
+        bare.close()
+    assert plain(ack).endswith(
+        "\n-- \nCustomer Experience\nThis is an automated message from the intake bot.\n"
+    )
+
+
+def test_please_check_only_weak_values_never_an_exact_account_and_only_once(app) -> None:
+    """Prose: the factor and the opportunity name are read from cues and asked about once;
+    the account, written as the organisation file has it, is never asked about; the
+    confirmation that completes the case does not ask again."""
+    from sqlalchemy import select as sql_select
+
+    from storage.models import Case, CaseEvent
+    from tests.test_pipeline import deliver, mail, outbox, reply_to
+
+    deliver(app, mail(PROSE_REQUEST, when=SATURDAY_10), SATURDAY_10)
+    (ack,) = outbox(app)
+    text = " ".join(plain(ack).split())
+    assert (
+        'Please check: we read the factor as "0.52" and the opportunity name as "PCH - Lot 9". '
+        "Reply if either is wrong."
+    ) in text
+    assert "the account as" not in text
+    with app.sessions() as session:
+        case = session.scalars(sql_select(Case)).one()
+        assert case.fields["account"] == "Prairie Crest Homes"
+        assert case.confidence["account"] < 0.7  # unsure by its reading, yet written exactly
+    later = SATURDAY_10 + timedelta(hours=1)
+    answer = "Opportunity type: Standard\nStage: Submissions\nClose date: Dec 18\n"
+    deliver(app, reply_to(ack, answer, later), later)
+    confirm = outbox(app)[-1]
+    assert confirm.kind == "confirm"
+    assert "Please check" not in plain(confirm) and "Please check" not in html(confirm)
+    assert "now has everything we need" in plain(confirm)
+    with app.sessions() as session:
+        queued = session.scalars(
+            sql_select(CaseEvent.data).where(CaseEvent.kind == "reply_queued")
+        ).all()
+    assert queued[0]["checked"] == {"factor": "0.52", "opportunity_name": "PCH - Lot 9"}
+    assert "checked" not in queued[1]
+
+
+def test_due_phrase_at_the_end_of_a_working_day() -> None:
+    from handlers.echo import due_phrase, team_calendar
+
+    cal = team_calendar(None, None, "America/Edmonton")  # 08:00-17:00
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    mst = timedelta(hours=7)
+    assert due_phrase(datetime(2026, 12, 8).replace(tzinfo=UTC) + mst, cal, now) == (
+        "Mon 7 Dec, 17:00 MST"
+    )  # midnight: the end of the day before
+    assert (
+        due_phrase(datetime(2026, 12, 7, 10, tzinfo=UTC) + mst, cal, now) == "Mon 7 Dec, 10:00 MST"
+    )
+    assert (
+        due_phrase(datetime(2026, 12, 7, 22, tzinfo=UTC) + mst, cal, now) == "Mon 7 Dec, 17:00 MST"
+    )
+    assert (
+        due_phrase(datetime(2027, 1, 5, tzinfo=UTC) + mst, cal, now) == "Mon 4 Jan 2027, 17:00 MST"
+    )
+    summer = datetime(2027, 7, 6, 16, tzinfo=UTC)  # daylight time: MDT, UTC-6
+    assert due_phrase(summer, cal, now) == "Tue 6 Jul 2027, 10:00 MDT"
+
+
+def test_phones_are_echoed_as_people_write_them() -> None:
+    from handlers.echo import shown_phone
+
+    assert shown_phone("+14035550188", "CA") == "403-555-0188"
+    assert shown_phone("+442079460018", "CA") == "+44 20 7946 0018"  # from elsewhere
+    assert shown_phone("+33142685300", "FR") == "01 42 68 53 00"
+    assert shown_phone("call me", "CA") == "call me"

@@ -289,6 +289,7 @@ def listener(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, App
             {
                 "database": {"url": database_url},
                 "smtp": {"listen": f"127.0.0.1:{port}"},
+                "slack": {"http_listen": f"127.0.0.1:{free_port()}"},  # /healthz, /metrics
                 "relay": {"address": sink.address, "spool_dir": str(tmp_path / "spool")},
                 "bot": {"org": str(ORG_FILE)},
                 "worker": {"poll_seconds": 0.1},

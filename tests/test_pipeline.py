@@ -127,7 +127,7 @@ def test_complete_request_opens_an_open_case_and_is_acknowledged(app) -> None:
     assert parsed["Auto-Submitted"] == "auto-replied"
     text = parsed.get_body(("plain",)).get_content()
     assert "CASE-000001" in text and "Prairie Crest Homes" in text
-    assert "Wed 04 Nov 2026 10:00" in text  # 48 h later, in the team's time zone
+    assert "due by Wed 4 Nov, 10:00 MST." in text  # 48 h later, in the team's time zone
     with app.sessions() as session:
         case = session.scalars(select(Case)).one()
         assert case.status == "open" and case.account_id == "ACC-1001"

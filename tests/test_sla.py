@@ -180,7 +180,7 @@ def test_an_earlier_agreed_date_replaces_the_target(app) -> None:
         assert [r.step for _, r in fired] == ["warning", "breach"]
         assert fired[1][0] - tuesday_17 < timedelta(minutes=5)
     (ack,) = [m for m in _outbox(app) if m.kind == "ack"]
-    assert b"Tue 24 Nov 2026 17:00 MST" in ack.raw
+    assert b"due by Tue 24 Nov, 17:00 MST." in ack.raw
 
 
 def test_a_later_date_than_the_target_does_not_extend_it(app) -> None:
