@@ -846,9 +846,7 @@ _ORDINAL_WORDS = {
     "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
     "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
-_ORDINAL_SAID = (
-    r"(?:(?P<tens>twenty|thirty)[\s-]+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r")"
-)
+_ORDINAL_SAID = r"(?:(?P<tens>twenty|thirty)[\s-]+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r")"
 _MONTH_THEN_ORDINAL = re.compile(
     r"\b(?P<month>" + "|".join(_MONTHS_EN) + r")\s+(?:the\s+)?" + _ORDINAL_SAID + r"\b",
     re.IGNORECASE,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -364,7 +364,7 @@ def test_an_ambiguous_numeric_date_follows_the_given_order():
 def test_take_corrections_keeps_the_later_date():
     from parsers.normalise import take_corrections
 
-    now = datetime(2027, 9, 1, tzinfo=timezone.utc)
+    now = datetime(2027, 9, 1, tzinfo=UTC)
     assert (
         take_corrections("close Oct 15 - sorry, Oct 22 (pushed)", now=now)
         == "close Oct 22 (pushed)"

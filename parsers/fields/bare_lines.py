@@ -12,7 +12,7 @@ from parsers import normalise as nz
 from parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
 from parsers.fields.lexicon import PICKLIST_ABBREVIATIONS
 from parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _SIGN_OFF
-from parsers.fields.resolver import BULLETS, GUESS, PROSE, RUN_ON, Found
+from parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
 from parsers.fields.tables import summary_row
 from parsers.fields.values import offer_account, part_fields
 from parsers.fields.vocab import OrgVocabulary

@@ -447,7 +447,8 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
     m = re.search(
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
-        r"(?:call|put) it)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%(?!\s*(?:off|discount|of|deposit|down)\b)",
+        r"(?:call|put) it)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%"
+        r"(?!\s*(?:off|discount|of|deposit|down)\b)",
         text,
         re.IGNORECASE,
     )

@@ -337,9 +337,7 @@ def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
         ("The bottom rail of the screen door is sagging a little.", "normal"),
     ],
 )
-def test_a_window_that_will_not_lock_is_a_draft_and_bowing_glass_a_hazard(
-    extractor, text, urgency
-):
+def test_a_window_that_will_not_lock_is_a_draft_and_bowing_glass_a_hazard(extractor, text, urgency):
     msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == urgency
 
