@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError, ExtractionSettings, Settings
 from handlers.pipeline import Extractor, PipelineConfig
-from handlers.replies import ReplyRenderer
+from handlers.replies import ReplyRenderer, footer_of
 from handlers.reply_budget import Budget
 from handlers.senders import SenderPolicy
 from handlers.sla import SlaRuntime
@@ -87,7 +87,7 @@ def build_app(
     engine = db.make_engine(database_url or settings.database.url)
     if migrate:
         db.upgrade(engine)
-    renderer = ReplyRenderer(settings.bot.templates, settings.bot.from_name)
+    renderer = ReplyRenderer(settings.bot.templates, settings.bot.from_name, footer_of(org))
     slack = SlackFeed(org) if settings.slack.enabled else None
     pipeline = PipelineConfig(
         org=org,

@@ -488,7 +488,7 @@ def queue_email(
     to = ctx.reply_address
     rendered = ctx.config.renderer.render(
         kind,
-        {**footer(ctx.org), **context},
+        context,
         mailbox=ctx.mailbox.address,
         to=to,
         subject=subject,
@@ -517,16 +517,6 @@ def queue_email(
             **more,
         )
     return row
-
-
-def footer(org: Any) -> dict[str, Any]:
-    """Who the emails come from, for their footer: the organisation file's name, phone and
-    signature."""
-    return {
-        "organisation_name": org.name,
-        "organisation_phone": org.phone,
-        "signature": org.signature,
-    }
 
 
 def _display_in_summary(value: Any) -> str:

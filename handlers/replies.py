@@ -13,7 +13,7 @@ compat32 classes and their generator still cost ~0.6 ms).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.charset import QP, Charset
@@ -28,6 +28,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from parsers.addresses import delivery_address
+from parsers.org import DEFAULT_NAME, DEFAULT_SIGNATURE, Organisation
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MAX_REFERENCES = 10
@@ -49,6 +50,15 @@ _TEXT_HEAD, _HTML_HEAD = _part_head("plain"), _part_head("html")
 def _qp_lines(text: str) -> bytes:
     """A part's body as MIMEText encodes it and the generator writes it (CRLF lines)."""
     return _LINE_END.sub("\r\n", _UTF8_QP.body_encode(text)).encode("ascii")
+
+
+def footer_of(org: Organisation) -> dict[str, Any]:
+    """The organisation file's name, phone and signature, for the emails' footer."""
+    return {
+        "organisation_name": org.name,
+        "organisation_phone": org.phone,
+        "signature": org.signature,
+    }
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -73,7 +83,11 @@ class Rendered:
 class ReplyRenderer:
     """Turns (template name, context) into a ready-to-send message."""
 
-    def __init__(self, templates_dir: str | Path, from_name: str) -> None:
+    def __init__(
+        self, templates_dir: str | Path, from_name: str, footer: Mapping[str, Any] | None = None
+    ) -> None:
+        """`footer`: who the emails come from (`footer_of` the organisation); a renderer
+        built without one signs with the organisation file's defaults."""
         loader = FileSystemLoader(str(templates_dir))
         self._text = Environment(
             loader=loader,
@@ -90,6 +104,14 @@ class ReplyRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        signed = {
+            "organisation_name": DEFAULT_NAME,
+            "organisation_phone": None,
+            "signature": DEFAULT_SIGNATURE,
+            **(footer or {}),
+        }
+        for env in (self._text, self._html):
+            env.globals.update(signed)  # every template may sign, whatever its context
         self.from_name = from_name
         self._templates: dict[str, tuple[Template, Template]] = {}
         self._mailbox_headers: dict[tuple[str, str], tuple[bytes, bytes]] = {}

@@ -89,6 +89,15 @@ def test_smtp_port_in_use(folder: Path, taken_port: int) -> None:
     )
 
 
+def test_http_port_in_use(folder: Path, taken_port: int) -> None:
+    """/healthz and /metrics listen whether Slack is on or not: their port too."""
+    line = one_line(intake("serve", "--http-listen", f"127.0.0.1:{taken_port}", cwd=folder))
+    assert line == (
+        f"Error: cannot listen on 127.0.0.1:{taken_port}: address in use; "
+        "set INTAKE_HTTP_LISTEN or slack.http_listen or --http-listen"
+    )
+
+
 def test_smtp_port_in_use_from_the_environment(folder: Path, taken_port: int) -> None:
     env = clean_env(INTAKE_SMTP_LISTEN=f"127.0.0.1:{taken_port}")
     line = one_line(intake("serve", cwd=folder, env=env))
