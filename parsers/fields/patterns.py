@@ -119,7 +119,8 @@ _WANTS_QUOTE = re.compile(
 )
 # ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
 _BARE_DECIMAL = re.compile(
-    r"(?<![\w.,$/×x-])(0?[.,]\d{2,3})(?![\w%/×\"'-]|[.,]\d|\s*(?:x|×|%|\$|in\b))"
+    r"(?<![\w.,$/×x-])(0?[.,]\d{2,3})"
+    r"(?![\w%/×\"'-]|[.,]\d|\s*(?:x|×|%|\$|in\b|mm\b|cm\b|m\b|ft\b|kg\b|lbs?\b|mil\b))"
 )
 _PHONE_PREFERRED = re.compile(
     r"\b(?:new|cell|mobile|my number|call me|reach me|best number|cellulaire)\b[^.!?\d]*$", re.I

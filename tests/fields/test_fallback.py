@@ -41,7 +41,7 @@ def test_the_one_factor_shaped_number_and_a_correction_of_it(extractor) -> None:
 
 
 def test_sizes_prices_and_two_candidates_are_no_factor(extractor) -> None:
-    for line in ("Old price was $0.47 a unit.", "Either .47 or .52."):
+    for line in ("Units are 0.75 m wide.", "Old price was $0.47 a unit.", "Either .47 or .52."):
         assert "factor" not in read(extractor, LOOSE.format(line=line)), line
 
 
