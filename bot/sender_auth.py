@@ -36,7 +36,6 @@ from parsers.addresses import aligned, org_domain
 
 log = logging.getLogger("intake.senders")
 
-_FORGERY_POLICIES = {"quarantine", "reject"}
 _MAX_SIGNATURES = 5  # a message with more DKIM signatures than this is not worth more DNS
 
 
@@ -191,13 +190,12 @@ class SenderVerifier:
         """The d= domains of the DKIM signatures that verify."""
         passed: list[str] = []
         try:
-            headers = dkim.DKIM(raw).headers
+            checker = dkim.DKIM(raw)  # parsed once; each verify() reads its own signature
         except Exception:  # noqa: BLE001 - unparseable header block: no signature verifies
             return passed
-        count = sum(1 for name, _ in headers if name.lower() == b"dkim-signature")
+        count = sum(1 for name, _ in checker.headers if name.lower() == b"dkim-signature")
         for idx in range(min(count, _MAX_SIGNATURES)):
             try:
-                checker = dkim.DKIM(raw)
                 if checker.verify(idx=idx, dnsfunc=self.resolver.dkim_txt):
                     domain = checker.signature_fields.get(b"d", b"").decode("ascii", "replace")
                     passed.append(domain.lower())

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from handlers import case_ops
+from handlers import case_ops, echo
 from handlers.assignment import assign_owner
 from handlers.clocks import message_cause
 from handlers.commands import Command, parse_command, resolve_person
@@ -110,8 +109,9 @@ def _name(ctx: Context, key: str | None) -> str:
 
 def _status_line(ctx: Context, case: Case) -> str:
     due = "no running deadline"
-    if case.due_at is not None:
-        due = case.due_at.astimezone(ZoneInfo(ctx.org.time_zone)).strftime("%a %d %b %Y %H:%M %Z")
+    if case.due_at is not None:  # as every email says a due time (handlers/echo.py)
+        calendar = echo.team_calendar(ctx.config.sla, case.team, ctx.org.time_zone)
+        due = echo.due_phrase(case.due_at, calendar, ctx.now)
     missing = ", ".join(case.missing or []) or "nothing"
     return (
         f"status {case.status.replace('_', ' ')}, owner {_name(ctx, case.owner)}, "

@@ -91,18 +91,12 @@ def _factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | No
     return f"{parsed.pop():.2f}" if len(parsed) == 1 else None
 
 
-def _picklist(name: str):
-    def guess(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
-        named = {value for value, _, _ in v.picklists[name].find(text)}
-        if len(named) == 1:
-            return named.pop()
-        if name == "opportunity_type" and not named:
-            for pattern, value in _TYPE_WORDS:
-                if pattern.search(text):
-                    return value
-        return None
-
-    return guess
+def _opportunity_type(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+    """The one type value named anywhere, else the value a plain word most likely means."""
+    named = {value for value, _, _ in v.picklists["opportunity_type"].find(text)}
+    if named:
+        return named.pop() if len(named) == 1 else None
+    return next((value for pattern, value in _TYPE_WORDS if pattern.search(text)), None)
 
 
 _GUESSERS = {
@@ -110,5 +104,5 @@ _GUESSERS = {
     "factor": _factor,
     # A stage word alone ("Funding season is over") is too often something else: a stage is
     # read only where a reader sees it said as one.
-    "opportunity_type": _picklist("opportunity_type"),
+    "opportunity_type": _opportunity_type,
 }
