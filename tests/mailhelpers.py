@@ -227,3 +227,16 @@ def serving(settings: Any) -> Iterator[Any]:
         stop.set()
         thread.join(15)
         app.close()
+
+
+def as_raw(msg: EmailMessage) -> bytes:
+    """A message as a mail server sends it: CRLF line ends."""
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def rows(engine: Any, sql: str) -> list[dict[str, Any]]:
+    """The rows of one SQL query as dicts (reconciling a run against the database)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(text(sql))]

@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ORG_FILE, ROOT
-from tests.mailhelpers import Sink, free_port, make_request, start_intake, wait_for
+from tests.mailhelpers import Sink, as_raw, free_port, make_request, rows, start_intake, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -73,10 +73,6 @@ class Item:
     parent: str | None = None  # key of the request replied to, or of the item copied
     after: str | None = None  # key of a request that must have had its 250 first
     not_before: float = 0.0
-
-
-def as_raw(msg) -> bytes:
-    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
 
 
 def plan(rng: random.Random) -> list[Item]:
@@ -334,11 +330,6 @@ backoff_max_seconds = 1
         encoding="utf-8",
     )
     return config
-
-
-def rows(engine: Engine, sql: str) -> list[dict]:
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(text(sql))]
 
 
 def drained(engine: Engine, sink: Sink) -> bool:

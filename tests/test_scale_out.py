@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ORG_FILE, ROOT
-from tests.mailhelpers import Sink, free_port, make_request, wait_for, wait_for_port
+from tests.mailhelpers import Sink, as_raw, free_port, make_request, rows, wait_for, wait_for_port
 from tests.slack_api import DEFAULT_TOKEN, FakeSlack
 
 pytestmark = pytest.mark.slow
@@ -77,10 +77,6 @@ class Item:
     after: str | None = None  # the request that must have had its 250 first
     chases: bool = False  # sent on the same connection the moment its request got its 250
     not_before: float = 0.0
-
-
-def as_raw(msg: email.message.EmailMessage) -> bytes:
-    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
 
 
 def letters(n: int) -> str:
@@ -376,11 +372,6 @@ def start_serve(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
         raise AssertionError(f"intake serve did not listen on {port}:\n{tail}") from None
     return proc
-
-
-def rows(engine: Engine, sql: str) -> list[dict]:
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(text(sql))]
 
 
 def children_of(pid: int) -> list[int]:
