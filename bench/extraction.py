@@ -27,14 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers import fields as fields_module  # noqa: E402
-from parsers import normalise as nz  # noqa: E402
-from parsers import text as text_module  # noqa: E402
-from parsers import vocabulary as vocabulary_module  # noqa: E402
-from parsers.fields import LabelExtractor  # noqa: E402
-from parsers.message import ParsedMessage  # noqa: E402
-from parsers.mime import parse_email  # noqa: E402
-from parsers.org import Organisation, load_organisation  # noqa: E402
+from intake.parsers import fields as fields_module  # noqa: E402
+from intake.parsers import normalise as nz  # noqa: E402
+from intake.parsers import text as text_module  # noqa: E402
+from intake.parsers import vocabulary as vocabulary_module  # noqa: E402
+from intake.parsers.fields import LabelExtractor  # noqa: E402
+from intake.parsers.message import ParsedMessage  # noqa: E402
+from intake.parsers.mime import parse_email  # noqa: E402
+from intake.parsers.org import Organisation, load_organisation  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 

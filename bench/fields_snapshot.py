@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers.fields import LabelExtractor  # noqa: E402
-from parsers.mime import parse_email  # noqa: E402
-from parsers.org import load_organisation  # noqa: E402
+from intake.parsers.fields import LabelExtractor  # noqa: E402
+from intake.parsers.mime import parse_email  # noqa: E402
+from intake.parsers.org import load_organisation  # noqa: E402
 
 SETS = [
     ROOT.parent / "shared" / "corpus" / "intake",

@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 from peer import build_mix, deliver  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bot.app import App, build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from storage.models import (  # noqa: E402
+from intake.bot.app import App, build_app  # noqa: E402
+from intake.bot.config import Settings  # noqa: E402
+from intake.storage.models import (  # noqa: E402
     Case,
     CaseEvent,
     CaseMessage,

@@ -145,9 +145,9 @@ def deliver(app, raw: bytes, received_at: datetime | None = None):  # noqa: ANN0
     """What `intake serve` does with one message, without the socket: the front door stores
     it and commits, then the worker processes it in a transaction of its own. The clock is
     the message's Date (or `received_at`); returns the worker's Result."""
-    from bot.replay import envelope_of
-    from bot.worker import process_one
-    from storage import inbox
+    from intake.bot.replay import envelope_of
+    from intake.bot.worker import process_one
+    from intake.storage import inbox
 
     mail_from, rcpts, date = envelope_of(raw)
     with app.sessions() as session, session.begin():
@@ -180,9 +180,9 @@ def intake_side(folder: Path) -> dict[str, object]:
 
     from sqlalchemy import func, select
 
-    from bot.app import build_app
-    from bot.config import Settings
-    from storage.models import OutboxMessage
+    from intake.bot.app import build_app
+    from intake.bot.config import Settings
+    from intake.storage.models import OutboxMessage
 
     logging.disable(logging.WARNING)
     raws = [p.read_bytes() for p in sorted(folder.glob("*.eml"))]

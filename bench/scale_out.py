@@ -190,7 +190,7 @@ org = "{ORG}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "SLACK_"))}
         self.log = tmp / f"serve-{workers}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"]
+            [sys.executable, "-m", "intake.bot.cli", "--config", str(config), "serve"]
             + ["--workers", str(workers)],
             cwd=ROOT,
             env=env,

@@ -66,10 +66,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, delete, event, text, update  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from bot.app import App, build_app  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from handlers.sla import _plan, due_clocks, sweep  # noqa: E402
-from storage.models import (  # noqa: E402
+from intake.bot.app import App, build_app  # noqa: E402
+from intake.bot.config import load_settings  # noqa: E402
+from intake.handlers.sla import _plan, due_clocks, sweep  # noqa: E402
+from intake.storage.models import (  # noqa: E402
     Case,
     CaseEvent,
     CaseMessage,

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.app import build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.serve import serve  # noqa: E402
+from intake.bot.app import build_app  # noqa: E402
+from intake.bot.config import Settings  # noqa: E402
+from intake.bot.serve import serve  # noqa: E402
 from tests.mailhelpers import Sink, free_port, wait_for, wait_for_port  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "intake"

@@ -14,20 +14,20 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import ConfigError, ExtractionSettings, Settings
-from handlers.pipeline import Extractor, PipelineConfig
-from handlers.replies import ReplyRenderer, footer_of
-from handlers.reply_budget import Budget
-from handlers.senders import SenderPolicy
-from handlers.sla import SlaRuntime
-from handlers.sla_policy import load_sla
-from handlers.slack_feed import SlackFeed
-from parsers.fields import LabelExtractor
-from parsers.message import ParsedMessage
-from parsers.mime import parse_email
-from parsers.org import Organisation, load_organisation
-from parsers.slack_event import parse_slack_event
-from storage import db
+from intake.bot.config import ConfigError, ExtractionSettings, Settings
+from intake.handlers.pipeline import Extractor, PipelineConfig
+from intake.handlers.replies import ReplyRenderer, footer_of
+from intake.handlers.reply_budget import Budget
+from intake.handlers.senders import SenderPolicy
+from intake.handlers.sla import SlaRuntime
+from intake.handlers.sla_policy import load_sla
+from intake.handlers.slack_feed import SlackFeed
+from intake.parsers.fields import LabelExtractor
+from intake.parsers.message import ParsedMessage
+from intake.parsers.mime import parse_email
+from intake.parsers.org import Organisation, load_organisation
+from intake.parsers.slack_event import parse_slack_event
+from intake.storage import db
 
 log = logging.getLogger("intake")
 

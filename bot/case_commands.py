@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.app import build_app
-from bot.config import Settings
-from handlers import sla
-from handlers.lifecycle import Change, LifecycleError, set_status
-from storage import cases as case_repo
+from intake.bot.app import build_app
+from intake.bot.config import Settings
+from intake.handlers import sla
+from intake.handlers.lifecycle import Change, LifecycleError, set_status
+from intake.storage import cases as case_repo
 
 
 class CommandError(ValueError):

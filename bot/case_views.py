@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import Settings
-from bot.operator_commands import outbox_view
-from storage import admin, db
-from storage import cases as case_repo
-from storage.models import OutboxMessage
+from intake.bot.config import Settings
+from intake.bot.operator_commands import outbox_view
+from intake.storage import admin, db
+from intake.storage import cases as case_repo
+from intake.storage.models import OutboxMessage
 
 
 def _sessions(settings: Settings) -> Any:

@@ -11,15 +11,15 @@ from typing import Any
 
 import click
 
-from bot.cli_forms import IntakeGroup, Times, case_number
-from bot.config import ConfigError, Settings, load_settings
-from parsers.org import OrgFileError, OrgFileMissing
+from intake.bot.cli_forms import IntakeGroup, Times, case_number
+from intake.bot.config import ConfigError, Settings, load_settings
+from intake.parsers.org import OrgFileError, OrgFileMissing
 
 
 def _setup_logging(verbose: bool) -> None:
     """bot/logs.py: text or JSON (INTAKE_LOG_FORMAT), aiosmtpd's chatter at DEBUG."""
-    from bot import logs
-    from bot.config import log_format
+    from intake.bot import logs
+    from intake.bot.config import log_format
 
     try:
         fmt = log_format()
@@ -50,7 +50,7 @@ class _Obj:
             from datetime import UTC
             from zoneinfo import ZoneInfo
 
-            from parsers.org import load_organisation
+            from intake.parsers.org import load_organisation
 
             zone = UTC if self.utc else ZoneInfo(load_organisation(self.settings.bot.org).time_zone)
             self._times = Times(zone)
@@ -70,7 +70,7 @@ def _fail_clearly(fn: Any) -> Any:
     cause and what fixes it, never a traceback; -v logs the traceback first."""
     import functools
 
-    from bot import startup
+    from intake.bot import startup
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -97,7 +97,7 @@ def _fail_clearly(fn: Any) -> Any:
 def _require_database(settings: Settings) -> None:
     """A command that only reads must not create an empty database where there was none
     (run from the wrong folder, it would show nothing and leave a stray var/intake.db)."""
-    from bot import startup
+    from intake.bot import startup
 
     startup.require_database(settings.database.url)
 
@@ -106,7 +106,7 @@ def _listen_option(option: str, section: str) -> Any:
     """--smtp-listen / --http-listen: checked as an option, kept on the context's object and
     applied to the settings by `_apply_listen_options` (the command's signature is left to
     its other options)."""
-    from bot.config import parse_host_port
+    from intake.bot.config import parse_host_port
 
     def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
         if value is None:
@@ -183,10 +183,10 @@ def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> No
 @_fail_clearly
 def serve(obj: _Obj, workers: int | None) -> None:
     """Run the SMTP listener, the worker and the outbox dispatcher."""
-    from bot.app import build_app
-    from bot.serve import serve as run
-    from bot.startup import TEMPLATES_FIX
-    from handlers.templates_check import TemplatesError, check_templates
+    from intake.bot.app import build_app
+    from intake.bot.serve import serve as run
+    from intake.bot.startup import TEMPLATES_FIX
+    from intake.handlers.templates_check import TemplatesError, check_templates
 
     _apply_listen_options(obj)
     try:
@@ -214,7 +214,7 @@ def db() -> None:
 @_fail_clearly
 def db_upgrade(obj: _Obj, revision: str) -> None:
     """Apply migrations (also done automatically on start)."""
-    from storage import db as storage_db
+    from intake.storage import db as storage_db
 
     engine = storage_db.make_engine(obj.settings.database.url)
     storage_db.upgrade(engine, revision)
@@ -270,7 +270,7 @@ def replay(
     quiet: bool,
 ) -> None:
     """Replay the .eml files of DIRECTORY in name order, with their Date: as the clock."""
-    from bot.replay import eml_files, replay_dir, summary_table, until_instant, write_report
+    from intake.bot.replay import eml_files, replay_dir, summary_table, until_instant, write_report
 
     if until is not None:
         try:
@@ -339,13 +339,13 @@ def _extract_file(
     """
     from datetime import UTC, datetime
 
-    from bot.app import build_extractor
-    from bot.replay import envelope_of
-    from handlers.case_ops import FIELD_LABELS
-    from handlers.pipeline import mailbox_of
-    from parsers.fields import missing_fields
-    from parsers.mime import parse_email
-    from parsers.org import load_organisation
+    from intake.bot.app import build_extractor
+    from intake.bot.replay import envelope_of
+    from intake.handlers.case_ops import FIELD_LABELS
+    from intake.handlers.pipeline import mailbox_of
+    from intake.parsers.fields import missing_fields
+    from intake.parsers.mime import parse_email
+    from intake.parsers.org import load_organisation
 
     org = load_organisation(settings.bot.org)
     msg = parse_email(raw)
@@ -445,7 +445,7 @@ def cases() -> None:
 @_fail_clearly
 def cases_list(obj: _Obj, as_json: bool) -> None:
     """Every case with its queue, status, account, due time and subject."""
-    from bot.case_views import case_summaries
+    from intake.bot.case_views import case_summaries
 
     _require_database(obj.settings)
     rows = case_summaries(obj.settings)
@@ -469,7 +469,7 @@ def cases_list(obj: _Obj, as_json: bool) -> None:
 def cases_show(obj: _Obj, number: str, as_json: bool) -> None:
     """Case NUMBER: its fields with their confidence, owner, messages, attachments and every
     event (assignment, clocks, reminders)."""
-    from bot.case_views import case_detail, format_case
+    from intake.bot.case_views import case_detail, format_case
 
     number = obj.case_number(number)
     _require_database(obj.settings)
@@ -520,7 +520,7 @@ def cases_set(
     at: str | None,
 ) -> None:
     """Move case NUMBER on: status quote-sent|waiting|won --po N|lost --reason R|closed|open."""
-    from bot.case_commands import CommandError, set_case_status
+    from intake.bot.case_commands import CommandError, set_case_status
 
     try:
         change = set_case_status(
@@ -555,7 +555,7 @@ def sla() -> None:
 @_fail_clearly
 def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
     """Every running clock with owner, due time and state, overdue first."""
-    from bot.case_commands import sla_report as read_report
+    from intake.bot.case_commands import sla_report as read_report
 
     _require_database(obj.settings)
     rows = read_report(obj.settings, obj.times.parse(at))
@@ -596,7 +596,7 @@ def outbox_list(obj: _Obj, state: str | None, as_json: bool) -> None:
     uncertain: the relay (or Slack) may have it, so it is not sent again by itself; failed:
     refused for good or out of attempts. `intake outbox resend ID` sends either again.
     """
-    from bot.operator_commands import outbox_report
+    from intake.bot.operator_commands import outbox_report
 
     _require_database(obj.settings)
     rows = outbox_report(obj.settings, state)
@@ -637,7 +637,7 @@ def outbox_list(obj: _Obj, state: str | None, as_json: bool) -> None:
 def outbox_resend(obj: _Obj, row_id: int, actor: str) -> None:
     """Send outgoing message ID again: only an uncertain or failed one, once a person has
     decided it did not arrive. It goes back to pending, due now, with fresh attempts."""
-    from bot.operator_commands import OperatorError, resend
+    from intake.bot.operator_commands import OperatorError, resend
 
     try:
         r = resend(obj.settings, row_id, actor=actor.lower())
@@ -660,7 +660,7 @@ def inbox() -> None:
 @_fail_clearly
 def inbox_shunted(obj: _Obj, as_json: bool) -> None:
     """Messages shunted after failing worker.max_attempts times, with their error."""
-    from bot.operator_commands import shunted_report
+    from intake.bot.operator_commands import shunted_report
 
     _require_database(obj.settings)
     rows = shunted_report(obj.settings)
@@ -695,7 +695,7 @@ def inbox_shunted(obj: _Obj, as_json: bool) -> None:
 def inbox_retry(obj: _Obj, ids: tuple[int, ...], every: bool, actor: str) -> None:
     """Put shunted messages back for the worker (state new, no attempts), once the cause is
     fixed. The error each was shunted with is logged and stays on the row."""
-    from bot.operator_commands import OperatorError, retry_shunted
+    from intake.bot.operator_commands import OperatorError, retry_shunted
 
     if every == bool(ids):
         raise click.UsageError("give the ID of a shunted message, or --all")

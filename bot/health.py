@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bot.app import App, utc_now
-from bot.config import parse_host_port
-from bot.metrics import Metrics
-from bot.slack_http import Answer, Dispatch, SlackHTTPServer
+from intake.bot.app import App, utc_now
+from intake.bot.config import parse_host_port
+from intake.bot.metrics import Metrics
+from intake.bot.slack_http import Answer, Dispatch, SlackHTTPServer
 
 if TYPE_CHECKING:
-    from bot.slack_app import SlackFrontDoor
+    from intake.bot.slack_app import SlackFrontDoor
 
 log = logging.getLogger("intake.health")
 

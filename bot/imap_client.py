@@ -22,7 +22,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from bot.imap_settings import KEYWORD, ImapAccount
+from intake.bot.imap_settings import KEYWORD, ImapAccount
 
 
 class ImapError(Exception):

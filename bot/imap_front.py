@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import imap_client
-from bot.config import ConfigError
-from bot.imap_poller import FolderPoller
-from bot.imap_settings import ImapAccount, ImapSettings
+from intake.bot import imap_client
+from intake.bot.config import ConfigError
+from intake.bot.imap_poller import FolderPoller
+from intake.bot.imap_settings import ImapAccount, ImapSettings
 
 log = logging.getLogger("intake.imap")
 

@@ -34,9 +34,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import imap_client
-from bot.imap_settings import KEYWORD, ImapAccount, ImapSettings
-from storage import imap_checkpoints, inbox
+from intake.bot import imap_client
+from intake.bot.imap_settings import KEYWORD, ImapAccount, ImapSettings
+from intake.storage import imap_checkpoints, inbox
 
 log = logging.getLogger("intake.imap")
 

@@ -34,9 +34,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack_http import Answer
-from handlers.pipeline import PROCESSED
-from storage.models import InboundMessage, OutboxMessage, SlaClock
+from intake.bot.slack_http import Answer
+from intake.handlers.pipeline import PROCESSED
+from intake.storage.models import InboundMessage, OutboxMessage, SlaClock
 
 log = logging.getLogger("intake.metrics")
 

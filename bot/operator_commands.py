@@ -19,10 +19,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from storage import admin, db
-from storage.admin import AdminError
-from storage.models import InboundMessage, OutboxMessage
+from intake.bot.config import Settings
+from intake.storage import admin, db
+from intake.storage.admin import AdminError
+from intake.storage.models import InboundMessage, OutboxMessage
 
 log = logging.getLogger("intake.operator")
 

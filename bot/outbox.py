@@ -36,14 +36,14 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import OutboxSettings, RelaySettings
-from bot.loop import Loop
-from handlers.delivery_notice import notice_uncertain
-from handlers.slack_feed import SlackFeed
-from parsers.addresses import delivery_address, needs_smtputf8
-from storage import claims
-from storage.claims import Claim, OutboxQueue
-from storage.models import OutboxMessage
+from intake.bot.config import OutboxSettings, RelaySettings
+from intake.bot.loop import Loop
+from intake.handlers.delivery_notice import notice_uncertain
+from intake.handlers.slack_feed import SlackFeed
+from intake.parsers.addresses import delivery_address, needs_smtputf8
+from intake.storage import claims
+from intake.storage.claims import Claim, OutboxQueue
+from intake.storage.models import OutboxMessage
 
 log = logging.getLogger("intake.outbox")
 

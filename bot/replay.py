@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import App, build_app
-from bot.config import Settings
-from bot.worker import process_one
-from handlers.pipeline import Result
-from handlers.sla import Reminder, sweep
-from handlers.sla_policy import parse_duration
-from storage import inbox
-from storage.cases import by_number
-from storage.models import InboundMessage, OutboxMessage, SlaClock
+from intake.bot.app import App, build_app
+from intake.bot.config import Settings
+from intake.bot.worker import process_one
+from intake.handlers.pipeline import Result
+from intake.handlers.sla import Reminder, sweep
+from intake.handlers.sla_policy import parse_duration
+from intake.storage import inbox
+from intake.storage.cases import by_number
+from intake.storage.models import InboundMessage, OutboxMessage, SlaClock
 
 _CASE_PLACEHOLDER = re.compile(rb"CASE\{(\d+)\}")
 _ACK_PLACEHOLDER = re.compile(rb"<ack-(\d+)@[^>\s]*>")

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.loop import Loop
-from handlers.sla import Reminder, SlaRuntime, sweep_batch
+from intake.bot.loop import Loop
+from intake.handlers.sla import Reminder, SlaRuntime, sweep_batch
 
 log = logging.getLogger("intake.sla")
 

@@ -31,8 +31,8 @@ import dns.exception
 import dns.resolver
 import spf
 
-from bot.config import SenderSettings
-from parsers.addresses import aligned, org_domain
+from intake.bot.config import SenderSettings
+from intake.parsers.addresses import aligned, org_domain
 
 log = logging.getLogger("intake.senders")
 

@@ -14,16 +14,16 @@ import logging
 import signal
 import threading
 
-from bot import workers as worker_processes
-from bot.app import App, utc_now
-from bot.config import ConfigError
-from bot.imap_front import ImapFront
-from bot.outbox import Dispatcher, make_transport, recover_interrupted
-from bot.scheduler import SlaScheduler
-from bot.sender_auth import SenderVerifier
-from bot.smtp_server import IntakeHandler, make_controller
-from bot.wakeups import Wakeups
-from bot.worker import Worker
+from intake.bot import workers as worker_processes
+from intake.bot.app import App, utc_now
+from intake.bot.config import ConfigError
+from intake.bot.imap_front import ImapFront
+from intake.bot.outbox import Dispatcher, make_transport, recover_interrupted
+from intake.bot.scheduler import SlaScheduler
+from intake.bot.sender_auth import SenderVerifier
+from intake.bot.smtp_server import IntakeHandler, make_controller
+from intake.bot.wakeups import Wakeups
+from intake.bot.worker import Worker
 
 log = logging.getLogger("intake")
 
@@ -41,7 +41,7 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
             "writer at a time, so serve it from one process without workers"
         )
     # A port already taken is one line before anything starts (bot/startup.py).
-    from bot import startup
+    from intake.bot import startup
 
     startup.check_listen(settings.smtp.listen, startup.SMTP_FIX)
     startup.check_listen(settings.slack.http_listen, startup.HTTP_FIX)
@@ -79,14 +79,14 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     wakeups.on("outbox", dispatcher.wake)
     slack_out, slack_http, slack_files = None, None, None
     if settings.slack.enabled:
-        from bot.slack_app import SlackFrontDoor
-        from bot.slack_out import SlackDispatcher, make_client
+        from intake.bot.slack_app import SlackFrontDoor
+        from intake.bot.slack_out import SlackDispatcher, make_client
 
         slack_out = SlackDispatcher(
             app.sessions, make_client(settings.slack), settings.slack, settings.outbox, utc_now
         )
         wakeups.on("outbox", slack_out.wake)
-        from bot.slack_files import SlackFileFetcher
+        from intake.bot.slack_files import SlackFileFetcher
 
         # Photos of Slack requests, fetched after the message was stored and processed.
         slack_files = SlackFileFetcher(
@@ -160,7 +160,7 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     else:
         slack_state = "Slack off (no SLACK_BOT_TOKEN)"
     # /healthz and /metrics (bot/health.py) on the front door Slack's events use, Slack or not.
-    from bot.health import start_front_door
+    from intake.bot.health import start_front_door
 
     slack_http = start_front_door(app, controller, slack_events)
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"

@@ -34,19 +34,19 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.app import App
-from bot.config import ConfigError, SlackSettings, parse_host_port
-from bot.slack_http import Answer, BadRequest, SlackHTTPServer
-from handlers import commands, statuses
-from handlers.assignment import assign_owner
-from handlers.lifecycle import LifecycleError, set_status
-from handlers.pipeline import mailbox_allows
-from handlers.slack_feed import ACTION_QUOTE_SENT, ACTION_TAKE, escape
-from parsers.org import Mailbox
-from parsers.slack_event import slack_message_id
-from storage import inbox
-from storage.cases import by_message_ids, by_number
-from storage.models import Case
+from intake.bot.app import App
+from intake.bot.config import ConfigError, SlackSettings, parse_host_port
+from intake.bot.slack_http import Answer, BadRequest, SlackHTTPServer
+from intake.handlers import commands, statuses
+from intake.handlers.assignment import assign_owner
+from intake.handlers.lifecycle import LifecycleError, set_status
+from intake.handlers.pipeline import mailbox_allows
+from intake.handlers.slack_feed import ACTION_QUOTE_SENT, ACTION_TAKE, escape
+from intake.parsers.org import Mailbox
+from intake.parsers.slack_event import slack_message_id
+from intake.storage import inbox
+from intake.storage.cases import by_message_ids, by_number
+from intake.storage.models import Case
 
 log = logging.getLogger("intake.slack")
 

@@ -35,13 +35,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import OutboxSettings, SlackSettings
-from bot.outbox import OutboxLoop, backoff
-from bot.slack_out import _retry_after
-from storage import claims, slack_files
-from storage.claims import OutboxQueue
-from storage.models import OutboxMessage
-from storage.slack_files import PendingFile
+from intake.bot.config import OutboxSettings, SlackSettings
+from intake.bot.outbox import OutboxLoop, backoff
+from intake.bot.slack_out import _retry_after
+from intake.storage import claims, slack_files
+from intake.storage.claims import OutboxQueue
+from intake.storage.models import OutboxMessage
+from intake.storage.slack_files import PendingFile
 
 log = logging.getLogger("intake.slack_files")
 

@@ -43,12 +43,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import OutboxSettings, SlackSettings
-from bot.outbox import OutboxLoop, retry_or_fail
-from parsers.slack_event import slack_message_id
-from storage import claims
-from storage.claims import Claim, OutboxQueue
-from storage.models import Case, CaseMessage, OutboxMessage
+from intake.bot.config import OutboxSettings, SlackSettings
+from intake.bot.outbox import OutboxLoop, retry_or_fail
+from intake.parsers.slack_event import slack_message_id
+from intake.storage import claims
+from intake.storage.claims import Claim, OutboxQueue
+from intake.storage.models import Case, CaseMessage, OutboxMessage
 
 log = logging.getLogger("intake.slack_out")
 

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import inbox
+from intake.storage import inbox
 
 log = logging.getLogger("intake.smtp")
 

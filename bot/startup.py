@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from bot.config import parse_host_port
+from intake.bot.config import parse_host_port
 
 SMTP_FIX = "set INTAKE_SMTP_LISTEN or smtp.listen or --smtp-listen"
 HTTP_FIX = "set INTAKE_HTTP_LISTEN or slack.http_listen or --http-listen"

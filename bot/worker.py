@@ -25,12 +25,12 @@ from email.policy import compat32
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.loop import Loop
-from handlers.pipeline import PipelineConfig, Result, process
-from handlers.threads import case_numbers_in
-from storage import inbox
-from storage.inbox import ThreadHints
-from storage.models import InboundMessage
+from intake.bot.loop import Loop
+from intake.handlers.pipeline import PipelineConfig, Result, process
+from intake.handlers.threads import case_numbers_in
+from intake.storage import inbox
+from intake.storage.inbox import ThreadHints
+from intake.storage.models import InboundMessage
 
 log = logging.getLogger("intake.worker")
 
@@ -45,7 +45,7 @@ def thread_hints(row: InboundMessage, config: PipelineConfig) -> ThreadHints:
         if row.channel == "slack":
             parse = config.parse_slack
             if parse is None:
-                from parsers.slack_event import parse_slack_event as parse
+                from intake.parsers.slack_event import parse_slack_event as parse
             msg = parse(row.raw)
             refs, subject = (*msg.in_reply_to, *msg.references), msg.subject
         else:

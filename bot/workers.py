@@ -23,7 +23,7 @@ import threading
 import time
 from multiprocessing.process import BaseProcess
 
-from bot.config import Settings
+from intake.bot.config import Settings
 
 log = logging.getLogger("intake.workers")
 
@@ -97,9 +97,9 @@ def child_main(settings: Settings, index: int, parent_pid: int, log_level: int) 
     if os.getppid() != parent_pid:
         return  # the parent died before we could ask to be told
 
-    from bot.app import build_app, utc_now
-    from bot.wakeups import Wakeups
-    from bot.worker import Worker
+    from intake.bot.app import build_app, utc_now
+    from intake.bot.wakeups import Wakeups
+    from intake.bot.worker import Worker
 
     app = build_app(settings, migrate=False)  # the parent migrated before starting us
     wakeups = Wakeups(app.engine)

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.org import Organisation, Team
-from storage.models import Case, CaseEvent, OwnerLoad
+from intake.parsers.org import Organisation, Team
+from intake.storage.models import Case, CaseEvent, OwnerLoad
 
 QUOTES = "quotes"
 SERVICE = "service"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from parsers.message import ParsedMessage
+from intake.parsers.message import ParsedMessage
 
 _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DAEMON_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"}

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from handlers import echo
-from handlers.outgoing import queue_rendered
-from parsers.slack_event import slack_files
-from storage.cases import next_value
-from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
-from storage.safe_text import fit
-from storage.slack_files import queue_file
+from intake.handlers import echo
+from intake.handlers.outgoing import queue_rendered
+from intake.parsers.slack_event import slack_files
+from intake.storage.cases import next_value
+from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
+from intake.storage.safe_text import fit
+from intake.storage.slack_files import queue_file
 
 if TYPE_CHECKING:
-    from handlers.pipeline import Context
+    from intake.handlers.pipeline import Context
 
 BOT = "intake-bot"
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import sla, statuses
-from handlers.assignment import assign_owner, choose_owner, team_for_queue
-from handlers.case_ops import BOT
-from storage.models import Case, CaseEvent
+from intake.handlers import sla, statuses
+from intake.handlers.assignment import assign_owner, choose_owner, team_for_queue
+from intake.handlers.case_ops import BOT
+from intake.storage.models import Case, CaseEvent
 
 if TYPE_CHECKING:
-    from handlers.pipeline import Context
-    from parsers.org import Organisation
+    from intake.handlers.pipeline import Context
+    from intake.parsers.org import Organisation
 
 
 def person_key(org: Organisation, address: str | None) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from parsers.org import Organisation
+    from intake.parsers.org import Organisation
 
 _END = r"\s*[.!]*\s*$"
 _MENTION = r"<@([A-Z0-9]+)(?:\|[^>]*)?>"

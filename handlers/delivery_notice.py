@@ -18,9 +18,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers.case_ops import BOT
-from handlers.slack_feed import SlackFeed, escape
-from storage.models import CaseEvent, OutboxMessage
+from intake.handlers.case_ops import BOT
+from intake.handlers.slack_feed import SlackFeed, escape
+from intake.storage.models import CaseEvent, OutboxMessage
 
 # Names of the emails in a sentence ("The acknowledgement to pat@example.net ...").
 KIND_WORDS = {

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 import phonenumbers
 from phonenumbers import NumberFormat, PhoneNumberFormat
 
-from handlers.business_hours import DEFAULT_CALENDAR, MIDNIGHT, BusinessCalendar
-from parsers.fields.resolver import CONFIDENCE
-from parsers.org import Organisation
+from intake.handlers.business_hours import DEFAULT_CALENDAR, MIDNIGHT, BusinessCalendar
+from intake.parsers.fields.resolver import CONFIDENCE
+from intake.parsers.org import Organisation
 
 if TYPE_CHECKING:
-    from handlers.sla import SlaRuntime
+    from intake.handlers.sla import SlaRuntime
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

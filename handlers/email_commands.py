@@ -15,15 +15,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from handlers import case_ops, echo
-from handlers.assignment import assign_owner
-from handlers.clocks import message_cause
-from handlers.commands import Command, parse_command, resolve_person
-from handlers.lifecycle import LifecycleError, set_status
-from storage.models import Case
+from intake.handlers import case_ops, echo
+from intake.handlers.assignment import assign_owner
+from intake.handlers.clocks import message_cause
+from intake.handlers.commands import Command, parse_command, resolve_person
+from intake.handlers.lifecycle import LifecycleError, set_status
+from intake.storage.models import Case
 
 if TYPE_CHECKING:
-    from handlers.pipeline import Context
+    from intake.handlers.pipeline import Context
 
 log = logging.getLogger("intake.commands")
 

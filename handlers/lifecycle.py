@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from handlers import sla, statuses
-from handlers.clocks import person_key
-from handlers.slack_feed import escape
-from storage.models import Case, CaseEvent
+from intake.handlers import sla, statuses
+from intake.handlers.clocks import person_key
+from intake.handlers.slack_feed import escape
+from intake.storage.models import Case, CaseEvent
 
 # Command words (as typed) -> status.
 COMMANDS = {

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers.replies import Rendered
-from storage.models import Case, CaseMessage, OutboxMessage
+from intake.handlers.replies import Rendered
+from intake.storage.models import Case, CaseMessage, OutboxMessage
 
 
 def queue_rendered(

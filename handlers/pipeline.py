@@ -17,20 +17,20 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from handlers import case_ops, clocks
-from handlers.automail import automail_reason
-from handlers.email_commands import obey_command
-from handlers.replies import ReplyRenderer, is_safe_address
-from handlers.reply_budget import Budget, answer_refused, refusal_refused
-from handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
-from handlers.sla import SlaRuntime
-from handlers.slack_feed import SlackFeed
-from handlers.threads import find_case
-from parsers.message import ParsedMessage
-from parsers.org import Mailbox, Organisation
-from parsers.slack_event import slack_message_id
-from storage import inbox
-from storage.models import Case, InboundMessage, OutboxMessage
+from intake.handlers import case_ops, clocks
+from intake.handlers.automail import automail_reason
+from intake.handlers.email_commands import obey_command
+from intake.handlers.replies import ReplyRenderer, is_safe_address
+from intake.handlers.reply_budget import Budget, answer_refused, refusal_refused
+from intake.handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
+from intake.handlers.sla import SlaRuntime
+from intake.handlers.slack_feed import SlackFeed
+from intake.handlers.threads import find_case
+from intake.parsers.message import ParsedMessage
+from intake.parsers.org import Mailbox, Organisation
+from intake.parsers.slack_event import slack_message_id
+from intake.storage import inbox
+from intake.storage.models import Case, InboundMessage, OutboxMessage
 
 log = logging.getLogger("intake.pipeline")
 
@@ -337,11 +337,11 @@ def process(
     """Run one stored message through every step; the caller commits."""
     parse = config.parse
     if inbound_row.channel == "slack":
-        from parsers.slack_event import parse_slack_event
+        from intake.parsers.slack_event import parse_slack_event
 
         parse = config.parse_slack or parse_slack_event
     elif parse is None:
-        from parsers.mime import parse_email
+        from intake.parsers.mime import parse_email
 
         parse = parse_email
     msg = parse(inbound_row.raw)

@@ -27,8 +27,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
-from parsers.addresses import delivery_address
-from parsers.org import DEFAULT_NAME, DEFAULT_SIGNATURE, Organisation
+from intake.parsers.addresses import delivery_address
+from intake.parsers.org import DEFAULT_NAME, DEFAULT_SIGNATURE, Organisation
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MAX_REFERENCES = 10

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import InboundMessage, OutboxMessage
+from intake.storage.models import InboundMessage, OutboxMessage
 
 ANSWERS = ("ack", "request_info", "confirm")  # the emails a sender's own message causes
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.addresses import aligned
-from parsers.authresults import AuthResult, trusted_results
+from intake.parsers.addresses import aligned
+from intake.parsers.authresults import AuthResult, trusted_results
 
 _FORGERY_POLICIES = ("quarantine", "reject")
 

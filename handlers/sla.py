@@ -28,20 +28,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from handlers.business_hours import (
+from intake.handlers.business_hours import (
     BusinessCalendar,
     business_time_between,
     due_at,
     next_opening,
 )
-from handlers.case_ops import BOT
-from handlers.outgoing import queue_rendered
-from handlers.replies import ReplyRenderer, is_safe_address
-from handlers.sla_policy import Policy, SlaConfig
-from handlers.slack_feed import SlackFeed, escape
-from handlers.statuses import DONE
-from parsers.org import Organisation
-from storage.models import Case, CaseEvent, CaseMessage, SlaClock
+from intake.handlers.case_ops import BOT
+from intake.handlers.outgoing import queue_rendered
+from intake.handlers.replies import ReplyRenderer, is_safe_address
+from intake.handlers.sla_policy import Policy, SlaConfig
+from intake.handlers.slack_feed import SlackFeed, escape
+from intake.handlers.statuses import DONE
+from intake.parsers.org import Organisation
+from intake.storage.models import Case, CaseEvent, CaseMessage, SlaClock
 
 log = logging.getLogger("intake.sla")
 

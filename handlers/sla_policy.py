@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from handlers.business_hours import MIDNIGHT, BusinessCalendar
+from intake.handlers.business_hours import MIDNIGHT, BusinessCalendar
 
 # What can happen to a case that starts, stops, pauses, resumes or restarts a clock.
 SIGNALS = (

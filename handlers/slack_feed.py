@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from handlers.case_ops import BOT
-from parsers.org import Organisation
-from parsers.slack_event import parse_slack_id
-from storage.models import Case, CaseEvent, OutboxMessage
+from intake.handlers.case_ops import BOT
+from intake.parsers.org import Organisation
+from intake.parsers.slack_event import parse_slack_id
+from intake.storage.models import Case, CaseEvent, OutboxMessage
 
 FIELD_LIMIT = 200  # characters of one field value in an announcement
 TEXT_LIMIT = 600  # characters of a message quoted into the thread

@@ -12,10 +12,10 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
-from parsers.message import ParsedMessage
-from storage import cases as case_repo
-from storage.models import Case, CaseMessage
-from storage.safe_text import fit
+from intake.parsers.message import ParsedMessage
+from intake.storage import cases as case_repo
+from intake.storage.models import Case, CaseMessage
+from intake.storage.safe_text import fit
 
 
 @lru_cache(maxsize=8)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 
-from parsers.doc_cells import MAX_CELL_CHARS, rows_text
-from parsers.doc_guard import check_zip
+from intake.parsers.doc_cells import MAX_CELL_CHARS, rows_text
+from intake.parsers.doc_guard import check_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"

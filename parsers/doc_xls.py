@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 
-from parsers.doc_cells import cell_text, rows_text
-from parsers.doc_guard import Refused
-from parsers.doc_xlsx import MAX_CELLS, MAX_CHARS, MAX_COLS, MAX_ROWS, MAX_SHEETS
+from intake.parsers.doc_cells import cell_text, rows_text
+from intake.parsers.doc_guard import Refused
+from intake.parsers.doc_xlsx import MAX_CELLS, MAX_CHARS, MAX_COLS, MAX_ROWS, MAX_SHEETS
 
 
 def xls_text(content: bytes) -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import io
 import warnings
 
-from parsers.doc_cells import cell_text, rows_text
-from parsers.doc_guard import check_zip
+from intake.parsers.doc_cells import cell_text, rows_text
+from intake.parsers.doc_guard import check_zip
 
 MAX_SHEETS = 10  # visible sheets read; a request form has one or two
 MAX_ROWS = 500  # per sheet: a schedule of windows fits, a data dump is cut

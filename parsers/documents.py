@@ -32,11 +32,11 @@ import logging
 import re
 from collections.abc import Callable
 
-from parsers.doc_docx import docx_text
-from parsers.doc_guard import Refused
-from parsers.doc_xls import xls_text
-from parsers.doc_xlsx import MAX_ROWS, xlsx_text
-from parsers.message import Attachment
+from intake.parsers.doc_docx import docx_text
+from intake.parsers.doc_guard import Refused
+from intake.parsers.doc_xls import xls_text
+from intake.parsers.doc_xlsx import MAX_ROWS, xlsx_text
+from intake.parsers.message import Attachment
 
 log = logging.getLogger(__name__)
 

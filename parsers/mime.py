@@ -29,8 +29,8 @@ from datetime import datetime
 from email.message import Message
 from urllib.parse import unquote
 
-from parsers.message import Attachment, ParsedMessage
-from parsers.text import clean_line, clean_text, html_to_text, split_body, unflow
+from intake.parsers.message import Attachment, ParsedMessage
+from intake.parsers.text import clean_line, clean_text, html_to_text, split_body, unflow
 
 MAX_DEPTH = 30  # MIME nesting followed; deeper parts are skipped (a defect says so)
 MAX_HEADER_CHARS = 65_536  # of one header value; hostile headers are cut before decoding

@@ -22,7 +22,7 @@ import phonenumbers
 from rapidfuzz import fuzz
 
 if TYPE_CHECKING:
-    from parsers.org import Account, Organisation
+    from intake.parsers.org import Account, Organisation
 
 # --------------------------------------------------------------------------------------------
 # Text folding shared by every comparison

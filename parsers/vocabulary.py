@@ -29,8 +29,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from parsers import normalise as nz
-from parsers.org import Account, Organisation
+from intake.parsers import normalise as nz
+from intake.parsers.org import Account, Organisation
 
 log = logging.getLogger(__name__)
 

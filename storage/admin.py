@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import CaseEvent, InboundMessage, OutboxMessage
+from intake.storage.models import CaseEvent, InboundMessage, OutboxMessage
 
 OUTBOX_STATES = ("pending", "sending", "sent", "uncertain", "failed")
 RESENDABLE = ("uncertain", "failed")  # the states a person may send again

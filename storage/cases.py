@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.models import Case, CaseMessage, Counter
+from intake.storage.models import Case, CaseMessage, Counter
 
 
 def next_value(session: Session, name: str) -> int:

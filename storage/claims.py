@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from storage.models import OutboxMessage
+from intake.storage.models import OutboxMessage
 
 T = TypeVar("T", bound=tuple[Any, ...])
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from storage.models import ImapCheckpoint
+from intake.storage.models import ImapCheckpoint
 
 
 def get(session: Session, account: str, folder: str) -> ImapCheckpoint | None:

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Integer, Select, cast, exists, func, select, true, union, update
 from sqlalchemy.orm import Session
 
-from storage.claims import locks_rows, skip_locked
-from storage.models import Case, CaseMessage, InboundMessage, ProcessedKey
-from storage.safe_text import fit, from_bytes, storable
+from intake.storage.claims import locks_rows, skip_locked
+from intake.storage.models import Case, CaseMessage, InboundMessage, ProcessedKey
+from intake.storage.safe_text import fit, from_bytes, storable
 
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")

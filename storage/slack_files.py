@@ -27,8 +27,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
-from storage.safe_text import fit
+from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
+from intake.storage.safe_text import fit
 
 CHANNEL = "slack_file"
 KIND = "slack_file"

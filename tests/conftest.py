@@ -79,7 +79,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def org():
-    from parsers.org import load_organisation
+    from intake.parsers.org import load_organisation
 
     return load_organisation(ORG_FILE)
 

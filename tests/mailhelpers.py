@@ -159,7 +159,7 @@ def start_intake(
         # /healthz and /metrics listen too: on a port of their own, never the shared default
         base["INTAKE_HTTP_LISTEN"] = f"127.0.0.1:{free_port()}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
+        [sys.executable, "-m", "intake.bot.cli", "--config", str(config), "serve"],
         cwd=cwd,
         env={**base, **(env or {})},
         stdout=log.open("ab"),
@@ -190,7 +190,7 @@ def store_submission(
     sender_auth: dict[str, Any] | None = TRUSTED_SUBMISSION,
 ) -> Any:
     """Store an arrival as the SMTP front door does, with its sender verdict."""
-    from storage import inbox
+    from intake.storage import inbox
 
     row = inbox.store_inbound(
         session,
@@ -208,9 +208,9 @@ def store_submission(
 def serving(settings: Any) -> Iterator[Any]:
     """`intake serve` with `settings` in a thread, its SMTP port open, until the block ends;
     yields the running App."""
-    from bot.app import build_app
-    from bot.config import SlackSettings
-    from bot.serve import serve
+    from intake.bot.app import build_app
+    from intake.bot.config import SlackSettings
+    from intake.bot.serve import serve
 
     if settings.slack.http_listen == SlackSettings().http_listen:
         # /healthz and /metrics listen too: on a port of their own, never the shared default

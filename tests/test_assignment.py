@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from handlers.assignment import Assignment, choose_owner, team_for_queue
-from handlers.statuses import CLOSED, DONE, LOST, OPEN, WAITING, WON
-from parsers.org import Organisation, parse_organisation
-from storage import db
-from storage.models import Case, CaseEvent
+from intake.handlers.assignment import Assignment, choose_owner, team_for_queue
+from intake.handlers.statuses import CLOSED, DONE, LOST, OPEN, WAITING, WON
+from intake.parsers.org import Organisation, parse_organisation
+from intake.storage import db
+from intake.storage.models import Case, CaseEvent
 from tests.conftest import ORG_FILE
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

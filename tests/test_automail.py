@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.automail import automail_reason
-from parsers.message import ParsedMessage
+from intake.handlers.automail import automail_reason
+from intake.parsers.message import ParsedMessage
 
 OURS = {"accountteam@example.com", "connectyou@example.com"}
 
@@ -66,7 +66,7 @@ def test_a_subject_that_merely_mentions_office_is_not_auto() -> None:
     ],
 )
 def test_an_unsubscribe_header_alone_marks_bulk_mail(headers: str) -> None:
-    from parsers.mime import parse_email
+    from intake.parsers.mime import parse_email
 
     raw = (
         "From: Window News <news@news.example.org>\r\nTo: accountteam@example.com\r\n"

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import business_hours as bh
-from handlers.business_hours import (
+from intake.handlers import business_hours as bh
+from intake.handlers.business_hours import (
     DAY_NAMES,
     DEFAULT_CALENDAR,
     BusinessCalendar,

@@ -16,12 +16,12 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import OutboxSettings
-from bot.outbox import SpoolFolder, dispatch_due, recover_expired
-from storage import claims, db, inbox
-from storage.claims import OutboxQueue
-from storage.inbox import ThreadHints
-from storage.models import Case, CaseEvent, CaseMessage, InboundMessage, OutboxMessage
+from intake.bot.config import OutboxSettings
+from intake.bot.outbox import SpoolFolder, dispatch_due, recover_expired
+from intake.storage import claims, db, inbox
+from intake.storage.claims import OutboxQueue
+from intake.storage.inbox import ThreadHints
+from intake.storage.models import Case, CaseEvent, CaseMessage, InboundMessage, OutboxMessage
 
 NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
 EMAIL = OutboxQueue("email")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from intake.bot.cli import main
 
 # Compared by token overlap in the corpus README; every other field has one normal form.
 TEXT_FIELDS = {"product_specs", "special_instructions", "description", "site_address"}

@@ -15,11 +15,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_app
-from bot.config import Settings
-from handlers.case_ops import NOT_CHECKED, check_sentence, human_date
-from parsers.fields import LABELLED, PROSE
-from storage.models import Case, OutboxMessage
+from intake.bot.app import build_app
+from intake.bot.config import Settings
+from intake.handlers.case_ops import NOT_CHECKED, check_sentence, human_date
+from intake.parsers.fields import LABELLED, PROSE
+from intake.storage.models import Case, OutboxMessage
 from tests.conftest import ORG_FILE
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, T0, deliver, mail, outbox, reply_to
 
@@ -175,7 +175,7 @@ def test_check_sentence_joins_fields() -> None:
 
 
 def test_threshold_outside_0_to_1_is_a_configuration_error(tmp_path) -> None:
-    from bot.config import ConfigError, load_settings
+    from intake.bot.config import ConfigError, load_settings
 
     cfg = tmp_path / "intake.toml"
     cfg.write_text("[bot]\nconfirm_below = 0.85\n")
@@ -188,7 +188,7 @@ def test_threshold_outside_0_to_1_is_a_configuration_error(tmp_path) -> None:
 def test_default_urgency_and_copied_text_are_never_asked_about() -> None:
     """'normal' urgency is the absence of an emergency, and a description is the sender's
     own sentence: neither is a reading to confirm; an emergency reading is."""
-    from handlers.case_ops import _unsure_fields
+    from intake.handlers.case_ops import _unsure_fields
 
     case = Case(
         fields={"urgency": "normal", "description": "Foggy unit", "contact_phone": "+14035550142"},

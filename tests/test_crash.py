@@ -31,7 +31,7 @@ KILL_AFTER = 20
 
 def start_bot(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
+        [sys.executable, "-m", "intake.bot.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=log.open("ab"),

@@ -16,19 +16,19 @@ import openpyxl
 import pytest
 from docx.oxml import parse_xml
 
-from parsers.doc_guard import MAX_PARTS
-from parsers.doc_xlsx import MAX_ROWS
-from parsers.documents import (
+from intake.parsers.doc_guard import MAX_PARTS
+from intake.parsers.doc_xlsx import MAX_ROWS
+from intake.parsers.documents import (
     MAX_PAGES,
     attachment_text,
     decode_text,
     document_kind,
     pdf_text,
 )
-from parsers.fields import LabelExtractor
-from parsers.message import Attachment
-from parsers.mime import parse_email
-from parsers.org import load_organisation
+from intake.parsers.fields import LabelExtractor
+from intake.parsers.message import Attachment
+from intake.parsers.mime import parse_email
+from intake.parsers.org import load_organisation
 from tests.conftest import ORG_FILE
 from tests.ooxml import inflate_part, many_parts, rewrite_part, understate_size
 from tests.pdfs import table_pdf, tiny_pdf
@@ -220,7 +220,7 @@ def test_xlsx_far_cell_does_not_make_a_million_empty_rows() -> None:
 
 
 def test_encrypted_and_broken_office_files_give_nothing_and_say_why(caplog) -> None:
-    caplog.set_level(logging.INFO, logger="parsers.documents")
+    caplog.set_level(logging.INFO, logger="intake.parsers.documents")
     good = xlsx_bytes([["Account", "Ridgeline Homes"]])
     # a password-protected .xlsx or .docx is an OLE file holding an EncryptedPackage stream
     encrypted = compound_file(b"\x00" * 5000, name="EncryptedPackage")
@@ -265,7 +265,7 @@ def _refused_within_bounds(name: str, content: bytes) -> str:
 
 @pytest.mark.parametrize("kind", ["xlsx", "docx"])
 def test_zip_bomb_with_honest_sizes_is_refused_before_inflating(kind: str, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="parsers.documents")
+    caplog.set_level(logging.INFO, logger="intake.parsers.documents")
     if kind == "xlsx":
         small, part = xlsx_bytes([["Account", "Ridgeline Homes"]]), "xl/worksheets/sheet1.xml"
     else:
@@ -286,7 +286,7 @@ def test_zip_bomb_that_understates_its_sizes_is_refused_with_bounded_memory(
     """The classic bypass: the directory says 1 KB, the part inflates to 200 MB. Both
     libraries read [Content_Types].xml with ZipFile.read, which inflates the whole part
     before it checks the size; the guard stops just past the declared 1 KB."""
-    caplog.set_level(logging.INFO, logger="parsers.documents")
+    caplog.set_level(logging.INFO, logger="intake.parsers.documents")
     if kind == "xlsx":
         small = xlsx_bytes([["Account", "Ridgeline Homes"]])
     else:
@@ -298,7 +298,7 @@ def test_zip_bomb_that_understates_its_sizes_is_refused_with_bounded_memory(
 
 
 def test_container_with_too_many_parts_is_refused(caplog) -> None:
-    caplog.set_level(logging.INFO, logger="parsers.documents")
+    caplog.set_level(logging.INFO, logger="intake.parsers.documents")
     _refused_within_bounds("parts.xlsx", many_parts(MAX_PARTS + 1))
     assert f"{MAX_PARTS + 1} parts" in caplog.text
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from handlers.commands import Command, parse_command, resolve_person
-from parsers.org import load_organisation
-from storage.models import Case, CaseEvent, InboundMessage, SlaClock
+from intake.bot.config import Settings
+from intake.handlers.commands import Command, parse_command, resolve_person
+from intake.parsers.org import load_organisation
+from intake.storage.models import Case, CaseEvent, InboundMessage, SlaClock
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, make_request, serving, wait_for
 

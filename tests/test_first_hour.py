@@ -38,7 +38,7 @@ def intake(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: fl
     """`intake ARGS` as a real process; a serve that started anyway is killed by the
     time-out and fails the test."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "intake.bot.cli", *args],
         cwd=cwd,
         env=env or clean_env(),
         capture_output=True,
@@ -367,7 +367,7 @@ def test_times_in_the_organisations_zone_with_offset_or_utc(one_case: Path) -> N
 def test_every_command_and_option_has_help() -> None:
     import click
 
-    from bot.cli import main
+    from intake.bot.cli import main
 
     def walk(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
         yield path, command
@@ -396,7 +396,7 @@ def test_replay_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert piped.returncode == 0 and "replaying" not in piped.stdout + piped.stderr
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "replay", str(mails), "-q"],
+        [sys.executable, "-m", "intake.bot.cli", "replay", str(mails), "-q"],
         cwd=tmp_path,
         env=clean_env(),
         stdout=follower,
@@ -434,7 +434,7 @@ def serve_one_message(folder: Path, *args: str, env: dict[str, str] | None = Non
     port = int(re.search(r'listen = "127\.0\.0\.1:(\d+)"', cfg.read_text()).group(1))
     log = folder / "serve.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args, "serve"],
+        [sys.executable, "-m", "intake.bot.cli", *args, "serve"],
         cwd=folder,
         env=clean_env(**(env or {})),
         stdout=log.open("ab"),
@@ -496,8 +496,8 @@ PROSE_REQUEST = (
 
 @pytest.fixture
 def app(database_url: str):
-    from bot.app import build_app
-    from bot.config import Settings
+    from intake.bot.app import build_app
+    from intake.bot.config import Settings
 
     settings = Settings.model_validate(
         {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
@@ -549,7 +549,7 @@ def test_service_ack_echoes_the_phone_as_written_and_no_default_urgency(app) -> 
     assert "Urgency" not in text  # nobody named one; "normal" is not said back
     assert "The case owner will answer by Fri 4 Dec, 10:00 MST." in text
     with app.sessions() as session:
-        from storage.models import Case
+        from intake.storage.models import Case
 
         case = session.scalars(select(Case)).one()
         assert case.fields["contact_phone"] == "+14035550188"  # the case keeps E.164
@@ -581,8 +581,8 @@ def test_footer_has_the_organisations_name_phone_and_signature(app) -> None:
 
 
 def test_footer_defaults_without_name_phone_or_signature(database_url: str, tmp_path) -> None:
-    from bot.app import build_app
-    from bot.config import Settings
+    from intake.bot.app import build_app
+    from intake.bot.config import Settings
     from tests.test_pipeline import COMPLETE_QUOTE, deliver, mail, outbox
 
     org = tmp_path / "org.toml"
@@ -609,7 +609,7 @@ def test_please_check_only_weak_values_never_an_exact_account_and_only_once(app)
     confirmation that completes the case does not ask again."""
     from sqlalchemy import select as sql_select
 
-    from storage.models import Case, CaseEvent
+    from intake.storage.models import Case, CaseEvent
     from tests.test_pipeline import deliver, mail, outbox, reply_to
 
     deliver(app, mail(PROSE_REQUEST, when=SATURDAY_10), SATURDAY_10)
@@ -640,7 +640,7 @@ def test_please_check_only_weak_values_never_an_exact_account_and_only_once(app)
 
 
 def test_due_phrase_at_the_end_of_a_working_day() -> None:
-    from handlers.echo import due_phrase, team_calendar
+    from intake.handlers.echo import due_phrase, team_calendar
 
     cal = team_calendar(None, None, "America/Edmonton")  # 08:00-17:00
     now = datetime(2026, 12, 3, tzinfo=UTC)
@@ -662,7 +662,7 @@ def test_due_phrase_at_the_end_of_a_working_day() -> None:
 
 
 def test_phones_are_echoed_as_people_write_them() -> None:
-    from handlers.echo import shown_phone
+    from intake.handlers.echo import shown_phone
 
     assert shown_phone("+14035550188", "CA") == "403-555-0188"
     assert shown_phone("+442079460018", "CA") == "+44 20 7946 0018"  # from elsewhere

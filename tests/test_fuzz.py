@@ -40,13 +40,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.worker import drain
-from parsers.message import ParsedMessage
-from parsers.mime import MAX_DEFECTS, MAX_FILENAME, MAX_REFERENCES, parse_email
-from storage import inbox
-from storage.models import InboundMessage
+from intake.bot.app import build_app
+from intake.bot.config import Settings
+from intake.bot.worker import drain
+from intake.parsers.message import ParsedMessage
+from intake.parsers.mime import MAX_DEFECTS, MAX_FILENAME, MAX_REFERENCES, parse_email
+from intake.storage import inbox
+from intake.storage.models import InboundMessage
 from tests.conftest import CORPUS, ORG_FILE
 from tests.mailhelpers import make_request
 

@@ -149,9 +149,9 @@ def test_healthz_is_503_with_the_reason_when_the_database_goes(bot: Running) -> 
 
 def test_healthz_is_503_when_a_listener_stopped(sqlite_url: str) -> None:
     """The listener check, on a front door of its own (a real socket, a real database)."""
-    from bot.health import Health, side_engine, start_http
-    from bot.metrics import Metrics
-    from storage import db
+    from intake.bot.health import Health, side_engine, start_http
+    from intake.bot.metrics import Metrics
+    from intake.storage import db
 
     engine = db.make_engine(sqlite_url)
     db.upgrade(engine)

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select
 
-from bot.app import App, build_app
-from bot.config import Settings
-from bot.serve import serve
-from bot.worker import drain
-from storage import inbox
-from storage.models import (
+from intake.bot.app import App, build_app
+from intake.bot.config import Settings
+from intake.bot.serve import serve
+from intake.bot.worker import drain
+from intake.storage import inbox
+from intake.storage.models import (
     AttachmentRow,
     Case,
     CaseEvent,
@@ -34,7 +34,7 @@ from storage.models import (
     OutboxMessage,
     ProcessedKey,
 )
-from storage.safe_text import column_length, fit
+from intake.storage.safe_text import column_length, fit
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, wait_for, wait_for_port
 from tests.test_pipeline import T0

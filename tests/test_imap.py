@@ -28,12 +28,12 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import select
 
-from bot import imap_poller
-from bot.config import ConfigError, Settings, load_settings
-from bot.imap_front import ImapStartError, check_account
-from bot.imap_settings import ImapAccount, parse_imap_url
-from handlers.senders import SenderPolicy, judge
-from storage.models import Case, ImapCheckpoint, InboundMessage
+from intake.bot import imap_poller
+from intake.bot.config import ConfigError, Settings, load_settings
+from intake.bot.imap_front import ImapStartError, check_account
+from intake.bot.imap_settings import ImapAccount, parse_imap_url
+from intake.handlers.senders import SenderPolicy, judge
+from intake.storage.models import Case, ImapCheckpoint, InboundMessage
 from tests import dovecot as dovecot_helper
 from tests.conftest import ORG_FILE, ROOT
 from tests.dovecot import Dovecot
@@ -544,7 +544,7 @@ def serve_process(tmp_path: Path, accounts_toml: str) -> subprocess.CompletedPro
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "SLACK_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
+        [sys.executable, "-m", "intake.bot.cli", "--config", str(config), "serve"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import loop
-from bot.cli import main
-from bot.loop import Loop
-from bot.wakeups import Wakeups
-from storage import db
+from intake.bot import loop
+from intake.bot.cli import main
+from intake.bot.loop import Loop
+from intake.bot.wakeups import Wakeups
+from intake.storage import db
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import wait_for
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers.message import ParsedMessage
-from parsers.mime import decode_header_text, normalize_charset, parse_email, safe_filename
+from intake.parsers.message import ParsedMessage
+from intake.parsers.mime import decode_header_text, normalize_charset, parse_email, safe_filename
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 INTAKE = CORPUS / "intake"

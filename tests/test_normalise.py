@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from parsers.normalise import (
+from intake.parsers.normalise import (
     find_amount,
     find_date,
     fold,
@@ -19,7 +19,7 @@ from parsers.normalise import (
     parse_date,
     parse_factor,
 )
-from parsers.org import load_organisation
+from intake.parsers.org import load_organisation
 from tests.conftest import ORG_FILE
 
 MST = timezone(timedelta(hours=-7))
@@ -347,7 +347,7 @@ def test_words_without_a_scale_are_no_amount():
 
 
 def test_find_phones_a_spaced_number_followed_by_more_digits():
-    from parsers.normalise import find_phones
+    from intake.parsers.normalise import find_phones
 
     found = find_phones("Ines Moreau 403 555 0148 1190 Panamount Blvd NW", "CA")
     assert [e for e, _, _ in found] == ["+14035550148"]
@@ -362,7 +362,7 @@ def test_an_ambiguous_numeric_date_follows_the_given_order():
 
 
 def test_take_corrections_keeps_the_later_date():
-    from parsers.normalise import take_corrections
+    from intake.parsers.normalise import take_corrections
 
     now = datetime(2027, 9, 1, tzinfo=UTC)
     assert (
@@ -374,7 +374,7 @@ def test_take_corrections_keeps_the_later_date():
 
 
 def test_rural_route_addresses_in_any_order() -> None:
-    from parsers.normalise import find_rural_addresses
+    from intake.parsers.normalise import find_rural_addresses
 
     got = find_rural_addresses("Site 9, RR 1, Box 3\nVulcan, AB  T0L 2B0\nPhone 403 555 0100")
     assert [v for _, _, v in got] == ["Site 9, RR 1, Box 3, Vulcan, AB T0L 2B0"]
@@ -395,6 +395,6 @@ def test_rural_route_addresses_in_any_order() -> None:
     ],
 )
 def test_from_speech_forms(text, expected):
-    from parsers.normalise import from_speech
+    from intake.parsers.normalise import from_speech
 
     assert from_speech(text) == expected

@@ -23,14 +23,14 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from bot.app import build_app
-from bot.cli import main
-from bot.config import OutboxSettings, RelaySettings, Settings, load_settings
-from bot.outbox import SmtpRelay, SpoolFolder, dispatch_due, recover_interrupted
-from bot.worker import drain
-from handlers.templates_check import EMAIL_TEMPLATES, required_files, template_problems
-from storage import inbox
-from storage.models import CaseEvent, InboundMessage, OutboxMessage
+from intake.bot.app import build_app
+from intake.bot.cli import main
+from intake.bot.config import OutboxSettings, RelaySettings, Settings, load_settings
+from intake.bot.outbox import SmtpRelay, SpoolFolder, dispatch_due, recover_interrupted
+from intake.bot.worker import drain
+from intake.handlers.templates_check import EMAIL_TEMPLATES, required_files, template_problems
+from intake.storage import inbox
+from intake.storage.models import CaseEvent, InboundMessage, OutboxMessage
 from tests.conftest import ORG_FILE, ROOT
 from tests.mailhelpers import Sink, free_port, make_request
 
@@ -337,7 +337,7 @@ def test_serve_refuses_to_start_naming_the_missing_template(config: Path, tmp_pa
     missing = tmp_path / "templates" / "email" / "ack.txt.j2"
     missing.unlink()
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
+        [sys.executable, "-m", "intake.bot.cli", "--config", str(config), "serve"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -423,8 +423,8 @@ def test_settings_file_is_read_as_intended(config: Path, database_url: str) -> N
 def test_an_uncertain_email_is_noticed_on_the_case_and_in_its_slack_thread(
     app, config: Path, tmp_path: Path
 ) -> None:
-    from handlers.delivery_notice import notice_uncertain
-    from handlers.slack_feed import SlackFeed
+    from intake.handlers.delivery_notice import notice_uncertain
+    from intake.handlers.slack_feed import SlackFeed
 
     row_id = crash_while_sending(app, tmp_path, feed=SlackFeed(app.org))
     with app.sessions() as session:

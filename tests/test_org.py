@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers.org import OrgFileError, load_organisation, parse_organisation
+from intake.parsers.org import OrgFileError, load_organisation, parse_organisation
 
 
 def test_demo_organisation(org) -> None:
@@ -85,7 +85,7 @@ def test_unknown_keys_and_sections_are_refused_by_name(
 
 
 def test_unknown_sla_key_is_refused_by_name(tmp_path: Path) -> None:
-    from handlers.sla_policy import load_sla
+    from intake.handlers.sla_policy import load_sla
 
     f = tmp_path / "org.toml"
     f.write_text('[mailboxes]\nquotes = "q@example.com"\n[sla]\nquote_turnround = "24h"\n')

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.config import OutboxSettings, RelaySettings
-from bot.outbox import SmtpRelay, SpoolFolder, dispatch_due, recover_interrupted
-from handlers.outgoing import queue_rendered
-from handlers.replies import ReplyRenderer
-from storage import db
-from storage.models import OutboxMessage
+from intake.bot.config import OutboxSettings, RelaySettings
+from intake.bot.outbox import SmtpRelay, SpoolFolder, dispatch_due, recover_interrupted
+from intake.handlers.outgoing import queue_rendered
+from intake.handlers.replies import ReplyRenderer
+from intake.storage import db
+from intake.storage.models import OutboxMessage
 from tests.conftest import ROOT
 from tests.mailhelpers import Sink, wait_for
 

@@ -16,10 +16,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from handlers.assignment import assign_owner
-from handlers.statuses import ALL, DONE
-from storage import db
-from storage.models import Case, CaseEvent, OwnerLoad
+from intake.handlers.assignment import assign_owner
+from intake.handlers.statuses import ALL, DONE
+from intake.storage import db
+from intake.storage.models import Case, CaseEvent, OwnerLoad
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PEOPLE = ["tara.nguyen", "omar.haddad", "ben.okafor", None]

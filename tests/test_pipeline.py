@@ -15,11 +15,11 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from sqlalchemy import event, select
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.worker import drain, process_one
-from handlers.pipeline import Result
-from storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
+from intake.bot.app import build_app
+from intake.bot.config import Settings
+from intake.bot.worker import drain, process_one
+from intake.handlers.pipeline import Result
+from intake.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import store_submission
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def intake(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "intake.bot.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -18,7 +18,7 @@ from email.utils import format_datetime, formataddr
 
 import pytest
 
-from handlers.replies import Rendered, ReplyRenderer, one_line
+from intake.handlers.replies import Rendered, ReplyRenderer, one_line
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)

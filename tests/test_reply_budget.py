@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
+from intake.bot.config import Settings
+from intake.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, make_request, serving, wait_for
 

@@ -358,7 +358,7 @@ def start_serve(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     more time to listen (and the end of its log when it does not)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "SLACK_"))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
+        [sys.executable, "-m", "intake.bot.cli", "--config", str(config), "serve"],
         cwd=ROOT,
         env=base,
         stdout=log.open("ab"),

@@ -18,10 +18,10 @@ import dkim
 import pytest
 from sqlalchemy import select
 
-from bot.config import SenderSettings, Settings
-from bot.sender_auth import SenderVerifier
-from handlers.senders import SenderPolicy, judge
-from storage.models import Case, InboundMessage
+from intake.bot.config import SenderSettings, Settings
+from intake.bot.sender_auth import SenderVerifier
+from intake.handlers.senders import SenderPolicy, judge
+from intake.storage.models import Case, InboundMessage
 from tests.conftest import ORG_FILE
 from tests.dnshelpers import DKIM_KEY, FakeDns
 from tests.mailhelpers import Sink, free_port, make_request, serving, wait_for
@@ -298,7 +298,7 @@ def test_a_from_with_two_addresses_is_judged_for_neither() -> None:
 
 
 def test_replay_trusts_its_files_unless_asked_to_check_senders(tmp_path: Path) -> None:
-    from bot.replay import replay_dir
+    from intake.bot.replay import replay_dir
 
     folder = tmp_path / "fixtures"
     folder.mkdir()

@@ -19,16 +19,16 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.app import build_app
-from bot.cli import main as cli
-from bot.config import Settings
-from bot.scheduler import sweep_until_done
-from handlers import sla
-from handlers.lifecycle import LifecycleError, set_status
-from handlers.sla_policy import business_hours_mapping, load_sla, parse_duration
-from parsers.org import load_organisation
-from storage.cases import by_number
-from storage.models import CaseEvent, OutboxMessage, SlaClock
+from intake.bot.app import build_app
+from intake.bot.cli import main as cli
+from intake.bot.config import Settings
+from intake.bot.scheduler import sweep_until_done
+from intake.handlers import sla
+from intake.handlers.lifecycle import LifecycleError, set_status
+from intake.handlers.sla_policy import business_hours_mapping, load_sla, parse_duration
+from intake.parsers.org import load_organisation
+from intake.storage.cases import by_number
+from intake.storage.models import CaseEvent, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, deliver, mail, reply_to
 
@@ -639,8 +639,8 @@ def test_send_outside_hours_keeps_the_old_timing(database_url: str, tmp_path: Pa
 
 
 def test_every_reminder_of_the_corpus_replay_is_sent_in_working_hours(corpus: Path) -> None:
-    from bot.replay import replay_dir
-    from handlers.business_hours import DEFAULT_CALENDAR, next_opening
+    from intake.bot.replay import replay_dir
+    from intake.handlers.business_hours import DEFAULT_CALENDAR, next_opening
 
     settings = Settings.model_validate({"bot": {"org": str(ORG_FILE)}})
     records = replay_dir(corpus / "intake", settings, until="+5d")

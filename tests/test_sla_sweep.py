@@ -23,16 +23,16 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import handlers.sla as sla_module
-from bot.app import App, build_app
-from bot.config import OutboxSettings, RelaySettings, Settings
-from bot.outbox import SmtpRelay, dispatch_due
-from bot.scheduler import SlaScheduler, sweep_until_done
-from bot.worker import drain
-from handlers.pipeline import Result
-from handlers.sla import Reminder, apply_signals, sweep
-from storage import db
-from storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
+import intake.handlers.sla as sla_module
+from intake.bot.app import App, build_app
+from intake.bot.config import OutboxSettings, RelaySettings, Settings
+from intake.bot.outbox import SmtpRelay, dispatch_due
+from intake.bot.scheduler import SlaScheduler, sweep_until_done
+from intake.bot.worker import drain
+from intake.handlers.pipeline import Result
+from intake.handlers.sla import Reminder, apply_signals, sweep
+from intake.storage import db
+from intake.storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, make_request, store_submission, wait_for
 from tests.test_pipeline import COMPLETE_QUOTE

@@ -27,18 +27,18 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.outbox import SpoolFolder, dispatch_due, recover_interrupted
-from bot.scheduler import sweep_until_done
-from bot.serve import serve
-from bot.slack_app import SlackFrontDoor, parse_command, serve_http
-from bot.slack_out import SlackDispatcher, dispatch_slack_due, make_client
-from bot.worker import drain
-from handlers.lifecycle import set_status
-from parsers.slack_event import slack_message_id
-from storage.cases import by_number
-from storage.models import Case, CaseEvent, InboundMessage, OutboxMessage, SlaClock
+from intake.bot.app import build_app
+from intake.bot.config import Settings
+from intake.bot.outbox import SpoolFolder, dispatch_due, recover_interrupted
+from intake.bot.scheduler import sweep_until_done
+from intake.bot.serve import serve
+from intake.bot.slack_app import SlackFrontDoor, parse_command, serve_http
+from intake.bot.slack_out import SlackDispatcher, dispatch_slack_due, make_client
+from intake.bot.worker import drain
+from intake.handlers.lifecycle import set_status
+from intake.parsers.slack_event import slack_message_id
+from intake.storage.cases import by_number
+from intake.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import (
     Sink,

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import slack_files as fetcher
-from bot.config import Settings
-from parsers.slack_event import slack_files
-from storage import slack_files as files_store
-from storage.models import AttachmentRow, OutboxMessage
+from intake.bot import slack_files as fetcher
+from intake.bot.config import Settings
+from intake.parsers.slack_event import slack_files
+from intake.storage import slack_files as files_store
+from intake.storage.models import AttachmentRow, OutboxMessage
 from tests.slack_api import FakeSlack
 from tests.test_pipeline import COMPLETE_QUOTE
 from tests.test_slack_app import ALEX, TARA, Bot, Clock, message, settings_for

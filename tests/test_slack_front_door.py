@@ -26,10 +26,10 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from bot import slack_http
-from bot.config import Settings
-from parsers.slack_event import slack_message_id
-from storage.models import CaseEvent, InboundMessage
+from intake.bot import slack_http
+from intake.bot.config import Settings
+from intake.parsers.slack_event import slack_message_id
+from intake.storage.models import CaseEvent, InboundMessage
 from tests.mailhelpers import wait_for
 from tests.slack_api import FakeSlack
 from tests.test_pipeline import COMPLETE_QUOTE

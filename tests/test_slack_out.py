@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.config import OutboxSettings, SlackSettings
-from bot.outbox import SpoolFolder, dispatch_due, recover_interrupted
-from bot.slack_out import SlackDispatcher, dispatch_slack_due, make_client
-from handlers.slack_feed import SlackFeed
-from parsers.slack_event import slack_message_id
-from storage import db
-from storage.models import Case, CaseMessage, OutboxMessage
+from intake.bot.config import OutboxSettings, SlackSettings
+from intake.bot.outbox import SpoolFolder, dispatch_due, recover_interrupted
+from intake.bot.slack_out import SlackDispatcher, dispatch_slack_due, make_client
+from intake.handlers.slack_feed import SlackFeed
+from intake.parsers.slack_event import slack_message_id
+from intake.storage import db
+from intake.storage.models import Case, CaseMessage, OutboxMessage
 from tests.mailhelpers import free_port, wait_for
 from tests.slack_api import DEFAULT_TOKEN, FakeSlack
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from bot.config import Settings
-from storage import db
-from storage.models import Case, OutboxMessage
+from intake.bot.config import Settings
+from intake.storage import db
+from intake.storage.models import Case, OutboxMessage
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, make_request, serving, wait_for
 

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.smtp_server import MAX_LINE_OCTETS, IntakeHandler, make_controller
-from storage import db
-from storage.models import InboundMessage
+from intake.bot.smtp_server import MAX_LINE_OCTETS, IntakeHandler, make_controller
+from intake.storage import db
+from intake.storage.models import InboundMessage
 from tests.mailhelpers import free_port
 
 pytestmark = pytest.mark.slow

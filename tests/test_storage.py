@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, select
 
-from storage import db, inbox
-from storage.cases import next_value
-from storage.models import InboundMessage
+from intake.storage import db, inbox
+from intake.storage.cases import next_value
+from intake.storage.models import InboundMessage
 
 RAW = (
     b"Received: from a by b; Mon, 2 Nov 2026 10:00:00 -0700\r\n"

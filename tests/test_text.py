@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.text import clean_line, clean_text, html_to_text, split_body, split_signature, unflow
+from intake.parsers.text import (
+    clean_line,
+    clean_text,
+    html_to_text,
+    split_body,
+    split_signature,
+    unflow,
+)
 
 # --------------------------------------------------------------------------- cleaning
 

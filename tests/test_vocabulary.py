@@ -9,12 +9,12 @@ import pytest
 import spacy
 from spacy.matcher import Matcher
 
-from bot.app import build_extractor
-from bot.config import ConfigError, ExtractionSettings
-from parsers.fields import PROSE, LabelExtractor
-from parsers.mime import parse_email
-from parsers.org import load_organisation
-from parsers.vocabulary import WordTokenizer, plain
+from intake.bot.app import build_extractor
+from intake.bot.config import ConfigError, ExtractionSettings
+from intake.parsers.fields import PROSE, LabelExtractor
+from intake.parsers.mime import parse_email
+from intake.parsers.org import load_organisation
+from intake.parsers.vocabulary import WordTokenizer, plain
 from tests.conftest import ORG_FILE
 from tests.fields.helpers import message
 

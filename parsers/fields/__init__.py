@@ -34,17 +34,17 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     common         shared small text helpers and the reading context
 """
 
-from parsers.fields.common import QUOTES, SERVICE, _cells_of, sentences
-from parsers.fields.extractor import LabelExtractor
-from parsers.fields.lexicon import (
+from intake.parsers.fields.common import QUOTES, SERVICE, _cells_of, sentences
+from intake.parsers.fields.extractor import LabelExtractor
+from intake.parsers.fields.lexicon import (
     EMERGENCY_CUES,
     PICKLIST_SYNONYMS,
     PRODUCT_NOUNS,
     QUOTE_LABELS,
     SERVICE_LABELS,
 )
-from parsers.fields.patterns import quantity_product_pattern
-from parsers.fields.resolver import (
+from intake.parsers.fields.patterns import quantity_product_pattern
+from intake.parsers.fields.resolver import (
     BULLETS,
     CLAUSE,
     CONFIDENCE,
@@ -59,7 +59,7 @@ from parsers.fields.resolver import (
     FieldValue,
     missing_fields,
 )
-from parsers.fields.signatures import split_tail
+from intake.parsers.fields.signatures import split_tail
 
 __all__ = [
     "BULLETS",

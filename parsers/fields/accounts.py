@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields.common import Context, _clean
-from parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
-from parsers.fields.vocab import OrgVocabulary
-from parsers.message import ParsedMessage
-from parsers.org import Account
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import Context, _clean
+from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
+from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.message import ParsedMessage
+from intake.parsers.org import Account
 
 
 def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

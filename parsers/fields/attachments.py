@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from parsers.documents import attachment_text
-from parsers.fields.common import MAX_DOCUMENT_TEXT, SERVICE, Context, _clean, _replace
-from parsers.fields.patterns import _ADDRESS
-from parsers.fields.resolver import ATTACHMENT_DISCOUNT, SIGNATURE, Found, merge_attachment
-from parsers.fields.vocab import OrgVocabulary
-from parsers.message import Attachment, ParsedMessage
+from intake.parsers.documents import attachment_text
+from intake.parsers.fields.common import MAX_DOCUMENT_TEXT, SERVICE, Context, _clean, _replace
+from intake.parsers.fields.patterns import _ADDRESS
+from intake.parsers.fields.resolver import ATTACHMENT_DISCOUNT, SIGNATURE, Found, merge_attachment
+from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.message import Attachment, ParsedMessage
 
 # A document this short that is an address is a note of where to come, not a schedule.
 ADDRESS_NOTE_LINES = 8

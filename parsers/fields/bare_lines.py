@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
-from parsers.fields.lexicon import PICKLIST_ABBREVIATIONS
-from parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _SIGN_OFF
-from parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
-from parsers.fields.tables import summary_row
-from parsers.fields.values import offer_account, part_fields
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
+from intake.parsers.fields.lexicon import PICKLIST_ABBREVIATIONS
+from intake.parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _SIGN_OFF
+from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
+from intake.parsers.fields.tables import summary_row
+from intake.parsers.fields.values import offer_account, part_fields
+from intake.parsers.fields.vocab import OrgVocabulary
 
 # "x.47", "@ .47", ".47", "0,58", "fctr .49": a factor standing alone.
 _FACTOR_ALONE = re.compile(

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from parsers import normalise as nz
-from parsers.fields.patterns import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.patterns import (
     _DIMENSION,
     _FORWARD_HEADER,
     _GREETING,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from parsers import normalise as nz
-from parsers.fields.common import SERVICE, Context
-from parsers.fields.resolver import GUESS, Found
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import SERVICE, Context
+from intake.parsers.fields.resolver import GUESS, Found
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def read(v: OrgVocabulary, found: Found, body: str, ctx: Context) -> None:

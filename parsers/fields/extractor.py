@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from parsers.fields import (
+from intake.parsers.fields import (
     accounts,
     attachments,
     bare_lines,
@@ -24,13 +24,13 @@ from parsers.fields import (
     subject,
     tables,
 )
-from parsers.fields.common import MAX_TEXT, QUOTES, SERVICE, Context, _person_name
-from parsers.fields.resolver import FieldValue, Found, merge_forwarded
-from parsers.fields.signatures import _without_lines_of, split_tail
-from parsers.fields.structure import Structure, _items_as_bullets
-from parsers.fields.vocab import OrgVocabulary
-from parsers.message import ParsedMessage
-from parsers.org import Organisation
+from intake.parsers.fields.common import MAX_TEXT, QUOTES, SERVICE, Context, _person_name
+from intake.parsers.fields.resolver import FieldValue, Found, merge_forwarded
+from intake.parsers.fields.signatures import _without_lines_of, split_tail
+from intake.parsers.fields.structure import Structure, _items_as_bullets
+from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.message import ParsedMessage
+from intake.parsers.org import Organisation
 
 # What reads each kind of block of a text, in the text's order (an "item" block exists only
 # in the numbered quote form; elsewhere numbered items are a bullet list).

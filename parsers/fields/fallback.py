@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from parsers import normalise as nz
-from parsers.fields.common import QUOTES, Context
-from parsers.fields.resolver import GUESS, Found
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import QUOTES, Context
+from intake.parsers.fields.resolver import GUESS, Found
+from intake.parsers.fields.vocab import OrgVocabulary
 
 # A factor-shaped number standing alone: ".47", "0.47", "0,47", "x.47", "@ .47" (never part
 # of a size "30x54", a price "$0.47", a date "4.30.27" or a version).

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers.fields.common import MAX_TEXT, Context, _replace, _strip_forward_headers
-from parsers.fields.prose_service import describes_fault
-from parsers.fields.resolver import Found
-from parsers.fields.signatures import split_chain, split_tail
-from parsers.message import ParsedMessage
+from intake.parsers.fields.common import MAX_TEXT, Context, _replace, _strip_forward_headers
+from intake.parsers.fields.prose_service import describes_fault
+from intake.parsers.fields.resolver import Found
+from intake.parsers.fields.signatures import split_chain, split_tail
+from intake.parsers.message import ParsedMessage
 
 
 def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], Found]) -> Found:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-from parsers.fields.common import Context
-from parsers.fields.resolver import LABELLED, Found
-from parsers.fields.structure import Block, Structure
-from parsers.fields.values import label_value
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers.fields.common import Context
+from intake.parsers.fields.resolver import LABELLED, Found
+from intake.parsers.fields.structure import Block, Structure
+from intake.parsers.fields.values import label_value
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def read(v: OrgVocabulary, found: Found, block: Block, structure: Structure, ctx: Context) -> None:

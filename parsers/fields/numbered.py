@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields.common import Context
-from parsers.fields.lexicon import _SIX_ITEMS
-from parsers.fields.resolver import POSITIONAL, Found
-from parsers.fields.structure import Block, Structure
-from parsers.fields.values import label_value
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import Context
+from intake.parsers.fields.lexicon import _SIX_ITEMS
+from intake.parsers.fields.resolver import POSITIONAL, Found
+from intake.parsers.fields.structure import Block, Structure
+from intake.parsers.fields.values import label_value
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def is_quote_form(v: OrgVocabulary, blocks: list[Block]) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
+from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
 
 _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
 _NEGATION = re.compile(r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?$", re.I)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from parsers import normalise as nz
-from parsers.fields import prose_specs
-from parsers.fields.common import Context, _clean, _split_parts, sentences
-from parsers.fields.patterns import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields import prose_specs
+from intake.parsers.fields.common import Context, _clean, _split_parts, sentences
+from intake.parsers.fields.patterns import (
     _BARE_DECIMAL,
     _DIMENSION,
     _FIELD_CUE,
@@ -19,11 +19,11 @@ from parsers.fields.patterns import (
     _SIGN_OFF,
     _WANTS_QUOTE,
 )
-from parsers.fields.resolver import CLAUSE, GUESS, PROSE, RUN_ON, Found
-from parsers.fields.structure import Block
-from parsers.fields.tables import summary_row
-from parsers.fields.values import due_of, opportunity
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers.fields.resolver import CLAUSE, GUESS, PROSE, RUN_ON, Found
+from intake.parsers.fields.structure import Block
+from intake.parsers.fields.tables import summary_row
+from intake.parsers.fields.values import due_of, opportunity
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:

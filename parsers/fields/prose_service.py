@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields.common import Context, _clean, _reference, _strip_greeting, sentences
-from parsers.fields.lexicon import DEFECT_CUES, REQUEST_CUES
-from parsers.fields.patterns import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import Context, _clean, _reference, _strip_greeting, sentences
+from intake.parsers.fields.lexicon import DEFECT_CUES, REQUEST_CUES
+from intake.parsers.fields.patterns import (
     _ADDRESS,
     _ADDRESS_CUE,
     _GREETING,
@@ -19,9 +19,9 @@ from parsers.fields.patterns import (
     _SIGN_OFF,
     _USE_WHICH_PHONE,
 )
-from parsers.fields.resolver import GUESS, LABELLED, PROSE, Found
-from parsers.fields.structure import Block
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, Found
+from intake.parsers.fields.structure import Block
+from intake.parsers.fields.vocab import OrgVocabulary
 
 # Matched on lower-cased text with straight apostrophes.
 _DEFECT = re.compile(r"\b(?:" + "|".join(DEFECT_CUES) + ")")

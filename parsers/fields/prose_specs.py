@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields.common import Context, _cut_at_cue, _strip_greeting
-from parsers.fields.patterns import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import Context, _cut_at_cue, _strip_greeting
+from intake.parsers.fields.patterns import (
     _DIMENSION,
     _FIELD_CUE,
     _META,
@@ -16,8 +16,8 @@ from parsers.fields.patterns import (
     _SIGN_OFF,
     _WANTS_QUOTE,
 )
-from parsers.fields.resolver import GUESS, PROSE, Found
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers.fields.resolver import GUESS, PROSE, Found
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context) -> None:

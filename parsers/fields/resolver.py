@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.fields.common import QUOTES, SERVICE
+from intake.parsers.fields.common import QUOTES, SERVICE
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers import normalise as nz
-from parsers.fields.common import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import (
     Context,
     _clean,
     _looks_like_name,
@@ -17,16 +17,16 @@ from parsers.fields.common import (
     _replace,
     _strip_forward_headers,
 )
-from parsers.fields.patterns import (
+from intake.parsers.fields.patterns import (
     _ADDRESS,
     _COMPANY_LINE,
     _FORWARD_HEADER,
     _SIGN_OFF,
     _TITLE_AND_COMPANY,
 )
-from parsers.fields.resolver import GUESS, HEADER, PROSE, SIGNATURE, Found
-from parsers.fields.vocab import OrgVocabulary
-from parsers.message import ParsedMessage
+from intake.parsers.fields.resolver import GUESS, HEADER, PROSE, SIGNATURE, Found
+from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.message import ParsedMessage
 
 
 def read(

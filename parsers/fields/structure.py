@@ -8,9 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from parsers.fields.common import QUOTES, _cells, _head_field, _label_key, _strip_markup
-from parsers.fields.lexicon import _TEXT_FIELDS, OPPORTUNITY_SUBLABELS, QUOTE_HEADS, SERVICE_HEADS
-from parsers.fields.patterns import _SEPARATOR_ROW
+from intake.parsers.fields.common import QUOTES, _cells, _head_field, _label_key, _strip_markup
+from intake.parsers.fields.lexicon import (
+    _TEXT_FIELDS,
+    OPPORTUNITY_SUBLABELS,
+    QUOTE_HEADS,
+    SERVICE_HEADS,
+)
+from intake.parsers.fields.patterns import _SEPARATOR_ROW
 
 _LIST_MARKER = re.compile(
     r"^(?P<indent>[ \t]*)(?:(?P<num>\d{1,2})[.)](?=\s)|(?P<bullet>[-*•·–—▪◦])(?=\s))?"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields import accounts, bare_lines
-from parsers.fields.common import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields import accounts, bare_lines
+from intake.parsers.fields.common import (
     QUOTES,
     Context,
     _clean,
@@ -16,12 +16,12 @@ from parsers.fields.common import (
     _says_urgent,
     _subject_text,
 )
-from parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE
-from parsers.fields.prose_quote import prose_due
-from parsers.fields.resolver import GUESS, PROSE, Found
-from parsers.fields.tables import summary_row
-from parsers.fields.vocab import OrgVocabulary
-from parsers.message import ParsedMessage
+from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE
+from intake.parsers.fields.prose_quote import prose_due
+from intake.parsers.fields.resolver import GUESS, PROSE, Found
+from intake.parsers.fields.tables import summary_row
+from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.message import ParsedMessage
 
 
 def read(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, body: str) -> None:

@@ -3,8 +3,8 @@ unlabelled cells, and tables and bullet lists of products."""
 
 from __future__ import annotations
 
-from parsers import normalise as nz
-from parsers.fields.common import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import (
     QUOTES,
     Context,
     _clean,
@@ -12,11 +12,11 @@ from parsers.fields.common import (
     _spec_lines,
     _table_specs,
 )
-from parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION
-from parsers.fields.resolver import BULLETS, CLAUSE, TABLE, Found
-from parsers.fields.structure import Block, Structure
-from parsers.fields.values import label_value, offer_account, opportunity, part_fields
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION
+from intake.parsers.fields.resolver import BULLETS, CLAUSE, TABLE, Found
+from intake.parsers.fields.structure import Block, Structure
+from intake.parsers.fields.values import label_value, offer_account, opportunity, part_fields
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def read(v: OrgVocabulary, found: Found, block: Block, structure: Structure, ctx: Context) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from parsers import normalise as nz
-from parsers.fields.common import Context, _clean, _spec_lines, _split_parts, _unquote
-from parsers.fields.lexicon import _TEXT_FIELDS
-from parsers.fields.patterns import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import Context, _clean, _spec_lines, _split_parts, _unquote
+from intake.parsers.fields.lexicon import _TEXT_FIELDS
+from intake.parsers.fields.patterns import (
     _ADDRESS,
     _AMOUNT_PART,
     _CLOSE_PART,
@@ -17,8 +17,8 @@ from parsers.fields.patterns import (
     _PART_CUES,
     _SEE_ATTACHED,
 )
-from parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, Found
-from parsers.fields.vocab import OrgVocabulary
+from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, Found
+from intake.parsers.fields.vocab import OrgVocabulary
 
 
 def label_value(

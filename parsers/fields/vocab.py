@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from parsers import normalise as nz
-from parsers.fields.common import QUOTES, SERVICE, _label_key, _says_urgent, _sla, _unnegated
-from parsers.fields.lexicon import (
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import QUOTES, SERVICE, _label_key, _says_urgent, _sla, _unnegated
+from intake.parsers.fields.lexicon import (
     EMERGENCY_CUES,
     LOCK_FAILS,
     LOCK_OWNERS,
@@ -18,9 +18,9 @@ from parsers.fields.lexicon import (
     QUOTE_LABELS,
     SERVICE_LABELS,
 )
-from parsers.fields.patterns import quantity_product_pattern
-from parsers.org import Organisation
-from parsers.vocabulary import Vocabulary
+from intake.parsers.fields.patterns import quantity_product_pattern
+from intake.parsers.org import Organisation
+from intake.parsers.vocabulary import Vocabulary
 
 
 class Picklist:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from storage.models import Base
+from intake.storage.models import Base
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.fields import LabelExtractor
-from parsers.org import load_organisation
+from intake.parsers.fields import LabelExtractor
+from intake.parsers.org import load_organisation
 from tests.conftest import ORG_FILE
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from parsers.fields import FieldValue
-from parsers.message import Attachment, ParsedMessage
+from intake.parsers.fields import FieldValue
+from intake.parsers.message import Attachment, ParsedMessage
 
 MST = timezone(timedelta(hours=-7))
 WED_NOV_4 = datetime(2026, 11, 4, 8, 40, tzinfo=MST)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers.message import Attachment
+from intake.parsers.message import Attachment
 from tests.fields.helpers import WED_NOV_4, message, quote, service
 from tests.pdfs import tiny_pdf
 
@@ -54,7 +54,7 @@ def test_pasted_photos_and_an_attached_mail_are_the_attachments(extractor):
     does not, and an email attached as message/rfc822 counts by its file name."""
     from email.message import EmailMessage
 
-    from parsers.mime import parse_email
+    from intake.parsers.mime import parse_email
 
     inner = EmailMessage()
     inner["From"], inner["Subject"] = "Ann Roy <ann@example.net>", "Front door"

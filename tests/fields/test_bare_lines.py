@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers.fields.resolver import GUESS
+from intake.parsers.fields.resolver import GUESS
 from tests.fields.helpers import message, quote
 
 

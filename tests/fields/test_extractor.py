@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.fields import LabelExtractor, missing_fields, sentences
+from intake.parsers.fields import LabelExtractor, missing_fields, sentences
 from tests.conftest import ORG_FILE
 from tests.fields.helpers import WED_NOV_4, message, quote, service
 
@@ -19,7 +19,7 @@ def test_sentences_keep_abbreviations_and_decimals():
 def test_organisation_synonyms_extend_labels_picklists_and_urgency():
     import tomllib
 
-    from parsers.org import parse_organisation
+    from intake.parsers.org import parse_organisation
 
     raw = tomllib.loads(ORG_FILE.read_text(encoding="utf-8"))
     raw["synonyms"] = {
@@ -80,7 +80,7 @@ def test_labelled_corpus_missing_fields_and_exact_fields(extractor, org):
     labels = sorted((CORPUS / "intake").glob("*.json"))
     if not labels:
         pytest.skip("labelled corpus not present")
-    from parsers.mime import parse_email
+    from intake.parsers.mime import parse_email
 
     missing_ok = missing_total = same = total = 0
     wrong: list[str] = []

@@ -3,7 +3,7 @@ the sender to check it instead of asking for what they wrote."""
 
 from __future__ import annotations
 
-from parsers.fields.resolver import GUESS
+from intake.parsers.fields.resolver import GUESS
 from tests.fields.helpers import message
 
 

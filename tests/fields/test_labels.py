@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.fields import missing_fields
+from intake.parsers.fields import missing_fields
 from tests.fields.helpers import WED_NOV_4, message, quote, service
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from parsers.fields import LabelExtractor
-from parsers.fields.resolver import GUESS
+from intake.parsers.fields import LabelExtractor
+from intake.parsers.fields.resolver import GUESS
 from tests.fields.helpers import MST, message, quote
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.fields import FieldValue, missing_fields
+from intake.parsers.fields import FieldValue, missing_fields
 from tests.fields.helpers import WED_NOV_4, message, quote, service
 
 

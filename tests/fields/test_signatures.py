@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers.fields import missing_fields, split_tail
+from intake.parsers.fields import missing_fields, split_tail
 from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
 
