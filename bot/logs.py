@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 AIOSMTPD_LOGGER = "mail.log"
 # Loggers that say nothing an operator needs at INFO (shown with -v).
-_QUIET = ("alembic", "apscheduler")  # APScheduler logs every run of the sweep at INFO
+_QUIET = ("alembic",)  # Alembic logs every migration step at INFO
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

@@ -1,6 +1,6 @@
 """The SLA sweep with real parts: two sweepers racing on one database, a bot stopped for two
-days and restarted (by hand and through a real APScheduler), a database that fails once, and
-a reminder delivered by the real dispatcher to a real SMTP sink (aiosmtpd).
+days and restarted (by hand and through the real sweep loop on bot/loop.py), a database that
+fails once, and a reminder delivered by the real dispatcher to a real SMTP sink (aiosmtpd).
 
 The organisation is fixtures/org.toml: Mon-Fri 08:00-17:00 America/Edmonton, CA-AB holidays;
 service_response and quote_turnaround count working days (24 h and 48 h), warn at 75 %,
@@ -456,7 +456,7 @@ def test_catch_up_records_covered_steps_on_the_notice_that_covers_them(app: App)
     ]
 
 
-# --- the same through a real APScheduler ---------------------------------------------------
+# --- the same through the real sweep loop (bot/scheduler.py on bot/loop.py) ---------------
 
 
 class SimClock:
