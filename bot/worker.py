@@ -84,18 +84,20 @@ def process_one(
         try:
             with session.begin_nested():
                 return process(session, row, config, clock(row))
-        except IntegrityError as exc:
-            # A twin delivery was processed concurrently; next time this one is a duplicate.
-            log.info("inbound #%s raced a twin (%s); will retry", row_id, exc.orig)
-            return None
         except OperationalError:
             raise  # the database itself is unwell: let the loop back off
+        except IntegrityError as exc:
+            # Counted like any failure: a twin delivery processed meanwhile makes this one a
+            # duplicate next time, but an insert that always fails must end in a shunt, not
+            # have the message taken again for ever.
+            log.info("inbound #%s: an insert failed (%s)", row_id, exc.orig)
+            error = f"IntegrityError: {exc.orig}"
         except Exception as exc:  # noqa: BLE001 - a failure boundary: log, count, go on
             log.exception("inbound #%s failed", row_id)
             error = "".join(traceback.format_exception_only(exc)).strip()
-            state = inbox.record_failure(session, row_id, error, max_attempts)
-            log.warning("inbound #%s: attempt failed, now %s", row_id, state)
-            return None
+        state = inbox.record_failure(session, row_id, error, max_attempts)
+        log.warning("inbound #%s: attempt failed, now %s", row_id, state)
+        return None
 
 
 def drain(

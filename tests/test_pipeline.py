@@ -13,13 +13,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from intake.bot.app import build_app
 from intake.bot.config import Settings
 from intake.bot.worker import drain, process_one
 from intake.handlers.pipeline import Result
-from intake.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage
+from intake.storage.models import Case, CaseEvent, Counter, InboundMessage, OutboxMessage
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import store_submission
 
@@ -335,6 +335,23 @@ def test_a_message_that_breaks_a_step_is_shunted_and_the_rest_go_on(app) -> None
         rows = session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
         assert rows[0].state == "shunted" and "extractor bug" in rows[0].error
         assert rows[1].state == "done"
+
+
+def test_a_message_whose_insert_always_fails_is_shunted_not_taken_again_for_ever(app) -> None:
+    """A failing insert is a failed attempt like any other. The case counter set back behind
+    its cases (as after a partial restore) makes every attempt to open a case collide with
+    CASE-000001; an IntegrityError that was not counted had the drain take the message again
+    for ever."""
+    deliver(app, mail(COMPLETE_QUOTE))
+    with app.sessions() as session, session.begin():
+        session.execute(update(Counter).values(value=0))
+        store_submission(session, mail(COMPLETE_QUOTE, subject="Lot 10").as_bytes(), received_at=T0)
+    assert drain(app.sessions, app.pipeline, lambda row: T0, max_attempts=3) == []
+    with app.sessions() as session:
+        row = session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        assert (row.state, row.attempts) == ("shunted", 3)
+        assert row.error.startswith("IntegrityError: ") and "cases" in row.error
+        assert session.scalars(select(Case.subject)).all() == ["Quote please"]
 
 
 HOSTILE = {
