@@ -54,17 +54,22 @@ def _drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+def require_postgres() -> None:
+    """Skip the calling test when PostgreSQL is not reachable; in CI, fail it."""
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL on each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/intake.db"
         return
-    problem = _pg_available()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    require_postgres()
     name, url = _new_pg_database()
     try:
         yield url

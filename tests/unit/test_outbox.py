@@ -1,0 +1,357 @@
+"""bot/outbox.py, the email dispatcher, against a real relay on loopback (aiosmtpd) whose
+answers each test scripts: what becomes of a row for each answer a relay can give.
+
+The rules that matter to a customer: a temporary refusal (4xx) at RCPT is retried, never
+taken as a bounce (a greylisting relay would otherwise lose every first acknowledgement);
+251 ("not local, will forward") is a success; a permanent failure is an attempt like any
+other (the operator reads `attempts` to see what was tried); a row that was handed over is
+never sent again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import smtplib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.bot.config import OutboxSettings, RelaySettings
+from intake.bot.outbox import (
+    PermanentFailure,
+    PointOfNoReturn,
+    SmtpRelay,
+    SpoolFolder,
+    _check,
+    _smtp_data,
+    dispatch_due,
+)
+from intake.storage import db
+from intake.storage.models import OutboxMessage
+from tests.unit.builders import QUOTES, make_case
+from tests.unit.infra import Relay, fetch
+
+NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
+SETTINGS = OutboxSettings(backoff_first_seconds=60, backoff_max_seconds=3600, max_attempts=3)
+PAT, SAM = "pat@example.net", "sam@example.org"
+RAW = (
+    b"From: Intake <accountteam@example.com>\r\nTo: pat@example.net\r\n"
+    b"Subject: Your request\r\nMessage-ID: <out.1@example.com>\r\n\r\n"
+    b"We have your request.\r\n"
+)
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def relay_server() -> Iterator[Relay]:
+    with Relay() as relay:
+        yield relay
+
+
+@pytest.fixture
+def relay(relay_server: Relay) -> Iterator[Relay]:
+    relay_server.handler.reset()
+    yield relay_server
+    relay_server.handler.reset()
+
+
+@pytest.fixture
+def sessions(any_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    yield db.make_sessionmaker(any_engine)
+
+
+def queue(
+    sessions: sessionmaker[Session],
+    to: list[str],
+    *,
+    attempts: int = 0,
+    case: bool = False,
+    raw: bytes = RAW,
+) -> int:
+    """One pending email row, due now (on a case of its own when `case`)."""
+    with sessions() as session, session.begin():
+        row = OutboxMessage(
+            channel="email",
+            kind="ack",
+            case=make_case(session, mailbox=QUOTES) if case else None,
+            message_id=f"<out.{next(_numbers)}@example.com>",
+            mail_from="accountteam@example.com",
+            recipients=to,
+            recipient=to[0],
+            raw=raw,
+            state="pending",
+            attempts=attempts,
+            next_attempt_at=NOW,
+            created_at=NOW,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def row_of(sessions: sessionmaker[Session], row_id: int) -> OutboxMessage:
+    return fetch(sessions, OutboxMessage, row_id)
+
+
+def dispatch(sessions: sessionmaker[Session], relay: Relay, at: datetime = NOW) -> int:
+    transport = SmtpRelay(RelaySettings(address=relay.address, timeout_seconds=5))
+    try:
+        return dispatch_due(sessions, transport, SETTINGS, lambda: at)
+    finally:
+        transport.close()
+
+
+# --- the relay's answers, one by one (no database) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "expect", "soft", "accepted"),
+    [
+        ((250, b"OK"), 250, False, True),
+        ((251, b"User not local; will forward"), 250, False, True),
+        ((251, b"User not local; will forward"), 250, True, True),
+        ((354, b"go ahead"), 354, False, True),
+        ((550, b"no such user"), 250, True, False),
+    ],
+)
+def test_answers_that_decide(
+    reply: tuple[int, bytes], expect: int, soft: bool, accepted: bool
+) -> None:
+    assert _check(reply, "RCPT x", expect=expect, soft=soft) is accepted
+
+
+def test_a_temporary_refusal_is_raised_to_be_retried_even_where_5xx_is_soft() -> None:
+    for soft in (True, False):
+        with pytest.raises(smtplib.SMTPResponseException) as raised:
+            _check((450, b"4.2.1 mailbox busy"), "RCPT x", soft=soft)
+        assert (raised.value.smtp_code, raised.value.smtp_error) == (450, b"4.2.1 mailbox busy")
+    with pytest.raises(smtplib.SMTPResponseException):
+        _check((250, b"OK"), "DATA", expect=354)
+
+
+def test_a_permanent_refusal_says_what_was_refused() -> None:
+    with pytest.raises(PermanentFailure) as raised:
+        _check((554, b"5.7.1 rejected"), "end of DATA")
+    assert str(raised.value) == "end of DATA: 554 b'5.7.1 rejected'"
+
+
+def test_data_travels_in_crlf_dot_stuffed_and_ends_with_a_line_end() -> None:
+    assert _smtp_data(b"a\nb") == b"a\r\nb\r\n"
+    assert _smtp_data(b".x\r\n..y\n.\nz\r\n") == b"..x\r\n...y\r\n..\r\nz\r\n"
+    assert _smtp_data(b"a\r\n") == b"a\r\n"
+
+
+# --- a row's way through the relay ------------------------------------------------------------
+
+
+def test_an_accepted_message_is_sent_once_as_queued(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    row_id = queue(sessions, [PAT])
+    assert dispatch(sessions, relay) == 1
+    assert dispatch(sessions, relay) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts, row.sent_at, row.last_error) == ("sent", 1, NOW, None)
+    assert relay.envelopes == [("accountteam@example.com", [PAT])]
+    assert relay.raws == [RAW]
+
+
+def test_251_at_rcpt_is_a_success(sessions: sessionmaker[Session], relay: Relay) -> None:
+    """ "User not local; will forward" (RFC 5321 3.4): the relay took the recipient."""
+    relay.handler.at_rcpt[PAT] = "251 2.1.5 User not local; will forward"
+    row_id = queue(sessions, [PAT])
+    assert dispatch(sessions, relay) == 1
+    assert row_of(sessions, row_id).state == "sent"
+    assert relay.envelopes == [("accountteam@example.com", [PAT])]
+
+
+def test_a_4xx_at_rcpt_keeps_the_recipient_and_retries_the_whole_message(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    """Greylisting: the second try, after the backoff, goes to both recipients."""
+    relay.handler.at_rcpt[SAM] = "450 4.2.1 mailbox busy, try later"
+    row_id = queue(sessions, [PAT, SAM])
+    assert dispatch(sessions, relay) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert row.last_error == "SMTPResponseException: (450, b'4.2.1 mailbox busy, try later')"
+    assert NOW + timedelta(seconds=48) <= row.next_attempt_at <= NOW + timedelta(seconds=72)
+    assert relay.envelopes == []
+    relay.handler.at_rcpt.clear()
+    assert dispatch(sessions, relay, NOW + timedelta(seconds=30)) == 0  # backing off
+    assert dispatch(sessions, relay, NOW + timedelta(minutes=2)) == 1
+    assert (row_of(sessions, row_id).state, row_of(sessions, row_id).attempts) == ("sent", 2)
+    assert relay.envelopes == [("accountteam@example.com", [PAT, SAM])]
+
+
+def test_a_4xx_for_the_only_recipient_is_retried_not_failed(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    relay.handler.at_rcpt[PAT] = "421 4.7.0 too many connections"
+    row_id = queue(sessions, [PAT])
+    assert dispatch(sessions, relay) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("pending", 1)
+
+
+def test_a_5xx_for_one_recipient_sends_to_the_others(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    relay.handler.at_rcpt[SAM] = "550 5.1.1 no such user"
+    row_id = queue(sessions, [PAT, SAM])
+    assert dispatch(sessions, relay) == 1
+    assert row_of(sessions, row_id).state == "sent"
+    assert relay.envelopes == [("accountteam@example.com", [PAT])]
+
+
+@pytest.mark.parametrize("earlier", [0, 2])
+def test_a_permanent_failure_counts_as_an_attempt(
+    sessions: sessionmaker[Session], relay: Relay, earlier: int
+) -> None:
+    """Every recipient refused for good: failed at once, the attempt counted."""
+    relay.handler.at_rcpt[PAT] = "550 5.1.1 no such user"
+    row_id = queue(sessions, [PAT], attempts=earlier)
+    assert dispatch(sessions, relay) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("failed", earlier + 1)
+    assert row.last_error == "every recipient refused: ['pat@example.net']"
+    assert relay.envelopes == []
+
+
+def test_a_refusal_at_the_end_of_data_fails_the_row_and_counts_the_attempt(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    relay.handler.at_data.append("554 5.7.1 message refused")
+    row_id = queue(sessions, [PAT])
+    assert dispatch(sessions, relay) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert row.last_error == "end of DATA: 554 b'5.7.1 message refused'"
+    assert dispatch(sessions, relay, NOW + timedelta(days=1)) == 0  # never tried again
+
+
+def test_temporary_failures_give_up_after_max_attempts(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    relay.handler.at_data.extend(["451 4.3.0 try again later"] * SETTINGS.max_attempts)
+    row_id = queue(sessions, [PAT])
+    seen = []
+    for day in range(SETTINGS.max_attempts + 1):
+        dispatch(sessions, relay, NOW + timedelta(days=day))
+        row = row_of(sessions, row_id)
+        seen.append((row.state, row.attempts))
+    assert seen == [("pending", 1), ("pending", 2), ("failed", 3), ("failed", 3)]
+    assert row.last_error == "SMTPResponseException: (451, b'4.3.0 try again later')"
+    assert relay.envelopes == []
+
+
+def test_a_cases_later_email_waits_for_its_earlier_one(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    """The acknowledgement before the confirmation, always: the second row of a case is not
+    taken while the first is backing off; a row of another case is."""
+    with sessions() as session, session.begin():
+        case = make_case(session, mailbox=QUOTES)
+        case_id = case.id
+    first, second = (queue(sessions, [to]) for to in (SAM, PAT))
+    other = queue(sessions, ["lee@example.net"])
+    with sessions() as session, session.begin():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([first, second]))
+            .values(case_id=case_id)
+        )
+    relay.handler.at_rcpt[SAM] = "450 4.2.1 busy"
+    assert dispatch(sessions, relay) == 1
+    states = [row_of(sessions, i).state for i in (first, second, other)]
+    assert states == ["pending", "pending", "sent"]
+    relay.handler.at_rcpt.clear()
+    assert dispatch(sessions, relay, NOW + timedelta(hours=1)) == 2
+    assert [rcpts for _, rcpts in relay.envelopes] == [["lee@example.net"], [SAM], [PAT]]
+
+
+# --- transports that fail in other ways (the spool folder as the transport) -------------------
+
+
+class Failing(SpoolFolder):
+    """The spool transport failing with `error`, before or after the point of no return."""
+
+    def __init__(self, folder: Path, error: Exception, *, after_commit: bool) -> None:
+        super().__init__(folder)
+        self.error, self.after_commit = error, after_commit
+
+    def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+        if self.after_commit:
+            commit_point()
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "after_commit", "state", "last_error"),
+    [
+        (ValueError("bad address"), False, "failed", "ValueError: bad address"),
+        (RuntimeError("boom"), False, "failed", "unexpected RuntimeError: boom"),
+        (
+            RuntimeError("boom"),
+            True,
+            "uncertain",
+            "unexpected error after the end of DATA: RuntimeError: boom",
+        ),
+        (
+            TimeoutError("timed out"),
+            True,
+            "uncertain",
+            "no answer after the end of DATA: TimeoutError: timed out",
+        ),
+        (ConnectionRefusedError("refused"), False, "pending", "ConnectionRefusedError: refused"),
+    ],
+)
+def test_each_kind_of_failure_ends_where_it_belongs(
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    error: Exception,
+    after_commit: bool,
+    state: str,
+    last_error: str,
+) -> None:
+    """Permanent: failed; the other side may have it: uncertain, never resent; may pass:
+    pending again. Each is one attempt."""
+    row_id = queue(sessions, [PAT], case=True)
+    transport = Failing(tmp_path, error, after_commit=after_commit)
+    assert dispatch_due(sessions, transport, SETTINGS, lambda: NOW) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts, row.last_error) == (state, 1, last_error)
+
+
+def test_a_row_taken_by_another_process_at_the_point_of_no_return_is_not_sent(
+    any_engine: Engine, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """SQLite: a claim ends its transaction at once, so only the compare-and-set of the
+    point of no return keeps the row from going twice (PostgreSQL holds a row lock)."""
+    if any_engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL: the claim's row lock keeps other dispatchers away")
+    row_id = queue(sessions, [PAT])
+
+    class Overtaken(SpoolFolder):
+        def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+            with sessions() as other, other.begin():  # another dispatcher got there first
+                other.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sent")
+                )
+            return super().send(row, commit_point)
+
+    assert dispatch_due(sessions, Overtaken(tmp_path), SETTINGS, lambda: NOW) == 0
+    assert not (tmp_path / f"{row_id:08d}-ack.eml").exists()
+    assert (row_of(sessions, row_id).state, row_of(sessions, row_id).attempts) == ("sent", 0)
+
+
+def test_a_batch_sends_at_most_its_size(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    ids = [queue(sessions, [f"p{i}@example.net"]) for i in range(3)]
+    spool = SpoolFolder(tmp_path)
+    assert dispatch_due(sessions, spool, SETTINGS, lambda: NOW, batch=2) == 2
+    assert [row_of(sessions, i).state for i in ids] == ["sent", "sent", "pending"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i:08d}-ack.eml" for i in ids[:2]]

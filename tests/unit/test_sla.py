@@ -1,0 +1,404 @@
+"""handlers/sla.py's sweep on its own, and the signals of handlers/clocks.py it is driven by.
+
+Clocks are started the way the pipeline starts them (`apply_signals`) on cases built
+directly, and swept at chosen instants; what each sweep queued is compared whole: step,
+recipients, the instant it was scheduled for and its Message-ID. The policies here count
+wall time and send at any hour, so every instant is plain arithmetic on T0; calendars and
+quiet hours have their own tests (tests/test_sla.py, tests/test_business_hours.py).
+
+What a wrong sweep costs: a reminder Message-ID without the clock's generation collides
+with the one of the clock's earlier life (the sweep's insert fails on the outbox's unique
+Message-ID); a reminder nobody receives when the case has no owner; a case promising the
+later of two deadlines; a follow-up cadence that drifts by however late the sweep ran; a
+clock of a removed policy that every sweep claims again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.handlers import statuses
+from intake.handlers.clocks import message_signals
+from intake.handlers.sla import (
+    Reminder,
+    SlaRuntime,
+    apply_signals,
+    due_clocks,
+    refresh_case_due,
+    sweep,
+    sweep_batch,
+)
+from intake.handlers.sla_policy import Policy, load_sla
+from intake.storage import db
+from intake.storage.models import Case, CaseEvent, OutboxMessage, SlaClock
+from tests.unit.builders import QUOTES, T0, make_case, org, renderer
+
+H = timedelta(hours=1)
+TARA, LENA, ALEX = "tara.nguyen@example.com", "lena.fischer@example.com", "alex.martin@example.com"
+ANY_HOUR: dict[str, Any] = {"queues": ["quotes"], "basis": "wall", "send_outside_hours": True}
+# A 10-hour answer: warned at 5 h, overdue at 10 h, repeated daily, the manager told at 48 h.
+REPLY = Policy(
+    name="reply",
+    starts_on=["opened", "inquiry"],
+    stops_on=["owner_replied", "closed"],
+    target=10 * H,
+    warn_at=0.5,
+    repeat_every=24 * H,
+    escalate_after=48 * H,
+    **ANY_HOUR,
+)
+# A 4-hour first answer, stopped when the owner waits on the customer.
+FIRST = Policy(
+    name="first", starts_on=["opened"], stops_on=["waiting"], target=4 * H, warn_at=0, **ANY_HOUR
+)
+# Follow up every 72 hours while the quote awaits the customer's approval.
+CHASE = Policy(
+    name="chase",
+    starts_on=["quote_sent"],
+    stops_on=["won", "lost", "closed"],
+    target=72 * H,
+    kind="follow_up",
+    warn_at=0,
+    notify=["owner", "am"],
+    **ANY_HOUR,
+)
+
+
+def runtime(*policies: Policy) -> SlaRuntime:
+    """The demo organisation's calendars with only `policies` in force."""
+    demo = org()
+    calendars = {k: v for k, v in demo.sla.items() if k != "policies"}
+    config = load_sla(calendars, demo.teams, time_zone=demo.time_zone, country=demo.phone_region)
+    config = dataclasses.replace(config, policies={p.name: p for p in policies})
+    return SlaRuntime(config=config, org=demo, renderer=renderer())
+
+
+@pytest.fixture
+def session(any_engine: Engine) -> Iterator[Session]:
+    """One session, committed after each step as the scheduler commits each sweep."""
+    sessions: sessionmaker[Session] = db.make_sessionmaker(any_engine)
+    with sessions() as s:
+        yield s
+
+
+def quote_case(
+    session: Session, *, owner: str | None = "tara.nguyen", team: str | None = "west"
+) -> Case:
+    case = make_case(session, owner=owner, team=team, mailbox=QUOTES)
+    case.account_manager = "alex.martin"
+    case.fields = {"account": "Prairie Crest Homes"}
+    session.commit()
+    return case
+
+
+def signal(session: Session, rt: SlaRuntime, case: Case, name: str, at: datetime) -> None:
+    apply_signals(session, rt, case, [name], at, {"by": "test"})
+    session.commit()
+
+
+def swept(session: Session, rt: SlaRuntime, at: datetime) -> list[Reminder]:
+    reminders = sweep(session, rt, at)
+    session.commit()
+    return reminders
+
+
+def clock(session: Session, case: Case, policy: str) -> SlaClock:
+    return session.scalars(
+        select(SlaClock).where(SlaClock.case_id == case.id, SlaClock.policy == policy)
+    ).one()
+
+
+def said(reminders: list[Reminder]) -> list[tuple[str, list[str], datetime, str | None, list[str]]]:
+    """What each reminder was: step, to, scheduled instant, Message-ID, steps it covers."""
+    return [(r.step, r.to, r.scheduled, r.message_id, r.covers) for r in reminders]
+
+
+def mid(c: SlaClock, generation: int, notice: int, step: str) -> str:
+    return f"<sla.{c.id}.{generation}.{notice}.{step}@example.com>"
+
+
+# --- the ladder -------------------------------------------------------------------------------
+
+
+def test_the_ladder_at_its_exact_instants(session: Session) -> None:
+    rt = runtime(REPLY)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    c = clock(session, case, "reply")
+    assert (c.due_at, c.warn_at, c.next_at, c.next_step) == (
+        T0 + 10 * H,
+        T0 + 5 * H,
+        T0 + 5 * H,
+        "warning",
+    )
+    assert swept(session, rt, T0 + 5 * H - timedelta(seconds=1)) == []
+    assert said(swept(session, rt, T0 + 5 * H)) == [
+        ("warning", [TARA], T0 + 5 * H, mid(c, 1, 1, "warning"), [])
+    ]
+    assert said(swept(session, rt, T0 + 10 * H)) == [
+        ("breach", [TARA], T0 + 10 * H, mid(c, 1, 2, "breach"), [])
+    ]
+    assert said(swept(session, rt, T0 + 34 * H)) == [
+        ("repeat", [TARA], T0 + 34 * H, mid(c, 1, 3, "repeat"), [])
+    ]
+    assert said(swept(session, rt, T0 + 58 * H)) == [
+        ("repeat", [TARA], T0 + 58 * H, mid(c, 1, 4, "repeat"), []),
+        ("escalation", [LENA], T0 + 58 * H, mid(c, 1, 5, "escalation"), []),
+    ]
+    assert (c.next_at, c.next_step, c.breached_at, c.escalated) == (
+        T0 + 82 * H,
+        "repeat",
+        T0 + 10 * H,
+        True,
+    )
+    kinds = session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
+    assert kinds == ["sla_warning", "sla_breach", "sla_repeat", "sla_repeat", "sla_escalation"]
+
+
+@pytest.mark.parametrize(
+    ("told_at", "next_repeat"),
+    [
+        (T0 + 10 * H + 30 * timedelta(minutes=1), T0 + 34 * H),  # on time: the schedule holds
+        (T0 + 13 * H, T0 + 37 * H),  # 3 h late: a full day after the notice actually sent
+    ],
+)
+def test_the_next_overdue_notice_is_a_full_interval_after_a_late_one(
+    session: Session, told_at: datetime, next_repeat: datetime
+) -> None:
+    rt = runtime(REPLY)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    swept(session, rt, T0 + 5 * H)
+    assert [r.step for r in swept(session, rt, told_at)] == ["breach"]
+    c = clock(session, case, "reply")
+    assert (c.next_at, c.next_step, c.breached_at) == (next_repeat, "repeat", T0 + 10 * H)
+
+
+def test_a_catch_up_sends_the_latest_notice_and_records_what_it_covers(session: Session) -> None:
+    """Back after 60 hours: no storm of five reminders, one overdue notice and the escalation."""
+    rt = runtime(REPLY)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    c = clock(session, case, "reply")
+    covered = [
+        f"warning@{T0 + 5 * H:%Y-%m-%dT%H:%M:%S+00:00}",
+        f"breach@{T0 + 10 * H:%Y-%m-%dT%H:%M:%S+00:00}",
+    ]
+    covered.append(f"repeat@{T0 + 34 * H:%Y-%m-%dT%H:%M:%S+00:00}")
+    assert said(swept(session, rt, T0 + 60 * H)) == [
+        ("repeat", [TARA], T0 + 58 * H, mid(c, 1, 1, "repeat"), covered),
+        ("escalation", [LENA], T0 + 58 * H, mid(c, 1, 2, "escalation"), []),
+    ]
+    assert (c.next_at, c.next_step, c.last_notice_at) == (T0 + 84 * H, "repeat", T0 + 60 * H)
+
+
+# --- who is told, and under which Message-ID ------------------------------------------------
+
+
+def test_a_restarted_clock_reminds_under_new_message_ids(session: Session) -> None:
+    """Each life of a clock numbers its notices from 1 again: the generation keeps them apart."""
+    rt = runtime(REPLY)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    c = clock(session, case, "reply")
+    (first,) = swept(session, rt, T0 + 5 * H)
+    signal(session, rt, case, "owner_replied", T0 + 6 * H)
+    signal(session, rt, case, "inquiry", T0 + 7 * H)
+    assert (c.generation, c.notices, c.next_at) == (2, 0, T0 + 12 * H)
+    (second,) = swept(session, rt, T0 + 12 * H)
+    assert (first.message_id, second.message_id) == (
+        mid(c, 1, 1, "warning"),
+        mid(c, 2, 1, "warning"),
+    )
+    ids = session.scalars(select(OutboxMessage.message_id).order_by(OutboxMessage.id)).all()
+    assert ids == [first.message_id, second.message_id]
+
+
+def test_a_case_without_an_owner_reminds_the_teams_manager(session: Session) -> None:
+    rt = runtime(REPLY)
+    case = quote_case(session, owner=None)
+    signal(session, rt, case, "opened", T0)
+    assert [(r.step, r.to) for r in swept(session, rt, T0 + 10 * H)] == [("breach", [LENA])]
+    rows = session.scalars(select(OutboxMessage)).all()
+    assert [(r.kind, r.recipients) for r in rows] == [("sla_breach", [LENA])]
+
+
+def test_with_nobody_to_remind_the_case_says_so_and_nothing_is_queued(session: Session) -> None:
+    rt = runtime(REPLY)
+    case = quote_case(session, owner=None, team=None)
+    signal(session, rt, case, "opened", T0)
+    (reminder,) = swept(session, rt, T0 + 10 * H)
+    assert (reminder.step, reminder.to, reminder.message_id) == ("breach", [], None)
+    assert session.scalars(select(OutboxMessage)).all() == []
+    unsent = session.scalars(
+        select(CaseEvent.data).where(CaseEvent.kind == "sla_reminder_unsent")
+    ).all()
+    assert unsent == [{"policy": "reply", "step": "breach", "why": "nobody to send it to"}]
+
+
+def test_a_follow_up_goes_to_the_owner_and_the_am(session: Session) -> None:
+    rt = runtime(CHASE)
+    case = quote_case(session)
+    signal(session, rt, case, "quote_sent", T0)
+    assert [(r.step, r.to) for r in swept(session, rt, T0 + 72 * H)] == [
+        ("follow_up", [TARA, ALEX])
+    ]
+
+
+# --- the case's promised time ------------------------------------------------------------------
+
+
+def test_the_case_is_due_at_its_earliest_running_deadline(session: Session) -> None:
+    rt = runtime(REPLY, FIRST, CHASE)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    assert case.due_at == T0 + 4 * H
+    signal(session, rt, case, "quote_sent", T0 + H)  # a follow-up is no deadline
+    assert clock(session, case, "chase").due_at == T0 + 73 * H
+    assert case.due_at == T0 + 4 * H
+    swept(session, rt, T0 + 5 * H)  # "first" is overdue, still running: still what is due
+    assert case.due_at == T0 + 4 * H
+    signal(session, rt, case, "waiting", T0 + 6 * H)
+    assert case.due_at == T0 + 10 * H
+
+
+def test_only_running_deadlines_count() -> None:
+    config = runtime(REPLY, FIRST, CHASE).config
+
+    def c(policy: str, state: str, due: datetime | None) -> SlaClock:
+        return SlaClock(policy=policy, state=state, due_at=due)
+
+    case = Case()
+    refresh_case_due(
+        case, [c("reply", "running", T0 + 9 * H), c("first", "running", T0 + 3 * H)], config
+    )
+    assert case.due_at == T0 + 3 * H
+    refresh_case_due(
+        case,
+        [
+            c("reply", "running", T0 + 9 * H),
+            c("first", "paused", T0 + 3 * H),
+            c("chase", "running", T0 + H),
+            c("retired", "running", T0 + 2 * H),
+        ],
+        config,
+    )
+    assert case.due_at == T0 + 9 * H
+    refresh_case_due(case, [c("first", "stopped", T0), c("reply", "running", None)], config)
+    assert case.due_at is None
+
+
+# --- follow-ups keep their cadence ------------------------------------------------------------
+
+
+def test_follow_ups_keep_a_72_hour_cadence_however_late_the_sweep(session: Session) -> None:
+    rt = runtime(CHASE)
+    case = quote_case(session)
+    signal(session, rt, case, "quote_sent", T0)
+    c = clock(session, case, "chase")
+    assert said(swept(session, rt, T0 + 77 * H)) == [  # five hours late
+        ("follow_up", [TARA, ALEX], T0 + 72 * H, mid(c, 1, 1, "follow_up"), [])
+    ]
+    assert (c.resumed_at, c.due_at, c.next_at) == (T0 + 72 * H, T0 + 144 * H, T0 + 144 * H)
+    assert [r.scheduled for r in swept(session, rt, T0 + 144 * H)] == [T0 + 144 * H]
+    # Down for two cycles: one follow-up, standing in for the one missed, on the old cadence.
+    missed = f"follow_up@{T0 + 216 * H:%Y-%m-%dT%H:%M:%S+00:00}"
+    assert said(swept(session, rt, T0 + 290 * H)) == [
+        ("follow_up", [TARA, ALEX], T0 + 288 * H, mid(c, 1, 3, "follow_up"), [missed])
+    ]
+    assert (c.due_at, c.next_at, c.state) == (T0 + 360 * H, T0 + 360 * H, "running")
+
+
+# --- what the sweep claims ----------------------------------------------------------------------
+
+
+def test_a_clock_of_a_removed_policy_is_stopped_once_and_never_claimed_again(
+    session: Session,
+) -> None:
+    case = quote_case(session)
+    session.add(
+        SlaClock(
+            case=case,
+            policy="retired",
+            state="running",
+            generation=1,
+            started_at=T0,
+            resumed_at=T0,
+            remaining_seconds=3600,
+            due_at=T0 + H,
+            next_at=T0 + H,
+            next_step="breach",
+            updated_at=T0,
+        )
+    )
+    session.commit()
+    rt = runtime(REPLY)
+    assert swept(session, rt, T0 + 2 * H) == []
+    c = clock(session, case, "retired")
+    assert (c.state, c.next_at, c.next_step) == ("stopped", None, None)
+    assert (c.stopped_at, c.stopped_by, c.updated_at) == (T0 + 2 * H, "policy removed", T0 + 2 * H)
+    again = sweep_batch(session, rt, T0 + 3 * H, limit=1)
+    assert (again.claimed, again.reminders) == (0, [])
+    assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_due_clocks_are_claimed_oldest_first_up_to_the_limit(session: Session) -> None:
+    rt = runtime(REPLY, FIRST)
+    later, earlier = quote_case(session), quote_case(session)
+    signal(session, rt, later, "opened", T0 + H)
+    signal(session, rt, earlier, "opened", T0)
+    # due: earlier/first at 4 h; at 5 h later/first and earlier/reply (the older clock first)
+    due = [(c.case_id, c.policy, c.next_at) for c in due_clocks(session, T0 + 5 * H, limit=10)]
+    assert due == [
+        (earlier.id, "first", T0 + 4 * H),
+        (later.id, "first", T0 + 5 * H),
+        (earlier.id, "reply", T0 + 5 * H),
+    ]
+    session.rollback()
+    batch = sweep_batch(session, rt, T0 + 5 * H, limit=2)
+    assert batch.claimed == 2
+    assert [(r.case, r.policy, r.step) for r in batch.reminders] == [
+        (earlier.number, "first", "breach"),
+        (later.number, "first", "breach"),
+    ]
+
+
+# --- the signals a message gives (handlers/clocks.py) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sender", "opened", "completed", "before", "status", "signals"),
+    [
+        (ALEX, True, False, "", statuses.OPEN, ["opened"]),
+        (ALEX, True, False, "", statuses.AWAITING_INFO, ["opened", "info_requested"]),
+        (TARA, False, False, statuses.OPEN, statuses.OPEN, ["owner_replied"]),
+        ("Tara.Nguyen@Example.com", False, True, statuses.OPEN, statuses.OPEN, ["owner_replied"]),
+        (ALEX, False, True, statuses.AWAITING_INFO, statuses.OPEN, ["am_update", "info_received"]),
+        (ALEX, False, False, statuses.OPEN, statuses.OPEN, ["am_update", "inquiry"]),
+        (
+            "pat@example.net",
+            False,
+            False,
+            statuses.WAITING,
+            statuses.WAITING,
+            ["info_received", "reopened", "inquiry"],
+        ),
+        ("pat@example.net", False, False, statuses.AWAITING_INFO, statuses.AWAITING_INFO, []),
+        ("pat@example.net", False, False, statuses.OPEN, statuses.OPEN, ["inquiry"]),
+    ],
+)
+def test_what_a_message_signals(
+    sender: str, opened: bool, completed: bool, before: str, status: str, signals: list[str]
+) -> None:
+    case = Case(owner="tara.nguyen", account_manager="alex.martin", status=status)
+    got = message_signals(
+        org(), case, sender, opened=opened, completed=completed, status_before=before
+    )
+    assert got == signals
