@@ -187,23 +187,29 @@ def context(
     *,
     cfg: PipelineConfig | None = None,
     mail_from: str | None = AM,
-    rcpt_tos: Sequence[str] = (QUOTES,),
+    rcpt_tos: Sequence[str] | None = None,
     channel: str = "smtp",
     trust: SenderTrust = UNVOUCHED,
     now: datetime = T0,
+    mailbox: str | None = None,
+    fields: Mapping[str, FieldValue] | None = None,
     **mail: Any,
 ) -> Context:
     """A `Context` as `pipeline.process` makes it, for a message stored and parsed: `raw`,
-    or `raw_mail(**mail)`. The mailbox, case and trust that earlier steps would set are left
-    to the test (trust defaults to nobody vouching)."""
+    or `raw_mail(**mail)`, sent to `rcpt_tos` (by default `mailbox`, else the quotes
+    address). What earlier steps would set is the test's to give: `trust` (by default
+    nobody vouches), `mailbox` (as `route_mailbox` sets it) and `fields` (as `extract`)."""
     data = raw if raw is not None else raw_mail(**mail)
-    row = store(session, data, mail_from=mail_from, rcpt_tos=rcpt_tos, channel=channel)
+    rcpt = rcpt_tos if rcpt_tos is not None else [mailbox or QUOTES]
+    row = store(session, data, mail_from=mail_from, rcpt_tos=rcpt, channel=channel)
     return Context(
         session=session,
         config=cfg or config(),
         inbound=row,
         msg=parse_email(data),
         now=now,
+        mailbox=org().mailbox_for(mailbox) if mailbox else None,
+        fields=dict(fields or {}),
         trust=trust,
     )
 

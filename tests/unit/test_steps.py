@@ -66,12 +66,6 @@ def stopped(step: Any, ctx: Context) -> tuple[str, str]:
     return caught.value.outcome, caught.value.reason
 
 
-def at(ctx: Context, address: str) -> Context:
-    """The context as `route_mailbox` leaves it for a message to `address`."""
-    ctx.mailbox = org().mailbox_for(address)
-    return ctx
-
-
 ORDER = [
     "dedupe",
     "guard_auto_mail",
@@ -214,7 +208,7 @@ def test_thread_sets_the_case_and_how(session: Session) -> None:
 
 def test_authorise_keeps_a_participant_on_the_case(session: Session) -> None:
     case = make_case(session, queue="service", participants=[CUSTOMER])
-    ctx = at(context(session, sender=PAT, rcpt_tos=[SERVICE]), SERVICE)
+    ctx = context(session, sender=PAT, mailbox=SERVICE)
     ctx.case, ctx.thread_how = case, "In-Reply-To/References"
     pipeline.authorise(ctx)
     assert (ctx.case, ctx.thread_how) == (case, "In-Reply-To/References")
@@ -222,7 +216,7 @@ def test_authorise_keeps_a_participant_on_the_case(session: Session) -> None:
 
 def test_authorise_keeps_staff_on_a_case_they_are_not_on(session: Session) -> None:
     case = make_case(session, queue="service", participants=[CUSTOMER])
-    ctx = at(context(session, trust=TRUSTED, rcpt_tos=[SERVICE]), SERVICE)
+    ctx = context(session, trust=TRUSTED, mailbox=SERVICE)
     ctx.case, ctx.thread_how = case, "In-Reply-To/References"
     pipeline.authorise(ctx)
     assert ctx.case is case
@@ -238,7 +232,7 @@ def test_authorise_drops_the_case_an_outsider_threaded_into(
     """At a mailbox anyone may write to, so that only the participant check can refuse: a
     stranger (or a company address nobody vouches for) is a new request, not on the case."""
     case = make_case(session, queue="service", participants=[CUSTOMER])
-    ctx = at(context(session, sender=sender, trust=trust, rcpt_tos=[SERVICE]), SERVICE)
+    ctx = context(session, sender=sender, trust=trust, mailbox=SERVICE)
     ctx.case, ctx.thread_how = case, "case number CASE-000001 in subject"
     pipeline.authorise(ctx)
     assert (ctx.case, ctx.thread_how) == (None, "new (sender not on the threaded case)")
@@ -246,7 +240,7 @@ def test_authorise_drops_the_case_an_outsider_threaded_into(
 
 
 def test_authorise_refuses_an_outsider_at_a_quote_mailbox_once_a_day(session: Session) -> None:
-    ctx = at(context(session, sender=PAT, mail_from=CUSTOMER), QUOTES)
+    ctx = context(session, sender=PAT, mail_from=CUSTOMER, mailbox=QUOTES)
     reason = f"{QUOTES} takes requests from company addresses only"
     assert stopped(pipeline.authorise, ctx) == ("reject", reason)
     (refusal,) = outbox(session)
@@ -258,13 +252,13 @@ def test_authorise_refuses_an_outsider_at_a_quote_mailbox_once_a_day(session: Se
         None,
     )
     assert b"\r\nSubject: Re: Quote please\r\n" in refusal.raw
-    again = at(context(session, sender=PAT, mail_from=CUSTOMER), QUOTES)
+    again = context(session, sender=PAT, mail_from=CUSTOMER, mailbox=QUOTES)
     assert stopped(pipeline.authorise, again) == ("reject", reason)
     assert again.replies == [] and len(outbox(session)) == 1
 
 
 def test_authorise_refuses_a_company_address_nobody_vouches_for(session: Session) -> None:
-    ctx = at(context(session), QUOTES)
+    ctx = context(session, mailbox=QUOTES)
     assert stopped(pipeline.authorise, ctx) == (
         "reject",
         "company address not vouched for (nobody vouches for the From address)",
@@ -274,14 +268,14 @@ def test_authorise_refuses_a_company_address_nobody_vouches_for(session: Session
 
 def test_authorise_lets_a_refusal_be_turned_off(session: Session) -> None:
     cfg = config(budget=Budget(refusals_per_day=0))
-    ctx = at(context(session, cfg=cfg, sender=PAT, mail_from=CUSTOMER), QUOTES)
+    ctx = context(session, cfg=cfg, sender=PAT, mail_from=CUSTOMER, mailbox=QUOTES)
     assert stopped(pipeline.authorise, ctx)[0] == "reject"
     assert outbox(session) == []
 
 
 def test_authorise_answers_no_forged_sender(session: Session) -> None:
     forged = SenderTrust(False, True, "dmarc=fail (p=reject)")
-    ctx = at(context(session, sender=PAT, trust=forged, rcpt_tos=[SERVICE]), SERVICE)
+    ctx = context(session, sender=PAT, trust=forged, mailbox=SERVICE)
     assert stopped(pipeline.authorise, ctx) == (
         "reject",
         "forged From (dmarc=fail (p=reject)); not answered",
@@ -290,7 +284,7 @@ def test_authorise_answers_no_forged_sender(session: Session) -> None:
 
 
 def test_authorise_lets_anyone_open_a_service_request(session: Session) -> None:
-    ctx = at(context(session, sender=PAT, rcpt_tos=[SERVICE]), SERVICE)
+    ctx = context(session, sender=PAT, mailbox=SERVICE)
     pipeline.authorise(ctx)
     assert ctx.case is None and ctx.replies == []
 
@@ -300,7 +294,7 @@ def test_authorise_lets_anyone_open_a_service_request(session: Session) -> None:
 
 def test_extract_reads_a_new_message_with_its_mailbox_queue(session: Session) -> None:
     extractor = StubExtractor({"factor": fv("0.52")})
-    ctx = at(context(session, cfg=config(extractor=extractor), trust=TRUSTED), QUOTES)
+    ctx = context(session, cfg=config(extractor=extractor), trust=TRUSTED, mailbox=QUOTES)
     pipeline.extract(ctx)
     assert extractor.calls == [{"queue": "quotes", "staff": True, "reply": False}]
     assert ctx.fields == {"factor": fv("0.52")}
@@ -309,7 +303,7 @@ def test_extract_reads_a_new_message_with_its_mailbox_queue(session: Session) ->
 def test_extract_reads_a_reply_with_its_case_queue(session: Session) -> None:
     """A reply to a service case sent to the quotes address is still read as service."""
     extractor = StubExtractor()
-    ctx = at(context(session, cfg=config(extractor=extractor), sender=PAT), QUOTES)
+    ctx = context(session, cfg=config(extractor=extractor), sender=PAT, mailbox=QUOTES)
     ctx.case = make_case(session, queue="service", participants=[CUSTOMER])
     pipeline.extract(ctx)
     assert extractor.calls == [{"queue": "service", "staff": False, "reply": True}]
@@ -319,8 +313,7 @@ def test_extract_reads_a_reply_with_its_case_queue(session: Session) -> None:
 
 
 def test_a_new_request_opens_a_case_awaiting_what_is_missing(session: Session) -> None:
-    ctx = at(context(session, trust=TRUSTED), QUOTES)
-    ctx.fields = {"factor": fv("0.52")}
+    ctx = context(session, trust=TRUSTED, mailbox=QUOTES, fields={"factor": fv("0.52")})
     pipeline.open_or_update_case(ctx)
     case = ctx.case
     assert case is not None
@@ -332,7 +325,7 @@ def test_a_new_request_opens_a_case_awaiting_what_is_missing(session: Session) -
 
 def test_a_message_on_a_case_joins_it(session: Session) -> None:
     case = make_case(session, status="awaiting_info", missing=["factor"], fields={"account": "X"})
-    ctx = at(context(session, trust=TRUSTED), QUOTES)
+    ctx = context(session, trust=TRUSTED, mailbox=QUOTES)
     ctx.case, ctx.thread_how = case, "In-Reply-To/References"
     pipeline.open_or_update_case(ctx)
     assert (ctx.outcome, ctx.reason) == ("append", "joined by In-Reply-To/References")
@@ -344,7 +337,7 @@ def test_a_message_on_a_case_joins_it(session: Session) -> None:
 
 def joined(session: Session, body: str, trust: SenderTrust = TRUSTED, **case: Any) -> Context:
     """A reply from the AM that has joined an open quote case (as the steps before leave it)."""
-    ctx = at(context(session, body, trust=trust, subject="Re: [CASE-000001] Quote"), QUOTES)
+    ctx = context(session, body, trust=trust, subject="Re: [CASE-000001] Quote", mailbox=QUOTES)
     ctx.case = make_case(session, **case)
     ctx.outcome = "append"
     return ctx
@@ -389,8 +382,7 @@ def test_a_command_from_someone_unvouched_is_only_a_message(session: Session) ->
 
 def opened(session: Session, address: str, fields: dict[str, Any], **cfg: Any) -> Context:
     """A request from the AM that `open_or_update_case` has just opened."""
-    ctx = at(context(session, cfg=config(**cfg), trust=TRUSTED, rcpt_tos=[address]), address)
-    ctx.fields = dict(fields)
+    ctx = context(session, cfg=config(**cfg), trust=TRUSTED, mailbox=address, fields=fields)
     pipeline.open_or_update_case(ctx)
     return ctx
 
@@ -432,7 +424,7 @@ def test_time_case_without_clocks_does_nothing(session: Session) -> None:
 
 def test_time_case_brings_a_waiting_case_back_when_the_customer_writes(session: Session) -> None:
     case = make_case(session, queue="service", status="waiting", participants=[CUSTOMER])
-    ctx = at(context(session, cfg=config(sla=sla_runtime()), sender=PAT), SERVICE)
+    ctx = context(session, cfg=config(sla=sla_runtime()), sender=PAT, mailbox=SERVICE)
     ctx.case, ctx.outcome, ctx.status_before = case, "append", "waiting"
     time_case(ctx)
     assert case.status == "open"
@@ -458,10 +450,10 @@ def test_acknowledge_queues_the_ack_of_a_new_case(session: Session) -> None:
 
 def test_acknowledge_skips_an_answer_over_the_outsider_budget(session: Session) -> None:
     budget = Budget(per_hour=1)
-    first = at(context(session, cfg=config(budget=budget), sender=PAT, rcpt_tos=[SERVICE]), SERVICE)
+    first = context(session, cfg=config(budget=budget), sender=PAT, mailbox=SERVICE)
     pipeline.open_or_update_case(first)
     pipeline.acknowledge(first)
-    ctx = at(context(session, cfg=config(budget=budget), sender=PAT, rcpt_tos=[SERVICE]), SERVICE)
+    ctx = context(session, cfg=config(budget=budget), sender=PAT, mailbox=SERVICE)
     pipeline.open_or_update_case(ctx)
     pipeline.acknowledge(ctx)
     assert ctx.replies == [] and len(outbox(session)) == 1
