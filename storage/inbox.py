@@ -52,13 +52,16 @@ def dedupe_key(raw: bytes, message_id: str | None) -> str:
     """What makes two arrivals "the same message".
 
     The Message-ID when there is one; otherwise a hash of the message without the headers
-    that each hop adds (Received, Delivered-To...), so a re-delivery still matches.
+    that each hop adds (Received, Delivered-To...), so a re-delivery still matches, and with
+    every line end read as LF, those inside a folded header too (a relay or a spool that
+    rewrites CRLF as LF delivers the same message).
     """
     if message_id:
         return "mid:" + hashlib.sha256(message_id.strip().lower().encode()).hexdigest()
-    lines = re.split(rb"\r?\n(?![ \t])", header_block(raw))
+    head = header_block(raw)
+    lines = re.split(rb"\n(?![ \t])", head.replace(b"\r\n", b"\n"))
     kept = [ln for ln in lines if not ln.lower().startswith(_VOLATILE)]
-    body = raw[len(header_block(raw)) :].replace(b"\r\n", b"\n")
+    body = raw[len(head) :].replace(b"\r\n", b"\n")
     digest = hashlib.sha256(b"\n".join(kept) + body).hexdigest()
     return "sha:" + digest
 

@@ -109,6 +109,15 @@ def test_without_a_message_id_line_endings_leave_the_key_alone() -> None:
     assert dedupe_key(mixed, None) == dedupe_key(BARE, None)
 
 
+def test_without_a_message_id_line_endings_inside_a_folded_header_leave_the_key_alone() -> None:
+    """A long To or Subject is folded over lines; its line ends travel as the others do."""
+    folded = BARE.replace(
+        b"To: connectyou@example.com", b"To: connectyou@example.com,\r\n\tsam@example.org"
+    )
+    assert dedupe_key(folded.replace(b"\r\n", b"\n"), None) == dedupe_key(folded, None)
+    assert dedupe_key(folded, None) != dedupe_key(BARE, None)
+
+
 def test_without_a_message_id_what_the_sender_wrote_changes_the_key() -> None:
     key = dedupe_key(BARE, None)
     assert dedupe_key(BARE.replace(b"Foggy window\r\n", b"Broken window\r\n"), None) != key
