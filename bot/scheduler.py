@@ -30,17 +30,20 @@ def sweep_until_done(
 ) -> list[Reminder]:
     """Sweep in batches of `batch` clocks, one transaction each, until a batch is not full.
 
-    A reminder whose Message-ID is already in the outbox means another process sent that
-    step first: the batch is rolled back (nothing of it was sent) and the next sweep finds
-    those clocks already moved on."""
+    A reminder whose Message-ID is already in the outbox rolls its batch back (nothing of it
+    was sent). Usually another process sent that step first, and the clock is found moved
+    on; but a clock whose reminder can never be stored would fail every batch for ever, so
+    the batch is swept again clock by clock: the others go on, and the failing clock is
+    recorded and, after `MAX_SWEEP_FAILURES` sweeps, stopped (`handlers.sla.sweep_batch`)."""
     fired: list[Reminder] = []
     for _ in range(10_000):
         try:
             with sessions() as session, session.begin():
                 done = sweep_batch(session, runtime, now(), batch)
         except IntegrityError as exc:
-            log.info("sla sweep raced another process (%s); retrying", exc.orig)
-            continue
+            log.info("sla sweep raced another process (%s); again clock by clock", exc.orig)
+            with sessions() as session, session.begin():
+                done = sweep_batch(session, runtime, now(), batch, one_by_one=True)
         fired += done.reminders
         if done.claimed < batch:
             break

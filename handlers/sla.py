@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -57,6 +58,7 @@ STEP_TITLES = {
 _ORDER = {"warning": 0, "breach": 1, "repeat": 2, "escalation": 3, "follow_up": 4}
 CATCH_UP_LAG = timedelta(hours=1)  # later than this, a notice is a catch-up, not on time
 _MAX_STEPS_PER_CLOCK = 1000  # a guard: planning always moves forward, so never reached
+MAX_SWEEP_FAILURES = 3  # sweeps of one step of a clock that failed to store it: then stopped
 
 
 @dataclass(frozen=True)
@@ -413,8 +415,20 @@ def sweep(session: Session, rt: SlaRuntime, now: datetime, limit: int = 500) -> 
     return sweep_batch(session, rt, now, limit).reminders
 
 
-def sweep_batch(session: Session, rt: SlaRuntime, now: datetime, limit: int = 500) -> Sweep:
-    """As `sweep`, also saying how many clocks were claimed (to know whether to go on)."""
+def sweep_batch(
+    session: Session,
+    rt: SlaRuntime,
+    now: datetime,
+    limit: int = 500,
+    *,
+    one_by_one: bool = False,
+) -> Sweep:
+    """As `sweep`, also saying how many clocks were claimed (to know whether to go on).
+
+    `one_by_one`: each clock in a savepoint of its own, so that a clock whose reminders
+    cannot be stored (an IntegrityError) is rolled back alone, its failure recorded
+    (`_sweep_failed`), and the other clocks swept all the same. Slower (a flush per clock):
+    the caller takes this way only for a batch that failed whole."""
     reminders: list[Reminder] = []
     clocks = due_clocks(session, now, limit)
     first_ids = _first_message_ids(session, {c.case_id for c in clocks})
@@ -425,7 +439,17 @@ def sweep_batch(session: Session, rt: SlaRuntime, now: datetime, limit: int = 50
             clock.stopped_at, clock.stopped_by, clock.updated_at = now, "policy removed", now
             log.warning("clock #%s: policy %r no longer exists; stopped", clock.id, clock.policy)
             continue
-        reminders += _catch_up(session, rt, clock, policy, now, first_ids.get(clock.case_id))
+        thread_id = first_ids.get(clock.case_id)
+        if not one_by_one:
+            reminders += _catch_up(session, rt, clock, policy, now, thread_id)
+            continue
+        try:
+            with session.begin_nested():
+                sent = _catch_up(session, rt, clock, policy, now, thread_id)
+        except IntegrityError as exc:
+            _sweep_failed(session, clock, now, f"IntegrityError: {exc.orig}")
+            continue
+        reminders += sent
     touched = {c.case_id: c.case for c in clocks}
     if touched:
         siblings = session.scalars(select(SlaClock).where(SlaClock.case_id.in_(touched)))
@@ -435,6 +459,50 @@ def sweep_batch(session: Session, rt: SlaRuntime, now: datetime, limit: int = 50
         for case_id, case in touched.items():
             refresh_case_due(case, by_case.get(case_id, []), rt.config)
     return Sweep(len(clocks), reminders)
+
+
+def _sweep_failed(session: Session, clock: SlaClock, now: datetime, error: str) -> None:
+    """Record on the case that sweeping `clock` from its next step failed (the savepoint is
+    rolled back: the clock is as it was). The same step failing `MAX_SWEEP_FAILURES` times
+    stops the clock, saying why, instead of failing at every sweep for ever."""
+    step, scheduled = clock.next_step, clock.next_at
+    assert scheduled is not None  # a claimed clock is due
+    key = (clock.policy, clock.generation, step, scheduled.isoformat())
+    earlier = session.scalars(
+        select(CaseEvent.data).where(
+            CaseEvent.case_id == clock.case_id, CaseEvent.kind == "sla_sweep_failed"
+        )
+    )
+    attempt = 1 + sum(
+        1 for d in earlier if (d["policy"], d["generation"], d["step"], d["scheduled"]) == key
+    )
+    gave_up = attempt >= MAX_SWEEP_FAILURES
+    if gave_up:
+        clock.state, clock.next_at, clock.next_step = STOPPED, None, None
+        clock.stopped_at, clock.stopped_by, clock.updated_at = now, "sweep failed", now
+    _event(
+        session,
+        clock.case,
+        now,
+        "sla_sweep_failed",
+        clock,
+        generation=clock.generation,
+        step=step,
+        scheduled=scheduled,
+        attempt=attempt,
+        gave_up=gave_up,
+        error=error,
+    )
+    (log.error if gave_up else log.warning)(
+        "%s %s %s: sweep failed (attempt %d of %d%s): %s",
+        clock.case.number,
+        clock.policy,
+        step,
+        attempt,
+        MAX_SWEEP_FAILURES,
+        "; clock stopped" if gave_up else "",
+        error,
+    )
 
 
 def _first_message_ids(session: Session, case_ids: set[int]) -> dict[int, str]:

@@ -19,7 +19,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -667,3 +667,51 @@ def test_reminder_is_delivered_to_the_owner_through_the_relay(app: App) -> None:
             select(OutboxMessage).where(OutboxMessage.message_id == reminder.message_id)
         ).one()
         assert (row.state, row.kind, row.sent_at) == ("sent", "sla_warning", warn_at)
+
+
+# --- 5. a clock whose reminder can never be stored -------------------------------------------
+
+
+def test_a_clock_whose_reminder_always_fails_to_insert_is_given_up_with_its_reason(
+    app: App,
+) -> None:
+    """The service clock restored from a backup older than the outbox: its next reminder gets
+    a Message-ID the outbox already holds, so its insert fails at every sweep. The sweep
+    retried that IntegrityError without end (and no other clock moved meanwhile); it now
+    records each failure on the case, stops the clock after `MAX_SWEEP_FAILURES` with the
+    reason, and sweeps the other clocks all the same."""
+    open_two_cases(app)
+    with app.sessions() as session:
+        clock = session.scalars(select(SlaClock).where(SlaClock.policy == "service_response")).one()
+        backup = {a.key: getattr(clock, a.key) for a in inspect(SlaClock).column_attrs}
+    (breach,) = sweep_until_done(app.sessions, app.pipeline.sla, lambda: utc(3, 18))
+    assert (breach.case, breach.step) == (SERVICE, "breach")
+    with app.sessions() as session, session.begin():
+        session.execute(update(SlaClock).where(SlaClock.id == backup["id"]).values(**backup))
+
+    sweeps = [
+        sweep_until_done(
+            app.sessions, app.pipeline.sla, lambda m=m: utc(4, 6) + timedelta(minutes=m)
+        )
+        for m in range(sla_module.MAX_SWEEP_FAILURES + 1)
+    ]
+    assert [[(r.case, r.step) for r in fired] for fired in sweeps] == [
+        [(QUOTE, "warning")],  # the quote's warning is not held up by the failing clock
+        *[[]] * sla_module.MAX_SWEEP_FAILURES,
+    ]
+    with app.sessions() as session:
+        failures = session.scalars(
+            select(CaseEvent).where(CaseEvent.kind == "sla_sweep_failed").order_by(CaseEvent.id)
+        ).all()
+        clock = session.get(SlaClock, backup["id"])
+        assert clock is not None
+        assert (clock.state, clock.next_at, clock.stopped_by) == ("stopped", None, "sweep failed")
+    assert [(e.case_id, e.data["attempt"], e.data["gave_up"]) for e in failures] == [
+        (backup["case_id"], n, n == sla_module.MAX_SWEEP_FAILURES)
+        for n in range(1, sla_module.MAX_SWEEP_FAILURES + 1)
+    ]
+    assert all(  # the step the restored clock is stuck at; the error says what failed
+        e.data["step"] == "warning" and e.data["error"].startswith("IntegrityError: ")
+        for e in failures
+    )
+    assert_no_duplicates(app)
