@@ -18,6 +18,7 @@ from intake.bot.config import ConfigError, ExtractionSettings, Settings
 from intake.handlers.pipeline import Extractor, PipelineConfig
 from intake.handlers.replies import ReplyRenderer, footer_of
 from intake.handlers.reply_budget import Budget
+from intake.handlers.salesforce_feed import SalesforceFeed
 from intake.handlers.senders import SenderPolicy
 from intake.handlers.sla import SlaRuntime
 from intake.handlers.sla_policy import load_sla
@@ -64,14 +65,18 @@ def slack_parser(org: Organisation) -> Callable[[bytes], ParsedMessage]:
 
 
 def build_sla(
-    org: Organisation, renderer: ReplyRenderer, source: str, slack: SlackFeed | None = None
+    org: Organisation,
+    renderer: ReplyRenderer,
+    source: str,
+    slack: SlackFeed | None = None,
+    salesforce: SalesforceFeed | None = None,
 ) -> SlaRuntime:
     """The SLA policies and calendars of the organisation file, ready for the clocks."""
     try:
         config = load_sla(org.sla, org.teams, time_zone=org.time_zone, country=org.phone_region)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-    return SlaRuntime(config=config, org=org, renderer=renderer, slack=slack)
+    return SlaRuntime(config=config, org=org, renderer=renderer, slack=slack, salesforce=salesforce)
 
 
 def build_app(
@@ -89,6 +94,7 @@ def build_app(
         db.upgrade(engine)
     renderer = ReplyRenderer(settings.bot.templates, settings.bot.from_name, footer_of(org))
     slack = SlackFeed(org) if settings.slack.enabled else None
+    salesforce = SalesforceFeed(org) if settings.salesforce.enabled else None
     pipeline = PipelineConfig(
         org=org,
         extractor=build_extractor(org, settings.extraction),
@@ -103,8 +109,9 @@ def build_app(
         confirm_below=settings.bot.confirm_below,
         parse=parse_email,
         parse_slack=slack_parser(org),
-        sla=build_sla(org, renderer, settings.bot.org, slack),
+        sla=build_sla(org, renderer, settings.bot.org, slack, salesforce),
         slack=slack,
+        salesforce=salesforce,
         senders=SenderPolicy(authserv_id=settings.senders.authserv_id, trust_replay=trust_replay),
     )
     return App(settings, org, engine, db.make_sessionmaker(engine), pipeline)

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from intake.bot.imap_settings import ImapSettings
 
@@ -33,6 +40,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "INTAKE_SLACK_API_URL": ("slack", "api_url"),
     "INTAKE_HTTP_LISTEN": ("slack", "http_listen"),
     "INTAKE_IMAP_URL": ("imap", "url"),
+    "INTAKE_SALESFORCE_URL": ("salesforce", "instance_url"),
+    "SALESFORCE_CLIENT_ID": ("salesforce", "client_id"),
+    "SALESFORCE_CLIENT_SECRET": ("salesforce", "client_secret"),
 }
 
 
@@ -180,6 +190,48 @@ class SlackSettings(_Section):
         return bool(self.bot_token)
 
 
+class SalesforceSettings(_Section):
+    """The Salesforce org cases are mirrored to (bot/salesforce_out.py), through a connected
+    app's OAuth 2.0 client-credentials flow. Without all three of `instance_url`,
+    `client_id` and `client_secret` Salesforce is off: nothing is queued for it."""
+
+    instance_url: str | None = None  # https://yourcompany.my.salesforce.com
+    client_id: str | None = None  # the connected app's consumer key
+    client_secret: str | None = None  # and its consumer secret
+    api_version: str = Field(default="62.0", pattern=r"^[0-9]{2,3}\.0$")
+    poll_seconds: float = Field(default=1.0, gt=0)
+    max_attempts: int = Field(default=10, ge=1)
+    timeout_seconds: float = Field(default=20, gt=0)  # one HTTP request, connect and answer
+    # REQUEST_LIMIT_EXCEEDED (the org's daily API calls are spent): nothing is sent for
+    # this long, and no row counts it as a failed attempt.
+    limit_pause_seconds: float = Field(default=900, gt=0)
+
+    @field_validator("instance_url")
+    @classmethod
+    def _https(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if not v.strip().lower().startswith("https://"):
+            raise ValueError(f"expected an https:// URL (Salesforce speaks only HTTPS), got {v!r}")
+        return v.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> SalesforceSettings:
+        given = {
+            "instance_url": self.instance_url,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        missing = [k for k, v in given.items() if not v]
+        if 0 < len(missing) < len(given):
+            raise ValueError(f"Salesforce needs {', '.join(missing)} too (or none of them)")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.instance_url and self.client_id and self.client_secret)
+
+
 class ExtractionSettings(_Section):
     # An installed spaCy pipeline (package name or path) whose named entities may suggest
     # accounts and contacts the organisation file does not know; unset: the blank pipeline.
@@ -235,6 +287,7 @@ class Settings(_Section):
     extraction: ExtractionSettings = ExtractionSettings()
     sla: SlaSettings = SlaSettings()
     slack: SlackSettings = SlackSettings()
+    salesforce: SalesforceSettings = SalesforceSettings()
     senders: SenderSettings = SenderSettings()
     imap: ImapSettings = ImapSettings()  # mailboxes fetched over IMAP (bot/imap_settings.py)
 

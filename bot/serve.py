@@ -101,6 +101,20 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
             on_queued=wake_senders,
         )
 
+    salesforce_out = None
+    if settings.salesforce.enabled:
+        from intake.bot.salesforce_out import SalesforceClient, SalesforceDispatcher
+
+        salesforce_out = SalesforceDispatcher(
+            app.sessions,
+            SalesforceClient(settings.salesforce),
+            app.org,
+            settings.salesforce,
+            settings.outbox,
+            utc_now,
+        )
+        wakeups.on("outbox", salesforce_out.wake)
+
     def wake_both() -> None:
         wakeups.poke("inbox")
         wakeups.poke("outbox")
@@ -144,6 +158,8 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     imap.start()
     if scheduler is not None:
         scheduler.start()
+    if salesforce_out is not None:
+        salesforce_out.start()
     if settings.slack.enabled:
         assert slack_out is not None and slack_files is not None
         slack_out.start()
@@ -165,6 +181,13 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
     slack_http = start_front_door(app, controller, slack_events)
     relay = settings.relay.address or f"none (spooling to {settings.relay.spool_dir})"
     log.info("intake serving SMTP on %s:%s; relay %s; %s", host, port, relay, slack_state)
+    sf = settings.salesforce
+    log.info(
+        "%s",
+        f"Salesforce on ({sf.instance_url}, API v{sf.api_version})"
+        if salesforce_out is not None
+        else "Salesforce off (no INTAKE_SALESFORCE_URL)",
+    )
     log.info("mailboxes: %s", ", ".join(sorted(app.org.mailbox_addresses)))
     log.info("%s", startup.describe_database(app.engine.url.render_as_string(False)))
     log.info(
@@ -186,6 +209,8 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
             slack_out.stop()
         if slack_files is not None:
             slack_files.stop()
+        if salesforce_out is not None:
+            salesforce_out.stop()
         if scheduler is not None:
             scheduler.stop()
         worker_processes.stop(children)

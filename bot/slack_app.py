@@ -388,6 +388,8 @@ class SlackFrontDoor:
         self.say(session, case, f"Owner: {mention} (was {feed.mention(old) if feed else old})")
         if feed is not None:
             feed.refresh(session, case, self.now())
+        if self.app.pipeline.salesforce is not None:
+            self.app.pipeline.salesforce.owner_changed(session, case, old, actor, self.now())
 
     def say(self, session: Any, case: Case, text: str) -> None:
         feed = self.app.pipeline.slack

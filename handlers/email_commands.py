@@ -78,6 +78,8 @@ def _apply(ctx: Context, case: Case, command: Command) -> tuple[str | None, str 
         old = assign_owner(
             ctx.session, case, person, actor=ctx.sender, rule="assigned by email", now=ctx.now
         )
+        if ctx.config.salesforce is not None:
+            ctx.config.salesforce.owner_changed(ctx.session, case, old, ctx.sender, ctx.now)
         name = ctx.org.people[person].name
         return f"the owner is now {name}" + (f" (was {_name(ctx, old)})" if old else ""), None
     po = command.arg if command.name == "won" else None

@@ -96,6 +96,8 @@ def set_status(
         if runtime.slack is not None:
             runtime.slack.post(session, case, _status_line(runtime, case, old, new, actor), now)
             runtime.slack.refresh(session, case, now)
+        if runtime.salesforce is not None:
+            runtime.salesforce.status_changed(session, case, old, new, actor, now)
     return Change(case.number, old, new, signals)
 
 

@@ -22,6 +22,7 @@ from intake.handlers.automail import automail_reason
 from intake.handlers.email_commands import obey_command
 from intake.handlers.replies import ReplyRenderer, is_safe_address
 from intake.handlers.reply_budget import Budget, answer_refused, refusal_refused
+from intake.handlers.salesforce_feed import SalesforceFeed, mirror
 from intake.handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
 from intake.handlers.sla import SlaRuntime
 from intake.handlers.slack_feed import SlackFeed
@@ -74,6 +75,7 @@ class PipelineConfig:
     parse_slack: Callable[[bytes], ParsedMessage] | None = None  # a stored Slack event
     sla: SlaRuntime | None = None  # None: no clocks (and no due date promised)
     slack: SlackFeed | None = None  # None: Slack is off
+    salesforce: SalesforceFeed | None = None  # None: Salesforce is off
     senders: SenderPolicy = SenderPolicy()  # who vouches for a From address
 
 
@@ -325,6 +327,7 @@ STEPS: list[Callable[[Context], None]] = [
     clocks.time_case,
     acknowledge,
     notify,
+    mirror,
 ]
 
 

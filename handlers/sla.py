@@ -38,6 +38,7 @@ from intake.handlers.business_hours import (
 from intake.handlers.case_ops import BOT
 from intake.handlers.outgoing import queue_rendered
 from intake.handlers.replies import ReplyRenderer, is_safe_address
+from intake.handlers.salesforce_feed import SalesforceFeed
 from intake.handlers.sla_policy import Policy, SlaConfig
 from intake.handlers.slack_feed import SlackFeed, escape
 from intake.handlers.statuses import DONE
@@ -69,6 +70,7 @@ class SlaRuntime:
     org: Organisation
     renderer: ReplyRenderer
     slack: SlackFeed | None = None  # reminders also go to the case's Slack thread
+    salesforce: SalesforceFeed | None = None  # and to its Salesforce Case's feed
 
 
 @dataclass(frozen=True)
@@ -678,10 +680,30 @@ def _remind(
     )
     if rt.slack is not None:
         rt.slack.post(session, case, _slack_line(rt.slack, case, policy, step, context), now)
+    if rt.salesforce is not None:
+        late = f", {context['late']} late" if context.get("late") else ""
+        rt.salesforce.reminder(
+            session,
+            case,
+            STEP_TITLES[step],
+            f"{context['headline']}{late}",
+            concerned(rt.org, case, policy, step),
+            now,
+        )
     log.info("%s %s %s -> %s", case.number, policy.name, step, ", ".join(to))
     return Reminder(
         case.number, policy.name, step, to, now, scheduled, due, rendered.message_id, covers
     )
+
+
+def concerned(org: Organisation, case: Case, policy: Policy, step: str) -> list[str]:
+    """Whom a reminder concerns, first the one it is for: the owner; for an escalation the
+    team's manager, then the owner; for a follow-up that tells the AM, the owner and the AM."""
+    if step == "escalation":
+        return [p for p in (org.team_manager(case.team), case.owner) if p]
+    if step == "follow_up" and "am" in policy.notify and case.account_manager:
+        return [p for p in (case.owner, case.account_manager) if p]
+    return [case.owner] if case.owner else []
 
 
 def _slack_line(

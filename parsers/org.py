@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intake.parsers.salesforce_map import SalesforceMap
+
 DEFAULT_REQUIRED: dict[str, list[str]] = {
     "quotes": [
         "account",
@@ -51,6 +53,7 @@ SECTIONS = (
     "synonyms",
     "assignment",
     "sla",
+    "salesforce",
 )
 ORGANISATION_KEYS = (
     "name",
@@ -109,6 +112,7 @@ class Person(_Model):
     team: str | None = None
     email: str
     slack: str | None = None
+    salesforce: str | None = None  # their Salesforce user id (005…), for owners and mentions
 
     @field_validator("email")
     @classmethod
@@ -123,6 +127,7 @@ class Account(_Model):
     am: str | None = None
     aliases: list[str] = Field(default_factory=list)
     contact_email: str | None = None
+    salesforce: str | None = None  # the Salesforce Account id (001…)
 
 
 class Assignment(_Model):
@@ -151,6 +156,7 @@ class Organisation(_Model):
     required: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_REQUIRED))
     sla: dict[str, Any] = Field(default_factory=dict)
     assignment: Assignment = Field(default_factory=Assignment)
+    salesforce: SalesforceMap = Field(default_factory=SalesforceMap)
 
     @model_validator(mode="before")
     @classmethod

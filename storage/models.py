@@ -142,6 +142,7 @@ class Case(Base):
     account_manager: Mapped[str | None] = mapped_column(String(64))  # the AM who stays on it
     slack_channel: Mapped[str | None] = mapped_column(String(32))  # where it was announced
     slack_ts: Mapped[str | None] = mapped_column(String(32))  # the announcement: its thread
+    salesforce_id: Mapped[str | None] = mapped_column(String(18))  # its Salesforce Case (500…)
     account_id: Mapped[str | None] = mapped_column(String(64))
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
