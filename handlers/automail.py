@@ -14,7 +14,10 @@ from collections.abc import Collection
 from intake.parsers.message import ParsedMessage
 
 _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-_DAEMON_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"}
+# Local parts of daemons and no-reply senders, compared without "-", "_", "." and a "+tag":
+# "do-not-reply", "no_reply", "mailer-daemon" and "noreply+bounces" are all written.
+_DAEMON_LOCALPARTS = {"mailerdaemon", "postmaster", "noreply", "donotreply"}
+_LOCAL_PUNCTUATION = re.compile(r"[-_.]")
 # Subjects that out-of-office robots write when they forget the headers.
 _AUTO_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|autoreply|"
@@ -48,10 +51,16 @@ def automail_reason(
         return "X-Loop names our mailbox"
     if msg.other_auto_headers:
         return "auto-reply header " + ", ".join(msg.other_auto_headers)
-    if msg.from_addr.partition("@")[0] in _DAEMON_LOCALPARTS:
+    if _is_daemon(msg.from_addr):
         return "sent by a mail daemon or no-reply address"
     if _AUTO_SUBJECT.match(msg.subject or ""):
         return "auto-reply subject"
     if msg.is_calendar_invite:
         return "calendar invitation"
     return None
+
+
+def _is_daemon(address: str) -> bool:
+    """A mail daemon's or a no-reply address, however its local part is punctuated."""
+    local = address.partition("@")[0].partition("+")[0]
+    return _LOCAL_PUNCTUATION.sub("", local) in _DAEMON_LOCALPARTS

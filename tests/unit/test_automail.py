@@ -62,10 +62,30 @@ def test_auto_submitted_other_than_no_is_auto_mail(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "address", ["noreply@example.org", "no-reply@example.org", "DoNotReply@Example.org"]
+    "address",
+    [
+        "noreply@example.org",
+        "no-reply@example.org",
+        "DoNotReply@Example.org",
+        "do-not-reply@example.org",
+        "no_reply@example.org",
+        "do_not_reply@example.org",
+        "no.reply@example.org",
+        "noreply+bounces@example.org",
+        "mailer_daemon@example.org",
+    ],
 )
 def test_no_reply_senders_are_auto_mail(address: str) -> None:
     assert reason(sender=address, subject="Your order") == (
+        "sent by a mail daemon or no-reply address"
+    )
+
+
+def test_a_no_reply_address_behind_a_persons_name_is_auto_mail() -> None:
+    """As a real phishing message of the wild corpus (mailparser's mail_test_15) writes it:
+    no Auto-Submitted, no Precedence; an acknowledgement would go to a no-reply box."""
+    sender = "purchasing@aquillaindustries.com <do-not-reply@ncs.gov.ng>"
+    assert reason(sender=sender, envelope="do-not-reply@ncs.gov.ng") == (
         "sent by a mail daemon or no-reply address"
     )
 
@@ -76,7 +96,9 @@ def test_postmaster_is_a_daemon() -> None:
     )
 
 
-@pytest.mark.parametrize("address", ["noreply.pat@example.org", "reply@example.org"])
+@pytest.mark.parametrize(
+    "address", ["noreply.pat@example.org", "reply@example.org", "pat+noreply@example.org"]
+)
 def test_a_local_part_merely_like_no_reply_is_a_person(address: str) -> None:
     assert reason(sender=address) is None
 
