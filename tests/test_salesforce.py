@@ -30,9 +30,11 @@ from intake.storage.models import Case, OutboxMessage
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, serving, store_submission, wait_for
 from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, FakeSalesforce
+from tests.slack_api import DEFAULT_TOKEN, FakeSlack
 from tests.test_pipeline import COMPLETE_QUOTE, mail
 
 T0 = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Mon 23 Nov 2026, 10:00 in Edmonton
+DAY = timedelta(days=1)
 PEOPLE = [
     "alex.martin",
     "priya.shah",
@@ -290,6 +292,29 @@ def test_the_announcement_mentions_the_owner_and_the_thread_follows_in_order(
     assert all(item["ParentId"] == case["Id"] for item in fake.feed)
 
 
+def test_an_escalation_mentions_the_teams_manager_then_the_owner(
+    bot: Bot, fake: FakeSalesforce, clock: Clock
+) -> None:
+    bot.receive(mail(COMPLETE_QUOTE, when=clock()))
+    for days in (2, 3):  # the quote is due in two working days; a day in breach escalates
+        sweep_until_done(bot.app.sessions, bot.app.pipeline.sla, lambda d=days: T0 + d * DAY)
+    clock.advance(days=3)
+    while bot.send():
+        pass
+    owner = bot.case().owner
+    assert owner is not None
+    (escalation,) = [i for i in fake.feed if "Escalation: " in i["Body"]]
+    assert escalation["segments"][:4] == [
+        {"type": "Mention", "id": USER_IDS["lena.fischer"]},  # West's manager
+        {"type": "Text", "text": " "},
+        {"type": "Mention", "id": USER_IDS[owner]},
+        {"type": "Text", "text": " "},
+    ]
+    assert escalation["Body"].startswith(
+        f"@Lena Fischer @{owner.replace('.', ' ').title()} Escalation: quote for Prairie Crest"
+    )
+
+
 def _next_reminder(bot: Bot) -> datetime | None:
     from intake.storage.models import SlaClock
 
@@ -413,18 +438,26 @@ def test_salesforce_settings_from_the_environment_all_or_none(tmp_path: Path) ->
 # == Salesforce down holds up nothing else ====================================================
 
 
-def test_salesforce_down_never_holds_up_email(
+def test_salesforce_down_never_holds_up_email_or_slack(
     database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     dead = f"https://127.0.0.1:{free_port()}"  # nothing listens there
     smtp_port = free_port()
-    with Sink() as sink:
+    with Sink() as sink, FakeSlack() as slack:
         settings = settings_for(database_url, tmp_path, dead, poll_seconds=0.05)
         settings = settings.model_copy(
             update={
                 "smtp": settings.smtp.model_copy(update={"listen": f"127.0.0.1:{smtp_port}"}),
                 "relay": settings.relay.model_copy(update={"address": sink.address}),
                 "outbox": settings.outbox.model_copy(update={"poll_seconds": 0.05}),
+                "slack": settings.slack.model_copy(
+                    update={
+                        "bot_token": DEFAULT_TOKEN,
+                        "signing_secret": "s",
+                        "api_url": slack.base_url,
+                        "poll_seconds": 0.05,
+                    }
+                ),
             }
         )
         caplog.set_level(logging.INFO, logger="intake")
@@ -435,15 +468,14 @@ def test_salesforce_down_never_holds_up_email(
                     to_addrs=["accountteam@example.com"],
                 )
             wait_for(lambda: sink.count == 1)  # the acknowledgement went out
-            with app.sessions() as session:
-                rows = wait_for(
-                    lambda: [
-                        r
-                        for r in session.scalars(
-                            select(OutboxMessage).where(OutboxMessage.channel == "salesforce")
-                        )
-                        if r.last_error
-                    ]
-                )
-            assert rows[0].state == "pending" and "ConnectionError" in rows[0].last_error
+            (announcement,) = wait_for(lambda: slack.posts("C0WESTQ01"))  # and the Slack post
+            assert announcement.args["text"].startswith("CASE-000001 quote request")
+            stmt = select(OutboxMessage).where(OutboxMessage.channel == "salesforce")
+
+            def tried() -> list[OutboxMessage]:
+                with app.sessions() as session:  # a new snapshot each time
+                    return [r for r in session.scalars(stmt) if r.last_error]
+
+            rows = wait_for(tried)
+            assert rows[0].state == "pending" and "ConnectionError" in (rows[0].last_error or "")
     assert f"Salesforce on ({dead}, API v62.0)" in caplog.text
