@@ -268,6 +268,18 @@ def test_a_reply_to_a_complete_case_gets_no_email(session: Session) -> None:
     assert reply_kind(ctx) is None
 
 
+def test_a_reply_leaves_a_complete_case_in_its_status(session: Session) -> None:
+    """Only the message that completes an awaiting case changes its status: a customer's
+    answer to a sent quote leaves it sent."""
+    known = {name: "x" for name in QUOTE_REQUIRED}
+    case = make_case(session, status="quote_sent", fields=known)
+    ctx = context(session, sender=PAT, mailbox=QUOTES, fields={"stage": fv("Approvals")})
+    ctx.case = case
+    case_ops.add_to_case(ctx)
+    assert (case.status, case.missing, ctx.completed) == ("quote_sent", [], False)
+    assert events(session, case, "status_changed") == []
+
+
 # --- the email --------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ mailbox, case or trust it sets, the case row, and the outbox rows and events it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from intake.handlers.email_commands import obey_command
 from intake.handlers.pipeline import STEPS, Context, Stop
 from intake.handlers.reply_budget import Budget
 from intake.handlers.senders import UNVOUCHED, SenderTrust
+from intake.parsers.slack_event import slack_message_id
 from intake.storage import inbox
 from intake.storage.models import Case, SlaClock
 from tests.unit.builders import (
@@ -283,6 +284,12 @@ def test_authorise_answers_no_forged_sender(session: Session) -> None:
     assert outbox(session) == []
 
 
+def test_authorise_lets_vouched_staff_open_a_quote(session: Session) -> None:
+    ctx = context(session, trust=TRUSTED, mailbox=QUOTES)
+    pipeline.authorise(ctx)
+    assert ctx.case is None and ctx.replies == [] and outbox(session) == []
+
+
 def test_authorise_lets_anyone_open_a_service_request(session: Session) -> None:
     ctx = context(session, sender=PAT, mailbox=SERVICE)
     pipeline.authorise(ctx)
@@ -465,6 +472,14 @@ def test_acknowledge_skips_an_answer_over_the_outsider_budget(session: Session) 
     }
 
 
+def test_acknowledge_has_no_budget_for_vouched_staff(session: Session) -> None:
+    """An AM may send thirty requests in an hour: each one is acknowledged."""
+    for _ in range(2):
+        ctx = opened(session, QUOTES, {}, budget=Budget(per_hour=1))
+        pipeline.acknowledge(ctx)
+    assert [(r.kind, r.recipients) for r in outbox(session)] == [("ack", [AM])] * 2
+
+
 def test_acknowledge_sends_nothing_for_a_reply_to_a_complete_case(session: Session) -> None:
     ctx = joined(session, raw_mail("thanks", subject="Re: x"))
     pipeline.acknowledge(ctx)
@@ -511,6 +526,19 @@ def test_notify_posts_a_message_that_joined_and_refreshes_what_it_changed(
         ("message_received", "CASE-000001", AM, ctx.msg.new_text),
         ("refresh", "CASE-000001"),
     ]
+
+
+def test_notify_does_not_repost_a_message_written_in_the_case_thread(
+    session: Session,
+) -> None:
+    feed = RecordingFeed()
+    ctx = joined(session, raw_mail("on it", subject="Re: x"))
+    assert ctx.case is not None
+    ctx.case.slack_channel, ctx.case.slack_ts = "C0WESTQ01", "1700000000.000100"
+    thread_id = slack_message_id("C0WESTQ01", "1700000000.000100")
+    ctx.config, ctx.msg = config(slack=feed), replace(ctx.msg, in_reply_to=(thread_id,))
+    pipeline.notify(ctx)
+    assert feed.calls == []
 
 
 def test_notify_posts_nothing_for_a_stopped_message(session: Session) -> None:
