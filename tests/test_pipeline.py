@@ -234,23 +234,39 @@ def test_outside_sender_to_the_quote_mailbox_is_refused_once_a_day(app) -> None:
         assert session.scalars(select(Case)).first() is None
 
 
-def test_outsider_cannot_join_a_quote_case_by_its_number(app) -> None:
-    deliver(app, mail(COMPLETE_QUOTE))
-    intruder = mail(
-        "Factor: 0.10", sender="Eve <eve@example.org>", subject="Re: [CASE-000001] Quote please"
-    )
-    result = deliver(app, intruder, T0 + timedelta(hours=1))
-    assert result.outcome == "reject"
+SERVICE_REQUEST = (
+    "Our patio door glass cracked.\n\nName: Sam Lee\nPhone: 403-555-0177\n"
+    "Address: 8 Birch Close, Calgary AB\n"
+)
+
+
+def test_outsider_cannot_join_a_case_by_its_number(app) -> None:
+    """On the service mailbox, which takes mail from anyone, so that the participant check
+    is what keeps the outsider out (on a quote mailbox the mailbox rule refuses them first):
+    the requester's reply joins CASE-000001; the outsider's, with the same subject, is
+    treated as new and opens a case of its own."""
+    subject = "Re: [CASE-000001] Cracked patio door"
+    sam, eve = "Sam Lee <sam@example.net>", "Eve <eve@example.org>"
+    opened = deliver(app, mail(SERVICE_REQUEST, sender=sam, to="connectyou@example.com"))
+    assert (opened.outcome, opened.case_number) == ("new_case", "CASE-000001")
+    later = T0 + timedelta(hours=1)
+    reply = mail("Phone: 403-555-0100", sender=sam, to="connectyou@example.com", subject=subject)
+    joined = deliver(app, reply, later)
+    assert (joined.outcome, joined.case_number) == ("append", "CASE-000001")
+    intruder = mail("Phone: 403-555-0999", sender=eve, to="connectyou@example.com", subject=subject)
+    result = deliver(app, intruder, later)
+    assert (result.outcome, result.case_number) == ("new_case", "CASE-000002")
     with app.sessions() as session:
-        assert session.scalars(select(Case)).one().fields["factor"] == "0.52"
+        first = session.scalars(select(Case).where(Case.number == "CASE-000001")).one()
+        assert first.fields["contact_phone"] == "+14035550100"  # the requester's, not Eve's
+        assert first.participants == ["sam@example.net"]
 
 
 def test_customer_service_request_is_open_to_anyone(app) -> None:
     result = deliver(
         app,
         mail(
-            "Our patio door glass cracked.\n\nName: Sam Lee\nPhone: 403-555-0177\n"
-            "Address: 8 Birch Close, Calgary AB\n",
+            SERVICE_REQUEST,
             sender="Sam Lee <sam@example.net>",
             to="connectyou@example.com",
             subject="Cracked patio door",
@@ -278,9 +294,26 @@ def test_auto_mail_is_stored_but_never_answered(app, headers) -> None:
         assert row.state == "done" and row.outcome == "ignore" and row.raw
 
 
-def test_bounce_with_null_envelope_sender_is_ignored(app) -> None:
-    result = deliver(app, mail("Delivery failed", sender="postmaster@example.org"), mail_from="")
-    assert result.outcome == "ignore"
+def test_null_envelope_sender_is_ignored_whoever_the_from_names(app) -> None:
+    """A bounce or notification (MAIL FROM:<>) is never answered, even when its From is a
+    person's address that would otherwise open a case (the same message from that
+    envelope sender does)."""
+    null = deliver(app, mail(COMPLETE_QUOTE), mail_from="")
+    assert (null.outcome, null.reason) == ("ignore", "null sender (bounce or notification)")
+    assert outbox(app) == []
+    person = deliver(app, mail(COMPLETE_QUOTE), mail_from="alex.martin@example.com")
+    assert person.outcome == "new_case"
+
+
+def test_mail_from_postmaster_is_ignored_whatever_the_envelope(app) -> None:
+    """A mail daemon's From is never answered, even with an ordinary envelope sender."""
+    msg = mail("Delivery failed", sender="postmaster@example.org", to="connectyou@example.com")
+    result = deliver(app, msg, mail_from="bounces@example.org")
+    assert (result.outcome, result.reason) == (
+        "ignore",
+        "sent by a mail daemon or no-reply address",
+    )
+    assert outbox(app) == []
 
 
 def test_duplicate_delivery_changes_nothing(app) -> None:
@@ -371,13 +404,21 @@ HOSTILE = {
     + b"a" * 200_000
     + b"\r\n\r\nhello\r\n",
 }
+# What each should come to: no From is no one to answer; a readable From to the service
+# mailbox (open to anyone) is a request, however broken the rest.
+HOSTILE_OUTCOMES = {
+    "no headers at all": ("ignore", "no sender address to answer", []),
+    "binary garbage": ("ignore", "no sender address to answer", []),
+    "broken multipart": ("new_case", "opened", ["ack"]),
+    "8-bit header and NUL": ("new_case", "opened", ["ack"]),
+    "endless header": ("new_case", "opened", ["ack"]),
+}
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_input_gets_a_clear_outcome(app, name: str) -> None:
+def test_hostile_input_gets_its_one_right_outcome(app, name: str) -> None:
     result = deliver(app, HOSTILE[name], rcpt=["connectyou@example.com"])
-    assert result.outcome in ("new_case", "ignore", "reject")
-    assert result.reason
+    assert (result.outcome, result.reason, result.replies) == HOSTILE_OUTCOMES[name]
     with app.sessions() as session:
         row = session.scalars(select(InboundMessage)).one()
         assert row.state == "done" and row.raw == HOSTILE[name]
