@@ -4,8 +4,8 @@ These modules take and commit rows through a `sessionmaker` (the front door comm
 it answers 250, the dispatcher commits at its point of no return), and their queries differ
 by backend (`FOR UPDATE SKIP LOCKED`, advisory locks on PostgreSQL). So their tests run on
 both backends: `any_engine` is an empty migrated database for each test, a fresh in-memory
-SQLite copy (tests/unit/builders.py) or the module's PostgreSQL database emptied after the
-test (creating and migrating one costs about a second, emptying it a few milliseconds).
+SQLite copy (tests/unit/builders.py) or the run's PostgreSQL database emptied after the
+test (creating and migrating one costs one to two seconds, emptying it a few milliseconds).
 
 `Relay` is the outgoing relay as a real aiosmtpd server on loopback whose answers a test
 scripts per recipient and per message: 251 at RCPT, 450 at RCPT, 554 at the end of DATA.
@@ -29,10 +29,10 @@ from tests.mailhelpers import Sink, SinkHandler
 from tests.unit.builders import new_session
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend_database(request: pytest.FixtureRequest) -> Iterator[Engine | None]:
-    """The module's PostgreSQL database, migrated once; None for SQLite (each test copies
-    the migrated in-memory template instead)."""
+    """One PostgreSQL database for the run, migrated once; None for SQLite (each test
+    copies the migrated in-memory template instead)."""
     if request.param == "sqlite":
         yield None
         return
@@ -116,11 +116,14 @@ class ScriptedHandler(SinkHandler):
 
 
 class Relay(Sink):
-    """A `Sink` (tests/mailhelpers.py) with scripted answers (`ScriptedHandler`)."""
+    """A `Sink` (tests/mailhelpers.py) with scripted answers (`ScriptedHandler`), offering
+    no SMTPUTF8 (as many relays still do not)."""
 
     handler: ScriptedHandler
 
     def __init__(self) -> None:
         super().__init__()
         self.handler = ScriptedHandler()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=False
+        )

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.storage import db
@@ -27,7 +27,7 @@ from intake.storage.inbox import (
     store_inbound,
 )
 from intake.storage.models import InboundMessage
-from tests.unit.builders import T0
+from tests.unit.builders import T0, make_case
 from tests.unit.infra import fetch
 
 # A message with no Message-ID, as the first hop wrote it (CRLF, as it travels).
@@ -192,6 +192,8 @@ def test_a_given_identity_is_the_message_id_and_the_key(sessions: sessionmaker[S
 
 def test_one_worker_takes_waiting_arrivals_oldest_first(sessions: sessionmaker[Session]) -> None:
     first, second, third = (put(sessions, mail(f"<order.{i}@example.net>")) for i in range(3))
+    with sessions() as session:
+        assert pending_count(session) == 3
     with sessions() as session, session.begin():
         session.execute(
             update(InboundMessage).where(InboundMessage.id == first).values(state="done")
@@ -247,27 +249,72 @@ def test_an_error_is_kept_to_4000_characters(sessions: sessionmaker[Session]) ->
     assert stored(sessions, row_id).error == "e" * 4000
 
 
-def test_a_reply_waits_while_its_request_is_in_another_workers_hands(
-    any_engine: Engine, sessions: sessionmaker[Session]
-) -> None:
-    """PostgreSQL, several workers: a reply processed before its request would open a case
-    of its own; an unrelated arrival behind it is taken meanwhile."""
-    if any_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serves one worker, which takes arrivals strictly in order")
-    request = put(sessions, mail("<req@example.net>"))
-    reply = put(sessions, mail("<re.1@example.net>", in_reply_to="<req@example.net>"))
-    other = put(sessions, mail("<other@example.net>"))
-    hints = {reply: ThreadHints(references=("<req@example.net>",))}
+def two_workers(
+    sessions: sessionmaker[Session], arrivals: list[tuple[bytes, ThreadHints]]
+) -> tuple[int | None, int | None]:
+    """Store `arrivals` (each with the hints the worker reads of it); worker A claims one
+    and holds it while worker B claims another: which arrival each took (its place)."""
+    order = [put(sessions, raw) for raw, _ in arrivals]
+    hints = dict(zip(order, (h for _, h in arrivals), strict=True))
 
     def hints_of(row: InboundMessage) -> ThreadHints:
-        return hints.get(row.id, ThreadHints())
+        return hints[row.id]
 
     with sessions() as worker_a, worker_a.begin():
-        first = claim_next(worker_a, hints_of)
-        assert first is not None and first.id == request
+        a = claim_next(worker_a, hints_of)
         with sessions() as worker_b, worker_b.begin():
-            taken = claim_next(worker_b, hints_of)
-            assert taken is not None and taken.id == other
-    with sessions() as session:
-        ids = session.scalars(select(InboundMessage.id).where(InboundMessage.state == "new"))
-        assert sorted(ids) == [request, reply, other]
+            b = claim_next(worker_b, hints_of)
+            return tuple(order.index(r.id) if r else None for r in (a, b))  # type: ignore[return-value]
+
+
+NONE = ThreadHints()
+ANSWERS_REQ = ThreadHints(references=("<req@example.net>",))
+
+
+@pytest.fixture
+def postgresql(any_engine: Engine) -> None:
+    if any_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one worker, which takes arrivals strictly in order")
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_reply_waits_while_its_request_is_in_another_workers_hands(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Several workers: a reply processed before its request would open a case of its own;
+    an unrelated arrival behind it is taken meanwhile."""
+    arrivals = [
+        (mail("<req@example.net>"), NONE),
+        (mail("<re.1@example.net>", in_reply_to="<req@example.net>"), ANSWERS_REQ),
+        (mail("<other@example.net>"), NONE),
+    ]
+    assert two_workers(sessions, arrivals) == (0, 2)
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_second_copy_waits_for_the_first(sessions: sessionmaker[Session]) -> None:
+    """The copy must find the first one processed (and be a duplicate), not race it."""
+    arrivals = [
+        (mail("<req@example.net>"), NONE),
+        (mail("<req@example.net>"), NONE),
+        (mail("<other@example.net>"), NONE),
+    ]
+    assert two_workers(sessions, arrivals) == (0, 2)
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_two_messages_of_one_case_are_never_processed_side_by_side(
+    sessions: sessionmaker[Session],
+) -> None:
+    """One names the case in its subject (in any case of letters), the other answers a
+    message of the case: each would change the case from the same starting point."""
+    with sessions() as session, session.begin():
+        case = make_case(session, message_ids=["<case.msg@example.net>"])
+        number = case.number
+    arrivals = [
+        (mail("<a@example.net>"), ThreadHints(case_numbers=(number,))),
+        (mail("<b@example.net>"), ThreadHints(references=("<case.msg@example.net>",))),
+        (mail("<c@example.net>"), ThreadHints(case_numbers=(number.lower(),))),
+        (mail("<d@example.net>"), NONE),
+    ]
+    assert two_workers(sessions, arrivals) == (0, 3)

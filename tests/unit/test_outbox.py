@@ -29,6 +29,7 @@ from intake.bot.outbox import (
     _check,
     _smtp_data,
     dispatch_due,
+    recover_expired,
 )
 from intake.storage import db
 from intake.storage.models import OutboxMessage
@@ -38,6 +39,7 @@ from tests.unit.infra import Relay, fetch
 NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
 SETTINGS = OutboxSettings(backoff_first_seconds=60, backoff_max_seconds=3600, max_attempts=3)
 PAT, SAM = "pat@example.net", "sam@example.org"
+H = timedelta(hours=1)
 RAW = (
     b"From: Intake <accountteam@example.com>\r\nTo: pat@example.net\r\n"
     b"Subject: Your request\r\nMessage-ID: <out.1@example.com>\r\n\r\n"
@@ -272,6 +274,65 @@ def test_a_cases_later_email_waits_for_its_earlier_one(
     relay.handler.at_rcpt.clear()
     assert dispatch(sessions, relay, NOW + timedelta(hours=1)) == 2
     assert [rcpts for _, rcpts in relay.envelopes] == [["lee@example.net"], [SAM], [PAT]]
+
+
+def test_a_utf8_address_fails_alone_on_a_relay_without_smtputf8(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    """It could never go (RFC 6531 needs the extension): failed at once, one attempt, and
+    the row behind it goes out."""
+    utf8 = queue(sessions, ["jos\u00e9@example.net"])
+    plain = queue(sessions, [PAT])
+    assert dispatch(sessions, relay) == 1
+    row = row_of(sessions, utf8)
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert row.last_error == "the address needs SMTPUTF8, which the relay does not offer"
+    assert row_of(sessions, plain).state == "sent"
+    assert relay.envelopes == [("accountteam@example.com", [PAT])]
+
+
+def test_a_row_whose_lease_ended_in_sending_becomes_uncertain_never_pending(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Its process died between the point of no return and the relay's answer: the relay
+    may have it, so it is never sent again; a row still within its lease is left alone."""
+    orphan, busy = queue(sessions, [PAT]), queue(sessions, [SAM])
+    with sessions() as session, session.begin():
+        for row_id, lease_end in ((orphan, NOW - timedelta(seconds=1)), (busy, NOW + H)):
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(state="sending", attempts=1, next_attempt_at=lease_end)
+            )
+    assert [r.id for r in recover_expired(sessions, "email", now=NOW)] == [orphan]
+    gone = row_of(sessions, orphan)
+    assert (gone.state, gone.attempts) == ("uncertain", 1)
+    assert gone.last_error == (
+        "no outcome was recorded before its lease ended (the process sending it stopped)"
+    )
+    assert row_of(sessions, busy).state == "sending"
+    assert dispatch_due(sessions, SpoolFolder(tmp_path), SETTINGS, lambda: NOW + 2 * H) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_lease_of_a_row_in_sending_covers_twice_the_transports_time_out(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    row_id = queue(sessions, [PAT])
+    seen: list[tuple[str, datetime]] = []
+
+    class Watched(SpoolFolder):
+        timeout_seconds = 30.0
+
+        def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+            commit_point()
+            committed = row_of(sessions, row.id)
+            seen.append((committed.state, committed.next_attempt_at))
+            return "kept"
+
+    assert dispatch_due(sessions, Watched(tmp_path), SETTINGS, lambda: NOW) == 1
+    assert seen == [("sending", NOW + timedelta(seconds=65))]
+    assert row_of(sessions, row_id).state == "sent"
 
 
 # --- transports that fail in other ways (the spool folder as the transport) -------------------

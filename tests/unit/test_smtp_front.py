@@ -194,16 +194,18 @@ def test_a_message_that_cannot_be_stored_is_answered_451_and_nobody_is_woken() -
 
 
 def test_a_real_smtp_session(sessions: sessionmaker[Session]) -> None:
-    """smtplib against the server `make_controller` builds: a bounce with a mixed-case
-    recipient, a stranger refused in the same transaction, a line far beyond 998 octets,
-    a dot-stuffed line, and a message over the size limit refused with 552."""
+    """smtplib against the server `make_controller` builds: a bounce to a mixed-case
+    recipient, a stranger refused in the same transaction, a line far beyond 998 octets and
+    a dot-stuffed line; then a sender with a UTF-8 mailbox (SMTPUTF8); then a message over
+    the size limit, refused with 552 and not stored."""
     calls = Calls()
     port = free_port()
     controller = make_controller(
         handler_for(sessions, calls), "127.0.0.1", port, hostname="intake.test", max_size=50_000
     )
     long_line = b"x" * 20_000
-    raw = raw_mail("see below").replace(b"\n", b"\r\n") + b".dot first\r\n" + long_line + b"\r\n"
+    bounce = raw_mail("see below").replace(b"\n", b"\r\n") + b".dot first\r\n" + long_line + b"\r\n"
+    hello = raw_mail("Hola").replace(b"\n", b"\r\n")
     controller.start()
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
@@ -212,17 +214,28 @@ def test_a_real_smtp_session(sessions: sessionmaker[Session]) -> None:
             assert client.rcpt("CONNECTYOU@Example.com") == (250, b"2.1.5 OK")
             refused = REJECT_RECIPIENT.format(address="nobody@example.com")
             assert client.rcpt("nobody@example.com") == (550, refused[4:].encode())
-            code, text = client.data(raw)
+            answers = [client.data(bounce)]
+            assert client.mail("jos\u00e9@example.net", ["SMTPUTF8"]) == (250, b"OK")
+            assert client.rcpt(QUOTES) == (250, b"2.1.5 OK")
+            answers.append(client.data(hello))
             assert client.mail("pat@example.net") == (250, b"OK")
             assert client.rcpt(QUOTES) == (250, b"2.1.5 OK")
             too_big = client.data(b"Subject: big\r\n\r\n" + b"y" * 60_000 + b"\r\n")
     finally:
         controller.stop()
-    (row,) = inbox(sessions)
-    assert (code, text) == (250, f"2.0.0 OK: stored as #{row.id}".encode())
+    first, second = inbox(sessions)
+    assert answers == [(250, f"2.0.0 OK: stored as #{r.id}".encode()) for r in (first, second)]
     assert too_big[0] == 552
-    assert (row.mail_from, row.rcpt_tos, row.raw) == ("", ["connectyou@example.com"], raw)
-    assert row.peer is not None and row.peer.startswith("127.0.0.1:")
-    assert calls.stored == 1
-    assert calls.checked == [(raw, "127.0.0.1", "", "mail.example.net")]
+    assert (first.mail_from, first.rcpt_tos, first.raw) == ("", ["connectyou@example.com"], bounce)
+    assert (second.mail_from, second.rcpt_tos, second.raw) == (
+        "jos\u00e9@example.net",
+        [QUOTES],
+        hello,
+    )
+    assert first.peer is not None and first.peer.startswith("127.0.0.1:")
+    assert calls.stored == 2
+    assert calls.checked == [
+        (bounce, "127.0.0.1", "", "mail.example.net"),
+        (hello, "127.0.0.1", "jos\u00e9@example.net", "mail.example.net"),
+    ]
     assert len(long_line) < MAX_LINE_OCTETS
