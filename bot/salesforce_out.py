@@ -14,7 +14,9 @@ Why a row is never doubled, and never `uncertain` like an email or a Slack post:
   after an answer that was lost, writes the same record;
 - a Chatter post carries its reference (`intake #<row id>`) in its text, and before a post
   whose earlier attempt may have reached Salesforce is made again, the Case's feed is read
-  for that reference: found, the row is marked sent without posting.
+  for that reference: found, the row is marked sent without posting. (A row an operator
+  sends again, `intake outbox resend`, starts with no attempts but keeps its last error,
+  which is enough to look first.)
 
 So a row stays `pending` while it travels: taking it adds one attempt and moves its
 `next_attempt_at` past a lease (another dispatcher takes it only once the lease has ended,
@@ -156,6 +158,7 @@ class _Job:
     row_id: int
     kind: str
     attempts: int  # before this one
+    tried: bool  # an earlier attempt may have reached Salesforce (attempts, or an error kept)
     created_at: datetime
     case_id: int | None
     number: str
@@ -195,6 +198,7 @@ def _job(session: Session, org: Organisation, row: OutboxMessage) -> _Job | str:
         row_id=row.id,
         kind=row.kind,
         attempts=row.attempts,
+        tried=row.attempts > 0 or row.last_error is not None,
         created_at=row.created_at,
         case_id=case.id,
         number=case.number,
@@ -283,7 +287,7 @@ def _already_posted(api: Salesforce, job: _Job, case_sf_id: str) -> str | None:
 
 def _post(api: Salesforce, job: _Job, case_sf_id: str) -> str:
     """One feed item on the Case, unless an earlier attempt already made it."""
-    if job.attempts > 0:
+    if job.tried:
         found = _already_posted(api, job, case_sf_id)
         if found:
             return f"already on the feed as {found} (an earlier answer was lost)"

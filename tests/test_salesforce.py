@@ -25,6 +25,7 @@ from intake.bot.salesforce_out import SalesforceClient, SalesforceDispatcher, re
 from intake.bot.scheduler import sweep_until_done
 from intake.bot.worker import drain
 from intake.handlers.lifecycle import set_status
+from intake.storage.admin import resend_outbox
 from intake.storage.cases import by_number
 from intake.storage.models import Case, OutboxMessage
 from tests.conftest import ORG_FILE
@@ -235,6 +236,25 @@ def test_a_post_whose_answer_was_lost_is_found_on_the_feed_not_made_again(
 
 
 # == the feed: who is mentioned, and the thread of a case in order ===========================
+
+
+def test_a_post_sent_again_by_an_operator_after_it_gave_up_is_not_doubled(
+    database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock
+) -> None:
+    running = Bot(settings_for(database_url, tmp_path, fake.url, max_attempts=1), clock)
+    try:
+        running.receive(mail(COMPLETE_QUOTE, when=clock()))
+        fake.lose_next("feed")
+        assert running.send() == 1
+        post = running.rows()[1]
+        assert (post.state, post.attempts) == ("failed", 1)  # out of attempts: given up
+        with running.app.sessions() as session, session.begin():
+            resend_outbox(session, post.id, actor="cli", now=clock())
+        clock.advance(minutes=1)
+        assert running.send() == 1
+        assert len(fake.feed) == 1 and fake.calls[-1].route == "query"
+    finally:
+        running.app.close()
 
 
 def test_the_announcement_mentions_the_owner_and_the_thread_follows_in_order(
