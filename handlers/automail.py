@@ -18,6 +18,8 @@ _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 # "do-not-reply", "no_reply", "mailer-daemon" and "noreply+bounces" are all written.
 _DAEMON_LOCALPARTS = {"mailerdaemon", "postmaster", "noreply", "donotreply"}
 _LOCAL_PUNCTUATION = re.compile(r"[-_.]")
+# RFC 3834's Auto-Submitted keyword, after any comment ("(by hand) no; reason=x").
+_KEYWORD = re.compile(r"\s*(?:\([^)]*\)\s*)*([^\s;(]*)")
 # Subjects that out-of-office robots write when they forget the headers.
 _AUTO_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|autoreply|"
@@ -36,7 +38,7 @@ def automail_reason(
         return "null sender (bounce or notification)"
     if msg.is_delivery_report:
         return "delivery status report"
-    if msg.auto_submitted and msg.auto_submitted.split(";")[0].strip() != "no":
+    if msg.auto_submitted and _keyword(msg.auto_submitted) != "no":
         return f"Auto-Submitted: {msg.auto_submitted}"
     if msg.precedence and msg.precedence.strip() in _BULK_PRECEDENCE:
         return f"Precedence: {msg.precedence}"
@@ -64,3 +66,9 @@ def _is_daemon(address: str) -> bool:
     """A mail daemon's or a no-reply address, however its local part is punctuated."""
     local = address.partition("@")[0].partition("+")[0]
     return _LOCAL_PUNCTUATION.sub("", local) in _DAEMON_LOCALPARTS
+
+
+def _keyword(auto_submitted: str) -> str:
+    """The keyword of an Auto-Submitted value, without its comments and parameters."""
+    found = _KEYWORD.match(auto_submitted)
+    return found.group(1) if found else ""

@@ -51,7 +51,9 @@ def test_x_loop_of_someone_else_is_not_ours() -> None:
     assert reason(headers={"X-Loop": "helpdesk@example.org"}) is None
 
 
-@pytest.mark.parametrize("value", ["no", "No", "no; reason=typed by hand", "no ; x"])
+@pytest.mark.parametrize(
+    "value", ["no", "No", "no; reason=typed by hand", "no ; x", "no (by hand)", "(hand) no"]
+)
 def test_auto_submitted_no_is_a_person(value: str) -> None:
     assert reason(headers={"Auto-Submitted": value}) is None
 
