@@ -37,6 +37,55 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, step: float = 
     raise AssertionError(f"condition not met within {timeout}s")
 
 
+def settled_outbox(database_url: str, timeout: float = 20.0) -> list[tuple[str, str]]:
+    """Wait until the outbox has rows and none is pending or sending; their (state,
+    message_id) in order. The dispatcher commits `sent` after the relay's 250, so a message
+    at the sink does not yet mean its row says so; and once no row waits, nothing is left
+    that a dispatcher could send again (what a test would otherwise sleep for)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+
+    def rows_once_settled() -> list[tuple[str, str]] | None:
+        with engine.connect() as conn:
+            found = conn.execute(text("select state, message_id from outbox order by id")).all()
+        waiting = any(state in ("pending", "sending") for state, _ in found)
+        return None if waiting or not found else [(state, mid) for state, mid in found]
+
+    try:
+        return wait_for(rows_once_settled, timeout)
+    finally:
+        engine.dispose()
+
+
+class RoundCounter:
+    """Counts the rounds a loop of bot/loop.py has finished, so that a test can wait until
+    the loop has looked again after some moment (and found nothing more to do) instead of
+    sleeping for "a few rounds"."""
+
+    def __init__(self, loop: Any) -> None:
+        self.loop, self.finished, self.lock = loop, 0, threading.Lock()
+        original = loop.round
+
+        def counted() -> bool:
+            try:
+                return original()
+            finally:
+                with self.lock:
+                    self.finished += 1
+
+        loop.round = counted
+
+    def wait_for_rounds(self, more: int = 2, timeout: float = 10.0) -> None:
+        """Wake the loop and wait until `more` rounds have finished from now: with two, one
+        of them began after this call (the first may have been under way)."""
+        with self.lock:
+            start = self.finished
+        for n in range(1, more + 1):
+            self.loop.wake.set()
+            wait_for(lambda n=n: self.finished >= start + n, timeout, step=0.01)
+
+
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
     def is_open() -> bool:
         with socket.socket() as s:

@@ -37,7 +37,7 @@ from intake.storage.models import Case, ImapCheckpoint, InboundMessage
 from tests import dovecot as dovecot_helper
 from tests.conftest import ORG_FILE, ROOT
 from tests.dovecot import Dovecot
-from tests.mailhelpers import Sink, free_port, make_request, serving, wait_for
+from tests.mailhelpers import Sink, free_port, make_request, serving, settled_outbox, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -205,21 +205,39 @@ def test_flag_mode_leaves_mail_in_place_and_a_restart_stores_nothing_twice(
     append(server, [request(2)])
     with serving(settings) as app:
         settled(app, 3)  # only the new one
-        time.sleep(1)
+        with server.client(USER) as client:  # all flagged: the poller's pass is over
+            wait_for(lambda: len(uids_in(client, "INBOX", ["KEYWORD", "$IntakeStored"])) == 3)
         assert len(rows(app)) == 3 and len(cases(app)) == 3
     assert count(server, "INBOX") == 3
 
 
 def test_mail_appended_during_idle_arrives_within_two_seconds(
-    server: Dovecot, sink: Sink, sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    server: Dovecot,
+    sink: Sink,
+    sqlite_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.INFO, logger="intake.imap")
+    idles: list[float] = []  # each time the server took up the poller's IDLE
+    real_idle = IMAPClient.idle
+
+    def counted_idle(self: IMAPClient) -> Any:
+        answer = real_idle(self)
+        idles.append(time.monotonic())
+        return answer
+
+    monkeypatch.setattr(IMAPClient, "idle", counted_idle)
     settings = bot_settings(sqlite_url, tmp_path, sink, [account(server)])
     latencies: list[float] = []
+    in_idle_before = 0  # IDLEs taken up before the previous message was appended
     with serving(settings) as app, server.client(USER) as client:
         wait_for(logged(caplog, "waiting with IDLE"))
         for n in range(5):
-            time.sleep(0.3)  # back in IDLE after the previous one
+            # Back in IDLE after the previous message (a latency, not a catch-up, is measured).
+            wait_for(lambda seen=in_idle_before: len(idles) > seen, step=0.005)
+            in_idle_before = len(idles)
             started = time.monotonic()
             client.append("INBOX", request(n))
             wait_for(lambda n=n: len(rows(app)) == n + 1, timeout=2, step=0.005)
@@ -318,8 +336,9 @@ def test_a_crash_between_store_and_move_moves_it_later_and_stores_it_once(
         (row,) = settled(app, 1)
         assert row.outcome == "new_case"
         assert len(cases(app)) == 1 and failures == [[1]]
-        wait_for(lambda: sink.count == 1)
-        time.sleep(0.5)
+        # Moved, so nothing is left in INBOX to store again; no reply waits to be sent.
+        wait_for(lambda: count(server, PROCESSED) == 1)
+        assert [state for state, _ in settled_outbox(database_url)] == ["sent"]
         assert sink.count == 1 and len(rows(app)) == 1
     assert count(server, PROCESSED) == 1
     assert logged(caplog, "injected failure after storing, before moving; connecting again")()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,19 @@ from intake.bot.wakeups import Wakeups
 from intake.storage import db
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import wait_for
+
+
+class WatchedEvent(threading.Event):
+    """An Event that tells when someone waits on it: a loop's `wake`, to know the loop has
+    finished its round and gone to sleep (instead of giving it a moment to)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waited.set()
+        return super().wait(timeout)
 
 
 class Counting(Loop):
@@ -60,10 +72,10 @@ def running() -> Iterator[list[Loop]]:
 
 def test_a_loop_runs_at_once_then_when_woken_not_before(running) -> None:
     looping = Counting(poll_seconds=60)
+    looping.wake = WatchedEvent()
     running.append(looping)
     looping.start()
-    wait_for(lambda: looping.rounds == 1, timeout=5)
-    time.sleep(0.2)
+    assert looping.wake.waited.wait(5)  # after its first round it went to sleep
     assert looping.rounds == 1  # a minute's poll: it sleeps
     looping.wake.set()
     wait_for(lambda: looping.rounds == 2, timeout=5)
@@ -117,7 +129,8 @@ def test_on_postgresql_a_poke_wakes_another_process(database_url: str) -> None:
         here.start()
         there.start()
         try:
-            time.sleep(0.5)  # `there` is listening (its first connection wakes it once)
+            # `there` is listening: once it has, it wakes its loops (in case it missed one).
+            assert woken.wait(10), "the other process never listened"
             woken.clear()
             here.poke("inbox")
             assert woken.wait(5), "the other process was not woken"

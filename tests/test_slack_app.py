@@ -41,6 +41,7 @@ from intake.storage.cases import by_number
 from intake.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
 from tests.mailhelpers import (
+    RoundCounter,
     Sink,
     free_port,
     make_request,
@@ -637,15 +638,17 @@ def test_email_case_feed_lands_in_the_announcement_thread_once_across_restarts(
                 now=clock(),
                 po="12345",
             )
+        rounds = RoundCounter(bot.dispatcher)
         wake(bot)
         wait_for(lambda: any("won" in t for t in texts(slack.posts()[before:])), timeout=10)
-        time.sleep(0.3)  # the dispatcher goes round a few more times: nothing more to post
+        rounds.wait_for_rounds(2)  # the dispatcher looked again: nothing more to post
 
     # 5. one more start: nothing is posted twice
     with Running(settings, clock) as bot:
+        rounds = RoundCounter(bot.dispatcher)
         assert bot.sweep(clock()) == []
         bot.send()
-        time.sleep(0.3)
+        rounds.wait_for_rounds(2)  # and its thread, after the sweep and the send by hand
         states = Counter(r.state for r in bot.outbox("slack"))
     assert set(states) == {"sent"}, states
 
