@@ -417,6 +417,7 @@ def test_time_case_starts_the_quote_clock_of_a_complete_request(session: Session
     time_case(ctx)
     case = ctx.case
     assert case is not None
+    session.flush()  # the case's id: a step may leave the new case unwritten
     clocks = session.scalars(select(SlaClock).where(SlaClock.case_id == case.id)).all()
     assert {(c.policy, c.state) for c in clocks} >= {("quote_turnaround", "running")}
     assert case.due_at == T0 + timedelta(days=2)  # Wed 4 Nov, 10:00 in Edmonton
