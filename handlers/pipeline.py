@@ -57,6 +57,7 @@ class Extractor(Protocol):
         now: datetime,
         sender_is_staff: bool,
         is_reply: bool = False,
+        expected: Sequence[str] = (),
     ) -> Mapping[str, FieldLike]: ...
 
 
@@ -257,6 +258,8 @@ def extract(ctx: Context) -> None:
         now=ctx.now,
         sender_is_staff=ctx.staff,
         is_reply=ctx.case is not None,
+        # A reply may answer the case's request for these ("the 28th", "std / 25%").
+        expected=list(ctx.case.missing or []) if ctx.case is not None else (),
     )
     ctx.fields = dict(values)
 

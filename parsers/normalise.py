@@ -725,8 +725,9 @@ _RURAL_PROVINCE = (
 _RURAL_ADDRESS = re.compile(
     rf"(?<![\w-]){_RURAL_PART}(?:\s*[,;\n]\s*{_RURAL_PART}){{1,3}}"
     r"\s*[,\n]\s*(?P<town>[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})"
-    rf"\s*[,\n]?[ \t]*{_RURAL_PROVINCE}\b"
-    r"(?:[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?"
+    # the province, or the end of the line ("RR 2, Site 5, Box 12, Okotoks")
+    rf"(?:\s*[,\n]?[ \t]*{_RURAL_PROVINCE}\b"
+    r"(?:[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?|(?=[ \t.]*(?:\n|$)))"
 )
 
 

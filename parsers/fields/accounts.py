@@ -74,3 +74,20 @@ def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
     )
     if m:
         found.offer("account", _clean(m.group(1)), GUESS, "body")
+
+
+# "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",
+# "new customer - Keystone Builders"
+_NEW_ACCOUNT = re.compile(
+    r"\b(?i:new (?:account|customer|client|builder|dealer))\b[^:\n.]{0,48}?(?:[:–]|\s-)\s*"
+    r"((?:[A-Z][\w&'’.-]*\s+){0,4}[A-Z][\w&'’.-]*)"
+)
+
+
+def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
+    """A company named as a new account, one the CRM does not know yet."""
+    if found.has("account"):
+        return
+    m = _NEW_ACCOUNT.search(body)
+    if m and not nz.match_account(m.group(1), v.org):
+        found.offer("account", _clean(m.group(1)), PROSE, "body")

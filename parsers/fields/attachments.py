@@ -44,6 +44,9 @@ def _attachment_texts(
     product table): a document's title naming an account or a revision date is not a
     field. Product specs may also come from its prose lines.
     """
+    pointer = found.values.get("product_specs")
+    if pointer is not None and msg.real_attachments and points_to_attachment(pointer.value):
+        del found.values["product_specs"]  # "see csv": the document's specs, if it has them
     required = set(v.org.required_fields(ctx.queue))
     if ctx.is_reply or all(found.has(name) for name in required):
         return
@@ -55,6 +58,27 @@ def _attachment_texts(
         merge_attachment(found, read_text(text, _replace(ctx, src)), src)
         if ctx.queue == SERVICE and not found.has("site_address"):
             _address_note(found, text, src)
+    if pointer is not None and not found.has("product_specs"):
+        found.values["product_specs"] = pointer  # no document said more: the sender's words
+
+
+# "see csv", "Specs in the attached takeoff", "per the spreadsheet": a value that only says
+# where the value is.
+_POINTER = re.compile(
+    r"\b(?:see|per|in|on|from|as)\b.{0,24}?\b(?:attach\w*|enclosed|csv|xlsx?|excel|"
+    r"spreadsheet|sheet|take-?off|pdf|docx?|file|schedule|list)\b",
+    re.IGNORECASE,
+)
+
+
+def points_to_attachment(value: object) -> bool:
+    """A short value that points at an attached document instead of giving the value."""
+    text = str(value)
+    return (
+        len(text.split()) <= 8
+        and not re.search(r"\d\s*[x×]\s*\d", text)
+        and bool(_POINTER.search(text))
+    )
 
 
 def _address_note(found: Found, text: str, source: str) -> None:

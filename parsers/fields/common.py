@@ -246,3 +246,29 @@ def _sla(text: str) -> timedelta:
         return timedelta(hours=48)
     amount = float(m.group(1))
     return timedelta(hours=amount) if m.group(2) == "h" else timedelta(days=amount)
+
+
+# A word written in capitals that stays so when a shouted text is calmed: a province, a
+# compass point, "I" or a code with digits ("AB", "NW", "T8N").
+_KEEP_CAPS = re.compile(
+    r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|NW|NE|SW|SE|[NSEWI]|PO|\w*\d\w*)"
+)
+
+
+def is_shouting(text: str) -> bool:
+    """A text written all in capitals ("MY ADDRESS IS 16 GRANDIN WOODS ..."): its names
+    and addresses cannot be told by their capital letters until it is calmed."""
+    sample = text[:4000]
+    upper = sum(map(str.isupper, sample))
+    return upper >= 40 and upper >= 5.6 * sum(map(str.islower, sample))  # 85 % capitals
+
+
+def calm(text: str) -> str:
+    """A shouted text in title case, where names and addresses read as usual: "16 GRANDIN
+    WOODS ESTATES, ST. ALBERT AB" -> "16 Grandin Woods Estates, St. Albert AB"."""
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return w if _KEEP_CAPS.fullmatch(w) else w.capitalize()
+
+    return re.sub(r"[^\W_]+(?:['’][^\W_]+)?", word, text)

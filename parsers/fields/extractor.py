@@ -7,10 +7,13 @@ the attached documents. Between equally sure readings the first stands (see `res
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
 from intake.parsers.fields import (
     accounts,
+    answers,
     attachments,
     bare_lines,
     entities,
@@ -24,7 +27,15 @@ from intake.parsers.fields import (
     subject,
     tables,
 )
-from intake.parsers.fields.common import MAX_TEXT, QUOTES, SERVICE, Context, _person_name
+from intake.parsers.fields.common import (
+    MAX_TEXT,
+    QUOTES,
+    SERVICE,
+    Context,
+    _person_name,
+    calm,
+    is_shouting,
+)
 from intake.parsers.fields.resolver import FieldValue, Found, merge_forwarded
 from intake.parsers.fields.signatures import _without_lines_of, split_tail
 from intake.parsers.fields.structure import Structure, _items_as_bullets
@@ -66,9 +77,17 @@ class LabelExtractor:
         now: datetime,
         sender_is_staff: bool,
         is_reply: bool = False,
+        expected: Sequence[str] = (),
     ) -> dict[str, FieldValue]:
-        """The fields this one message gives, in normal form; for a reply only what it adds."""
+        """The fields this one message gives, in normal form; for a reply only what it adds.
+
+        `expected`: for a reply, the fields its case still misses (what the bot asked for),
+        so that a terse answer ("std / 25%", "the 28th") is read as the asked field."""
         v = self.vocab
+        if is_shouting(msg.new_text or ""):  # names and addresses are told by their capitals
+            msg = dataclasses.replace(
+                msg, new_text=calm(msg.new_text), signature=calm(msg.signature)
+            )
         sender = _person_name(msg.from_name) or msg.from_name  # "Schultz, Dan" -> "Dan Schultz"
         body, tail = split_tail((msg.new_text or "")[:MAX_TEXT], sender)
         if sender_is_staff:
@@ -80,6 +99,8 @@ class LabelExtractor:
         if queue == QUOTES:
             subject.read(v, found, msg, ctx, body)
             accounts.by_opportunity_name(v, found, ctx)
+            if not is_reply:
+                accounts.new_account(v, found, body)
         else:
             if not is_reply:
                 accounts.by_sender(v, found, msg)
@@ -90,6 +111,7 @@ class LabelExtractor:
         if not is_reply:
             entities.read(v, found, body, ctx)
         attachments.read(v, found, msg, ctx, self._read_text)
+        answers.read(v, found, msg, body, ctx, expected)
         fallback.read(v, found, body, ctx, self.org.required_fields(queue))
         return dict(found.values)
 

@@ -90,10 +90,12 @@ _ADDRESS = re.compile(
     r"(?<![\w\-.)#])#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?(?:\s+|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
-    rf"|(?:[A-Z0-9][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
+    rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
-    r"(?:,\s*(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:\s+" + _CITY_WORD + r"){0,2})?"
+    # ", Calgary" or " in Sherwood Park" (never " in March")
+    r"(?:(?:,\s*|\s+in\s+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b))"
+    r"(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:\s+" + _CITY_WORD + r"){0,2})?"
     rf"(?:,?\s+{_PROVINCES}\b)?"
     r"(?:,?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d)?"
 )

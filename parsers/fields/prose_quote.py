@@ -223,7 +223,7 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
     for sentence in sentences(text):
         m = re.search(
             r"\b(?:opp|oppty|opportunity|opportunit[ée])\b(?:\s+name)?(?:\s+(?:is|will be|would be|"
-            r"called|named|is called|is named|name is|titled)\b|\s*[:=\-–])?\s*",
+            r"called|named|is called|is named|name is|titled|up as|up in \w+ as)\b|\s*[:=\-–])?\s*",
             sentence,
             re.IGNORECASE,
         )

@@ -37,6 +37,8 @@ def read(
     if ctx.sender_is_staff:
         if not ctx.is_reply and msg.forwarded_text:
             _forwarded_customer(v, found, msg.forwarded_text, ctx)
+        if not ctx.is_reply:  # a customer's words passed on: a voicemail, a note of a call
+            found.offer("contact_name", _customer_introduction(v, body, msg), PROSE, "body")
         return
     if ctx.is_reply:
         return  # a reply's signature repeats who they are; only its new text counts
@@ -157,14 +159,31 @@ def _ours(v: OrgVocabulary, name: str) -> bool:
     return any(nz.account_key(x) == key for x in own)
 
 
+_INTRODUCTION = re.compile(
+    r"(?:\b(?:this is|my name is|my name's|i am|i'm|je m'appelle|ici)"
+    # a caller's greeting: "Hi Alex it's uh Darren Kessler, we got ..."
+    r"|\b(?i:hi|hello|hey|bonjour)\b[^.!?\n]{0,24}?\b(?i:it)(?:'|’)?s)"
+    r"\s+(?:(?:uh|um|er|euh)\b,?\s+)?"
+    r"([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})",
+)
+
+
 def _self_introduction(text: str) -> str | None:
     """ "This is Mike Dunn, site super for ..." / "My name is Jane Doe" -> the name."""
-    m = re.search(
-        r"\b(?:this is|my name is|my name's|i am|i'm|je m'appelle|ici)\s+"
-        r"([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})",
-        text,
-    )
+    m = _INTRODUCTION.search(text)
     return m.group(1) if m else None
+
+
+def _customer_introduction(v: OrgVocabulary, text: str, msg: ParsedMessage) -> str | None:
+    """In a staff member's mail, a caller introducing themselves in the words passed on
+    (a voicemail transcript, a note of a call): the name, unless it is one of our people."""
+    for m in _INTRODUCTION.finditer(text):
+        name = m.group(1)
+        key = nz.fold(name)
+        ours = [nz.fold(p.name) for p in v.org.people.values()] + [nz.fold(msg.from_name)]
+        if not any(key == own or key in own.split() for own in ours):
+            return name
+    return None
 
 
 def split_tail(text: str, from_name: str = "") -> tuple[str, str]:

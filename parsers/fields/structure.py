@@ -127,7 +127,7 @@ class Structure:
         pending: Block | None = None  # "Products:" then a blank line, then the table
         in_opportunity = False
         previous_length = 0
-        for raw in text.replace("\r", "").split("\n"):
+        for raw in _one_item_a_line(text.replace("\r", "").split("\n")):
             line = _INI_SECTION.sub(r"\1:", _strip_markup(raw))  # "[notes]" is "notes:"
             if not line.strip() or _SEPARATOR_ROW.match(line):
                 if current is not None and current.kind == "label" and not current.text:
@@ -212,6 +212,22 @@ class Structure:
         if indent > block.indent or bullet:
             return block.target in _TEXT_FIELDS
         return block.target in _TEXT_FIELDS and prev_len >= 65
+
+
+# "2. Specs in the attached takeoff     3. 0.5": the next item after a gap on the same line
+_NEXT_ITEM_ON_LINE = re.compile(r"^(\s*)(\d{1,2})([.)])(\s+\S.*?)(?:\s{3,}|\t+)(\d{1,2})[.)]\s+\S")
+
+
+def _one_item_a_line(lines: list[str]) -> list[str]:
+    """Lines with two numbered items side by side ("1. BVR   2. see takeoff") split in two,
+    when the second number follows the first."""
+    out: list[str] = []
+    for line in lines:
+        while (m := _NEXT_ITEM_ON_LINE.match(line)) and int(m[5]) == int(m[2]) + 1:
+            out.append(line[: m.end(4)])
+            line = m[1] + line[m.start(5) :]
+        out.append(line)
+    return out
 
 
 def _items_as_bullets(blocks: list[Block]) -> list[Block]:

@@ -76,6 +76,8 @@ def label_value(
             joined = joined[: address.end()]
         found.offer(name, joined, conf, src)
     elif name in ("special_instructions", "description"):
+        if name == "special_instructions":
+            joined = _picklist_head(v, found, joined, min(conf, CLAUSE), src)
         found.offer(name, joined, conf, src)
     elif name == "contact_name":
         offer_contact(v, found, joined, conf, src)
@@ -86,6 +88,28 @@ def label_value(
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
         found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+# "std quote, just a budget number", "Project w/ install - crew needs a lift": a short
+# head clause of the notes, then the rest
+_HEAD_CLAUSE = re.compile(r"\s*([^,;.\n]{2,30}?)\s*(?:[,;]|\.\s|\s[-–]\s)\s*(\S.*)$", re.S)
+# What may stand beside a picklist value in such a head: "std quote", "a standard job"
+_HEAD_FILLER = {"a", "an", "the", "quote", "job", "opp", "opportunity", "type", "one", "order"}
+
+
+def _picklist_head(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> str:
+    """Notes that open with a picklist value ("std quote, supply only ..."): the value is
+    that picklist's, and the notes are what follows it."""
+    m = _HEAD_CLAUSE.match(text)
+    if not m or len(m.group(1).split()) > 4:
+        return text
+    core = " ".join(w for w in m.group(1).split() if w.casefold() not in _HEAD_FILLER)
+    for name, picklist in v.picklists.items():
+        value = picklist.match(core) if core else None
+        if value and not found.has(name):
+            found.offer(name, value, conf, src)
+            return m.group(2)
+    return text
 
 
 def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:

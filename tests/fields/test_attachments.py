@@ -91,3 +91,18 @@ def test_site_address_from_a_short_attached_note(extractor):
     msg = message(text, subject="Patio door", from_name="Ravi Menon", from_addr="rm@example.net",
                   attachments=(Attachment("report.txt", "text/plain", long_doc),))  # fmt: skip
     assert "site_address" not in service(extractor, msg, staff=False)
+
+
+def test_a_spec_that_points_at_the_attachment_takes_the_attachment_specs(extractor):
+    csv_bytes = b"qty,product,width,height\r\n3,Casement,30,60\r\n1,Picture,60,48\r\n"
+    atts = (Attachment("takeoff.csv", "text/csv", csv_bytes),)
+    text = "Account: Aspen & Oak\nSpecs: per the csv\nFactor: .5"
+    got = quote(extractor, message(text, attachments=atts))
+    assert got["product_specs"] == "3 Casement 30 60; 1 Picture 60 48"
+
+
+def test_a_pointer_with_no_readable_attachment_stays_what_the_sender_wrote(extractor):
+    atts = (Attachment("plans.dwg", "application/octet-stream", b"\x00\x01"),)
+    text = "Account: Aspen & Oak\nSpecs: all in the takeoff sheet\nFactor: .5"
+    got = quote(extractor, message(text, attachments=atts))
+    assert got["product_specs"] == "all in the takeoff sheet"

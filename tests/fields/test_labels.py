@@ -235,3 +235,20 @@ def test_stage_label_by_percentage_number(extractor):
     assert (
         quote(extractor, message("Type: Project\nStage: 50"), reply=True)["stage"] == "Submissions"
     )
+
+
+def test_notes_that_open_with_a_picklist_value_give_that_value(extractor):
+    text = (
+        "Account: Bow Valley\nOpp: BVR - Ogden Reno\nFactor: .5\n"
+        "Notes: proj w/ install quote, crew needs a boom lift for the second floor."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["special_instructions"] == "crew needs a boom lift for the second floor."
+
+
+def test_notes_that_open_with_an_ordinary_phrase_stay_whole(extractor):
+    text = "Account: Bow Valley\nFactor: .5\nNotes: standard delivery, call the site first."
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "standard delivery, call the site first."
+    assert "opportunity_type" not in got

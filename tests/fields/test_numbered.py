@@ -85,3 +85,14 @@ def test_numbered_item_with_an_unknown_label_is_read_by_position(extractor):
     assert got["opportunity_type"] == "Project"
     assert got["stage"] == "Funding"
     assert got["close_date"] == "2027-01-29"
+
+
+def test_two_numbered_items_side_by_side_on_one_line(extractor):
+    text = (
+        "1. Ridgeline\n2. 4 casement 30x48 triple white      3. .52\n"
+        "4. Ridgeline - Elbow Drive Reno, Standard, Funding, 12/15/2026\n5. none\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"] == "4 casement 30x48 triple white"
+    assert got["factor"] == "0.52"
+    assert got["opportunity_name"] == "Ridgeline - Elbow Drive Reno"

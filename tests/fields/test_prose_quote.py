@@ -361,3 +361,21 @@ def test_stage_put_at_a_percentage_and_a_must_be_made_sentence(extractor):
     got = quote(extractor, msg, now=datetime(2026, 11, 12, 9, 0, tzinfo=MST))
     assert got["stage"] == "Funding"
     assert got["special_instructions"] == "The patio sliders beside the hot tub must be tempered."
+
+
+def test_an_opportunity_set_up_as_a_name_written_across_a_line_break(extractor):
+    text = (
+        "Ridgeline needs 8 casements 30x48 triple white at .5. Please set the opportunity "
+        "up as Ridgeline -\nMcKenzie Lake Reno, it's a Standard at Funding, closing Dec 18."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Ridgeline - McKenzie Lake Reno"
+
+
+def test_a_new_account_the_crm_does_not_know_yet(extractor):
+    text = (
+        "New customer, no account set up yet: Larkspur Custom Homes, out of Airdrie.\n"
+        "They need 6 casements 24x48 dual white, factor .55."
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Larkspur Custom Homes"

@@ -369,3 +369,51 @@ def test_the_customer_who_called_the_sender_is_the_contact_and_not_the_descripti
     assert got["description"] == (
         "The slider in her kitchen drags on the track and is hard to open."
     )
+
+
+def test_a_request_written_in_capitals_gives_its_address_and_name(extractor):
+    text = (
+        "GOOD MORNING,\n\nTHE PATIO DOOR AT THE BACK OF OUR HOUSE WILL NOT SLIDE ANY MORE, IT\n"
+        "STICKS HALF WAY. IT STILL LOCKS.\n\nPLEASE CALL ME AT 403-555-0177\n"
+        "OUR ADDRESS IS 48 WILLOW PARK CLOSE, OKOTOKS AB T1S 2K4\n\nTHANK YOU\nMARGARET OLSON"
+    )
+    msg = message(text, from_name="", from_addr="mo1946@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "48 Willow Park Close, Okotoks AB T1S 2K4"
+    assert got["contact_name"] == "Margaret Olson"
+    assert got["contact_phone"] == "+14035550177"
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # a street name with an accented capital
+        ("The awning leaks.\n\nAddress: 22 Éden Way SW, Calgary\n", "22 Éden Way SW, Calgary"),
+        # the town after "in", never a month
+        ("Our place is 7 Heron Bay in Cochrane. The lock is stiff.", "7 Heron Bay in Cochrane"),
+        ("Our place is 7 Heron Bay in March we saw the lock is stiff.", "7 Heron Bay"),
+        # a rural address with no province, on a line of its own
+        ("The basement window is fogged.\n\nBox 31, Site 9, RR 1, Didsbury\n",
+         "Box 31, Site 9, RR 1, Didsbury"),
+    ],
+)  # fmt: skip
+def test_address_forms(extractor, text, address):
+    got = service(extractor, message(text, from_addr="x@example.net"), staff=False)
+    assert got["site_address"] == address
+
+
+def test_a_caller_introduced_in_a_voicemail_staff_passed_on(extractor):
+    text = (
+        "Hi team,\n\nVoicemail from last night, can someone call her back?\n\n"
+        "\"Hello Priya it's um Nora Lindgren, the sliding door you put in at 14 Cedar Grove "
+        'sticks now. Call me at 403 555 0188, thanks."\n'
+    )
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
+    got = service(extractor, msg, staff=True)
+    assert got["contact_name"] == "Nora Lindgren"
+
+
+def test_staff_introducing_themselves_are_not_the_contact(extractor):
+    text = "Hi all, this is Priya Shah covering for Alex. A customer called about a stuck door."
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
+    assert "contact_name" not in service(extractor, msg, staff=True)

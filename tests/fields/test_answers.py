@@ -1,0 +1,67 @@
+"""Reader `answers`: a reply answering the bot's request for the fields its case misses."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from intake.parsers.fields import LabelExtractor
+from tests.fields.helpers import message, values
+
+
+def answer(extractor: LabelExtractor, text: str, expected: list[str], body: str = "") -> dict:
+    msg = message(text)
+    if body:  # the whole mail, quoted request included; `text` is its new text
+        msg = dataclasses.replace(msg, body_text=body)
+    got = extractor.extract(
+        msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True, expected=expected
+    )
+    return values(got)
+
+
+def test_terse_pieces_are_read_as_the_asked_fields(extractor):
+    got = answer(extractor, "proj / 50%", ["opportunity_type", "stage"])
+    assert got == {"opportunity_type": "Project", "stage": "Submissions"}
+
+
+def test_a_percentage_answers_an_asked_stage_before_a_factor(extractor):
+    got = answer(extractor, "90% - PO is coming next week", ["factor", "stage"])
+    assert got == {"stage": "Approvals"}
+
+
+def test_a_bare_number_in_a_sentence_answers_an_asked_factor(extractor):
+    got = answer(extractor, "Manager signed off on 52 for this one, thanks.", ["factor"])
+    assert got == {"factor": "0.52"}
+
+
+def test_an_ordinal_day_answers_an_asked_close_date(extractor):
+    got = answer(extractor, "the 20th", ["close_date"])
+    assert got == {"close_date": "2026-11-20"}
+
+
+def test_without_an_ask_a_terse_reply_gives_nothing(extractor):
+    assert answer(extractor, "proj / 50%", []) == {}
+    assert answer(extractor, "Manager signed off on 52 for this one.", []) == {}
+
+
+def test_a_long_reply_is_no_terse_answer(extractor):
+    text = (
+        "Thanks for the quick turnaround on this. I spoke with the builder this morning and "
+        "they have a few more units to add, I will send the list over when I have it, "
+        "probably 12 or so."
+    )
+    assert "factor" not in answer(extractor, text, ["factor"])
+
+
+def test_answers_written_under_the_quoted_asks(extractor):
+    body = (
+        "Answers inline.\n\n> To complete it we still need:\n>   - factor\n\n"
+        "0.51, approved by Marc\n\n>   - close date\n\n"
+        "They vote on the 10th of December; put the end of December.\n\n> Reply to this.\n"
+    )
+    got = answer(extractor, "Answers inline.", ["factor", "close_date"], body=body)
+    assert got == {"factor": "0.51", "close_date": "2026-12-31"}
+
+
+def test_quoted_asks_not_asked_of_this_case_are_ignored(extractor):
+    body = "See below.\n\n> - factor\n\n.51\n"
+    assert answer(extractor, "See below.", ["stage"], body=body) == {}
