@@ -16,8 +16,10 @@ clock of a removed policy that every sweep claims again.
 from __future__ import annotations
 
 import dataclasses
+import email
+import email.policy
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.handlers import statuses
+from intake.handlers.case_ops import BOT
 from intake.handlers.clocks import message_signals
 from intake.handlers.sla import (
     Reminder,
@@ -38,7 +41,7 @@ from intake.handlers.sla import (
 from intake.handlers.sla_policy import Policy, load_sla
 from intake.storage import db
 from intake.storage.models import Case, CaseEvent, OutboxMessage, SlaClock
-from tests.unit.builders import QUOTES, T0, make_case, org, renderer
+from tests.unit.builders import QUOTES, T0, make_case, org, renderer, sla_runtime
 
 H = timedelta(hours=1)
 TARA, LENA, ALEX = "tara.nguyen@example.com", "lena.fischer@example.com", "alex.martin@example.com"
@@ -88,10 +91,13 @@ def session(any_engine: Engine) -> Iterator[Session]:
         yield s
 
 
+REQUEST = "<request@mail.example.net>"  # the Message-ID each case began with
+
+
 def quote_case(
     session: Session, *, owner: str | None = "tara.nguyen", team: str | None = "west"
 ) -> Case:
-    case = make_case(session, owner=owner, team=team, mailbox=QUOTES)
+    case = make_case(session, owner=owner, team=team, mailbox=QUOTES, message_ids=[REQUEST])
     case.account_manager = "alex.martin"
     case.fields = {"account": "Prairie Crest Homes"}
     session.commit()
@@ -196,6 +202,23 @@ def test_a_catch_up_sends_the_latest_notice_and_records_what_it_covers(session: 
         ("repeat", [TARA], T0 + 58 * H, mid(c, 1, 1, "repeat"), covered),
         ("escalation", [LENA], T0 + 58 * H, mid(c, 1, 2, "escalation"), []),
     ]
+    events = session.scalars(select(CaseEvent).where(CaseEvent.kind == "sla_reminder")).all()
+    assert [(e.at, e.actor, e.data) for e in events] == [
+        (
+            T0 + 60 * H,
+            BOT,
+            {
+                "policy": "reply",
+                "step": step,
+                "to": to,
+                "scheduled": f"{T0 + 58 * H:%Y-%m-%dT%H:%M:%S+00:00}",
+                "due_at": f"{T0 + 10 * H:%Y-%m-%dT%H:%M:%S+00:00}",
+                "covers": covers,
+                "message_id": mid(c, 1, n, step),
+            },
+        )
+        for n, step, to, covers in ((1, "repeat", [TARA], covered), (2, "escalation", [LENA], []))
+    ]
     assert (c.next_at, c.next_step, c.last_notice_at) == (T0 + 84 * H, "repeat", T0 + 60 * H)
 
 
@@ -226,8 +249,18 @@ def test_a_case_without_an_owner_reminds_the_teams_manager(session: Session) -> 
     case = quote_case(session, owner=None)
     signal(session, rt, case, "opened", T0)
     assert [(r.step, r.to) for r in swept(session, rt, T0 + 10 * H)] == [("breach", [LENA])]
-    rows = session.scalars(select(OutboxMessage)).all()
-    assert [(r.kind, r.recipients) for r in rows] == [("sla_breach", [LENA])]
+    (row,) = session.scalars(select(OutboxMessage)).all()
+    assert (row.kind, row.recipients, row.mail_from) == ("sla_breach", [LENA], QUOTES)
+    sent = email.message_from_bytes(row.raw, policy=email.policy.default)
+    assert (sent["To"], sent["In-Reply-To"], sent["Auto-Submitted"]) == (
+        LENA,
+        REQUEST,
+        "auto-generated",
+    )
+    due = "Mon 02 Nov 20:00 MST"  # T0 + 10 h in Edmonton
+    assert (
+        sent["Subject"] == f"[{case.number}] Overdue: reply for Prairie Crest Homes was due {due}"
+    )
 
 
 def test_with_nobody_to_remind_the_case_says_so_and_nothing_is_queued(session: Session) -> None:
@@ -402,3 +435,22 @@ def test_what_a_message_signals(
         org(), case, sender, opened=opened, completed=completed, status_before=before
     )
     assert got == signals
+
+
+def test_the_demo_approval_follow_up_keeps_its_cadence_through_quiet_hours(
+    session: Session,
+) -> None:
+    """The organisation's own 72-hour follow-up: a reminder due on a Sunday waits for
+    Monday's opening, and the next one is still 72 hours after the Sunday, not after Monday
+    (nor after a late sweep)."""
+    rt = sla_runtime()
+    case = quote_case(session)
+    signal(session, rt, case, "quote_sent", T0)  # Mon 2 Nov, 10:00 in Edmonton
+    c = clock(session, case, "quote_approval_followup")
+    assert (c.due_at, c.next_at) == (T0 + 72 * H, T0 + 72 * H)  # Thu 10:00
+    assert [r.scheduled for r in swept(session, rt, T0 + 77 * H)] == [T0 + 72 * H]
+    monday_opening = datetime(2026, 11, 9, 15, 0, tzinfo=UTC)  # Mon 9 Nov, 08:00
+    assert (c.due_at, c.next_at) == (T0 + 144 * H, monday_opening)  # due Sun 10:00
+    assert [r.scheduled for r in swept(session, rt, monday_opening)] == [monday_opening]
+    thursday_opening = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)  # Wed 11 Nov is a holiday
+    assert (c.due_at, c.next_at) == (T0 + 216 * H, thursday_opening)
