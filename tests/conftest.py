@@ -12,9 +12,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
+
+if TYPE_CHECKING:
+    from intake.bot.app import App
+    from intake.bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -94,3 +99,25 @@ def corpus() -> Path:
     if not (CORPUS / "intake").is_dir():
         pytest.skip("shared corpus not present beside the project")
     return CORPUS
+
+def settings_for(database_url: str, org_file: Path = ORG_FILE, **sections: Any) -> Settings:
+    """A bot's settings on `database_url` with the organisation `org_file` (the demo's by
+    default); each keyword names a section (`smtp`, `relay`, `worker`...) whose values are
+    merged into it. The one place tests say what a bot needs at the least."""
+    from intake.bot.config import Settings
+
+    data: dict[str, Any] = {"database": {"url": database_url}, "bot": {"org": str(org_file)}}
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return Settings.model_validate(data)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    """The bot (`build_app`, no thread started) on a fresh database of each backend with the
+    demo organisation, closed after the test: what most database tests run against."""
+    from intake.bot.app import build_app
+
+    built = build_app(settings_for(database_url))
+    yield built
+    built.close()

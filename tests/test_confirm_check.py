@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from intake.bot.app import build_app
+from intake.bot.app import App, build_app
 from intake.bot.config import Settings
 from intake.handlers.case_ops import NOT_CHECKED, check_sentence, human_date
 from intake.parsers.fields import LABELLED, PROSE
 from intake.storage.models import Case, OutboxMessage
-from tests.conftest import ORG_FILE
+from tests.conftest import settings_for
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, T0, deliver, mail, outbox, reply_to
 
 PROSE_QUOTE = (
@@ -31,18 +31,10 @@ PROSE_QUOTE = (
 CHECK = "Please check:"
 
 
-def make_app(database_url: str, **bot: object):
-    settings = Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE), **bot}}
-    )
-    return build_app(settings)
-
-
-@pytest.fixture
-def app(database_url: str):
-    app = make_app(database_url)
-    yield app
-    app.close()
+def make_app(database_url: str, **bot: object) -> App:
+    """The bot with these `[bot]` settings (the confirmation threshold): beside the shared
+    `app` fixture, for the tests that change them."""
+    return build_app(settings_for(database_url, bot=bot))
 
 
 def bodies(row: OutboxMessage) -> tuple[str, str]:

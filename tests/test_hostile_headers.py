@@ -70,16 +70,6 @@ def message(headers: dict[str, bytes | None] | None = None, body: bytes = BODY) 
 # --- the pipeline, on both backends ---------------------------------------------------------
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[App]:
-    settings = Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
-    )
-    app = build_app(settings)
-    yield app
-    app.close()
-
-
 def deliver(app: App, raw: bytes, mail_from: str | None = "pat@example.net") -> InboundMessage:
     """Stored as the SMTP front door stores it, then run by the worker; the inbox row after."""
     with app.sessions() as session, session.begin():

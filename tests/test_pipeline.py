@@ -15,25 +15,12 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from sqlalchemy import event, select, update
 
-from intake.bot.app import build_app
-from intake.bot.config import Settings
 from intake.bot.worker import drain, process_one
 from intake.handlers.pipeline import Result
 from intake.storage.models import Case, CaseEvent, Counter, InboundMessage, OutboxMessage
-from tests.conftest import ORG_FILE
 from tests.mailhelpers import store_submission
 
 T0 = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)  # a Monday, 10:00 in Edmonton
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path):
-    settings = Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
-    )
-    app = build_app(settings)
-    yield app
-    app.close()
 
 
 def mail(

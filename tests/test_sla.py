@@ -29,26 +29,13 @@ from intake.handlers.sla_policy import business_hours_mapping, load_sla, parse_d
 from intake.parsers.org import load_organisation
 from intake.storage.cases import by_number
 from intake.storage.models import CaseEvent, OutboxMessage, SlaClock
-from tests.conftest import ORG_FILE
+from tests.conftest import ORG_FILE, settings_for
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, deliver, mail, reply_to
 
 H = timedelta(hours=1)
 MONDAY_10 = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Mon 23 Nov 2026, 10:00 in Edmonton
 TARA, OMAR = "tara.nguyen@example.com", "omar.haddad@example.com"
 LENA, ALEX = "lena.fischer@example.com", "alex.martin@example.com"
-
-
-def settings_for(database_url: str, org_file: Path = ORG_FILE) -> Settings:
-    return Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(org_file)}}
-    )
-
-
-@pytest.fixture
-def app(database_url: str):
-    app = build_app(settings_for(database_url))
-    yield app
-    app.close()
 
 
 def now() -> datetime:

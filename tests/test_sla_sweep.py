@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import intake.handlers.sla as sla_module
 from intake.bot.app import App, build_app
-from intake.bot.config import OutboxSettings, RelaySettings, Settings
+from intake.bot.config import OutboxSettings, RelaySettings
 from intake.bot.outbox import SmtpRelay, dispatch_due
 from intake.bot.scheduler import SlaScheduler, sweep_until_done
 from intake.bot.worker import drain
@@ -33,7 +33,7 @@ from intake.handlers.pipeline import Result
 from intake.handlers.sla import Reminder, apply_signals, sweep
 from intake.storage import db
 from intake.storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
-from tests.conftest import ORG_FILE
+from tests.conftest import ORG_FILE, settings_for
 from tests.mailhelpers import Sink, free_port, make_request, store_submission, wait_for
 from tests.test_pipeline import COMPLETE_QUOTE
 
@@ -68,17 +68,17 @@ ANY_HOUR = "".join(
 )
 
 
-def settings_for(database_url: str, tmp_path: Path) -> Settings:
+def any_hour_org(tmp_path: Path) -> Path:
+    """The demo organisation with ANY_HOUR, written into the test's folder."""
     org_file = tmp_path / "org.toml"
     org_file.write_text(ORG_FILE.read_text() + ANY_HOUR)
-    return Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(org_file)}}
-    )
+    return org_file
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path):
-    app = build_app(settings_for(database_url, tmp_path))
+def app(database_url: str, tmp_path: Path) -> Iterator[App]:
+    """Not the shared `app` (tests/conftest.py): the organisation here sends at any hour."""
+    app = build_app(settings_for(database_url, any_hour_org(tmp_path)))
     yield app
     app.close()
 
@@ -572,7 +572,7 @@ def test_scheduler_first_sweep_does_not_wait_for_the_injected_clock(
 ) -> None:
     """The class says it "starts the sweep every interval_seconds (at once too)". With a
     clock moved forward two days, as in the restart test, the first sweep never comes."""
-    app = build_app(settings_for(sqlite_url, tmp_path))
+    app = build_app(settings_for(sqlite_url, any_hour_org(tmp_path)))
     try:
         ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
         open_two_cases(app, when=ahead - timedelta(days=14))  # long overdue by `ahead`

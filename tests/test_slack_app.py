@@ -40,6 +40,7 @@ from intake.parsers.slack_event import slack_message_id
 from intake.storage.cases import by_number
 from intake.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE
+from tests.conftest import settings_for as shared_settings_for
 from tests.mailhelpers import (
     RoundCounter,
     Sink,
@@ -175,9 +176,9 @@ def mention(text: str, *, user: str, ts: str, thread_ts: str, channel: str = WES
 def settings_for(
     database_url: str, tmp_path: Path, api_url: str, **sections: dict[str, Any]
 ) -> Settings:
+    """The shared settings (tests/conftest.py) with Slack on against the fake Slack at
+    `api_url`, mail spooled, and every loop polling fast; `sections` are merged over these."""
     data: dict[str, Any] = {
-        "database": {"url": database_url},
-        "bot": {"org": str(ORG_FILE)},
         "relay": {"spool_dir": str(tmp_path / "spool")},
         "worker": {"poll_seconds": 0.05},
         "outbox": {"poll_seconds": 0.05, "backoff_first_seconds": 0.2},
@@ -192,7 +193,7 @@ def settings_for(
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
-    return Settings.model_validate(data)
+    return shared_settings_for(database_url, **data)
 
 
 class Bot:

@@ -12,24 +12,23 @@ from sqlalchemy import create_engine, select, text
 from intake.bot.config import Settings
 from intake.storage import db
 from intake.storage.models import Case
-from tests.conftest import ORG_FILE
+from tests.conftest import settings_for
 from tests.mailhelpers import Sink, free_port, make_request, serving, settled_outbox, wait_for
 
 pytestmark = pytest.mark.slow
 
 
-def settings_for(
+def serve_settings(
     database_url: str, smtp_port: int, relay: str, tmp_path: Path, max_size: int = 200_000
 ) -> Settings:
-    return Settings.model_validate(
-        {
-            "database": {"url": database_url},
-            "smtp": {"listen": f"127.0.0.1:{smtp_port}", "max_message_size": max_size},
-            "relay": {"address": relay, "spool_dir": str(tmp_path / "spool")},
-            "bot": {"org": str(ORG_FILE)},
-            "worker": {"poll_seconds": 0.1},
-            "outbox": {"poll_seconds": 0.1, "backoff_first_seconds": 0.2},
-        }
+    """The shared settings (tests/conftest.py) and what `intake serve` needs beyond them: a
+    listener, a relay, and loops that poll fast enough for a test."""
+    return settings_for(
+        database_url,
+        smtp={"listen": f"127.0.0.1:{smtp_port}", "max_message_size": max_size},
+        relay={"address": relay, "spool_dir": str(tmp_path / "spool")},
+        worker={"poll_seconds": 0.1},
+        outbox={"poll_seconds": 0.1, "backoff_first_seconds": 0.2},
     )
 
 
@@ -40,7 +39,7 @@ def running(
     """`intake serve` in a thread, relaying to a sink (indirect parameters: the Sink's)."""
     with Sink(**getattr(request, "param", {})) as sink:
         port = free_port()
-        settings = settings_for(database_url, port, sink.address, tmp_path)
+        settings = serve_settings(database_url, port, sink.address, tmp_path)
         with serving(settings):
             yield port, sink, settings
 
