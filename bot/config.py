@@ -205,6 +205,9 @@ class SalesforceSettings(_Section):
     # REQUEST_LIMIT_EXCEEDED (the org's daily API calls are spent): nothing is sent for
     # this long, and no row counts it as a failed attempt.
     limit_pause_seconds: float = Field(default=900, gt=0)
+    # A 429 or 5xx answer's Retry-After is honoured up to this far ahead (a header asking
+    # for hours, or a wrong date, is not left to stop the sync that long).
+    retry_after_max_seconds: float = Field(default=900, gt=0)
 
     @field_validator("instance_url")
     @classmethod

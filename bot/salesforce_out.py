@@ -22,11 +22,17 @@ So a row stays `pending` while it travels: taking it adds one attempt and moves 
 `next_attempt_at` past a lease (another dispatcher takes it only once the lease has ended,
 and then checks before posting). A case's later rows wait while it is pending (the claim's
 rule), which keeps the feed in the order things happened and the Case ahead of its posts.
+The lease (`attempt_lease`) is longer than the worst case of one attempt: at most
+`REQUESTS_PER_ROW` requests (the session refuses one more), each within its connect and
+answer time-outs. Were it shorter, a second dispatcher could look for a post on the feed
+before the first one's post landed, and post it again.
 
 REQUEST_LIMIT_EXCEEDED (the org's API calls are spent) pauses every send for
-`limit_pause_seconds` and costs no row an attempt; a 503, a 5xx, a time-out or a dropped
-connection is retried with backoff up to `max_attempts` and ends the round; any other refusal
-(a field the org lacks, a bad picklist value) fails the row with Salesforce's words.
+`limit_pause_seconds` and costs no row an attempt; a 429, a 503 or another 5xx, a time-out or
+a dropped connection is retried with backoff up to `max_attempts` and ends the round, no
+earlier than the answer's `Retry-After` (seconds or an HTTP-date, at most
+`retry_after_max_seconds` away); any other refusal (a field the org lacks, a bad picklist
+value) fails the row with Salesforce's words.
 """
 
 from __future__ import annotations
@@ -34,12 +40,12 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import math
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -67,7 +73,10 @@ from intake.storage.models import Case, CaseMessage, OutboxMessage
 log = logging.getLogger("intake.salesforce")
 
 QUEUE = OutboxQueue(CHANNEL)
-REQUESTS_PER_ROW = 4  # at most: a token, then upsert, look-up, upsert (or token, query, post)
+# At most, per attempt: a token and the row's three requests (upsert, look-up, upsert; or
+# the Case looked up, its feed read, the post), and once more a token and the request it was
+# refused for. The session refuses any further request of the attempt.
+REQUESTS_PER_ROW = 6
 RECONCILE_MARGIN = timedelta(minutes=10)  # clocks of ours and Salesforce's may differ
 LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
 
@@ -76,22 +85,76 @@ class TokenRefused(Exception):
     """The token endpoint said no (a wrong secret, an app not allowed the flow)."""
 
 
+class AttemptOverrun(requests.RequestException):
+    """One attempt would make more than `REQUESTS_PER_ROW` requests, and so could outlast its
+    lease: it ends here, and the row is retried like after a dropped connection."""
+
+
+def request_timeouts(settings: SalesforceSettings) -> tuple[float, float]:
+    """(connect, answer) time-outs of one request, in seconds."""
+    return (settings.timeout_seconds, settings.timeout_seconds)
+
+
+def attempt_lease(settings: SalesforceSettings) -> timedelta:
+    """How long a taken row is left to its dispatcher: the worst case of one attempt
+    (`REQUESTS_PER_ROW` requests, each connecting and answering within its time-outs) and
+    a margin, so no other dispatcher takes the row while a request of it may still land."""
+    connect, answer = request_timeouts(settings)
+    return REQUESTS_PER_ROW * timedelta(seconds=connect + answer) + claims.LEASE_MARGIN
+
+
+def retry_at(value: str | None, now: datetime, longest: float) -> datetime | None:
+    """When a `Retry-After` header (seconds, or an HTTP-date) allows the next request, at
+    most `longest` seconds from `now`; None when there is no usable header."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        at = now + timedelta(seconds=int(value))
+    else:
+        try:
+            at = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if at.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses naive
+            at = at.replace(tzinfo=UTC)
+    return max(now, min(at, now + timedelta(seconds=longest)))
+
+
 class _TimeoutSession(requests.Session):
     """A requests session whose every request has a time-out (simple-salesforce passes
-    none) and that takes `SSL_CERT_FILE` as its CA bundle when requests' own variables
-    (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`) are not set."""
+    none), that makes at most `limit` requests per attempt (`begin_attempt`), keeps the
+    `Retry-After` of the last answer that was a 429 or 5xx (simple-salesforce's errors do
+    not carry headers), and takes `SSL_CERT_FILE` as its CA bundle when requests' own
+    variables (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`) are not set."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: tuple[float, float], limit: int = REQUESTS_PER_ROW) -> None:
         super().__init__()
         self.timeout = timeout
+        self.limit = limit
+        self.made = 0  # requests of this attempt
+        self.retry_after: str | None = None
         bundle = os.environ.get("SSL_CERT_FILE")
         own = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if bundle and not own:
             self.verify = bundle
 
+    def begin_attempt(self) -> None:
+        self.made = 0
+        self.retry_after = None
+
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if self.made >= self.limit:
+            raise AttemptOverrun(
+                f"one attempt may make {self.limit} requests; it would outlast its lease"
+            )
+        self.made += 1
+        self.retry_after = None
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 429 or response.status_code >= 500:
+            self.retry_after = response.headers.get("Retry-After")
+        return response
 
 
 class SalesforceClient:
@@ -100,7 +163,7 @@ class SalesforceClient:
     def __init__(self, settings: SalesforceSettings) -> None:
         assert settings.instance_url and settings.client_id and settings.client_secret
         self.settings = settings
-        self.http = _TimeoutSession(settings.timeout_seconds)
+        self.http = _TimeoutSession(request_timeouts(settings))
         self._api: Salesforce | None = None
         self.tokens = 0  # tokens asked for, for the log and the tests
 
@@ -367,15 +430,18 @@ class SalesforceDispatcher(Loop):
             claim.move("failed", expect=("pending",), error=job)
             log.error("salesforce outbox #%s %s cannot be sent: %s", row.id, row.kind, job)
             return _Outcome.DONE
-        longest = REQUESTS_PER_ROW * math.ceil(self.settings.timeout_seconds)
-        lease = claims.lease(self.now(), longest)
-        if not _take(claim, job, lease):
+        if not _take(claim, job, self.now() + attempt_lease(self.settings)):
             return _Outcome.DONE  # another dispatcher moved it meanwhile
         attempts = job.attempts + 1
+        self.client.http.begin_attempt()
         try:
             detail, case_sf_id = self._carry_out(job)
         except TokenRefused as exc:
-            return self._pause(claim, job, str(exc), self._token_pause())
+            wait = self._token_pause()
+            until = self._retry_at()
+            if until is not None:
+                wait = max(wait, until - self.now())
+            return self._pause(claim, job, str(exc), wait)
         except SalesforceRefusedRequest as exc:
             if _error_code(exc) == LIMIT_CODE:
                 return self._pause(
@@ -383,7 +449,7 @@ class SalesforceDispatcher(Loop):
                 )
             return self._fail(claim, job, _said(exc), attempts)
         except SalesforceGeneralError as exc:
-            if exc.status >= 500:
+            if exc.status == 429 or exc.status >= 500:
                 return self._retry(claim, job, _said(exc), attempts, stop=True)
             return self._fail(claim, job, _said(exc), attempts)
         except SalesforceExpiredSession as exc:  # twice in a row: try again later
@@ -457,16 +523,24 @@ class SalesforceDispatcher(Loop):
         self._token_failures += 1
         return backoff(self._token_failures, self.outbox)
 
+    def _retry_at(self) -> datetime | None:
+        """The earliest next request Salesforce's last 429 or 5xx answer asked for."""
+        longest = self.settings.retry_after_max_seconds
+        return retry_at(self.client.http.retry_after, self.now(), longest)
+
     def _retry(self, claim: Claim, job: _Job, why: str, attempts: int, *, stop: bool) -> _Outcome:
         give_up = attempts >= self.settings.max_attempts
+        asked = self._retry_at()  # Salesforce's own word on when to come back
+        later = self.now() + backoff(attempts, self.outbox)
         claim.move(
             "failed" if give_up else "pending",
             expect=("pending",),
             error=why,
-            next_attempt_at=self.now() + backoff(attempts, self.outbox),
+            next_attempt_at=max(later, asked) if asked else later,
         )
         if stop:  # Salesforce itself is in trouble: the other cases' rows wait a little too
-            self.paused_until = self.now() + timedelta(seconds=self.outbox.backoff_first_seconds)
+            pause = self.now() + timedelta(seconds=self.outbox.backoff_first_seconds)
+            self.paused_until = max(pause, asked) if asked else pause
         log.warning(
             "salesforce outbox #%s %s %s attempt %s failed (%s)%s",
             job.row_id,

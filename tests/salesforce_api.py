@@ -20,8 +20,11 @@ serves what the bot uses, with Salesforce's answers and error shapes (a JSON lis
 A token can be expired (`expire_tokens`: every call then gets 401 INVALID_SESSION_ID until
 a new token is asked for), and the next call of a route (`token`, `upsert:Case`,
 `upsert:Opportunity`, `get`, `query`, `feed`) can be failed: `fail_next(route, 503)`,
-`fail_next(route, 403, "REQUEST_LIMIT_EXCEEDED")`, or `lose_next(route)`, which does the
-work and then closes the connection without an answer (the lost answer).
+`fail_next(route, 403, "REQUEST_LIMIT_EXCEEDED")`, `fail_next(route, 503, retry_after=
+"120")` (with that `Retry-After` header: seconds or an HTTP-date), or `lose_next(route)`,
+which does the work and then closes the connection without an answer (the lost answer).
+`on_request(route)`, when set, is called as each request arrives, before it is answered:
+what a test looks at while the bot waits for an answer.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import re
 import ssl
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,11 +90,12 @@ class FakeSalesforce:
     feed: list[dict[str, Any]] = field(default_factory=list)  # FeedItems, in creation order
     calls: list[Call] = field(default_factory=list)
     now: datetime | None = None  # CreatedDate of what is made; None: the wall clock
+    on_request: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         self._tokens: set[str] = set()
         self._serial = itertools.count(1)
-        self._failures: dict[str, deque[tuple[int, str | None]]] = defaultdict(deque)
+        self._failures: dict[str, deque[tuple[int, str | None, str | None]]] = defaultdict(deque)
         self._lose: dict[str, int] = defaultdict(int)
         self.lock = threading.Lock()
         ca = trustme.CA()
@@ -118,9 +123,16 @@ class FakeSalesforce:
         with self.lock:
             self._tokens.clear()
 
-    def fail_next(self, route: str, status: int, code: str | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        route: str,
+        status: int,
+        code: str | None = None,
+        times: int = 1,
+        retry_after: str | None = None,
+    ) -> None:
         with self.lock:
-            self._failures[route].extend([(status, code)] * times)
+            self._failures[route].extend([(status, code, retry_after)] * times)
 
     def lose_next(self, route: str, times: int = 1) -> None:
         with self.lock:
@@ -144,55 +156,66 @@ class FakeSalesforce:
         at = self.now or datetime.now(UTC)
         return at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
-    def handle(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any, str]:
-        """(status, JSON answer, route); status 0: close without answering."""
+    def handle(
+        self, method: str, path: str, headers: Any, body: bytes
+    ) -> tuple[int, Any, str, dict[str, str]]:
+        """(status, JSON answer, route, extra headers); status 0: close without answering."""
         if path == "/services/oauth2/token" and method == "POST":
             return self._token(body)
         m = API.match(urlsplit(path).path)
         if m is None:
-            return 404, [{"errorCode": "NOT_FOUND", "message": "resource not found"}], "?"
+            return 404, [{"errorCode": "NOT_FOUND", "message": "resource not found"}], "?", {}
         rest = m.group(2)
         route, action = self._route(method, rest)
+        if self.on_request is not None:
+            self.on_request(route)
         auth = headers.get("Authorization") or ""
         with self.lock:
             valid = auth.startswith("Bearer ") and auth[7:] in self._tokens
         if not valid:
             error = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-            return 401, error, route
+            return 401, error, route, {}
         failed = self._failure(route)
         if failed is not None:
-            return (*failed, route)
+            return failed[0], failed[1], route, failed[2]
         try:
             data = json.loads(body) if body else None
         except ValueError:
-            return 400, [{"errorCode": "JSON_PARSER_ERROR", "message": "bad JSON"}], route
+            return 400, [{"errorCode": "JSON_PARSER_ERROR", "message": "bad JSON"}], route, {}
         status, answer = action(rest, data, path)
         with self.lock:
             if self._lose[route] > 0:
                 self._lose[route] -= 1
-                return 0, None, route  # the work is done; the answer never arrives
-        return status, answer, route
+                return 0, None, route, {}  # the work is done; the answer never arrives
+        return status, answer, route, {}
 
-    def _failure(self, route: str) -> tuple[int, Any] | None:
+    def _failure(self, route: str) -> tuple[int, Any, dict[str, str]] | None:
         with self.lock:
             if not self._failures[route]:
                 return None
-            status, code = self._failures[route].popleft()
+            status, code, retry_after = self._failures[route].popleft()
+        extra = {"Retry-After": retry_after} if retry_after is not None else {}
         if status == 503:
-            return 503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "Service Unavailable"}]
+            answer = [{"errorCode": "SERVER_UNAVAILABLE", "message": "Service Unavailable"}]
+            return 503, answer, extra
         message = "TotalRequests Limit exceeded." if code == "REQUEST_LIMIT_EXCEEDED" else "no"
-        return status, [{"errorCode": code or "UNKNOWN_EXCEPTION", "message": message}]
+        return status, [{"errorCode": code or "UNKNOWN_EXCEPTION", "message": message}], extra
 
-    def _token(self, body: bytes) -> tuple[int, Any, str]:
+    def _token(self, body: bytes) -> tuple[int, Any, str, dict[str, str]]:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        if self._failure("token") is not None:
-            return 503, {"error": "unavailable", "error_description": "try later"}, "token"
+        if self.on_request is not None:
+            self.on_request("token")
+        failed = self._failure("token")
+        if failed is not None:
+            answer = {"error": "unavailable", "error_description": "try later"}
+            return 503, answer, "token", failed[2]
         if (
             form.get("grant_type") != "client_credentials"
             or form.get("client_id") != CLIENT_ID
             or form.get("client_secret") != CLIENT_SECRET
         ):
-            return 400, {"error": "invalid_client", "error_description": "invalid client"}, "token"
+            answer = {"error": "invalid_client", "error_description": "invalid client"}
+            return 400, answer, "token", {}
         token = f"00D-token-{next(self._serial)}"
         with self.lock:
             self._tokens.add(token)
@@ -207,6 +230,7 @@ class FakeSalesforce:
                 "signature": "x",
             },
             "token",
+            {},
         )
 
     def _route(self, method: str, rest: str) -> tuple[str, Any]:
@@ -325,7 +349,7 @@ def _handler(fake: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            status, answer, route = fake.handle(self.command, self.path, self.headers, body)
+            status, answer, route, extra = fake.handle(self.command, self.path, self.headers, body)
             try:
                 data = json.loads(body) if body and route != "token" else None
             except ValueError:
@@ -339,6 +363,8 @@ def _handler(fake: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=UTF-8")
             self.send_header("Content-Length", str(len(out)))
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(out)
 

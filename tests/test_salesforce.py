@@ -13,6 +13,7 @@ import logging
 import re
 import smtplib
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ from sqlalchemy import select
 
 from intake.bot.app import build_app
 from intake.bot.config import ConfigError, Settings, load_settings
-from intake.bot.salesforce_out import SalesforceClient, SalesforceDispatcher, reference
+from intake.bot.salesforce_out import (
+    REQUESTS_PER_ROW,
+    AttemptOverrun,
+    SalesforceClient,
+    SalesforceDispatcher,
+    attempt_lease,
+    reference,
+)
 from intake.bot.scheduler import sweep_until_done
 from intake.bot.worker import drain
 from intake.handlers.lifecycle import set_status
@@ -398,6 +406,85 @@ def test_503_is_retried_with_backoff_and_the_api_limit_pauses_every_send(
     clock.advance(hours=2)
     assert bot.send() == 4
     assert len(fake.records["Case"]) == 2 and len(fake.feed) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "wait"),
+    [
+        (503, "600", timedelta(seconds=600)),  # seconds
+        (503, format_datetime(T0 + timedelta(minutes=12), usegmt=True), timedelta(minutes=12)),
+        (429, "86400", timedelta(seconds=900)),  # a day asked for: retry_after_max_seconds
+    ],
+)
+def test_retry_after_of_a_503_or_429_is_the_earliest_next_attempt(
+    bot: Bot, fake: FakeSalesforce, clock: Clock, status: int, header: str, wait: timedelta
+) -> None:
+    bot.receive(mail(COMPLETE_QUOTE, when=clock()))
+    fake.fail_next("upsert:Case", status, retry_after=header)
+    assert bot.send() == 0
+    sync = bot.rows()[0]
+    assert (sync.state, sync.attempts) == ("pending", 1)  # retried, not failed (a 429 too)
+    assert sync.next_attempt_at == clock() + wait  # later than the backoff (60 s ± 20 %)
+    calls = len(fake.calls)
+    clock.at += wait - timedelta(seconds=1)
+    assert bot.send() == 0 and len(fake.calls) == calls  # every send waits, not only the row
+    clock.advance(seconds=1)
+    assert bot.send() == 2
+
+
+# == the lease on a taken row =================================================================
+
+
+@pytest.mark.parametrize("timeout", [0.5, 2, 20, 300])
+def test_the_lease_outlasts_the_longest_attempt_the_session_allows(timeout: float) -> None:
+    """If the lease ended while a request of the attempt could still land, a second
+    dispatcher could read the feed before the first one's post arrives, and post again."""
+    settings = Settings.model_validate(
+        {
+            "salesforce": {
+                "instance_url": "https://example.my.salesforce.com",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "timeout_seconds": timeout,
+            }
+        }
+    ).salesforce
+    session = SalesforceClient(settings).http
+    connect, answer = session.timeout  # what every request is given
+    assert session.limit == REQUESTS_PER_ROW
+    longest = REQUESTS_PER_ROW * timedelta(seconds=connect + answer)
+    assert attempt_lease(settings) >= longest + timedelta(seconds=5)
+
+
+def test_a_taken_row_is_leased_while_its_requests_travel(
+    bot: Bot, fake: FakeSalesforce, clock: Clock
+) -> None:
+    bot.receive(mail(COMPLETE_QUOTE, when=clock()))
+    seen: list[datetime | None] = []
+
+    def look(route: str) -> None:
+        if route == "upsert:Case":
+            seen.append(bot.rows()[0].next_attempt_at)
+
+    fake.on_request = look
+    assert bot.send() == 2
+    assert seen == [clock() + attempt_lease(bot.settings.salesforce)]
+
+
+def test_an_attempt_makes_no_more_requests_than_its_lease_allows(
+    bot: Bot, fake: FakeSalesforce
+) -> None:
+    session = bot.dispatcher.client.http
+    form = {"grant_type": "client_credentials", "client_id": CLIENT_ID}
+    session.begin_attempt()
+    for _ in range(REQUESTS_PER_ROW):
+        session.post(f"{fake.url}/services/oauth2/token", data=form)
+    with pytest.raises(AttemptOverrun):
+        session.post(f"{fake.url}/services/oauth2/token", data=form)
+    assert len(fake.calls) == REQUESTS_PER_ROW  # the one too many never left
+    session.begin_attempt()  # the next row's attempt starts afresh
+    session.post(f"{fake.url}/services/oauth2/token", data=form)
+    assert len(fake.calls) == REQUESTS_PER_ROW + 1
 
 
 def test_a_field_the_org_lacks_fails_the_row_with_salesforces_words(
