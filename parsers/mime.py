@@ -656,6 +656,8 @@ _DECORATION_NAME = re.compile(
     r"twitter|instagram|youtube|spacer|pixel",
     re.IGNORECASE,
 )
+# A camera's or phone's own file name: "IMG_2231.jpeg", "DSC01234.JPG", "PXL_20271102_..."
+_CAMERA_NAME = re.compile(r"(?:IMG|DSCN?|DCIM|PXL|MVIMG|GOPR|P)[_-]?\d{3,}", re.IGNORECASE)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _IMG_CID = re.compile(r"""src\s*=\s*["']?\s*cid:([^"'\s>]+)""", re.IGNORECASE)
 _IMG_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -740,8 +742,8 @@ def _is_decoration(leaf: _Leaf, shown: str | None) -> bool:
     """An image the body shows that is a logo, icon or spacer, not a pasted photo."""
     if shown == "decoration" or _DECORATION_NAME.search(leaf.filename):
         return True
-    if shown == "content":
-        return False
+    if shown == "content" or _CAMERA_NAME.match(leaf.filename):
+        return False  # a photo as a camera or phone names it, however small it was sent
     size = _image_size(leaf.content)  # shown without a size, or not shown by the HTML
     return size is not None and _small(float(size[0]), float(size[1]))
 

@@ -461,10 +461,27 @@ _CORRECTION = re.compile(
 )
 
 
+# A decimal written as a fraction (a factor, a rate): ".54", "0.56", "0,515"
+_FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3})(?![\w%/×]|[.,]\d)"
+_FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
+_FRACTION_IN = re.compile(_FRACTION)
+_SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
+
+
 def take_corrections(text: str, *, now: datetime) -> str:
     """ "Close Oct 15 – sorry, Oct 22" -> "Close Oct 22": a date corrected on the spot by
-    the one after "sorry" / "I mean" / "make that" is replaced by it (the later one stands)."""
+    the one after "sorry" / "I mean" / "make that" is replaced by it (the later one stands).
+    So is a fraction: "Factor is .54 - sorry, I just checked and their rate is .56" reads
+    "Factor is .56 ..."."""
     for m in reversed(list(_CORRECTION.finditer(text))):
+        said = _FRACTION_AT_END.search(text[: m.start()])
+        if said:
+            rest = text[m.end() : m.end() + 120]
+            end = _SENTENCE_END.search(rest)
+            later = _FRACTION_IN.search(rest[: end.start() if end else len(rest)])
+            if later:
+                text = text[: said.start(1)] + later.group(1) + text[said.end(1) :]
+            continue
         after = find_date(text[m.end() : m.end() + 40], now=now)
         if not after or after[1] != 0:
             continue

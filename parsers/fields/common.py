@@ -230,7 +230,7 @@ def _looks_like_products(items: list[str], qty: re.Pattern[str] = _QTY_PRODUCT) 
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
     """`pattern` occurs in `text` without a "not"/"no"/"pas" just before it."""
     return any(
-        not _NEGATION.search(text[max(0, m.start() - 20) : m.start()])
+        not _NEGATION.search(text[max(0, m.start() - 32) : m.start()])
         for m in pattern.finditer(text)
     )
 

@@ -19,7 +19,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     ],
     "factor": [
         "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",
-        "discount factor", "facteur", "facteur de prix", "multiplicateur",
+        "discount factor", "facteur", "facteur de prix", "multiplicateur", "fctr",
     ],
     "opportunity": ["opportunity", "opp", "oppty", "opportunite", "opportunity details"],
     "opportunity_name": [
@@ -39,7 +39,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     "amount": [
         "amount", "opp amount", "opportunity amount", "value", "estimated value",
         "estimated amount", "est amount", "montant", "valeur", "montant estime", "budget",
-        "est value", "deal size", "total",
+        "est value", "deal size", "total", "amt", "opp amt", "est amt",
     ],
     "special_instructions": [
         "special instructions", "special instruction", "special", "instructions", "notes",

@@ -9,7 +9,12 @@ from functools import lru_cache
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
 
 _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
-_NEGATION = re.compile(r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?$", re.I)
+# "not urgent", "no emergency", "not really urgent", "I would not call it an emergency"
+_NEGATION = re.compile(
+    r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?"
+    r"(?:(?:call|consider|say|think|it|this|that|an?|is|be|really|as)\s+){0,3}$",
+    re.I,
+)
 
 _COUNT_WORD = (
     r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"

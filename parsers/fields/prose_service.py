@@ -87,11 +87,12 @@ def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
 
 
 # "Clearview's customer Anita Desjardins has ...", "the homeowner is Mark Jensen, 403-...",
+# "please contact the homeowner directly: Ilyas Karimi, 77 ...",
 # "Bow Valley's site lead Mark Jensen will meet you there": the person the request is for.
 _NAMED_CONTACT = re.compile(
     r"\b(?i:home ?owners?|owners?|customer|client|tenant|resident|buyer|site (?:lead|super"
     r"(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|foreman|caretaker|"
-    r"property manager)(?:'s name)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
+    r"property manager)(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
     r"([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})\b"
 )
 

@@ -131,6 +131,7 @@ class OrgVocabulary:
 
 _LOCK_FAILS = re.compile(r"\b" + LOCK_FAILS)
 _LOCK_OWNERS = re.compile(LOCK_OWNERS)
+_OWNER_BEFORE = re.compile(LOCK_OWNERS + r"\s*$")
 
 
 def _without_window_locks(text: str) -> str:
@@ -139,7 +140,10 @@ def _without_window_locks(text: str) -> str:
     for m in _LOCK_FAILS.finditer(text):
         start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
         ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+        # a window noun right before it is what will not lock ("the slider sash won't
+        # lock"), else the first window, door or house the sentence names
+        before = _OWNER_BEFORE.search(text, start, m.start())
         owner = _LOCK_OWNERS.search(text, start, min(ends, default=len(text)))
-        if owner and owner.group("window"):
+        if (before and before.group("window")) or (owner and owner.group("window")):
             text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     return text

@@ -106,3 +106,34 @@ def test_a_pointer_with_no_readable_attachment_stays_what_the_sender_wrote(extra
     text = "Account: Aspen & Oak\nSpecs: all in the takeoff sheet\nFactor: .5"
     got = quote(extractor, message(text, attachments=atts))
     assert got["product_specs"] == "all in the takeoff sheet"
+
+
+def _png(width: int, height: int) -> bytes:
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + b"\x00\x00\x00\rIHDR"
+        + width.to_bytes(4, "big")
+        + (height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00")
+    )
+
+
+def test_a_photo_pasted_inline_counts_by_its_camera_name_however_small(extractor):
+    from email.message import EmailMessage
+
+    from intake.parsers.mime import parse_email
+
+    mail = EmailMessage()
+    mail["From"] = "Ana Ruiz <ana@example.net>"
+    mail["To"] = "service@example.com"
+    mail["Subject"] = "Door"
+    mail.set_content("The patio door sticks. Photo below.")
+    html = (
+        '<p>The patio door sticks. Photo below.</p><img src="cid:p1@x">'
+        '<p>Ana</p><img src="cid:l1@x">'
+    )
+    mail.add_alternative(html, subtype="html")
+    part = mail.get_payload()[1]
+    for name, cid in (("IMG_0042.png", "<p1@x>"), ("image002.png", "<l1@x>")):
+        part.add_related(_png(24, 18), "image", "png", cid=cid, filename=name)
+    msg = parse_email(mail.as_bytes())
+    assert [a.filename for a in msg.real_attachments] == ["IMG_0042.png"]

@@ -252,3 +252,9 @@ def test_notes_that_open_with_an_ordinary_phrase_stay_whole(extractor):
     got = quote(extractor, message(text))
     assert got["special_instructions"] == "standard delivery, call the site first."
     assert "opportunity_type" not in got
+
+
+def test_abbreviated_amount_and_factor_labels(extractor):
+    text = "acct: BVR\nfctr: .53\namt: 41,500\nspecs: 3 casement 24x36 white"
+    got = quote(extractor, message(text))
+    assert (got["factor"], got["amount"]) == ("0.53", "41500.00")

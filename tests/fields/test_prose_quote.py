@@ -379,3 +379,11 @@ def test_a_new_account_the_crm_does_not_know_yet(extractor):
     )
     got = quote(extractor, message(text))
     assert got["account"] == "Larkspur Custom Homes"
+
+
+def test_a_factor_corrected_in_the_same_sentence_takes_the_later_one(extractor):
+    text = (
+        "Ridgeline needs 4 casements 30x48 triple white. Factor is .52 - sorry, I checked "
+        "their contract and it is .55. Opp is Ridgeline - Varsity Reno, Standard, Funding."
+    )
+    assert quote(extractor, message(text))["factor"] == "0.55"

@@ -39,6 +39,8 @@ Sandra Whitfield"""
         ("The big window shattered in the storm.", "emergency"),
         ("URGENT - basement flooding through the window well", "emergency"),
         ("Not urgent, it only happens in heavy rain.", "normal"),
+        ("It still locks, so I would not call it an emergency.", "normal"),
+        ("We don't consider this urgent at all, whenever suits.", "normal"),
         ("Two casements arrived with cracked glass, not installed yet.", "normal"),
         ("The window closes and locks fine if I push it.", "normal"),
     ],
@@ -335,6 +337,8 @@ def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
         ("The glass in the lobby unit is bulging out and the pane is cracked.", "emergency"),
         ("Cracked pane over the stairs, scared it lets go onto someone.", "emergency"),
         ("The bottom rail of the screen door is sagging a little.", "normal"),
+        # the window part named right before it, in a list of unit deficiencies
+        ("Deficiencies:\n  B-210  patio slider sash won't lock\n  B-214  screen torn", "normal"),
     ],
 )
 def test_a_window_that_will_not_lock_is_a_draft_and_bowing_glass_a_hazard(extractor, text, urgency):
@@ -417,3 +421,12 @@ def test_staff_introducing_themselves_are_not_the_contact(extractor):
     text = "Hi all, this is Priya Shah covering for Alex. A customer called about a stuck door."
     msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
     assert "contact_name" not in service(extractor, msg, staff=True)
+
+
+def test_a_contact_named_after_contact_the_homeowner_directly(extractor):
+    text = (
+        "A customer of ours has a cracked casement pane.\n\nPlease contact the homeowner "
+        "directly:\nMara Olsen, 41 Aspen Grove SW, Calgary, AB - 403-555-0190."
+    )
+    msg = message(text, from_name="Dan Schultz", from_addr="dan.schultz@example.com")
+    assert service(extractor, msg, staff=True)["contact_name"] == "Mara Olsen"
