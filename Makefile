@@ -20,8 +20,12 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# pytest-xdist: one test process per CPU (`auto`), tests handed out as workers free up
+# (`worksteal`: a few tests take tens of seconds). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
+
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: setup
 	$(PY) bench/throughput.py

@@ -279,19 +279,30 @@ def foggy_window(folder: Path) -> Path:
     return mails
 
 
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the mail and a database with CASE-000001, made by a real replay once
+    per module: a replay is a process start and an extractor load, seconds on a busy
+    machine, and a dozen tests read the same case (each from a copy: `one_case`)."""
+    folder = tmp_path_factory.mktemp("replayed")
+    done = intake(
+        "replay", str(foggy_window(folder)), "--database", f"sqlite:///{folder}/cases.db",
+        "-q", cwd=folder,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
 @pytest.fixture
-def one_case(tmp_path: Path) -> Path:
+def one_case(tmp_path: Path, replayed: Path) -> Path:
     """A folder whose settings file (elsewhere.toml, not the default name) points at a
-    database holding CASE-000001, made by a real replay."""
+    database holding CASE-000001, made by a real replay; a copy of its own, so a test may
+    change the case."""
+    shutil.copytree(replayed, tmp_path, dirs_exist_ok=True)
     cfg = tmp_path / "elsewhere.toml"
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path}/cases.db"\n[bot]\norg = "{ORG_FILE}"\n'
     )
-    done = intake(
-        "replay", str(foggy_window(tmp_path)), "--database", f"sqlite:///{tmp_path}/cases.db",
-        "-q", cwd=tmp_path,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
     return tmp_path
 
 

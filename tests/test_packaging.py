@@ -7,6 +7,7 @@ as the zip it is."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,11 +21,23 @@ from tests.conftest import ROOT
 SOURCE_FOLDERS = ("bot", "parsers", "handlers", "storage")
 
 
+# Not copied into the build's source folder: history, the environment, run-time files and
+# what earlier builds left behind (setuptools would read a stale egg-info's file list).
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "var", "build", "*.egg-info", "__pycache__", ".*_cache"
+)
+
+
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The wheel's file list, built from a copy of the checkout: setuptools writes build/
+    and intake.egg-info/ into the folder it builds, and two builds of one folder at once
+    (two pytest-xdist workers, or two people's runs) would trip over each other."""
+    source = tmp_path_factory.mktemp("source") / "intake"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
         timeout=300,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED
+from tests.conftest import CORPUS, ROOT, SHARED
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +30,34 @@ def figures(score_output: str) -> dict[str, float]:
     return {k: float(v) for k, v in (pair.split("=") for pair in last.split())}
 
 
-def test_labelled_corpus_scores(corpus: Path, tmp_path: Path) -> None:
-    report = tmp_path / "r.jsonl"
-    outbox = tmp_path / "outbox"
+@dataclass
+class Replayed:
+    """One `intake replay` of the labelled corpus and everything it left behind."""
+
+    done: subprocess.CompletedProcess[str]
+    report: Path
+    outbox: Path
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def labelled_replay(tmp_path_factory: pytest.TempPathFactory) -> Replayed:
+    """The labelled corpus replayed once for the module, its report, replies and database
+    all kept: the scores and the cases commands read the same run, and a replay of the
+    whole corpus takes a quarter of a minute or more."""
+    if not (CORPUS / "intake").is_dir():
+        pytest.skip("shared corpus not present beside the project")
+    folder = tmp_path_factory.mktemp("labelled")
+    report, outbox, url = folder / "r.jsonl", folder / "outbox", f"sqlite:///{folder}/c.db"
     done = intake(
-        "replay", str(corpus / "intake"), "--report", str(report), "--outbox", str(outbox)
-    )
+        "replay", str(CORPUS / "intake"), "--report", str(report), "--outbox", str(outbox),
+        "--database", url,
+    )  # fmt: skip
+    return Replayed(done, report, outbox, url)
+
+
+def test_labelled_corpus_scores(corpus: Path, labelled_replay: Replayed) -> None:
+    done, report, outbox = labelled_replay.done, labelled_replay.report, labelled_replay.outbox
     assert done.returncode == 0, done.stderr[-2000:]
     lines = report.read_text().splitlines()
     assert len(lines) == len(list((corpus / "intake").glob("*.eml")))
@@ -107,10 +130,9 @@ def test_every_wild_message_is_stored_and_reported(
             assert r["replies"] == [], r
 
 
-def test_cases_list_and_show(corpus: Path, tmp_path: Path) -> None:
-    db = tmp_path / "c.db"
-    url = f"sqlite:///{db}"
-    assert intake("replay", str(corpus / "intake"), "--database", url, "-q").returncode == 0
+def test_cases_list_and_show(labelled_replay: Replayed, tmp_path: Path) -> None:
+    url = labelled_replay.database_url
+    assert labelled_replay.done.returncode == 0
     env_cfg = tmp_path / "intake.toml"
     env_cfg.write_text(f'[database]\nurl = "{url}"\n')
     listing = intake("--config", str(env_cfg), "cases", "list", "--json")
