@@ -68,7 +68,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
     "site_address": [
         "address", "site", "site address", "home address", "building address",
         "service address", "job site", "jobsite", "job address", "location", "property",
-        "adresse", "adresse du site", "lieu",
+        "adresse", "adresse du site", "lieu", "addresses", "site addresses", "adresses",
     ],
     "description": [
         "description", "problem", "issue", "problem description", "issue description",

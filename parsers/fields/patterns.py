@@ -53,7 +53,9 @@ _FIELD_CUE = re.compile(
 _META = re.compile(
     r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
     r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
-    r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow))\b",
+    r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
+    # the sender's own follow-up: "I'll send the final number once we land on it"
+    r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm))\b",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -153,15 +155,19 @@ _CLOSE_PART = re.compile(
 _TITLE_AND_COMPANY = re.compile(
     r"^(?:[A-Z][\w&'’-]*\s+){0,3}(?:Manager|Supervisor|Superintendent|Coordinator|Director|"
     r"Owner|Administrator|Lead|Officer|President|Principal|Partner|Buyer|Purchaser|Agent)"
-    r"\s*(?:,|\||@|\s[-–]\s|\sat\s)\s*(?P<company>[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,4})$"
+    r"\s*(?:,|\||@|\s[-–]\s|\sat\s)\s*"
+    # a company, not a body inside one ("President, Board of Directors")
+    r"(?!(?:the\s+)?(?:Board|Committee|Council|Executive|Department)\b)"
+    r"(?P<company>[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,4})$"
 )
 # A signature line that is only the name of a company that manages buildings ("Larchmont
 # Property Group", "Keystone Property Management"): the account a property manager writes
 # for. Any other employer in a signature (a homeowner's workplace) is not the account.
 _COMPANY_LINE = re.compile(
     r"(?:[A-Z][\w&'’.-]*\s+){1,4}(?:Property Management|Property Group|Property Services|"
-    r"Properties|Management|Realty|Residential|Rentals|Apartments|Condominiums?|Strata)"
-    r"(?:\s+(?:Ltd|Inc|Corp|Group|Co)\.?)?"
+    r"Properties|Management|Realty|Residential|Rentals|Apartments|Condominiums?|Strata|"
+    r"Condominium Corporation|Condo Corp(?:oration)?|(?:Owners|Homeowners) Association)"
+    r"(?:\s+(?:Ltd|Inc|Corp|Corporation|Group|Co)\.?)?(?:\s+(?:No\.?\s*)?\d+)?"
 )
 # Parts of a one-line summary: "fctr 0.49", "mult x.52", "@ .47"; "~$1.2M", "CAD 98 500".
 _FACTOR_PART = re.compile(

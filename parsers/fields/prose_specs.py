@@ -38,7 +38,12 @@ def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Cont
     for kind, sentence in units[spec_at + 1 :]:
         if kind != "sentence":
             continue
-        if _FIELD_CUE.search(sentence) or _META.search(sentence) or _says_when(sentence, ctx):
+        if (
+            _FIELD_CUE.search(sentence)
+            or _META.search(sentence)
+            or _says_when(sentence, ctx)
+            or _says_what_it_is(v, sentence)
+        ):
             continue
         sentence = _strip_greeting(sentence)
         if len(sentence.split()) >= 3 and not v.qty_product.search(sentence):
@@ -76,6 +81,21 @@ def _says_when(sentence: str, ctx: Context) -> bool:
     )
 
 
+# "It's a Project, and we're still at Basic Qualification.", "This one is a non-forecast
+# quote.": the sentence says what the opportunity is, a type, stage or record type
+_WHAT_IT_IS = re.compile(
+    r"^(?:and\s+|so\s+)?(?:it(?:'|’)?s|it is|this(?: one)? is|that(?:'|’)?s|we(?:'|’)?re|"
+    r"we are|they(?:'|’)?re|they are)\b",
+    re.IGNORECASE,
+)
+
+
+def _says_what_it_is(v: OrgVocabulary, sentence: str) -> bool:
+    return bool(_WHAT_IT_IS.match(sentence)) and any(
+        next(picklist.find(sentence), None) for picklist in v.picklists.values()
+    )
+
+
 def _closing_instructions(
     v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context
 ) -> None:
@@ -93,6 +113,7 @@ def _closing_instructions(
             or _SIGN_OFF.match(sentence)
             or v.qty_product.search(sentence)
             or _says_when(sentence, ctx)
+            or _says_what_it_is(v, sentence)
             or len(sentence.split()) < 4
         ):
             continue

@@ -17,7 +17,7 @@ from intake.parsers.fields.patterns import (
     _PART_CUES,
     _SEE_ATTACHED,
 )
-from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, Found
+from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 
 
@@ -71,9 +71,20 @@ def label_value(
         found.offer(name, due, conf, src)
     elif name == "site_address":
         # "Site: 3415 Parkdale Blvd NW, Calgary. Homeowners are the Ruiz family; ..."
+        each = [x.strip() for x in [value, *lines] if x.strip()]
+        if len(each) > 1 and all(_is_one_address(x) for x in each):
+            # "Addresses:" then one home a line: every one of them
+            found.offer(name, "; ".join(_clean(x) for x in each), conf, src)
+            return
         address = _ADDRESS.search(joined)
         if address and re.match(r"\s*[.;]\s+\S", joined[address.end() :]):
             joined = joined[: address.end()]
+        held = found.values.get(name)
+        if held and held.source == src and address and not _ADDRESS.search(str(held.value)):
+            # "Property: Lakeshore Commons, Building B" then "Address: 2250 Prospect Ave":
+            # the building, then its street address
+            found.values[name] = FieldValue(f"{held.value}, {joined}", held.confidence, src)
+            return
         found.offer(name, joined, conf, src)
     elif name in ("special_instructions", "description"):
         if name == "special_instructions":
@@ -88,6 +99,11 @@ def label_value(
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
         found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+def _is_one_address(line: str) -> bool:
+    m = _ADDRESS.match(line)
+    return m is not None and len(line) - m.end() <= 3
 
 
 # "std quote, just a budget number", "Project w/ install - crew needs a lift": a short

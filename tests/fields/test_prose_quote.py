@@ -387,3 +387,15 @@ def test_a_factor_corrected_in_the_same_sentence_takes_the_later_one(extractor):
         "their contract and it is .55. Opp is Ridgeline - Varsity Reno, Standard, Funding."
     )
     assert quote(extractor, message(text))["factor"] == "0.55"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "It's a Standard, and we're at Funding.",  # what the opportunity is
+        "I'll send the factor once we land on it with the owner.",  # the sender's follow-up
+    ],
+)
+def test_sentences_after_the_products_that_are_no_instructions(extractor, said):
+    text = f"Ridgeline - Cougar Ridge Reno needs 6 casements 30x48 triple white. {said}"
+    assert "special_instructions" not in quote(extractor, message(text))

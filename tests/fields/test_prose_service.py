@@ -430,3 +430,30 @@ def test_a_contact_named_after_contact_the_homeowner_directly(extractor):
     )
     msg = message(text, from_name="Dan Schultz", from_addr="dan.schultz@example.com")
     assert service(extractor, msg, staff=True)["contact_name"] == "Mara Olsen"
+
+
+def test_a_condominium_corporation_in_the_signature_not_the_board(extractor):
+    text = "The lobby door closer is leaking oil. Please call to arrange access.\n\nRegards,"
+    signature = (
+        "Helen Marsh\nChair, Board of Directors\nAspen Glen Condominium Corporation\n403-555-0166"
+    )
+    msg = message(text, from_name="Helen Marsh", from_addr="hm@example.net", signature=signature)
+    assert service(extractor, msg, staff=False)["account"] == "Aspen Glen Condominium Corporation"
+
+
+def test_a_building_label_then_its_street_address_label(extractor):
+    text = (
+        "Please book a visit.\n\nBuilding address: Maple Court, Tower 2\n"
+        "Address: 810 Elbow Drive SW, Calgary\nIssue: the balcony door sticks."
+    )
+    got = service(extractor, message(text, from_addr="pm@example.net"), staff=False)
+    assert got["site_address"] == "Maple Court, Tower 2, 810 Elbow Drive SW, Calgary"
+
+
+def test_several_addresses_one_a_line_under_one_label(extractor):
+    text = (
+        "Same screen problem at three homes.\n\nAddresses:\n  8 Sage Hill Way NW, Calgary\n"
+        "  14 Sage Hill Way NW, Calgary\n"
+    )
+    got = service(extractor, message(text, from_addr="pm@example.net"), staff=False)
+    assert got["site_address"] == "8 Sage Hill Way NW, Calgary; 14 Sage Hill Way NW, Calgary"
