@@ -299,7 +299,10 @@ _INSTRUCTION = re.compile(
 # What makes a please-sentence about the email, not the quote ("please let me know").
 _NOT_INSTRUCTION = re.compile(
     r"\b(?:thanks|thank you|let me know|questions|call me|cheers|regards|fyi|merci|"
-    r"see (?:the )?(?:attached|below|above))\b",
+    r"see (?:the )?(?:attached|below|above)|"
+    # "Please quote per the request below": the request is elsewhere, this points to it
+    r"(?:per|as per|see|in)\s+(?:the\s+|my\s+|her\s+|his\s+|their\s+)?(?:request|e-?mail|"
+    r"note|mail|message|draft|details|thread|chain)\s+(?:below|above|attached))\b",
     re.IGNORECASE,
 )
 

@@ -152,3 +152,43 @@ Ola Berg
     assert got["description"] == (
         "Our patio door drags on the sill and is hard to slide since the cold snap."
     )
+
+
+def test_a_forwarded_approval_quoting_the_request_it_approves(extractor):
+    note = "Approved by Marc below, please go ahead."
+    forwarded = """From: Marc Aubin <marc.aubin@example.com>
+Date: Mon, Nov 2, 2026 at 3:10 PM
+Subject: Re: approval - Ridgeline Varsity
+
+Approved at .48, not .51. Go ahead.
+
+Marc
+
+On Mon, Nov 2, 2026 at 1:02 PM Dan Schultz <dan.schultz@example.com> wrote:
+> Marc, can I get approval at .51?
+>
+> Account: Ridgeline
+> Opportunity: Ridgeline - Varsity Reno
+> Stage: Approvals
+> Products: 6 casements 30x48 triple white
+> Special: deliver to the back lane
+"""
+    got = quote(extractor, message(note, forwarded=forwarded))
+    assert got["opportunity_name"] == "Ridgeline - Varsity Reno"
+    assert got["factor"] == "0.48"
+    assert got["special_instructions"] == "deliver to the back lane"
+    assert got["product_specs"] == "6 casements 30x48 triple white"
+
+
+def test_a_cover_note_pointing_at_the_request_below_is_no_instruction(extractor):
+    note = "Please quote per the request below. Marc approved a different factor."
+    forwarded = """From: Dan Schultz <dan.schultz@example.com>
+Date: Mon, Nov 2, 2026 at 1:02 PM
+Subject: Ridgeline Varsity
+
+Account: Ridgeline
+Products: 6 casements 30x48 triple white
+Special instructions: deliver to the back lane.
+"""
+    got = quote(extractor, message(note, forwarded=forwarded))
+    assert got["special_instructions"] == "deliver to the back lane."
