@@ -421,6 +421,7 @@ def drained(engine: Engine, sink: Sink, slack: FakeSlack) -> bool:
     )
 
 
+@pytest.mark.timeout(TIME_LIMIT + 60)  # its own budget, and time to stop the bots
 def test_two_serves_one_killed_mid_burst_lose_nothing_double_nothing_keep_order(
     database_url: str, tmp_path: Path
 ) -> None:
