@@ -280,7 +280,9 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 # "Include removal and disposal of the old units.", "... so please include the hardware."
 _INSTRUCTION_VERBS = (
     r"(?:include|show|ship|deliver|add|provide|list|break out|separate|itemi[sz]e|leave|"
-    r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out)"
+    r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
+    # "Send the quote straight to Gilles when done": where the quote goes
+    r"(?:send|email|e-mail)\s+(?:the\s+)?(?:quote|it|pricing)(?:\s+(?:straight|directly))?\s+to)"
 )
 _QUOTE_VERB_HOW = re.compile(
     r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|"

@@ -365,7 +365,8 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
                 before, after = sentence[: address.start()], sentence[address.end() :]
                 if after.startswith(",") and len(before.split()) <= 6:
                     before = ""  # "At their reno at <address>, the door ...": the lead goes too
-                rest = _clean(re.sub(r"\s*\(\s*\)|\s+(?=[.,;:!?])", "", before + after))
+                rest = re.sub(r"\s*\(\s*\)|\s+(?=[.,;:!?])", "", before + after)
+                rest = _clean(re.sub(r",(?:\s*,)+", ",", rest))  # "build, <address>, tells"
                 cue = _ADDRESS_CUE.search(sentence[max(0, address.start() - 25) : address.start()])
                 if cue or len(rest.split()) < 5:
                     continue
@@ -398,4 +399,14 @@ def _not_problem(sentence: str) -> bool:
             sentence,
             re.IGNORECASE,
         )
-    ) or bool(_SIGN_OFF.match(sentence))
+    ) or bool(_SIGN_OFF.match(sentence) or _WHO_OR_LATER.search(sentence))
+
+
+# "The site super is Kyle Brandt.", "I don't have his cell handy, I'll send it over": who
+# the contact is, or what the sender will send later, is no part of the fault
+_WHO_OR_LATER = re.compile(
+    r"\b(?i:site super(?:intendent)?|site contact|site lead|contact|home ?owner|owner|tenant|"
+    r"foreman|super)(?:'s name)? (?i:is|will be) [A-ZÀ-Ý][a-zà-ÿ'’-]+ [A-ZÀ-Ý]"
+    r"|\b(?i:i(?:'|’)ll send|i will send|(?:don(?:'|’)t|do not) have (?:his|her|their|the) "
+    r"(?:cell|number|phone|mobile))\b"
+)

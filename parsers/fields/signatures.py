@@ -43,8 +43,10 @@ def read(
     if ctx.is_reply:
         return  # a reply's signature repeats who they are; only its new text counts
     found.offer("contact_name", _self_introduction(body), PROSE, "body")
-    found.offer("contact_name", _person_name(msg.from_name), HEADER, "from")
     signature = "\n".join(x for x in (tail, msg.signature) if x)
+    from_name = _person_name(msg.from_name)
+    full = _spelled_out(from_name, body[-300:] + "\n" + signature)  # signed at the end
+    found.offer("contact_name", full or from_name, HEADER, "from")
     _customer_signature(v, found, signature, ctx)
 
 
@@ -205,6 +207,15 @@ def split_tail(text: str, from_name: str = "") -> tuple[str, str]:
         ):
             cut = i
     return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
+
+
+def _spelled_out(name: str | None, signature: str) -> str | None:
+    """ "P Lindqvist" in the From header, "Petra Lindqvist" signed below: the full name."""
+    m = re.fullmatch(r"([A-Z])\.?\s+([A-ZÀ-Ý][\w'’-]+)", name or "")
+    if not m:
+        return None
+    full = re.search(rf"\b({m.group(1)}[a-zà-ÿ'’-]+)\s+{re.escape(m.group(2))}\b", signature)
+    return f"{full.group(1)} {m.group(2)}" if full else None
 
 
 def _is_tail_start(line: str) -> bool:

@@ -399,3 +399,14 @@ def test_a_factor_corrected_in_the_same_sentence_takes_the_later_one(extractor):
 def test_sentences_after_the_products_that_are_no_instructions(extractor, said):
     text = f"Ridgeline - Cougar Ridge Reno needs 6 casements 30x48 triple white. {said}"
     assert "special_instructions" not in quote(extractor, message(text))
+
+
+def test_where_the_quote_goes_is_an_instruction(extractor):
+    text = (
+        'Quote for the Olsens at .55, opp "Olsen - Sunroom", Standard, Funding, close Mar 3.\n'
+        "Send the quote straight to Marta when done (she pays up front)."
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == (
+        "Send the quote straight to Marta when done (she pays up front)."
+    )

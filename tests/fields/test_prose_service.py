@@ -457,3 +457,31 @@ def test_several_addresses_one_a_line_under_one_label(extractor):
     )
     got = service(extractor, message(text, from_addr="pm@example.net"), staff=False)
     assert got["site_address"] == "8 Sage Hill Way NW, Calgary; 14 Sage Hill Way NW, Calgary"
+
+
+def test_who_the_contact_is_and_what_comes_later_are_no_part_of_the_fault(extractor):
+    text = (
+        "Hi team,\n\nThe patio door at 9 Coral Springs Bay NE, Calgary is dragging on its sill "
+        "and the lock is stiff. The homeowner is Lena Park. I don't have her cell handy, "
+        "I'll send it over later."
+    )
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
+    got = service(extractor, msg, staff=True)
+    assert "Lena Park" not in got["description"]
+    assert "send it over" not in got["description"]
+    assert "dragging on its sill" in got["description"]
+
+
+def test_an_address_cut_from_between_commas_leaves_one_comma(extractor):
+    text = (
+        "Our builder's super at their infill, 88 Hillside Way SW, tells me the entry door "
+        "lets daylight through at the top of the weatherstrip."
+    )
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
+    assert ",," not in service(extractor, msg, staff=True)["description"]
+
+
+def test_an_initial_in_the_from_name_spelled_out_in_the_sign_off(extractor):
+    text = "The bay window fogged up between the panes. Call me at 403-555-0171.\n\nMarta Olsen"
+    msg = message(text, from_name="M Olsen", from_addr="molsen@example.net")
+    assert service(extractor, msg, staff=False)["contact_name"] == "Marta Olsen"
