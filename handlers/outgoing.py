@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from intake.handlers.replies import Rendered
 from intake.storage.models import Case, CaseMessage, OutboxMessage
+from intake.storage.outbox_rows import queue_row
 
 
 def queue_rendered(
@@ -27,21 +28,17 @@ def queue_rendered(
     """The rendered message goes to the recipients it was rendered for (their domains in
     A-labels), so the envelope and the To header can never disagree."""
     to = list(rendered.recipients)
-    row = OutboxMessage(
+    row = queue_row(
+        session,
         channel="email",
         kind=kind,
         case=case,
         message_id=rendered.message_id,
         mail_from=mail_from,
         recipients=to,
-        recipient=to[0],
         raw=rendered.raw,
-        state="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+        now=now,
     )
-    session.add(row)
     if case is not None:
         session.add(
             CaseMessage(

@@ -15,7 +15,6 @@ Chatter text segments are plain text: what a sender wrote can never become a men
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from intake.handlers.case_ops import BOT
 from intake.parsers.org import Organisation
 from intake.storage.models import Case, CaseEvent, OutboxMessage
+from intake.storage.outbox_rows import json_raw, queue_row
 
 if TYPE_CHECKING:
     from intake.handlers.pipeline import Context
@@ -172,22 +172,17 @@ class SalesforceFeed:
     def _queue(
         self, session: Session, case: Case, kind: str, payload: dict[str, Any], now: datetime
     ) -> OutboxMessage:
-        row = OutboxMessage(
+        return queue_row(
+            session,
             channel=CHANNEL,
             kind=kind,
             case=case,
             message_id=f"<sf-out.{uuid.uuid4().hex}@intake>",
             mail_from=CHANNEL,
             recipients=[case.number],
-            recipient=case.number,
-            raw=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            state="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            raw=json_raw(payload),
+            now=now,
         )
-        session.add(row)
-        return row
 
 
 def mirror(ctx: Context) -> None:

@@ -9,7 +9,6 @@ for Slack's mrkdwn, so a request cannot @channel the team or fake a mention.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from intake.handlers.case_ops import BOT
 from intake.parsers.org import Organisation
 from intake.parsers.slack_event import parse_slack_id
 from intake.storage.models import Case, CaseEvent, OutboxMessage
+from intake.storage.outbox_rows import json_raw, queue_row
 
 FIELD_LIMIT = 200  # characters of one field value in an announcement
 TEXT_LIMIT = 600  # characters of a message quoted into the thread
@@ -217,21 +217,17 @@ class SlackFeed:
             payload["thread_ts"] = thread_ts
         if blocks:
             payload["blocks"] = blocks
-        row = OutboxMessage(
+        row = queue_row(
+            session,
             channel="slack",
             kind=kind,
             case=case,
             message_id=f"<slack-out.{uuid.uuid4().hex}@intake>",
             mail_from="slack",
             recipients=[channel],
-            recipient=channel,
-            raw=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            state="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            raw=json_raw(payload),
+            now=now,
         )
-        session.add(row)
         # The feed is part of the case's story: `intake cases show` lists every post.
         session.add(
             CaseEvent(

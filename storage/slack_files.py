@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
+from intake.storage.outbox_rows import json_raw, queue_row
 from intake.storage.safe_text import fit
 
 CHANNEL = "slack_file"
@@ -79,23 +80,17 @@ def queue_file(
         "mimetype": mimetype,
         "case_message_id": message.id,
     }
-    row = OutboxMessage(
+    return queue_row(
+        session,
         channel=CHANNEL,
         kind=KIND,
         case=case,
         # Unique per file and message: the same message is never added to a case twice.
         message_id=f"<file.{file_id}.{message.id}@slack.intake>",
-        mail_from="",
-        recipients=[],
         recipient=fit(OutboxMessage.recipient, name),
-        raw=json.dumps(payload).encode("utf-8"),
-        state="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+        raw=json_raw(payload),
+        now=now,
     )
-    session.add(row)
-    return row
 
 
 def attach(
