@@ -25,6 +25,12 @@ from intake.parsers.fields.vocab import OrgVocabulary
 
 # Matched on lower-cased text with straight apostrophes.
 _DEFECT = re.compile(r"\b(?:" + "|".join(DEFECT_CUES) + ")")
+# The state a fault leaves the opening in ("the lockset still locks so the house is
+# secure"): part of the description even in a sentence that also asks for a visit
+_STATE = re.compile(
+    r"\bstill (?:locks?|closes?|opens?|latches?|works?)\b|\b(?:is|are|stays?) secure\b|"
+    r"\bdoes(?:n't| not)? (?:lock|close|latch)\b"
+)
 _REQUEST = re.compile(r"\b(?:" + "|".join(REQUEST_CUES) + ")")
 
 
@@ -375,7 +381,7 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
                 continue
             lowered = sentence.replace("’", "'").lower()
             defect = bool(_DEFECT.search(lowered))
-            if not defect and _REQUEST.search(lowered):
+            if not defect and _REQUEST.search(lowered) and not _STATE.search(lowered):
                 continue
             kept.append((sentence, defect))
     if sum(len(s.split()) for s, _ in kept) > LONG_STORY_WORDS and any(d for _, d in kept):

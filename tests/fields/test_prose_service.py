@@ -485,3 +485,12 @@ def test_an_initial_in_the_from_name_spelled_out_in_the_sign_off(extractor):
     text = "The bay window fogged up between the panes. Call me at 403-555-0171.\n\nMarta Olsen"
     msg = message(text, from_name="M Olsen", from_addr="molsen@example.net")
     assert service(extractor, msg, staff=False)["contact_name"] == "Marta Olsen"
+
+
+def test_the_state_the_fault_leaves_is_kept_beside_a_request_for_a_visit(extractor):
+    text = (
+        "Hi team,\n\nThe Olsens' back door deadbolt sticks half way. The knob lock still "
+        "locks so the house is secure, but they would like someone out before the 12th."
+    )
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
+    assert "house is secure" in service(extractor, msg, staff=True)["description"]
