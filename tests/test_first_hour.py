@@ -505,19 +505,6 @@ PROSE_REQUEST = (
 )
 
 
-@pytest.fixture
-def app(database_url: str):
-    from intake.bot.app import build_app
-    from intake.bot.config import Settings
-
-    settings = Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}}
-    )
-    app = build_app(settings)
-    yield app
-    app.close()
-
-
 def plain(row) -> str:
     import email
     import email.policy

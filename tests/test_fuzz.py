@@ -41,13 +41,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.bot.app import build_app
-from intake.bot.config import Settings
 from intake.bot.worker import drain
 from intake.parsers.message import ParsedMessage
 from intake.parsers.mime import MAX_DEFECTS, MAX_FILENAME, MAX_REFERENCES, parse_email
 from intake.storage import inbox
 from intake.storage.models import InboundMessage
-from tests.conftest import CORPUS, ORG_FILE
+from tests.conftest import CORPUS, settings_for
 from tests.mailhelpers import make_request
 
 try:  # the front door's sender verdict, once the bot authenticates senders
@@ -542,9 +541,7 @@ def test_mutated_corpus_through_the_pipeline_loses_nothing(
     database_url: str, tmp_path: Path, corpus: Path
 ) -> None:
     started = time.monotonic()
-    app = build_app(
-        Settings.model_validate({"database": {"url": database_url}, "bot": {"org": str(ORG_FILE)}})
-    )
+    app = build_app(settings_for(database_url))
     rng = random.Random(SEED)
     seeds, pool = load_seeds(), Pool()
     tried: list[Tried] = []

@@ -59,6 +59,8 @@ def config(database_url: str, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app(config: Path):
+    """Not the shared `app` (tests/conftest.py): the bot the `config` file describes, the
+    one the commands under test read, with templates a test may break."""
     app = build_app(load_settings(str(config)))
     yield app
     app.close()

@@ -53,7 +53,9 @@ def slack():
         yield server
 
 
-def settings_for(server: FakeSlack | None, **kwargs: Any) -> SlackSettings:
+def slack_settings(server: FakeSlack | None, **kwargs: Any) -> SlackSettings:
+    """The `[slack]` section alone, against `server` (None: a port nobody listens on): the
+    Web API client is tested here without a bot (a bot's settings: tests/conftest.py)."""
     url = server.base_url if server else f"http://127.0.0.1:{free_port()}/api"
     values: dict[str, Any] = {"bot_token": DEFAULT_TOKEN, "api_url": url, "timeout_seconds": 2}
     values.update(kwargs)
@@ -137,7 +139,7 @@ def test_announcement_becomes_the_cases_thread(sessions, slack) -> None:
     announce = queue_post(sessions, case_id, "CASE-000001 new quote", announce=True, blocks=blocks)
     first = queue_post(sessions, case_id, "Taken by Ann")
     second = queue_post(sessions, case_id, "Status: quoted")
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
     client = make_client(settings)
 
     assert dispatch_slack_due(sessions, client, settings, OUTBOX, Clock()) == 3
@@ -172,7 +174,7 @@ def test_thread_post_waits_for_an_announcement_that_is_retried(sessions, slack) 
     case_id = make_case(sessions)
     announce = queue_post(sessions, case_id, "announce", announce=True)
     reply = queue_post(sessions, case_id, "in the thread")
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
     slack.fail_next("chat.postMessage", status=500)
 
@@ -192,7 +194,7 @@ def test_thread_row_queued_before_its_announcement_waits_for_it(sessions, slack)
     case_id = make_case(sessions)
     early = queue_post(sessions, case_id, "queued first")
     queue_post(sessions, case_id, "announce", announce=True)
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
 
     assert dispatch_slack_due(sessions, client, settings, OUTBOX, clock) == 1
@@ -211,7 +213,7 @@ def test_thread_posts_keep_their_order_when_one_is_retried(sessions, slack) -> N
     first = queue_post(sessions, case_id, "first")
     second = queue_post(sessions, case_id, "second")
     other = queue_post(sessions, other_case, "another case")  # no announcement: top-level
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
     assert dispatch_slack_due(sessions, client, settings, OUTBOX, clock) == 4
     assert texts(slack) == ["announce", "first", "second", "another case"]
@@ -239,7 +241,7 @@ def test_announcement_gone_wrong_sends_the_thread_top_level(sessions, slack) -> 
     case_id = make_case(sessions)
     announce = queue_post(sessions, case_id, "announce", announce=True)
     reply = queue_post(sessions, case_id, "reply")
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
     client = make_client(settings)
     slack.error_next("chat.postMessage", "not_in_channel")
 
@@ -259,7 +261,7 @@ def test_rate_limit_waits_for_retry_after_then_posts_once(sessions, slack) -> No
     case_a, case_b = make_case(sessions), make_case(sessions, "CASE-000002")
     limited = queue_post(sessions, case_a, "first", announce=True)
     later = queue_post(sessions, case_b, "second", announce=True)
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
     slack.fail_next("chat.postMessage", status=429, retry_after=30)
 
@@ -285,7 +287,7 @@ def test_rate_limit_waits_for_retry_after_then_posts_once(sessions, slack) -> No
 
 def test_server_error_backs_off_and_posts_once_when_slack_recovers(sessions, slack) -> None:
     row_id = queue_post(sessions, make_case(sessions), "hello", announce=True)
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
     slack.fail_next("chat.postMessage", status=500)
     slack.fail_next("chat.postMessage", status=502)
@@ -312,7 +314,7 @@ def test_server_error_backs_off_and_posts_once_when_slack_recovers(sessions, sla
 
 def test_server_errors_until_max_attempts_fail_the_row(sessions, slack) -> None:
     row_id = queue_post(sessions, None, "doomed")
-    settings, clock = settings_for(slack, max_attempts=3), Clock()
+    settings, clock = slack_settings(slack, max_attempts=3), Clock()
     client = make_client(settings)
     for _ in range(5):
         slack.fail_next("chat.postMessage", status=500)
@@ -326,7 +328,7 @@ def test_server_errors_until_max_attempts_fail_the_row(sessions, slack) -> None:
 
 def test_channel_not_found_fails_at_once(sessions, slack, caplog) -> None:
     row_id = queue_post(sessions, make_case(sessions), "lost", announce=True, channel="C0GONE")
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
     slack.error_next("chat.postMessage", "channel_not_found")
 
@@ -342,7 +344,7 @@ def test_channel_not_found_fails_at_once(sessions, slack, caplog) -> None:
 
 def test_wrong_token_fails_with_invalid_auth(sessions, slack) -> None:
     row_id = queue_post(sessions, None, "hello")
-    settings = settings_for(slack, bot_token="xoxb-not-the-right-one")
+    settings = slack_settings(slack, bot_token="xoxb-not-the-right-one")
     dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock())
     row = row_of(sessions, row_id)
     assert row.state == "failed" and "invalid_auth" in row.last_error
@@ -353,7 +355,7 @@ def test_unreadable_row_fails_without_a_call(sessions, slack) -> None:
     row_id = queue_post(sessions, None, "x")
     with sessions() as session, session.begin():
         session.get(OutboxMessage, row_id).raw = b"not json"
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
     assert dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock()) == 0
     row = row_of(sessions, row_id)
     assert row.state == "failed" and "unreadable" in row.last_error
@@ -367,7 +369,7 @@ def test_crash_after_posting_is_uncertain_and_never_posted_again(sessions, slack
     case_id = make_case(sessions)
     announce = queue_post(sessions, case_id, "announce", announce=True)
     reply = queue_post(sessions, case_id, "reply")
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
 
     class DiesAfterTheRequest(type(make_client(settings))):
         def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 - slack_sdk's name
@@ -395,7 +397,7 @@ def test_crash_after_posting_is_uncertain_and_never_posted_again(sessions, slack
 
 def test_a_crash_before_the_request_leaves_the_row_to_retry(sessions, slack) -> None:
     row_id = queue_post(sessions, None, "hello")
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
 
     class DiesBeforeTheRequest(type(make_client(settings))):
         def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
@@ -415,7 +417,7 @@ def test_a_crash_before_the_request_leaves_the_row_to_retry(sessions, slack) -> 
 def test_slack_down_returns_quietly_and_keeps_rows_pending(sessions) -> None:
     first = queue_post(sessions, None, "one")
     second = queue_post(sessions, None, "two")
-    settings = settings_for(None)  # nothing listens on that port
+    settings = slack_settings(None)  # nothing listens on that port
     clock = Clock()
     assert dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, clock) == 0
     row = row_of(sessions, first)
@@ -427,7 +429,7 @@ def test_slack_down_returns_quietly_and_keeps_rows_pending(sessions) -> None:
 
 def test_no_answer_after_the_request_is_uncertain_and_never_posted_twice(sessions, slack) -> None:
     row_id = queue_post(sessions, None, "slow")
-    settings = settings_for(slack, timeout_seconds=1)
+    settings = slack_settings(slack, timeout_seconds=1)
     slack.delay_next("chat.postMessage", 2.5)
     assert dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock()) == 0
     row = row_of(sessions, row_id)
@@ -458,7 +460,7 @@ def test_email_and_slack_rows_go_to_their_own_dispatcher(sessions, slack, tmp_pa
         session.add(mail)
         session.flush()
         mail_row = mail.id
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
     assert dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock()) == 1
     row = row_of(sessions, mail_row)
     assert (row.state, row.attempts) == ("pending", 0)
@@ -479,7 +481,7 @@ def test_email_and_slack_rows_go_to_their_own_dispatcher(sessions, slack, tmp_pa
 
 
 def test_client_does_not_retry_behind_our_back(slack) -> None:
-    client = make_client(settings_for(slack, api_url=slack.base_url.rstrip("/")))
+    client = make_client(slack_settings(slack, api_url=slack.base_url.rstrip("/")))
     assert client.retry_handlers == []
     assert client.base_url == slack.base_url and client.timeout == 2
     assert client.auth_test()["user_id"] == "U0BOT"
@@ -488,7 +490,7 @@ def test_client_does_not_retry_behind_our_back(slack) -> None:
 
 
 def test_fake_slack_answers_like_the_web_api(slack) -> None:
-    client = make_client(settings_for(slack))
+    client = make_client(slack_settings(slack))
     from slack_sdk.errors import SlackApiError
 
     updated = client.chat_update(channel=CHANNEL, ts="1.000100", text="new")
@@ -504,9 +506,9 @@ def test_fake_slack_answers_like_the_web_api(slack) -> None:
 
 
 def test_dispatcher_thread_posts_and_survives_slack_being_down(sessions, slack) -> None:
-    settings = settings_for(slack, poll_seconds=0.05)
+    settings = slack_settings(slack, poll_seconds=0.05)
     thread = SlackDispatcher(sessions, make_client(settings), settings, OUTBOX, Clock())
-    down = settings_for(None, poll_seconds=0.05)
+    down = slack_settings(None, poll_seconds=0.05)
     idle = SlackDispatcher(sessions, make_client(down), down, OUTBOX, Clock())
     thread.start()
     try:
@@ -537,7 +539,7 @@ def test_rows_waiting_on_a_backed_off_announcement_do_not_fill_the_batch(session
     queue_post(sessions, case_id, "announce", announce=True)
     waiting = [queue_post(sessions, case_id, "waits 1"), queue_post(sessions, case_id, "waits 2")]
     other = queue_post(sessions, make_case(sessions, "CASE-000002"), "other case")
-    settings, clock = settings_for(slack), Clock()
+    settings, clock = slack_settings(slack), Clock()
     client = make_client(settings)
     slack.fail_next("chat.postMessage", status=500)
     # The rows behind the failed announcement are never claimed, so the second claim of
@@ -561,7 +563,7 @@ def test_a_refresh_redraws_the_announcement_in_place(sessions, slack, org) -> No
         feed.refresh(session, case, NOW)  # queued before the announcement exists: waits
         feed.announce(session, case, NOW)
         case_id = case.id
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
     client = make_client(settings)
     assert dispatch_slack_due(sessions, client, settings, OUTBOX, Clock()) == 1
     assert slack.calls_of("chat.update") == []  # the early refresh waits for its announcement
@@ -590,6 +592,6 @@ def test_a_refresh_of_a_case_never_announced_fails_without_a_call(sessions, slac
         row = SlackFeed(org).refresh(session, case, NOW)
         session.flush()
         row_id = row.id
-    settings = settings_for(slack)
+    settings = slack_settings(slack)
     dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock())
     assert row_of(sessions, row_id).state == "failed" and slack.calls == []
