@@ -258,6 +258,8 @@ _KEEP_CAPS = re.compile(
 def is_shouting(text: str) -> bool:
     """A text written all in capitals ("MY ADDRESS IS 16 GRANDIN WOODS ..."): its names
     and addresses cannot be told by their capital letters until it is calmed."""
+    if sum(map(str.islower, text[:300])) > 60:
+        return False  # most texts: plainly not, from their opening
     sample = text[:4000]
     upper = sum(map(str.isupper, sample))
     return upper >= 40 and upper >= 5.6 * sum(map(str.islower, sample))  # 85 % capitals
