@@ -20,9 +20,10 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# pytest-xdist: one test process per CPU (`auto`), tests handed out as workers free up
-# (`worksteal`: a few tests take tens of seconds). TEST_WORKERS=0 runs them in one process.
-TEST_WORKERS ?= auto
+# pytest-xdist: one test process per CPU the machine reports (`logical`: `auto` would count
+# physical cores when psutil is installed: can be one on a two-vCPU runner), tests handed out as
+# workers free up (`worksteal`: a few take tens of seconds). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= logical
 
 test: lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
