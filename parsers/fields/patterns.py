@@ -89,12 +89,14 @@ _STREET_TYPE = (
     r"Highway|Hwy|Row|Square|Sq|Green|Grove|Manor|Mews|Point|Ridge|View|Link|Landing|"
     r"Common|Commons|Gardens|Rise|Bay|Hill|Hills|Estates|Wynd|Path|Walk|Loop|Bend|Cove|"
     r"Park|Mount|Vale|Village|Glen|Meadows?|Route|Heath|Crest|Plaza|Circuit|Crossing|Pass|"
-    r"Run|Harbour|Alley|Chase|Grange)"
+    r"Run|Harbour|Alley|Chase|Grange|Villas?)"
 )
 # A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
 _CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"
 _ADDRESS = re.compile(
-    r"(?<![\w\-.)#])#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?(?:\s+|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
+    r"(?<![\w\-.)#])#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?"
+    # "5012 – 49 Avenue": a dash between the house number and a numbered street
+    r"(?:\s+|\s*[-–]\s*(?=\d{1,3}(?:st|nd|rd|th)?\s+[A-Z])|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"

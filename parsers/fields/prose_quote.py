@@ -460,16 +460,20 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
     if m is None:
         # "Stage update on Hadfield - we're at 50 now": a sentence about the stage gives
         # the probability without its sign
+        # (or names the very stage: "They're at 25 - the funding application went in")
         for sentence in sentences(text):
-            if re.search(r"\bstage\b", sentence, re.IGNORECASE):
-                m = re.search(
-                    r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|it is)\s+"
-                    r"(?:now\s+)?at\s+(\d{1,3})(?=\s*(?:now|for now|%)?\s*(?:$|[,.;!–—-]))",
-                    sentence,
-                    re.IGNORECASE,
-                )
-                if m:
-                    break
+            m = re.search(
+                r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|it is)\s+"
+                r"(?:now\s+)?at\s+(\d{1,3})(?=\s*(?:now|for now|%)?\s*(?:$|[,.;!–—-]))",
+                sentence,
+                re.IGNORECASE,
+            )
+            stage = v.pick("stage", m.group(1) + "%") if m else None
+            if stage and re.search(
+                rf"\b(?:stage|{re.escape(stage.split()[0])})\b", sentence, re.IGNORECASE
+            ):
+                break
+            m = None
     if m and not found.has("stage"):
         found.offer("stage", v.pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
     # "the opportunity (HFD - Block E) is won", "we won it": the stage is Closed Won

@@ -222,6 +222,10 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
             value = hits.pop() if len(hits) == 1 else None
         if value:
             return {name: value}
+    # "stage 50": the stage by its probability, without the sign
+    said = re.fullmatch(r"(?i:stage)\s*[:=]?\s*(\d{1,3})\s*%?", part.strip())
+    if said and "stage" in v.picklists and v.pick("stage", said.group(1) + "%"):
+        return {"stage": v.pick("stage", said.group(1) + "%")}
     # "standard, 25% for now": a stage given by its win probability alone
     percent = _STAGE_PERCENT.fullmatch(part.strip())
     if percent and "stage" in v.picklists:

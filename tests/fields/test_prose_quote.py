@@ -410,3 +410,23 @@ def test_where_the_quote_goes_is_an_instruction(extractor):
     assert got["special_instructions"] == (
         "Send the quote straight to Marta when done (she pays up front)."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        # "stage 50" in a run-on of the opportunity: the stage by its probability
+        ("Opp name Ridgeline - Elbow Reno, type Standard, stage 90, factor 0.5, close Jun 2.",
+         "Approvals"),
+        # "at 25" in a sentence that names that very stage
+        ("Ridgeline - Elbow Reno is a Standard. They're at 25 - funding is still pending.",
+         "Funding"),
+    ],
+)  # fmt: skip
+def test_a_stage_by_its_percentage_without_the_sign(extractor, text, stage):
+    assert quote(extractor, message(text))["stage"] == stage
+
+
+def test_at_a_number_with_no_stage_named_is_no_stage(extractor):
+    text = "Ridgeline - Elbow Reno is a Standard. They're at 25 - the crew starts Monday."
+    assert "stage" not in quote(extractor, message(text))

@@ -399,6 +399,12 @@ def test_a_request_written_in_capitals_gives_its_address_and_name(extractor):
         # a rural address with no province, on a line of its own
         ("The basement window is fogged.\n\nBox 31, Site 9, RR 1, Didsbury\n",
          "Box 31, Site 9, RR 1, Didsbury"),
+        # a dash between the house number and a numbered street
+        ("The basement window is fogged.\n\n4810 – 50 Street, Leduc AB T9E 6K3\n",
+         "4810 – 50 Street, Leduc AB T9E 6K3"),
+        # "Villas" as the street
+        ("Water in at the bedroom window. 7 Cranston Villas SE, Calgary",
+         "7 Cranston Villas SE, Calgary"),
     ],
 )  # fmt: skip
 def test_address_forms(extractor, text, address):
