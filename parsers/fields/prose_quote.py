@@ -116,6 +116,15 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     factor = nz.parse_factor(m.group(1)) if m else None
     if factor is not None and Decimal("0.2") <= factor < 1:
         found.offer("factor", str(factor), PROSE, src)
+    # "use the 53 factor like last time": the number before the word
+    m = re.search(
+        r"\b(?:the|our|a|that|same)\s+(\d{2}|0?[.,]\d{2,3})\s+(?:factor|multiplier)\b",
+        text,
+        re.IGNORECASE,
+    )
+    factor = nz.parse_factor(m.group(1)) if m else None
+    if factor is not None and Decimal("0.2") <= factor < 1:
+        found.offer("factor", str(factor), PROSE - 0.05, src)
     # "Use our usual 55 on this one": the factor the sender always uses
     for m in _USUAL_FACTOR.finditer(text):
         said = m.group(1)

@@ -352,7 +352,10 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         text = block.text if block.kind == "prose" else "; ".join(block.lines)
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
-        for sentence in sentences(text):
+        pieces = sentences(text)
+        if not re.search(r"[A-ZÀ-Ý]", text):  # written all in lower case: ". " ends a sentence
+            pieces = [p for s in pieces for p in re.split(r"(?<=[.!?])\s+", s) if p]
+        for sentence in pieces:
             sentence = _strip_greeting(sentence)
             caller = _CALLER.match(sentence)
             if caller and caller.group("sep") in "–—:;-" and caller.end() < len(sentence):

@@ -20,6 +20,7 @@ from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE
 from intake.parsers.fields.prose_quote import prose_due
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
+from intake.parsers.fields.values import offer_account
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
 
@@ -73,9 +74,15 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     if sum(bool(x) for x in said) < 2:
         return
     for cell, value in zip(cells, said, strict=True):
+        words = cell.split()
         if value:
             found.offer(value[0], value[1], PROSE, "subject")
-        elif bare_lines.is_opportunity_name(v, cell):
+        elif len(words) <= 3 and not found.has("account") and nz.match_account(cell, v.org):
+            offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
+        elif bare_lines.is_opportunity_name(v, cell) or (
+            # "A&O Spring Dealer Stock 2028": a name that opens with the account
+            len(words) >= 3 and nz.match_account(words[0], v.org) is not None
+        ):
             found.offer("opportunity_name", _clean(cell), PROSE, "subject")
         elif v.qty_product.search(cell) and not found.has("product_specs"):
             found.offer("product_specs", _clean(cell), GUESS, "subject")

@@ -430,3 +430,8 @@ def test_a_stage_by_its_percentage_without_the_sign(extractor, text, stage):
 def test_at_a_number_with_no_stage_named_is_no_stage(extractor):
     text = "Ridgeline - Elbow Reno is a Standard. They're at 25 - the crew starts Monday."
     assert "stage" not in quote(extractor, message(text))
+
+
+def test_the_number_before_the_word_factor(extractor):
+    text = "Ridgeline - Elbow Reno, 6 casements 30x48 triple white, use the 54 factor as usual."
+    assert quote(extractor, message(text))["factor"] == "0.54"

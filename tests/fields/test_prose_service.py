@@ -500,3 +500,12 @@ def test_the_state_the_fault_leaves_is_kept_beside_a_request_for_a_visit(extract
     )
     msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
     assert "house is secure" in service(extractor, msg, staff=True)["description"]
+
+
+def test_a_request_written_all_in_lower_case_is_read_sentence_by_sentence(extractor):
+    text = (
+        "side door wont close right since the frost, it sticks at the top. can someone come "
+        "look. text me 403 555 0172"
+    )
+    got = service(extractor, message(text, from_addr="x@example.net"), staff=False)
+    assert got["description"] == "side door wont close right since the frost, it sticks at the top."

@@ -59,3 +59,12 @@ def test_a_note_after_the_values_of_a_subject_request(extractor):
         " | Submissions | close 12/21 | show lead times",
     )
     assert quote(extractor, msg)["special_instructions"] == "show lead times"
+
+
+def test_shorthand_subject_with_the_account_and_a_name_that_opens_with_it(extractor):
+    subject = "QR: BVR | BVR Ogden Spring Reno | Standard | Single | 25% | .52 | 5/31"
+    body = "- 6 casements 30x48 dual white\n- 2 awnings 36x20 dual white"
+    got = quote(extractor, message(body, subject=subject))
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["opportunity_name"] == "BVR Ogden Spring Reno"
+    assert (got["stage"], got["factor"]) == ("Funding", "0.52")
