@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.parsers.org import Organisation, Team
-from intake.storage.models import Case, CaseEvent, OwnerLoad
+from intake.storage.audit import record
+from intake.storage.models import Case, OwnerLoad
 
 QUOTES = "quotes"
 SERVICE = "service"
@@ -232,13 +233,12 @@ def assign_owner(
     """Give the case its owner and record why, as an "assigned" event (the assignment rules'
     choice for a new case, or a person's in Slack); returns the previous owner."""
     old, case.owner = case.owner, owner
-    session.add(
-        CaseEvent(
-            case=case,
-            at=now,
-            actor=actor,
-            kind=ASSIGNED,
-            data={"owner": owner, "old": old, "rule": rule, **data},
-        )
+    record(
+        session,
+        case,
+        at=now,
+        actor=actor,
+        kind=ASSIGNED,
+        data={"owner": owner, "old": old, "rule": rule, **data},
     )
     return old

@@ -12,11 +12,12 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from intake.handlers import echo
 from intake.handlers.outgoing import queue_rendered
 from intake.parsers.slack_event import slack_files
+from intake.storage.audit import record
 from intake.storage.cases import next_value
 from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
 from intake.storage.safe_text import fit
@@ -72,7 +73,7 @@ def format_number(prefix: str, seq: int, digits: int) -> str:
 
 def event(ctx: Context, case: Case, what: str, actor: str | None = None, **data: Any) -> None:
     """Append to the case's audit trail; `actor` defaults to the message's sender."""
-    ctx.session.add(CaseEvent(case=case, **_event_row(ctx, what, actor, **data)))
+    record(ctx.session, case, **_event_row(ctx, what, actor, **data))
 
 
 def _event_row(ctx: Context, what: str, actor: str | None = None, **data: Any) -> dict[str, Any]:
@@ -81,15 +82,12 @@ def _event_row(ctx: Context, what: str, actor: str | None = None, **data: Any) -
 
 
 def _write_events(ctx: Context, case: Case, rows: list[dict[str, Any]]) -> None:
-    """The events of one step in one INSERT, after one flush of what the step changed.
-
-    Added one by one, each event was an INSERT of its own: on SQLite the ORM fetches each
-    new row's id by its own statement (it cannot rely on the order of a batch's RETURNING),
-    and nothing reads an event's id. The flush first writes the case (its id) and whatever
-    the step added, so the events keep the order of the audit trail."""
-    ctx.session.flush()
-    if rows:
-        ctx.session.execute(insert(CaseEvent), [{"case_id": case.id, **row} for row in rows])
+    """The events of one step, noted in order: they are written with the session's next
+    flush, all of the message's events in one INSERT (storage/audit.py), and the new case
+    is not flushed here, before its owner and due date are known (an INSERT, then two
+    UPDATEs, where one INSERT does)."""
+    for row in rows:
+        record(ctx.session, case, **row)
 
 
 # --- opening and adding -------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from intake.handlers import sla, statuses
 from intake.handlers.assignment import assign_owner, choose_owner, team_for_queue
 from intake.handlers.case_ops import BOT
-from intake.storage.models import Case, CaseEvent
+from intake.storage.audit import record
+from intake.storage.models import Case
 
 if TYPE_CHECKING:
     from intake.handlers.pipeline import Context
@@ -65,14 +66,19 @@ def assign(ctx: Context) -> None:
     if case is None or ctx.outcome != "new_case":
         return
     team = case.team or team_for_queue(ctx.org, case.queue, None, ctx.sender)
-    decision = choose_owner(
-        ctx.session,
-        ctx.org,
-        queue=case.queue,
-        team=team,
-        account_id=case.account_id,
-        sender_email=ctx.sender,
-    )
+    # Without flushing: what is pending is this new case, without an owner, and its events,
+    # none an assignment, so the owners' loads (kept by triggers on those two tables) read
+    # the same either way; and the case is then written once, owner and due date included,
+    # instead of inserted here and updated twice.
+    with ctx.session.no_autoflush:
+        decision = choose_owner(
+            ctx.session,
+            ctx.org,
+            queue=case.queue,
+            team=team,
+            account_id=case.account_id,
+            sender_email=ctx.sender,
+        )
     case.team = case.team or decision.team
     case.account_manager = decision.account_manager
     assign_owner(
@@ -102,19 +108,20 @@ def time_case(ctx: Context) -> None:
     )
     if ctx.status_before == statuses.WAITING and "reopened" in signals:
         case.status = statuses.OPEN
-        ctx.session.add(
-            CaseEvent(
-                case=case,
-                at=ctx.now,
-                actor=BOT,
-                kind="status_changed",
-                data={"old": statuses.WAITING, "new": statuses.OPEN, "why": "customer replied"},
-            )
+        record(
+            ctx.session,
+            case,
+            at=ctx.now,
+            actor=BOT,
+            kind="status_changed",
+            data={"old": statuses.WAITING, "new": statuses.OPEN, "why": "customer replied"},
         )
     cause = message_cause(ctx)
-    sla.apply_signals(ctx.session, runtime, case, signals, ctx.now, cause)
+    clocks = sla.apply_signals(ctx.session, runtime, case, signals, ctx.now, cause)
     if ctx.outcome == "append" and ctx.reported_fields:
-        sla.replan_agreed_dates(ctx.session, runtime, case, ctx.reported_fields, ctx.now, cause)
+        sla.replan_agreed_dates(
+            ctx.session, runtime, case, ctx.reported_fields, ctx.now, cause, clocks=clocks
+        )
 
 
 def message_cause(ctx: Context) -> dict[str, str | int | None]:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from intake.handlers.case_ops import BOT
 from intake.handlers.slack_feed import SlackFeed, escape
-from intake.storage.models import CaseEvent, OutboxMessage
+from intake.storage.audit import record
+from intake.storage.models import OutboxMessage
 
 # Names of the emails in a sentence ("The acknowledgement to pat@example.net ...").
 KIND_WORDS = {
@@ -54,20 +55,19 @@ def notice_uncertain(
         row = session.get(OutboxMessage, row_id)
         if row is None or row.state != "uncertain" or row.channel != "email" or row.case is None:
             continue
-        session.add(
-            CaseEvent(
-                case=row.case,
-                at=now,
-                actor=BOT,
-                kind="delivery_uncertain",
-                data={
-                    "outbox_id": row.id,
-                    "kind": row.kind,
-                    "to": row.recipient,
-                    "message_id": row.message_id,
-                    "why": row.last_error,
-                },
-            )
+        record(
+            session,
+            row.case,
+            at=now,
+            actor=BOT,
+            kind="delivery_uncertain",
+            data={
+                "outbox_id": row.id,
+                "kind": row.kind,
+                "to": row.recipient,
+                "message_id": row.message_id,
+                "why": row.last_error,
+            },
         )
         if feed is not None:
             post = feed.post(session, row.case, notice_text(row), now)

@@ -14,7 +14,8 @@ from typing import Any
 from intake.handlers import sla, statuses
 from intake.handlers.clocks import person_key
 from intake.handlers.slack_feed import escape
-from intake.storage.models import Case, CaseEvent
+from intake.storage.audit import record
+from intake.storage.models import Case
 
 # Command words (as typed) -> status.
 COMMANDS = {
@@ -88,7 +89,7 @@ def set_status(
     case.fields = fields
     case.status = new
     case.updated_at = now
-    session.add(CaseEvent(case=case, at=now, actor=actor, kind="status_changed", data=data))
+    record(session, case, at=now, actor=actor, kind="status_changed", data=data)
     signals = _signals(case, old, new, actor, runtime)
     if runtime is not None:
         # The clocks' events name who did it (or the message that carried the command).

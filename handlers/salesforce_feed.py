@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from intake.handlers.case_ops import BOT
 from intake.parsers.org import Organisation
-from intake.storage.models import Case, CaseEvent, OutboxMessage
+from intake.storage.audit import record
+from intake.storage.models import Case, OutboxMessage
 from intake.storage.outbox_rows import json_raw, queue_row
 
 if TYPE_CHECKING:
@@ -158,14 +159,13 @@ class SalesforceFeed:
         segments = _limited(segments)
         row = self._queue(session, case, POST, {"segments": segments}, now)
         shown = "".join(s.get("text") or f"@{s.get('id')}" for s in segments)
-        session.add(
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=BOT,
-                kind="salesforce_posted",
-                data={"text": shown[:TEXT_LIMIT]},
-            )
+        record(
+            session,
+            case,
+            at=now,
+            actor=BOT,
+            kind="salesforce_posted",
+            data={"text": shown[:TEXT_LIMIT]},
         )
         return row
 

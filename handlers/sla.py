@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -43,6 +43,8 @@ from intake.handlers.sla_policy import Policy, SlaConfig
 from intake.handlers.slack_feed import SlackFeed, escape
 from intake.handlers.statuses import DONE
 from intake.parsers.org import Organisation
+from intake.storage.audit import record
+from intake.storage.claims import claim_clocks
 from intake.storage.models import Case, CaseEvent, CaseMessage, SlaClock
 
 log = logging.getLogger("intake.sla")
@@ -180,10 +182,20 @@ def account_type(org: Organisation, case: Case) -> str | None:
 
 
 def clocks_of(session: Session, case: Case) -> dict[str, SlaClock]:
-    if case.id is None:
-        session.flush()
-    rows = session.scalars(select(SlaClock).where(SlaClock.case_id == case.id))
-    return {c.policy: c for c in rows}
+    """The case's clocks by policy: those in the database, then those added to the session
+    since (a command's, earlier in the same message), as a flush and a query would find them.
+
+    Found without flushing: a clock's row is picked by its case, which no pending change
+    moves, and the session's own objects keep their pending changes when a query meets them.
+    A flush here would write what the message changed so far (the case, then again with its
+    new due date), and a case not written yet would be inserted before its owner and due date
+    are known; such a case has no clocks in the database, so it is not asked at all."""
+    added = [c for c in session.new if isinstance(c, SlaClock) and c.case is case]
+    if inspect(case).pending:
+        return {c.policy: c for c in added}
+    with session.no_autoflush:
+        rows = list(session.scalars(select(SlaClock).where(SlaClock.case_id == case.id)))
+    return {c.policy: c for c in [*rows, *added]}
 
 
 def apply_signals(
@@ -193,15 +205,17 @@ def apply_signals(
     signals: Sequence[str],
     now: datetime,
     cause: Mapping[str, Any] | None = None,
-) -> None:
+) -> dict[str, SlaClock] | None:
     """Move the case's clocks for each signal in order; each move is a case event. Then the
     case's `due_at` is the earliest deadline still running (what the sender was promised).
+    Returns the case's clocks by policy (None when there was no signal), for the caller's
+    next step on them without looking them up again.
 
     The bot moves the clocks, so it is each event's actor; `cause` says what made it: the
     message (`inbound_id`, `message_id`, `sender`), or the person's command (`by`). Those
     are data fields of their own, so an audit can find every clock a message moved."""
     if not signals:
-        return
+        return None
     why = dict(cause or {})
     done = case.status in DONE  # a won, lost or closed case starts nothing new
     clocks = clocks_of(session, case)
@@ -223,6 +237,7 @@ def apply_signals(
             elif signal in policy.resumes_on and clock.state == PAUSED:
                 _resume(session, clock, policy, cal, now, signal, why)
     refresh_case_due(case, clocks.values(), rt.config)
+    return clocks
 
 
 def replan_agreed_dates(
@@ -232,11 +247,13 @@ def replan_agreed_dates(
     changed_fields: Iterable[str],
     now: datetime,
     cause: Mapping[str, Any] | None = None,
+    clocks: dict[str, SlaClock] | None = None,
 ) -> None:
     """A date agreed later in the thread ("we need it by Thursday") moves the clocks that
-    read that field."""
+    read that field. `clocks`: the case's, as `apply_signals` just returned them."""
     changed = set(changed_fields)
-    clocks = clocks_of(session, case)
+    if clocks is None:
+        clocks = clocks_of(session, case)
     for clock in clocks.values():
         policy = rt.config.policies.get(clock.policy)
         if policy is None or clock.state == STOPPED or policy.due_field not in changed:
@@ -374,27 +391,16 @@ def _event(
     """A clock's event: the bot is its actor; `cause` (what made it) joins its data."""
     clean = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()}
     data = {"policy": clock.policy, **clean, **(cause or {})}
-    session.add(CaseEvent(case=case, at=now, actor=BOT, kind=kind, data=data))
+    record(session, case, at=now, actor=BOT, kind=kind, data=data)
 
 
 # --- the sweep ---------------------------------------------------------------------------
 
 
 def due_clocks(session: Session, now: datetime, limit: int) -> list[SlaClock]:
-    """Claim up to `limit` clocks whose next step has come, oldest first, with their cases.
-
-    The range on the indexed `next_at` reads only what is due. On PostgreSQL the rows stay
-    locked until the caller's transaction ends and rows another sweeper holds are skipped, so
-    two sweeps never take the same clock; SQLite has one writer at a time (the engine begins
-    every transaction with BEGIN IMMEDIATE), which serialises sweeps as well."""
-    stmt = (
-        select(SlaClock)
-        .where(SlaClock.next_at <= now)
-        .order_by(SlaClock.next_at, SlaClock.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=SlaClock)
-    )
-    clocks = list(session.scalars(stmt))
+    """Claim up to `limit` clocks whose next step has come, oldest first, with their cases
+    (the claim itself is `storage.claims.claim_clocks`, with every other queue's)."""
+    clocks = claim_clocks(session, now, limit)
     if clocks:
         # The cases in one more query (an eager join cannot be locked FOR UPDATE), set on
         # each clock: a lazy load per clock would cost a query, and a flush, per reminder.
@@ -629,14 +635,13 @@ def _remind(
     message_id = f"<sla.{clock.id}.{clock.generation}.{clock.notices}.{step}@{domain}>"
     reminder = Reminder(case.number, policy.name, step, to, now, scheduled, due, None, covers)
     if not to or not case.mailbox:
-        session.add(
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=BOT,
-                kind="sla_reminder_unsent",
-                data={"policy": policy.name, "step": step, "why": "nobody to send it to"},
-            )
+        record(
+            session,
+            case,
+            at=now,
+            actor=BOT,
+            kind="sla_reminder_unsent",
+            data={"policy": policy.name, "step": step, "why": "nobody to send it to"},
         )
         log.warning("%s %s %s: nobody to remind", case.number, policy.name, step)
         return reminder
@@ -661,22 +666,21 @@ def _remind(
         mail_from=case.mailbox,
         now=now,
     )
-    session.add(
-        CaseEvent(
-            case=case,
-            at=now,
-            actor=BOT,
-            kind="sla_reminder",
-            data={
-                "policy": policy.name,
-                "step": step,
-                "to": to,
-                "scheduled": scheduled.isoformat(),
-                "due_at": due.isoformat() if due else None,
-                "covers": covers,
-                "message_id": rendered.message_id,
-            },
-        )
+    record(
+        session,
+        case,
+        at=now,
+        actor=BOT,
+        kind="sla_reminder",
+        data={
+            "policy": policy.name,
+            "step": step,
+            "to": to,
+            "scheduled": scheduled.isoformat(),
+            "due_at": due.isoformat() if due else None,
+            "covers": covers,
+            "message_id": rendered.message_id,
+        },
     )
     if rt.slack is not None:
         rt.slack.post(session, case, _slack_line(rt.slack, case, policy, step, context), now)

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from intake.handlers.case_ops import BOT
 from intake.parsers.org import Organisation
 from intake.parsers.slack_event import parse_slack_id
-from intake.storage.models import Case, CaseEvent, OutboxMessage
+from intake.storage.audit import record
+from intake.storage.models import Case, OutboxMessage
 from intake.storage.outbox_rows import json_raw, queue_row
 
 FIELD_LIMIT = 200  # characters of one field value in an announcement
@@ -229,18 +230,17 @@ class SlackFeed:
             now=now,
         )
         # The feed is part of the case's story: `intake cases show` lists every post.
-        session.add(
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=BOT,
-                kind={
-                    "slack_thread": "slack_posted",
-                    "slack_direct": "slack_posted",
-                    "slack_update": "slack_updated",
-                }.get(kind, "slack_announced"),
-                data={"channel": channel, "text": text[:TEXT_LIMIT], "thread_ts": thread_ts},
-            )
+        record(
+            session,
+            case,
+            at=now,
+            actor=BOT,
+            kind={
+                "slack_thread": "slack_posted",
+                "slack_direct": "slack_posted",
+                "slack_update": "slack_updated",
+            }.get(kind, "slack_announced"),
+            data={"channel": channel, "text": text[:TEXT_LIMIT], "thread_ts": thread_ts},
         )
         return row
 

@@ -15,8 +15,10 @@ from intake.storage.models import Case, CaseMessage, Counter
 def next_value(session: Session, name: str) -> int:
     """Increment counter `name` inside the caller's transaction and return the new value.
 
-    The UPDATE takes a row lock (PostgreSQL) or the database write lock (SQLite) held until
-    the transaction ends, so concurrent writers get consecutive values and a rolled-back
+    One upsert (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`) creates the counter at 1
+    or increments it, in one round trip where a create-if-missing and an increment took
+    two. It takes a row lock (PostgreSQL) or the database write lock (SQLite) held until the
+    transaction ends, so concurrent writers get consecutive values and a rolled-back
     transaction gives its value back: numbers stay unique and gap-free.
 
     The counter depends on nothing the session holds, so it does not flush the session
@@ -26,8 +28,12 @@ def next_value(session: Session, name: str) -> int:
     insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
     with session.no_autoflush:
         if insert is not None:
-            session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-        elif session.get(Counter, name) is None:
+            stmt = insert(Counter).values(name=name, value=1)
+            upsert = stmt.on_conflict_do_update(
+                index_elements=[Counter.name], set_={"value": Counter.value + 1}
+            ).returning(Counter.value)
+            return session.execute(upsert).scalar_one()
+        if session.get(Counter, name) is None:
             session.add(Counter(name=name, value=0))
             session.flush()
         return session.execute(

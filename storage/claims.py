@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from intake.storage.models import OutboxMessage
+from intake.storage.models import OutboxMessage, SlaClock
 
 T = TypeVar("T", bound=tuple[Any, ...])
 
@@ -178,3 +178,22 @@ def all_sending(session: Session) -> list[OutboxMessage]:
     them were left by its predecessor."""
     stmt = select(OutboxMessage).where(OutboxMessage.state == "sending").order_by(OutboxMessage.id)
     return list(session.scalars(skip_locked(stmt, OutboxMessage)))
+
+
+# --- the SLA clocks ------------------------------------------------------------------------
+
+
+def claim_clocks(session: Session, now: datetime, limit: int) -> list[SlaClock]:
+    """Claim up to `limit` SLA clocks whose next step has come, oldest first.
+
+    The range on the indexed `next_at` reads only what is due. On PostgreSQL the rows stay
+    locked until the caller's transaction ends and rows another sweeper holds are skipped, so
+    two sweeps never take the same clock; SQLite has one writer at a time (the engine begins
+    every transaction with BEGIN IMMEDIATE), which serialises sweeps as well."""
+    stmt = (
+        select(SlaClock)
+        .where(SlaClock.next_at <= now)
+        .order_by(SlaClock.next_at, SlaClock.id)
+        .limit(limit)
+    )
+    return list(session.scalars(skip_locked(stmt, SlaClock)))
