@@ -817,7 +817,13 @@ def account_key(name: str) -> str:
 
 
 def _account_keys(account: Account) -> set[str]:
-    return {account_key(n) for n in [account.name, *account.aliases]} - {""}
+    keys = {account_key(n) for n in [account.name, *account.aliases]} - {""}
+    # "A&O" for "Aspen & Oak": the initials of a name joined by an ampersand
+    for name in [account.name, *account.aliases]:
+        words = account_key(name).split()
+        if re.search(r"&|\band\b", name) and 2 <= len(words) <= 3:
+            keys.add(" ".join(w[0] for w in words))
+    return keys
 
 
 def match_account(text: str, org: Organisation) -> Account | None:

@@ -68,3 +68,10 @@ def test_shorthand_subject_with_the_account_and_a_name_that_opens_with_it(extrac
     assert got["account"] == "Bow Valley Renovations"
     assert got["opportunity_name"] == "BVR Ogden Spring Reno"
     assert (got["stage"], got["factor"]) == ("Funding", "0.52")
+
+
+def test_an_ampersand_accounts_initials_name_it(extractor):
+    subject = "QR: A&O | A&O Lake Louise Stock | Standard | Single | 25% | .52 | 5/31"
+    body = "- 6 casements 30x48 dual white\n- 2 awnings 36x20 dual white"
+    got = quote(extractor, message(body, subject=subject))
+    assert got["account"] == "Aspen & Oak Dealers Co."
