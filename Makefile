@@ -44,3 +44,35 @@ replay: setup
 	  $(VENV)/bin/intake replay fixtures/$$set --report var/replay-$$set.jsonl -q && \
 	  $(PY) ../shared/tools/score.py fixtures/$$set var/replay-$$set.jsonl | tail -1; \
 	done
+
+# Mutation testing of the core (mutmut 3; slow, so neither in CI nor in `make test`). mutmut
+# copies the sources into mutants/ and names each mutant by its file path, while our code is
+# imported as `intake.bot...`, `intake.handlers...` through the editable install. So the run
+# works on a copy of the working tree staged in var/mutation/, laid out as installed:
+# intake/bot, intake/handlers, intake/parsers, intake/storage (templates/ and fixtures/ also
+# beside them, where bot/config.py looks for them). The working tree is never mutated. mutmut
+# puts var/mutation/mutants/ first on sys.path, so `intake.*` resolves to the mutated copy
+# before the editable finder (a subprocess a test starts elsewhere runs unmutated code); the
+# run stops if no mutant can make a test fail. mutants/bot, ... link to the unmutated staged
+# sources, for the tests that read source text. The whole suite on SQLite, less
+# tests/test_packaging.py (it builds a wheel of the repository's layout); each mutant runs only
+# the tests that reached its function. One worker, niced. MUTANTS='intake.handlers.threads.*'
+# narrows the run. Then: cd var/mutation && ../../.venv/bin/mutmut results | show <name>.
+# Equivalent mutants: tests/mutation-equivalents.md.
+MUTATION_DIR := var/mutation
+MUTANTS ?=
+.PHONY: mutation
+mutation: $(VENV)/.mutation-installed
+	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/intake $(MUTATION_DIR)/mutants
+	git ls-files -z -co --exclude-standard | \
+	  rsync -a --from0 --files-from=- --ignore-missing-args ./ $(MUTATION_DIR)/
+	cd $(MUTATION_DIR) && mv bot handlers parsers storage intake/ && cp -r templates fixtures intake/
+	for d in bot handlers parsers storage; do ln -s ../intake/$$d $(MUTATION_DIR)/mutants/$$d; done
+	if [ -d ../shared ]; then ln -s $(abspath ../shared) $(MUTATION_DIR)/shared; fi
+	cd $(MUTATION_DIR) && INTAKE_TEST_BACKENDS=sqlite nice -n 19 \
+	  $(abspath $(VENV))/bin/mutmut run --max-children 1 $(MUTANTS)
+	cd $(MUTATION_DIR) && $(abspath $(VENV))/bin/mutmut results
+
+$(VENV)/.mutation-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,mutation]'
+	touch $@
