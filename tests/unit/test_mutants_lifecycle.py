@@ -1,6 +1,7 @@
 """Kills the mutants of handlers/lifecycle.py that the rest of the suite let live
 (`make mutation`): the status line posted to the case's Slack thread, for an operator at the
-console (an actor with no address) and from a status written with an underscore."""
+console (an actor with no address), from a status written with an underscore, and for a
+lost case, with its reason (also on the case's trail)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from intake.handlers import statuses
 from intake.handlers.lifecycle import set_status
 from intake.handlers.slack_feed import SlackFeed
 from intake.storage.models import Case
-from tests.unit.builders import T0, make_case, org, sla_runtime
+from tests.unit.builders import T0, events, make_case, org, sla_runtime
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,15 @@ def test_the_old_status_is_written_in_words(session: Session) -> None:
     assert posted(session, case, "won", "cli", po="4711") == [
         "Status: *won* (was quote sent), by cli; PO 4711"
     ]
+
+
+def test_a_lost_case_says_why_escaped(session: Session) -> None:
+    lines = posted(session, make_case(session), "lost", "cli", reason="  price <too> high ")
+    assert lines == ["Status: *lost* (was open), by cli; reason: price &lt;too&gt; high"]
+
+
+def test_the_reason_is_on_the_lost_cases_trail(session: Session) -> None:
+    case = make_case(session)
+    set_status(session, None, case, "lost", actor="cli", now=T0, reason=" price ")
+    (event,) = events(session, case)
+    assert event.data == {"old": "open", "new": "lost", "reason": "price"}
