@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     from intake.bot.app import App
@@ -92,7 +93,12 @@ class PgDatabases:
         """(name, URL) of a new empty database; starts making the next one."""
         made = self._spare or self._thread.submit(_new_pg_database)
         self._spare = None
-        name, url = made.result()
+        try:
+            name, url = made.result()
+        except OperationalError:
+            # psycopg now and then says "connection timeout expired" to a connection the
+            # busy server was about to take (psycopg/psycopg#1089): one more try, then fail.
+            name, url = _new_pg_database()
         self._spare = self._thread.submit(_new_pg_database)
         return name, url
 
