@@ -816,14 +816,19 @@ def account_key(name: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
-def _account_keys(account: Account) -> set[str]:
-    keys = {account_key(n) for n in [account.name, *account.aliases]} - {""}
+def _account_keys(account: Account) -> frozenset[str]:
+    return _names_keys(account.name, tuple(account.aliases))
+
+
+@lru_cache(maxsize=1024)
+def _names_keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    keys = {account_key(n) for n in [name, *aliases]} - {""}
     # "A&O" for "Aspen & Oak": the initials of a name joined by an ampersand
-    for name in [account.name, *account.aliases]:
-        words = account_key(name).split()
-        if re.search(r"&|\band\b", name) and 2 <= len(words) <= 3:
+    for written in [name, *aliases]:
+        words = account_key(written).split()
+        if re.search(r"&|\band\b", written) and 2 <= len(words) <= 3:
             keys.add(" ".join(w[0] for w in words))
-    return keys
+    return frozenset(keys)
 
 
 def match_account(text: str, org: Organisation) -> Account | None:
