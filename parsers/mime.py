@@ -920,10 +920,14 @@ class _Walk:
     def _alternative(
         self, children: list[Message], depth: int, top: bool, report: bool
     ) -> list[_Segment]:
-        """One version of the body: the plain text when it says something, else the HTML."""
+        """One version of the body: the plain text when it says something, else the HTML;
+        the HTML also when the plain text writes its table one cell a line (Outlook)."""
         options = [self.body(child, depth + 1, top, report, alternative=True) for child in children]
         for option in options:
             if option and all(s.kind == "plain" for s in option) and _has_text(option):
+                html = next((o for o in options if any(s.kind == "html" for s in o)), None)
+                if html and _table_flattened(option, html):
+                    return html
                 return option
         for option in reversed(options):
             if option and _has_text(option):
@@ -1114,6 +1118,44 @@ def _is_document(part: Message) -> bool:
 
 def _has_text(segments: list[_Segment]) -> bool:
     return any(segment.readable().strip() for segment in segments)
+
+
+_TABLE_TAG = re.compile(r"<table\b", re.IGNORECASE)
+_ROW_CELLS = re.compile(r"\s+\|\s+|(?<=\S):\s+")
+
+
+def _table_flattened(plain: list[_Segment], html: list[_Segment]) -> bool:
+    """Whether the plain alternative writes the HTML's table one cell a line, as Outlook's
+    plain part does: then the rows, one line each in the HTML's rendering, are the body.
+
+    A row of the rendering ("40 | Slider 48x36 | Low-E", "Factor: .46") counts as flattened
+    when its cells stand on consecutive lines of the plain text and the row itself does not;
+    two such rows decide it.
+    """
+    if not any(s.kind == "html" and _TABLE_TAG.search(s.text) for s in html):
+        return False
+    lines = [x.strip() for s in plain for x in s.readable().split("\n") if x.strip()]
+    if len(lines) < 4:
+        return False
+    whole = set(lines)
+    at: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        at.setdefault(line, []).append(i)
+    flattened = 0
+    for s in html:
+        for row in s.readable().split("\n"):
+            row = row.strip()
+            cells = [c.strip() for c in _ROW_CELLS.split(row) if c.strip()]
+            if len(cells) < 2 or row in whole:
+                continue
+            if any(
+                all(i + k < len(lines) and lines[i + k] == c for k, c in enumerate(cells))
+                for i in at.get(cells[0], ())
+            ):
+                flattened += 1
+                if flattened >= 2:
+                    return True
+    return False
 
 
 def _forward_summary(message: Message) -> str:

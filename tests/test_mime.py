@@ -152,6 +152,33 @@ def test_empty_plain_alternative_falls_back_to_html() -> None:
     assert parse_email(msg.as_bytes()).body_text == "Factor: 0.55"
 
 
+def test_html_table_read_when_the_plain_part_has_one_cell_a_line() -> None:
+    # Outlook's plain alternative writes each table cell on a line of its own
+    msg = _message("Quote please:\n\nQty\n\nItem\n\n6\n\nAwning 36x24\n\n2\n\nPicture 48x48\n")
+    msg.add_alternative(
+        "<p>Quote please:</p><table><tr><td>Qty</td><td>Item</td></tr>"
+        "<tr><td>6</td><td>Awning 36x24</td></tr><tr><td>2</td><td>Picture 48x48</td></tr>"
+        "</table>",
+        subtype="html",
+    )
+    assert parse_email(msg.as_bytes()).body_text == (
+        "Quote please:\n\nQty: Item\n6: Awning 36x24\n2: Picture 48x48"
+    )
+
+
+def test_plain_part_kept_when_it_writes_the_table_rows_itself() -> None:
+    msg = _message("Quote please:\n\n6  Awning 36x24\n2  Picture 48x48\n")
+    msg.add_alternative(
+        "<table><tr><td>6</td><td>Awning 36x24</td></tr>"
+        "<tr><td>2</td><td>Picture 48x48</td></tr></table>",
+        subtype="html",
+    )
+    assert (
+        parse_email(msg.as_bytes()).body_text
+        == "Quote please:\n\n6  Awning 36x24\n2  Picture 48x48"
+    )
+
+
 def test_undeclared_8bit_utf8_and_broken_latin1_bodies() -> None:
     utf8 = "From: a@b.c\r\nContent-Type: text/plain\r\n\r\nRésumé €5".encode()
     assert parse_email(utf8).body_text == "Résumé €5"

@@ -15,6 +15,12 @@ from intake.parsers.message import Attachment, ParsedMessage
 
 # A document this short that is an address is a note of where to come, not a schedule.
 ADDRESS_NOTE_LINES = 8
+# A label that says whom to call ("Site contact:", "Contact phone:", "On-site contact name:"),
+# at a line's start or after a column gap; "Homeowner:" only names the owner.
+_CONTACT_LABEL = re.compile(
+    r"(?im)(?:^|\t|\s{2,}|\|\s*)[ \t]*(?:(?:site|on-?site|primary|homeowner)\s+)?contact"
+    r"(?:\s+(?:name|person|phone|number|tel|cell))?\s*[:：]"
+)
 
 
 def read(
@@ -55,7 +61,8 @@ def _attachment_texts(
         if not text.strip():
             continue
         src = f"attachment:{attachment.filename}"
-        merge_attachment(found, read_text(text, _replace(ctx, src)), src)
+        names_contact = ctx.queue == SERVICE and bool(_CONTACT_LABEL.search(text))
+        merge_attachment(found, read_text(text, _replace(ctx, src)), src, names_contact)
         if ctx.queue == SERVICE and not found.has("site_address"):
             _address_note(found, text, src)
     if pointer is not None and not found.has("product_specs"):

@@ -73,7 +73,10 @@ SERVICE_LABELS: dict[str, list[str]] = {
     "description": [
         "description", "problem", "issue", "problem description", "issue description",
         "details", "probleme", "description du probleme", "what s wrong", "whats wrong",
-        "what is wrong", "what happened", "the problem", "the issue",
+        "what is wrong", "what happened", "the problem", "the issue", "issue reported",
+        "problem reported", "reported issue", "reported problem", "issues reported",
+        "problems reported", "work requested", "work required", "deficiency", "deficiencies",
+        "concern", "concerns", "complaint", "warranty items", "items reported",
     ],
     "urgency": ["urgency", "priority", "urgence", "priorite", "how urgent"],
     "reference": [

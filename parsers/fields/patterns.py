@@ -79,7 +79,7 @@ _REFERENCE = re.compile(
     r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*(?:[A-Z]{2,5}-)?\d{3,}[-\w]*"
     r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande)\s*"
     r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
-    r"((?-i:[A-Z]{0,4}-?\d{4,}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
+    r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
     re.IGNORECASE,
 )
 _PROVINCES = r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"

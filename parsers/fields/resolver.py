@@ -13,7 +13,8 @@ rules below pick one per field. They are the extractor's precedence, written as 
    fills what the body lacks; under a short cover note its description is the request; and
    in a quote request an older thread's pricing (`FORWARDED_HISTORY`) is never this one's.
 4. Attached documents fill only fields the text lacks, only from a structure, and less sure
-   (`merge_attachment`).
+   (`merge_attachment`); a document's "Site contact:" does replace what only the sender's
+   From name or signature gave (the work order a builder's warranty desk sends).
 5. Quoted history never gives a field: it is cut before reading (`ParsedMessage.new_text`),
    and a reply gives only what its new text says (newest statement wins at the case level).
 """
@@ -70,6 +71,8 @@ FORWARDED_HISTORY: dict[str, tuple[str, ...]] = {
     QUOTES: ("factor", "amount", "close_date", "stage", "quote_due"),
     SERVICE: (),
 }
+# Readings of who sent the mail (the From name, the signature): a document's label beats them.
+SENDER_SOURCES = frozenset({"from", "signature"})
 # An attached document's reading counts this much of what it would in the body.
 ATTACHMENT_DISCOUNT = 0.8
 
@@ -116,11 +119,25 @@ def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> No
     found.merge_missing(forwarded)
 
 
-def merge_attachment(found: Found, document: Found, source: str) -> None:
+def merge_attachment(
+    found: Found, document: Found, source: str, names_contact: bool = False
+) -> None:
     """Fields of one attached document (rule 4): only what it states in a structure (labels,
-    a numbered form, a product table), and product specs also from its prose lines."""
+    a numbered form, a product table), and product specs also from its prose lines.
+
+    `names_contact`: the document has a contact label ("Site contact:", "Contact phone:");
+    its labelled values then replace what only the sender's From name or signature gave.
+    """
     for name, value in document.values.items():
         structured = value.confidence >= TABLE or name == "product_specs"
+        held = found.values.get(name)
+        if (
+            names_contact
+            and held is not None
+            and held.source in SENDER_SOURCES
+            and value.confidence >= LABELLED
+        ):
+            del found.values[name]  # the form says whom to call; the sender is a default
         if structured and not found.has(name) and name not in found.declared_empty:
             found.offer(name, value.value, value.confidence * ATTACHMENT_DISCOUNT, source)
 

@@ -32,11 +32,17 @@ _DASH_LABEL_LINE = re.compile(
 _MULTI_LABEL_SPLIT = re.compile(
     r"(?:\s+\|\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
+# The same at a column gap only (a form's row laid out in columns, as a PDF's text layer
+# or a sheet gives it): "Homeowners: Mei & Aaron Fung  Site contact: Mei Fung".
+_COLUMN_LABEL_SPLIT = re.compile(r"(?:\s+\|\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)")
 # A dash or "=" after these starts a sentence, not a label ("Please use the cell - ...").
 _SENTENCE_START = re.compile(
     r"(?i)^(?:please|pls|plz|can|could|would|will|use|i|i'm|we|we're|you|they|it|this|that|"
     r"there|just|also|note|so|and|but|if|when)\b"
 )
+# A label key with an item number: "item 1", "issue number 2" ("Issue #2")
+_NUMBERED_LABEL = re.compile(r"(?P<base>[a-z][a-z ]{1,30}?) (?:number )?\d{1,2}")
+_ITEM_WORDS = frozenset({"item", "warranty item", "deficiency", "concern", "repair", "task"})
 _BARE_LABEL = re.compile(r"^[^\W\d_][\w ]{1,28}$")
 _INI_SECTION = re.compile(r"^\s*\[([^\]\[]{2,30})\]\s*$")
 
@@ -88,6 +94,12 @@ class Structure:
             return "opportunity_name"
         if key in self.labels:
             return self.labels[key]
+        numbered = key[-1:].isdigit() and _NUMBERED_LABEL.fullmatch(key)
+        if numbered and self.queue != QUOTES:
+            # "Item 1:", "Issue #2:", "Deficiency 3:": the numbered items of a work order
+            base = numbered["base"]
+            if base in _ITEM_WORDS or self.field_for(base, in_opportunity) == "description":
+                return "description"
         return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
 
     def label_of(self, rest: str, in_opportunity: bool) -> list[tuple[str, str]]:
@@ -101,6 +113,13 @@ class Structure:
             pieces = [self._one_label(s, in_opportunity) for s in segments]
             if all(pieces):
                 return [p for p in pieces if p]
+        columns = _COLUMN_LABEL_SPLIT.split(rest) if len(segments) > 1 else ()
+        if len(columns) > 1 and all(_LABEL_LINE.match(c) for c in columns):
+            # side by side in columns, every piece "Label: value": the known labels count,
+            # an unknown one ("Date issued: ...") is another column of the form
+            known = [p for c in columns if (p := self._one_label(c, in_opportunity))]
+            if known:
+                return known
         piece = self._one_label(rest, in_opportunity)
         if piece:
             return [piece]
@@ -160,6 +179,14 @@ class Structure:
             pending = None
             if labelled:
                 for target, value in labelled:
+                    if (
+                        target == "description"
+                        and current is not None
+                        and current.kind == "label"
+                        and current.target == "description"
+                    ):
+                        current.lines.append(value)  # "Item 2:" right below "Item 1:"
+                        continue
                     if target == "opportunity" and not value:
                         in_opportunity = True
                     current = Block("label", value, target, number=number, indent=indent)

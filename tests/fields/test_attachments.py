@@ -137,3 +137,35 @@ def test_a_photo_pasted_inline_counts_by_its_camera_name_however_small(extractor
         part.add_related(_png(24, 18), "image", "png", cid=cid, filename=name)
     msg = parse_email(mail.as_bytes())
     assert [a.filename for a in msg.real_attachments] == ["IMG_0042.png"]
+
+
+WORK_ORDER = (
+    "WESTVIEW HOMES - SERVICE REQUEST\n"
+    "Request no.: SR-5120  Issued: 2026-11-02\n"
+    "Buyers: Lou & Sam Park  Site contact: Sam Park\n"
+    "Contact phone: 587-555-0162\n"
+    "Address: 14 Evergreen Way SW, Calgary AB\n"
+    "Item 1: Patio door - lock will not engage, door rattles in the wind.\n"
+    "Item 2: Den window - screen torn.\n"
+)
+COVER_NOTE = "Hi,\n\nPlease see the attached service request.\n\nThanks,\nJo Lam\n403-555-0188"
+
+
+def test_a_work_orders_site_contact_and_items_beat_the_senders_own_details(extractor):
+    att = Attachment("SR-5120.txt", "text/plain", WORK_ORDER.encode())
+    msg = message(COVER_NOTE, from_name="Jo Lam", signature="Jo Lam\n403-555-0188",
+                  attachments=(att,))  # fmt: skip
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Sam Park"
+    assert got["contact_phone"] == "+15875550162"
+    assert got["description"] == (
+        "Patio door - lock will not engage, door rattles in the wind. Den window - screen torn."
+    )
+
+
+def test_a_document_naming_only_the_owner_leaves_the_sender_as_contact(extractor):
+    text = WORK_ORDER.replace("  Site contact: Sam Park", "").replace("Contact phone", "Owner cell")
+    att = Attachment("SR-5120.txt", "text/plain", text.encode())
+    msg = message(COVER_NOTE, from_name="Jo Lam", signature="Jo Lam\n403-555-0188",
+                  attachments=(att,))  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Jo Lam"

@@ -258,3 +258,39 @@ def test_abbreviated_amount_and_factor_labels(extractor):
     text = "acct: BVR\nfctr: .53\namt: 41,500\nspecs: 3 casement 24x36 white"
     got = quote(extractor, message(text))
     assert (got["factor"], got["amount"]) == ("0.53", "41500.00")
+
+
+def test_labels_side_by_side_in_columns_with_an_unknown_one(extractor):
+    # a form's row laid out in columns: the unknown label is another column, not a value
+    text = (
+        "Ticket no.: 5521  Raised by: front desk\n"
+        "Owners: Lou & Sam Park  On-site contact: Sam Park\n"
+        "Phone: 587-555-0162\n"
+        "Address: 14 Evergreen Way SW, Calgary AB\n"
+        "Problem: sliding door drags on the track\n"
+    )
+    got = service(extractor, message(text, from_name="Front Desk"), staff=False)
+    assert got["contact_name"] == "Sam Park"
+    assert got["description"] == "sliding door drags on the track"
+
+
+def test_numbered_items_of_a_work_order_are_one_description(extractor):
+    text = (
+        "Address: 14 Evergreen Way SW, Calgary AB\n"
+        "Contact: Sam Park, 587-555-0162\n"
+        "Item 1: Living room picture window - seal failed, fogging between the panes\n"
+        "Item 2: Back door - weatherstrip torn at the hinge side.\n"
+        "Access: weekdays after 4\n"
+    )
+    got = service(extractor, message(text), staff=False)
+    assert got["description"] == (
+        "Living room picture window - seal failed, fogging between the panes "
+        "Back door - weatherstrip torn at the hinge side."
+    )
+
+
+@pytest.mark.parametrize("label", ["Issue reported", "Deficiency #1", "Concern 1"])
+def test_description_labels_of_service_forms(extractor, label):
+    text = f"Address: 14 Evergreen Way SW, Calgary AB\n{label}: patio screen off its track\n"
+    got = service(extractor, message(text), staff=False)
+    assert got["description"] == "patio screen off its track"

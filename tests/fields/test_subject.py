@@ -75,3 +75,9 @@ def test_an_ampersand_accounts_initials_name_it(extractor):
     body = "- 6 casements 30x48 dual white\n- 2 awnings 36x20 dual white"
     got = quote(extractor, message(body, subject=subject))
     assert got["account"] == "Aspen & Oak Dealers Co."
+
+
+def test_a_reference_with_several_number_groups_is_whole(extractor):
+    msg = message("The awning crank is stripped.", subject="Warranty claim QA-2031-0077")
+    got = extractor.extract(msg, "service", now=msg.date, sender_is_staff=False)
+    assert got["reference"].value == "QA-2031-0077"
