@@ -12,6 +12,7 @@ the message has already joined the case as usual.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from intake.storage.models import Case
 
 if TYPE_CHECKING:
     from intake.handlers.pipeline import Context
+    from intake.parsers.message import ParsedMessage
 
 log = logging.getLogger("intake.commands")
 
@@ -32,15 +34,33 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
+def command_in(ctx: Context) -> tuple[str, Command] | None:
+    """The command an email reply on a case opens with, as written and as parsed (whoever
+    sent it: whether it is obeyed is the step's to decide)."""
+    if ctx.case is None or ctx.inbound.channel == "slack":
+        return None
+    said = first_line(ctx.msg.new_text)
+    command = parse_command(said)
+    return (said, command) if command is not None else None
+
+
+def without_command(ctx: Context) -> ParsedMessage:
+    """The message as the field readers should see it: a staff command's first line is an
+    order to the bot, not a value of the case ("won PO 12345" is no stage "Closed Won"), so
+    only the rest of what the owner wrote is read for fields."""
+    if not ctx.staff or command_in(ctx) is None:
+        return ctx.msg
+    rest = ctx.msg.new_text.lstrip().split("\n", 1)[1:]
+    return dataclasses.replace(ctx.msg, new_text=rest[0].lstrip("\r\n") if rest else "")
+
+
 def obey_command(ctx: Context) -> None:
     """Pipeline step: act on a staff reply whose first line is a command."""
     case = ctx.case
-    if case is None or ctx.outcome != "append" or ctx.inbound.channel == "slack":
+    found = command_in(ctx)
+    if case is None or ctx.outcome != "append" or found is None:
         return
-    said = first_line(ctx.msg.new_text)
-    command = parse_command(said)
-    if command is None:
-        return
+    said, command = found
     if not ctx.staff:
         log.info(
             "inbound #%s: %r from %s is not staff's: a message", ctx.inbound.id, said, ctx.sender

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from intake.handlers import case_ops, clocks
 from intake.handlers.automail import automail_reason
-from intake.handlers.email_commands import obey_command
+from intake.handlers.email_commands import obey_command, without_command
 from intake.handlers.replies import ReplyRenderer, is_safe_address
 from intake.handlers.reply_budget import Budget, answer_refused, refusal_refused
 from intake.handlers.salesforce_feed import SalesforceFeed, mirror
@@ -253,7 +253,7 @@ def mailbox_allows(box: Mailbox, sender_is_staff: bool) -> bool:
 def extract(ctx: Context) -> None:
     queue = ctx.case.queue if ctx.case is not None else ctx.mailbox.queue  # type: ignore[union-attr]
     values = ctx.config.extractor.extract(
-        ctx.msg,
+        without_command(ctx),
         queue,
         now=ctx.now,
         sender_is_staff=ctx.staff,

@@ -82,6 +82,7 @@ class StubExtractor:
 
     fields: Mapping[str, FieldValue] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the new text of each message read
 
     def extract(
         self,
@@ -94,6 +95,7 @@ class StubExtractor:
         expected: Sequence[str] = (),
     ) -> Mapping[str, FieldValue]:
         self.calls.append({"queue": queue, "staff": sender_is_staff, "reply": is_reply})
+        self.texts.append(msg.new_text)
         return dict(self.fields)
 
 

@@ -316,6 +316,38 @@ def test_extract_reads_a_reply_with_its_case_queue(session: Session) -> None:
     assert extractor.calls == [{"queue": "service", "staff": False, "reply": True}]
 
 
+def test_extract_leaves_a_staff_command_line_to_the_command_step(session: Session) -> None:
+    """ "won PO 12345" orders the case won; read as fields it would set the stage too."""
+    extractor = StubExtractor()
+    ctx = context(
+        session,
+        cfg=config(extractor=extractor),
+        trust=TRUSTED,
+        mailbox=QUOTES,
+        body="won PO 12345\n\nGreat work everyone.\n",
+    )
+    ctx.case = make_case(session, queue="quotes", participants=[AM])
+    assert ctx.staff
+    pipeline.extract(ctx)
+    assert extractor.texts == ["Great work everyone."]
+
+
+def test_extract_reads_a_customers_command_words_as_a_message(session: Session) -> None:
+    """Only staff give commands: anyone else's "won" is text like any other."""
+    extractor = StubExtractor()
+    ctx = context(
+        session,
+        cfg=config(extractor=extractor),
+        sender=PAT,
+        mailbox=SERVICE,
+        body="close\n\nThe window still leaks.\n",
+    )
+    ctx.case = make_case(session, queue="service", participants=[CUSTOMER])
+    assert not ctx.staff
+    pipeline.extract(ctx)
+    assert extractor.texts == ["close\n\nThe window still leaks."]
+
+
 # --- open_or_update_case ------------------------------------------------------------------
 
 
