@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.bot.smtp_server import TRY_LATER, IntakeHandler
 from intake.storage import db
+from intake.storage.models import InboundMessage
 from tests.unit.builders import SERVICE, T0, new_session
 
 PEER = ("192.0.2.7", 40000)
@@ -78,5 +79,37 @@ def test_a_stored_message_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -
         assert logged(caplog) == [
             (logging.DEBUG, f"stored inbound #1 from 192.0.2.7:40000 ({len(RAW)} bytes)")
         ]
+    finally:
+        engine.dispose()
+
+
+def test_a_session_without_peer_or_helo_and_an_empty_message_is_stored() -> None:
+    """Nothing the session lacks may turn into a 451: no peer address, no HELO yet, no
+    content (stored as b"", never as anything else)."""
+    checked: list[tuple[bytes, str | None, str, str | None]] = []
+
+    def verify(raw: bytes, ip: str | None, mail_from: str, helo: str | None) -> dict[str, str]:
+        checked.append((raw, ip, mail_from, helo))
+        return {"method": "none"}
+
+    engine = new_session().get_bind()
+    try:
+        sessions = db.make_sessionmaker(engine)  # type: ignore[arg-type]
+        handler = IntakeHandler(sessions, [SERVICE], now=lambda: T0, verify_sender=verify)
+        envelope = Envelope()
+        envelope.mail_from = "pat@example.net"
+        envelope.rcpt_tos = [SERVICE]
+        envelope.original_content = None
+
+        async def run() -> str:
+            session = SmtpSession(asyncio.get_running_loop())
+            session.peer = None
+            return await handler.handle_DATA(None, session, envelope)
+
+        assert asyncio.run(run()) == "250 2.0.0 OK: stored as #1"
+        assert checked == [(b"", None, "pat@example.net", None)]
+        with sessions() as session:
+            row = session.get(InboundMessage, 1)
+            assert row is not None and (row.raw, row.peer) == (b"", None)
     finally:
         engine.dispose()
