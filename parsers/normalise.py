@@ -588,25 +588,29 @@ _WORDS_AMOUNT = re.compile(
 def _words_value(words: str) -> Decimal | None:
     """The number a sum in words names, or None when the words do not make one."""
     total, current, fraction = 0, 0, Decimal(0)
-    seen_number = False
-    for word in re.split(r"[\s-]+", words.lower()):
+    seen_number = added = False
+    split = re.split(r"[\s-]+", words.lower())
+    for i, word in enumerate(split):
+        if word in ("a", "an") and split[i + 1 : i + 2] in (["half"], ["quarter"]):
+            continue  # "and a half": the article of the fraction, not one
         if word in _ONES:
             current += _ONES[word]
             seen_number = True
         elif word == "hundred":
             current = max(current, 1) * 100
-        elif word == "half":
-            fraction = Decimal("0.5")
-        elif word == "quarter":
-            fraction = Decimal("0.25")
+        elif word in ("half", "quarter"):
+            fraction = Decimal("0.5") if word == "half" else Decimal("0.25")
+            added = seen_number  # "thirty-eight and a half": after the number, added to it
         elif word in _SCALES:
-            if fraction and current <= 1:  # "a quarter million", "half a million"
+            if fraction and added:  # "thirty-eight and a half thousand"
+                total += int((current + fraction) * _SCALES[word])
+            elif fraction and current <= 1:  # "a quarter million", "half a million"
                 total += int(fraction * _SCALES[word])
             elif seen_number:
                 total += current * _SCALES[word]
             else:
                 return None
-            current, fraction, seen_number = 0, Decimal(0), False
+            current, fraction, seen_number, added = 0, Decimal(0), False, False
         elif word != "and":
             return None
     value = Decimal(total + current)

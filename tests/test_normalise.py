@@ -335,6 +335,9 @@ def test_find_date_periods_in_prose(text, expected):
         ("around forty-two thousand dollars", "42000.00"),
         ("roughly a quarter million dollars", "250000.00"),
         ("two thousand five hundred", "2500.00"),
+        ("about sixty-four and a half thousand", "64500.00"),
+        ("one and a quarter million", "1250000.00"),
+        ("half a million", "500000.00"),
     ],
 )
 def test_amounts_in_thousands_and_words(text, expected):

@@ -107,6 +107,13 @@ def split_chain(forwarded: str) -> list[ChainMessage]:
     return out
 
 
+_PHONE_PIECE = re.compile(r"\s+[|•·]\s+|\s{3,}|\t")
+_FAX = re.compile(r"\bfax\b|^\s*F\s*[:.]\s*\+?\(?\d", re.IGNORECASE)
+_OFFICE = re.compile(
+    r"\b(?:office|work|main|switchboard)\b|^\s*(?:O|W|Off)\s*[:.]\s*\+?\(?\d", re.IGNORECASE
+)
+
+
 def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Context) -> None:
     """A customer's own signature gives their name, phone and address when the body
     does not."""
@@ -120,10 +127,11 @@ def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Con
         if _looks_like_name(line) and len(line.split()) >= 2:
             found.offer("contact_name", line, SIGNATURE, source)
         break
-    # A cell or home line before an office or fax line; a fax is never the contact.
+    # A cell or home number before an office one; a fax is never the contact. Each number
+    # of a line "O: ... | C: ... | F: ..." is judged by its own label.
+    pieces = [p for x in lines for p in _PHONE_PIECE.split(x) if p.strip()]
     ranked = sorted(
-        (x for x in lines if not re.search(r"\bfax\b", x, re.I)),
-        key=lambda x: bool(re.search(r"\b(?:office|work|main|switchboard)\b", x, re.I)),
+        (x for x in pieces if not _FAX.search(x)), key=lambda x: bool(_OFFICE.search(x))
     )
     for line in ranked:
         phones = nz.find_phones(line, v.org.phone_region)

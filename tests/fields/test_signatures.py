@@ -84,6 +84,16 @@ def test_customer_signature_gives_contact_but_office_phone_comes_last(extractor)
     assert "account" not in got  # an employer in a signature is not the account
 
 
+def test_signature_phones_on_one_line_are_judged_each_by_its_own_label(extractor):
+    text = "The storm door closer is broken and the door slams. Not urgent."
+    signature = (
+        "Wen Li | Site Manager\nT/A Maple Row Lofts\n"
+        "O: 403-555-0171 x12 | C: 403-555-0172 | F: 403-555-0173"
+    )
+    msg = message(text, from_name="", from_addr="wen@example.org", signature=signature)
+    assert service(extractor, msg, staff=False)["contact_phone"] == "+14035550172"
+
+
 def test_bare_sender_one_line(extractor, org):
     msg = message("bedroom window screen torn, can someone fix it", subject="screen",
                   from_name="", from_addr="jdoe77@example.net")  # fmt: skip
