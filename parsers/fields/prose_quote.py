@@ -19,7 +19,7 @@ from intake.parsers.fields.patterns import (
     _SIGN_OFF,
     _WANTS_QUOTE,
 )
-from intake.parsers.fields.resolver import CLAUSE, GUESS, PROSE, RUN_ON, Found
+from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, RUN_ON, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import due_of, opportunity
@@ -79,8 +79,21 @@ _WHOLE_FACTOR_END = re.compile(
 )
 
 
+# "Sorry - factor is .53 on this one, not .51": the sender corrects a factor given above
+_FACTOR_CORRECTION = re.compile(
+    r"\b(?:factor|multiplier|facteur)\s+(?:is|should be|s/b|will be|needs to be|=|:)\s*"
+    r"([x×]?\s?0?[.,]\d{1,3})(?!\d)(?:[^.;!?\n]|\.\d){0,50}?,?\s+not\s+(?:the\s+)?"
+    r"([x×]?\s?0?[.,]\d{1,3})(?!\d)",
+    re.IGNORECASE,
+)
+
+
 def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     src = ctx.source
+    for m in reversed(list(_FACTOR_CORRECTION.finditer(text))):  # the last one stands
+        said, replaced = nz.parse_factor(m.group(1)), nz.parse_factor(m.group(2))
+        if said is not None and said != replaced:
+            found.offer("factor", str(said), LABELLED + 0.05, src)  # beats the label it fixes
     for m in re.finditer(
         r"\b(?:factor|facteur|multiplier|multiplicateur)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
         r"(?:\s*(?:of|is|at|de|est|now|"

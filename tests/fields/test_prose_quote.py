@@ -435,3 +435,13 @@ def test_at_a_number_with_no_stage_named_is_no_stage(extractor):
 def test_the_number_before_the_word_factor(extractor):
     text = "Ridgeline - Elbow Reno, 6 casements 30x48 triple white, use the 54 factor as usual."
     assert quote(extractor, message(text))["factor"] == "0.54"
+
+
+def test_a_factor_corrected_in_a_later_paragraph_beats_its_label(extractor):
+    text = (
+        "Account: Aspen & Oak\nOpp: Aspen & Oak - Airdrie Infill\nType: Standard\n"
+        "Stage: Funding\nClose: 2026-12-11\nFactor: .48\n\n"
+        "Specs: 12 casements 24x48 white\n\n"
+        "Oops - the factor should be .46 for them, not .48 - they moved up a tier.\n"
+    )
+    assert quote(extractor, message(text))["factor"] == "0.46"
