@@ -121,14 +121,15 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     # approves (the one said with "not" is the one replaced)
     m = re.search(
         r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with)\b,?\s+(?:but\s+)?"
-        r"(?:(?:use|at|with|go with)\s+)?([x×]?\s?0?[.,]\d{2,3})"
-        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))",
+        r"(?:(?:use|at|with|go with|go|make it)\s+)?([x×]?\s?0?[.,]\d{2,3})"
+        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+not\s+[x×]?\s?0?[.,]\d)?",
         text,
         re.IGNORECASE,
     )
     factor = nz.parse_factor(m.group(1)) if m else None
-    if factor is not None and Decimal("0.2") <= factor < 1:
-        found.offer("factor", str(factor), PROSE, src)
+    if m and factor is not None and Decimal("0.2") <= factor < 1:
+        # "approved, but go .47 not .45": a correction of the draft's label, which it beats
+        found.offer("factor", str(factor), LABELLED + 0.05 if m.group(2) else PROSE, src)
     # "use the 53 factor like last time": the number before the word
     m = re.search(
         r"\b(?:the|our|a|that|same)\s+(\d{2}|0?[.,]\d{2,3})\s+(?:factor|multiplier)\b",

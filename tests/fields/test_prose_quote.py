@@ -445,3 +445,12 @@ def test_a_factor_corrected_in_a_later_paragraph_beats_its_label(extractor):
         "Oops - the factor should be .46 for them, not .48 - they moved up a tier.\n"
     )
     assert quote(extractor, message(text))["factor"] == "0.46"
+
+
+def test_an_approval_that_changes_the_factor_beats_the_drafts_label(extractor):
+    text = (
+        "Approved, but go .50 not .52 - they have the fleet discount.\n\n"
+        "Account: Aspen & Oak\nOpp: Aspen & Oak - Airdrie Infill\nType: Standard\n"
+        "Stage: Funding\nClose: 2026-12-11\nFactor: .52\nSpecs: 12 casements 24x48 white\n"
+    )
+    assert quote(extractor, message(text))["factor"] == "0.50"
