@@ -25,7 +25,8 @@ SHORT_REPLY = 25  # words: a reply this short answers the request, it is no new 
 # "> - close date", ">   * Factor:", "> Stage" : a quoted line that is one field's label
 _ASKED = re.compile(r"^\s*>[>\s]*(?:[-*•·]\s*)?(?P<label>[^\W\d_][\w /#()'’-]{1,40}?)\s*:?\s*$")
 # The pieces of a terse answer: "std / 25%", "Standard, Funding", ".47 - approved"
-_PIECES = re.compile(r"\s*(?:[/;,\n]|\s[-–—]\s|\.\s)\s*")
+# ("w/" and "s/b" are words: a slash after a one-letter word splits nothing)
+_PIECES = re.compile(r"\s*(?:(?<!\b[^\W\d_])/|[;,\n]|\s[-–—]\s|\.\s)\s*")
 # A factor said as a number: ".47", "0.47", "47", "47%" (not a size, a price or a date)
 _FACTOR_NUMBER = re.compile(
     r"(?<![\w.$/,-])((?:0?[.,])?\d{2})(\s?%)?(?![\w/-]|[.,]\d|\s?[x×]\s?\d)"

@@ -154,7 +154,9 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
         r"actually|really|"
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
-        r"changed to|moved|pushed back to|updated to|will be|should be|to)\b|\s*[:=])*\s*",
+        r"changed to|moved|pushed back to|updated to|will be|should be|"
+        r"moving to|moves to|moving out to|slipping to|slips to|slipped to|shifting to|"
+        r"shifts to|shifted to|going to|goes to|bumped to|to)\b|\s*[:=])*\s*",
         text,
         re.IGNORECASE,
     ):

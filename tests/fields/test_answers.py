@@ -23,6 +23,11 @@ def test_terse_pieces_are_read_as_the_asked_fields(extractor):
     assert got == {"opportunity_type": "Project", "stage": "Submissions"}
 
 
+def test_a_slash_inside_w_slash_is_no_piece_separator(extractor):
+    got = answer(extractor, "It's a proj w/ install - our crew does it", ["opportunity_type"])
+    assert got["opportunity_type"] == "Project w/ installation"
+
+
 def test_a_percentage_answers_an_asked_stage_before_a_factor(extractor):
     got = answer(extractor, "90% - PO is coming next week", ["factor", "stage"])
     assert got == {"stage": "Approvals"}

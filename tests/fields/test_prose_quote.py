@@ -9,7 +9,7 @@ import pytest
 
 from intake.parsers.fields import LabelExtractor
 from intake.parsers.fields.resolver import GUESS
-from tests.fields.helpers import MST, message, quote
+from tests.fields.helpers import MST, message, quote, values
 
 
 def test_prose_request(extractor):
@@ -454,3 +454,12 @@ def test_an_approval_that_changes_the_factor_beats_the_drafts_label(extractor):
         "Stage: Funding\nClose: 2026-12-11\nFactor: .52\nSpecs: 12 casements 24x48 white\n"
     )
     assert quote(extractor, message(text))["factor"] == "0.50"
+
+
+@pytest.mark.parametrize("said", ["close is moving to", "the close slipped to", "close shifts to"])
+def test_a_close_date_said_as_moving(extractor, said):
+    msg = message(f"Also {said} Dec 11, not the 4th.")
+    got = values(
+        extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
+    )
+    assert got["close_date"] == "2026-12-11"
