@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -29,8 +30,8 @@ NOT_SOURCE = shutil.ignore_patterns(
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The wheel's file list, built from a copy of the checkout: setuptools writes build/
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built from a copy of the checkout: setuptools writes build/
     and intake.egg-info/ into the folder it builds, and two builds of one folder at once
     (two pytest-xdist workers, or two people's runs) would trip over each other."""
     source = tmp_path_factory.mktemp("source") / "intake"
@@ -42,7 +43,12 @@ def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = out.glob("intake-*.whl")
+    (built,) = out.glob("intake-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         return archive.namelist()
 
@@ -84,3 +90,44 @@ def test_the_intake_command_loads_the_namespaced_cli() -> None:
     main = script.load()
     assert main is sys.modules["intake.bot.cli"].main
     assert Path(sys.modules["intake.bot.cli"].__file__ or "") == ROOT / "bot" / "cli.py"
+
+
+# Run by a Python that sees the installed wheel and the dependencies, but neither the
+# checkout nor its editable install (-S: no site, so no .pth finder; run from another folder).
+ON_DEFAULTS = """
+from pathlib import Path
+import intake.bot.config as config
+from intake.handlers.templates_check import template_problems
+from intake.parsers.org import load_organisation
+settings = config.load_settings(env={})
+print(Path(config.__file__).parent.parent)
+print(template_problems(settings.bot.templates))
+print(load_organisation(settings.bot.org).name)
+"""
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_runs_on_its_defaults(wheel: Path, tmp_path: Path) -> None:
+    """The defaults (bot/config.py) point beside the packages: the email templates and the
+    demo organisation must be installed there, or an installed bot cannot answer anyone."""
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "-t", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    paths = [str(target), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", ON_DEFAULTS],
+        cwd=tmp_path,
+        env={"PYTHONPATH": ":".join(paths), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    installed_at, problems, organisation = done.stdout.splitlines()
+    assert Path(installed_at) == target / "intake"
+    assert problems == "[]"
+    assert organisation
