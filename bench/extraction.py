@@ -88,6 +88,8 @@ def main() -> None:
     extractor = LabelExtractor(org)
     build_s = time.perf_counter() - t0
     items = workload(org)
+    if not items:  # a rate over no messages would print 0.0 as if it were a measurement
+        raise SystemExit(f"no corpus messages under {CORPUS}: the shared corpus must sit beside")
     one_pass(extractor, items)  # warm caches, as a running bot has them
 
     rates = []

@@ -78,10 +78,11 @@ def test_labelled_corpus_scores(corpus: Path, labelled_replay: Replayed) -> None
 
 
 @pytest.mark.parametrize("name", ["heldout", "heldout2"])
-def test_sets_written_blind_keep_their_scores(name: str, tmp_path: Path) -> None:
+def test_sets_written_blind_keep_their_scores(name: str, corpus: Path, tmp_path: Path) -> None:
     """The two sets written blind to the extractor (fixtures/heldout*): their first, blind
     scores are in the commit log (field_f1 0.838 and 0.914); since tuned against, they guard
-    the general forms they taught from coming undone."""
+    the general forms they taught from coming undone. (`corpus`: skipped, not failed, where
+    the shared folder with score.py is not beside the project.)"""
     folder = ROOT / "fixtures" / name
     report = tmp_path / "not-yet" / "r.jsonl"  # the report's folder is made, as var/ is
     done = intake("replay", str(folder), "--report", str(report), "-q")
