@@ -48,6 +48,7 @@ SERVICE = "connectyou@example.com"  # service queue, anyone may write
 AM = "alex.martin@example.com"  # an AM of team west
 OWNER = "tara.nguyen@example.com"  # a rep of team west
 CUSTOMER = "pat@example.net"  # an outsider
+PAT = f"Pat Lee <{CUSTOMER}>"  # the outsider as her mail client writes her From
 TRUSTED = SenderTrust(True, False, "trusted network 127.0.0.1")
 TRUSTED_SUBMISSION = {"method": "trusted_network", "peer": "127.0.0.1"}
 
@@ -58,6 +59,9 @@ _ids = itertools.count(1)
 def org() -> Organisation:
     """The demo organisation (fixtures/org.toml), loaded once: it is frozen."""
     return load_organisation(ORG_FILE)
+
+
+QUOTE_REQUIRED = org().required_fields("quotes")
 
 
 @cache

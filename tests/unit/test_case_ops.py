@@ -29,6 +29,8 @@ from intake.storage.models import OutboxMessage
 from tests.unit.builders import (
     AM,
     CUSTOMER,
+    PAT,
+    QUOTE_REQUIRED,
     QUOTES,
     SERVICE,
     T0,
@@ -37,12 +39,8 @@ from tests.unit.builders import (
     events,
     fv,
     make_case,
-    org,
     outbox,
 )
-
-PAT = f"Pat Lee <{CUSTOMER}>"
-QUOTE_REQUIRED = org().required_fields("quotes")
 
 
 def text_of(row: OutboxMessage) -> str:

@@ -29,6 +29,8 @@ from intake.storage.models import Case, SlaClock
 from tests.unit.builders import (
     AM,
     CUSTOMER,
+    PAT,
+    QUOTE_REQUIRED,
     QUOTES,
     QUOTES_EAST,
     SERVICE,
@@ -47,7 +49,6 @@ from tests.unit.builders import (
     sla_runtime,
 )
 
-PAT = f"Pat Lee <{CUSTOMER}>"
 QUOTE_FIELDS = {
     "account": fv("Prairie Crest Homes"),
     "product_specs": fv("10 casements 30x48"),
@@ -57,7 +58,6 @@ QUOTE_FIELDS = {
     "stage": fv("Submissions"),
     "close_date": fv("2026-12-18"),
 }
-QUOTE_REQUIRED = org().required_fields("quotes")
 
 
 def stopped(step: Any, ctx: Context) -> tuple[str, str]:
@@ -117,6 +117,8 @@ def test_dedupe_ignores_a_second_arrival(session: Session) -> None:
 
 
 def test_guard_lets_a_person_through(session: Session) -> None:
+    """The step stops auto-mail by raising Stop: returning is letting through (a Stop here
+    fails the test)."""
     pipeline.guard_auto_mail(context(session, sender=PAT, mail_from=CUSTOMER))
 
 
