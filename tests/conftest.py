@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.slack_api import FakeSlack
+
 if TYPE_CHECKING:
     from intake.bot.app import App
     from intake.bot.config import Settings
@@ -162,6 +164,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         pg_databases.give_back(name)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A local HTTP server answering like the Slack Web API (tests/slack_api.py)."""
+    with FakeSlack() as server:
+        yield server
 
 
 @pytest.fixture

@@ -41,8 +41,8 @@ from tests.mailhelpers import Sink, free_port, serving, store_submission, wait_f
 from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, FakeSalesforce
 from tests.slack_api import DEFAULT_TOKEN, FakeSlack
 from tests.test_pipeline import COMPLETE_QUOTE, mail
+from tests.test_slack_app import T0, Clock
 
-T0 = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Mon 23 Nov 2026, 10:00 in Edmonton
 DAY = timedelta(days=1)
 PEOPLE = [
     "alex.martin",
@@ -62,17 +62,6 @@ CUSTOM = {
     "Case": {"Intake_Case_Number__c", "Factor__c"},
     "Opportunity": {"Intake_Case_Number__c", "PO_Number__c", "Loss_Reason__c"},
 }
-
-
-class Clock:
-    def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **kwargs: float) -> None:
-        self.at += timedelta(**kwargs)
 
 
 def org_with_salesforce(tmp_path: Path, extra: str = "") -> Path:

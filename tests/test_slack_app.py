@@ -71,8 +71,9 @@ class Clock:
     def __call__(self) -> datetime:
         return self.at
 
-    def advance(self, delta: timedelta) -> None:
-        self.at += delta
+    def advance(self, delta: timedelta = timedelta(0), **parts: float) -> None:
+        """Forward by `delta` or by `timedelta(**parts)` (`advance(hours=1)`)."""
+        self.at += delta + timedelta(**parts)
 
     def ts(self) -> str:
         """A fresh Slack `ts` for a message written now (unique within the test)."""
@@ -330,12 +331,6 @@ class Bot:
             return session.scalars(
                 select(SlaClock).where(SlaClock.case_id == case.id, SlaClock.policy == policy)
             ).first()
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as server:
-        yield server
 
 
 @pytest.fixture

@@ -26,12 +26,6 @@ PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"  # a small "J
 
 
 @pytest.fixture
-def slack():
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

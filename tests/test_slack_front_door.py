@@ -57,12 +57,6 @@ STRANGER = "U0STRANGE1"  # in the workspace, not in the organisation file
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 
