@@ -48,7 +48,14 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench.throughput import envelope, load_messages  # noqa: E402
-from tests.mailhelpers import free_port, make_request, wait_for, wait_for_port  # noqa: E402
+from tests.mailhelpers import (  # noqa: E402
+    backlog,
+    children_of,
+    free_port,
+    make_request,
+    wait_for,
+    wait_for_port,
+)
 
 PG_ADMIN = os.environ.get(
     "INTAKE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -113,12 +120,7 @@ class Database:
     def done(self) -> bool:
         """Everything stored is processed, and every reply queued is handed over."""
         with self.engine.connect() as conn:
-            waiting = conn.execute(
-                text("select count(*) from inbound_messages where state = 'new'")
-            ).scalar()
-            unsent = conn.execute(
-                text("select count(*) from outbox where state in ('pending', 'sending')")
-            ).scalar()
+            waiting, unsent = backlog(conn)
         return waiting == 0 and unsent == 0
 
 
@@ -131,18 +133,6 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / TICKS
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def postgres_pids() -> list[int]:

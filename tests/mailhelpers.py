@@ -7,11 +7,14 @@ import contextlib
 import email
 import email.policy
 import os
+import re
+import smtplib
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
@@ -289,3 +292,193 @@ def rows(engine: Any, sql: str) -> list[dict[str, Any]]:
 
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(text(sql))]
+
+
+def backlog(conn: Any) -> tuple[int, int]:
+    """On an open connection: inbound rows still `new`, and outbox rows still pending or
+    sending (both 0 once everything stored is processed and every reply handed over)."""
+    from sqlalchemy import text
+
+    waiting = conn.execute(text("select count(*) from inbound_messages where state = 'new'"))
+    unsent = conn.execute(text("select count(*) from outbox where state in ('pending', 'sending')"))
+    return waiting.scalar(), unsent.scalar()
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+STORED_AS = re.compile(r"stored as #(\d+)")
+
+
+class BurstSenders:
+    """The sending MTAs of a burst: one retry queue shared by several SMTP connections
+    (threads calling `run`), each trying the listener `ports` in turn as MX hosts.
+
+    Items need key, kind, message_id, sender, rcpt, subject, raw, parent, after and
+    not_before; an item with a true `chases` goes out on the same connection the moment
+    its request (`after`) got its 250. A reply waits for its request's 250: in the queue
+    (`hold_in_queue`) or taken and put back as an event; one whose request was refused
+    for good is refused too. A reply of `subject_kind` gets the case number in its
+    subject once the request's case has one. `pace` is a pause after a 250,
+    `reconnect_pause` one after a connection error, `idle` the poll of an empty queue."""
+
+    def __init__(
+        self,
+        items: Sequence[Any],
+        ports: Sequence[int],
+        engine: Any,
+        deadline: float,
+        *,
+        subject_kind: str,
+        retry_delay: float,
+        pace: float = 0.0,
+        reconnect_pause: float = 0.0,
+        idle: float = 0.01,
+        hold_in_queue: bool = False,
+    ) -> None:
+        self.queue: deque[Any] = deque(i for i in items if not getattr(i, "chases", False))
+        self.chasers = {i.after: i for i in items if getattr(i, "chases", False)}
+        self.outstanding = len(items)
+        self.ports, self.engine, self.deadline = list(ports), engine, deadline
+        self.subject_kind, self.retry_delay, self.pace = subject_kind, retry_delay, pace
+        self.reconnect_pause, self.idle, self.hold_in_queue = reconnect_pause, idle, hold_in_queue
+        self.lock = threading.Lock()
+        self.accepted: list[tuple[str, int, int]] = []  # (key, inbound id, listener port)
+        self.accepted_keys: set[str] = set()
+        self.refused: list[tuple[str, int, str]] = []
+        self.refused_keys: set[str] = set()
+        self.events: Counter[str] = Counter()  # connection errors, 4xx answers, retries
+        self.subject_replies: dict[str, str] = {}  # key -> case number it was sent with
+
+    @property
+    def accepted_count(self) -> int:
+        with self.lock:
+            return len(self.accepted)
+
+    @property
+    def finished(self) -> bool:
+        with self.lock:
+            return self.outstanding == 0
+
+    def _take(self) -> Any | None:
+        with self.lock:
+            now = time.monotonic()
+            for _ in range(len(self.queue)):
+                item = self.queue.popleft()
+                if item.not_before <= now and (
+                    not self.hold_in_queue or item.after is None or item.after in self.accepted_keys
+                ):
+                    return item
+                self.queue.append(item)
+        return None
+
+    def _later(self, item: Any, why: str) -> None:
+        item.not_before = time.monotonic() + self.retry_delay
+        with self.lock:
+            self.events[why] += 1
+            self.queue.append(item)
+
+    def _case_number(self, request_key: str, by_key: Mapping[str, Any]) -> str | None:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "select c.number from inbound_messages i join cases c on c.id = i.case_id"
+                    " where i.message_id = :mid and i.outcome = 'new_case'"
+                ),
+                {"mid": by_key[request_key].message_id},
+            ).scalar()
+
+    def _ready(self, item: Any, by_key: Mapping[str, Any]) -> bool:
+        """A reply is written after its request was accepted (and, by subject, once the
+        acknowledgement could have told the case number)."""
+        if item.after is not None:
+            with self.lock:
+                if item.after not in self.accepted_keys:
+                    return False
+        if item.kind != self.subject_kind or item.key in self.subject_replies:
+            return True
+        assert item.parent is not None
+        number = self._case_number(item.parent, by_key)
+        if number is None:
+            return False
+        item.raw = item.raw.replace(b"Subject: Re: ", f"Subject: Re: [{number}] ".encode(), 1)
+        item.subject = f"Re: [{number}] " + item.subject.removeprefix("Re: ")
+        self.subject_replies[item.key] = number
+        return True
+
+    @staticmethod
+    def _send(client: smtplib.SMTP, item: Any) -> tuple[int, str]:
+        client.ehlo_or_helo_if_needed()
+        code, resp = client.mail(item.sender)
+        if code == 250:
+            code, resp = client.rcpt(item.rcpt)
+        if code == 250:
+            code, resp = client.data(item.raw)
+        if code != 250:
+            client.rset()
+        return code, resp.decode(errors="replace")
+
+    def run(self, first_port: int, by_key: Mapping[str, Any]) -> None:
+        port, client = first_port, None
+        chaser: Any | None = None
+        waited = "waited for the case number" if self.hold_in_queue else "waited for its request"
+        while time.monotonic() < self.deadline and not self.finished:
+            item, chaser = chaser or self._take(), None
+            if item is None:
+                time.sleep(self.idle)
+                continue
+            with self.lock:
+                if item.after in self.refused_keys:  # never sent: its request was refused
+                    self.refused.append((item.key, 0, f"{item.after} refused"))
+                    self.outstanding -= 1
+                    continue
+            if not self._ready(item, by_key):
+                self._later(item, waited)
+                continue
+            try:
+                if client is None:
+                    client = smtplib.SMTP("127.0.0.1", port, timeout=10)
+                code, resp = self._send(client, item)
+            except (OSError, smtplib.SMTPException) as exc:
+                if client is not None:
+                    client.close()
+                client = None
+                port = self.ports[(self.ports.index(port) + 1) % len(self.ports)]  # next MX
+                self._later(item, f"connection error ({type(exc).__name__})")
+                if self.reconnect_pause:
+                    time.sleep(self.reconnect_pause)  # this MTA waits before it tries again
+                continue
+            if code == 250:
+                found = STORED_AS.search(resp)
+                assert found, f"250 without the stored row's number: {resp!r}"
+                with self.lock:
+                    self.accepted.append((item.key, int(found.group(1)), port))
+                    self.accepted_keys.add(item.key)
+                    self.outstanding -= 1
+                    chaser = self.chasers.pop(item.key, None)
+                if chaser is None and self.pace:
+                    time.sleep(self.pace)
+            elif 400 <= code < 500:
+                self._later(item, f"{code} answer")
+            else:
+                with self.lock:
+                    self.refused.append((item.key, code, resp))
+                    self.refused_keys.add(item.key)
+                    self.outstanding -= 1
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import ROOT
-from tests.mailhelpers import Sink, free_port, make_request, wait_for, wait_for_port
+from tests.mailhelpers import Sink, backlog, free_port, make_request, wait_for, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -102,12 +102,7 @@ def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
 
             def all_acknowledged() -> bool:
                 with engine.connect() as conn:
-                    pending = conn.execute(
-                        text("select count(*) from inbound_messages where state = 'new'")
-                    ).scalar()
-                    unsent = conn.execute(
-                        text("select count(*) from outbox where state in ('pending', 'sending')")
-                    ).scalar()
+                    pending, unsent = backlog(conn)
                     uncertain = conn.execute(
                         text("select count(*) from outbox where state = 'uncertain'")
                     ).scalar()

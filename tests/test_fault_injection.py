@@ -23,13 +23,11 @@ import email
 import email.policy
 import json
 import random
-import re
 import signal
-import smtplib
 import subprocess
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +36,17 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ORG_FILE, ROOT
-from tests.mailhelpers import Sink, as_raw, free_port, make_request, rows, start_intake, wait_for
+from tests.mailhelpers import (
+    BurstSenders,
+    Sink,
+    as_raw,
+    backlog,
+    free_port,
+    make_request,
+    rows,
+    start_intake,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +64,6 @@ AMS = [  # (sender, account): staff quote requests, each for an account of that 
     ("Priya Shah <priya.shah@example.com>", "Ridgeline Custom Builds Ltd."),
     ("Dan Schultz <dan.schultz@example.com>", "Northgate Modular Inc."),
 ]
-STORED_AS = re.compile(r"stored as #(\d+)")
 
 
 @dataclass
@@ -177,133 +184,6 @@ def plan(rng: random.Random) -> list[Item]:
     return order
 
 
-class Senders:
-    """The sending MTAs: a shared retry queue worked by several SMTP connections."""
-
-    def __init__(self, items: list[Item], port: int, engine: Engine, deadline: float) -> None:
-        self.queue: deque[Item] = deque(items)
-        self.outstanding = len(items)
-        self.port, self.engine, self.deadline = port, engine, deadline
-        self.lock = threading.Lock()
-        self.accepted: list[tuple[str, int, float]] = []  # (key, inbound id, when)
-        self.accepted_keys: set[str] = set()
-        self.permanent: list[tuple[str, int, str]] = []
-        self.refused_keys: set[str] = set()
-        self.events: Counter[str] = Counter()  # connection errors, 4xx answers, retries
-        self.subject_replies: dict[str, str] = {}  # key -> case number it was sent with
-
-    @property
-    def accepted_count(self) -> int:
-        with self.lock:
-            return len(self.accepted)
-
-    @property
-    def finished(self) -> bool:
-        with self.lock:
-            return self.outstanding == 0
-
-    def _take(self) -> Item | None:
-        with self.lock:
-            now = time.monotonic()
-            for _ in range(len(self.queue)):
-                item = self.queue.popleft()
-                if item.not_before <= now:
-                    return item
-                self.queue.append(item)
-        return None
-
-    def _later(self, item: Item, why: str) -> None:
-        item.not_before = time.monotonic() + RETRY_DELAY
-        with self.lock:
-            self.events[why] += 1
-            self.queue.append(item)
-
-    def _case_number(self, request_key: str, by_key: dict[str, Item]) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                text(
-                    "select c.number from inbound_messages i join cases c on c.id = i.case_id"
-                    " where i.message_id = :mid and i.outcome = 'new_case'"
-                ),
-                {"mid": by_key[request_key].message_id},
-            ).scalar()
-
-    def _ready(self, item: Item, by_key: dict[str, Item]) -> bool:
-        """A reply is written after its request was accepted (and, by subject, once the
-        acknowledgement could have told the case number)."""
-        if item.after is not None:
-            with self.lock:
-                if item.after not in self.accepted_keys:
-                    return False
-        if item.kind != "reply_subject" or item.key in self.subject_replies:
-            return True
-        assert item.parent is not None
-        number = self._case_number(item.parent, by_key)
-        if number is None:
-            return False
-        item.raw = item.raw.replace(b"Subject: Re: ", f"Subject: Re: [{number}] ".encode(), 1)
-        item.subject = f"Re: [{number}] " + item.subject.removeprefix("Re: ")
-        self.subject_replies[item.key] = number
-        return True
-
-    def _send(self, client: smtplib.SMTP, item: Item) -> tuple[int, str]:
-        client.ehlo_or_helo_if_needed()
-        code, resp = client.mail(item.sender)
-        if code == 250:
-            code, resp = client.rcpt(item.rcpt)
-        if code == 250:
-            code, resp = client.data(item.raw)
-        if code != 250:
-            client.rset()
-        return code, resp.decode(errors="replace")
-
-    def run(self, by_key: dict[str, Item]) -> None:
-        client: smtplib.SMTP | None = None
-        while time.monotonic() < self.deadline and not self.finished:
-            item = self._take()
-            if item is None:
-                time.sleep(0.02)
-                continue
-            with self.lock:
-                if item.after in self.refused_keys:  # never sent: its request was refused
-                    self.permanent.append((item.key, 0, f"{item.after} refused"))
-                    self.outstanding -= 1
-                    continue
-            if not self._ready(item, by_key):
-                self._later(item, "waited for its request")
-                continue
-            try:
-                if client is None:
-                    client = smtplib.SMTP("127.0.0.1", self.port, timeout=10)
-                code, resp = self._send(client, item)
-            except (OSError, smtplib.SMTPException) as exc:
-                if client is not None:
-                    client.close()
-                client = None
-                self._later(item, f"connection error ({type(exc).__name__})")
-                time.sleep(RETRY_DELAY)  # this connection's MTA waits before it tries again
-                continue
-            if code == 250:
-                found = STORED_AS.search(resp)
-                assert found, f"250 without the stored row's number: {resp!r}"
-                with self.lock:
-                    self.accepted.append((item.key, int(found.group(1)), time.monotonic()))
-                    self.accepted_keys.add(item.key)
-                    self.outstanding -= 1
-            elif 400 <= code < 500:
-                self._later(item, f"{code} answer")
-            else:
-                with self.lock:
-                    self.permanent.append((item.key, code, resp))
-                    self.refused_keys.add(item.key)
-                    self.outstanding -= 1
-        if client is not None:
-            try:
-                client.quit()
-            except (OSError, smtplib.SMTPException):
-                client.close()
-
-
 def write_config(tmp_path: Path, database_url: str, port: int, relay: str) -> Path:
     config = tmp_path / "intake.toml"
     config.write_text(
@@ -334,12 +214,7 @@ backoff_max_seconds = 1
 
 def drained(engine: Engine, sink: Sink) -> bool:
     with engine.connect() as conn:
-        waiting = conn.execute(
-            text("select count(*) from inbound_messages where state = 'new'")
-        ).scalar()
-        unsent = conn.execute(
-            text("select count(*) from outbox where state in ('pending', 'sending')")
-        ).scalar()
+        waiting, unsent = backlog(conn)
         sent = conn.execute(text("select count(*) from outbox where state = 'sent'")).scalar()
     return waiting == 0 and unsent == 0 and sink.count >= (sent or 0)
 
@@ -358,9 +233,18 @@ def test_two_sigkills_in_a_mixed_burst_lose_nothing_and_double_nothing(
         port = free_port()
         config = write_config(tmp_path, database_url, port, sink.address)
         proc: subprocess.Popen[bytes] = start_intake(config, cwd=ROOT, port=port, log=log)
-        senders = Senders(items, port, engine, deadline)
+        senders = BurstSenders(
+            items,
+            [port],
+            engine,
+            deadline,
+            subject_kind="reply_subject",
+            retry_delay=RETRY_DELAY,
+            reconnect_pause=RETRY_DELAY,
+            idle=0.02,
+        )
         threads = [
-            threading.Thread(target=senders.run, args=(by_key,), daemon=True)
+            threading.Thread(target=senders.run, args=(port, by_key), daemon=True)
             for _ in range(CONNECTIONS)
         ]
         try:
@@ -407,7 +291,7 @@ def test_two_sigkills_in_a_mixed_burst_lose_nothing_and_double_nothing(
     outbox = rows(engine, "select kind, state, message_id, case_id from outbox")
     engine.dispose()
 
-    assert not senders.permanent, f"refused for good: {senders.permanent}"
+    assert not senders.refused, f"refused for good: {senders.refused}"
     # Every 250 named a committed row holding that very message.
     every = {i.key: i for i in items}
     for key, row_id, _ in senders.accepted:

@@ -25,23 +25,32 @@ import email.policy
 import json
 import os
 import random
-import re
 import signal
-import smtplib
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ORG_FILE, ROOT
-from tests.mailhelpers import Sink, as_raw, free_port, make_request, rows, wait_for, wait_for_port
+from tests.mailhelpers import (
+    BurstSenders,
+    Sink,
+    as_raw,
+    children_of,
+    free_port,
+    make_request,
+    rows,
+    wait_for,
+    wait_for_port,
+)
 from tests.slack_api import DEFAULT_TOKEN, FakeSlack
 
 pytestmark = pytest.mark.slow
@@ -56,7 +65,6 @@ PACE = 0.4  # seconds between two sends on one connection: ~15 msg/s, a burst of
 TIME_LIMIT = 400.0
 STARTUP = 150.0  # seconds for a serve process to listen, or its workers to be ready
 RETRY_DELAY = 0.2
-STORED_AS = re.compile(r"stored as #(\d+)")
 AMS = [
     ("Alex Martin <alex.martin@example.com>", "Prairie Crest Homes"),
     ("Priya Shah <priya.shah@example.com>", "Ridgeline Custom Builds Ltd."),
@@ -86,6 +94,22 @@ def letters(n: int) -> str:
         n, digit = divmod(n, 26)
         out = chr(ord("a") + digit) + out
     return out.capitalize()
+
+
+def reply_item(key: str, kind: str, parent: Item, msg: EmailMessage, chases: bool = False) -> Item:
+    """A reply from `parent`'s sender, sent no earlier than its request's 250."""
+    return Item(
+        key,
+        kind,
+        str(msg["Message-ID"]),
+        parent.sender,
+        parent.rcpt,
+        str(msg["Subject"]),
+        as_raw(msg),
+        parent=parent.key,
+        after=parent.key,
+        chases=chases,
+    )
 
 
 def plan(rng: random.Random) -> list[Item]:
@@ -153,20 +177,9 @@ def plan(rng: random.Random) -> list[Item]:
             body=f"Sorry, forgot it.\nPhone: 403-555-{3000 + n:04d}\n",
             extra={"In-Reply-To": parent.message_id, "References": parent.message_id},
         )
-        reply = Item(
-            f"phone-{n:03d}",
-            "phone_reply",
-            str(msg["Message-ID"]),
-            parent.sender,
-            parent.rcpt,
-            str(msg["Subject"]),
-            as_raw(msg),
-            parent=parent.key,
-            after=parent.key,
-            # Two in three are sent the moment their request is stored: they race its
-            # processing, in whichever process and worker takes each first.
-            chases=n % 3 != 0,
-        )
+        # Two in three are sent the moment their request is stored: they race its
+        # processing, in whichever process and worker takes each first.
+        reply = reply_item(f"phone-{n:03d}", "phone_reply", parent, msg, chases=n % 3 != 0)
         order.insert(rng.randrange(order.index(parent) + 1, len(order) + 1), reply)
     complete = [r for r in requests if r.kind in ("service", "quote")]
     for n, parent in enumerate(rng.sample(complete, SUBJECT_REPLIES)):
@@ -176,17 +189,7 @@ def plan(rng: random.Random) -> list[Item]:
             subject="Re: " + parent.subject,  # gets [CASE-...] once the number is known
             body="Any news on this one? Thanks.\n",
         )
-        reply = Item(
-            f"news-{n:03d}",
-            "subject_reply",
-            str(msg["Message-ID"]),
-            parent.sender,
-            parent.rcpt,
-            str(msg["Subject"]),
-            as_raw(msg),
-            parent=parent.key,
-            after=parent.key,
-        )
+        reply = reply_item(f"news-{n:03d}", "subject_reply", parent, msg)
         order.insert(rng.randrange(order.index(parent) + 1, len(order) + 1), reply)
     originals = [o for o in order if o.kind != "subject_reply"]
     for n, original in enumerate(rng.sample(originals, DUPLICATES)):
@@ -204,117 +207,6 @@ def plan(rng: random.Random) -> list[Item]:
         order.insert(rng.randrange(order.index(original) + 1, len(order) + 1), copy)
     assert len(order) == TOTAL == 300
     return order
-
-
-class Senders:
-    """Sending MTAs with both listeners as MX hosts, sharing one retry queue."""
-
-    def __init__(self, items: list[Item], ports: list[int], engine: Engine, deadline: float):
-        self.queue: deque[Item] = deque(i for i in items if not i.chases)
-        self.chasers = {i.after: i for i in items if i.chases}
-        self.outstanding = len(items)
-        self.ports, self.engine, self.deadline = ports, engine, deadline
-        self.lock = threading.Lock()
-        self.accepted: list[tuple[str, int, int]] = []  # (key, inbound id, listener port)
-        self.accepted_keys: set[str] = set()
-        self.refused: list[tuple[str, int, str]] = []
-        self.events: Counter[str] = Counter()
-
-    @property
-    def accepted_count(self) -> int:
-        with self.lock:
-            return len(self.accepted)
-
-    @property
-    def finished(self) -> bool:
-        with self.lock:
-            return self.outstanding == 0
-
-    def _take(self) -> Item | None:
-        with self.lock:
-            now = time.monotonic()
-            for _ in range(len(self.queue)):
-                item = self.queue.popleft()
-                if item.not_before <= now and (
-                    item.after is None or item.after in self.accepted_keys
-                ):
-                    return item
-                self.queue.append(item)
-        return None
-
-    def _later(self, item: Item, why: str) -> None:
-        item.not_before = time.monotonic() + RETRY_DELAY
-        with self.lock:
-            self.events[why] += 1
-            self.queue.append(item)
-
-    def _with_case_number(self, item: Item, by_key: dict[str, Item]) -> bool:
-        if item.kind != "subject_reply" or b"[CASE-" in item.raw:
-            return True
-        with self.engine.connect() as conn:
-            number = conn.execute(
-                text(
-                    "select c.number from inbound_messages i join cases c on c.id = i.case_id"
-                    " where i.message_id = :mid and i.outcome = 'new_case'"
-                ),
-                {"mid": by_key[item.parent or ""].message_id},
-            ).scalar()
-        if number is None:
-            return False
-        item.raw = item.raw.replace(b"Subject: Re: ", f"Subject: Re: [{number}] ".encode(), 1)
-        return True
-
-    def run(self, first_port: int, by_key: dict[str, Item]) -> None:
-        port, client = first_port, None
-        chaser: Item | None = None
-        while time.monotonic() < self.deadline and not self.finished:
-            item, chaser = chaser or self._take(), None
-            if item is None:
-                time.sleep(0.01)
-                continue
-            if not self._with_case_number(item, by_key):
-                self._later(item, "waited for the case number")
-                continue
-            try:
-                if client is None:
-                    client = smtplib.SMTP("127.0.0.1", port, timeout=10)
-                client.ehlo_or_helo_if_needed()
-                code, resp = client.mail(item.sender)
-                if code == 250:
-                    code, resp = client.rcpt(item.rcpt)
-                if code == 250:
-                    code, resp = client.data(item.raw)
-                if code != 250:
-                    client.rset()
-            except (OSError, smtplib.SMTPException) as exc:
-                if client is not None:
-                    client.close()
-                client = None
-                port = self.ports[1 - self.ports.index(port)]  # the other MX host
-                self._later(item, f"connection error ({type(exc).__name__})")
-                continue
-            answer = resp.decode(errors="replace")
-            if code == 250:
-                found = STORED_AS.search(answer)
-                assert found, answer
-                with self.lock:
-                    self.accepted.append((item.key, int(found.group(1)), port))
-                    self.accepted_keys.add(item.key)
-                    self.outstanding -= 1
-                    chaser = self.chasers.pop(item.key, None)
-                if chaser is None:
-                    time.sleep(PACE)
-            elif 400 <= code < 500:
-                self._later(item, f"{code} answer")
-            else:
-                with self.lock:
-                    self.refused.append((item.key, code, answer))
-                    self.outstanding -= 1
-        if client is not None:
-            try:
-                client.quit()
-            except (OSError, smtplib.SMTPException):
-                client.close()
 
 
 def write_config(
@@ -372,18 +264,6 @@ def start_serve(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
         raise AssertionError(f"intake serve did not listen on {port}:\n{tail}") from None
     return proc
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -445,7 +325,16 @@ def test_two_serves_one_killed_mid_burst_lose_nothing_double_nothing_keep_order(
         # five interpreters loading the extractor at once take minutes.
         wait_for(lambda: log.read_text().count("ready (pid") >= 2, timeout=STARTUP)
         bot_b = start_serve(config_b, ports[1], log)
-        senders = Senders(items, ports, engine, deadline)
+        senders = BurstSenders(
+            items,
+            ports,
+            engine,
+            deadline,
+            subject_kind="subject_reply",
+            retry_delay=RETRY_DELAY,
+            pace=PACE,
+            hold_in_queue=True,
+        )
         threads = [
             threading.Thread(target=senders.run, args=(port, by_key), daemon=True)
             for port in ports
