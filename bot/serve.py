@@ -23,7 +23,6 @@ from intake.bot.scheduler import SlaScheduler
 from intake.bot.sender_auth import SenderVerifier
 from intake.bot.smtp_server import IntakeHandler, make_controller
 from intake.bot.wakeups import Wakeups
-from intake.bot.worker import Worker
 
 log = logging.getLogger("intake")
 
@@ -57,16 +56,7 @@ def serve(app: App, stop: threading.Event | None = None, *, workers: int | None 
 
     worker = None
     if not processes:
-        worker = Worker(
-            app.sessions,
-            app.pipeline,
-            clock=lambda row: utc_now(),
-            poll_seconds=settings.worker.poll_seconds,
-            max_attempts=settings.worker.max_attempts,
-            # A finished message usually leaves mail (and Slack posts) to send.
-            on_result=wake_senders,
-        )
-        wakeups.on("inbox", worker.wake)
+        worker = worker_processes.inbox_worker(app, settings, wakeups)
     transport = make_transport(settings.relay)
     if not shared:
         # Rows a crash left half-sent become `uncertain` before any dispatcher claims one.

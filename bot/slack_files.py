@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.bot.config import OutboxSettings, SlackSettings
 from intake.bot.outbox import OutboxLoop, backoff
-from intake.bot.slack_out import _retry_after
+from intake.bot.slack_out import _api_error, _retry_after
 from intake.storage import claims, slack_files
 from intake.storage.claims import OutboxQueue
 from intake.storage.models import OutboxMessage
@@ -143,13 +143,10 @@ def fetch(
     try:
         info = client.files_info(file=pending.file_id)
     except SlackApiError as exc:
-        response = exc.response
-        status = int(getattr(response, "status_code", 0) or 0)
-        data = getattr(response, "data", None)
-        error = str((data.get("error") if isinstance(data, dict) else None) or "unknown_error")
+        status, error = _api_error(exc)
         if status == 429:
             raise Retry(
-                "files.info: 429 ratelimited", stop=True, wait=_retry_after(response.headers)
+                "files.info: 429 ratelimited", stop=True, wait=_retry_after(exc.response.headers)
             ) from None
         if status >= 500:
             raise Retry(f"files.info: HTTP {status}: {error}") from None

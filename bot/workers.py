@@ -22,13 +22,37 @@ import signal
 import threading
 import time
 from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
 from intake.bot.config import Settings
+
+if TYPE_CHECKING:
+    from intake.bot.app import App
+    from intake.bot.wakeups import Wakeups
+    from intake.bot.worker import Worker
 
 log = logging.getLogger("intake.workers")
 
 PARENT_CHECK_SECONDS = 0.5
 STOP_WAIT_SECONDS = 30.0  # for the message in hand, then the child is killed
+
+
+def inbox_worker(app: App, settings: Settings, wakeups: Wakeups) -> Worker:
+    """A worker (thread) taking inbox rows, woken by an "inbox" poke; each finished message
+    pokes "outbox" (it usually leaves mail, and Slack posts, to send)."""
+    from intake.bot.app import utc_now
+    from intake.bot.worker import Worker
+
+    worker = Worker(
+        app.sessions,
+        app.pipeline,
+        clock=lambda row: utc_now(),
+        poll_seconds=settings.worker.poll_seconds,
+        max_attempts=settings.worker.max_attempts,
+        on_result=lambda _result: wakeups.poke("outbox"),
+    )
+    wakeups.on("inbox", worker.wake)
+    return worker
 
 
 def start(settings: Settings, count: int, log_level: int) -> list[BaseProcess]:
@@ -97,22 +121,13 @@ def child_main(settings: Settings, index: int, parent_pid: int, log_level: int) 
     if os.getppid() != parent_pid:
         return  # the parent died before we could ask to be told
 
-    from intake.bot.app import build_app, utc_now
+    from intake.bot.app import build_app
     from intake.bot.wakeups import Wakeups
-    from intake.bot.worker import Worker
 
     app = build_app(settings, migrate=False)  # the parent migrated before starting us
     wakeups = Wakeups(app.engine)
-    worker = Worker(
-        app.sessions,
-        app.pipeline,
-        clock=lambda row: utc_now(),
-        poll_seconds=settings.worker.poll_seconds,
-        max_attempts=settings.worker.max_attempts,
-        on_result=lambda _result: wakeups.poke("outbox"),
-    )
+    worker = inbox_worker(app, settings, wakeups)
     worker.name = f"intake-worker-{index}"
-    wakeups.on("inbox", worker.wake)
     wakeups.start()
     worker.start()
     working.set()
