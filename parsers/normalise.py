@@ -412,7 +412,7 @@ _DATE_IN_TEXT = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
+    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
     rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
     r"|(?:noon|midday|morning)\s+tomorrow"
@@ -468,11 +468,26 @@ _FRACTION_IN = re.compile(_FRACTION)
 _SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
 
 
+def _is_marked(m: re.Match[str]) -> bool:
+    """An amount written as money ("$80,000", "80k", "80 grand"), not a bare number."""
+    return bool(m.group("pre") or m.group("post") or m.group("mult"))
+
+
+def _corrected_amount(head: str, rest: str) -> int | None:
+    """Where the amount that `head` ends with starts, when `rest` (after "sorry") opens with
+    another one: "80k - sorry, 85k" is 85k. None when either side is not money."""
+    said = [m for m in _AMOUNT.finditer(head) if _is_marked(m) and m.end() == len(head)]
+    later = _AMOUNT.match(rest)
+    if said and later and _is_marked(later):
+        return said[-1].start("pre" if said[-1].group("pre") else "num")
+    return None
+
+
 def take_corrections(text: str, *, now: datetime) -> str:
     """ "Close Oct 15 – sorry, Oct 22" -> "Close Oct 22": a date corrected on the spot by
     the one after "sorry" / "I mean" / "make that" is replaced by it (the later one stands).
     So is a fraction: "Factor is .54 - sorry, I just checked and their rate is .56" reads
-    "Factor is .56 ..."."""
+    "Factor is .56 ...", and an amount: "80k - sorry, 85k" reads "85k"."""
     for m in reversed(list(_CORRECTION.finditer(text))):
         said = _FRACTION_AT_END.search(text[: m.start()])
         if said:
@@ -482,10 +497,14 @@ def take_corrections(text: str, *, now: datetime) -> str:
             if later:
                 text = text[: said.start(1)] + later.group(1) + text[said.end(1) :]
             continue
+        head = text[: m.start()].rstrip()
+        amount = _corrected_amount(head, text[m.end() : m.end() + 40])
+        if amount is not None:
+            text = head[:amount] + text[m.end() :]
+            continue
         after = find_date(text[m.end() : m.end() + 40], now=now)
         if not after or after[1] != 0:
             continue
-        head = text[: m.start()].rstrip()
         before = [d for d in _DATE_IN_TEXT.finditer(head) if parse_date(d.group(0), now=now)]
         if before and before[-1].end() == len(head):
             text = head[: before[-1].start()] + text[m.end() :]
@@ -617,6 +636,19 @@ def _words_value(words: str) -> Decimal | None:
     return value if value > 0 else None
 
 
+def _first_amount(text: str) -> re.Match[str] | None:
+    """The value's amount: the first one carrying a currency mark, a k or a scale ("end of
+    Q2 / ~$112k" is 112k), else the first bare number that is not part of a word ("Q2")."""
+    bare = None
+    for m in _AMOUNT.finditer(text):
+        if m.group("pre") or m.group("post") or m.group("mult"):
+            return m
+        start = m.start("num")
+        if bare is None and not (start and text[start - 1].isalpha()):
+            bare = m
+    return bare
+
+
 def parse_amount(text: str) -> Decimal | None:
     """A money amount: "$48,500", "$48.5k", "48 500 $", "$212,750.00", "42 grand",
     "forty-two thousand dollars" -> Decimal("48500.00").
@@ -625,7 +657,7 @@ def parse_amount(text: str) -> Decimal | None:
     """
     if is_no_value(text):
         return None
-    m = _AMOUNT.search(text)
+    m = _first_amount(text)
     if not m:
         words = _WORDS_AMOUNT.search(text)
         value = _words_value(words["words"]) if words else None

@@ -158,6 +158,15 @@ def test_parse_amount_forms(text, expected):
     assert str(parse_amount(text)) == expected
 
 
+def test_amount_value_prefers_money_over_a_bare_number():
+    """A table cell holding a period and a value ("end of Q2" / "~$112k") is the money;
+    a number glued to a letter ("Q2", "A1") is never an amount."""
+    assert parse_amount("end of Q2\n~$112k") == Decimal("112000.00")
+    assert parse_amount("12 units, $48,500") == Decimal("48500.00")
+    assert parse_amount("Q2") is None
+    assert parse_amount("126400") == Decimal("126400.00")
+
+
 def test_amount_placeholders_and_prose():
     assert parse_amount("TBD") is None
     assert parse_amount("n/a") is None
@@ -374,6 +383,28 @@ def test_take_corrections_keeps_the_later_date():
     )
     assert take_corrections("close Nov 3, I mean Nov 5", now=now) == "close Nov 5"
     assert take_corrections("sorry, close Nov 5", now=now) == "sorry, close Nov 5"
+
+
+def test_take_corrections_keeps_the_later_amount():
+    from intake.parsers.normalise import take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=UTC)
+    assert (
+        take_corrections("Amount: 80k - sorry, 85k, they added units", now=now)
+        == "Amount: 85k, they added units"
+    )
+    assert take_corrections("value $ 80,000, I mean $85,000.", now=now) == "value $85,000."
+    # a bare number is no amount: nothing to correct
+    assert take_corrections("qty 12 - sorry, 14", now=now) == "qty 12 - sorry, 14"
+
+
+def test_find_date_reads_the_day_of_a_month_after_the():
+    """ "closing the 3rd of July" is July 3rd, not "the 3rd" of this month."""
+    now = datetime(2028, 5, 15, 7, 30)
+    found = find_date("closing the 3rd of July, value around", now=now)
+    assert found is not None and found[0] == date(2028, 7, 3)
+    found = find_date("closing the 3rd, value around", now=now)
+    assert found is not None and found[0] == date(2028, 6, 3)
 
 
 def test_rural_route_addresses_in_any_order() -> None:
