@@ -171,6 +171,17 @@ EMERGENCY_CUES = [
     r"(?:de )?l'eau (?:entre|rentre|coule) ", r"vitre (?:est )?(?:bris|cass|fracass)",
     r"water[^.!?\n]{0,80}\b(?:into|onto|on to|in to|over|on) (?:the |an? |our )?"
     r"(?:electrical|breaker|fuse box|outlets?\b|wiring|light fixture|pot lights?)",
+    # Water named in an earlier sentence and "it" reaching the power; what electricity does.
+    r"\b(?:ran|runs|running|leak(?:s|ed|ing)?|drip(?:s|ped|ping)?|seep(?:s|ed|ing)?|got|gets|"
+    r"getting|went|goes|going)\b[^.!?\n]{0,40}\b(?:into|onto|in to|on to) (?:the |an? |our )?"
+    r"(?:power bars?|outlets?\b|electrical|breaker|fuse box|panel|wiring|light fixture|plugs?\b)",
+    r"burning smell", r"smell(?:s|ed)? (?:of |like )?burning", r"\bspark(?:s|ed|ing)\b",
+    r"\bsmoking\b", r"breaker (?:has |keeps |kept )?(?:trip(?:s|ped|ping)?)",
+    # Anything heavy that may come down on someone, not only glass.
+    r"(?:could|might|may|going to|gonna|about to|will|can) (?:fall|come down|drop) "
+    r"(?:on|onto|on to) (?:someone|somebody|anyone|people|a person|a child|a kid|the "
+    r"(?:sidewalk|street|walkway|parking|people))",
+    r"hanging (?:out |off |down |loose )?(?:over|by (?:one|a single|the last) (?:hinge|screw))",
 ]  # fmt: skip
 # What a fault is described with: a sentence with one of these is about the problem. A
 # service request's description keeps the sentences that say what is wrong and leaves the
@@ -220,7 +231,8 @@ URGENCY_WORDS = r"\b(?:emergency|urgence)\b"
 # house.
 LOCK_FAILS = r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock"
 LOCK_OWNERS = (
-    r"\b(?:(?P<window>windows?|sash(?:es)?|casements?|awnings?|hoppers?)|"
+    r"\b(?:(?P<window>windows?|sash(?:es)?|casements?|awnings?|hoppers?|"
+    r"tilt[- ](?:and[- ]|& ?)?turns?|(?:single|double)[- ]hungs?)|"
     r"doors?|house|home|deadbolt|garage|entry|patio|slider|fen[eê]tres?|portes?)\b"
 )
 

@@ -509,3 +509,32 @@ def test_a_request_written_all_in_lower_case_is_read_sentence_by_sentence(extrac
     )
     got = service(extractor, message(text, from_addr="x@example.net"), staff=False)
     assert got["description"] == "side door wont close right since the frost, it sticks at the top."
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        # what may come down on someone is a hazard whatever it is, not only glass
+        (
+            "The sash pulled off the arm and is hanging out over the sidewalk by one hinge, "
+            "it could fall on someone walking past.",
+            "emergency",
+        ),
+        ("The casement is hanging by one hinge since the storm.", "emergency"),
+        ("The old frame could fall apart if we wait much longer.", "normal"),
+        # water named first, "it" reaching the power next; what electricity does
+        (
+            "Water comes in at the corner. Last night it ran down the wall and into the "
+            "power bar behind the desk.",
+            "emergency",
+        ),
+        ("The breaker tripped twice and there was a burning smell.", "emergency"),
+        ("It ran down the wall and into the carpet.", "normal"),
+        # a tilt-turn, a hung window: a window that will not lock is a draft
+        ("The tilt-turn in the kitchen won't lock in the tilt position.", "normal"),
+        ("The double hung in the den will not lock, the latch is loose.", "normal"),
+    ],
+)
+def test_a_hazard_said_without_the_word(extractor, text, urgency):
+    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == urgency
