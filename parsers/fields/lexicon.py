@@ -296,3 +296,7 @@ _SIX_ITEMS = {
     6: "attachments",
 }
 _TEXT_FIELDS = {"product_specs", "special_instructions", "description", "site_address"}
+# Fields whose value is one line: a short line indented below it that states another field is
+# that field's, as in a table cell holding two values ("Close / Value: end of Q2" then
+# "~$112k"; "Type / Record: Standard" then "Account Monthly").
+_ONE_LINE_FIELDS = {"factor", "amount", "close_date", "opportunity_type", "stage", "record_type"}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from intake.parsers.fields.common import QUOTES, _cells, _head_field, _label_key, _strip_markup
 from intake.parsers.fields.lexicon import (
+    _ONE_LINE_FIELDS,
     _TEXT_FIELDS,
     OPPORTUNITY_SUBLABELS,
     QUOTE_HEADS,
@@ -64,6 +65,10 @@ class Block:
     indent: int = 0
 
 
+_CELL_WORDS = 4  # the most words a second value in one table cell has
+_TWO_LABELS = re.compile(r"\s+[/&]\s+")
+
+
 class Structure:
     """Splits a text into `Block`s. Knows the label table of one queue."""
 
@@ -100,6 +105,12 @@ class Structure:
             base = numbered["base"]
             if base in _ITEM_WORDS or self.field_for(base, in_opportunity) == "description":
                 return "description"
+        if _TWO_LABELS.search(label):
+            # "Close / Value", "Type & Record": two labels over one value a line; the first
+            # names the block, the lines below it are read for the other (values.label_value)
+            for part in _TWO_LABELS.split(label):
+                if part.strip() and (named := self.field_for(part, in_opportunity)):
+                    return named
         return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
 
     def label_of(self, rest: str, in_opportunity: bool) -> list[tuple[str, str]]:
@@ -237,7 +248,9 @@ class Structure:
         if not block.text:
             return True
         if indent > block.indent or bullet:
-            return block.target in _TEXT_FIELDS
+            # a cell's second value below a one-line field's ("end of Q2" / "~$112k")
+            short = len(rest.split()) <= _CELL_WORDS and not bullet
+            return block.target in _TEXT_FIELDS or (block.target in _ONE_LINE_FIELDS and short)
         return block.target in _TEXT_FIELDS and prev_len >= 65
 
 

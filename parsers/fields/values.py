@@ -8,7 +8,7 @@ import re
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import Context, _clean, _spec_lines, _split_parts, _unquote
-from intake.parsers.fields.lexicon import _TEXT_FIELDS
+from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS
 from intake.parsers.fields.patterns import (
     _ADDRESS,
     _AMOUNT_PART,
@@ -19,6 +19,10 @@ from intake.parsers.fields.patterns import (
 )
 from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
+
+# Values a sender corrects on the spot ("Factor .54 - sorry, .56", "Close Oct 15, I mean Oct
+# 22", "Amount 80k - sorry, 85k"): the later one is read.
+_CORRECTABLE = {"factor", "amount", "close_date"}
 
 
 def label_value(
@@ -42,6 +46,10 @@ def label_value(
     if nz.is_no_value(value) and not lines:
         found.declared_empty.add("opportunity_name" if name == "opportunity" else name)
         return
+    if name in _CORRECTABLE:
+        value = nz.take_corrections(value, now=ctx.now)  # "80k - sorry, 85k": the later one
+    if lines and name in _ONE_LINE_FIELDS:
+        _offer_other_lines(v, found, name, lines, conf, ctx)
     if name == "account":
         offer_account(v, found, joined, conf, src)
     elif name == "customer":
@@ -99,6 +107,17 @@ def label_value(
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
         found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+def _offer_other_lines(
+    v: OrgVocabulary, found: Found, name: str, lines: list[str], conf: float, ctx: Context
+) -> None:
+    """The continuation lines of a one-line field, read as parts of an opportunity line:
+    what they state for another field is offered to it, below the label's own confidence."""
+    for line in lines:
+        for other, value in part_fields(v, line.strip(), ctx, loose=False).items():
+            if other != name and value is not None:
+                found.offer(other, value, min(conf, CLAUSE), ctx.source)
 
 
 def _is_one_address(line: str) -> bool:

@@ -294,3 +294,38 @@ def test_description_labels_of_service_forms(extractor, label):
     text = f"Address: 14 Evergreen Way SW, Calgary AB\n{label}: patio screen off its track\n"
     got = service(extractor, message(text), staff=False)
     assert got["description"] == "patio screen off its track"
+
+
+def test_two_labels_over_one_cell_of_two_lines(extractor):
+    """An Outlook table turned to text: "Close / Value" with the date on one line and the
+    money on the next, "Type / Record" likewise; each line goes to its own field."""
+    text = (
+        "Account         Northgate Modular\n"
+        "Opportunity     Northgate - Plant Run B\n"
+        "Products        40 x slider 48x36, white\n"
+        "Factor          0.47\n"
+        "Type / Record   Standard\n"
+        "                Account Monthly\n"
+        "Stage           Approvals\n"
+        "Close / Value   end of Q2\n"
+        "                ~$112k\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["close_date"] == "2027-06-30"
+    assert got["amount"] == "112000.00"
+    assert got["opportunity_type"] == "Standard"
+    assert got["record_type"] == "Account Monthly"
+    assert got["stage"] == "Approvals"
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("Amount: 80k - sorry, 85k, they added the garage units", "amount", "85000.00"),
+        ("Factor: .54 - sorry, .56", "factor", "0.56"),
+        ("Close: Oct 15, I mean Oct 22", "close_date", "2027-10-22"),
+    ],
+)
+def test_a_labelled_value_corrected_on_the_spot(extractor, line, field, value):
+    text = f"Account: HFD\nOpportunity: HFD - Quayside\nSpecs: 4 casements 24x60\n{line}\n"
+    assert quote(extractor, message(text))[field] == value
