@@ -306,6 +306,7 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 _INSTRUCTION_VERBS = (
     r"(?:include|show|ship|deliver|add|provide|list|break out|separate|itemi[sz]e|leave|"
     r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
+    r"double[- ]check|make sure|ensure|verify|"
     # "Send the quote straight to Gilles when done": where the quote goes
     r"(?:send|email|e-mail)\s+(?:the\s+)?(?:quote|it|pricing)(?:\s+(?:straight|directly))?\s+to)"
 )
@@ -318,7 +319,9 @@ _INSTRUCTION = re.compile(
     rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
     rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
     rf"|\b(?:please|pls|could you(?: please)?|can you(?: please)?)\s+"
-    rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b",
+    rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b"
+    # "pebble exterior on everything so double check availability": what to do, after "so"
+    r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b",
     re.IGNORECASE,
 )
 
@@ -408,6 +411,10 @@ def _is_run_on(v: OrgVocabulary, sentence: str) -> bool:
     )
 
 
+# "... double check availability thx Alex": thanks and a name run into the last clause
+_THANKS_AT_END = re.compile(r"\s+(?:thx|thanks|thank you|ty|cheers)\b[\s\w.!]{0,30}$", re.I)
+
+
 def _run_on_clauses(sentence: str) -> list[str]:
     """The comma clauses of a run-on sentence ("..., factor is .53, opp name ..., please
     break the pricing out per home, thanks!")."""
@@ -415,7 +422,7 @@ def _run_on_clauses(sentence: str) -> list[str]:
     for clause in re.split(r",\s+", sentence):
         # "... not our yard. thx P": a sign-off run into the last clause is no part of it
         kept = [p for p in re.split(r"(?<=[.!?])\s+", clause) if not _SIGN_OFF.match(p)]
-        clause = " ".join(kept).strip(" .!?")
+        clause = _THANKS_AT_END.sub("", " ".join(kept)).strip(" .!?")
         if clause:
             clauses.append(clause)
     return clauses
@@ -435,7 +442,7 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         )
     if (not m and not wants) or _FIELD_CUE.search(sentence) or _NOT_INSTRUCTION.search(sentence):
         return False
-    verb = (m["verb"] or m["asked"] or "").lower() if m else ""
+    verb = (m["verb"] or m["asked"] or m["so"] or "").lower() if m else ""
     if m and not wants and verb in ("price", "quote") and not _QUOTE_VERB_HOW.search(sentence):
         return False  # "Please quote the following" asks for the quote itself
     return not (
@@ -482,6 +489,15 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         text,
         re.IGNORECASE,
     )
+    if m is None:
+        # "use factor point five one, stage 25, close in 3 weeks": the word stage, then
+        # the probability without its sign, as the whole clause
+        m = re.search(
+            r"\bstage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?(\d{1,3})(?=\s*(?:$|[,.;!)–—]|-\s))",
+            text,
+            re.IGNORECASE,
+        )
+        m = m if m and v.pick("stage", m.group(1) + "%") else None
     if m is None:
         # "Stage update on Hadfield - we're at 50 now": a sentence about the stage gives
         # the probability without its sign

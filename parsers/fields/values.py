@@ -179,6 +179,9 @@ def opportunity(
     for part in parts:
         if reading_name and name_parts and _CLAUSE_START.match(part):
             reading_name = False  # "..., it's a Project and we're at 50%": the name ended
+        elif reading_name and name_parts and _LOWER_CLAUSE.match(part):
+            reading_name = False  # "..., pebble exterior on everything": the name ended
+            continue
         elif reading_name:
             ended = _CLAUSE_INSIDE.search(part)
             if ended and ended.start() > 0 and not name_parts:
@@ -214,6 +217,9 @@ _CLAUSE_START = re.compile(
     r"|(?-i:(?:It(?:'|’)s|It is|This is|That(?:'|’)s|They(?:'|’)re|They are|We(?:'|’)re|"
     r"We are)\s+[a-z])"
 )
+# A part written lower-case and three words or more long is a clause, not more of a name
+# (a name's later parts are capitalised: "Lot 8", "Phase 2").
+_LOWER_CLAUSE = re.compile(r"[a-z][\w'’-]*(?:\s+\S+){2,}")
 _CLAUSE_INSIDE = re.compile(rf"\s+(?:and|so|but|plus)\s+{_CLAUSE_OPENER}")
 
 

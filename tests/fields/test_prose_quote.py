@@ -421,6 +421,9 @@ def test_where_the_quote_goes_is_an_instruction(extractor):
         # "at 25" in a sentence that names that very stage
         ("Ridgeline - Elbow Reno is a Standard. They're at 25 - funding is still pending.",
          "Funding"),
+        # a run-on paragraph that is no opportunity line: "stage 25" as a clause of its own
+        ("hey team PCH wants pricing for the lot 52 showhome, use factor point five one, "
+         "stage 25, close in 3 weeks, it's a Project", "Funding"),
     ],
 )  # fmt: skip
 def test_a_stage_by_its_percentage_without_the_sign(extractor, text, stage):
@@ -463,3 +466,26 @@ def test_a_close_date_said_as_moving(extractor, said):
         extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
     )
     assert got["close_date"] == "2026-12-11"
+
+
+def test_a_run_on_name_ends_at_a_lower_case_clause_which_is_an_instruction(extractor):
+    """One paragraph: the name after "call the opp" ends where a lower-case clause starts, and
+    that clause ("... so double check availability") is what the quoter must do."""
+    text = (
+        "hey team PCH wants pricing for the Mahogany lot 52 showhome, schedule is in the doc, "
+        "use factor .51, stage 25, close in 3 weeks, it's a Project and call the opp PCH - "
+        "Mahogany Lot 52 Showhome, pebble exterior on everything so double check availability "
+        "thx Alex"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "PCH - Mahogany Lot 52 Showhome"
+    assert got["special_instructions"] == (
+        "pebble exterior on everything so double check availability"
+    )
+
+
+def test_a_name_part_after_a_comma_stays_when_capitalised(extractor):
+    text = (
+        "Opportunity is Ridgeline - Elbow Reno, Phase 2, standard, close Jun 2. 4 casements 24x60."
+    )
+    assert quote(extractor, message(text))["opportunity_name"] == "Ridgeline - Elbow Reno, Phase 2"
