@@ -286,10 +286,31 @@ def _cut_contact_tail(sentence: str, region: str) -> str:
     return sentence
 
 
-def _fault_clauses(sentence: str) -> str:
+# "I manage the Bowness Court building and one of your casements ...": who the sender is,
+# run into the clause that names the fault
+_INTRODUCTION = re.compile(
+    r"^(?:I|we)\s+(?:manage|look after|run|own|rent|live in|am the [\w ]{3,30}? (?:for|of|at))"
+    r"\b[^,]{0,80}?\s+and\s+(?=\S)",
+    re.IGNORECASE,
+)
+# A whole message written as one sentence: many comma clauses, many words.
+RUN_ON_CLAUSES, RUN_ON_WORDS = 5, 50
+
+
+def _is_run_on_story(sentence: str) -> bool:
+    """ "I manage the building, one of your casements has come apart, we've taped off the
+    area, the tenant can't close it, I've attached a photo, can someone come today?" """
+    return (
+        len(sentence.split()) >= RUN_ON_WORDS
+        and len(re.findall(r",\s+", sentence)) + 1 >= RUN_ON_CLAUSES
+    )
+
+
+def _fault_clauses(sentence: str, *, faults_only: bool = False) -> str:
     """A long run-on sentence that also gives a phone ("the super says three units are
     fogging, they went in on SO-..., Kyle Brenner 403-..., can you book someone"): the
-    comma clauses that say what is wrong, or what to do about it."""
+    comma clauses that say what is wrong, or what to do about it. `faults_only`: of a
+    whole message written as one sentence, only the clauses that name the fault."""
     text = re.sub(r"\s*\([^)]*\)", "", sentence)
     lead = re.search(
         r"\b(?:says|said|reports|reported|tells me|told me|mentioned)\s+(?:that\s+)?", text
@@ -302,11 +323,13 @@ def _fault_clauses(sentence: str) -> str:
         text = text[lead.end() :]
     kept: list[str] = []
     for clause in re.split(r",\s+", text):
-        clause = clause.strip().rstrip(".!")
+        clause = _INTRODUCTION.sub("", clause.strip().rstrip(".!"))
         lowered = clause.replace("’", "'").lower()
         if not clause or _PHONE_SHAPE.search(clause) or _REFERENCE.search(clause):
             continue
         if _ADDRESS.search(clause) or (_REQUEST.search(lowered) and not _DEFECT.search(lowered)):
+            continue
+        if faults_only and (not _DEFECT.search(lowered) or _not_problem(clause)):
             continue
         kept.append(re.sub(r"^(?i:(?:can|could|would) you (?:please )?)", "", clause))
     if not any(_DEFECT.search(k.replace("’", "'").lower()) for k in kept):
@@ -365,6 +388,10 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
             sentence = _cut_contact_tail(sentence, region)
             if _PHONE_SHAPE.search(sentence) and len(sentence.split()) >= 20:
                 sentence = _fault_clauses(sentence)
+                if not sentence:
+                    continue
+            elif _is_run_on_story(sentence):
+                sentence = _fault_clauses(sentence, faults_only=True)
                 if not sentence:
                     continue
             if _not_problem(sentence):

@@ -538,3 +538,22 @@ def test_a_request_written_all_in_lower_case_is_read_sentence_by_sentence(extrac
 def test_a_hazard_said_without_the_word(extractor, text, urgency):
     msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == urgency
+
+
+def test_a_whole_request_in_one_sentence_keeps_the_clauses_that_name_the_fault(extractor):
+    """One long sentence carrying everything: who writes, the fault, the photo, the ask. The
+    description is the fault's clauses; the introduction, the photo note and the request for
+    a visit are not part of it."""
+    text = (
+        "Hi there, I manage the Elm Court building (12 Elm St NW, Calgary) and one of your "
+        "awning windows in unit 4 has come apart - the sash pulled off the arm in the wind, "
+        "we have taped off the area below but the tenant can't close it, the building was "
+        "done two years ago if that helps, I've attached a photo from the street, can "
+        "someone come today?"
+    )
+    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["description"] == (
+        "one of your awning windows in unit 4 has come apart - the sash pulled off the arm in "
+        "the wind, we have taped off the area below but the tenant can't close it"
+    )
