@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.parsers.addresses import aligned
-from intake.parsers.authresults import AuthResult, trusted_results
+from intake.parsers.authresults import AuthResult, recorded_results, trusted_results
 
 _FORGERY_POLICIES = ("quarantine", "reject")
 
@@ -57,7 +57,7 @@ def judge(
     if channel == "slack":
         return SenderTrust(True, False, "Slack user (signed event)")
     if channel == "replay" and policy.trust_replay:
-        return SenderTrust(True, False, "replayed fixture (trusted by the replay)")
+        return _replayed(raw, from_addr)
     verdict = verdict or {}
     if verdict.get("method") == "trusted_network":
         return SenderTrust(True, False, f"trusted network {verdict.get('peer')}")
@@ -76,6 +76,16 @@ def judge(
     if verdict.get("method") == "checked":
         return _from_own_check(verdict, from_domain)
     return UNVOUCHED
+
+
+def _replayed(raw: bytes, from_addr: str) -> SenderTrust:
+    """A trusted replay trusts the fixture's headers as a whole: its From, and so also the
+    verdict its own receiving MTA recorded. A From that MTA found forged stays forged."""
+    from_domain = from_addr.rpartition("@")[2].lower()
+    found = _from_results(recorded_results(raw), from_domain) if from_domain else None
+    if found is not None and found[1]:
+        return SenderTrust(False, True, f"replayed fixture whose own header says {found[2]}")
+    return SenderTrust(True, False, "replayed fixture (trusted by the replay)")
 
 
 def _from_results(results: list[AuthResult], from_domain: str) -> tuple[bool, bool, str] | None:

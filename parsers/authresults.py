@@ -27,6 +27,16 @@ class AuthResult:
 
 def trusted_results(raw: bytes, authserv_id: str) -> list[AuthResult]:
     """The results of the topmost Authentication-Results header with `authserv_id`."""
+    return _topmost(raw, authserv_id)
+
+
+def recorded_results(raw: bytes) -> list[AuthResult]:
+    """The results of the topmost Authentication-Results header, whoever wrote it: only for
+    a message whose headers are trusted as a whole (a replayed fixture), never live mail."""
+    return _topmost(raw, None)
+
+
+def _topmost(raw: bytes, authserv_id: str | None) -> list[AuthResult]:
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     for value in headers.get_all("Authentication-Results") or []:
         text = re.sub(r"\s+", " ", str(value)).strip()
@@ -34,7 +44,7 @@ def trusted_results(raw: bytes, authserv_id: str) -> list[AuthResult]:
             parsed = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {text}")
         except Exception:  # noqa: BLE001 - authres raises its own SyntaxError and others
             continue
-        if str(parsed.authserv_id).lower() != authserv_id.lower():
+        if authserv_id is not None and str(parsed.authserv_id).lower() != authserv_id.lower():
             continue
         policy = _POLICY.search(text)
         return [

@@ -276,6 +276,30 @@ def test_who_vouches_by_channel_and_stored_verdict(channel, verdict, trust_repla
     assert trust.verified is verified, trust.how
 
 
+@pytest.mark.parametrize(
+    ("headers", "verified", "forged"),
+    [
+        ([], True, False),
+        # the fixture's own MTA, whatever its id, found the From forged: it stays forged
+        (["mx.other.test; spf=fail smtp.mailfrom=example.com; dmarc=fail (p=reject) "
+          "header.from=example.com"], False, True),
+        # a failure under a policy that does not ask to reject is no proof of forgery
+        (["mx.other.test; dmarc=fail (p=none) header.from=example.com"], True, False),
+        # about another From domain: says nothing about this one
+        (["mx.other.test; dmarc=fail (p=reject) header.from=other.test"], True, False),
+    ],
+)  # fmt: skip
+def test_a_trusted_replay_believes_its_fixtures_own_verdict(headers, verified, forged):
+    trust = judge(
+        SenderPolicy(trust_replay=True),
+        channel="replay",
+        verdict=None,
+        raw=ar(RAW, *headers),
+        from_addr="alex.martin@example.com",
+    )
+    assert (trust.verified, trust.forged) == (verified, forged), trust.how
+
+
 def test_trusted_networks_need_no_dns_and_ipv4_mapped_peers_count() -> None:
     verifier = SenderVerifier(
         SenderSettings(trusted_networks=["10.0.0.0/8"], dns_servers=["127.0.0.1:9"])
