@@ -111,7 +111,9 @@ def open_case(ctx: Context) -> Case:
         fields={},
         confidence={},
         missing=[],
-        participants=sorted({ctx.sender, *_cc_people(ctx)}),
+        # whoever our answer goes to is on the case: a web form's relay sends as itself
+        # with the customer in Reply-To, and the customer answers
+        participants=sorted({ctx.sender, ctx.reply_address, *_cc_people(ctx)}),
         created_at=now,
         updated_at=now,
     )

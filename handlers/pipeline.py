@@ -26,7 +26,7 @@ from intake.handlers.salesforce_feed import SalesforceFeed, mirror
 from intake.handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
 from intake.handlers.sla import SlaRuntime
 from intake.handlers.slack_feed import SlackFeed
-from intake.handlers.threads import find_case
+from intake.handlers.threads import case_numbers_in, find_case
 from intake.parsers.message import ParsedMessage
 from intake.parsers.org import Mailbox, Organisation
 from intake.parsers.slack_event import slack_message_id
@@ -216,7 +216,10 @@ def mailbox_of(org: Organisation, rcpt_tos: Sequence[str], msg: ParsedMessage) -
 
 
 def thread(ctx: Context) -> None:
-    ctx.case, ctx.thread_how = find_case(ctx.session, ctx.msg, ctx.config.case_prefix)
+    customer = None if ctx.org.is_company_address(ctx.sender) else ctx.sender
+    ctx.case, ctx.thread_how = find_case(
+        ctx.session, ctx.msg, ctx.config.case_prefix, customer=customer
+    )
 
 
 def authorise(ctx: Context) -> None:
@@ -262,6 +265,10 @@ def extract(ctx: Context) -> None:
         expected=list(ctx.case.missing or []) if ctx.case is not None else (),
     )
     ctx.fields = dict(values)
+    ref = ctx.fields.get("reference")
+    if ref is not None and case_numbers_in(str(ref.value), ctx.config.case_prefix):
+        # "case CASE-000006" names our case (threads.find_case), never the customer's order
+        del ctx.fields["reference"]
 
 
 def open_or_update_case(ctx: Context) -> None:

@@ -2,7 +2,8 @@
 
 Our case number in the subject wins (people forward and re-send, and some clients drop
 In-Reply-To); otherwise any Message-ID in In-Reply-To or References that we have seen on a
-case, in either direction, joins it.
+case, in either direction, joins it; last, a customer on a case who names its number in
+what they wrote (an SMS gateway has no subject and no headers to thread by).
 """
 
 from __future__ import annotations
@@ -28,8 +29,15 @@ def case_numbers_in(text: str, prefix: str) -> list[str]:
     return [f"{prefix.upper()}-{m.group(1)}" for m in _number_pattern(prefix).finditer(text or "")]
 
 
-def find_case(session: Session, msg: ParsedMessage, prefix: str) -> tuple[Case | None, str]:
-    """The case this message continues, and how it was found (for the audit trail)."""
+def find_case(
+    session: Session, msg: ParsedMessage, prefix: str, *, customer: str | None = None
+) -> tuple[Case | None, str]:
+    """The case this message continues, and how it was found (for the audit trail).
+
+    `customer`: the sender's address when it is not the company's. A customer who writes
+    without our subject or headers (a text message through an SMS gateway, a new email)
+    but quotes one case number in what they wrote joins that case, if they are on it; staff
+    naming a case in a new request ("same as CASE-000012") start a new one."""
     for number in case_numbers_in(msg.subject, prefix):
         case = case_repo.by_number(session, number)
         if case is not None:
@@ -39,4 +47,10 @@ def find_case(session: Session, msg: ParsedMessage, prefix: str) -> tuple[Case |
     case = case_repo.by_message_ids(session, refs)
     if case is not None:
         return case, "In-Reply-To/References"
+    said = set(case_numbers_in(msg.new_text, prefix)) if customer else set()
+    if len(said) == 1:
+        number = said.pop()
+        case = case_repo.by_number(session, number)
+        if case is not None and customer in (case.participants or []):
+            return case, f"case number {number} in the text, from a participant"
     return None, "new"

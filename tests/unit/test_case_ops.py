@@ -183,6 +183,22 @@ def test_a_service_request_from_outside_has_no_team_yet(session: Session) -> Non
     assert (case.queue, case.team, case.participants) == ("service", None, [CUSTOMER])
 
 
+def test_the_customer_a_web_form_names_in_reply_to_is_on_the_case(session: Session) -> None:
+    """A web form's relay sends as itself, vouched for, with the customer in Reply-To: the
+    acknowledgement goes to the customer, so the customer's answer must be able to join."""
+    relay = "forms@example.com"
+    ctx = context(
+        session,
+        sender=f"Website Form <{relay}>",
+        mail_from=relay,
+        mailbox=SERVICE,
+        trust=TRUSTED,
+        headers={"Reply-To": f"Pat Doe <{CUSTOMER}>"},
+    )
+    case = case_ops.open_case(ctx)
+    assert case.participants == sorted([relay, CUSTOMER])
+
+
 def test_empty_values_are_not_fields(session: Session) -> None:
     fields = {"factor": fv(""), "stage": fv(None), "attachments": fv([])}
     case = case_ops.open_case(context(session, fields=fields, trust=TRUSTED, mailbox=QUOTES))

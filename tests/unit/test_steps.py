@@ -309,6 +309,18 @@ def test_extract_reads_a_new_message_with_its_mailbox_queue(session: Session) ->
     assert ctx.fields == {"factor": fv("0.52")}
 
 
+def test_extract_never_takes_our_own_case_number_as_the_reference(session: Session) -> None:
+    """ "case CASE-000006" in a customer's text names our case, not their order."""
+    extractor = StubExtractor({"reference": fv("case-000006"), "description": fv("door")})
+    ctx = context(session, cfg=config(extractor=extractor), sender=PAT, mailbox=SERVICE)
+    pipeline.extract(ctx)
+    assert ctx.fields == {"description": fv("door")}
+    other = StubExtractor({"reference": fv("SO-558213")})
+    ctx = context(session, cfg=config(extractor=other), sender=PAT, mailbox=SERVICE)
+    pipeline.extract(ctx)
+    assert ctx.fields == {"reference": fv("SO-558213")}
+
+
 def test_extract_reads_a_reply_with_its_case_queue(session: Session) -> None:
     """A reply to a service case sent to the quotes address is still read as service."""
     extractor = StubExtractor()

@@ -91,3 +91,46 @@ def test_a_message_naming_nothing_we_know_is_new(session: Session) -> None:
 def test_another_prefix_is_not_our_number(session: Session) -> None:
     make_case(session)
     assert find_case(session, parsed(subject="TICKET-000001"), "CASE") == (None, "new")
+
+
+TEXTER = "4035550191@mms.example.net"
+
+
+def text_message(body: str) -> object:
+    """What an SMS gateway sends: no subject, no In-Reply-To, the number in the text."""
+    return parsed(body, sender=TEXTER, subject="")
+
+
+def test_a_customer_on_the_case_who_names_its_number_in_the_text_joins_it(session) -> None:
+    make_case(session, queue="service", participants=(TEXTER,))
+    case = make_case(session, queue="service", participants=(TEXTER,))
+    msg = text_message(f"hi its Dev again, case {case.number.lower()}. when is someone coming?")
+    assert find_case(session, msg, "CASE", customer=TEXTER) == (
+        case,
+        f"case number {case.number} in the text, from a participant",
+    )
+
+
+@pytest.mark.parametrize(
+    ("participants", "customer", "body"),
+    [
+        # not on that case: its number proves nothing (it may be guessed)
+        (("someone@example.net",), TEXTER, "about case CASE-000001"),
+        # staff (the caller passes no customer): "same as CASE-000001" starts a new request
+        ((TEXTER,), None, "same as CASE-000001 but for lot 9"),
+        # two numbers: which one is meant is not said
+        ((TEXTER,), TEXTER, "CASE-000001 and CASE-000002"),
+        # a number nobody has
+        ((TEXTER,), TEXTER, "case CASE-000077"),
+    ],
+)
+def test_a_number_in_the_text_joins_nothing_else(session, participants, customer, body) -> None:
+    make_case(session, queue="service", participants=participants)
+    make_case(session, queue="service", participants=participants)
+    assert find_case(session, text_message(body), "CASE", customer=customer) == (None, "new")
+
+
+def test_a_number_only_in_quoted_history_joins_nothing(session) -> None:
+    make_case(session, queue="service", participants=(TEXTER,))
+    body = "when is someone coming?\n\nOn Tue, Connect You wrote:\n> Logged as CASE-000001.\n"
+    assert find_case(session, text_message(body), "CASE", customer=TEXTER) == (None, "new")
