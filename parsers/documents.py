@@ -13,8 +13,12 @@ to one reader per format:
   the column gaps are put back from the characters' positions: the extractor reads a table
   by its two-space column gaps, as in plain-text mail;
 - .xlsx in `parsers.doc_xlsx` (openpyxl), .xls in `parsers.doc_xls` (xlrd), .docx in
-  `parsers.doc_docx` (python-docx), whose rows come out as "Label: value" or "a | b" lines
-  (`parsers.doc_cells`), the shapes the extractor already reads in mail.
+  `parsers.doc_docx` (python-docx), .ods and .odt in `parsers.doc_odf` (the standard
+  library's expat), .rtf in `parsers.doc_rtf` (striprtf), whose rows come out as
+  "Label: value" or "a | b" lines (`parsers.doc_cells`), the shapes the extractor already
+  reads in mail;
+- contact cards (.vcf) in `parsers.doc_vcard` (vobject), as "Name:", "Phone:", "Address:"
+  lines, for the sender who writes "my details are in the attached card".
 
 Attached emails are not documents: `parsers.mime` reads them as forwarded messages, their
 files joining the message's attachments, so a PDF inside an attached email lands here.
@@ -30,10 +34,14 @@ import io
 import itertools
 import logging
 import re
+import struct
 from collections.abc import Callable
 
 from intake.parsers.doc_docx import docx_text
 from intake.parsers.doc_guard import Refused
+from intake.parsers.doc_odf import odf_text
+from intake.parsers.doc_rtf import rtf_text
+from intake.parsers.doc_vcard import vcard_text
 from intake.parsers.doc_xls import xls_text
 from intake.parsers.doc_xlsx import MAX_ROWS, xlsx_text
 from intake.parsers.message import Attachment
@@ -52,9 +60,18 @@ _BY_EXTENSION = {
     ".xlsm": "xlsx",
     ".xls": "xls",
     ".docx": "docx",
+    ".ods": "ods",
+    ".odt": "odt",
+    ".rtf": "rtf",
+    ".vcf": "vcard",
+    ".vcard": "vcard",
     ".csv": "csv",
     ".tsv": "csv",
     ".txt": "text",
+}
+_ODF_TYPES = {
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.text": "odt",
 }
 _BY_TYPE = {
     "application/pdf": "pdf",
@@ -63,6 +80,14 @@ _BY_TYPE = {
     "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
     "application/vnd.ms-excel": "xls",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/rtf": "rtf",
+    "application/x-rtf": "rtf",
+    "text/rtf": "rtf",
+    "text/vcard": "vcard",
+    "text/x-vcard": "vcard",
+    "text/directory": "vcard",
     "text/csv": "csv",
     "application/csv": "csv",
     "text/comma-separated-values": "csv",
@@ -72,10 +97,14 @@ _BY_TYPE = {
 
 
 def document_kind(attachment: Attachment) -> str | None:
-    """What a file is to read as: pdf, xlsx, xls, docx, csv or text; None: not read."""
+    """What a file is to read as: pdf, xlsx, xls, docx, ods, odt, rtf, vcard, csv or text;
+    None: not read."""
     head = attachment.content[:1024]
     if b"%PDF-" in head:  # whatever it is called; readers allow junk before the header
         return "pdf"
+    kind = _odf_kind(head)
+    if kind:
+        return kind
     name = attachment.filename.casefold()
     dot = name.rfind(".")
     kind = _BY_EXTENSION.get(name[dot:]) if dot >= 0 else None
@@ -84,6 +113,18 @@ def document_kind(attachment: Attachment) -> str | None:
     if kind == "xls" and head.startswith(b"PK\x03\x04"):
         return "xlsx"  # an .xlsx saved under the old name, as some exports do
     return kind
+
+
+def _odf_kind(head: bytes) -> str | None:
+    """ods or odt from an OpenDocument package's first part, "mimetype", which the format
+    requires to come first and stored, so its type is readable in the first bytes."""
+    if not head.startswith(b"PK\x03\x04") or len(head) < 30:
+        return None
+    size, _, name_length, extra_length = struct.unpack_from("<IIHH", head, 18)
+    start = 30 + name_length + extra_length
+    if head[30 : 30 + name_length] != b"mimetype" or size > 100:
+        return None
+    return _ODF_TYPES.get(head[start : start + size].decode("latin-1"))
 
 
 def attachment_text(attachment: Attachment, max_bytes: int = MAX_BYTES) -> str:
@@ -210,6 +251,10 @@ _READERS: dict[str, Callable[[bytes], str]] = {
     "xlsx": xlsx_text,
     "xls": xls_text,
     "docx": docx_text,
+    "ods": odf_text,
+    "odt": odf_text,
+    "rtf": rtf_text,
+    "vcard": vcard_text,
     "csv": csv_text,
     "text": decode_text,
 }
