@@ -1,12 +1,13 @@
-"""Reader: attached documents (.txt, .csv, text PDFs through `parsers.documents`), read like
-a body of their own, and the names of what the sender attached."""
+"""Reader: attached documents (.txt, .csv, text PDFs, sheets, Word, OpenDocument and RTF
+documents, contact cards: `parsers.documents`), read like a body of their own, and the
+names of what the sender attached."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from intake.parsers.documents import attachment_text
+from intake.parsers.documents import attachment_text, document_kind
 from intake.parsers.fields.common import MAX_DOCUMENT_TEXT, SERVICE, Context, _clean, _replace
 from intake.parsers.fields.patterns import _ADDRESS
 from intake.parsers.fields.resolver import ATTACHMENT_DISCOUNT, SIGNATURE, Found, merge_attachment
@@ -44,11 +45,13 @@ def _attachment_texts(
     ctx: Context,
     read_text: Callable[[str, Context], Found],
 ) -> None:
-    """Text attachments (.txt, .csv, text PDFs) fill the fields the body does not carry.
+    """Attached documents fill the fields the body does not carry.
 
     Only what an attachment states in a structure counts (labels, a numbered form, a
     product table): a document's title naming an account or a revision date is not a
-    field. Product specs may also come from its prose lines.
+    field. Product specs may also come from its prose lines. A contact card is read for
+    service requests only: a quote has no contact fields, and the card an account manager
+    attaches is their own, its "Company:" their employer, not the account.
     """
     pointer = found.values.get("product_specs")
     if pointer is not None and msg.real_attachments and points_to_attachment(pointer.value):
@@ -57,6 +60,8 @@ def _attachment_texts(
     if ctx.is_reply or all(found.has(name) for name in required):
         return
     for attachment in msg.real_attachments:
+        if ctx.queue != SERVICE and document_kind(attachment) == "vcard":
+            continue
         text = attachment_text(attachment)[:MAX_DOCUMENT_TEXT]
         if not text.strip():
             continue
@@ -104,9 +109,10 @@ def _address_note(found: Found, text: str, source: str) -> None:
 
 
 def _is_document(attachment: Attachment) -> bool:
-    """Signature files and vCards travel with mail but are not what the sender attached."""
+    """Signature files travel with mail but are not what the sender attached. A contact
+    card is: the sender points to it ("my details are in the attached card")."""
     name = attachment.filename.casefold()
-    return not name.endswith((".p7s", ".asc", ".vcf", ".sig")) and attachment.content_type not in (
+    return not name.endswith((".p7s", ".asc", ".sig")) and attachment.content_type not in (
         "application/pkcs7-signature",
         "application/pgp-signature",
     )

@@ -169,3 +169,140 @@ def test_a_document_naming_only_the_owner_leaves_the_sender_as_contact(extractor
     msg = message(COVER_NOTE, from_name="Jo Lam", signature="Jo Lam\n403-555-0188",
                   attachments=(att,))  # fmt: skip
     assert service(extractor, msg, staff=False)["contact_name"] == "Jo Lam"
+
+
+# -- OpenDocument, RTF and vCard attachments -----------------------------------------------------
+
+
+def test_a_quote_whose_every_field_is_only_in_an_ods_sheet(extractor):
+    from datetime import date
+
+    from tests.ooxml import ODS, odf_package, ods_sheet
+
+    rows = [
+        ["Account", "Harbourfront"],
+        ["Opportunity", "HFD - Pier 7 Lofts"],
+        ["Type", "Project"],
+        ["Stage", "Submissions"],
+        ["Factor", 0.49],
+        ["Close date", date(2028, 11, 30)],
+        [],
+        ["Products"],
+        ["Qty", "Type", "Size"],
+        [12, "Casement", "30 x 48"],
+        [4, "Picture", "48 x 60"],
+    ]
+    sheet = odf_package(ODS, f"<office:spreadsheet>{ods_sheet('Quote', rows)}</office:spreadsheet>")
+    att = Attachment("HFD quote.ods", ODS, sheet)
+    got = quote(extractor, message("Please quote, all in the sheet.\n\nDan", attachments=(att,)))
+    assert got == {
+        "account": "Harbourfront Developments",
+        "account_id": "ACC-1007",
+        "opportunity_name": "HFD - Pier 7 Lofts",
+        "opportunity_type": "Project",
+        "stage": "Submissions",
+        "factor": "0.49",
+        "close_date": "2028-11-30",
+        "product_specs": "12 Casement 30 x 48; 4 Picture 48 x 60",
+        "attachments": ["HFD quote.ods"],
+    }
+
+
+def test_a_quote_whose_product_specs_are_only_in_an_rtf(extractor):
+    from tests.test_documents_rtf import SPEC_RTF
+
+    text = (
+        "Account: Harbourfront\nOpportunity: HFD - Pier 7\nFactor: .49\nClose: 2028-11-30\n"
+        "Specs: see the attached rtf\n\nDan"
+    )
+    att = Attachment("specs.rtf", "application/rtf", SPEC_RTF)
+    got = quote(extractor, message(text, attachments=(att,)))
+    assert got["product_specs"] == "W1 6 Casement / tilt 30 x 48; D1 1 Entry door 36 x 80"
+    assert got["account"] == "Harbourfront Developments"  # the body's, not the table's
+    assert got["attachments"] == ["specs.rtf"]
+
+
+def test_a_quote_from_an_odt_form(extractor):
+    from tests.ooxml import ODT, odf_package
+
+    def row(label: str, value: str) -> str:
+        return (
+            f"<table:table-row><table:table-cell><text:p>{label}</text:p></table:table-cell>"
+            f"<table:table-cell><text:p>{value}</text:p></table:table-cell></table:table-row>"
+        )
+
+    body = (
+        "<office:text><text:h>Quote request</text:h><table:table>"
+        + row("Account", "Harbourfront")
+        + row("Pricing factor", "0.49")
+        + row("Close date", "2028-11-30")
+        + "</table:table><text:p>12 x casement, 30 x 48, triple pane</text:p></office:text>"
+    )
+    att = Attachment("form.odt", "application/vnd.oasis.opendocument.text", odf_package(ODT, body))
+    got = quote(extractor, message("Form attached.\n\nDan", attachments=(att,)))
+    assert (got["account"], got["factor"], got["close_date"]) == (
+        "Harbourfront Developments",
+        "0.49",
+        "2028-11-30",
+    )
+    assert got["attachments"] == ["form.odt"]
+
+
+def test_a_service_request_whose_contact_phone_is_only_in_a_vcard(extractor):
+    from tests.test_documents_vcard import CARD_30
+
+    text = (
+        "Hi, the patio door at our house will not lock and the handle is loose.\n"
+        "My details are in the attached card.\n\nSam"
+    )
+    att = Attachment("Sam Park.vcf", "text/vcard", CARD_30.encode())
+    msg = message(text, subject="Patio door", from_name="Sam Park",
+                  from_addr="sam.park@westview.example", attachments=(att,))  # fmt: skip
+    got = service(extractor, msg, staff=False)
+    assert got["contact_phone"] == "+15875550162"  # the card's mobile, not its work number
+    assert got["site_address"] == "14 Evergreen Way SW, Calgary, AB T2Y 3K1"
+    assert got["contact_name"] == "Sam Park"
+    assert got["attachments"] == ["Sam Park.vcf"]  # a card the sender points to is listed
+
+
+def test_an_account_managers_own_vcard_is_listed_but_not_read_into_a_quote(extractor):
+    """Outlook attaches the sender's card: its "Company:" is the sender's employer."""
+    from tests.test_documents_vcard import CARD_30
+
+    att = Attachment("Dan Schultz.vcf", "text/x-vcard", CARD_30.encode())
+    got = quote(extractor, message("Factor: .5\nPlease quote.\n\nDan", attachments=(att,)))
+    assert "account" not in got
+    assert got["attachments"] == ["Dan Schultz.vcf"]
+
+
+def test_hostile_documents_never_stop_the_extractor(extractor):
+    """A truncated package, a million-column repeat, a binary named .rtf and a vCard of
+    garbage: each gives nothing or a bounded text, and the body's fields are still read."""
+    import random
+
+    from tests.ooxml import ODS, odf_package, ods_cell
+
+    good = odf_package(ODS, "<office:spreadsheet><table:table/></office:spreadsheet>")
+    wide = odf_package(
+        ODS,
+        "<office:spreadsheet><table:table><table:table-row>"
+        + ods_cell("Factor")
+        + ods_cell(0.49)
+        + ods_cell("x", repeat=1_000_000)
+        + "</table:table-row></table:table></office:spreadsheet>",
+    )
+    rng = random.Random(3)
+    atts = (
+        Attachment("cut.ods", ODS, good[: len(good) // 2]),
+        Attachment("wide.ods", ODS, wide),
+        Attachment("specs.rtf", "application/rtf", b"MZ\x90\x00" + bytes(range(256)) * 20),
+        Attachment("me.vcf", "text/vcard", bytes(rng.randrange(256) for _ in range(4000))),
+    )
+    got = service(
+        extractor,
+        message("The front door sticks at the top.\nAddress: 12 Elm St, Calgary AB T2T 1A1",
+                subject="Front door", attachments=atts),
+        staff=False,
+    )  # fmt: skip
+    assert got["attachments"] == ["cut.ods", "wide.ods", "specs.rtf", "me.vcf"]
+    assert got["site_address"] == "12 Elm St, Calgary AB T2T 1A1"
