@@ -87,7 +87,7 @@ _MONTHS_FR = [
 _DATE_WORDS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janv|fevr|avr|juil|"
     + "|".join(_MONTHS_EN + _MONTHS_FR)
-    + r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|"
+    + r"|mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"today|tomorrow|tonight|yesterday|aujourd hui|demain|next|week|month|year|end|eod|"
     r"semaine|mois|fin|prochain|prochaine)\b"
@@ -378,7 +378,16 @@ def parse_date(
         return relative
     if not _DATE_WORDS.search(key) and not _ORDINAL.search(key):
         return None  # bare numbers ("2", "30x48", "0.52") and words are never dates
-    return _dateparser_date(raw, now, tuple(languages))
+    return _dateparser_date(_SHORT_WEEKDAY.sub(_full_weekday, raw), now, tuple(languages))
+
+
+# "thurs noon", "weds", "tues am": the short weekday names dateparser does not know
+_SHORT_WEEKDAY = re.compile(r"\b(thurs?|tues|weds)\b\.?", re.IGNORECASE)
+_FULL_WEEKDAY = {"thur": "Thursday", "thurs": "Thursday", "tues": "Tuesday", "weds": "Wednesday"}
+
+
+def _full_weekday(m: re.Match[str]) -> str:
+    return _FULL_WEEKDAY[m.group(1).lower()]
 
 
 def _dateparser_date(raw: str, now: datetime, languages: tuple[str, ...]) -> date | None:
@@ -402,7 +411,7 @@ _MONTH_RE = (
     r"septembre|oct(?:ober|obre)?|nov(?:ember|embre)?|d[ée]c(?:ember|embre)?)\.?"
 )
 _WEEKDAY_RE = (
-    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|"
+    r"(?:mon|tues?|weds|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|"
     r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 )
 # Shapes of a date inside running text, most specific first. Used to find the date right

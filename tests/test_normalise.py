@@ -432,3 +432,17 @@ def test_from_speech_forms(text, expected):
     from intake.parsers.normalise import from_speech
 
     assert from_speech(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thurs noon", date(2028, 8, 10)),
+        ("by weds", date(2028, 8, 9)),
+        ("thur", date(2028, 8, 10)),
+    ],
+)
+def test_short_weekday_names_people_type(text, expected):
+    """ "thurs", "weds": shorter than dateparser's names, longer than its abbreviations."""
+    found = find_date(text, now=datetime(2028, 8, 8, 15, 0))
+    assert found is not None and found[0] == expected

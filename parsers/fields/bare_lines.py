@@ -7,11 +7,12 @@ value; `value_of` is also what reads a cell of a shorthand subject line."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
 from intake.parsers.fields.lexicon import PICKLIST_ABBREVIATIONS
-from intake.parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _SIGN_OFF
+from intake.parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _MONEY, _SIGN_OFF
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
@@ -21,6 +22,7 @@ from intake.parsers.fields.vocab import OrgVocabulary
 _FACTOR_ALONE = re.compile(
     r"(?i:factor|fctr|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
 )
+_ANY_DAY = datetime(2000, 1, 3)  # whether a text is a date does not depend on the day
 _PERCENT_ALONE = re.compile(r"\d{1,3}\s?%")
 # "Clearview - Lavoie Kitchen", "HFD - Harbour Lights Phase 2": "<account> - <name>".
 _ACCOUNT_DASH_NAME = re.compile(r"(?P<head>[A-Z][\w&'’.]*(?:\s+[\w&'’.]+){0,3})\s+[-–]\s+\S.{1,70}")
@@ -65,6 +67,37 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
         if value is not None and field in ("close_date", "factor", "amount"):
             return field, value
     return None
+
+
+# The fields a label written without a colon may name ("fctr 52", "rec type single",
+# "close EOM", "need by thurs noon"): each only when what follows reads as its value.
+_BARE_LABEL_FIELDS = {
+    "factor", "stage", "opportunity_type", "record_type", "close_date", "amount", "quote_due",
+}  # fmt: skip
+
+
+def states(v: OrgVocabulary, field: str, value: str) -> bool:
+    """Whether `value`, written after a label without a colon, reads as `field`'s value; a
+    sentence that merely starts with a label word ("close to the lake", "type of glass")
+    does not."""
+    value = value.strip().rstrip(".;")
+    head = re.split(r"\s*[,;(]", value, maxsplit=1)[0]  # "52 (as always)", "thurs noon, pls"
+    if field not in _BARE_LABEL_FIELDS or not head:
+        return False
+    if field == "factor":
+        return len(head.split()) <= 2 and nz.parse_factor(head) is not None
+    if field in v.picklists:
+        key = nz.fold(head)
+        abbreviated = any(key in words for words in PICKLIST_ABBREVIATIONS.get(field, {}).values())
+        return abbreviated or (len(head.split()) <= 4 and v.pick(field, head) is not None)
+    if field == "amount":
+        return (
+            len(head.split()) <= 3
+            and bool(_MONEY.search(head))
+            and nz.parse_amount(head) is not None
+        )
+    said = nz.find_date(head, now=_ANY_DAY)  # close_date, quote_due: the date, then a word at most
+    return said is not None and said[1] == 0 and len(head[said[2] :].split()) <= 1
 
 
 def is_opportunity_name(v: OrgVocabulary, text: str) -> bool:

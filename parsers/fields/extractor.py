@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from intake.parsers.fields import (
     accounts,
@@ -122,8 +123,13 @@ class LabelExtractor:
         if not text.strip():
             return found
         v = self.vocab
-        value_field = v.picklist_of_value if ctx.queue == QUOTES else None
-        structure = Structure(v.labels[ctx.queue], ctx.queue, value_field)
+        quotes = ctx.queue == QUOTES
+        structure = Structure(
+            v.labels[ctx.queue],
+            ctx.queue,
+            v.picklist_of_value if quotes else None,
+            partial(bare_lines.states, v) if quotes else None,
+        )
         blocks = structure.parse(text)
         if not (ctx.queue == QUOTES and numbered.is_quote_form(v, blocks)):
             blocks = _items_as_bullets(blocks)

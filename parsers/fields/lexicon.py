@@ -15,7 +15,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "product specs", "product spec", "specs", "spec", "specifications", "products",
         "product", "product lines", "windows", "doors", "windows and doors", "windows doors",
         "items", "line items", "produits", "produit", "specifications produits", "fenetres",
-        "lines", "takeoff", "take off", "scope", "units",
+        "lines", "takeoff", "take off", "scope", "units", "prod", "prods",
     ],
     "factor": [
         "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",
@@ -245,7 +245,8 @@ PRODUCT_NOUNS = [
     "patio door", "entry door", "door", "bay", "bow", "sidelite", "transom", "hung",
     "skylight", "garden window", "unit", "package", "lite", "hopper", "tilt-turn",
     "tilt & turn", "tilt and turn", "lift & slide", "lift and slide", "bifold", "fixed",
-    "shape", "trapezoid", "egress", "sash", "storm door", "screen door", "fenêtre",
+    "shape", "trapezoid", "egress", "sash", "storm door", "screen door", "fenêtre", "casmt",
+    "csmt",
     "porte-fenêtre", "porte", "pcs", "panel",
 ]  # fmt: skip
 

@@ -223,24 +223,26 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     clauses = [
         clause
         for sentence in sentences(text)
-        for clause in re.split(r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)", sentence)
+        # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
+        for clause in re.split(
+            r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])",
+            sentence,
+        )
     ]
     for sentence in clauses:  # "I sent the form today, ... can you start the quote?": no due
         if _NOT_A_QUOTE_DATE.search(sentence) or not _WANTS_QUOTE.search(sentence):
             continue
-        m = re.search(
+        for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
             r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
             r"\b(?=(?:today|tonight|this afternoon|eod|end of (?:the )?day)\b)",
             sentence,
             re.IGNORECASE,
-        )
-        if not m:
-            continue
-        hit = nz.find_date(sentence[m.end() :], now=ctx.now)
-        if hit and hit[1] <= 4:
-            due = due_of(v, sentence[m.end() :], ctx)
-            found.offer("quote_due", due, PROSE, ctx.source)
-            return
+        ):
+            hit = nz.find_date(sentence[m.end() :], now=ctx.now)
+            if hit and hit[1] <= 4:
+                due = due_of(v, sentence[m.end() :], ctx)
+                found.offer("quote_due", due, PROSE, ctx.source)
+                return
 
 
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

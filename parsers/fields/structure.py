@@ -65,6 +65,12 @@ class Block:
     indent: int = 0
 
 
+_BARE_LINE_WORDS = 12  # the most words of a label line without a colon
+# A line that goes on below it (a wrapped paragraph's line)
+_GOES_ON = re.compile(r"(?:[,;:&+-]|\b(?:and|or|with|the|to|of|for))\s*$", re.I)
+# Columns, a second sentence, or a line that goes on below it
+_COLUMNS_OR_SENTENCES = re.compile(r"\t|\S\s{2,}\S|[.!?]\s+\S|" + _GOES_ON.pattern, re.I)
+_WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 _CELL_WORDS = 4  # the most words a second value in one table cell has
 _TWO_LABELS = re.compile(r"\s+[/&]\s+")
 
@@ -77,13 +83,17 @@ class Structure:
         labels: dict[str, str],
         queue: str,
         value_field: Callable[[str], str | None] | None = None,
+        states: Callable[[str, str], bool] | None = None,
     ):
         """`value_field`: the picklist a whole value names, if exactly one, so that an
         unknown short label with a picklist value ("Kind = Project", "Phase: Approvals",
-        "Rec - Single") is read as that picklist."""
+        "Rec - Single") is read as that picklist. `states(field, value)`: whether a value
+        reads as the field's, so that a known label without a colon ("fctr 52", "rec type
+        single", "close EOM") starts a label line."""
         self.labels = labels
         self.queue = queue
         self.value_field = value_field
+        self.states = states
 
     def _target(self, label: str, value: str, in_opportunity: bool) -> str | None:
         target = self.field_for(label, in_opportunity)
@@ -113,7 +123,9 @@ class Structure:
                     return named
         return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
 
-    def label_of(self, rest: str, in_opportunity: bool) -> list[tuple[str, str]]:
+    def label_of(
+        self, rest: str, in_opportunity: bool, *, bare: bool = False
+    ) -> list[tuple[str, str]]:
         """[(field, value)] for a "Label: value" line (or a 2-cell table row), else [].
 
         One line may hold several labels ("Type: Project | Stage: Funding"); they count only
@@ -139,7 +151,8 @@ class Structure:
             target = self._target(cells[0], cells[1], in_opportunity)
             if target:
                 return [(target, cells[1])]
-        return []
+        piece = self._bare_label(rest, in_opportunity) if bare else None
+        return [piece] if piece else []
 
     def _one_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
         for pattern in (_LABEL_LINE, _DASH_LABEL_LINE):
@@ -151,18 +164,39 @@ class Structure:
                 return target, m["value"].strip()
         return None
 
+    def _bare_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
+        """ "fctr 52", "rec type single": a known label of up to three words, no colon, and
+        a value that reads as that field's (`states`), on a short line of its own (no
+        columns, no second sentence: a wrapped paragraph's line may start with "close")."""
+        words = text.split()
+        if (
+            self.states is None
+            or not 2 <= len(words) <= _BARE_LINE_WORDS
+            or _COLUMNS_OR_SENTENCES.search(text)
+        ):
+            return None
+        for size in (3, 2, 1):
+            head = " ".join(words[:size])
+            if size >= len(words) or not _WORDS_ONLY.fullmatch(head):
+                continue
+            target = self.field_for(head, in_opportunity)
+            if target and self.states(target, " ".join(words[size:])):
+                return target, " ".join(words[size:])
+        return None
+
     def parse(self, text: str) -> list[Block]:
         blocks: list[Block] = []
         current: Block | None = None
         pending: Block | None = None  # "Products:" then a blank line, then the table
         in_opportunity = False
         previous_length = 0
+        previous = ""  # the line before, when it may go on into this one
         for raw in _one_item_a_line(text.replace("\r", "").split("\n")):
             line = _INI_SECTION.sub(r"\1:", _strip_markup(raw))  # "[notes]" is "notes:"
             if not line.strip() or _SEPARATOR_ROW.match(line):
                 if current is not None and current.kind == "label" and not current.text:
                     pending = pending or (current if not current.lines else None)
-                current, in_opportunity, previous_length = None, False, 0
+                current, in_opportunity, previous_length, previous = None, False, 0, ""
                 continue
             m = _LIST_MARKER.match(line)
             assert m is not None
@@ -172,7 +206,8 @@ class Structure:
             rest = m["rest"]
             if number is not None:
                 in_opportunity = False
-            labelled = self.label_of(rest, in_opportunity)
+            bare = not (bullet or indent or number is not None or _GOES_ON.search(previous))
+            labelled = self.label_of(rest, in_opportunity, bare=bare)
             if not labelled and number is None and not bullet and _BARE_LABEL.match(rest):
                 # "special" or "NOTES" alone on a line, the text below it: a heading label
                 target = self.field_for(rest.strip(), in_opportunity)
@@ -229,7 +264,7 @@ class Structure:
             else:
                 current = Block("prose", rest.strip(), indent=indent)
                 blocks.append(current)
-            previous_length = len(line)
+            previous_length, previous = len(line), line
         return blocks
 
     @staticmethod

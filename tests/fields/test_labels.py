@@ -329,3 +329,43 @@ def test_two_labels_over_one_cell_of_two_lines(extractor):
 def test_a_labelled_value_corrected_on_the_spot(extractor, line, field, value):
     text = f"Account: HFD\nOpportunity: HFD - Quayside\nSpecs: 4 casements 24x60\n{line}\n"
     assert quote(extractor, message(text))[field] == value
+
+
+def test_labels_written_without_a_colon(extractor):
+    """A hurried AM's shorthand: a known label, a space, its value, one a line."""
+    text = (
+        "hey - quick one for bow valley pls\n\n"
+        "opp: BVR - Hendricks Kitchen Reno\nfctr 52\n"
+        "prod: 3 x casmt 30x48 + 1 picture 72x48, triple pane\n"
+        "type proj w/ install\nstage 25%\nrec type single\nclose EOM\namt ~14k\n\n"
+        "need by thurs noon pls, cust mtg fri am. show install labour as sep line\n"
+    )
+    got = quote(extractor, message(text))  # Wednesday Nov 4 2026, 08:40
+    assert got["factor"] == "0.52"
+    assert got["record_type"] == "Single"
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2026-11-30"
+    assert got["amount"] == "14000.00"
+    assert got["quote_due"] == "2026-11-05"
+    assert got["product_specs"].startswith("3 x casmt 30x48 + 1 picture 72x48")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a wrapped paragraph's line that starts with a label word, or goes on below it
+        "The crew said the close to the lake units need\nbigger sills, factor in the delay.",
+        "Factor .49, opp PCH - May Release, Standard, Account Monthly,\nstage Approvals.",
+        # a second sentence after the value
+        "Standard, Submissions, close Dec 15. Ignore the old numbers below.",
+    ],
+)
+def test_a_label_word_in_prose_is_no_label_line(extractor, text):
+    from intake.parsers.fields import bare_lines
+    from intake.parsers.fields.structure import Structure
+
+    v = extractor.vocab
+    structure = Structure(v.labels["quotes"], "quotes", v.picklist_of_value)
+    structure.states = lambda field, value: bare_lines.states(v, field, value)
+    assert [b.kind for b in structure.parse(text)] == ["prose"]

@@ -489,3 +489,10 @@ def test_a_name_part_after_a_comma_stays_when_capitalised(extractor):
         "Opportunity is Ridgeline - Elbow Reno, Phase 2, standard, close Jun 2. 4 casements 24x60."
     )
     assert quote(extractor, message(text))["opportunity_name"] == "Ridgeline - Elbow Reno, Phase 2"
+
+
+def test_the_due_date_follows_its_own_cue_not_the_first_for(extractor):
+    """ "quick one for bow valley ... need by thurs noon": "for" is followed by no date; the
+    cue the date follows is the one that counts."""
+    text = "quick one for bow valley pls, need by thurs noon, cust mtg fri am"
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
