@@ -736,14 +736,27 @@ def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
 
     libphonenumber's matcher is slow on long texts full of digits (logs, tables, encoded
     junk), so it only sees the lines that hold seven digits; a number never spans lines.
+    A fresh list each call: the memo behind it is shared.
     """
+    return list(_text_phones(text, region))
+
+
+@lru_cache(maxsize=4096)
+def _text_phones(text: str, region: str) -> tuple[tuple[str, int, int], ...]:
+    """find_phones, memoised: one message's text is asked for its phones by several readers
+    (the caller's phone, the address scan, each sentence of the description)."""
+    # Most texts asked hold no seven digits at all, and then no line of them does: a long
+    # run is blanked whole, bounded by spaces, so a match on a blanked line is never in
+    # one and is the same characters in `text`.
+    if not _SEVEN_DIGITS.search(text):
+        return ()
     out: list[tuple[str, int, int]] = []
     offset = 0
     for line in blank_long_runs(text).splitlines(keepends=True):
         if _SEVEN_DIGITS.search(line):
             out.extend((e164, offset + s, offset + e) for e164, s, e in _line_phones(line, region))
         offset += len(line)
-    return out
+    return tuple(out)
 
 
 # A North American number written 3-3-4 with separators, which libphonenumber's matcher
