@@ -27,8 +27,8 @@ AM_PRIYA = "priya.shah@example.com"
 
 
 @pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = db.make_engine(database_url)
+def session(migrated_database_url: str) -> Iterator[Session]:
+    engine = db.make_engine(migrated_database_url)
     db.upgrade(engine)
     with db.make_sessionmaker(engine)() as s:
         yield s

@@ -29,8 +29,8 @@ FAST = OutboxSettings(backoff_first_seconds=60, max_attempts=3)
 
 
 @pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = db.make_engine(database_url)
+def sessions(migrated_database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = db.make_engine(migrated_database_url)
     db.upgrade(engine)
     yield db.make_sessionmaker(engine)
     engine.dispose()

@@ -31,10 +31,10 @@ PROSE_QUOTE = (
 CHECK = "Please check:"
 
 
-def make_app(database_url: str, **bot: object) -> App:
+def make_app(migrated_database_url: str, **bot: object) -> App:
     """The bot with these `[bot]` settings (the confirmation threshold): beside the shared
     `app` fixture, for the tests that change them."""
-    return build_app(settings_for(database_url, bot=bot))
+    return build_app(settings_for(migrated_database_url, bot=bot))
 
 
 def bodies(row: OutboxMessage) -> tuple[str, str]:
@@ -89,8 +89,10 @@ def test_fully_labelled_request_ack_has_no_check_section(app) -> None:
     assert "wrong" not in text
 
 
-def test_dates_are_shown_in_words_and_the_threshold_is_a_setting(database_url: str) -> None:
-    app = make_app(database_url, confirm_below=0.8)
+def test_dates_are_shown_in_words_and_the_threshold_is_a_setting(
+    migrated_database_url: str,
+) -> None:
+    app = make_app(migrated_database_url, confirm_below=0.8)
     try:
         deliver(app, mail(PROSE_QUOTE))
         case = the_case(app)
@@ -105,8 +107,8 @@ def test_dates_are_shown_in_words_and_the_threshold_is_a_setting(database_url: s
         app.close()
 
 
-def test_threshold_zero_turns_the_check_off(database_url: str) -> None:
-    app = make_app(database_url, confirm_below=0)
+def test_threshold_zero_turns_the_check_off(migrated_database_url: str) -> None:
+    app = make_app(migrated_database_url, confirm_below=0)
     try:
         deliver(app, mail(PROSE_QUOTE))
         text, html = bodies(outbox(app)[0])

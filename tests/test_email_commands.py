@@ -28,11 +28,11 @@ QUOTE = (
 )
 
 
-def office(database_url: str, tmp_path: Path, *, trusted: str) -> Settings:
+def office(migrated_database_url: str, tmp_path: Path, *, trusted: str) -> Settings:
     port = free_port()
     return Settings.model_validate(
         {
-            "database": {"url": database_url},
+            "database": {"url": migrated_database_url},
             "smtp": {"listen": f"127.0.0.1:{port}"},
             "relay": {"address": "127.0.0.1:1", "spool_dir": str(tmp_path / "spool")},
             "bot": {"org": str(ORG_FILE)},
@@ -44,12 +44,14 @@ def office(database_url: str, tmp_path: Path, *, trusted: str) -> Settings:
 
 
 @pytest.fixture
-def bot(request, database_url: str, tmp_path: Path) -> Iterator[tuple[Settings, Sink, object]]:
+def bot(
+    request, migrated_database_url: str, tmp_path: Path
+) -> Iterator[tuple[Settings, Sink, object]]:
     """`intake serve`; indirect parameter: the trusted network (default: loopback, so the
     staff below are vouched for; "192.0.2.99/32": nobody is)."""
     trusted = getattr(request, "param", "127.0.0.0/8")
     with Sink() as sink:
-        settings = office(database_url, tmp_path, trusted=trusted)
+        settings = office(migrated_database_url, tmp_path, trusted=trusted)
         settings = settings.model_copy(
             update={"relay": settings.relay.model_copy(update={"address": sink.address})}
         )

@@ -578,7 +578,9 @@ def test_footer_has_the_organisations_name_phone_and_signature(app) -> None:
     assert "Example Windows &amp; Doors, Customer Experience<br>403-555-0100<br>" in html(ack)
 
 
-def test_footer_defaults_without_name_phone_or_signature(database_url: str, tmp_path) -> None:
+def test_footer_defaults_without_name_phone_or_signature(
+    migrated_database_url: str, tmp_path
+) -> None:
     from intake.bot.app import build_app
     from intake.bot.config import Settings
     from tests.test_pipeline import COMPLETE_QUOTE, deliver, mail, outbox
@@ -588,7 +590,7 @@ def test_footer_defaults_without_name_phone_or_signature(database_url: str, tmp_
     start = text.index("[organisation]\n") + len("[organisation]\n")
     org.write_text(text[:start] + text[text.index("domains =", start) :])
     settings = Settings.model_validate(
-        {"database": {"url": database_url}, "bot": {"org": str(org)}}
+        {"database": {"url": migrated_database_url}, "bot": {"org": str(org)}}
     )
     bare = build_app(settings)
     try:

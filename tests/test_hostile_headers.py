@@ -271,13 +271,13 @@ def test_attachment_filename_with_nul_and_400_characters(app: App) -> None:
 
 
 @pytest.fixture
-def listener(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, App]]:
+def listener(migrated_database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, App]]:
     """`intake serve` in a thread, relaying its replies to a sink."""
     with Sink() as sink:
         port = free_port()
         settings = Settings.model_validate(
             {
-                "database": {"url": database_url},
+                "database": {"url": migrated_database_url},
                 "smtp": {"listen": f"127.0.0.1:{port}"},
                 "slack": {"http_listen": f"127.0.0.1:{free_port()}"},  # /healthz, /metrics
                 "relay": {"address": sink.address, "spool_dir": str(tmp_path / "spool")},

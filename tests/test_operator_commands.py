@@ -43,13 +43,13 @@ def now() -> datetime:
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> Path:
+def config(migrated_database_url: str, tmp_path: Path) -> Path:
     """A settings file on the test's database, with a copy of the templates to break."""
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     cfg = tmp_path / "intake.toml"
     cfg.write_text(
-        f'[database]\nurl = "{database_url}"\n'
+        f'[database]\nurl = "{migrated_database_url}"\n'
         f'[bot]\norg = "{ORG_FILE}"\ntemplates = "{templates}"\n'
         f'[smtp]\nlisten = "127.0.0.1:{free_port()}"\n'
         f'[relay]\nspool_dir = "{tmp_path / "spool"}"\n'
@@ -413,9 +413,9 @@ def test_the_checked_templates_are_every_one_the_code_renders_and_ships() -> Non
     assert shipped == set(required_files())
 
 
-def test_settings_file_is_read_as_intended(config: Path, database_url: str) -> None:
+def test_settings_file_is_read_as_intended(config: Path, migrated_database_url: str) -> None:
     settings: Settings = load_settings(str(config))
-    assert settings.database.url == database_url
+    assert settings.database.url == migrated_database_url
     assert settings.bot.templates.endswith("templates")
 
 

@@ -63,8 +63,8 @@ def kept(session: Session) -> dict[str, Load]:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Any]:
-    engine = db.make_engine(database_url)
+def engine(migrated_database_url: str) -> Iterator[Any]:
+    engine = db.make_engine(migrated_database_url)
     db.upgrade(engine)
     yield engine
     engine.dispose()

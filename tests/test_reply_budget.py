@@ -23,14 +23,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def bot(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, object]]:
+def bot(migrated_database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, object]]:
     """`intake serve` whose trusted network is loopback (so the AM below is vouched for);
     outsiders are told apart by their company domain."""
     with Sink() as sink:
         port = free_port()
         settings = Settings.model_validate(
             {
-                "database": {"url": database_url},
+                "database": {"url": migrated_database_url},
                 "smtp": {"listen": f"127.0.0.1:{port}"},
                 "relay": {"address": sink.address, "spool_dir": str(tmp_path / "spool")},
                 "bot": {

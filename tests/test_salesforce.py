@@ -80,10 +80,12 @@ def org_with_salesforce(tmp_path: Path, extra: str = "") -> Path:
     return path
 
 
-def settings_for(database_url: str, tmp_path: Path, url: str, **salesforce: Any) -> Settings:
+def settings_for(
+    migrated_database_url: str, tmp_path: Path, url: str, **salesforce: Any
+) -> Settings:
     return Settings.model_validate(
         {
-            "database": {"url": database_url},
+            "database": {"url": migrated_database_url},
             "bot": {"org": str(org_with_salesforce(tmp_path))},
             "relay": {"spool_dir": str(tmp_path / "spool")},
             "outbox": {"backoff_first_seconds": 60, "backoff_max_seconds": 3600},
@@ -159,8 +161,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bot(database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock):
-    running = Bot(settings_for(database_url, tmp_path, fake.url), clock)
+def bot(migrated_database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock):
+    running = Bot(settings_for(migrated_database_url, tmp_path, fake.url), clock)
     yield running
     running.app.close()
 
@@ -236,9 +238,9 @@ def test_a_post_whose_answer_was_lost_is_found_on_the_feed_not_made_again(
 
 
 def test_a_post_sent_again_by_an_operator_after_it_gave_up_is_not_doubled(
-    database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock
+    migrated_database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock
 ) -> None:
-    running = Bot(settings_for(database_url, tmp_path, fake.url, max_attempts=1), clock)
+    running = Bot(settings_for(migrated_database_url, tmp_path, fake.url, max_attempts=1), clock)
     try:
         running.receive(mail(COMPLETE_QUOTE, when=clock()))
         fake.lose_next("feed")
@@ -477,10 +479,10 @@ def test_an_attempt_makes_no_more_requests_than_its_lease_allows(
 
 
 def test_a_field_the_org_lacks_fails_the_row_with_salesforces_words(
-    database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock
+    migrated_database_url: str, tmp_path: Path, fake: FakeSalesforce, clock: Clock
 ) -> None:
     fake.custom_fields["Case"] = {"Intake_Case_Number__c"}  # nobody added Factor__c
-    running = Bot(settings_for(database_url, tmp_path, fake.url), clock)
+    running = Bot(settings_for(migrated_database_url, tmp_path, fake.url), clock)
     try:
         running.receive(mail(COMPLETE_QUOTE, when=clock()))
         assert running.send() == 0
@@ -535,12 +537,12 @@ def test_salesforce_settings_from_the_environment_all_or_none(tmp_path: Path) ->
 
 
 def test_salesforce_down_never_holds_up_email_or_slack(
-    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    migrated_database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     dead = f"https://127.0.0.1:{free_port()}"  # nothing listens there
     smtp_port = free_port()
     with Sink() as sink, FakeSlack() as slack:
-        settings = settings_for(database_url, tmp_path, dead, poll_seconds=0.05)
+        settings = settings_for(migrated_database_url, tmp_path, dead, poll_seconds=0.05)
         settings = settings.model_copy(
             update={
                 "smtp": settings.smtp.model_copy(update={"listen": f"127.0.0.1:{smtp_port}"}),

@@ -37,7 +37,9 @@ QUOTE = (
 
 
 @pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, FakeDns, Settings]]:
+def world(
+    migrated_database_url: str, tmp_path: Path
+) -> Iterator[tuple[int, Sink, FakeDns, Settings]]:
     """`intake serve` that trusts no network (so loopback is "the Internet"), checking
     senders against the fake DNS; example.com publishes DKIM, SPF and DMARC p=reject."""
     with Sink() as sink, FakeDns() as dns_server:
@@ -47,7 +49,7 @@ def world(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Sink, FakeDn
         port = free_port()
         settings = Settings.model_validate(
             {
-                "database": {"url": database_url},
+                "database": {"url": migrated_database_url},
                 "smtp": {"listen": f"127.0.0.1:{port}"},
                 "relay": {"address": sink.address, "spool_dir": str(tmp_path / "spool")},
                 "bot": {"org": str(ORG_FILE)},

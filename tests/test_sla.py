@@ -376,10 +376,10 @@ basis = "business"
 """
 
 
-def business_app(database_url: str, tmp_path: Path):
+def business_app(migrated_database_url: str, tmp_path: Path):
     org_file = tmp_path / "org.toml"
     org_file.write_text(ORG_FILE.read_text() + BUSINESS_POLICY)
-    return build_app(settings_for(database_url, org_file))
+    return build_app(settings_for(migrated_database_url, org_file))
 
 
 @pytest.mark.parametrize(
@@ -395,9 +395,9 @@ def business_app(database_url: str, tmp_path: Path):
     ],
 )
 def test_business_hour_targets_skip_nights_weekends_holidays_and_follow_dst(
-    database_url: str, tmp_path: Path, asked: datetime, due: datetime
+    migrated_database_url: str, tmp_path: Path, asked: datetime, due: datetime
 ) -> None:
-    app = business_app(database_url, tmp_path)
+    app = business_app(migrated_database_url, tmp_path)
     try:
         with freeze_time(asked - 7 * 24 * H) as frozen:
             number = deliver(app, mail(COMPLETE_QUOTE, when=now()), when=now()).case_number
@@ -432,13 +432,13 @@ def test_the_report_puts_the_overdue_first(app) -> None:
     assert rows[0]["state"] == "breached"
 
 
-def test_cli_sets_status_with_the_crm_rules_and_reports(database_url: str) -> None:
-    settings = settings_for(database_url)
+def test_cli_sets_status_with_the_crm_rules_and_reports(migrated_database_url: str) -> None:
+    settings = settings_for(migrated_database_url)
     app = build_app(settings)
     with freeze_time(MONDAY_10):
         number = deliver(app, mail(COMPLETE_QUOTE, when=now()), when=now()).case_number
     app.close()
-    env = {"INTAKE_DATABASE_URL": database_url, "INTAKE_ORG": str(ORG_FILE)}
+    env = {"INTAKE_DATABASE_URL": migrated_database_url, "INTAKE_ORG": str(ORG_FILE)}
     runner = CliRunner()
     with freeze_time(MONDAY_10 + 50 * H):
         out = runner.invoke(cli, ["sla", "report", "--json"], env=env)
@@ -612,10 +612,12 @@ def test_a_night_warning_waits_for_the_opening_and_the_due_time_stays(app) -> No
     assert clock_of(app, number, "quote_turnaround").breached_at == monday_8 + 2 * H
 
 
-def test_send_outside_hours_keeps_the_old_timing(database_url: str, tmp_path: Path) -> None:
+def test_send_outside_hours_keeps_the_old_timing(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
     org_file = tmp_path / "org.toml"
     org_file.write_text(ORG_FILE.read_text() + ROUND_THE_CLOCK)
-    app = build_app(settings_for(database_url, org_file))
+    app = build_app(settings_for(migrated_database_url, org_file))
     try:
         with freeze_time(MONDAY_10):
             number = deliver(app, mail(COMPLETE_QUOTE, when=now()), when=now()).case_number

@@ -76,9 +76,9 @@ def any_hour_org(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[App]:
+def app(migrated_database_url: str, tmp_path: Path) -> Iterator[App]:
     """Not the shared `app` (tests/conftest.py): the organisation here sends at any hour."""
-    app = build_app(settings_for(database_url, any_hour_org(tmp_path)))
+    app = build_app(settings_for(migrated_database_url, any_hour_org(tmp_path)))
     yield app
     app.close()
 
@@ -209,12 +209,12 @@ def seed_cases(app: App, at: datetime) -> None:
 
 
 def race_two_sweepers(
-    app: App, database_url: str, batch: int
+    app: App, migrated_database_url: str, batch: int
 ) -> tuple[list[list[Reminder]], list[BaseException]]:
     """Two sweepers, each on its own engine (its own connection), released together."""
     runtime = app.pipeline.sla
     assert runtime is not None
-    engines = [db.make_engine(database_url) for _ in range(2)]
+    engines = [db.make_engine(migrated_database_url) for _ in range(2)]
     barrier = threading.Barrier(2)
     results: list[list[Reminder]] = [[], []]
     errors: list[BaseException] = []
@@ -245,14 +245,14 @@ def races_logged(caplog: pytest.LogCaptureFixture) -> int:
 
 
 def test_two_sweepers_at_once_send_each_reminder_exactly_once(
-    app: App, database_url: str, caplog: pytest.LogCaptureFixture
+    app: App, migrated_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """PostgreSQL: FOR UPDATE SKIP LOCKED lets two sweeps work side by side on disjoint
     clocks; SQLite: BEGIN IMMEDIATE makes them take turns. Either way every due step is
     sent once, by exactly one of them, and neither has to retry after a clash."""
     caplog.set_level(logging.INFO, logger="intake.sla")
     seed_cases(app, T0)
-    (first, second), errors = race_two_sweepers(app, database_url, batch=7)
+    (first, second), errors = race_two_sweepers(app, migrated_database_url, batch=7)
     assert errors == []
 
     # The outbox: every expected (case, kind) once, every Message-ID once.
@@ -304,7 +304,7 @@ def test_two_sweepers_at_once_send_each_reminder_exactly_once(
 
 
 def test_without_skip_locked_the_clash_is_caught(
-    app: App, database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch
+    app: App, migrated_database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch
 ) -> None:
     """The control for the test above: claim clocks with a plain SELECT (what the sweep
     would do without FOR UPDATE SKIP LOCKED) and both sweepers take the same clocks. The
@@ -326,7 +326,7 @@ def test_without_skip_locked_the_clash_is_caught(
 
     monkeypatch.setattr(sla_module, "due_clocks", due_clocks_without_locks)
     seed_cases(app, T0)
-    (first, second), errors = race_two_sweepers(app, database_url, batch=7)
+    (first, second), errors = race_two_sweepers(app, migrated_database_url, batch=7)
     assert errors == []
     assert races_logged(caplog) > 0  # what `races_logged(caplog) == 0` above would catch
     assert_no_duplicates(app)
@@ -474,10 +474,12 @@ class CountingSessions:
     at least one), and failing the first `failures` of them as a database that is down
     would: the session is bound to a port where nothing listens."""
 
-    def __init__(self, sessions: sessionmaker[Session], database_url: str, failures: int = 0):
+    def __init__(
+        self, sessions: sessionmaker[Session], migrated_database_url: str, failures: int = 0
+    ):
         self.sessions, self.failures, self.calls = sessions, failures, 0
         self.lock = threading.Lock()
-        dead = make_url(database_url)
+        dead = make_url(migrated_database_url)
         if dead.get_backend_name() == "sqlite":  # a SQLite file in a folder that is not there
             dead = dead.set(database=f"/nonexistent-{free_port()}/intake.db")
             self.dead = create_engine(dead)
@@ -517,11 +519,11 @@ def wait_for_more_calls(counter: CountingSessions, more: int, timeout: float = 1
 
 
 def test_scheduler_stopped_for_two_days_catches_up_once_per_missed_step(
-    app: App, database_url: str
+    app: App, migrated_database_url: str
 ) -> None:
     requests = open_two_cases(app)
     clock = SimClock(STOP)
-    counter = CountingSessions(app.sessions, database_url)
+    counter = CountingSessions(app.sessions, migrated_database_url)
     try:
         first = make_scheduler(app, clock, counter)
         first.start()
@@ -594,11 +596,11 @@ def test_scheduler_first_sweep_does_not_wait_for_the_injected_clock(
 
 
 def test_scheduler_survives_a_database_failure(
-    app: App, database_url: str, caplog: pytest.LogCaptureFixture
+    app: App, migrated_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="intake.sla")
     open_two_cases(app)
-    counter = CountingSessions(app.sessions, database_url, failures=3)
+    counter = CountingSessions(app.sessions, migrated_database_url, failures=3)
     try:
         scheduler = make_scheduler(app, SimClock(RESTART), counter)
         # Called directly while the database is down: logged, nothing sent, nothing raised.

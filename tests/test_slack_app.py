@@ -175,7 +175,7 @@ def mention(text: str, *, user: str, ts: str, thread_ts: str, channel: str = WES
 
 
 def settings_for(
-    database_url: str, tmp_path: Path, api_url: str, **sections: dict[str, Any]
+    migrated_database_url: str, tmp_path: Path, api_url: str, **sections: dict[str, Any]
 ) -> Settings:
     """The shared settings (tests/conftest.py) with Slack on against the fake Slack at
     `api_url`, mail spooled, and every loop polling fast; `sections` are merged over these."""
@@ -194,7 +194,7 @@ def settings_for(
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
-    return shared_settings_for(database_url, **data)
+    return shared_settings_for(migrated_database_url, **data)
 
 
 class Bot:
@@ -339,8 +339,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, slack: FakeSlack) -> Settings:
-    return settings_for(database_url, tmp_path, slack.base_url)
+def settings(migrated_database_url: str, tmp_path: Path, slack: FakeSlack) -> Settings:
+    return settings_for(migrated_database_url, tmp_path, slack.base_url)
 
 
 @pytest.fixture
@@ -433,12 +433,12 @@ def test_url_verification_challenge_is_answered(bot: Bot) -> None:
 
 
 def test_a_storage_failure_is_no_200_and_slacks_retry_is_kept(
-    bot: Bot, clock: Clock, database_url: str
+    bot: Bot, clock: Clock, migrated_database_url: str
 ) -> None:
     """Slack retries an event it got no 200 for: a message we could not store must not be
     answered 200 (it would be lost), and the retry is stored once."""
     event = message(COMPLETE_QUOTE, user=ALEX, ts=clock.ts())
-    engine = create_engine(database_url)
+    engine = create_engine(migrated_database_url)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE inbound_messages RENAME TO inbound_messages_away"))
     try:
@@ -959,7 +959,7 @@ def test_a_command_and_its_message_twin_close_the_case_without_starting_a_clock(
 
 @pytest.mark.parametrize("outage", ["500", "down"])
 def test_a_slack_outage_never_blocks_email_intake(
-    database_url: str, tmp_path: Path, slack: FakeSlack, outage: str
+    migrated_database_url: str, tmp_path: Path, slack: FakeSlack, outage: str
 ) -> None:
     if outage == "500":
         for _ in range(200):
@@ -971,7 +971,7 @@ def test_a_slack_outage_never_blocks_email_intake(
     smtp_port = free_port()
     with Sink() as sink:
         settings = settings_for(
-            database_url,
+            migrated_database_url,
             tmp_path,
             api_url,
             smtp={"listen": f"127.0.0.1:{smtp_port}"},
@@ -1029,13 +1029,13 @@ def test_a_slack_outage_never_blocks_email_intake(
 
 
 def test_serve_without_a_slack_token_takes_no_slack_events(
-    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    migrated_database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="intake")
     smtp_port, http_port = free_port(), free_port()
     settings = Settings.model_validate(
         {
-            "database": {"url": database_url},
+            "database": {"url": migrated_database_url},
             "bot": {"org": str(ORG_FILE)},
             "smtp": {"listen": f"127.0.0.1:{smtp_port}"},
             "relay": {"spool_dir": str(tmp_path / "spool")},

@@ -31,8 +31,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, slack: FakeSlack) -> Settings:
-    return settings_for(database_url, tmp_path, slack.base_url, slack={"max_attempts": 4})
+def settings(migrated_database_url: str, tmp_path: Path, slack: FakeSlack) -> Settings:
+    return settings_for(migrated_database_url, tmp_path, slack.base_url, slack={"max_attempts": 4})
 
 
 def with_files(event: dict[str, Any], *files: dict[str, Any]) -> dict[str, Any]:

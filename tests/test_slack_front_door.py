@@ -71,9 +71,11 @@ def running(url: str, tmp_path: Path, slack: FakeSlack, clock: Clock) -> Iterato
 
 
 @pytest.fixture
-def bot(database_url: str, tmp_path: Path, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
+def bot(
+    migrated_database_url: str, tmp_path: Path, slack: FakeSlack, clock: Clock
+) -> Iterator[Bot]:
     """On every database backend: for what is stored and what changes."""
-    yield from running(database_url, tmp_path, slack, clock)
+    yield from running(migrated_database_url, tmp_path, slack, clock)
 
 
 @pytest.fixture

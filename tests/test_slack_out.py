@@ -40,8 +40,8 @@ class Clock:
 
 
 @pytest.fixture
-def sessions(database_url: str):
-    engine = db.make_engine(database_url)
+def sessions(migrated_database_url: str):
+    engine = db.make_engine(migrated_database_url)
     db.upgrade(engine)
     yield db.make_sessionmaker(engine)
     engine.dispose()

@@ -19,12 +19,12 @@ pytestmark = pytest.mark.slow
 
 
 def serve_settings(
-    database_url: str, smtp_port: int, relay: str, tmp_path: Path, max_size: int = 200_000
+    migrated_database_url: str, smtp_port: int, relay: str, tmp_path: Path, max_size: int = 200_000
 ) -> Settings:
     """The shared settings (tests/conftest.py) and what `intake serve` needs beyond them: a
     listener, a relay, and loops that poll fast enough for a test."""
     return settings_for(
-        database_url,
+        migrated_database_url,
         smtp={"listen": f"127.0.0.1:{smtp_port}", "max_message_size": max_size},
         relay={"address": relay, "spool_dir": str(tmp_path / "spool")},
         worker={"poll_seconds": 0.1},
@@ -34,12 +34,12 @@ def serve_settings(
 
 @pytest.fixture
 def running(
-    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+    request: pytest.FixtureRequest, migrated_database_url: str, tmp_path: Path
 ) -> Iterator[tuple[int, Sink, Settings]]:
     """`intake serve` in a thread, relaying to a sink (indirect parameters: the Sink's)."""
     with Sink(**getattr(request, "param", {})) as sink:
         port = free_port()
-        settings = serve_settings(database_url, port, sink.address, tmp_path)
+        settings = serve_settings(migrated_database_url, port, sink.address, tmp_path)
         with serving(settings):
             yield port, sink, settings
 
@@ -89,9 +89,11 @@ def test_oversized_message_is_refused_with_552(running) -> None:
     assert code == 552
 
 
-def test_storage_failure_answers_451_and_the_retry_is_kept(running, database_url: str) -> None:
+def test_storage_failure_answers_451_and_the_retry_is_kept(
+    running, migrated_database_url: str
+) -> None:
     port, sink, settings = running
-    engine = create_engine(database_url)
+    engine = create_engine(migrated_database_url)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE inbound_messages RENAME TO inbound_messages_away"))
     request = make_request(subject="Door will not latch")
@@ -126,13 +128,15 @@ def test_relay_trouble_is_retried_and_the_ack_sent_once(running) -> None:
     assert state == "sent" and [m["Message-ID"] for m in sink.messages] == [message_id]
 
 
-def test_second_delivery_of_the_same_message_changes_nothing(running, database_url) -> None:
+def test_second_delivery_of_the_same_message_changes_nothing(
+    running, migrated_database_url
+) -> None:
     port, sink, _ = running
     request = make_request()
     with smtplib.SMTP("127.0.0.1", port) as client:
         client.send_message(request)
         client.send_message(request)
-    engine = create_engine(database_url)
+    engine = create_engine(migrated_database_url)
 
     def both_done() -> bool:
         with engine.connect() as conn:

@@ -29,9 +29,9 @@ RFC_LIMIT = 998  # octets of a line without CRLF (RFC 5321 4.5.3.1.6, RFC 5322 2
 
 
 @pytest.fixture
-def front_door(database_url: str) -> Iterator[tuple[int, sessionmaker[Session]]]:
+def front_door(migrated_database_url: str) -> Iterator[tuple[int, sessionmaker[Session]]]:
     """The real front door (handler and controller) storing into a fresh database."""
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(migrated_database_url)
     db.upgrade(engine)
     sessions = db.make_sessionmaker(engine)
     handler = IntakeHandler(sessions, [MAILBOX], lambda: datetime.now(UTC))

@@ -20,8 +20,8 @@ RAW = (
 
 
 @pytest.fixture
-def engine(database_url: str):
-    engine = db.make_engine(database_url)
+def engine(migrated_database_url: str):
+    engine = db.make_engine(migrated_database_url)
     db.upgrade(engine)
     yield engine
     engine.dispose()
