@@ -97,6 +97,8 @@ class LabelExtractor:
         found = self._read_text(body, ctx)
         if msg.forwarded_text and not is_reply:
             merge_forwarded(found, forwarded.read(msg, ctx, self._read_text), queue, body)
+        elif msg.forwarded_text:  # "see Lena's OK below": the approval forwarded on a case
+            found.merge_missing(forwarded.read_newest(msg, body, ctx, self._read_text))
         if queue == QUOTES:
             subject.read(v, found, msg, ctx, body)
             accounts.by_opportunity_name(v, found, ctx)

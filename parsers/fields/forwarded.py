@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from intake.parsers.fields.common import MAX_TEXT, Context, _replace, _strip_forward_headers
 from intake.parsers.fields.prose_service import describes_fault
-from intake.parsers.fields.resolver import Found
+from intake.parsers.fields.resolver import Found, is_approval_note
 from intake.parsers.fields.signatures import split_chain, split_tail
 from intake.parsers.message import ParsedMessage
 
@@ -40,16 +40,48 @@ def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], F
     return found
 
 
+# A reply's own words that point at the mail forwarded below them: "see Lena's OK below",
+# "approval below", "per Dan's email below", or a short approving note.
+_POINTS_BELOW = re.compile(
+    r"\b(?:see|per|as per|read)\b[^.\n]{0,40}\bbelow\b"
+    r"|\b(?:approval|ok|okay|sign[- ]?off|go[- ]ahead|answer|reply)\s+below\b",
+    re.IGNORECASE,
+)
+
+
+def read_newest(
+    msg: ParsedMessage, body: str, ctx: Context, read_text: Callable[[str, Context], Found]
+) -> Found:
+    """On a reply, what the newest forwarded message says in its own words, when the reply
+    points at it ("see Lena's OK below. Please update the case"): that approval is new to
+    the case. Older messages of the chain, and what it quotes, are history: never read."""
+    if not (_POINTS_BELOW.search(body) or is_approval_note(body)):
+        return Found()
+    chain = split_chain(msg.forwarded_text[:MAX_TEXT])
+    if not chain:
+        return Found()
+    text, _ = _quoted_below(_strip_forward_headers(chain[0].text))
+    core, _ = split_tail(text, chain[0].from_name)
+    return read_text(core, _replace(ctx, "forwarded"))
+
+
+# "On Thu, May 11, 2028 at 4:40 PM Priya Shah <priya.shah@example.com> wrote:"
+_ATTRIBUTION = re.compile(r"^\s*(?:On|Le)\s.{6,160}?(?:wrote|a écrit)\s?:\s*$")
 _QUOTED_LINE = re.compile(r"^[ \t]*>[ \t]?", re.M)
 
 
 def _quoted_below(text: str) -> tuple[str, str]:
     """A forwarded reply split into its own text and the ">"-quoted mail below it (the
-    quote markers taken off, the "On ... wrote:" line dropped)."""
+    quote markers taken off, the "On ... wrote:" line dropped), or, with no markers, the
+    text below its "On ... wrote:" line."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">")), None)
     if first is None:
-        return text, ""
+        # a client that quotes without markers: the attribution line alone divides them
+        said = next((i for i, line in enumerate(lines) if _ATTRIBUTION.match(line)), None)
+        if said is None:
+            return text, ""
+        return "\n".join(lines[:said]), "\n".join(lines[said + 1 :])
     own = lines[:first]
     if own and own[-1].rstrip().endswith(("wrote:", "a écrit :", "a écrit:")):
         own = own[:-1]

@@ -80,10 +80,11 @@ _WHOLE_FACTOR_END = re.compile(
 
 
 # "Sorry - factor is .53 on this one, not .51": the sender corrects a factor given above
+# ("fctr should be 51 not 52": the factors as percentages without the sign)
+_FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d.,%x×]))"
 _FACTOR_CORRECTION = re.compile(
-    r"\b(?:factor|multiplier|facteur)\s+(?:is|should be|s/b|will be|needs to be|=|:)\s*"
-    r"([x×]?\s?0?[.,]\d{1,3})(?!\d)(?:[^.;!?\n]|\.\d){0,50}?,?\s+not\s+(?:the\s+)?"
-    r"([x×]?\s?0?[.,]\d{1,3})(?!\d)",
+    r"\b(?:factor|multiplier|facteur|fctr|mult)\s+(?:is|should be|s/b|will be|needs to be|=|:)"
+    rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
     re.IGNORECASE,
 )
 
@@ -95,7 +96,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if said is not None and said != replaced:
             found.offer("factor", str(said), LABELLED + 0.05, src)  # beats the label it fixes
     for m in re.finditer(
-        r"\b(?:factor|facteur|multiplier|multiplicateur)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
+        r"\b(?:factor|facteur|multiplier|multiplicateur|fctr)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
         r"(?:\s*(?:of|is|at|de|est|now|"
         r"will be|should be|to be|approved at|set at|updated to|changed to|moved to|"
         r"goes to|becomes)\b|\s*[=:])*\s*([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b|pct\b)?|half\b)",

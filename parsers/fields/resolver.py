@@ -113,7 +113,7 @@ def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> No
     # An older thread's pricing is not this request's, unless the body is a short note
     # approving or sending the forwarded draft: then the draft is the request, and the
     # body's own statements ("approved at .54") override it (the newest statement wins).
-    if not (queue == QUOTES and _is_approval_note(body)):
+    if not (queue == QUOTES and is_approval_note(body)):
         for name in FORWARDED_HISTORY.get(queue, ()):
             forwarded.values.pop(name, None)
     found.merge_missing(forwarded)
@@ -164,7 +164,7 @@ _APPROVAL = re.compile(
 )
 
 
-def _is_approval_note(body: str) -> bool:
+def is_approval_note(body: str) -> bool:
     """A short note above a forwarded draft that approves or sends it on (a manager's
     "approved at .54, go ahead"): the draft below it is the request."""
     return len(body.split()) < 40 and bool(_APPROVAL.search(body))

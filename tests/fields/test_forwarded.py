@@ -192,3 +192,49 @@ Special instructions: deliver to the back lane.
 """
     got = quote(extractor, message(note, forwarded=forwarded))
     assert got["special_instructions"] == "deliver to the back lane."
+
+
+APPROVAL_OVER_UNMARKED_DRAFT = """From: Lena Fischer <lena.fischer@example.com>
+Date: Fri, Nov 6, 2026 at 8:02 AM
+Subject: Re: BVR Elbow Park - factor approval
+
+Approved at .48. Also push the close to end of next month.
+
+Lena
+
+On Thu, Nov 5, 2026 at 4:40 PM Priya Shah <priya.shah@example.com> wrote:
+
+Lena - can I get sign-off on this one?
+
+Account: Bow Valley Renovations
+Opportunity: BVR - Elbow Park Infill
+Type: Project w/ installation
+Stage: Approvals
+Factor: 0.50
+Close: 23 December
+Products: 14 x casement 30x54 triple pane Low-E argon, black
+"""
+
+
+def test_an_approval_above_a_draft_quoted_without_markers_wins(extractor):
+    """A client that quotes the draft below "On ... wrote:" without ">" markers: the
+    approval's own words are the newest statement and beat the draft's labels."""
+    msg = message("Lena signed off, see below. Please build it with her numbers.",
+                  forwarded=APPROVAL_OVER_UNMARKED_DRAFT)  # fmt: skip
+    got = quote(extractor, msg)
+    assert got["factor"] == "0.48"
+    assert got["close_date"] == "2026-12-31"
+    assert got["opportunity_name"] == "BVR - Elbow Park Infill"
+
+
+def test_an_approval_forwarded_into_a_case_is_read_as_new(extractor):
+    """A reply pointing at what it forwards ("see Lena's OK below") gives what the newest
+    forwarded message says; the older mail it quotes, and the chain below, give nothing."""
+    msg = message("Ben - see Lena's OK below. Please update the case and re-run the numbers.",
+                  forwarded=APPROVAL_OVER_UNMARKED_DRAFT)  # fmt: skip
+    got = quote(extractor, msg, reply=True)
+    assert got["factor"] == "0.48"
+    assert "stage" not in got and "opportunity_name" not in got
+    # without a pointer, a forward on a reply is history
+    plain = message("FYI, for the file.", forwarded=APPROVAL_OVER_UNMARKED_DRAFT)
+    assert "factor" not in quote(extractor, plain, reply=True)

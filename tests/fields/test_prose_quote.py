@@ -496,3 +496,8 @@ def test_the_due_date_follows_its_own_cue_not_the_first_for(extractor):
     cue the date follows is the one that counts."""
     text = "quick one for bow valley pls, need by thurs noon, cust mtg fri am"
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
+
+
+def test_a_factor_corrected_as_percentages_without_the_sign(extractor):
+    text = "Change on this one - fctr should be 51 not 52 (Lena ok'd it), close is now Sept 15."
+    assert quote(extractor, message(text), reply=True)["factor"] == "0.51"
