@@ -24,6 +24,7 @@ from intake.parsers.fields import (
     numbered,
     prose_quote,
     prose_service,
+    sender_address,
     signatures,
     subject,
     tables,
@@ -111,6 +112,8 @@ class LabelExtractor:
             if not is_reply and not found.has("account") and not sender_is_staff:
                 accounts.unknown_company(v, found, body)
             signatures.read(v, found, msg, ctx, body, tail)
+            if not is_reply:
+                sender_address.read(v, found, msg, ctx)
         if not is_reply:
             entities.read(v, found, body, ctx)
         attachments.read(v, found, msg, ctx, self._read_text)
