@@ -183,8 +183,6 @@ def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> No
 @_fail_clearly
 def serve(obj: _Obj, workers: int | None) -> None:
     """Run the SMTP listener, the worker and the outbox dispatcher."""
-    from intake.bot.app import build_app
-    from intake.bot.serve import serve as run
     from intake.bot.startup import TEMPLATES_FIX
     from intake.handlers.templates_check import TemplatesError, check_templates
 
@@ -194,6 +192,14 @@ def serve(obj: _Obj, workers: int | None) -> None:
         check_templates(obj.settings.bot.templates)
     except TemplatesError as exc:
         raise click.ClickException(f"cannot serve: {exc}; {TEMPLATES_FIX}") from None
+    # Only now the pipeline (the language model and the rest, a second or two): a mistake
+    # in the settings, the templates or the organisation file is reported without waiting.
+    from intake.parsers.org import load_organisation
+
+    load_organisation(obj.settings.bot.org)
+    from intake.bot.app import build_app
+    from intake.bot.serve import serve as run
+
     app = build_app(obj.settings)
     try:
         run(app, workers=workers)
