@@ -280,17 +280,26 @@ def foggy_window(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding the mail and a database with CASE-000001, made by a real replay once
-    per module: a replay is a process start and an extractor load, seconds on a busy
-    machine, and a dozen tests read the same case (each from a copy: `one_case`)."""
+def replay_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A real `intake replay` of the mail into a new database, its output piped, once per
+    module: a replay is a process start and an extractor load, seconds on a busy machine.
+    The folder it ran in (the mail, and CASE-000001 in cases.db) and what it said."""
     folder = tmp_path_factory.mktemp("replayed")
     done = intake(
         "replay", str(foggy_window(folder)), "--database", f"sqlite:///{folder}/cases.db",
         "-q", cwd=folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return folder
+    return folder, done
+
+
+@pytest.fixture(scope="module")
+def replayed(replay_run: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
+    """A folder holding the mail and a database with CASE-000001, made by the module's real
+    replay: a dozen tests read the same case (each from a copy: `one_case`)."""
+    return replay_run[0]
 
 
 @pytest.fixture
@@ -399,12 +408,14 @@ def test_every_command_and_option_has_help() -> None:
     assert "--utc" in intake("--help", cwd=ROOT).stdout
 
 
-def test_replay_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+def test_replay_shows_a_progress_bar_on_a_terminal_only(
+    tmp_path: Path, replay_run: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
     import pty
 
-    mails = foggy_window(tmp_path)
-    piped = intake("replay", str(mails), "-q", cwd=tmp_path)
+    _, piped = replay_run  # the module's replay, its output piped
     assert piped.returncode == 0 and "replaying" not in piped.stdout + piped.stderr
+    mails = foggy_window(tmp_path)
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "intake.bot.cli", "replay", str(mails), "-q"],
