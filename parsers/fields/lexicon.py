@@ -182,6 +182,9 @@ EMERGENCY_CUES = [
     r"(?:on|onto|on to) (?:someone|somebody|anyone|people|a person|a child|a kid|the "
     r"(?:sidewalk|street|walkway|parking|people))",
     r"hanging (?:out |off |down |loose )?(?:over|by (?:one|a single|the last) (?:hinge|screw))",
+    r"hanging (?:off|by|from) (?:one|a single|the last|only one) \w+",
+    r"(?:have it|it could|it might|it may|it will|before it) let go\b",
+    r"(?:pieces|bits|chunks|fragments|slivers|shards) of (?:broken )?glass",
 ]  # fmt: skip
 # What a fault is described with: a sentence with one of these is about the problem. A
 # service request's description keeps the sentences that say what is wrong and leaves the

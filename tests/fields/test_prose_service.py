@@ -557,3 +557,16 @@ def test_a_whole_request_in_one_sentence_keeps_the_clauses_that_name_the_fault(e
         "one of your awning windows in unit 4 has come apart - the sash pulled off the arm in "
         "the wind, we have taped off the area below but the tenant can't close it"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The upper sash came out of the track and is hanging off one pivot bar.",
+        "We taped it but don't want to lift it out ourselves and have it let go.",
+        "This morning there are small pieces of glass on the inside sill.",
+    ],
+)
+def test_glass_or_a_sash_that_may_come_down_is_a_hazard(extractor, text):
+    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
