@@ -453,6 +453,8 @@ _NOT_PROBLEM = guarded(
     re.compile(
         r"\b(?:attached|attaching|ci-joint|see photos?|this is [A-Z]\w+|my name is|"
         r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
+        r"(?:call|text)(?: or (?:call|text))? (?:me |us )?(?:at |on )?(?:this|that|my) "
+        r"(?:number|cell|phone)|"
         r"best (?:number|time)|sent from my|thanks|thank you|merci)\b",
         re.IGNORECASE,
     )
