@@ -69,6 +69,13 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "address", "site", "site address", "home address", "building address",
         "service address", "job site", "jobsite", "job address", "location", "property",
         "adresse", "adresse du site", "lieu", "addresses", "site addresses", "adresses",
+        "street address", "street", "civic address",
+    ],
+    # A web form's address in parts below its street line ("City:", "Province:", "Postal
+    # code:"): each is added to the site address read just above it.
+    "address_part": [
+        "city", "town", "municipality", "province", "prov", "state", "postal code", "postal",
+        "postcode", "zip", "zip code", "ville", "code postal",
     ],
     "description": [
         "description", "problem", "issue", "problem description", "issue description",
@@ -77,6 +84,8 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "problem reported", "reported issue", "reported problem", "issues reported",
         "problems reported", "work requested", "work required", "deficiency", "deficiencies",
         "concern", "concerns", "complaint", "warranty items", "items reported",
+        "message", "your message", "request details", "describe the problem",
+        "how can we help", "comments or questions",
     ],
     "urgency": ["urgency", "priority", "urgence", "priorite", "how urgent"],
     "reference": [
@@ -86,7 +95,10 @@ SERVICE_LABELS: dict[str, list[str]] = {
     ],
     "account": ["account", "account name", "acct", "builder", "dealer", "company", "compte"],
     "customer": ["customer", "customer name", "client", "client name"],
-    "attachments": ["attachments", "attachment", "attached", "pieces jointes", "piece jointe"],
+    "attachments": [
+        "attachments", "attachment", "attached", "pieces jointes", "piece jointe", "photos",
+        "photo", "pictures", "images", "uploads", "uploaded files", "files",
+    ],
 }  # fmt: skip
 
 # Inside "4. Opportunity" (a header followed by indented lines) these short labels mean the

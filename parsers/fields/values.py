@@ -94,6 +94,13 @@ def label_value(
             found.values[name] = FieldValue(f"{held.value}, {joined}", held.confidence, src)
             return
         found.offer(name, joined, conf, src)
+    elif name == "address_part":
+        held = found.values.get("site_address")
+        if held is not None and held.source == src and joined not in str(held.value):
+            # "Street address: 11 Larch Crescent" / "City: St. Albert" / "Postal code: ..."
+            found.values["site_address"] = FieldValue(
+                f"{held.value}, {joined}", held.confidence, src
+            )
     elif name in ("special_instructions", "description"):
         if name == "special_instructions":
             joined = _picklist_head(v, found, joined, min(conf, CLAUSE), src)

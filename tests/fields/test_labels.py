@@ -369,3 +369,26 @@ def test_a_label_word_in_prose_is_no_label_line(extractor, text):
     structure = Structure(v.labels["quotes"], "quotes", v.picklist_of_value)
     structure.states = lambda field, value: bare_lines.states(v, field, value)
     assert [b.kind for b in structure.parse(text)] == ["prose"]
+
+
+def test_a_web_form_notification_with_its_address_in_parts(extractor):
+    """A website form relayed by mail: the address in parts, the customer's words under
+    "Message:", the upload under "Photos:" (no part of the description)."""
+    text = (
+        "New submission: Service Request\n\n"
+        "Name: Pat Olsen\nEmail: pat@example.net\nPhone: (780) 555-0163\n"
+        "Street address: 11 Larch Crescent\nCity: St. Albert\nProvince: AB\n"
+        "Postal code: T8N 2K4\nType of request: Warranty / repair\n"
+        "Message: Two of the living room windows have gone foggy between the glass. "
+        "It started in the spring and now you can barely see through the left one.\n"
+        "Photos: living-room-fog.jpg (attached)\n"
+    )
+    msg = message(text, subject="[Service Request] Pat Olsen", from_name="Website Form",
+                  from_addr="forms@example.com")  # fmt: skip
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "11 Larch Crescent, St. Albert, AB, T8N 2K4"
+    assert got["description"] == (
+        "Two of the living room windows have gone foggy between the glass. "
+        "It started in the spring and now you can barely see through the left one."
+    )
+    assert got["contact_name"] == "Pat Olsen" and got["contact_phone"] == "+17805550163"
