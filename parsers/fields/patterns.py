@@ -29,7 +29,8 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
     return re.compile(
         rf"(?<![\w.-])(?:\d{{1,4}}|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
-        rf"(?:[A-Za-zÀ-ÿ][\w/-]*\s+){{0,3}}?(?:{alternation})(?:e?s)?\b",
+        # (the words between may name a series by number: "6 x Series 3000 double hung")
+        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}})\s+){{0,3}}?(?:{alternation})(?:e?s)?\b",
         re.IGNORECASE,
     )
 
@@ -71,6 +72,7 @@ _GREETING = re.compile(
 )
 _FORWARD_HEADER = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded|original) message\s*-{2,}|begin forwarded message:?|"
+    r"-{3,}\s*forwarded by .{3,120}?-{3,}|"  # Notes/Domino: "----- Forwarded by X on ... -----"
     r"(?:from|sent|date|to|cc|subject|de|envoy[ée]|[àa]|objet)\s*:.*)$",
     re.IGNORECASE,
 )

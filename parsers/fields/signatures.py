@@ -68,7 +68,11 @@ def _forwarded_customer(v: OrgVocabulary, found: Found, forwarded: str, ctx: Con
     _customer_signature(v, found, tail, fwd_ctx)
 
 
-_FROM_LINE = re.compile(r"^\s*(?:from|de)\s*:\s*\"?([^<\n\"]*?)\"?\s*<([^>\s]+)>", re.I)
+# "From: Dan Schultz <dan@...>", or a Notes/Domino header's "From:<tab>Wendell Kraus/AspenOak"
+# (no address: a directory name, its organisation after the slash)
+_FROM_LINE = re.compile(
+    r"^\s*(?:from|de)\s*:\s*\"?([^<\n\"]*?)\"?\s*(?:<([^>\s]+)>|(?=\S*/\S+\s*$))", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,8 @@ def split_chain(forwarded: str) -> list[ChainMessage]:
     out = []
     for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
         m = _FROM_LINE.match(lines[a])
-        name, addr = (m.group(1).strip(), m.group(2)) if m else ("", "")
+        name, addr = (m.group(1).strip(), m.group(2) or "") if m else ("", "")
+        name = name.split("/")[0].strip()  # "Wendell Kraus/AspenOak": the person
         out.append(ChainMessage(name, addr, "\n".join(lines[a:b]).strip("\n")))
     return out
 

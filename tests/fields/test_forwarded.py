@@ -238,3 +238,26 @@ def test_an_approval_forwarded_into_a_case_is_read_as_new(extractor):
     # without a pointer, a forward on a reply is history
     plain = message("FYI, for the file.", forwarded=APPROVAL_OVER_UNMARKED_DRAFT)
     assert "factor" not in quote(extractor, plain, reply=True)
+
+
+def test_a_notes_forward_inside_a_forward(extractor):
+    """HCL Notes forwards with "----- Forwarded by ... -----" and a header block of directory
+    names without addresses; the products are in the oldest message, a series by number."""
+    forwarded = (
+        "From: Shauna Petrie <spetrie@aspenoak.example.org>\nTo: alex.martin@example.com\n\n"
+        "Alex, can you get us pricing on Wendell's list below. Thanks!  Shauna\n\n"
+        "----- Forwarded by Shauna Petrie/AspenOak on 11/03/2026 08:58 AM -----\n\n"
+        "From:\tWendell Kraus/AspenOak\nTo:\tShauna Petrie/AspenOak@AspenOak\n"
+        "Date:\t11/02/2026 04:41 PM\nSubject:\tWhitmore cabin windows\n\n"
+        "Shauna - Whitmore cabin, final list:\n"
+        "6 x Series 3000 double hung 32x54, clay ext / pine int, double pane LowE\n"
+        "2 x Series 3000 picture 60x54 to mull with the DH\n\nWendell\n"
+    )
+    msg = message("Team - please quote the below for Aspen & Oak.\n\nFactor x0.58\n"
+                  "Opp: Aspen & Oak - Whitmore Cabin", forwarded=forwarded)  # fmt: skip
+    got = quote(extractor, msg)
+    assert got["product_specs"] == (
+        "6 x Series 3000 double hung 32x54, clay ext / pine int, double pane LowE; "
+        "2 x Series 3000 picture 60x54 to mull with the DH"
+    )
+    assert got["factor"] == "0.58"
