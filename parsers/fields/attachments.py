@@ -57,7 +57,9 @@ def _attachment_texts(
     if pointer is not None and msg.real_attachments and points_to_attachment(pointer.value):
         del found.values["product_specs"]  # "see csv": the document's specs, if it has them
     required = set(v.org.required_fields(ctx.queue))
-    if ctx.is_reply or all(found.has(name) for name in required):
+    if ctx.is_reply and not _REVISION_ATTACHED.search(msg.new_text or ""):
+        return  # a reply's attachments are photos or history, unless it says it sends a revision
+    if not ctx.is_reply and all(found.has(name) for name in required):
         return
     for attachment in msg.real_attachments:
         if ctx.queue != SERVICE and document_kind(attachment) == "vcard":
@@ -74,6 +76,15 @@ def _attachment_texts(
         found.values["product_specs"] = pointer  # no document said more: the sender's words
 
 
+# "revised list attached", "the updated schedule is attached": a reply that sends a new
+# version of a document of the case, whose values change the case's
+_REVISION_ATTACHED = re.compile(
+    r"\b(?:revised|updated|new|corrected|latest|amended|rev(?:ision)?\s*\d*)\b[^.\n]{0,30}?"
+    r"\b(?:list|schedule|take-?off|spreadsheet|sheet|csv|file|form|drawings?|specs?)\b"
+    r"[^.\n]{0,20}?\battach"
+    r"|\battach\w*\b[^.\n]{0,20}?\b(?:revised|updated|corrected|amended|latest)\b",
+    re.IGNORECASE,
+)
 # "see csv", "Specs in the attached takeoff", "per the spreadsheet": a value that only says
 # where the value is.
 _POINTER = re.compile(

@@ -81,9 +81,10 @@ _WHOLE_FACTOR_END = re.compile(
 
 # "Sorry - factor is .53 on this one, not .51": the sender corrects a factor given above
 # ("fctr should be 51 not 52": the factors as percentages without the sign)
-_FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d.,%x×]))"
+_FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 _FACTOR_CORRECTION = re.compile(
-    r"\b(?:factor|multiplier|facteur|fctr|mult)\s+(?:is|should be|s/b|will be|needs to be|=|:)"
+    r"\b(?:factor|multiplier|facteur|fctr|mult)\s+(?:is|should be|should have been|s/b|"
+    r"will be|needs to be|was supposed to be|=|:)"
     rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
     re.IGNORECASE,
 )

@@ -38,7 +38,8 @@ def read(
         if not ctx.is_reply and msg.forwarded_text:
             _forwarded_customer(v, found, msg.forwarded_text, ctx)
         if not ctx.is_reply:  # a customer's words passed on: a voicemail, a note of a call
-            found.offer("contact_name", _customer_introduction(v, body, msg), PROSE, "body")
+            passed_on = "\n".join(x for x in (body, msg.forwarded_text) if x)
+            found.offer("contact_name", _customer_introduction(v, passed_on, msg), PROSE, "body")
         return
     if ctx.is_reply:
         return  # a reply's signature repeats who they are; only its new text counts

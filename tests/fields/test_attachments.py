@@ -306,3 +306,21 @@ def test_hostile_documents_never_stop_the_extractor(extractor):
     )  # fmt: skip
     assert got["attachments"] == ["cut.ods", "wide.ods", "specs.rtf", "me.vcf"]
     assert got["site_address"] == "12 Elm St, Calgary AB T2T 1A1"
+
+
+def test_a_reply_sending_a_revised_list_gives_its_products(extractor):
+    """A reply's attachments are photos or history, unless the reply says it sends a revised
+    document: then the document's products are the case's new products."""
+    csv_bytes = (
+        b"Qty,Product,Size,Glass\n44,single hung,32x48,dual pane\n12,fixed,24x24,dual pane\n"
+    )
+    attachments = (Attachment("PlantRunB_rev2.csv", "text/csv", csv_bytes),)
+    text = (
+        "Sorry - factor should have been 45 not 47. They bumped the single hungs to 44, "
+        "revised list attached."
+    )
+    got = quote(extractor, message(text, attachments=attachments), reply=True)
+    assert got["factor"] == "0.45"
+    assert got["product_specs"] == "44 single hung 32x48 dual pane; 12 fixed 24x24 dual pane"
+    plain = message("Photos from site attached, thanks.", attachments=attachments)
+    assert "product_specs" not in quote(extractor, plain, reply=True)

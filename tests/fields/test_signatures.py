@@ -204,3 +204,23 @@ def test_a_rural_route_in_a_customer_signature(extractor):
     got = service(extractor, msg, staff=False)
     assert got["site_address"] == "Box 8, RR 4, Site 2, Sundre, AB T0M 1X0"
     assert got["contact_phone"] == "+14035550177"
+
+
+def test_staff_forwarding_a_voicemail_names_the_caller(extractor):
+    """A voicemail system's mail (a company address) forwarded by staff: the caller who
+    introduces themselves in the transcript is the contact, not the staff member."""
+    forwarded = (
+        "From: Voicemail <voicemail@example.com>\nDate: Tue, Nov 3, 2026 at 7:58 AM\n"
+        "Subject: New voicemail from (403) 555-0150\nTo: Jon Price <jon.price@example.com>\n\n"
+        'Caller: (403) 555-0150\nTranscription: "Hi, this is Harold Kim at 55 Edgebrook Rise '
+        "Northwest. The screen door on our patio slider came off the track. You can call me "
+        'back at 403-555-0150. Thanks."\n'
+    )
+    msg = message(
+        "Logging this one from the phone line.",
+        subject="Fwd: New voicemail",
+        from_name="Jon Price",
+        from_addr="jon.price@example.com",
+        forwarded=forwarded,
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Harold Kim"
