@@ -21,7 +21,7 @@ from intake.parsers.fields.patterns import (
 from intake.parsers.fields.patterns import (
     _PHONE_SHAPE as _ANY_PHONE_SHAPE,
 )
-from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, Found
+from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
@@ -105,13 +105,15 @@ def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
 # "Bow Valley's site lead Mark Jensen will meet you there": the person the request is for.
 _NAMED_CONTACT = guarded(
     re.compile(
-        r"\b(?i:home ?owners?|owners?|customer|client|tenant|resident|buyer|site (?:lead|super"
-        r"(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|foreman|caretaker|"
+        r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
+        r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
+        r"foreman|caretaker|"
         r"property manager)(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
         r"([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})\b"
     )
 )
 
+_OUR = re.compile(r"\bour\s", re.IGNORECASE)
 _COMPANY_WORD = re.compile(
     r"\b(?:Homes|Builders|Construction|Developments?|Renovations|Contracting|Group|Ltd|Inc|"
     r"Corp|Co|Properties|Property|Management|Realty|Dealers?|Windows|Doors|Centre|Center|"
@@ -146,8 +148,12 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         key = nz.account_key(name)
         if key in staff or _COMPANY_WORD.search(name) or nz.match_account(name, v.org):
             continue
-        # A customer's own From name and signature say more about who to call.
-        found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
+        # A customer's own From name and signature say more about who to call, unless the
+        # sender is a business naming its own customer ("one of our customers, Paula ...").
+        if _OUR.search(text, max(0, m.start() - 12), m.start() + 1):
+            found.offer("contact_name", name, CLAUSE, ctx.source)
+        else:
+            found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
         return
 
 

@@ -570,3 +570,26 @@ def test_a_whole_request_in_one_sentence_keeps_the_clauses_that_name_the_fault(e
 def test_glass_or_a_sash_that_may_come_down_is_a_hazard(extractor, text):
     msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+
+
+def test_a_business_naming_its_own_customer_names_the_contact(extractor):
+    """A dealer writes for "one of our customers, Paula Henderson": she is the contact,
+    over the dealer's own From name."""
+    text = (
+        "One of our customers, Paula Henderson, has a patio slider we sold on SO-558901. The "
+        "screws holding the lock keeper have stripped out so the door won't latch."
+    )
+    msg = message(text, subject="Service", from_name="Raj Patel", from_addr="raj@dealer.example")
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Paula Henderson"
+    assert got["reference"] == "SO-558901"
+    # a homeowner naming the owner keeps their own From name
+    own = message("The owner Bob Stanton says the slider won't latch.", subject="Service",
+                  from_name="Ana Ruiz", from_addr="ana@example.net")  # fmt: skip
+    assert service(extractor, own, staff=False)["contact_name"] == "Ana Ruiz"
+
+
+def test_a_work_orders_po_is_the_reference(extractor):
+    msg = message("Please see the attached work order.", subject="WO PO-55120 - tilt-turn",
+                  from_name="Kayla Morin", from_addr="kayla@bvr.example")  # fmt: skip
+    assert service(extractor, msg, staff=False)["reference"] == "PO-55120"
