@@ -764,6 +764,9 @@ def _text_phones(text: str, region: str) -> tuple[tuple[str, int, int], ...]:
 _NANP_SHAPE = re.compile(r"(?<![\d-])(?:\+?1[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\d-])")
 
 
+_DIALLABLE = phonenumbers.ValidationResult.IS_POSSIBLE
+
+
 @lru_cache(maxsize=4096)
 def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
     found = [
@@ -771,6 +774,9 @@ def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
         for m in phonenumbers.PhoneNumberMatcher(
             line, region, leniency=phonenumbers.Leniency.POSSIBLE
         )
+        # a number one can dial from anywhere: seven digits with no area code ("5316 112
+        # Street NW" is a street address) are possible only as a local number
+        if phonenumbers.is_possible_number_with_reason(m.number) == _DIALLABLE
     ]
     for m in _NANP_SHAPE.finditer(line):
         if any(s < m.end() and m.start() < e for _, s, e in found):

@@ -446,3 +446,12 @@ def test_short_weekday_names_people_type(text, expected):
     """ "thurs", "weds": shorter than dateparser's names, longer than its abbreviations."""
     found = find_date(text, now=datetime(2028, 8, 8, 15, 0))
     assert found is not None and found[0] == expected
+
+
+def test_a_street_number_is_no_local_phone_number():
+    """Seven digits without an area code ("5316 112 Street NW") are dialable only locally:
+    never a contact phone, while the full number below them is."""
+    from intake.parsers.normalise import find_phones
+
+    text = "5316 112 Street NW\nEdmonton AB  T6H 3J5\n(780) 555-0157"
+    assert [p for p, _, _ in find_phones(text, "CA")] == ["+17805550157"]

@@ -5,7 +5,7 @@ names of what the sender attached."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from intake.parsers.documents import attachment_text, document_kind
 from intake.parsers.fields.common import MAX_DOCUMENT_TEXT, SERVICE, Context, _clean, _replace
@@ -30,9 +30,13 @@ def read(
     msg: ParsedMessage,
     ctx: Context,
     read_text: Callable[[str, Context], Found],
+    expected: Sequence[str] = (),
 ) -> None:
-    """Fields the text lacks from the attached documents, then the list of their names."""
-    _attachment_texts(v, found, msg, ctx, read_text)
+    """Fields the text lacks from the attached documents, then the list of their names.
+
+    `expected`: on a reply, the fields its case still misses; a reply's document gives only
+    those, and the products when the reply says it sends a revision."""
+    _attachment_texts(v, found, msg, ctx, read_text, expected)
     names = [a.filename for a in msg.real_attachments if _is_document(a)]
     if names:
         found.offer("attachments", names, 1.0, "attachment:*")
@@ -44,6 +48,7 @@ def _attachment_texts(
     msg: ParsedMessage,
     ctx: Context,
     read_text: Callable[[str, Context], Found],
+    expected: Sequence[str] = (),
 ) -> None:
     """Attached documents fill the fields the body does not carry.
 
@@ -57,10 +62,12 @@ def _attachment_texts(
     if pointer is not None and msg.real_attachments and points_to_attachment(pointer.value):
         del found.values["product_specs"]  # "see csv": the document's specs, if it has them
     required = set(v.org.required_fields(ctx.queue))
-    if ctx.is_reply and not _REVISION_ATTACHED.search(msg.new_text or ""):
+    said = _REVISION_ATTACHED.search(msg.new_text or "")
+    if ctx.is_reply and not said:
         return  # a reply's attachments are photos or history, unless it says it sends a revision
     if not ctx.is_reply and all(found.has(name) for name in required):
         return
+    wanted = {*expected, "product_specs"} if ctx.is_reply else None
     for attachment in msg.real_attachments:
         if ctx.queue != SERVICE and document_kind(attachment) == "vcard":
             continue
@@ -69,20 +76,25 @@ def _attachment_texts(
             continue
         src = f"attachment:{attachment.filename}"
         names_contact = ctx.queue == SERVICE and bool(_CONTACT_LABEL.search(text))
-        merge_attachment(found, read_text(text, _replace(ctx, src)), src, names_contact)
+        document = read_text(text, _replace(ctx, src))
+        if wanted is not None:
+            document.values = {k: x for k, x in document.values.items() if k in wanted}
+        merge_attachment(found, document, src, names_contact)
         if ctx.queue == SERVICE and not found.has("site_address"):
             _address_note(found, text, src)
     if pointer is not None and not found.has("product_specs"):
         found.values["product_specs"] = pointer  # no document said more: the sender's words
 
 
-# "revised list attached", "the updated schedule is attached": a reply that sends a new
-# version of a document of the case, whose values change the case's
+# "revised list attached", "the updated schedule is attached", "type is on the attached
+# sheet": a reply that sends a document of the case, whose values change the case's
 _REVISION_ATTACHED = re.compile(
     r"\b(?:revised|updated|new|corrected|latest|amended|rev(?:ision)?\s*\d*)\b[^.\n]{0,30}?"
     r"\b(?:list|schedule|take-?off|spreadsheet|sheet|csv|file|form|drawings?|specs?)\b"
     r"[^.\n]{0,20}?\battach"
-    r"|\battach\w*\b[^.\n]{0,20}?\b(?:revised|updated|corrected|amended|latest)\b",
+    r"|\battach\w*\b[^.\n]{0,20}?\b(?:revised|updated|corrected|amended|latest)\b"
+    # "Type is on the attached opp sheet", "see attached form": a field the document gives
+    r"|\b(?:on|in|see|per|from) (?:the |our |their )?attach(?:ed|ment)\b",
     re.IGNORECASE,
 )
 # "see csv", "Specs in the attached takeoff", "per the spreadsheet": a value that only says

@@ -72,11 +72,15 @@ def _cells(line: str) -> list[str]:
     return list(_cells_of(line))
 
 
+_COLUMN_GAP = re.compile(r"\t+|(?<![.!?])\s{2,}")
+
+
 @lru_cache(maxsize=1024)
 def _cells_of(line: str) -> tuple[str, ...]:
     """Cached: the structure parser asks about each line several times."""
     line = line.strip()
-    parts = line.strip("|").split("|") if "|" in line else re.split(r"\t+|\s{2,}", line)
+    # (two spaces after a full stop are a typing habit, not a column: "... close.  I have")
+    parts = line.strip("|").split("|") if "|" in line else _COLUMN_GAP.split(line)
     return tuple(p.strip() for p in parts if p.strip())
 
 

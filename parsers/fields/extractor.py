@@ -116,7 +116,7 @@ class LabelExtractor:
                 sender_address.read(v, found, msg, ctx)
         if not is_reply:
             entities.read(v, found, body, ctx)
-        attachments.read(v, found, msg, ctx, self._read_text)
+        attachments.read(v, found, msg, ctx, self._read_text, expected)
         answers.read(v, found, msg, body, ctx, expected)
         fallback.read(v, found, body, ctx, self.org.required_fields(queue))
         return dict(found.values)

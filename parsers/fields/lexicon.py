@@ -186,7 +186,8 @@ EMERGENCY_CUES = [
     # Water named in an earlier sentence and "it" reaching the power; what electricity does.
     r"\b(?:ran|runs|running|leak(?:s|ed|ing)?|drip(?:s|ped|ping)?|seep(?:s|ed|ing)?|got|gets|"
     r"getting|went|goes|going)\b[^.!?\n]{0,40}\b(?:into|onto|in to|on to) (?:the |an? |our )?"
-    r"(?:power bars?|outlets?\b|electrical|breaker|fuse box|panel|wiring|light fixture|plugs?\b)",
+    r"(?:electric(?:al)? )?(?:power bars?|outlets?\b|electrical|breaker|fuse box|panel|wiring|"
+    r"light fixture|plugs?\b|sockets?\b)",
     r"burning smell", r"smell(?:s|ed)? (?:of |like )?burning", r"\bspark(?:s|ed|ing)\b",
     r"\bsmoking\b", r"breaker (?:has |keeps |kept )?(?:trip(?:s|ped|ping)?)",
     # Anything heavy that may come down on someone, not only glass.
@@ -196,7 +197,7 @@ EMERGENCY_CUES = [
     r"hanging (?:out |off |down |loose )?(?:over|by (?:one|a single|the last) (?:hinge|screw))",
     r"hanging (?:off|by|from) (?:one|a single|the last|only one) \w+",
     r"(?:have it|it could|it might|it may|it will|before it) let go\b",
-    r"(?:pieces|bits|chunks|fragments|slivers|shards) of (?:broken )?glass",
+    r"(?:pieces|bits|chips|chunks|fragments|slivers|shards) of (?:broken )?glass",
 ]  # fmt: skip
 # What a fault is described with: a sentence with one of these is about the problem. A
 # service request's description keeps the sentences that say what is wrong and leaves the

@@ -158,7 +158,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
         r"changed to|moved|pushed back to|updated to|will be|should be|"
         r"moving to|moves to|moving out to|slipping to|slips to|slipped to|shifting to|"
-        r"shifts to|shifted to|going to|goes to|bumped to|to)\b|\s*[:=])*\s*",
+        r"shifts to|shifted to|going to|goes to|bumped to|to|as|at)\b|\s*[:=])*\s*",
         text,
         re.IGNORECASE,
     ):
@@ -488,7 +488,8 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
     m = re.search(
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
-        r"(?:call|put) it)\s+(?:at\s+|of\s+)?(\d{1,3})\s*%"
+        r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
+        r"the stage|stage)(?= (?:at|to) ))\s+(?:at\s+|of\s+|to\s+)?(\d{1,3})\s*%"
         r"(?!\s*(?:off|discount|of|deposit|down)\b)",
         text,
         re.IGNORECASE,

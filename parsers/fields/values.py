@@ -66,8 +66,10 @@ def label_value(
         opportunity(v, found, value, conf, ctx, name_first=True)
     elif name in v.picklists:
         picked = v.pick(name, value)
-        if picked is None and name == "stage" and re.fullmatch(r"\s*\d{2,3}\s*", value):
-            picked = v.pick(name, value.strip() + "%")  # "Stage: 25", its percentage
+        percent = re.match(r"\s*(\d{2,3})\s*%?\s*(?:$|[(,;–—-])", value)
+        if picked is None and name == "stage" and percent:
+            # "Stage: 25", "Stage: 25% (budget goes to their board next week)"
+            picked = v.pick(name, percent.group(1) + "%")
         found.offer(name, picked, conf, src)
     elif name == "close_date":
         found.offer(name, date_of(v, value, ctx), conf, src)

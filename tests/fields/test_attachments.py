@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intake.parsers.message import Attachment
-from tests.fields.helpers import WED_NOV_4, message, quote, service
+from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 from tests.pdfs import tiny_pdf
 
 
@@ -324,3 +324,20 @@ def test_a_reply_sending_a_revised_list_gives_its_products(extractor):
     assert got["product_specs"] == "44 single hung 32x48 dual pane; 12 fixed 24x24 dual pane"
     plain = message("Photos from site attached, thanks.", attachments=attachments)
     assert "product_specs" not in quote(extractor, plain, reply=True)
+
+
+def test_a_reply_pointing_at_its_attachment_gives_only_what_the_case_misses(extractor):
+    """ "Type is on the attached opp sheet": the sheet gives the type the case asked for; the
+    rest of the sheet (its delivery note) is what the case already has, or history."""
+    sheet = b"Opportunity type,Project\nSpecial instructions,Ship to Clearview yard\n"
+    msg = message(
+        "Their owner came back: put close as the 29th. Type is on the attached opp sheet.",
+        attachments=(Attachment("opp_sheet.csv", "text/csv", sheet),),
+    )
+    got = values(
+        extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True,
+                          expected=["opportunity_type", "close_date"])
+    )  # fmt: skip
+    assert got["opportunity_type"] == "Project"
+    assert got["close_date"] == "2026-11-29"
+    assert "special_instructions" not in got

@@ -392,3 +392,21 @@ def test_a_web_form_notification_with_its_address_in_parts(extractor):
         "It started in the spring and now you can barely see through the left one."
     )
     assert got["contact_name"] == "Pat Olsen" and got["contact_phone"] == "+17805550163"
+
+
+def test_a_stage_label_by_its_percentage_with_a_comment(extractor):
+    text = "Account: Northgate Modular\nStage: 25% (budget goes to their board next week)\n"
+    assert quote(extractor, message(text))["stage"] == "Funding"
+
+
+def test_two_spaces_after_a_full_stop_are_no_column(extractor):
+    """An older typist's two spaces between sentences: the paragraph stays prose, and its
+    reference and description are read (it was a "table" of sentence cells before)."""
+    text = (
+        "Last April your company replaced our front entry door (invoice INV-20931).  Since "
+        "this cold spell started the door has become very hard to close.  I have to slam it."
+    )
+    msg = message(text, subject="Front door", from_name="Walter Brandt", from_addr="wb@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["reference"] == "INV-20931"
+    assert got["description"].startswith("Since this cold spell started the door")

@@ -501,3 +501,8 @@ def test_the_due_date_follows_its_own_cue_not_the_first_for(extractor):
 def test_a_factor_corrected_as_percentages_without_the_sign(extractor):
     text = "Change on this one - fctr should be 51 not 52 (Lena ok'd it), close is now Sept 15."
     assert quote(extractor, message(text), reply=True)["factor"] == "0.51"
+
+
+def test_a_stage_put_at_a_percentage_on_a_reply(extractor):
+    text = "They signed off on the budget - put it at 50% please."
+    assert quote(extractor, message(text), reply=True)["stage"] == "Submissions"

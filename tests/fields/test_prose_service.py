@@ -593,3 +593,15 @@ def test_a_work_orders_po_is_the_reference(extractor):
     msg = message("Please see the attached work order.", subject="WO PO-55120 - tilt-turn",
                   from_name="Kayla Morin", from_addr="kayla@bvr.example")  # fmt: skip
     assert service(extractor, msg, staff=False)["reference"] == "PO-55120"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is dripping down on the wall and into the electric plug under the window.",
+        "The crack is spreading and there are small chips of glass on the floor.",
+    ],
+)
+def test_water_reaching_a_plug_and_chips_of_glass_are_hazards(extractor, text):
+    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
