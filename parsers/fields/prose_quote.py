@@ -53,12 +53,36 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     prose_specs.read(v, found, units, ctx)
     _instruction_sentences(v, found, blocks, ctx)
     _said_instructions(found, text, ctx)
+    _to_follow(found, text)
 
 
 # "Special instructions customer wants black hardware": the label said in a sentence, no colon
 _SAID_INSTRUCTIONS = re.compile(
     r"^(?i:special instructions?|instructions)\s*(?:[:\-–]|are|is)?\s+(?P<what>[a-z].{8,})$"
 )
+
+
+# "Type and close date to follow", "factor TBD": fields the sender says are still coming
+_TO_FOLLOW = re.compile(
+    r"\b(?P<a>type|close(?: date)?|stage|factor|amount|specs?)(?:\s+(?:and|&)\s+"
+    r"(?P<b>type|close(?: date)?|stage|factor|amount|specs?))?\s+(?:are\s+|is\s+)?"
+    r"(?:to follow|to come|tbd|tbc|coming later|still to come)\b",
+    re.IGNORECASE,
+)
+_TO_FOLLOW_FIELDS = {
+    "type": "opportunity_type", "close": "close_date", "close date": "close_date",
+    "stage": "stage", "factor": "factor", "amount": "amount", "spec": "product_specs",
+    "specs": "product_specs",
+}  # fmt: skip
+
+
+def _to_follow(found: Found, text: str) -> None:
+    """What the sender says will follow is declared, not missing by oversight: no guess is
+    made for it (the bot still asks for it)."""
+    for m in _TO_FOLLOW.finditer(text):
+        for said in (m["a"], m["b"]):
+            if said and not found.has(_TO_FOLLOW_FIELDS[said.lower()]):
+                found.declared_empty.add(_TO_FOLLOW_FIELDS[said.lower()])
 
 
 def _said_instructions(found: Found, text: str, ctx: Context) -> None:
@@ -123,15 +147,18 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     # approves (the one said with "not" is the one replaced)
     m = re.search(
         r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with)\b,?\s+(?:but\s+)?"
-        r"(?:(?:use|at|with|go with|go|make it)\s+)?([x×]?\s?0?[.,]\d{2,3})"
-        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+not\s+[x×]?\s?0?[.,]\d)?",
+        r"(?:(?:use|at|with|go with|go|make it)\s+)?(?:([x×]?\s?0?[.,]\d{2,3})"
+        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+not\s+[x×]?\s?0?[.,]\d)?"
+        # "approved, but at 49, not 53": whole numbers, only as a correction
+        r"|([2-9]\d)(,?\s+not\s+[2-9]\d)\b)",
         text,
         re.IGNORECASE,
     )
-    factor = nz.parse_factor(m.group(1)) if m else None
+    factor = nz.parse_factor(m.group(1) or m.group(3)) if m else None
     if m and factor is not None and Decimal("0.2") <= factor < 1:
         # "approved, but go .47 not .45": a correction of the draft's label, which it beats
-        found.offer("factor", str(factor), LABELLED + 0.05 if m.group(2) else PROSE, src)
+        corrects = m.group(2) or m.group(4)
+        found.offer("factor", str(factor), LABELLED + 0.05 if corrects else PROSE, src)
     # "use the 53 factor like last time": the number before the word
     m = re.search(
         r"\b(?:the|our|a|that|same)\s+(\d{2}|0?[.,]\d{2,3})\s+(?:factor|multiplier)\b",
@@ -236,7 +263,7 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             continue
         for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
             r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
-            r"\b(?=(?:today|tonight|this afternoon|eod|end of (?:the )?day)\b)",
+            r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day)\b)",
             sentence,
             re.IGNORECASE,
         ):

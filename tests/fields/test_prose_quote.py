@@ -506,3 +506,27 @@ def test_a_factor_corrected_as_percentages_without_the_sign(extractor):
 def test_a_stage_put_at_a_percentage_on_a_reply(extractor):
     text = "They signed off on the budget - put it at 50% please."
     assert quote(extractor, message(text), reply=True)["stage"] == "Submissions"
+
+
+def test_fields_said_to_follow_are_asked_for_not_guessed(extractor):
+    """ "Type and close date to follow": no date elsewhere in the mail is guessed as the
+    close date (the bot asks for both)."""
+    text = (
+        "Factor: 0.46\nOpp name: Clearview - Hillcrest Sunroom\nStage: Approvals\n\n"
+        "Type and close date to follow. Would be great to have this before the holidays, "
+        "Clearview shuts down Dec 22."
+    )
+    got = quote(extractor, message(text))
+    assert "close_date" not in got and "opportunity_type" not in got
+    assert got["factor"] == "0.46"
+
+
+def test_an_approval_that_corrects_a_whole_number_factor(extractor):
+    fwd = "From: Alex Martin <alex.martin@example.com>\nSubject: Approval needed\n\nFactor: 53\n"
+    msg = message("Team - approved, but at 49, not 53. Go ahead and quote.", forwarded=fwd)
+    assert quote(extractor, msg)["factor"] == "0.49"
+
+
+def test_need_it_back_tomorrow_is_a_due_date(extractor):
+    text = "Need it back tomorrow - site super wants pricing before the framing walk Wed AM."
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
