@@ -31,10 +31,10 @@ PROSE_QUOTE = (
 CHECK = "Please check:"
 
 
-def make_app(migrated_database_url: str, **bot: object) -> App:
+def make_app(database_url: str, **bot: object) -> App:
     """The bot with these `[bot]` settings (the confirmation threshold): beside the shared
     `app` fixture, for the tests that change them."""
-    return build_app(settings_for(migrated_database_url, bot=bot))
+    return build_app(settings_for(database_url, bot=bot))
 
 
 def bodies(row: OutboxMessage) -> tuple[str, str]:

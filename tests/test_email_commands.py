@@ -28,11 +28,11 @@ QUOTE = (
 )
 
 
-def office(migrated_database_url: str, tmp_path: Path, *, trusted: str) -> Settings:
+def office(database_url: str, tmp_path: Path, *, trusted: str) -> Settings:
     port = free_port()
     return Settings.model_validate(
         {
-            "database": {"url": migrated_database_url},
+            "database": {"url": database_url},
             "smtp": {"listen": f"127.0.0.1:{port}"},
             "relay": {"address": "127.0.0.1:1", "spool_dir": str(tmp_path / "spool")},
             "bot": {"org": str(ORG_FILE)},

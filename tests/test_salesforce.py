@@ -80,12 +80,10 @@ def org_with_salesforce(tmp_path: Path, extra: str = "") -> Path:
     return path
 
 
-def settings_for(
-    migrated_database_url: str, tmp_path: Path, url: str, **salesforce: Any
-) -> Settings:
+def settings_for(database_url: str, tmp_path: Path, url: str, **salesforce: Any) -> Settings:
     return Settings.model_validate(
         {
-            "database": {"url": migrated_database_url},
+            "database": {"url": database_url},
             "bot": {"org": str(org_with_salesforce(tmp_path))},
             "relay": {"spool_dir": str(tmp_path / "spool")},
             "outbox": {"backoff_first_seconds": 60, "backoff_max_seconds": 3600},

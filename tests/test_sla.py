@@ -376,10 +376,10 @@ basis = "business"
 """
 
 
-def business_app(migrated_database_url: str, tmp_path: Path):
+def business_app(database_url: str, tmp_path: Path):
     org_file = tmp_path / "org.toml"
     org_file.write_text(ORG_FILE.read_text() + BUSINESS_POLICY)
-    return build_app(settings_for(migrated_database_url, org_file))
+    return build_app(settings_for(database_url, org_file))
 
 
 @pytest.mark.parametrize(

@@ -209,12 +209,12 @@ def seed_cases(app: App, at: datetime) -> None:
 
 
 def race_two_sweepers(
-    app: App, migrated_database_url: str, batch: int
+    app: App, database_url: str, batch: int
 ) -> tuple[list[list[Reminder]], list[BaseException]]:
     """Two sweepers, each on its own engine (its own connection), released together."""
     runtime = app.pipeline.sla
     assert runtime is not None
-    engines = [db.make_engine(migrated_database_url) for _ in range(2)]
+    engines = [db.make_engine(database_url) for _ in range(2)]
     barrier = threading.Barrier(2)
     results: list[list[Reminder]] = [[], []]
     errors: list[BaseException] = []
@@ -474,12 +474,10 @@ class CountingSessions:
     at least one), and failing the first `failures` of them as a database that is down
     would: the session is bound to a port where nothing listens."""
 
-    def __init__(
-        self, sessions: sessionmaker[Session], migrated_database_url: str, failures: int = 0
-    ):
+    def __init__(self, sessions: sessionmaker[Session], database_url: str, failures: int = 0):
         self.sessions, self.failures, self.calls = sessions, failures, 0
         self.lock = threading.Lock()
-        dead = make_url(migrated_database_url)
+        dead = make_url(database_url)
         if dead.get_backend_name() == "sqlite":  # a SQLite file in a folder that is not there
             dead = dead.set(database=f"/nonexistent-{free_port()}/intake.db")
             self.dead = create_engine(dead)

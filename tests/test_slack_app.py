@@ -175,7 +175,7 @@ def mention(text: str, *, user: str, ts: str, thread_ts: str, channel: str = WES
 
 
 def settings_for(
-    migrated_database_url: str, tmp_path: Path, api_url: str, **sections: dict[str, Any]
+    database_url: str, tmp_path: Path, api_url: str, **sections: dict[str, Any]
 ) -> Settings:
     """The shared settings (tests/conftest.py) with Slack on against the fake Slack at
     `api_url`, mail spooled, and every loop polling fast; `sections` are merged over these."""
@@ -194,7 +194,7 @@ def settings_for(
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
-    return shared_settings_for(migrated_database_url, **data)
+    return shared_settings_for(database_url, **data)
 
 
 class Bot:

@@ -19,12 +19,12 @@ pytestmark = pytest.mark.slow
 
 
 def serve_settings(
-    migrated_database_url: str, smtp_port: int, relay: str, tmp_path: Path, max_size: int = 200_000
+    database_url: str, smtp_port: int, relay: str, tmp_path: Path, max_size: int = 200_000
 ) -> Settings:
     """The shared settings (tests/conftest.py) and what `intake serve` needs beyond them: a
     listener, a relay, and loops that poll fast enough for a test."""
     return settings_for(
-        migrated_database_url,
+        database_url,
         smtp={"listen": f"127.0.0.1:{smtp_port}", "max_message_size": max_size},
         relay={"address": relay, "spool_dir": str(tmp_path / "spool")},
         worker={"poll_seconds": 0.1},
