@@ -27,10 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from intake.parsers import fields as fields_module  # noqa: E402
-from intake.parsers import normalise as nz  # noqa: E402
-from intake.parsers import text as text_module  # noqa: E402
-from intake.parsers import vocabulary as vocabulary_module  # noqa: E402
 from intake.parsers.fields import LabelExtractor  # noqa: E402
 from intake.parsers.message import ParsedMessage  # noqa: E402
 from intake.parsers.mime import parse_email  # noqa: E402
@@ -58,7 +54,9 @@ def workload(org: Organisation) -> list[tuple[ParsedMessage, str, bool]]:
 def clear_caches() -> None:
     """Forget every memoised result of the parsers, so a pass over messages it has seen before
     costs what new mail costs (pessimistic: a running bot keeps its vocabulary folded)."""
-    for module in (nz, fields_module, text_module, vocabulary_module):
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("intake.parsers"):
+            continue  # every parser module, the field readers' own memos included
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
