@@ -139,7 +139,9 @@ def test_request_for_information_does_not_ask_to_check(app) -> None:
     deliver(app, mail(PARTIAL_QUOTE))
     (ack,) = outbox(app)
     later = T0 + timedelta(hours=1)
-    deliver(app, reply_to(ack, "Factor .50\n", later), later)
+    # said in a sentence, so read less surely than a label ("Factor .50" alone on a line
+    # is a label line without its colon)
+    deliver(app, reply_to(ack, "Factor .50, same as the last one.\n", later), later)
     info = outbox(app)[-1]
     assert info.kind == "request_info"
     assert the_case(app).confidence["factor"] < 0.7

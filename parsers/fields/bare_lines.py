@@ -81,7 +81,9 @@ def states(v: OrgVocabulary, field: str, value: str) -> bool:
     sentence that merely starts with a label word ("close to the lake", "type of glass")
     does not."""
     value = value.strip().rstrip(".;")
-    head = re.split(r"\s*[,;(]", value, maxsplit=1)[0]  # "52 (as always)", "thurs noon, pls"
+    if re.search(r"[,;]\s", value):
+        return False  # "Factor .50, we're at Funding, closing Dec 30.": a sentence of clauses
+    head = re.split(r"\s*[(]", value, maxsplit=1)[0]  # "52 (as always)"
     if field not in _BARE_LABEL_FIELDS or not head:
         return False
     if field == "factor":
@@ -96,7 +98,7 @@ def states(v: OrgVocabulary, field: str, value: str) -> bool:
             and bool(_MONEY.search(head))
             and nz.parse_amount(head) is not None
         )
-    said = nz.find_date(head, now=_ANY_DAY)  # close_date, quote_due: the date, then a word at most
+    said = nz.find_date(head, now=_ANY_DAY)  # close_date, quote_due: the date, a word at most
     return said is not None and said[1] == 0 and len(head[said[2] :].split()) <= 1
 
 
