@@ -11,8 +11,10 @@ never sent again.
 from __future__ import annotations
 
 import itertools
+import logging
 import smtplib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,17 +24,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.bot.config import OutboxSettings, RelaySettings
 from intake.bot.outbox import (
+    Dispatcher,
     PermanentFailure,
     PointOfNoReturn,
     SmtpRelay,
     SpoolFolder,
     _check,
+    _mail_options,
     _smtp_data,
     dispatch_due,
     recover_expired,
 )
 from intake.storage import db
-from intake.storage.models import OutboxMessage
+from intake.storage.models import Case, OutboxMessage
 from tests.unit.builders import QUOTES, make_case
 from tests.unit.infra import Relay, fetch
 
@@ -416,3 +420,165 @@ def test_a_batch_sends_at_most_its_size(sessions: sessionmaker[Session], tmp_pat
     assert dispatch_due(sessions, spool, SETTINGS, lambda: NOW, batch=2) == 2
     assert [row_of(sessions, i).state for i in ids] == ["sent", "sent", "pending"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i:08d}-ack.eml" for i in ids[:2]]
+
+
+# --- MAIL FROM parameters (no relay: a client as EHLO leaves it) ------------------------------
+
+
+def relay_offering(*extensions: str) -> smtplib.SMTP:
+    """An SMTP client, never connected, as EHLO leaves it with a relay offering `extensions`."""
+    smtp = smtplib.SMTP()
+    smtp.esmtp_features = {name.lower(): "" for name in extensions}
+    return smtp
+
+
+def test_a_utf8_header_goes_as_8bitmime_too_where_the_relay_offers_it() -> None:
+    """RFC 6531: SMTPUTF8 for a UTF-8 header; the body is 8-bit then as well, which a relay
+    may take only when it offers 8BITMIME. Only the header block counts."""
+    utf8 = RAW.replace(b"Your request", "Votre demande re\u00e7ue".encode())
+    both = relay_offering("SMTPUTF8", "8BITMIME")
+    assert _mail_options(both, QUOTES, [PAT], utf8) == ["SMTPUTF8", "BODY=8BITMIME"]
+    assert _mail_options(relay_offering("SMTPUTF8"), QUOTES, [PAT], utf8) == ["SMTPUTF8"]
+    assert _mail_options(both, QUOTES, [PAT], RAW + "Merci, Jos\u00e9\r\n".encode()) == []
+
+
+# --- what is logged of a row's way ------------------------------------------------------------
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "intake.outbox"]
+
+
+def test_each_failed_attempt_is_logged_and_the_last_one_gives_up(
+    sessions: sessionmaker[Session], relay: Relay, caplog: pytest.LogCaptureFixture
+) -> None:
+    relay.handler.at_data.extend(["451 4.3.0 try again later"] * SETTINGS.max_attempts)
+    row_id = queue(sessions, [PAT])
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        for day in range(SETTINGS.max_attempts):
+            dispatch(sessions, relay, NOW + timedelta(days=day))
+    error = "(451, b'4.3.0 try again later')"
+    assert logged(caplog) == [
+        (logging.WARNING, f"outbox #{row_id} attempt 1 failed ({error})"),
+        (logging.WARNING, f"outbox #{row_id} attempt 2 failed ({error})"),
+        (logging.WARNING, f"outbox #{row_id} attempt 3 failed ({error}); giving up"),
+    ]
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback(
+    sessions: sessionmaker[Session], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    row_id = queue(sessions, [PAT])
+    transport = Failing(tmp_path, RuntimeError("boom"), after_commit=False)
+    with caplog.at_level(logging.ERROR, logger="intake.outbox"):
+        assert dispatch_due(sessions, transport, SETTINGS, lambda: NOW) == 0
+    first = next(r for r in caplog.records if r.name == "intake.outbox")
+    assert first.getMessage() == f"outbox #{row_id}: unexpected error while sending"
+    assert first.exc_info is not None and first.exc_info[0] is RuntimeError
+
+
+def test_a_row_that_left_sending_while_the_relay_took_it_is_still_sent(
+    sessions: sessionmaker[Session], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The relay's 250 is proof of delivery whatever another process wrote meanwhile: the
+    dispatcher counts it sent, leaves the other process's state and says so in the log."""
+    row_id = queue(sessions, [PAT])
+
+    class Overwritten(SpoolFolder):
+        def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+            commit_point()
+            with sessions() as other, other.begin():
+                other.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="failed")
+                )
+            return "kept"
+
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        assert dispatch_due(sessions, Overwritten(tmp_path), SETTINGS, lambda: NOW) == 1
+    assert logged(caplog) == [
+        (logging.WARNING, f"outbox #{row_id} was sent but had left `sending` meanwhile")
+    ]
+    assert row_of(sessions, row_id).state == "failed"
+
+
+# --- the relay connection ---------------------------------------------------------------------
+
+
+def test_a_refused_sender_fails_the_row_and_says_it_was_mail_from(
+    sessions: sessionmaker[Session], relay: Relay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(*_: object) -> str:
+        return "553 5.7.1 sender not allowed"
+
+    monkeypatch.setattr(relay.handler, "handle_MAIL", refuse, raising=False)
+    row_id = queue(sessions, [PAT])
+    assert dispatch(sessions, relay) == 0
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert row.last_error == "MAIL FROM: 553 b'5.7.1 sender not allowed'"
+
+
+@pytest.mark.parametrize(("password", "given"), [("s3cret", "s3cret"), (None, "")])
+def test_the_relay_login_gives_the_configured_password(
+    sessions: sessionmaker[Session],
+    relay: Relay,
+    monkeypatch: pytest.MonkeyPatch,
+    password: str | None,
+    given: str,
+) -> None:
+    """The loopback relay offers no AUTH: `login` stands in, as the relay would see it."""
+    logins: list[tuple[str, str]] = []
+
+    def login(smtp: smtplib.SMTP, user: str, password: str) -> tuple[int, bytes]:
+        logins.append((user, password))
+        return 235, b"2.7.0 Authentication successful"
+
+    monkeypatch.setattr(smtplib.SMTP, "login", login)
+    settings = RelaySettings(
+        address=relay.address, timeout_seconds=5, username="intake", password=password
+    )
+    transport = SmtpRelay(settings)
+    queue(sessions, [PAT])
+    try:
+        assert dispatch_due(sessions, transport, SETTINGS, lambda: NOW) == 1
+    finally:
+        transport.close()
+    assert logins == [("intake", given)]
+
+
+# --- a dispatcher's round ---------------------------------------------------------------------
+
+
+@dataclass
+class NotingFeed:
+    """Stands in for the Slack feed: keeps what would be posted in each case's thread."""
+
+    posts: list[tuple[str, str]] = field(default_factory=list)
+
+    def post(self, session: Session, case: Case, text: str, now: datetime) -> None:
+        self.posts.append((case.number, text))
+
+
+def test_a_round_turns_its_channels_ended_leases_uncertain_and_says_so_on_the_case(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    row_id = queue(sessions, [PAT], case=True)
+    with sessions() as session, session.begin():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(state="sending", attempts=1, next_attempt_at=NOW - timedelta(seconds=1))
+        )
+    feed = NotingFeed()
+    dispatcher = Dispatcher(
+        sessions,
+        SpoolFolder(tmp_path),
+        SETTINGS,
+        lambda: NOW,
+        recover=False,
+        feed=feed,  # type: ignore[arg-type]
+    )
+    assert dispatcher.round() is False
+    assert row_of(sessions, row_id).state == "uncertain"
+    (post,) = feed.posts
+    assert post[1].endswith(f"`intake outbox resend {row_id}`.")
