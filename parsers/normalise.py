@@ -163,13 +163,16 @@ _FR_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "di
 _SHORT_NUMERIC_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 
 
-def _month_day(a: int, b: int, today: date) -> date | None:
-    """ "4/23" or "23/4" without a year: only when one order is impossible, and the next such
-    day to come (a close date is in the future)."""
+def _month_day(a: int, b: int, today: date, order: str | None = None) -> date | None:
+    """ "4/23" or "23/4" without a year: when one order is impossible, or in the order the
+    organisation writes dates (`order`), the next such day to come (a close date is in the
+    future)."""
     if a > 12 and b <= 12:
         month, day = b, a
     elif b > 12 and a <= 12:
         month, day = a, b
+    elif order in ("MDY", "DMY"):
+        month, day = (a, b) if order == "MDY" else (b, a)
     else:
         return None  # "3/4": ask rather than guess the order
     for year in (today.year, today.year + 1):
@@ -361,7 +364,7 @@ def parse_date(
         return _numeric_date(int(numeric[1]), int(numeric[2]), int(numeric[3]), date_order)
     short = _SHORT_NUMERIC_DATE.match(raw)
     if short:
-        return _month_day(int(short[1]), int(short[2]), today)
+        return _month_day(int(short[1]), int(short[2]), today, date_order)
     if _SAME_DAY.match(key):
         return today
     if re.fullmatch(

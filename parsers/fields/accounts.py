@@ -84,10 +84,20 @@ _NEW_ACCOUNT = re.compile(
 )
 
 
+# "Kestrel Ridge Homes (new custom builder, not in SF yet - ...)": the name, then the note
+_NEW_ACCOUNT_BEFORE = re.compile(
+    r"((?:[A-Z][\w&'’.-]*\s+){1,4}[A-Z][\w&'’.-]*)\s*\((?i:[^)]{0,40}?\b(?:new (?:\w+ )?"
+    r"(?:account|customer|client|builder|dealer)|not (?:in|set up in) (?:sf|salesforce|the crm|"
+    r"crm)))"
+)
+
+
 def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
     """A company named as a new account, one the CRM does not know yet."""
     if found.has("account"):
         return
-    m = _NEW_ACCOUNT.search(body)
-    if m and not nz.match_account(m.group(1), v.org):
-        found.offer("account", _clean(m.group(1)), PROSE, "body")
+    for pattern in (_NEW_ACCOUNT, _NEW_ACCOUNT_BEFORE):
+        m = pattern.search(body)
+        if m and not nz.match_account(m.group(1), v.org):
+            found.offer("account", _clean(m.group(1)), PROSE, "body")
+            return

@@ -135,7 +135,8 @@ def _person_name(display: str) -> str | None:
         name = f"{first.strip()} {last.strip()}".strip()
     if re.search(
         r"\b(?:team|service|support|info|admin|office|sales|accounts?|no-?reply|"
-        r"mailer|daemon|postmaster|connect you|reception|billing|inc|ltd)\b",
+        r"mailer|daemon|postmaster|connect you|reception|billing|inc|ltd|warranty|"
+        r"customer care|dispatch|scheduling|department|dept|desk|homes|builders)\b",
         name,
         re.IGNORECASE,
     ):

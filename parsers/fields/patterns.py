@@ -129,6 +129,7 @@ _NOT_A_QUOTE_DATE = re.compile(
 )
 _WANTS_QUOTE = re.compile(
     r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
+    r"(?:it|this|them|that|one) back|"
     r"asap|besoin|soumission|prix)\b",
     re.IGNORECASE,
 )

@@ -185,7 +185,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
         r"changed to|moved|pushed back to|updated to|will be|should be|"
         r"moving to|moves to|moving out to|slipping to|slips to|slipped to|shifting to|"
-        r"shifts to|shifted to|going to|goes to|bumped to|to|as|at)\b|\s*[:=])*\s*",
+        r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it)\b|\s*[:=])*\s*",
         text,
         re.IGNORECASE,
     ):
@@ -589,7 +589,8 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
         r"(?:is|=|:|-|of|at)?\s*$",
-        "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$",
+        "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$"
+        r"|\b(?:make|change|switch|set) (?:it|this(?: one)?|the type) (?:to |as |a |an )?$",
         "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",
     }
     # "Project as the type and Single as the record type": the value before its cue.

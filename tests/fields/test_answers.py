@@ -70,3 +70,13 @@ def test_answers_written_under_the_quoted_asks(extractor):
 def test_quoted_asks_not_asked_of_this_case_are_ignored(extractor):
     body = "See below.\n\n> - factor\n\n.51\n"
     assert answer(extractor, "See below.", ["stage"], body=body) == {}
+
+
+def test_an_inline_answer_in_the_organisations_date_order(extractor):
+    """ "6/1" under the quoted "Close date:": June 1st, as the organisation writes dates."""
+    text = "See answers inline below.\n\n> - Factor:\n.48 - Dave confirmed\n> - Close date:\n6/1\n"
+    msg = message(text)
+    got = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True,
+                            expected=["factor", "close_date"])  # fmt: skip
+    assert got["close_date"].value == "2027-06-01"
+    assert got["factor"].value == "0.48"

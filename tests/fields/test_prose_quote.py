@@ -530,3 +530,33 @@ def test_an_approval_that_corrects_a_whole_number_factor(extractor):
 def test_need_it_back_tomorrow_is_a_due_date(extractor):
     text = "Need it back tomorrow - site super wants pricing before the framing walk Wed AM."
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
+
+
+def test_back_by_thursday_is_a_due_date_and_no_instruction(extractor):
+    text = (
+        "Opp: Ridgeline - Kowalchuk Residence\nType: Project w/ install\n\n"
+        "Dave is meeting them Friday morning so I'd really like this back by Thursday EOD."
+    )
+    got = quote(extractor, message(text))  # Wednesday Nov 4
+    assert got["quote_due"] == "2026-11-05"
+    assert "special_instructions" not in got
+
+
+def test_back_today_is_no_due_date(extractor):
+    got = quote(extractor, message("Back today - Lena approved factor 0.56 for Sunridge."))
+    assert "quote_due" not in got
+
+
+def test_close_pushed_on_a_wrapped_line_and_a_type_made_another(extractor):
+    text = "Northgate's shutdown moved, so please push the close date on\nthis to 5/18."
+    assert quote(extractor, message(text), reply=True)["close_date"] == "2027-05-18"
+    text = "Their crew will install, so please make it Project instead of Project w/ installation."
+    assert quote(extractor, message(text), reply=True)["opportunity_type"] == "Project"
+
+
+def test_a_new_builder_named_before_its_note(extractor):
+    text = (
+        "Kestrel Ridge Homes (new custom builder, not in SF yet - I'll set up the account "
+        "tonight) wants pricing on their Glenora show home: 14 casements 30x48."
+    )
+    assert quote(extractor, message(text))["account"] == "Kestrel Ridge Homes"

@@ -224,3 +224,14 @@ def test_staff_forwarding_a_voicemail_names_the_caller(extractor):
         forwarded=forwarded,
     )
     assert service(extractor, msg, staff=True)["contact_name"] == "Harold Kim"
+
+
+def test_a_department_mailbox_is_no_contact_its_signer_is(extractor):
+    text = (
+        "We have a deficiency at 2231 Sage Meadows Drive SW, Edmonton: the basement patio "
+        "slider will not latch. Please call me to book.\n\nThank you,\n\nKendra Boyce\n"
+        "Warranty Coordinator | Prairie Crest Homes\nT 780-555-0110 ext. 214"
+    )
+    msg = message(text, subject="Deficiency", from_name="Prairie Crest Warranty",
+                  from_addr="warranty@prairiecrest.example.org")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Kendra Boyce"
