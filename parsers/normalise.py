@@ -732,13 +732,22 @@ def blank_long_runs(text: str) -> str:
 
 
 _SEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){6}\d")
+# In North America a number one can dial from anywhere has ten digits (an area code, then
+# seven), and only such numbers are kept (see _line_phones); the matcher need not see less.
+_TEN_DIGITS = re.compile(r"(?:\d\D{0,4}){9}\d")
+
+
+@lru_cache(maxsize=16)
+def _enough_digits(region: str) -> re.Pattern[str]:
+    return _TEN_DIGITS if phonenumbers.country_code_for_region(region) == 1 else _SEVEN_DIGITS
 
 
 def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
     """Every phone number in running text as (E.164, start, end), in order of appearance.
 
     libphonenumber's matcher is slow on long texts full of digits (logs, tables, encoded
-    junk), so it only sees the lines that hold seven digits; a number never spans lines.
+    junk), so it only sees the lines that hold as many digits as a number of the region can
+    (ten in North America, else seven); a number never spans lines.
     A fresh list each call: the memo behind it is shared.
     """
     return list(_text_phones(text, region))
@@ -751,12 +760,13 @@ def _text_phones(text: str, region: str) -> tuple[tuple[str, int, int], ...]:
     # Most texts asked hold no seven digits at all, and then no line of them does: a long
     # run is blanked whole, bounded by spaces, so a match on a blanked line is never in
     # one and is the same characters in `text`.
-    if not _SEVEN_DIGITS.search(text):
+    enough = _enough_digits(region)
+    if not enough.search(text):
         return ()
     out: list[tuple[str, int, int]] = []
     offset = 0
     for line in blank_long_runs(text).splitlines(keepends=True):
-        if _SEVEN_DIGITS.search(line):
+        if enough.search(line):
             out.extend((e164, offset + s, offset + e) for e164, s, e in _line_phones(line, region))
         offset += len(line)
     return tuple(out)
