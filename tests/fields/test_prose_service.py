@@ -342,8 +342,7 @@ def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
     ],
 )
 def test_a_window_that_will_not_lock_is_a_draft_and_bowing_glass_a_hazard(extractor, text, urgency):
-    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
-    assert service(extractor, msg, staff=False)["urgency"] == urgency
+    assert urgency_of(extractor, text) == urgency
 
 
 @pytest.mark.parametrize(
@@ -533,11 +532,19 @@ def test_a_request_written_all_in_lower_case_is_read_sentence_by_sentence(extrac
         # a tilt-turn, a hung window: a window that will not lock is a draft
         ("The tilt-turn in the kitchen won't lock in the tilt position.", "normal"),
         ("The double hung in the den will not lock, the latch is loose.", "normal"),
+        # a sash or glass that may come down, glass inside, water reaching a plug
+        ("The upper sash came out of the track and is hanging off one pivot bar.", "emergency"),
+        ("We taped it but don't want to lift it out ourselves and have it let go.", "emergency"),
+        ("This morning there are small pieces of glass on the inside sill.", "emergency"),
+        ("The crack is spreading and there are small chips of glass on the floor.", "emergency"),
+        (
+            "It is dripping down on the wall and into the electric plug under the window.",
+            "emergency",
+        ),
     ],
 )
 def test_a_hazard_said_without_the_word(extractor, text, urgency):
-    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
-    assert service(extractor, msg, staff=False)["urgency"] == urgency
+    assert urgency_of(extractor, text) == urgency
 
 
 def test_a_whole_request_in_one_sentence_keeps_the_clauses_that_name_the_fault(extractor):
@@ -557,19 +564,6 @@ def test_a_whole_request_in_one_sentence_keeps_the_clauses_that_name_the_fault(e
         "one of your awning windows in unit 4 has come apart - the sash pulled off the arm in "
         "the wind, we have taped off the area below but the tenant can't close it"
     )
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The upper sash came out of the track and is hanging off one pivot bar.",
-        "We taped it but don't want to lift it out ourselves and have it let go.",
-        "This morning there are small pieces of glass on the inside sill.",
-    ],
-)
-def test_glass_or_a_sash_that_may_come_down_is_a_hazard(extractor, text):
-    msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
-    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
 
 
 def test_a_business_naming_its_own_customer_names_the_contact(extractor):
@@ -595,13 +589,7 @@ def test_a_work_orders_po_is_the_reference(extractor):
     assert service(extractor, msg, staff=False)["reference"] == "PO-55120"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "It is dripping down on the wall and into the electric plug under the window.",
-        "The crack is spreading and there are small chips of glass on the floor.",
-    ],
-)
-def test_water_reaching_a_plug_and_chips_of_glass_are_hazards(extractor, text):
+def urgency_of(extractor, text: str) -> str:
+    """The urgency a homeowner's service request in these words is read with."""
     msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
-    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+    return service(extractor, msg, staff=False)["urgency"]
