@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -454,3 +455,37 @@ def test_the_demo_approval_follow_up_keeps_its_cadence_through_quiet_hours(
     assert [r.scheduled for r in swept(session, rt, monday_opening)] == [monday_opening]
     thursday_opening = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)  # Wed 11 Nov is a holiday
     assert (c.due_at, c.next_at) == (T0 + 216 * H, thursday_opening)
+
+
+# --- what a reminder says, and what is logged --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "named"), [("Sash windows, Lot 9", "Sash windows, Lot 9"), ("", "(no account)")]
+)
+def test_a_reminder_of_a_case_without_an_account_names_its_subject(
+    session: Session, subject: str, named: str
+) -> None:
+    rt = runtime(REPLY)
+    case = quote_case(session)
+    case.fields, case.subject = {}, subject
+    session.commit()
+    signal(session, rt, case, "opened", T0)
+    swept(session, rt, T0 + 10 * H)
+    (row,) = session.scalars(select(OutboxMessage)).all()
+    sent = email.message_from_bytes(row.raw, policy=email.policy.default)
+    due = "Mon 02 Nov 20:00 MST"  # T0 + 10 h in Edmonton
+    assert sent["Subject"] == f"[{case.number}] Overdue: reply for {named} was due {due}"
+
+
+def test_a_clock_of_a_removed_policy_is_logged_when_stopped(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    rt = runtime(REPLY)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    c = clock(session, case, "reply")
+    with caplog.at_level(logging.WARNING, logger="intake.sla"):
+        assert swept(session, runtime(FIRST), T0 + 5 * H) == []
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "intake.sla"]
+    assert logged == [(logging.WARNING, f"clock #{c.id}: policy 'reply' no longer exists; stopped")]
