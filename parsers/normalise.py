@@ -753,6 +753,10 @@ def find_phones(text: str, region: str = "CA") -> list[tuple[str, int, int]]:
     return list(_text_phones(text, region))
 
 
+# What str.splitlines ends a line at (one break per line, "\r\n" counted as one).
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 @lru_cache(maxsize=4096)
 def _text_phones(text: str, region: str) -> tuple[tuple[str, int, int], ...]:
     """find_phones, memoised: one message's text is asked for its phones by several readers
@@ -767,7 +771,10 @@ def _text_phones(text: str, region: str) -> tuple[tuple[str, int, int], ...]:
     offset = 0
     for line in blank_long_runs(text).splitlines(keepends=True):
         if enough.search(line):
-            out.extend((e164, offset + s, offset + e) for e164, s, e in _line_phones(line, region))
+            # asked without its line break, which no number includes: a sentence cut from
+            # a line and the line itself then share one memo entry
+            body = line.rstrip(_LINE_BREAKS)
+            out.extend((e164, offset + s, offset + e) for e164, s, e in _line_phones(body, region))
         offset += len(line)
     return tuple(out)
 

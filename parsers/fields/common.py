@@ -19,6 +19,7 @@ from intake.parsers.fields.patterns import (
     _TABLE_HEADER_WORDS,
     _URGENCY_WORDS,
 )
+from intake.parsers.first_chars import guarded
 
 QUOTES, SERVICE = "quotes", "service"
 MAX_TEXT = 50_000  # characters of a text read; a request is never longer, a pasted log may be
@@ -240,9 +241,13 @@ def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
     )
 
 
+# Searched in every text read: guarded by the characters its matches start with (first_chars).
+_URGENCY_SEARCH = guarded(_URGENCY_WORDS)
+
+
 def _says_urgent(text: str) -> bool:
     """ "urgent", "emergency", "asap" said outright ("not urgent" does not count)."""
-    return _unnegated(_URGENCY_WORDS, text)
+    return _unnegated(_URGENCY_SEARCH, text)
 
 
 def _sla(text: str) -> timedelta:
