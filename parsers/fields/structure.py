@@ -131,7 +131,9 @@ class Structure:
         One line may hold several labels ("Type: Project | Stage: Funding"); they count only
         when every piece is a known label, so a colon inside a value does not split it.
         """
-        segments = _MULTI_LABEL_SPLIT.split(rest)
+        # every split point is followed by a label's colon: a line without one stays whole
+        colon = ":" in rest or "：" in rest
+        segments = _MULTI_LABEL_SPLIT.split(rest) if colon else [rest]
         if len(segments) > 1:
             pieces = [self._one_label(s, in_opportunity) for s in segments]
             if all(pieces):
@@ -155,7 +157,8 @@ class Structure:
         return [piece] if piece else []
 
     def _one_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
-        for pattern in (_LABEL_LINE, _DASH_LABEL_LINE):
+        colon = ":" in text or "：" in text  # what _LABEL_LINE cannot match without
+        for pattern in (_LABEL_LINE, _DASH_LABEL_LINE) if colon else (_DASH_LABEL_LINE,):
             m = pattern.match(text)
             if m and pattern is _DASH_LABEL_LINE and _SENTENCE_START.match(m["label"]):
                 continue  # "Please use the cell - the home line is going": a sentence
