@@ -198,6 +198,9 @@ EMERGENCY_CUES = [
     r"hanging (?:off|by|from) (?:one|a single|the last|only one) \w+",
     r"(?:have it|it could|it might|it may|it will|before it) let go\b",
     r"(?:pieces|bits|chips|chunks|fragments|slivers|shards) of (?:broken )?glass",
+    r"\b(?:broke|smashed|shattered|cracked open) (?:the |a |our |their )?(?:\w+ ){0,3}"
+    r"(?:glass|pane|window)\b",
+    r"\bsharp (?:pieces|glass|edges|shards)", r"\bdangerous\b",
 ]  # fmt: skip
 # What a fault is described with: a sentence with one of these is about the problem. A
 # service request's description keeps the sentences that say what is wrong and leaves the

@@ -164,7 +164,12 @@ _APPROVAL = re.compile(
 )
 
 
+# A manager's note sending a draft on may say why and who covers ("Priya is at the trade
+# show through Friday, so I'm sending this in for her. I've approved it at .50 ...").
+APPROVAL_NOTE_WORDS = 80
+
+
 def is_approval_note(body: str) -> bool:
     """A short note above a forwarded draft that approves or sends it on (a manager's
     "approved at .54, go ahead"): the draft below it is the request."""
-    return len(body.split()) < 40 and bool(_APPROVAL.search(body))
+    return len(body.split()) < APPROVAL_NOTE_WORDS and bool(_APPROVAL.search(body))

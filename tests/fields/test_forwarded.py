@@ -261,3 +261,20 @@ def test_a_notes_forward_inside_a_forward(extractor):
         "2 x Series 3000 picture 60x54 to mull with the DH"
     )
     assert got["factor"] == "0.58"
+
+
+def test_an_approval_note_that_says_why_it_sends_the_draft(extractor):
+    """A manager's note of a few sentences (who is away, what to do) that approves the draft
+    below: the draft is the request, its stage and close date included."""
+    note = (
+        "Team - Priya is at the trade show in Vegas through Friday, so I'm sending this in "
+        "for her. I've approved it at .50, not the .53 in her draft below. Everything else as "
+        "she wrote it. Please send the quote to me and cc Priya."
+    )
+    fwd = (
+        "From: Priya Shah <priya.shah@example.com>\nSubject: Cougar Ridge Lot 7\n\n"
+        "Account: Ridgeline Custom Builds\nOpportunity: Ridgeline - Cougar Ridge Lot 7\n"
+        "Stage: Approvals\nClose date: Dec 31\nFactor: .53\n"
+    )
+    got = quote(extractor, message(note, forwarded=fwd))
+    assert (got["factor"], got["stage"], got["close_date"]) == ("0.50", "Approvals", "2026-12-31")

@@ -541,6 +541,9 @@ def test_a_request_written_all_in_lower_case_is_read_sentence_by_sentence(extrac
             "It is dripping down on the wall and into the electric plug under the window.",
             "emergency",
         ),
+        ("The hail storm broke the outside glass of the big kitchen window.", "emergency"),
+        ("There are still sharp pieces in the frame and the kids are here.", "emergency"),
+        ("It is not dangerous, just drafty.", "normal"),
     ],
 )
 def test_a_hazard_said_without_the_word(extractor, text, urgency):
