@@ -87,7 +87,9 @@ def _cells_of(line: str) -> tuple[str, ...]:
 
 def _strip_markup(line: str) -> str:
     """Markdown emphasis left by HTML-to-text conversion ("**Account**") is not content."""
-    return re.sub(r"(\*\*|__)(.*?)\1", r"\2", line).replace("\u00a0", " ")
+    if "**" in line or "__" in line:  # the pattern's one literal: most lines have neither
+        line = re.sub(r"(\*\*|__)(.*?)\1", r"\2", line)
+    return line.replace("\u00a0", " ")
 
 
 _ABBREVIATIONS = {

@@ -195,7 +195,9 @@ class Structure:
         previous_length = 0
         previous = ""  # the line before, when it may go on into this one
         for raw in _one_item_a_line(text.replace("\r", "").split("\n")):
-            line = _INI_SECTION.sub(r"\1:", _strip_markup(raw))  # "[notes]" is "notes:"
+            line = _strip_markup(raw)
+            if "[" in line:  # "[notes]" is "notes:"
+                line = _INI_SECTION.sub(r"\1:", line)
             if not line.strip() or _SEPARATOR_ROW.match(line):
                 if current is not None and current.kind == "label" and not current.text:
                     pending = pending or (current if not current.lines else None)
