@@ -9,6 +9,7 @@ mailbox, case or trust it sets, the case row, and the outbox rows and events it 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -47,6 +48,7 @@ from tests.unit.builders import (
     outbox,
     raw_mail,
     sla_runtime,
+    store,
 )
 
 QUOTE_FIELDS = {
@@ -625,3 +627,40 @@ def test_reply_address_on_a_case_only_names_a_participant(
     ctx.case = make_case(session, participants=[CUSTOMER, "site@example.org"])
     ctx.outcome = "append"
     assert ctx.reply_address == expected
+
+
+# --- process ------------------------------------------------------------------------------
+
+
+def test_process_records_what_became_of_the_stored_message_and_its_case(session: Session) -> None:
+    row = store(session, raw_mail(), sender_auth=TRUSTED_SUBMISSION)
+    result = pipeline.process(session, row, config(), T0)
+    assert (row.state, row.outcome, row.reason, row.processed_at) == (
+        "done",
+        "new_case",
+        "opened",
+        T0,
+    )
+    assert row.case is not None and row.case.number == result.case_number == "CASE-000001"
+
+
+# --- what is logged -----------------------------------------------------------------------
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "intake.pipeline"]
+
+
+def test_authenticate_logs_a_company_address_nobody_vouches_for(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = context(session)
+    with caplog.at_level(logging.WARNING, logger="intake.pipeline"):
+        pipeline.authenticate(ctx)
+    assert logged(caplog) == [
+        (
+            logging.WARNING,
+            f"inbound #{ctx.inbound.id}: From {AM} is a company address nobody vouches for"
+            f" ({UNVOUCHED.how}): outsider",
+        )
+    ]
