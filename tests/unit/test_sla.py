@@ -223,6 +223,21 @@ def test_a_catch_up_sends_the_latest_notice_and_records_what_it_covers(session: 
     assert (c.next_at, c.next_step, c.last_notice_at) == (T0 + 84 * H, "repeat", T0 + 60 * H)
 
 
+def test_a_restart_records_the_signal_that_restarted_the_clock(session: Session) -> None:
+    """A running clock restarted by a signal of its `restarts_on`: a new life, due a full
+    target from then, and its `sla_started` event says which signal it was."""
+    rt = runtime(REPLY.model_copy(update={"restarts_on": ["am_update"]}))
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    signal(session, rt, case, "am_update", T0 + 2 * H)
+    c = clock(session, case, "reply")
+    assert (c.generation, c.due_at) == (2, T0 + 12 * H)
+    started = session.scalars(
+        select(CaseEvent).where(CaseEvent.kind == "sla_started").order_by(CaseEvent.id)
+    ).all()
+    assert [(e.at, e.data["on"]) for e in started] == [(T0, "opened"), (T0 + 2 * H, "am_update")]
+
+
 # --- who is told, and under which Message-ID ------------------------------------------------
 
 
