@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import phonenumbers
 from rapidfuzz import fuzz
 
+from intake.parsers.first_chars import guarded
+
 if TYPE_CHECKING:
     from intake.parsers.org import Account, Organisation
 
@@ -823,12 +825,14 @@ _RURAL_PART = (
 _RURAL_PROVINCE = (
     r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
 )
-_RURAL_ADDRESS = re.compile(
-    rf"(?<![\w-]){_RURAL_PART}(?:\s*[,;\n]\s*{_RURAL_PART}){{1,3}}"
-    r"\s*[,\n]\s*(?P<town>[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})"
-    # the province, or the end of the line ("RR 2, Site 5, Box 12, Okotoks")
-    rf"(?:\s*[,\n]?[ \t]*{_RURAL_PROVINCE}\b"
-    r"(?:[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?|(?=[ \t.]*(?:\n|$)))"
+_RURAL_ADDRESS = guarded(
+    re.compile(
+        rf"(?<![\w-]){_RURAL_PART}(?:\s*[,;\n]\s*{_RURAL_PART}){{1,3}}"
+        r"\s*[,\n]\s*(?P<town>[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})"
+        # the province, or the end of the line ("RR 2, Site 5, Box 12, Okotoks")
+        rf"(?:\s*[,\n]?[ \t]*{_RURAL_PROVINCE}\b"
+        r"(?:[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?|(?=[ \t.]*(?:\n|$)))"
+    )
 )
 
 

@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
+from intake.parsers.first_chars import guarded
 
 _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
 # "not urgent", "no emergency", "not really urgent", "I would not call it an emergency"
@@ -112,6 +113,9 @@ _ADDRESS = re.compile(
     rf"(?:,?\s+{_PROVINCES}\b)?"
     r"(?:,?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d)?"
 )
+# Searched in every sentence with a digit: guarded by the characters a match can start with
+# (first_chars), which leaves its matches as they are.
+_ADDRESS = guarded(_ADDRESS)
 _ADDRESS_CUE = re.compile(
     r"\b(?:address|adresse|we(?:'|’)?re at|we are at|located|live at|living at|i'm at|"
     r"site is|house is|home is)\b",

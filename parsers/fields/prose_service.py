@@ -229,13 +229,15 @@ _COMMON_WORDS = (
     r"(?:not|and|but|the|is|was|please|can|could|we|i|it|its|our|my|in|on|at|for|to|with|"
     r"near|by|from|so|if|or|thanks|thx|sorry|ok|okay|cell|phone|call)"
 )
-_LOWER_ADDRESS = re.compile(
-    r"(?<![\w\-.#])\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
-    + _LOWER_STREET
-    + r"\.?\s+(?:nw|ne|sw|se)\b(?:,?\s+(?!"
-    + _COMMON_WORDS
-    + r"\b)[a-z][a-z'’-]{2,}\b)?",
-    re.IGNORECASE,
+_LOWER_ADDRESS = guarded(
+    re.compile(
+        r"(?<![\w\-.#])\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
+        + _LOWER_STREET
+        + r"\.?\s+(?:nw|ne|sw|se)\b(?:,?\s+(?!"
+        + _COMMON_WORDS
+        + r"\b)[a-z][a-z'’-]{2,}\b)?",
+        re.IGNORECASE,
+    )
 )
 # "its 91 not 19 Mapleridge Cres SE": the number before "not" replaces the address's own.
 _NUMBER_CORRECTION = re.compile(r"\b(\d{1,6}[A-Za-z]?)\s*,?\s*(?:and |but )?not\s*$", re.I)
