@@ -68,7 +68,8 @@ def plain(text: str) -> str:
     """`text` without accents, character for character, so offsets stay those of `text`."""
     if text.isascii():
         return text
-    return text.translate(_plain_map(frozenset(c for c in text if not c.isascii())))
+    # each distinct character tested once, not each character of the text
+    return text.translate(_plain_map(frozenset(c for c in set(text) if not c.isascii())))
 
 
 class Vocabulary:
