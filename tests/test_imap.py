@@ -371,8 +371,8 @@ def test_a_message_that_cannot_be_stored_stays_on_the_server_until_it_is(
     settings = bot_settings(database_url, tmp_path, sink, [account(server)])
     with serving(settings) as app:
         append(server, [request(0)])
-        # three refused stores, each after a new connection to Dovecot (its TLS handshake
-        # and login take seconds on a loaded machine: this failed at 20 s in a CI run)
+        # three refused stores, each after the poller connects and logs in again (on a
+        # loaded machine three took over 20 s in a CI run)
         wait_for(lambda: len(attempts) >= 3, timeout=60)
         assert count(server, "INBOX") == 1 and count(server, PROCESSED) == 0
         assert rows(app) == []
