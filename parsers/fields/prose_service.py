@@ -113,7 +113,13 @@ _NAMED_CONTACT = guarded(
     )
 )
 
-_OUR = re.compile(r"\bour\s", re.IGNORECASE)
+# The sender says who the contact is: "one of our customers, X", "book directly with the
+# homeowner: X"
+_DESIGNATED = re.compile(
+    r"\bour\s+(?=\S+\W*$)|\b(?:book|deal|arrange|coordinate|schedule)\b[^.\n]{0,12}?"
+    r"\bwith\s+(?:the\s+)?(?=\S+\W*$)",
+    re.IGNORECASE,
+)
 _COMPANY_WORD = re.compile(
     r"\b(?:Homes|Builders|Construction|Developments?|Renovations|Contracting|Group|Ltd|Inc|"
     r"Corp|Co|Properties|Property|Management|Realty|Dealers?|Windows|Doors|Centre|Center|"
@@ -149,8 +155,9 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if key in staff or _COMPANY_WORD.search(name) or nz.match_account(name, v.org):
             continue
         # A customer's own From name and signature say more about who to call, unless the
-        # sender is a business naming its own customer ("one of our customers, Paula ...").
-        if _OUR.search(text, max(0, m.start() - 12), m.start() + 1):
+        # sender says who the contact is ("one of our customers, Paula ...", "book directly
+        # with the homeowner: Aisha ...").
+        if _DESIGNATED.search(text, max(0, m.start() - 40), m.start() + 1):
             found.offer("contact_name", name, CLAUSE, ctx.source)
         else:
             found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)

@@ -14,6 +14,7 @@ from intake.parsers.fields.patterns import (
     _AMOUNT_PART,
     _CLOSE_PART,
     _FACTOR_PART,
+    _MONEY,
     _PART_CUES,
     _SEE_ATTACHED,
 )
@@ -74,6 +75,8 @@ def label_value(
     elif name == "close_date":
         found.offer(name, date_of(v, value, ctx), conf, src)
     elif name == "amount":
+        if v.qty_product.match(value.strip()) and not _MONEY.search(value):
+            return  # "Total: 14 casements, 2 awnings": a count of units, not money
         amount = nz.parse_amount(value)
         found.offer(name, str(amount) if amount is not None else None, conf, src)
     elif name == "quote_due":

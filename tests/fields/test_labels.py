@@ -410,3 +410,11 @@ def test_two_spaces_after_a_full_stop_are_no_column(extractor):
     got = service(extractor, msg, staff=False)
     assert got["reference"] == "INV-20931"
     assert got["description"].startswith("Since this cold spell started the door")
+
+
+def test_a_total_of_units_is_no_amount(extractor):
+    """A schedule's "Total: 14 casements, 2 awnings" counts units; "Total: $48,500" is money."""
+    got = quote(extractor, message("Opp: BVR - Elbow Reno\nTotal: 14 casements, 2 awnings\n"))
+    assert "amount" not in got
+    got = quote(extractor, message("Opp: BVR - Elbow Reno\nTotal: $48,500\n"))
+    assert got["amount"] == "48500.00"

@@ -596,3 +596,15 @@ def urgency_of(extractor, text: str) -> str:
     """The urgency a homeowner's service request in these words is read with."""
     msg = message(text, subject="Service", from_name="Ana Ruiz", from_addr="ana@example.net")
     return service(extractor, msg, staff=False)["urgency"]
+
+
+def test_book_directly_with_the_homeowner_names_the_contact(extractor):
+    """A builder's warranty desk names who to book with: the homeowner, over the desk's own
+    From name and signature."""
+    text = (
+        "After the storm the rear patio door let water in along the sill.\n\n"
+        "Please book directly with the homeowner:\nAisha Boateng, 902-555-0134 (cell)\n"
+    )
+    msg = message(text, subject="Warranty", from_name="Colleen Fraser",
+                  from_addr="colleen@builder.example")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Aisha Boateng"
