@@ -319,14 +319,19 @@ def test_a_row_whose_lease_ended_in_sending_becomes_uncertain_never_pending(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("timeout", "lease"),
+    # 10 s as well as 30 s: 30 s is also the default of a transport that does not say.
+    [(30.0, timedelta(seconds=65)), (10.0, timedelta(seconds=25))],
+)
 def test_the_lease_of_a_row_in_sending_covers_twice_the_transports_time_out(
-    sessions: sessionmaker[Session], tmp_path: Path
+    sessions: sessionmaker[Session], tmp_path: Path, timeout: float, lease: timedelta
 ) -> None:
     row_id = queue(sessions, [PAT])
     seen: list[tuple[str, datetime]] = []
 
     class Watched(SpoolFolder):
-        timeout_seconds = 30.0
+        timeout_seconds = timeout
 
         def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
             commit_point()
@@ -335,7 +340,7 @@ def test_the_lease_of_a_row_in_sending_covers_twice_the_transports_time_out(
             return "kept"
 
     assert dispatch_due(sessions, Watched(tmp_path), SETTINGS, lambda: NOW) == 1
-    assert seen == [("sending", NOW + timedelta(seconds=65))]
+    assert seen == [("sending", NOW + lease)]
     assert row_of(sessions, row_id).state == "sent"
 
 
@@ -393,7 +398,10 @@ def test_each_kind_of_failure_ends_where_it_belongs(
 
 
 def test_a_row_taken_by_another_process_at_the_point_of_no_return_is_not_sent(
-    any_engine: Engine, sessions: sessionmaker[Session], tmp_path: Path
+    any_engine: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """SQLite: a claim ends its transaction at once, so only the compare-and-set of the
     point of no return keeps the row from going twice (PostgreSQL holds a row lock)."""
@@ -409,9 +417,16 @@ def test_a_row_taken_by_another_process_at_the_point_of_no_return_is_not_sent(
                 )
             return super().send(row, commit_point)
 
-    assert dispatch_due(sessions, Overtaken(tmp_path), SETTINGS, lambda: NOW) == 0
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        assert dispatch_due(sessions, Overtaken(tmp_path), SETTINGS, lambda: NOW) == 0
     assert not (tmp_path / f"{row_id:08d}-ack.eml").exists()
     assert (row_of(sessions, row_id).state, row_of(sessions, row_id).attempts) == ("sent", 0)
+    assert logged(caplog) == [
+        (
+            logging.WARNING,
+            f"outbox #{row_id} is no longer pending: another process has it; not sent by this one",
+        )
+    ]
 
 
 def test_a_batch_sends_at_most_its_size(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -582,3 +597,61 @@ def test_a_round_turns_its_channels_ended_leases_uncertain_and_says_so_on_the_ca
     assert row_of(sessions, row_id).state == "uncertain"
     (post,) = feed.posts
     assert post[1].endswith(f"`intake outbox resend {row_id}`.")
+
+
+@dataclass
+class ClockedFeed:
+    """A Slack feed that keeps the time each post was given."""
+
+    times: list[datetime] = field(default_factory=list)
+
+    def post(self, session: Session, case: Case, text: str, now: datetime) -> None:
+        self.times.append(now)
+
+
+def left_sending(sessions: sessionmaker[Session]) -> int:
+    """A case's row its process left `sending`, its lease not yet ended."""
+    row_id = queue(sessions, [PAT], case=True)
+    with sessions() as session, session.begin():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(state="sending", attempts=1, next_attempt_at=NOW + H)
+        )
+    return row_id
+
+
+def test_a_dispatcher_recovers_interrupted_rows_at_setup_unless_told_not_to(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Without `recover`, setup turns every row left `sending` uncertain (SQLite, one
+    process), noting it on the case at the dispatcher's time, not the wall clock's."""
+    row_id = left_sending(sessions)
+    feed = ClockedFeed()
+    Dispatcher(sessions, SpoolFolder(tmp_path), SETTINGS, lambda: NOW, feed=feed).setup()  # type: ignore[arg-type]
+    row = row_of(sessions, row_id)
+    assert (row.state, row.last_error) == (
+        "uncertain",
+        "the bot stopped while handing this message to the relay",
+    )
+    assert feed.times == [NOW]
+
+    other = left_sending(sessions)
+    Dispatcher(sessions, SpoolFolder(tmp_path), SETTINGS, lambda: NOW, recover=False).setup()
+    assert row_of(sessions, other).state == "sending"
+
+
+def test_a_dispatchers_failures_are_logged_as_the_outboxs(
+    sessions: sessionmaker[Session], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def database_down() -> Session:
+        raise RuntimeError("database down")
+
+    dispatcher = Dispatcher(database_down, SpoolFolder(tmp_path), SETTINGS, lambda: NOW)  # type: ignore[arg-type]
+    dispatcher.stopping.set()  # no rounds: setup and teardown only
+    with caplog.at_level(logging.ERROR):
+        dispatcher.run()
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("intake.outbox", logging.ERROR, "intake-outbox: setup failed")
+    ]
+    assert caplog.records[0].exc_info is not None
