@@ -368,11 +368,12 @@ def test_a_message_that_cannot_be_stored_stays_on_the_server_until_it_is(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(imap_poller.inbox, "store_inbound", store)
-    settings = bot_settings(database_url, tmp_path, sink, [account(server)])
+    # A periodic look each second, as the other tests here that are not about IDLE have: in
+    # two CI runs the message appended right at start-up was announced to no IDLE, and the
+    # poller sat in IDLE for the whole wait (an issue of its own; see the closing note).
+    settings = bot_settings(database_url, tmp_path, sink, [account(server)], idle_seconds=1)
     with serving(settings) as app:
         append(server, [request(0)])
-        # three refused stores, each after the poller connects and logs in again (on a
-        # loaded machine three took over 20 s in a CI run)
         wait_for(lambda: len(attempts) >= 3, timeout=60)
         assert count(server, "INBOX") == 1 and count(server, PROCESSED) == 0
         assert rows(app) == []
