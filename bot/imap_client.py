@@ -196,6 +196,33 @@ def pending_exists(conn: IMAPClient) -> bool:
     return bool(pending.pop("EXISTS", None)) | bool(pending.pop("RECENT", None))
 
 
+def buffered_lines(conn: IMAPClient) -> list[bytes]:
+    """The whole lines the server sent that imaplib's reader already holds, taken out.
+
+    A server may send an announcement in the same packet as its "+ idling" ("+ idling" and
+    "* 1 EXISTS" when a message arrived as IDLE began): imaplib's buffered reader takes both
+    while reading the "+", and imapclient's `idle_check` waits on the socket, which has
+    nothing more to give, so the announcement would sit unread for the whole IDLE. Read
+    only what is buffered: the socket is made non-blocking meanwhile, so this never waits.
+    """
+    file = getattr(getattr(conn, "_imap", None), "file", None)
+    peek = getattr(file, "peek", None)
+    if peek is None:
+        return []
+    sock = conn.socket()
+    timeout = sock.gettimeout()
+    lines: list[bytes] = []
+    try:
+        sock.setblocking(False)
+        while b"\n" in (peek(1) or b""):
+            lines.append(file.readline().rstrip(b"\r\n"))
+    except (BlockingIOError, OSError, ValueError):
+        pass
+    finally:
+        sock.settimeout(timeout)
+    return lines
+
+
 def _server_text(exc: BaseException) -> str:
     text = str(exc)
     quoted = re.fullmatch(r"""b(['"])(.*)\1""", text, re.DOTALL)  # imaplib's bytes, as repr

@@ -22,6 +22,7 @@ never holds up the mail behind it.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -173,11 +174,17 @@ class FolderPoller(threading.Thread):
         if imap_client.pending_exists(conn):
             return True
         conn.idle()
-        announced = False
+        # (an announcement sent with the "+ idling" is already read: see buffered_lines)
+        announced = any(
+            re.search(rb"^\* \d+ (?:EXISTS|RECENT)\b", line)
+            for line in imap_client.buffered_lines(conn)
+        )
         started = time.monotonic()
         quick_empties = 0
         while (
-            not self.stopping.is_set() and time.monotonic() - started < self.settings.idle_seconds
+            not announced
+            and not self.stopping.is_set()
+            and time.monotonic() - started < self.settings.idle_seconds
         ):
             waited = time.monotonic()
             responses = conn.idle_check(timeout=IDLE_CHECK_SECONDS)

@@ -369,8 +369,8 @@ def test_a_message_that_cannot_be_stored_stays_on_the_server_until_it_is(
 
     monkeypatch.setattr(imap_poller.inbox, "store_inbound", store)
     # A periodic look each second, as the other tests here that are not about IDLE have: in
-    # two CI runs the message appended right at start-up was announced to no IDLE, and the
-    # poller sat in IDLE for the whole wait (an issue of its own; see the closing note).
+    # two CI runs the message appended right at start-up was announced together with IDLE's
+    # "+ idling" and went unread (fixed since: imap_client.buffered_lines, test_imap_idle.py).
     settings = bot_settings(database_url, tmp_path, sink, [account(server)], idle_seconds=1)
     with serving(settings) as app:
         append(server, [request(0)])
