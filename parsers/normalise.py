@@ -655,7 +655,7 @@ def _first_amount(text: str) -> re.Match[str] | None:
     Q2 / ~$112k" is 112k), else the first bare number that is not part of a word ("Q2")."""
     bare = None
     for m in _AMOUNT.finditer(text):
-        if m.group("pre") or m.group("post") or m.group("mult"):
+        if _is_marked(m):
             return m
         start = m.start("num")
         if bare is None and not (start and text[start - 1].isalpha()):
@@ -693,7 +693,7 @@ def find_amount(text: str) -> Decimal | None:
     """The first amount in running text that carries a currency mark ($, CAD), a k or a
     scale ("42 grand"); else the first sum written in words ("forty-two thousand")."""
     for m in _AMOUNT.finditer(text):
-        if m.group("pre") or m.group("post") or m.group("mult"):
+        if _is_marked(m):
             return parse_amount(m.group(0))
     words = _WORDS_AMOUNT.search(text)
     value = _words_value(words["words"]) if words else None

@@ -473,7 +473,7 @@ _DIGIT = re.compile(r"\d")
 _ATTRIBUTION_BITS = re.compile(r"[@<\d]")
 
 
-def _reply_header_at(lines: list[str], i: int) -> int:
+def reply_header_at(lines: list[str], i: int) -> int:
     """Number of lines (1-3) of an "On <date>, <name> wrote:" header starting at line i, or 0.
 
     Gmail wraps that header in plain text, so a line starting "On " may end two lines later.
@@ -557,7 +557,7 @@ def _find_boundary(lines: list[str], forward_subject: bool, start: int = 0) -> t
             continue
         if _header_block_at(lines, i):
             return i, 0, "forward" if forward_subject else "reply"
-        size = _reply_header_at(lines, i)
+        size = reply_header_at(lines, i)
         if size:
             return i, size, "attribution" if _quote_follows(lines, i + size) else "reply"
         first = _attribution_start(lines, i, start)

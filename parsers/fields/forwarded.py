@@ -14,8 +14,9 @@ from collections.abc import Callable
 from intake.parsers.fields.common import MAX_TEXT, Context, _replace, _strip_forward_headers
 from intake.parsers.fields.prose_service import describes_fault
 from intake.parsers.fields.resolver import Found, is_approval_note
-from intake.parsers.fields.signatures import split_chain, split_tail
+from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage
+from intake.parsers.text import reply_header_at
 
 
 def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], Found]) -> Found:
@@ -24,8 +25,7 @@ def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], F
     found = Found()
     descriptions = []
     for message in split_chain(msg.forwarded_text[:MAX_TEXT]):
-        text, quoted = _quoted_below(_strip_forward_headers(message.text))
-        core, _ = split_tail(text, message.from_name)
+        core, quoted = _own_words(message)
         # a forwarded reply quoting the request it answers ("Approved at .47" above "> Lena,
         # can I get approval on this one?"): its own words first, then the quoted request
         for part in (core, quoted):
@@ -60,13 +60,18 @@ def read_newest(
     chain = split_chain(msg.forwarded_text[:MAX_TEXT])
     if not chain:
         return Found()
-    text, _ = _quoted_below(_strip_forward_headers(chain[0].text))
-    core, _ = split_tail(text, chain[0].from_name)
+    core, _ = _own_words(chain[0])
     return read_text(core, _replace(ctx, "forwarded"))
 
 
-# "On Thu, May 11, 2028 at 4:40 PM Priya Shah <priya.shah@example.com> wrote:"
-_ATTRIBUTION = re.compile(r"^\s*(?:On|Le)\s.{6,160}?(?:wrote|a écrit)\s?:\s*$")
+def _own_words(message: ChainMessage) -> tuple[str, str]:
+    """One message of a forwarded chain as (its own words without header block and
+    sign-off, the mail it quotes below them)."""
+    text, quoted = _quoted_below(_strip_forward_headers(message.text))
+    core, _ = split_tail(text, message.from_name)
+    return core, quoted
+
+
 _QUOTED_LINE = re.compile(r"^[ \t]*>[ \t]?", re.M)
 
 
@@ -77,11 +82,13 @@ def _quoted_below(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">")), None)
     if first is None:
-        # a client that quotes without markers: the attribution line alone divides them
-        said = next((i for i, line in enumerate(lines) if _ATTRIBUTION.match(line)), None)
-        if said is None:
-            return text, ""
-        return "\n".join(lines[:said]), "\n".join(lines[said + 1 :])
+        # a client that quotes without markers: the "On ... wrote:" header (one to three
+        # lines, as the reply splitter reads it) alone divides them
+        for i in range(len(lines)):
+            size = reply_header_at(lines, i)
+            if size:
+                return "\n".join(lines[:i]), "\n".join(lines[i + size :])
+        return text, ""
     own = lines[:first]
     if own and own[-1].rstrip().endswith(("wrote:", "a écrit :", "a écrit:")):
         own = own[:-1]
