@@ -9,7 +9,14 @@ from decimal import Decimal
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields import prose_specs
-from intake.parsers.fields.common import Context, _clean, _split_parts, sentences
+from intake.parsers.fields.common import (
+    QUOTES,
+    Context,
+    _clean,
+    _label_key,
+    _split_parts,
+    sentences,
+)
 from intake.parsers.fields.patterns import (
     _BARE_DECIMAL,
     _DIMENSION,
@@ -53,7 +60,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     prose_specs.read(v, found, units, ctx)
     _instruction_sentences(v, found, blocks, ctx)
     _said_instructions(found, text, ctx)
-    _to_follow(found, text)
+    _to_follow(v, found, text)
 
 
 # "Special instructions customer wants black hardware": the label said in a sentence, no colon
@@ -69,20 +76,16 @@ _TO_FOLLOW = re.compile(
     r"(?:to follow|to come|tbd|tbc|coming later|still to come)\b",
     re.IGNORECASE,
 )
-_TO_FOLLOW_FIELDS = {
-    "type": "opportunity_type", "close": "close_date", "close date": "close_date",
-    "stage": "stage", "factor": "factor", "amount": "amount", "spec": "product_specs",
-    "specs": "product_specs",
-}  # fmt: skip
 
 
-def _to_follow(found: Found, text: str) -> None:
+def _to_follow(v: OrgVocabulary, found: Found, text: str) -> None:
     """What the sender says will follow is declared, not missing by oversight: no guess is
-    made for it (the bot still asks for it)."""
+    made for it (the bot still asks for it). The words are the quote labels'."""
     for m in _TO_FOLLOW.finditer(text):
         for said in (m["a"], m["b"]):
-            if said and not found.has(_TO_FOLLOW_FIELDS[said.lower()]):
-                found.declared_empty.add(_TO_FOLLOW_FIELDS[said.lower()])
+            name = v.labels[QUOTES].get(_label_key(said)) if said else None
+            if name and not found.has(name):
+                found.declared_empty.add(name)
 
 
 def _said_instructions(found: Found, text: str, ctx: Context) -> None:
