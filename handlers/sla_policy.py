@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -212,12 +213,17 @@ class SlaConfig:
         """The calendar a policy counts on for a case of `team`, shaped by the policy's basis
         (working days count whole days, so their calendar is open all day)."""
         cal = self.team_calendar(policy, team)
-        if policy.basis == "working_days":
-            return dataclasses.replace(cal, opens=MIDNIGHT, closes=MIDNIGHT, working_hours=cal)
-        return cal
+        return _open_all_day(cal) if policy.basis == "working_days" else cal
 
     def policies_for(self, queue: str, account_type: str | None) -> list[Policy]:
         return [p for p in self.policies.values() if p.applies_to(queue, account_type)]
+
+
+@lru_cache(maxsize=64)
+def _open_all_day(cal: BusinessCalendar) -> BusinessCalendar:
+    """`cal` open all day, keeping its real hours as `working_hours`; made once per calendar,
+    since building one checks its holiday region (a cost every message used to pay)."""
+    return dataclasses.replace(cal, opens=MIDNIGHT, closes=MIDNIGHT, working_hours=cal)
 
 
 def business_hours_mapping(text: str) -> dict[str, Any]:
