@@ -117,13 +117,16 @@ class Vocabulary:
         self.picklists = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._last_hits: tuple[str | None, list[tuple[str, str, int, int]]] = (None, [])
         self.canonical: dict[str, tuple[str, str]] = {}
+        forms: set[tuple[str, ...]] = set()
         for picklist, phrases in picklist_phrases.items():
             for phrase, canonical in phrases.items():
                 key = f"{picklist}:{canonical}"
                 self.canonical.setdefault(key, (picklist, canonical))
-                forms = [Doc(self.nlp.vocab, words=f) for f in self._phrase_forms(phrase)]
-                if forms:
-                    self.picklists.add(key, forms)
+                words = self._phrase_forms(phrase)
+                forms.update(tuple(w) for w in words)
+                if words:
+                    self.picklists.add(key, [Doc(self.nlp.vocab, words=w) for w in words])
+        self._picklist_gate = PhraseGate(forms) if PhraseGate.can_see(forms) else None
         # Two values of one picklist matching the same words: the first value given wins.
         self._rank = {key: i for i, key in enumerate(self.canonical)}
 
@@ -230,7 +233,10 @@ class Vocabulary:
                 yield canonical, start, end
 
     def _picklist_hits(self, text: str) -> list[tuple[str, str, int, int]]:
-        doc = self.doc(text)
+        head = _scanned(text)
+        if self._picklist_gate is not None and not self._picklist_gate.may_name(head):
+            return []  # most texts name no value: the tokenizer is the costly part
+        doc = _tokens(self.nlp, head)
         hits = []
         for match_id, start, end in self.picklists(doc):
             key = self.nlp.vocab.strings[match_id]
@@ -306,6 +312,34 @@ def _word_tokenizer() -> Callable[[Language], WordTokenizer]:
 def _scanned(text: str) -> str:
     """The part of a text names are looked for in, accents and encoded junk blanked out."""
     return nz.blank_long_runs(plain(text[:SCAN_CHARS]))
+
+
+class PhraseGate:
+    """Whether a text may hold one of a PhraseMatcher's phrases, told without tokenizing it.
+
+    The text is cut into word runs and single marks by one regex. Every lower-cased token
+    `WordTokenizer` makes of a phrase's words is also such a piece ("closed" of "closed's"
+    too; a token with an apostrophe inside becomes several pieces, and phrases holding one
+    are refused by `can_see`), so a phrase the matcher finds is always found here too."""
+
+    PIECES = re.compile(r"\w+|[^\w\s]")
+
+    def __init__(self, forms: set[tuple[str, ...]]) -> None:
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for form in sorted(forms):
+            self.by_first.setdefault(form[0], []).append(form)
+
+    @classmethod
+    def can_see(cls, forms: set[tuple[str, ...]]) -> bool:
+        return all(cls.PIECES.fullmatch(word) for form in forms for word in form)
+
+    def may_name(self, text: str) -> bool:
+        pieces = self.PIECES.findall(text.lower())
+        for i, piece in enumerate(pieces):
+            for form in self.by_first.get(piece, ()):
+                if tuple(pieces[i : i + len(form)]) == form:
+                    return True
+        return False
 
 
 @lru_cache(maxsize=256)

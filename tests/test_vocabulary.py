@@ -142,21 +142,43 @@ PICKLIST_EDGES = [
 ]
 
 
-def test_picklist_phrases_match_as_the_token_patterns_did(extractor, corpus) -> None:
-    """Every match of every picklist phrase, on edge cases and on every corpus and fixture
-    text, is the same (value, start, end) as the token-pattern Matcher's."""
-    vocab = extractor.vocabulary
-    oracle = _token_pattern_matcher(extractor)
+@pytest.fixture
+def picklist_texts(corpus) -> list[str]:
+    """The edge cases, then every corpus and fixture message's new text, body and subject."""
     texts = list(PICKLIST_EDGES)
     for path in sorted([*corpus.glob("*/*.eml"), *ORG_FILE.parent.glob("heldout*/*.eml")]):
         msg = parse_email(path.read_bytes())
         texts += [msg.new_text or "", msg.body_text or "", msg.subject or ""]
+    return texts
+
+
+def test_picklist_phrases_match_as_the_token_patterns_did(extractor, picklist_texts) -> None:
+    """Every match of every picklist phrase, on edge cases and on every corpus and fixture
+    text, is the same (value, start, end) as the token-pattern Matcher's."""
+    vocab = extractor.vocabulary
+    oracle = _token_pattern_matcher(extractor)
     compared = 0
-    for text in texts:
+    for text in picklist_texts:
         expected = _raw_matches(vocab, oracle, text)
         assert _raw_matches(vocab, vocab.picklists, text) == expected, text[:200]
         compared += len(expected)
     assert compared > 500  # the texts do name picklist values: the comparison is not empty
+
+
+def test_the_gate_lets_through_every_text_that_names_a_value(vocab, picklist_texts) -> None:
+    """The gate that spares the tokenizer never turns away a text the matcher finds a
+    value in (an edge case with every spelling, and every corpus and fixture text), and
+    does turn some texts away, or it would spare nothing."""
+    gate = vocab._picklist_gate
+    assert gate is not None
+    turned_away = 0
+    for text in [*picklist_texts, *(w.upper() for w in PICKLIST_EDGES)]:
+        found = vocab.picklists(vocab.doc(text))
+        if found:
+            assert gate.may_name(plain(text)), text[:200]
+        turned_away += not gate.may_name(plain(text))
+    assert turned_away > 100
+    assert not gate.may_name("Thanks for the photos of the window, see you Tuesday")
 
 
 def test_prose_request_with_a_misspelt_account(extractor) -> None:
