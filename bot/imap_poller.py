@@ -27,8 +27,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from email.utils import parseaddr
 
 from imapclient import IMAPClient
@@ -37,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.bot import imap_client
 from intake.bot.imap_settings import KEYWORD, ImapAccount, ImapSettings
+from intake.parsers.header_section import read_headers
 from intake.storage import imap_checkpoints, inbox
 
 log = logging.getLogger("intake.imap")
@@ -53,7 +52,7 @@ def envelope_sender(raw: bytes) -> str | None:
     """The topmost Return-Path (written at final delivery): "" for the null sender of a
     bounce, None when there is none. The auto-mail guard and refusal limits read it as the
     SMTP front door's envelope sender."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw, headersonly=True)
+    headers = read_headers(raw)
     value = headers.get("Return-Path")
     if value is None:
         return None

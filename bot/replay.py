@@ -14,8 +14,6 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from intake.bot.worker import process_one
 from intake.handlers.pipeline import Result
 from intake.handlers.sla import Reminder, sweep
 from intake.handlers.sla_policy import parse_duration
+from intake.parsers.header_section import read_headers
 from intake.storage import inbox
 from intake.storage.cases import by_number
 from intake.storage.models import InboundMessage, OutboxMessage, SlaClock
@@ -78,7 +77,7 @@ def _addresses(values: list[str]) -> list[str]:
 
 def envelope_of(raw: bytes) -> tuple[str | None, list[str], datetime | None]:
     """What an MTA would have told us: envelope sender, recipients, and the Date as clock."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    headers = read_headers(raw)
     return_path = headers.get("Return-Path")
     mail_from = None
     if return_path is not None:

@@ -22,8 +22,6 @@ import email.utils
 import ipaddress
 import logging
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Any
 
 import dkim
@@ -33,6 +31,7 @@ import spf
 
 from intake.bot.config import SenderSettings
 from intake.parsers.addresses import aligned, org_domain
+from intake.parsers.header_section import read_headers
 
 log = logging.getLogger("intake.senders")
 
@@ -114,7 +113,7 @@ def dmarc_record(resolver: Resolver, from_domain: str) -> dict[str, str]:
 
 def _from_domain(raw: bytes) -> str | None:
     """The domain of the single From address (DMARC has no answer for several)."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    headers = read_headers(raw)
     values = [str(v) for v in headers.get_all("From") or []]
     addresses = {a.lower() for _, a in email.utils.getaddresses(values) if "@" in a}
     if len(addresses) != 1:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 import authres
+
+from intake.parsers.header_section import read_headers
 
 _POLICY = re.compile(r"\bp=([a-z]+)", re.IGNORECASE)
 
@@ -37,7 +37,7 @@ def recorded_results(raw: bytes) -> list[AuthResult]:
 
 
 def _topmost(raw: bytes, authserv_id: str | None) -> list[AuthResult]:
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    headers = read_headers(raw)
     for value in headers.get_all("Authentication-Results") or []:
         text = re.sub(r"\s+", " ", str(value)).strip()
         try:

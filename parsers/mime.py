@@ -29,6 +29,7 @@ from datetime import datetime
 from email.message import Message
 from urllib.parse import unquote
 
+from intake.parsers.header_section import header_end
 from intake.parsers.message import Attachment, ParsedMessage
 from intake.parsers.text import clean_line, clean_text, html_to_text, split_body, unflow
 
@@ -1093,7 +1094,7 @@ _MESSAGE_HEADER = re.compile(
 def _looks_like_message(data: bytes) -> bool:
     """Whether bytes begin with a mail header section (a header line, then known headers)."""
     data = data.lstrip(b"\r\n")
-    end = _header_end(data)
+    end = header_end(data)
     head = data[: end if end > 0 else 65_536]
     return bool(_HEADER_LINE.match(head)) and _MESSAGE_HEADER.search(head) is not None
 
@@ -1221,7 +1222,7 @@ def _repair(data: bytes, defects: list[str]) -> bytes:
     if len(stripped) != len(data) and _HEADER_LINE.match(stripped):
         defects.append("leading whitespace before the headers removed")
         data = stripped
-    end = _header_end(data)
+    end = header_end(data)
     if end <= 0:
         return data
     boundary = re.search(rb"\n--", data[:end])  # a MIME boundary: the headers ended above it
@@ -1239,13 +1240,6 @@ def _repair(data: bytes, defects: list[str]) -> bytes:
         head = _BAD_HEADER_LINE.sub(lambda m: b"\n " + m.group(1), head)
         defects.append("unindented header continuation lines")
     return head + data[end:]
-
-
-def _header_end(data: bytes) -> int:
-    """Offset of the blank line that ends the header section (-1 if none in the first MB)."""
-    window = data[:1_048_576]
-    found = [i for i in (window.find(b"\n\n"), window.find(b"\n\r\n")) if i >= 0]
-    return min(found) if found else -1
 
 
 # --------------------------------------------------------------------------- stages
