@@ -101,10 +101,21 @@ _NUMBER_ABBREVIATIONS = {"no", "ext", "tel", "apt", "ste", "p", "nos", "pg"}  # 
 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences without breaking "St. Albert", "Ltd." or ".48"."""
+    return list(_sentences(text))  # a list of its own: callers may change theirs
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’)]*\s+")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_WINDOW = 24  # a longer word before a stop is no abbreviation either way
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
+    """Every reader of one message splits the same few texts: split each once."""
     out: list[str] = []
     start = 0
-    for m in re.finditer(r"[.!?]+[\"”’)]*\s+", text):
-        before = re.search(r"([\w.]+)$", text[start : m.start()])
+    for m in _SENTENCE_END.finditer(text):
+        before = _WORD_BEFORE.search(text, max(start, m.start() - _WORD_WINDOW), m.start())
         word = before.group(1).casefold() if before else ""
         following = text[m.end() : m.end() + 1]
         if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or not following:
@@ -118,7 +129,7 @@ def sentences(text: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         out.append(tail)
-    return out
+    return tuple(out)
 
 
 def _strip_greeting(sentence: str) -> str:
