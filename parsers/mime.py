@@ -922,12 +922,13 @@ class _Walk:
         self, children: list[Message], depth: int, top: bool, report: bool
     ) -> list[_Segment]:
         """One version of the body: the plain text when it says something, else the HTML;
-        the HTML also when the plain text writes its table one cell a line (Outlook)."""
+        the HTML also when the plain text writes its table one cell a line (Outlook) or
+        leaves it out ("[table]")."""
         options = [self.body(child, depth + 1, top, report, alternative=True) for child in children]
         for option in options:
             if option and all(s.kind == "plain" for s in option) and _has_text(option):
                 html = next((o for o in options if any(s.kind == "html" for s in o)), None)
-                if html and _table_flattened(option, html):
+                if html and (_table_flattened(option, html) or _table_dropped(option, html)):
                     return html
                 return option
         for option in reversed(options):
@@ -1157,6 +1158,32 @@ def _table_flattened(plain: list[_Segment], html: list[_Segment]) -> bool:
                 if flattened >= 2:
                     return True
     return False
+
+
+def _table_dropped(plain: list[_Segment], html: list[_Segment]) -> bool:
+    """Whether the plain alternative leaves out the HTML's table (a client that writes
+    "[table]", or nothing, in its place): two table rows of the rendering, outside quotes,
+    none of whose words (three letters or more) the plain text has. The rows are then the
+    request itself; a plain part that only drops the quoted history keeps its place."""
+    if not any(s.kind == "html" and _TABLE_TAG.search(s.text) for s in html):
+        return False
+    plain_words = set(_WORDS.findall(" ".join(s.readable() for s in plain).casefold()))
+    absent = 0
+    for s in html:
+        for row in s.readable().split("\n"):
+            if row.lstrip().startswith(">"):
+                continue
+            cells = [c for c in _CELL_BAR.split(row.strip()) if c.strip()]
+            words = set(_WORDS.findall(row.casefold()))
+            if len(cells) >= 2 and words and words.isdisjoint(plain_words):
+                absent += 1
+                if absent >= 2:
+                    return True
+    return False
+
+
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+_CELL_BAR = re.compile(r"\s+\|\s+")  # between two cells of a table row, as rendered
 
 
 def _forward_summary(message: Message) -> str:

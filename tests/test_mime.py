@@ -179,6 +179,33 @@ def test_plain_part_kept_when_it_writes_the_table_rows_itself() -> None:
     )
 
 
+_PRODUCT_TABLE = (
+    "<table><tr><th>Qty</th><th>Product</th><th>Size</th></tr>"
+    "<tr><td>4</td><td>Series 4000 casement</td><td>30 x 60</td></tr>"
+    "<tr><td>2</td><td>Series 4000 awning</td><td>48 x 20</td></tr></table>"
+)
+
+
+def test_html_read_when_the_plain_part_leaves_its_table_out() -> None:
+    # some clients write "[table]" (or nothing) in the plain part where the HTML has one
+    msg = _message("Please quote the list below.\n\n[table]\n\nFactor .53\n")
+    msg.add_alternative(
+        f"<p>Please quote the list below.</p>{_PRODUCT_TABLE}<p>Factor .53</p>", subtype="html"
+    )
+    body = parse_email(msg.as_bytes()).body_text
+    assert "4 | Series 4000 casement | 30 x 60" in body
+    assert "2 | Series 4000 awning | 48 x 20" in body
+    assert "[table]" not in body
+
+
+def test_plain_part_kept_when_it_leaves_out_only_the_quoted_history() -> None:
+    msg = _message("Approved, go ahead.\n")
+    msg.add_alternative(
+        f"<p>Approved, go ahead.</p><blockquote>{_PRODUCT_TABLE}</blockquote>", subtype="html"
+    )
+    assert parse_email(msg.as_bytes()).body_text == "Approved, go ahead."
+
+
 def test_undeclared_8bit_utf8_and_broken_latin1_bodies() -> None:
     utf8 = "From: a@b.c\r\nContent-Type: text/plain\r\n\r\nRésumé €5".encode()
     assert parse_email(utf8).body_text == "Résumé €5"
