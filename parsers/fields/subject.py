@@ -73,12 +73,15 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
     if sum(bool(x) for x in said) < 2:
         return
+    after_account = False
     for cell, value in zip(cells, said, strict=True):
         words = cell.split()
+        is_account = len(words) <= 3 and nz.match_account(cell, v.org) is not None
         if value:
             found.offer(value[0], value[1], PROSE, "subject")
-        elif len(words) <= 3 and not found.has("account") and nz.match_account(cell, v.org):
-            offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
+        elif is_account:
+            if not found.has("account"):
+                offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
         elif bare_lines.is_opportunity_name(v, cell) or (
             # "A&O Spring Dealer Stock 2028": a name that opens with the account
             len(words) >= 3 and nz.match_account(words[0], v.org) is not None
@@ -86,6 +89,31 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             found.offer("opportunity_name", _clean(cell), PROSE, "subject")
         elif v.qty_product.search(cell) and not found.has("product_specs"):
             found.offer("product_specs", _clean(cell), GUESS, "subject")
+        elif after_account and _names_a_job(cell):
+            # "Clearview | Millwoods showroom refresh | fctr .55 | ...": the words after the
+            # account, where a subject names the job
+            found.offer("opportunity_name", _clean(cell), PROSE - 0.1, "subject")
+        after_account = is_account
+
+
+def _names_a_job(cell: str) -> bool:
+    """ "Millwoods showroom refresh": two to six words, capitalised, letters in most, no
+    label cue, and not a request's own words ("See below", "Quote request", "Urgent pls")."""
+    words = cell.split()
+    lettered = [w for w in words if re.search(r"[^\W\d_]{2,}", w)]
+    return (
+        2 <= len(words) <= 6
+        and cell[:1].isupper()
+        and len(lettered) * 2 > len(words)
+        and not _FIELD_CUE.search(cell)
+        and not _REQUEST_WORDS.search(cell)
+    )
+
+
+_REQUEST_WORDS = re.compile(
+    r"(?i)\b(?:quote|quoting|pricing|price|request|please|pls|see|attached|below|above|"
+    r"urgent|asap|rush|thanks|thx|revised|revision|updated?|fwd?|re)\b"
+)
 
 
 def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:

@@ -46,6 +46,26 @@ def test_shorthand_subject_with_abbreviations(extractor):
     assert (got["close_date"], got["factor"]) == ("2027-01-28", "0.47")
 
 
+def test_the_words_after_the_account_in_a_shorthand_subject_name_the_job(extractor):
+    msg = message(
+        "Ben - lines are in the attached sheet, display units so nothing fancy, thanks a lot.",
+        subject="Aspen & Oak | Westgate lobby refit | fctr .52 | Project | 25% | close Mar 3",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Westgate lobby refit"
+    assert (got["factor"], got["opportunity_type"]) == ("0.52", "Project")
+
+
+def test_a_cell_after_the_account_that_is_a_note_names_no_job(extractor):
+    msg = message(
+        "Lines below, thanks a lot for turning this around quickly for me.\n\n6 casement 30x48",
+        subject="Aspen & Oak | See below | fctr .52 | Project",
+    )
+    assert "opportunity_name" not in quote(extractor, msg)
+    msg = message(msg.new_text or "", subject="Aspen & Oak | lobby refit | fctr .52 | Project")
+    assert "opportunity_name" not in quote(extractor, msg)  # no capital: a note
+
+
 def test_slashes_in_a_subject_that_are_no_shorthand(extractor):
     msg = message("Account: PCH\n6 casements 30x48", subject="Windows / doors / trim for Lot 4")
     got = quote(extractor, msg)
