@@ -3,6 +3,8 @@ unlabelled cells, and tables and bullet lists of products."""
 
 from __future__ import annotations
 
+import re
+
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
     QUOTES,
@@ -70,3 +72,18 @@ def read_products(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Cont
             found.offer("product_specs", _table_specs(block.rows, v.qty_product), TABLE, ctx.source)
         elif block.kind == "bullets" and _looks_like_products(block.lines, v.qty_product):
             found.offer("product_specs", _spec_lines(block.lines), BULLETS, ctx.source)
+        elif block.kind == "bullets" and (base := _SAME_AS_BUT.search(block.text)):
+            # "Same as the Block B quote (August) but:" and the changes listed below it
+            changes = _spec_lines(block.lines)
+            if changes:
+                specs = f"{_clean(base.group(0).rstrip(' :'))}: {changes}"
+                found.offer("product_specs", specs, BULLETS, ctx.source)
+
+
+# The sentence that opens a list of changes to an earlier quote or order ("Same as the
+# Block B quote you did in August but:", "Identical to last year's order except:")
+_SAME_AS_BUT = re.compile(
+    r"(?i)\b(?:same as|identical to|just like|copy of|as per)\b[^.!?]{3,160}?"
+    r"\b(?:but|except|with (?:these|the following) changes|with changes|plus|and)\b"
+    r"\s*(?:the following|these changes|this)?\s*:?\s*$"
+)

@@ -94,3 +94,25 @@ def test_a_list_mixing_products_and_fields(extractor):
     assert got["opportunity_name"] == "BVR - Elbow Park Sunroom"
     assert (got["opportunity_type"], got["stage"]) == ("Standard", "Basic Qualification")
     assert got["close_date"] == "2026-12-04"
+
+
+def test_the_changes_to_an_earlier_quote_are_the_specs(extractor):
+    msg = message(
+        "Account: PCH\nFactor: .48\n\n"
+        "Same as the Lot 12 quote from June but:\n"
+        " - swap the 6' sliders for 8' garden doors\n"
+        " - black exterior instead of white\n"
+        " - drop the transoms\n\nThanks"
+    )
+    assert quote(extractor, msg)["product_specs"] == (
+        "Same as the Lot 12 quote from June but: swap the 6' sliders for 8' garden doors; "
+        "black exterior instead of white; drop the transoms"
+    )
+
+
+def test_a_list_after_other_words_gives_no_specs(extractor):
+    msg = message(
+        "Account: PCH\nFactor: .48\n\nSame as always, a few things to know:\n"
+        " - the site is closed Mondays\n - call before delivery\n\nThanks"
+    )
+    assert "product_specs" not in quote(extractor, msg)
