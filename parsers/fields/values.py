@@ -72,6 +72,7 @@ def label_value(
             # "Stage: 25", "Stage: 25% (budget goes to their board next week)"
             picked = v.pick(name, percent.group(1) + "%")
         found.offer(name, picked, conf, src)
+        _other_picklists(v, found, name, value, conf, src)
     elif name == "close_date":
         found.offer(name, date_of(v, value, ctx), conf, src)
     elif name == "amount":
@@ -119,6 +120,28 @@ def label_value(
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
         found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+# "Type: Project, record type Single", "Type: Standard / Single": a second picklist's value,
+# its cue word before it or not, beside the labelled one
+_VALUE_PARTS = re.compile(r"\s*[/,;]\s*|\s+[-–]\s+")
+_PART_CUE = re.compile(
+    r"(?i)^(?:record(?: type)?|rec type|type|opp(?:ortunity)? type|stage)\s*:?\s+"
+)
+
+
+def _other_picklists(
+    v: OrgVocabulary, found: Found, name: str, value: str, conf: float, src: str
+) -> None:
+    """Values of other picklists stated in a picklist label's value, each part of it whole."""
+    parts = [p for p in _VALUE_PARTS.split(value.strip()) if p]
+    if len(parts) < 2:
+        return
+    for part in parts:
+        part = _PART_CUE.sub("", part)
+        other = v.picklist_of_value(part)
+        if other and other != name and not found.has(other):
+            found.offer(other, v.picklists[other].match(part), conf - 0.1, src)
 
 
 def _offer_other_lines(

@@ -418,3 +418,21 @@ def test_a_total_of_units_is_no_amount(extractor):
     assert "amount" not in got
     got = quote(extractor, message("Opp: BVR - Elbow Reno\nTotal: $48,500\n"))
     assert got["amount"] == "48500.00"
+
+
+def test_a_second_picklist_value_beside_a_labelled_one(extractor):
+    for type_line in (
+        "Type: Project, record type Single",
+        "Type: Project / Single",
+        "Type / Record: Project / Single",
+    ):
+        got = quote(extractor, message(f"Account: PCH\n{type_line}\nStage: Submissions"))
+        assert (got["opportunity_type"], got["record_type"]) == ("Project", "Single"), type_line
+
+
+def test_a_stated_record_type_is_not_overridden_by_a_part_of_another_value(extractor):
+    got = quote(
+        extractor,
+        message("Account: PCH\nType: Project / Non-Forecast Quote\nRecord type: Single"),
+    )
+    assert got["record_type"] == "Single"
