@@ -97,7 +97,8 @@ _DATE_WORDS = re.compile(
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ tT]\d{1,2}:\d{2}.*)?$")
 _END_OF = re.compile(
-    r"^(?:by\s+|at\s+|before\s+|avant\s+(?:la\s+)?)?(?:the\s+)?(?:end|fin)\s+(?:of\s+|du\s+|de\s+|d\s+)?(?:the\s+)?"
+    r"^(?:by\s+|at\s+|before\s+|avant\s+(?:la\s+)?)?(?:the\s+)?"
+    r"(?:end|fin|last\s+day|dernier\s+jour)\s+(?:of\s+|du\s+|de\s+|d\s+)?(?:the\s+)?"
     r"(?P<what>(?:this\s+|next\s+)?month|mois(?:\s+prochain)?|(?:this\s+|next\s+)?year|annee|"
     + "|".join(_MONTHS_EN + _MONTHS_FR)
     + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$"
@@ -440,7 +441,7 @@ _DATE_IN_TEXT = re.compile(
     r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
     r"|today|tonight|demain"
     r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
-    rf"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
+    rf"|(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
     r"|fin\s+(?:du\s+mois(?:\s+prochain)?|d[ée]cembre|janvier)"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)"
     r"|(?:in|within|dans|d'ici|sous)\s+(?:\d{1,3}|a|an|one|two|three|four|five|six|ten|a\s+couple"

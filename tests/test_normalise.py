@@ -62,6 +62,9 @@ def org():
         ("in 10 business days", date(2026, 11, 30)),  # two weekends skipped
         ("in a month", date(2026, 12, 16)),
         ("EOM", date(2026, 11, 30)),
+        ("last day of February", date(2027, 2, 28)),
+        ("the last day of the month", date(2026, 11, 30)),
+        ("dernier jour de décembre", date(2026, 12, 31)),
         ("EOW", date(2026, 11, 20)),
         ("end of next week", date(2026, 11, 27)),
         ("mid-December", date(2026, 12, 15)),
@@ -95,6 +98,7 @@ def test_parse_date_reads_relative_to_the_message_not_the_clock():
         ("closing EOM, factor .5", date(2026, 11, 30)),
         ("they want it mid-Dec", date(2026, 12, 15)),
         ("by end of next week please", date(2026, 11, 27)),
+        ("Close: last day of January, probably", date(2027, 1, 31)),
     ],
 )
 def test_find_date_in_prose_relative_forms(text, expected):
