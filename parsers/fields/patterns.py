@@ -94,7 +94,9 @@ _STREET_TYPE = (
     r"Highway|Hwy|Row|Square|Sq|Green|Grove|Manor|Mews|Point|Ridge|View|Link|Landing|"
     r"Common|Commons|Gardens|Rise|Bay|Hill|Hills|Estates|Wynd|Path|Walk|Loop|Bend|Cove|"
     r"Park|Mount|Vale|Village|Glen|Meadows?|Route|Heath|Crest|Plaza|Circuit|Crossing|Pass|"
-    r"Run|Harbour|Alley|Chase|Grange|Villas?)"
+    r"Run|Harbour|Alley|Chase|Grange|Villas?|"
+    # Canada Post's abbreviations of the longer ones
+    r"Pt|Trl|Terr|Ter|Grv|Rdg|Vw|Lndg|Cmn|Gdns|Mnr|Cv|Pky|Hl|Crcl|Ests|Hts)"
 )
 # A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
 _CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"

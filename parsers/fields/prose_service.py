@@ -66,6 +66,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
         found.offer("reference", _reference(ref), PROSE, ctx.source)
     _named_contact(v, found, text, ctx)
     _name_before_phone(v, found, text, ctx)
+    _name_before_address(v, found, text, ctx)
     if not ctx.is_reply:
         kinds = ("prose", "bullets", "table")
         description = _description([b for b in blocks if b.kind in kinds], v.org.phone_region)
@@ -197,7 +198,6 @@ _NOT_NAME_WORDS = {
 
 def _name_before_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """A person's name written just before a phone number: who to call."""
-    staff = {nz.account_key(p.name) for p in v.org.people.values()}
     for _, start, _ in nz.find_phones(text, v.org.phone_region):
         if _third_party(text, start):
             continue
@@ -205,16 +205,57 @@ def _name_before_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
         if not m:
             continue
         name = m.group(1)
-        words = {w.lower() for w in name.split()}
-        if (
-            words & _NOT_NAME_WORDS
-            or nz.account_key(name) in staff
-            or _COMPANY_WORD.search(name)
-            or nz.match_account(name, v.org)
-        ):
+        if not _a_persons_name(v, name):
             continue
         found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
         return
+
+
+# Who the sender hands the visit to ("book directly with the homeowner:", "our client")
+_FOR_WHOM = re.compile(
+    r"\b(?:home ?owners?|customers?|clients?|tenants?|residents?|owners?|occupants?)\b", re.I
+)
+
+
+def _name_before_address(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "Mrs. Adaeze Okonkwo / 9 Lakeview Pt, Sherwood Park / 780 555 0119": a person's name
+    written just before the address, as on an envelope. Said after the customer or
+    homeowner it is the contact the sender designates."""
+    for address in _ADDRESS.finditer(text):
+        m = _ENVELOPE_NAME.search(text, max(0, address.start() - 60), address.start())
+        if not m or not _a_persons_name(v, m["name"]) or _PLACE_WORD.search(m["name"]):
+            continue
+        lead = text[max(0, m.start() - 120) : m.start()]
+        designated = _FOR_WHOM.search(lead) is not None
+        conf = CLAUSE if designated else PROSE if ctx.sender_is_staff else GUESS
+        found.offer("contact_name", m["name"], conf, ctx.source)
+        return
+
+
+# The name line of an envelope: after a title, a colon or a line break, the address next
+_ENVELOPE_NAME = re.compile(
+    r"(?:^|[:\n]\s*|\b(?:Mr|Mrs|Ms|Mme|Miss|Dr)\.?\s+)"
+    r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+(?: (?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})"
+    r"[ \t]*,?\s*$"
+)
+
+
+def _a_persons_name(v: OrgVocabulary, name: str) -> bool:
+    """Not a staff member, a company, an account or a word that only looks like a name."""
+    staff = {nz.account_key(p.name) for p in v.org.people.values()}
+    return not (
+        {w.lower() for w in name.split()} & _NOT_NAME_WORDS
+        or nz.account_key(name) in staff
+        or _COMPANY_WORD.search(name)
+        or nz.match_account(name, v.org)
+    )
+
+
+# "Riverbend Terrace", "Crowfoot Estates": a building or a place, not a person
+_PLACE_WORD = re.compile(
+    r"\b(?:Terrace|Estates|Commons?|Gardens|Manor|Place|Towers?|Court|Village|Heights|Plaza|"
+    r"Landing|Crossing|Lofts|Suites|Residences|Condos?|Apartments|Building|Digest)$"
+)
 
 
 def _urgency(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

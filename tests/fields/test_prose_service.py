@@ -67,6 +67,8 @@ def test_extension_and_order_reference(extractor):
         "88 Silver Ranch Cove SW, Calgary AB T2X 0K4",  # no comma before the province
         "2150 - 32 Avenue NE, Unit 4, Calgary, AB T1Y 6J2",
         "47 Tuscany Ridge Heath NW, Calgary",  # "Ridge" is not the street type here
+        "9 Lakeview Pt, Sherwood Park",  # Canada Post's abbreviations of the longer types
+        "212 Coral Springs Grv NE, Calgary",
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
@@ -608,3 +610,28 @@ def test_book_directly_with_the_homeowner_names_the_contact(extractor):
     msg = message(text, subject="Warranty", from_name="Colleen Fraser",
                   from_addr="colleen@builder.example")  # fmt: skip
     assert service(extractor, msg, staff=False)["contact_name"] == "Aisha Boateng"
+
+
+def test_the_name_written_above_the_address_is_the_contact_the_sender_hands_over(extractor):
+    msg = message(
+        "The window in her son's room won't lock. She bought through us last year. Please "
+        "book directly with the homeowner:\n\nMrs. Adaeze Okonkwo\n9 Lakeview Pt, Sherwood "
+        "Park\n780 555 0119 (she prefers a text first)\nShe's home Tuesdays after 1.",
+        from_name="Marissa Cho",
+        from_addr="marissa@dealer.example.net",
+    )
+    got = service(extractor, msg, staff=False)
+    assert (got["contact_name"], got["site_address"]) == (
+        "Adaeze Okonkwo",
+        "9 Lakeview Pt, Sherwood Park",
+    )
+
+
+def test_a_building_named_above_its_address_is_no_contact(extractor):
+    msg = message(
+        "The lobby door at our building won't latch.\n\nRiverbend Terrace\n"
+        "1200 Riverbend Rd SE, Calgary",
+        from_name="Judith Carrington",
+        from_addr="judith@board.example.net",
+    )
+    assert service(extractor, msg, staff=False)["contact_name"] == "Judith Carrington"
