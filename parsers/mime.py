@@ -674,6 +674,13 @@ _SIGN_OFF_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _UNIT_PX = {"in": 96.0, "pt": 96 / 72}
+# Where a forwarded or quoted message starts in the HTML's text: an image below it is that
+# message's, so the forwarder's sign-off above says nothing of it
+_QUOTED_HEADER = re.compile(
+    r"^[ \t]*(?:(?:from|de|von)[ \t]*:[^\n]*\n[ \t]*(?:sent|date|envoy[ée]|gesendet)[ \t]*:"
+    r"|-{2,}[ \t]*(?:original message|forwarded message|message d'origine)[ \t]*-{2,})",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def _shown_images(html: str) -> dict[str, str]:
@@ -696,12 +703,13 @@ def _shown_images(html: str) -> dict[str, str]:
                 float(m.group(2)) * _UNIT_PX.get((m.group(3) or "").lower(), 1.0),
             )
         before = _ANY_TAG.sub(" ", _BLOCK_TAG.sub("\n", html[: tag.start()]))
+        quoted = list(_QUOTED_HEADER.finditer(before))  # the sign-off of this message only
         if (alt and _DECORATION_NAME.search(alt.group(1) or alt.group(2) or "")) or (
-            _SIGN_OFF_LINE.search(before)
+            _SIGN_OFF_LINE.search(before, quoted[-1].end() if quoted else 0)
         ):
             out[key] = "decoration"
         elif "width" in size or "height" in size:
-            small = _small(size.get("width"), size.get("height"))
+            small = _small_as_shown(size.get("width"), size.get("height"))
             out[key] = "decoration" if small else "content"
         else:
             out[key] = "unsized"
@@ -713,6 +721,17 @@ def _small(width: float | None, height: float | None) -> bool:
     if width is not None and height is not None and width <= 240 and height <= 120:
         return True
     return any(x is not None and x <= 60 for x in (width, height))
+
+
+def _small_as_shown(width: float | None, height: float | None) -> bool:
+    """`_small`, but a picture shown in a photo's shape (4:3, 3:4, 16:9) is a photo however
+    small the sender made it ("160 x 120"); logos are strips ("180 x 48") or icons."""
+    if width and height and width / height < _LOGO_ASPECT and min(width, height) > 60:
+        return False
+    return _small(width, height)
+
+
+_LOGO_ASPECT = 2.5  # width to height: a wordmark is wider than any photo's shape
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:

@@ -309,6 +309,25 @@ def test_photos_pasted_inline_are_attachments_and_signature_logos_are_not() -> N
     assert got == [("a.png", True), ("b.png", False)]
 
 
+def test_a_photo_in_a_forwarded_message_is_not_the_forwarders_signature() -> None:
+    """Below the forwarder's sign-off and logo, the forwarded mail's own pasted photo is
+    still a photo, even shown as small as 160 x 120: a photo's shape, not a logo's strip."""
+    html = (
+        "<p>Please see below, can someone get out today?</p><p>Thanks,<br>Priya</p>"
+        '<img src="cid:image002.png@01D" width="90" height="24">'
+        "<p><b>From:</b> Shane &lt;shane@example.org&gt;<br><b>Sent:</b> Tuesday 7:58 AM</p>"
+        '<p>The slider exploded overnight.</p><img src="cid:image001.jpg@01D" width="160" '
+        'height="120"><p>Shane</p><img src="cid:image003.png@01D" width="180" height="48">'
+    )
+    got = _pasted(
+        html,
+        (_png(90, 24), "png", "image002.png@01D", "image002.png"),
+        (JPEG, "jpeg", "image001.jpg@01D", "image001.jpg"),
+        (_png(180, 48), "png", "image003.png@01D", "image003.png"),
+    )
+    assert got == [("image002.png", True), ("image001.jpg", False), ("image003.png", True)]
+
+
 def test_inline_disposition_with_content_id_is_inline_even_unreferenced() -> None:
     msg = _message("Hi")
     msg.add_attachment(PNG, "image", "png", filename="sig.png", disposition="inline")
