@@ -201,6 +201,13 @@ EMERGENCY_CUES = [
     r"\b(?:broke|smashed|shattered|cracked open) (?:the |a |our |their )?(?:\w+ ){0,3}"
     r"(?:glass|pane|window)\b",
     r"\bsharp (?:pieces|glass|edges|shards)", r"\bdangerous\b",
+    # Tempered glass that burst: "let go overnight", "exploded", "glass all over the deck"
+    r"glass (?:all )?over (?:the |our |their |my )?(?:deck|floor|patio|driveway|yard|ground|"
+    r"carpet|sidewalk|walkway|room|kitchen|balcony)",
+    r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
+    r"in (?:a )?(?:million|thousand|hundred) pieces",
+    r"(?:glass|pane|lite)\b[^.!?\n]{0,60}\blet go (?:overnight|last night|today|this morning|"
+    r"yesterday)",
 ]  # fmt: skip
 # What a fault is described with: a sentence with one of these is about the problem. A
 # service request's description keeps the sentences that say what is wrong and leaves the
@@ -212,7 +219,7 @@ DEFECT_CUES = [
     r"rattl", r"loose", r"wobbl", r"sag", r"missing", r"damage", r"chip", r"scratch", r"dent",
     r"rot", r"stain", r"mold", r"mould", r"seal", r"shatter", r"smash", r"water", r"puddle",
     r"off (?:its|the) track", r"came off", r"fell", r"falling", r"hanging", r"c[ao]me apart",
-    r"pulled (?:off|out|away)", r"fallen", r"spins", r"snapp", r"bent",
+    r"pulled (?:off|out|away)", r"fallen", r"spins", r"snapp", r"bent", r"explod", r"let go",
     r"warp", r"peel", r"faulty", r"defect", r"noisy", r"hard to", r"won't", r"wont\b",
     r"doesn't", r"does not", r"can't", r"cannot", r"will not", r"isn't", r"no longer",
     r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc",
