@@ -149,11 +149,12 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     # "approved at .54, not .57", "Approved, but use .50, not .53": the factor a manager
     # approves (the one said with "not" is the one replaced)
     m = re.search(
-        r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with)\b,?\s+(?:but\s+)?"
-        r"(?:(?:use|at|with|go with|go|make it)\s+)?(?:([x×]?\s?0?[.,]\d{2,3})"
-        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+not\s+[x×]?\s?0?[.,]\d)?"
-        # "approved, but at 49, not 53": whole numbers, only as a correction
-        r"|([2-9]\d)(,?\s+not\s+[2-9]\d)\b)",
+        r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with|sign(?:ed)?[- ]off on)\b,?\s+"
+        r"(?:but\s+)?(?:(?:use|at|with|go with|go|make it)\s+)?(?:([x×]?\s?0?[.,]\d{2,3})"
+        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+\(?not\s+[x×]?\s?0?[.,]\d)?"
+        # "approved, but at 49, not 53", "signed off on 46 (not 48)": whole numbers, only as
+        # a correction
+        r"|([2-9]\d)(,?\s+\(?not\s+[2-9]\d)\b)",
         text,
         re.IGNORECASE,
     )
@@ -187,7 +188,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         r"actually|really|"
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
         r"changed to|moved|pushed back to|updated to|will be|should be|"
-        r"moving to|moves to|moving out to|slipping to|slips to|slipped to|shifting to|"
+        r"moving to|moves to|moving out to|out to|slipping to|slips to|slipped to|shifting to|"
         r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it)\b|\s*[:=])*\s*",
         text,
         re.IGNORECASE,

@@ -527,6 +527,19 @@ def test_an_approval_that_corrects_a_whole_number_factor(extractor):
     assert quote(extractor, msg)["factor"] == "0.49"
 
 
+def test_a_numbered_list_of_changes_on_a_case(extractor):
+    msg = message(
+        "Tara - two changes on this one before it goes out:\n\n"
+        "1. Lena signed off on 46 (not 48)\n"
+        "2. PCH pushed the close out to Friday, December the eleventh\n\n"
+        "Everything else stays the same."
+    )
+    got = values(
+        extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
+    )
+    assert (got["factor"], got["close_date"]) == ("0.46", "2026-12-11")
+
+
 def test_need_it_back_tomorrow_is_a_due_date(extractor):
     text = "Need it back tomorrow - site super wants pricing before the framing walk Wed AM."
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
