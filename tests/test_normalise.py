@@ -389,6 +389,17 @@ def test_take_corrections_keeps_the_later_date():
     assert take_corrections("sorry, close Nov 5", now=now) == "sorry, close Nov 5"
 
 
+def test_take_corrections_reads_a_revision_written_with_an_arrow():
+    from intake.parsers.normalise import parse_factor, take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=UTC)
+    assert parse_factor(take_corrections("0.50  -> revised: use .49", now=now)) == Decimal("0.49")
+    assert parse_factor(take_corrections(".52 → .51", now=now)) == Decimal("0.51")
+    assert take_corrections("close Oct 15, revised to Oct 29", now=now) == "close Oct 29"
+    unchanged = "see the -> arrow on the plan"
+    assert take_corrections(unchanged, now=now) == unchanged
+
+
 def test_take_corrections_keeps_the_later_amount():
     from intake.parsers.normalise import take_corrections
 
