@@ -149,3 +149,21 @@ def test_the_footer_is_the_organisation_files() -> None:
             "This is an automated message from our intake bot; a person reads your reply."
         ),
     }
+
+
+def test_the_two_parts_stand_apart_whatever_the_text_holds() -> None:
+    """The boundary is drawn fresh each time and never occurs in the quoted-printable parts,
+    even when the text itself is full of boundary-like lines."""
+    tricky = dict(REFUSAL, alternative="--=_ =_ --==_mimepart_x-- =5F" * 40)
+    first = renderer().render(
+        "refusal", tricky, mailbox=QUOTES, to=CUSTOMER, subject="S", now=T0, in_reply_to=None
+    )
+    second = renderer().render(
+        "refusal", tricky, mailbox=QUOTES, to=CUSTOMER, subject="S", now=T0, in_reply_to=None
+    )
+    parsed = email.message_from_bytes(first.raw, policy=email.policy.default)
+    boundary = parsed.get_boundary()
+    assert boundary and boundary != email.message_from_bytes(second.raw).get_boundary()
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    assert all(f"--{boundary}" not in p.as_string() for p in parsed.iter_parts())
+    assert "=_ =_" in parsed.get_body(("plain",)).get_content()
