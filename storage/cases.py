@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,14 +26,10 @@ def next_value(session: Session, name: str) -> int:
     first: what is pending is written by the caller's own flush, in one go.
     """
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+    upsert = _upsert(dialect)
     with session.no_autoflush:
-        if insert is not None:
-            stmt = insert(Counter).values(name=name, value=1)
-            upsert = stmt.on_conflict_do_update(
-                index_elements=[Counter.name], set_={"value": Counter.value + 1}
-            ).returning(Counter.value)
-            return session.execute(upsert).scalar_one()
+        if upsert is not None:
+            return session.execute(upsert, {"counter": name}).scalar_one()
         if session.get(Counter, name) is None:
             session.add(Counter(name=name, value=0))
             session.flush()
@@ -42,6 +39,18 @@ def next_value(session: Session, name: str) -> int:
             .values(value=Counter.value + 1)
             .returning(Counter.value)
         ).scalar_one()
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Executable | None:
+    """The counter's upsert for `dialect`, built once (None where there is none)."""
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+    if insert is None:
+        return None
+    stmt = insert(Counter).values(name=bindparam("counter"), value=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[Counter.name], set_={"value": Counter.value + 1}
+    ).returning(Counter.value)
 
 
 def by_number(session: Session, number: str) -> Case | None:

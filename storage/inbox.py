@@ -121,6 +121,11 @@ _MESSAGE_LOCKS, _CASE_LOCKS = 0x1A7A0001, 0x1A7A0002
 _INT4 = 2**31 - 1
 
 
+# Arrivals waiting, oldest first; built once (a statement is immutable), taken per message
+_WAITING = select(InboundMessage).where(InboundMessage.state == "new").order_by(InboundMessage.id)
+_FIRST_WAITING = skip_locked(_WAITING.limit(1), InboundMessage)
+
+
 def claim_next(session: Session, hints_of: HintsOf | None = None) -> InboundMessage | None:
     """The oldest arrival free to be processed now, locked for the caller's transaction.
 
@@ -136,9 +141,9 @@ def claim_next(session: Session, hints_of: HintsOf | None = None) -> InboundMess
     taken when it is claimed and let go with its transaction. An arrival passed over is taken
     by whichever worker finishes the one it waited for and looks again.
     """
-    stmt = select(InboundMessage).where(InboundMessage.state == "new").order_by(InboundMessage.id)
+    stmt = _WAITING
     if hints_of is None or not locks_rows(session):
-        return session.scalars(skip_locked(stmt.limit(1), InboundMessage)).first()
+        return session.scalars(_FIRST_WAITING).first()
     passed: list[int] = []
     for _ in range(LOOKAHEAD):
         candidates = stmt.where(InboundMessage.id.not_in(passed)) if passed else stmt
