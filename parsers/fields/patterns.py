@@ -29,9 +29,11 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = sorted({n.strip().lower() for n in nouns if n.strip()}, key=len, reverse=True)
     alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
     return re.compile(
-        rf"(?<![\w.-])(?:\d{{1,4}}|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
-        # (the words between may name a series by number: "6 x Series 3000 double hung")
-        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}})\s+){{0,3}}?(?:{alternation})(?:e?s)?\b",
+        rf"(?<![\w.-])(?:\d{{1,4}}(?!\d)|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
+        # (the words between may name a series by number, "6 x Series 3000 double hung", or
+        # a width in feet, "1 x 6' two-panel sliding patio door")
+        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}}|\d{{1,2}}(?:'|’|-?ft\b|-foot\b))\s+){{0,3}}?"
+        rf"(?:{alternation})(?:e?s)?\b",
         re.IGNORECASE,
     )
 

@@ -189,6 +189,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
         r"changed to|moved|pushed back to|updated to|will be|should be|"
         r"moving to|moves to|moving out to|out to|slipping to|slips to|slipped to|shifting to|"
+        r"slides to|slid to|sliding to|"
         r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it)\b|\s*[:=])*\s*",
         text,
         re.IGNORECASE,

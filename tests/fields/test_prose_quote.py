@@ -540,6 +540,24 @@ def test_a_numbered_list_of_changes_on_a_case(extractor):
     assert (got["factor"], got["close_date"]) == ("0.46", "2026-12-11")
 
 
+def test_a_door_added_on_a_case_and_a_close_date_that_slides(extractor):
+    msg = message(
+        "Change on the Holland job: the homeowners want to add a patio door. Please add 1 x 6' "
+        "two-panel sliding patio door, sandstone ext / white int, Low-E argon.\n\n"
+        "Close date slides to 12/15 with the extra approval time."
+    )
+    got = values(
+        extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
+    )
+    assert got["product_specs"].startswith("1 x 6' two-panel sliding patio door")
+    assert got["close_date"] == "2026-12-15"
+
+
+def test_a_width_in_feet_is_no_quantity(extractor):
+    msg = message("The 12-ft sliding patio door came off its track, can you quote a new one?")
+    assert "product_specs" not in quote(extractor, msg)
+
+
 def test_need_it_back_tomorrow_is_a_due_date(extractor):
     text = "Need it back tomorrow - site super wants pricing before the framing walk Wed AM."
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
