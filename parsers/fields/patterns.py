@@ -111,6 +111,8 @@ _ADDRESS = re.compile(
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
+    # "27 Saltmarsh Lane (Lot 14), Bedford": the lot or unit in brackets
+    r"(?:\s*\((?i:lot|unit|suite|apt|block|blk|bldg|building)\.?\s*[\w-]{1,8}\))?"
     # ", Calgary" or " in Sherwood Park" (never " in March")
     r"(?:(?:,\s*|\s+in\s+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b))"
     r"(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:\s+" + _CITY_WORD + r"){0,2})?"

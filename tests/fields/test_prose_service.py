@@ -72,6 +72,7 @@ def test_extension_and_order_reference(extractor):
         "47 Tuscany Ridge Heath NW, Calgary",  # "Ridge" is not the street type here
         "9 Lakeview Pt, Sherwood Park",  # Canada Post's abbreviations of the longer types
         "212 Coral Springs Grv NE, Calgary",
+        "27 Saltmarsh Lane (Lot 14), Bedford NS B4A 0G7",  # the lot in brackets
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
