@@ -38,7 +38,7 @@ from intake.parsers.fields.common import (
     calm,
     is_shouting,
 )
-from intake.parsers.fields.resolver import FieldValue, Found, merge_forwarded
+from intake.parsers.fields.resolver import CLAUSE, FieldValue, Found, merge_forwarded
 from intake.parsers.fields.signatures import _without_lines_of, split_tail
 from intake.parsers.fields.structure import Structure, _items_as_bullets
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -112,6 +112,10 @@ class LabelExtractor:
             if not is_reply and not found.has("account") and not sender_is_staff:
                 accounts.unknown_company(v, found, body)
             signatures.read(v, found, msg, ctx, body, tail)
+            staff = self.org.is_company_address
+            customer = None if is_reply else forwarded.customer_contact(msg, body, staff)
+            if customer:  # "her email is attached ... call her directly": she is the contact
+                found.offer("contact_name", customer, CLAUSE, "forwarded")
             if not is_reply:
                 sender_address.read(v, found, msg, ctx)
         if not is_reply:

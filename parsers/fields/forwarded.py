@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from intake.parsers.fields.common import MAX_TEXT, Context, _replace, _strip_forward_headers
+from intake.parsers.fields.common import (
+    MAX_TEXT,
+    Context,
+    _person_name,
+    _replace,
+    _strip_forward_headers,
+)
 from intake.parsers.fields.prose_service import describes_fault
 from intake.parsers.fields.resolver import Found, is_approval_note
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
@@ -62,6 +68,31 @@ def read_newest(
         return Found()
     core, _ = _own_words(chain[0])
     return read_text(core, _replace(ctx, "forwarded"))
+
+
+# The sender hands a customer's own mail over: "Forwarding a service call from one of our
+# customers - her email is attached", "Please call her directly to book"
+_HANDS_OVER = re.compile(
+    r"\bfrom (?:one of )?(?:our|my) (?:customers?|clients?|homeowners?|buyers?)\b"
+    r"|\b(?:call|phone|contact|text|reach|book (?:directly )?with) (?:her|him|them)\b"
+    r"|\b(?:her|his|their) (?:e-?mail|message|note|details)\b[^.\n]{0,30}\b(?:attached|below)\b",
+    re.IGNORECASE,
+)
+
+
+def customer_contact(msg: ParsedMessage, body: str, is_staff: Callable[[str], bool]) -> str | None:
+    """The customer whose own mail a service request forwards, when the sender hands it
+    over ("from one of our customers ... call her directly"): the oldest writer in the
+    chain who is a person, not staff and not the sender. Their own mail says who to call."""
+    if not msg.forwarded_text or not _HANDS_OVER.search(body):
+        return None
+    sender = (msg.from_addr or "").lower()
+    for message in reversed(split_chain(msg.forwarded_text[:MAX_TEXT])):
+        name = _person_name(message.from_name or "")
+        address = message.from_addr.lower()
+        if name and address and address != sender and not is_staff(address):
+            return name
+    return None
 
 
 def _own_words(message: ChainMessage) -> tuple[str, str]:

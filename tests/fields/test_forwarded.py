@@ -278,3 +278,26 @@ def test_an_approval_note_that_says_why_it_sends_the_draft(extractor):
     )
     got = quote(extractor, message(note, forwarded=fwd))
     assert (got["factor"], got["stage"], got["close_date"]) == ("0.50", "Approvals", "2026-12-31")
+
+
+def test_a_customers_own_mail_handed_over_names_the_contact(extractor):
+    forwarded = (
+        "From: Eleanor Fitzgerald <e.fitzgerald@example.org>\nDate: Wed, 18 Jul 2029 19:22\n"
+        "Subject: kitchen window\n\nThe kitchen casement won't close, the crank just spins.\n"
+        "55 Wellington Crescent, Winnipeg R3M 0A7 - 204-555-0152\n\nEleanor"
+    )
+    handed = message(
+        "Forwarding a service call from one of our customers - her email is attached. "
+        "Please call her directly to book.",
+        from_name="Rob Sinclair",
+        from_addr="rob@dealer.example.net",
+        forwarded=forwarded,
+    )
+    assert service(extractor, handed, staff=False)["contact_name"] == "Eleanor Fitzgerald"
+    kept = message(
+        "FYI - see the thread below, I'll be on site myself, call me.",
+        from_name="Rob Sinclair",
+        from_addr="rob@dealer.example.net",
+        forwarded=forwarded,
+    )
+    assert service(extractor, kept, staff=False)["contact_name"] == "Rob Sinclair"
