@@ -29,6 +29,9 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
+CALENDAR_INVITATION = "calendar invitation"
+
+
 def automail_reason(
     msg: ParsedMessage, envelope_from: str | None, our_addresses: Collection[str]
 ) -> str | None:
@@ -58,7 +61,7 @@ def automail_reason(
     if _AUTO_SUBJECT.match(msg.subject or ""):
         return "auto-reply subject"
     if msg.is_calendar_invite:
-        return "calendar invitation"
+        return CALENDAR_INVITATION
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from intake.handlers import case_ops, clocks
-from intake.handlers.automail import automail_reason
+from intake.handlers.automail import CALENDAR_INVITATION, automail_reason
 from intake.handlers.email_commands import obey_command, without_command
 from intake.handlers.replies import ReplyRenderer, is_safe_address
 from intake.handlers.reply_budget import Budget, answer_refused, refusal_refused
@@ -47,7 +47,9 @@ class FieldLike(Protocol):
 
 
 class Extractor(Protocol):
-    """The extraction seam: any object with this method can read fields from a message."""
+    """The extraction seam: any object with these methods can read fields from a message."""
+
+    def states_a_request(self, text: str) -> bool: ...
 
     def extract(
         self,
@@ -173,6 +175,13 @@ def dedupe(ctx: Context) -> None:
 
 def guard_auto_mail(ctx: Context) -> None:
     reason = automail_reason(ctx.msg, ctx.inbound.mail_from, ctx.org.mailbox_addresses)
+    if reason == CALENDAR_INVITATION and ctx.config.extractor.states_a_request(
+        ctx.msg.new_text or ""
+    ):
+        # "Booking this so we can walk through the numbers" above Account:, Opp:, Factor:...
+        # a person's request sent as an invitation, not the calendar's own mail
+        log.info("inbound #%s: a calendar invitation that writes out a request", ctx.inbound.id)
+        reason = None
     if reason:
         raise Stop("ignore", reason)
     if not ctx.sender:

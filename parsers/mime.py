@@ -633,7 +633,8 @@ def _finish_attachments(
         shown_in_body = leaf.disposition != "attachment" and (
             leaf.in_related or (leaf.disposition == "inline" and bool(cid_key))
         )
-        inline = leaf.content_type in _SIGNATURE_TYPES or (
+        # A signature or the calendar's own part is no file a person attached
+        inline = leaf.content_type in _SIGNATURE_TYPES | _CALENDAR_TYPES or (
             image and (referenced or shown_in_body) and _is_decoration(leaf, shown.get(cid_key))
         )
         name = leaf.filename

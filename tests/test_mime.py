@@ -481,6 +481,7 @@ def test_calendar_invite_by_method() -> None:
     invite = parse_email(_calendar("REQUEST"))
     assert invite.is_calendar_invite is True
     assert [a.filename for a in invite.attachments] == ["invite.ics"]
+    assert invite.real_attachments == ()  # the calendar's own part: no file a person attached
     assert parse_email(_calendar("PUBLISH")).is_calendar_invite is False
 
 

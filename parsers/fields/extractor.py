@@ -154,6 +154,17 @@ class LabelExtractor:
         accounts.read(v, found, text, ctx)
         return found
 
+    def states_a_request(self, text: str) -> bool:
+        """Whether `text` writes a request out as labelled fields (three or more of one
+        queue's required fields, each on a label line): a person's request, whatever it was
+        sent as (a calendar invitation booking the quote's review, say)."""
+        for queue in (QUOTES, SERVICE):
+            structure = Structure(self.vocab.labels[queue], queue, None, None)
+            labelled = {b.target for b in structure.parse(text) if b.kind == "label"}
+            if len(labelled & set(self.org.required_fields(queue))) >= 3:
+                return True
+        return False
+
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
         return self.vocab.is_emergency(text)

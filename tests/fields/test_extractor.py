@@ -109,3 +109,17 @@ def test_labelled_corpus_missing_fields_and_exact_fields(extractor, org):
                 wrong.append(f"{path.stem}: {name} {got and got.value!r} want {want!r}")
     assert missing_ok >= 0.95 * missing_total, wrong
     assert same >= 0.95 * total, wrong
+
+
+def test_a_request_written_out_as_labels_is_told_from_an_agenda(extractor):
+    request = (
+        "Team - booking this so we can walk through the numbers.\n\nAccount: Prairie Crest\n"
+        "Opp: PCH - Sage Meadows Ph 3\nStage: Submissions\nFactor: 0.52\n"
+        "Product: 3 show homes x 22 openings"
+    )
+    agenda = (
+        "Connect You - July backlog review\nWhere: CY huddle room\n"
+        "Agenda: service cases open more than 10 days\nGuests: Mike, Rita, Jon"
+    )
+    assert extractor.states_a_request(request)
+    assert not extractor.states_a_request(agenda)

@@ -140,6 +140,33 @@ def test_guard_ignores_auto_mail_by_its_headers(session: Session) -> None:
     assert stopped(pipeline.guard_auto_mail, ctx) == ("ignore", "Precedence: junk")
 
 
+def _invitation(text: str) -> bytes:
+    """A calendar invitation (METHOD:REQUEST) whose text part says `text`."""
+    return (
+        f"From: {PAT}\r\nTo: {QUOTES}\r\nSubject: Quote review\r\nMessage-ID: <inv@x>\r\n"
+        "Date: Mon, 2 Nov 2026 09:00:00 -0700\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        f"Content-Type: text/plain\r\n\r\n{text}\r\n--b\r\n"
+        "Content-Type: text/calendar; method=REQUEST\r\n\r\n"
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n--b--\r\n"
+    ).encode()
+
+
+def test_guard_ignores_a_calendar_invitation_that_asks_for_nothing(session: Session) -> None:
+    ctx = context(session, _invitation("Backlog review, bring your open cases."), mail_from=PAT)
+    assert stopped(pipeline.guard_auto_mail, ctx) == ("ignore", "calendar invitation")
+    assert ctx.config.extractor.texts == ["Backlog review, bring your open cases."]
+
+
+def test_guard_lets_through_an_invitation_that_writes_out_a_request(session: Session) -> None:
+    """Booking the quote's review as a meeting, with Account:, Factor:... in it: the
+    extractor (here a stub told so) says the text is a request, so it is one."""
+    said = {name: fv("x") for name in ("account", "factor", "product_specs")}
+    cfg = config(extractor=StubExtractor(fields=said))
+    ctx = context(session, _invitation("Account: PCH\nFactor: .52"), cfg=cfg, mail_from=PAT)
+    pipeline.guard_auto_mail(ctx)  # a Stop here fails the test
+
+
 def test_guard_ignores_a_message_without_a_sender(session: Session) -> None:
     ctx = context(session, sender="", mail_from=CUSTOMER)
     assert stopped(pipeline.guard_auto_mail, ctx) == ("ignore", "no sender address to answer")
