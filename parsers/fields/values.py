@@ -208,6 +208,12 @@ def opportunity(
 ) -> None:
     """ "Ridgeline - Bragg Creek Cabin / Standard / Submissions / close 2027-01-22": the
     leading parts that are no picklist value or date are the name; the rest fill fields."""
+    bracket = _BRACKETED_END.search(text)
+    said = v.picklist_of_value(bracket.group(1)) if bracket else None
+    if bracket and said:
+        # "PCH - Sage Meadows Ph 3 Show Homes (Project w/ installation)": a value in brackets
+        found.offer(said, v.picklists[said].match(bracket.group(1)), min(conf, CLAUSE), ctx.source)
+        text = text[: bracket.start()]
     parts = _split_parts(nz.take_corrections(text.strip().rstrip("."), now=ctx.now))
     name_parts: list[str] = []
     reading_name = name_first
@@ -238,6 +244,7 @@ def opportunity(
         found.offer("opportunity_name", name, conf, ctx.source)
 
 
+_BRACKETED_END = re.compile(r"\s*\(([^()]{2,40})\)\s*\.?\s*$")
 # A run-on goes on after the name with a new clause: ", it's a Project", ", they want ...",
 # "... Ph 1 and we're sitting at 50%". Written lower-case, as a clause is and a name is not.
 _CLAUSE_OPENER = (

@@ -16,6 +16,7 @@ from tests.fields.helpers import WED_NOV_4, message, quote, service
         "4. HFD - Quayside Block E; Project; Approvals; 2026-12-18",
         "Opportunity: HFD - Quayside Block E / Project / Approvals / close Dec 18",
         "Opp: HFD - Quayside Block E | Type: Project | Stage: Approvals | Close: Dec 18",
+        "Opp: HFD - Quayside Block E (Project)\nStage: Approvals  |  Close: Dec 18",
     ],
 )
 def test_opportunity_on_one_line(extractor, line):
