@@ -805,6 +805,14 @@ def _join(lines: list[str]) -> str:
     return _BLANK_RUN.sub("\n\n", "\n".join(_trim(lines)))
 
 
+def between_delimiters(signature: str) -> str:
+    """The lines between the first two "-- " delimiters of a signature ("" with fewer): what
+    a sender set off with a delimiter of their own above the signature proper."""
+    lines = signature.split("\n")
+    marks = [i for i, line in enumerate(lines) if _SIG_DELIMITER.match(line.strip())]
+    return "\n".join(lines[marks[0] + 1 : marks[1]]).strip() if len(marks) >= 2 else ""
+
+
 def split_signature(text: str, sender_name: str = "") -> tuple[str, str]:
     """(text without signature, signature). Legal disclaimers at the end are dropped.
 

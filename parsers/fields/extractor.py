@@ -44,6 +44,7 @@ from intake.parsers.fields.structure import Structure, _items_as_bullets
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
 from intake.parsers.org import Organisation
+from intake.parsers.text import between_delimiters
 
 # What reads each kind of block of a text, in the text's order (an "item" block exists only
 # in the numbered quote form; elsewhere numbered items are a bullet list).
@@ -94,6 +95,11 @@ class LabelExtractor:
         body, tail = split_tail((msg.new_text or "")[:MAX_TEXT], sender)
         if sender_is_staff:
             body = _without_lines_of(body, msg.signature)
+        set_off = between_delimiters(msg.signature or "")
+        if set_off and len(self._labelled(set_off, queue)) >= 2:
+            # "--\nOpp: Martel - upstairs 2025\nStd / Single\nFctr 62\n--\nPriya Shah":
+            # the request's values set off above the signature proper are the request's
+            body = f"{body}\n\n{set_off}"
         ctx = Context(queue, now, sender_is_staff, is_reply, "body")
         found = self._read_text(body, ctx)
         if msg.forwarded_text and not is_reply:
@@ -132,13 +138,7 @@ class LabelExtractor:
         if not text.strip():
             return found
         v = self.vocab
-        quotes = ctx.queue == QUOTES
-        structure = Structure(
-            v.labels[ctx.queue],
-            ctx.queue,
-            v.picklist_of_value if quotes else None,
-            partial(bare_lines.states, v) if quotes else None,
-        )
+        structure = self._structure(ctx.queue)
         blocks = structure.parse(text)
         if not (ctx.queue == QUOTES and numbered.is_quote_form(v, blocks)):
             blocks = _items_as_bullets(blocks)
@@ -158,12 +158,24 @@ class LabelExtractor:
         """Whether `text` writes a request out as labelled fields (three or more of one
         queue's required fields, each on a label line): a person's request, whatever it was
         sent as (a calendar invitation booking the quote's review, say)."""
-        for queue in (QUOTES, SERVICE):
-            structure = Structure(self.vocab.labels[queue], queue, None, None)
-            labelled = {b.target for b in structure.parse(text) if b.kind == "label"}
-            if len(labelled & set(self.org.required_fields(queue))) >= 3:
-                return True
-        return False
+        return any(
+            len(self._labelled(text, queue) & set(self.org.required_fields(queue))) >= 3
+            for queue in (QUOTES, SERVICE)
+        )
+
+    def _labelled(self, text: str, queue: str) -> set[str]:
+        """The fields `text` states on label lines of `queue` (colon-less ones included)."""
+        return {b.target for b in self._structure(queue).parse(text) if b.kind == "label"}
+
+    def _structure(self, queue: str) -> Structure:
+        v = self.vocab
+        quotes = queue == QUOTES
+        return Structure(
+            v.labels[queue],
+            queue,
+            v.picklist_of_value if quotes else None,
+            partial(bare_lines.states, v) if quotes else None,
+        )
 
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""

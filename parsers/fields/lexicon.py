@@ -31,7 +31,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "type de projet",
     ],
     "record_type": ["record type", "record", "rec type", "type d enregistrement", "type de fiche"],
-    "stage": ["stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade"],
+    "stage": ["stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade", "stg"],
     "close_date": [
         "close date", "closing", "closing date", "close", "expected close",
         "expected close date", "est close", "date de cloture", "cloture", "date de fermeture",

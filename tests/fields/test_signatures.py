@@ -235,3 +235,30 @@ def test_a_department_mailbox_is_no_contact_its_signer_is(extractor):
     msg = message(text, subject="Deficiency", from_name="Prairie Crest Warranty",
                   from_addr="warranty@prairiecrest.example.org")  # fmt: skip
     assert service(extractor, msg, staff=False)["contact_name"] == "Kendra Boyce"
+
+
+def test_values_set_off_above_the_signature_proper_are_the_requests(extractor):
+    msg = message(
+        "Hi - Martel replacement quote please, takeoff attached.",
+        signature=(
+            "Thx,\n\n--\nMartel Family\nOpp: Martel - upstairs replacement\nStd / Single\n"
+            "Stg 50%\nClose Apr 25\nFctr 62\n--\nPriya Shah\nAccount Manager - West\n"
+            "o 403.555.0110 | m 403.555.0111"
+        ),
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Martel - upstairs replacement"
+    assert (got["stage"], got["factor"], got["close_date"]) == ("Submissions", "0.62", "2027-04-25")
+    assert (got["opportunity_type"], got["record_type"]) == ("Standard", "Single")
+
+
+def test_a_signature_with_one_delimiter_adds_nothing(extractor):
+    msg = message(
+        "Hi - quote please for the Martels, takeoff attached.",
+        signature="--\nPriya Shah\nAccount Manager - West\nStage manager, Fctr Club 62",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    assert "stage" not in quote(extractor, msg) and "factor" not in quote(extractor, msg)
