@@ -23,13 +23,22 @@ _COUNT_WORD = (
 )
 
 
+# "Phase 2 package", "Lot 14 windows", "Block 3 doors": a number naming a place, no count
+_NOT_AN_IDENTIFIER = "".join(
+    rf"(?<!\b{word} )"
+    for word in ("phase", "ph", "lot", "block", "blk", "bldg", "building", "suite", "stage",
+                 "level", "floor", "model")
+)  # fmt: skip
+
+
 @lru_cache(maxsize=16)
 def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     """ "14 casements", "6 x patio slider", "six double-hung windows", "qty 54 awning"."""
     words = sorted({n.strip().lower() for n in nouns if n.strip()}, key=len, reverse=True)
     alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
     return re.compile(
-        rf"(?<![\w.-])(?:\d{{1,4}}(?!\d)|{_COUNT_WORD})\s*(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
+        rf"(?<![\w.-]){_NOT_AN_IDENTIFIER}(?:\d{{1,4}}(?!\d)|{_COUNT_WORD})\s*"
+        r"(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
         # (the words between may name a series by number, "6 x Series 3000 double hung", or
         # a width in feet, "1 x 6' two-panel sliding patio door")
         rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}}|\d{{1,2}}(?:'|’|-?ft\b|-foot\b))\s+){{0,3}}?"

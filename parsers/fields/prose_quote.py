@@ -102,7 +102,9 @@ def _said_instructions(found: Found, text: str, ctx: Context) -> None:
 # After a factor said as a whole number ("Factor is 52 like always."): the sentence ends or
 # goes on about the factor, never a unit ("30 days", "52 casements").
 _WHOLE_FACTOR_END = re.compile(
-    r"\s*(?:$|[,.;!)]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this)\b)", re.I
+    r"\s*(?:$|[,.;!)]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this|since|because|"
+    r"for (?:this|these|them|the|that))\b)",
+    re.I,
 )
 
 

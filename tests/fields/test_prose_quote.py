@@ -553,6 +553,16 @@ def test_a_door_added_on_a_case_and_a_close_date_that_slides(extractor):
     assert got["close_date"] == "2026-12-15"
 
 
+def test_a_phase_or_lot_number_is_no_quantity(extractor):
+    msg = message("Clearview is bidding the Lakeview Phase 2 package too, Lot 9 windows as well.")
+    assert "product_specs" not in quote(extractor, msg)
+
+
+def test_a_whole_number_factor_followed_by_its_reason(extractor):
+    msg = message("Account: Clearview\n\nFactor 57 since they're a CX dealer.")
+    assert quote(extractor, msg)["factor"] == "0.57"
+
+
 def test_a_width_in_feet_is_no_quantity(extractor):
     msg = message("The 12-ft sliding patio door came off its track, can you quote a new one?")
     assert "product_specs" not in quote(extractor, msg)
