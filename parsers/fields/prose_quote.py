@@ -594,6 +594,8 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
     cues = {
         "stage": r"\b(?:stage|[ée]tape|(?:we|they|it)(?:'|’)?(?:re|s) at|(?:we|they) are at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
+        r"(?:moved|bumped|changed|updated|set|put) (?:it|this(?: one)?|the opp(?:ortunity)?) "
+        r"(?:to|at|in)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
         r"(?:is|=|:|-|of|at)?\s*$",
         "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import QUOTES, SERVICE, _label_key, _says_urgent, _sla, _unnegated
@@ -23,6 +26,8 @@ from intake.parsers.first_chars import guarded
 from intake.parsers.org import Organisation
 from intake.parsers.vocabulary import Vocabulary
 
+MISSPELT_SCORE = 85  # rapidfuzz ratio: one slip in a ten-letter word scores about 90
+
 
 class Picklist:
     """One picklist: match a value as written, and find its values inside prose."""
@@ -39,6 +44,24 @@ class Picklist:
 
     def match(self, text: str) -> str | None:
         return nz.match_picklist(text, self.values, self.synonyms)
+
+    def misspelt(self, text: str) -> str | None:
+        """The one value `text` is a slip of the keys for ("submisions", "non forcast"): a
+        spelling of a value or synonym within `MISSPELT_SCORE`, no other value as close."""
+        key = nz.account_key(text)
+        if len(key) < 5:
+            return None  # "std", "proj": too short to tell a slip from another word
+        spellings = self._spellings
+        near = process.extract(
+            key, list(spellings), scorer=fuzz.ratio, limit=None, score_cutoff=MISSPELT_SCORE
+        )
+        values = {spellings[spelling] for spelling, _, _ in near}
+        return values.pop() if len(values) == 1 else None
+
+    @cached_property
+    def _spellings(self) -> dict[str, str]:
+        """Every phrase of the picklist as `nz.account_key` writes it -> its value."""
+        return {nz.account_key(phrase): value for phrase, value in self.phrases.items()}
 
     def find(self, text: str) -> Iterator[tuple[str, int, int]]:
         """Every value named in `text` as (canonical, start, end)."""
@@ -123,7 +146,7 @@ class OrgVocabulary:
         if percent and isinstance(stages, dict):
             same = [k for k, v in stages.items() if str(v) == percent.group(1)]
             return same[0] if len(same) == 1 else None
-        return None
+        return picklist.misspelt(text) if len(text.split()) <= 3 else None
 
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""

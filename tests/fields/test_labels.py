@@ -437,3 +437,20 @@ def test_a_stated_record_type_is_not_overridden_by_a_part_of_another_value(extra
         message("Account: PCH\nType: Project / Non-Forecast Quote\nRecord type: Single"),
     )
     assert got["record_type"] == "Single"
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("stg - submisions", "stage", "Submissions"),
+        ("rec type - non forcast", "record_type", "Non-Forecast Quote"),
+        ("Type: standart", "opportunity_type", "Standard"),
+    ],
+)
+def test_a_labelled_picklist_value_with_a_slip_of_the_keys(extractor, line, field, value):
+    assert quote(extractor, message(f"Account: PCH\n{line}\nFactor: .5"))[field] == value
+
+
+def test_a_short_or_distant_word_is_no_slip(extractor):
+    got = quote(extractor, message("Account: PCH\nStage: closed\nRecord type: annual"))
+    assert "stage" not in got and "record_type" not in got

@@ -553,6 +553,11 @@ def test_a_door_added_on_a_case_and_a_close_date_that_slides(extractor):
     assert got["close_date"] == "2026-12-15"
 
 
+def test_a_stage_the_sender_moved_the_opportunity_to(extractor):
+    text = "It's a Project, and I've moved it to Submissions since he wants numbers this week."
+    assert quote(extractor, message(text))["stage"] == "Submissions"
+
+
 def test_a_phase_or_lot_number_is_no_quantity(extractor):
     msg = message("Clearview is bidding the Lakeview Phase 2 package too, Lot 9 windows as well.")
     assert "product_specs" not in quote(extractor, msg)
