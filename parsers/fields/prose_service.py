@@ -287,6 +287,18 @@ _LOWER_ADDRESS = guarded(
         re.IGNORECASE,
     )
 )
+# "we are at 1650 industrial rd, dock 3, olds": an address written all in lower case and
+# without a quadrant, taken only where the sender says it is where they are
+_CUED_LOWER_ADDRESS = re.compile(
+    r"\b(?:we(?:'re|’re| are) at|i(?:'m|’m| am) at|located at|address is|site is at|"
+    r"come (?:out )?to|deliver(?:ed)? to|at our (?:plant|shop|yard|site|office)(?: at)?)\s+"
+    r"(?P<address>\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
+    + _LOWER_STREET
+    + r"\.?(?:,?\s*(?:dock|bay|door|gate|unit|suite|bldg|building)\s*#?\s*\w{1,5})?"
+    r"(?:,\s*(?!" + _COMMON_WORDS + r"\b)[a-z][a-z'’-]{2,}(?:\s[a-z][a-z'’-]{2,})?)?)"
+    r"(?=\s*(?:[.;!\n]|$))",
+    re.IGNORECASE,
+)
 # "its 91 not 19 Mapleridge Cres SE": the number before "not" replaces the address's own.
 _NUMBER_CORRECTION = re.compile(r"\b(\d{1,6}[A-Za-z]?)\s*,?\s*(?:and |but )?not\s*$", re.I)
 
@@ -321,6 +333,11 @@ def _address_spans(text: str, region: str) -> list[tuple[int, int, str]]:
         known = spans.get(m.start())
         if known is None or m.end() > known[1]:
             spans[m.start()] = (m.start(), m.end(), _title_address(m.group(0)))
+    for m in _CUED_LOWER_ADDRESS.finditer(text):
+        start, end = m.span("address")
+        known = spans.get(start)
+        if known is None or end > known[1]:
+            spans[start] = (start, end, _clean(m["address"]))
     for start, end, value in nz.find_rural_addresses(text):  # "Box 19, Site 7, RR 2, Town, AB"
         spans = {k: x for k, x in spans.items() if x[1] <= start or x[0] >= end}
         spans[start] = (start, end, value)

@@ -66,6 +66,7 @@ def label_value(
     elif name in ("opportunity", "opportunity_name"):
         opportunity(v, found, value, conf, ctx, name_first=True)
     elif name in v.picklists:
+        value = _checked_option(value)  # "☐ Single ☐ Non-Forecast Quote ☒ Account Monthly"
         picked = v.pick(name, value)
         percent = re.match(r"\s*(\d{2,3})\s*%?\s*(?:$|[(,;–—-])", value)
         if picked is None and name == "stage" and percent:
@@ -120,6 +121,23 @@ def label_value(
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
         found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+_CHECKED = r"☒|☑|✓|✔|✗|✘|■|\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)"
+_UNCHECKED = r"☐|□|○|\[\s*\]|\(\s*\)"
+_CHECKBOX = re.compile(rf"(?P<checked>{_CHECKED})|{_UNCHECKED}")
+
+
+def _checked_option(value: str) -> str:
+    """A form's row of boxes read as the one option ticked ("☐ Single ☒ Account Monthly" ->
+    "Account Monthly"); a value without boxes, or with no box or several ticked, unchanged."""
+    marks = list(_CHECKBOX.finditer(value))
+    ticked = [i for i, m in enumerate(marks) if m["checked"]]
+    if len(marks) < 2 or len(ticked) != 1:
+        return value
+    i = ticked[0]
+    end = marks[i + 1].start() if i + 1 < len(marks) else len(value)
+    return value[marks[i].end() : end].strip()
 
 
 # "Type: Project, record type Single", "Type: Standard / Single": a second picklist's value,

@@ -454,3 +454,14 @@ def test_a_labelled_picklist_value_with_a_slip_of_the_keys(extractor, line, fiel
 def test_a_short_or_distant_word_is_no_slip(extractor):
     got = quote(extractor, message("Account: PCH\nStage: closed\nRecord type: annual"))
     assert "stage" not in got and "record_type" not in got
+
+
+def test_a_forms_ticked_box_is_the_value(extractor):
+    text = (
+        "Account Name: PCH\nRecord Type:\t☐ Single   ☐ Non-Forecast Quote   ☒ Account Monthly\n"
+        "Type:\t[ ] Standard  [x] Project  [ ] Project w/ installation\n"
+        "Stage:\t☐ Funding ☐ Submissions"
+    )
+    got = quote(extractor, message(text))
+    assert (got["record_type"], got["opportunity_type"]) == ("Account Monthly", "Project")
+    assert "stage" not in got  # no box ticked: nothing chosen

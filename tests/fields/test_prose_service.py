@@ -639,3 +639,16 @@ def test_a_building_named_above_its_address_is_no_contact(extractor):
         from_addr="judith@board.example.net",
     )
     assert service(extractor, msg, staff=False)["contact_name"] == "Judith Carrington"
+
+
+def test_an_address_in_lower_case_where_the_sender_says_they_are(extractor):
+    msg = message(
+        "hi. unit 2231 bedroom window cracked in transport, need glass before it ships thurs. "
+        "we are at 1650 industrial rd, dock 3, olds. call me 403 555 0191",
+        from_addr="qa@plant.example.net",
+    )
+    assert (
+        service(extractor, msg, staff=False)["site_address"] == "1650 industrial rd, dock 3, olds"
+    )
+    msg = message("the glass cracked, we are at 12 elm st in the mornings", from_addr="a@b.net")
+    assert "site_address" not in service(extractor, msg, staff=False)
