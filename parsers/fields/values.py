@@ -37,6 +37,7 @@ def label_value(
 ) -> None:
     """Normalise one labelled value into its field (or fields, for a composite)."""
     src = ctx.source
+    value = _revised(value)  # "Factor: 0.54 -> [0.58]": a copied form with its edits
     if name == "attachments" or (not value.strip() and not lines):
         return
     if not value.strip() and name not in _TEXT_FIELDS:
@@ -121,6 +122,21 @@ def label_value(
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
         found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+
+
+# "Close: end of April -> [May 16]", "Stage: Submissions -> [no change]": an old value and,
+# in brackets after an arrow, what replaces it
+_REVISION = re.compile(r"^(?P<old>.*?)\s*(?:->|→|=>)\s*\[(?P<new>[^\[\]]*)\]\s*$")
+_NO_CHANGE = re.compile(r"(?i)^\s*(?:no change|unchanged|same|same as before|as is|n/?c)\s*$")
+
+
+def _revised(value: str) -> str:
+    """The value an edit in brackets leaves: the new one, or the old where it says "no
+    change"."""
+    m = _REVISION.match(value)
+    if not m:
+        return value
+    return m["old"] if _NO_CHANGE.match(m["new"]) else m["new"].strip()
 
 
 _CHECKED = r"☒|☑|✓|✔|✗|✘|■|\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)"

@@ -465,3 +465,18 @@ def test_a_forms_ticked_box_is_the_value(extractor):
     got = quote(extractor, message(text))
     assert (got["record_type"], got["opportunity_type"]) == ("Account Monthly", "Project")
     assert "stage" not in got  # no box ticked: nothing chosen
+
+
+def test_a_copied_form_with_its_edits_in_brackets(extractor):
+    text = (
+        "Same as the one I sent Monday, I changed the bits in [brackets].\n\n"
+        "Account: Ridgeline Custom Builds -> [Bow Valley Renovations]\n"
+        "Factor: 0.54 -> [0.58]\n"
+        "Opp name: Ridgeline - Elbow Falls -> [BVR - Crowfoot Reno]\n"
+        "Stage: Submissions -> [no change]\n"
+        "Close: end of April -> [May 16]"
+    )
+    got = quote(extractor, message(text))
+    assert (got["account"], got["factor"]) == ("Bow Valley Renovations", "0.58")
+    assert (got["opportunity_name"], got["stage"]) == ("BVR - Crowfoot Reno", "Submissions")
+    assert got["close_date"] == "2027-05-16"
