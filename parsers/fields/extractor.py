@@ -26,6 +26,7 @@ from intake.parsers.fields import (
     prose_service,
     sender_address,
     signatures,
+    spoken,
     subject,
     tables,
 )
@@ -138,6 +139,8 @@ class LabelExtractor:
         if not text.strip():
             return found
         v = self.vocab
+        if ctx.queue == QUOTES:
+            text = spoken.as_form(text, v.labels[QUOTES])  # a dictated request, label by label
         structure = self._structure(ctx.queue)
         blocks = structure.parse(text)
         if not (ctx.queue == QUOTES and numbered.is_quote_form(v, blocks)):

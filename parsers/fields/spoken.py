@@ -1,0 +1,67 @@
+"""Reader aid: a request dictated into a phone, written out as the form it was spoken from.
+
+"... product is twelve casement windows twenty four by sixty ... factor point four nine
+opportunity name aspen and oak Lindqvist reno stage basic qualification close date end of
+the month ..." is one unpunctuated run in which the sender says each label before its value.
+Where a one-line paragraph of forty words or more runs on like that (no colon, hardly a
+stop or comma: typed run-ons have commas) and names three or more fields by their own
+names, each label starts a line of its own ("product: twelve casement ..."), spoken numbers
+written as typed ("point four nine" -> ".49"), so the label readers take it as they take a
+typed form. Everything else is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from intake.parsers import normalise as nz
+
+RUN_ON_WORDS = 40  # a paragraph this long ...
+WORDS_PER_STOP = 25  # ... with fewer stops or commas than one per this many words: spoken
+MIN_FIELDS = 3
+
+
+def as_form(text: str, labels: Mapping[str, str]) -> str:
+    """`text` with each run-on paragraph that says three or more labels cut into label lines."""
+    return "\n\n".join(_as_form(p, labels) for p in text.split("\n\n"))
+
+
+def _as_form(paragraph: str, labels: Mapping[str, str]) -> str:
+    words = paragraph.split()
+    stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
+    if (
+        len(words) < RUN_ON_WORDS
+        or stops * WORDS_PER_STOP > len(words)
+        or "\n" in paragraph.strip()  # lines of their own: typed, and read as typed
+        or ":" in paragraph  # a typed label has its colon
+    ):
+        return paragraph
+    spoken = nz.from_speech(paragraph)  # "point four nine" -> ".49", as it would be typed
+    found = [
+        (m, labels[m["label"].lower()]) for m in _spoken_labels(_table(labels)).finditer(spoken)
+    ]
+    said = [m for i, (m, field) in enumerate(found) if i == 0 or field != found[i - 1][1]]
+    if len({labels[m["label"].lower()] for m in said}) < MIN_FIELDS:
+        return paragraph
+    lines = [spoken[: said[0].start()].strip()]
+    for m, after in zip(said, [*said[1:], None], strict=True):
+        value = spoken[m.end() : after.start() if after else len(spoken)].strip()
+        lines.append(f"{m['label']}: {value}")
+    return "\n".join(line for line in lines if line)
+
+
+def _table(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(labels.items()))
+
+
+@lru_cache(maxsize=4)
+def _spoken_labels(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """The labels a speaker says: each field's own name ("close date", "opportunity name",
+    "factor", "stage") and "product" said as one; aliases ("opp", "windows", "job", "notes",
+    "record") are too often just words in a sentence."""
+    phrases = {key for key, field in table if key == field.replace("_", " ")}
+    phrases |= {"product", "products", "product specs"} & {key for key, _ in table}
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?i)\b(?P<label>{alternation})\b(?:\s+(?:is|are|was|=))?\s+")

@@ -1,0 +1,31 @@
+"""Reader aid `spoken`: a request dictated into a phone, label by label, read as a form."""
+
+from __future__ import annotations
+
+from intake.parsers.fields import spoken
+from tests.fields.helpers import message, quote
+
+DICTATED = (
+    "hey team it's Alex quote request for aspen and oak dealers um product is twelve casement "
+    "windows twenty four by sixty in the two hundred series white vinyl double pane low e "
+    "factor point four nine opportunity name aspen and oak Lindqvist reno stage basic "
+    "qualification close date end of the month thanks"
+)
+
+
+def test_a_dictated_request_is_read_label_by_label(extractor):
+    got = quote(extractor, message(DICTATED))
+    assert got["product_specs"].startswith("twelve casement windows twenty four by sixty")
+    assert (got["factor"], got["stage"]) == ("0.49", "Basic Qualification")
+    assert got["opportunity_name"] == "aspen and oak Lindqvist reno"
+    assert got["close_date"] == "2026-11-30"
+
+
+def test_typed_prose_is_left_as_written(extractor):
+    labels = extractor.vocab.labels["quotes"]
+    typed = DICTATED.replace(" factor", ", factor").replace(" stage", ", stage")
+    typed = typed.replace(" close date", ", close date").replace(" opportunity", ", opportunity")
+    assert spoken.as_form(typed, labels) == typed  # commas: typed, and read as typed
+    assert spoken.as_form("Factor: .49\n" + DICTATED, labels) == "Factor: .49\n" + DICTATED
+    assert spoken.as_form(DICTATED[:120], labels) == DICTATED[:120]  # too short to be a run-on
+    assert spoken.as_form(DICTATED, labels) != DICTATED
