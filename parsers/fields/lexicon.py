@@ -202,8 +202,12 @@ EMERGENCY_CUES = [
     r"(?:glass|pane|window)\b",
     r"\bsharp (?:pieces|glass|edges|shards)", r"\bdangerous\b",
     # Tempered glass that burst: "let go overnight", "exploded", "glass all over the deck"
-    r"glass (?:all )?over (?:the |our |their |my )?(?:deck|floor|patio|driveway|yard|ground|"
-    r"carpet|sidewalk|walkway|room|kitchen|balcony)",
+    r"glass (?:all )?over (?:the |our |their |my )?(?:\w+ )?(?:deck|floor|patio|driveway|yard|"
+    r"ground|carpet|sidewalk|walk|walkway|room|kitchen|balcony|entrance|steps|stairs)",
+    # "some piece already fall on floor", "I am worry the glass fall on somebody"
+    r"(?:glass|pane|piece|pieces|shards?)\b[^.!?\n]{0,40}\b(?:fall|falls|fell|falling|drop|"
+    r"drops|dropped) (?:on|onto|in) (?:the )?(?:somebody|someone|anyone|people|a person|floor|"
+    r"ground|sidewalk|walk|walkway|entrance|street)",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
     r"in (?:a )?(?:million|thousand|hundred) pieces",
     r"(?:glass|pane|lite)\b[^.!?\n]{0,60}\blet go (?:overnight|last night|today|this morning|"
@@ -257,6 +261,14 @@ URGENCY_WORDS = r"\b(?:emergency|urgence)\b"
 # casement windows on the north side of our house will not lock") is a draft, not an open
 # house.
 LOCK_FAILS = r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock"
+# A door that will not lock but is held shut anyway: lifted into place, a bar in the track
+SECURED_ANYWAY = (
+    r"\b(?:without lifting|unless (?:we|you|i|they) lift|if (?:we|you|i|they) lift|"
+    r"(?:stick|bar|dowel|broom ?stick|broom handle|rod|piece of wood|2x4|b[âa]ton|barre|"
+    r"b[âa]ton de bois)s? (?:in|into|dans) (?:the |le |la |les )?(?:track|rail|sill|channel|"
+    r"coulisse)|secured (?:it |them )?with|braced (?:it |the door )?(?:shut|closed)|"
+    r"(?:a|the) (?:charley|charlie) bar)"
+)
 LOCK_OWNERS = (
     r"\b(?:(?P<window>windows?|sash(?:es)?|casements?|awnings?|hoppers?|"
     r"tilt[- ](?:and[- ]|& ?)?turns?|(?:single|double)[- ]hungs?)|"

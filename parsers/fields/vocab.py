@@ -19,6 +19,7 @@ from intake.parsers.fields.lexicon import (
     PICKLIST_SYNONYMS,
     PRODUCT_NOUNS,
     QUOTE_LABELS,
+    SECURED_ANYWAY,
     SERVICE_LABELS,
 )
 from intake.parsers.fields.patterns import quantity_product_pattern
@@ -151,12 +152,29 @@ class OrgVocabulary:
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
         lowered = text.replace("’", "'").lower()
-        return _unnegated(self.hazard, _without_window_locks(lowered)) or _says_urgent(lowered)
+        unlocked = _without_secured_locks(_without_window_locks(lowered))
+        return _unnegated(self.hazard, unlocked) or _says_urgent(lowered)
 
 
 _LOCK_FAILS = guarded(re.compile(r"\b" + LOCK_FAILS))
 _LOCK_OWNERS = re.compile(LOCK_OWNERS)
 _OWNER_BEFORE = re.compile(LOCK_OWNERS + r"\s*$")
+
+
+def _without_secured_locks(text: str) -> str:
+    """The text with every lock failure blanked when the sender has the door secured anyway
+    ("can't lock it without lifting the door", "we put a stick in the track", "on a mis un
+    bâton dans le rail"): a nuisance to book, not a home left open."""
+    if not _SECURED_ANYWAY.search(text):
+        return text
+    return _ANY_LOCK_FAILS.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_SECURED_ANYWAY = guarded(re.compile(SECURED_ANYWAY))
+_ANY_LOCK_FAILS = re.compile(
+    r"\b" + LOCK_FAILS + r"|\bne (?:se )?(?:verrouille|barre|ferme) plus|"
+    r"(?:peut|pouvons|pouvez|peux) (?:plus|pas) (?:la |le )?(?:verrouiller|barrer)"
+)
 
 
 def _without_window_locks(text: str) -> str:
