@@ -116,7 +116,12 @@ def split_chain(forwarded: str) -> list[ChainMessage]:
 _PHONE_PIECE = re.compile(r"\s+[|•·]\s+|\s{3,}|\t")
 _FAX = re.compile(r"\bfax\b|^\s*F\s*[:.]\s*\+?\(?\d", re.IGNORECASE)
 _OFFICE = re.compile(
-    r"\b(?:office|work|main|switchboard)\b|^\s*(?:O|W|Off)\s*[:.]\s*\+?\(?\d", re.IGNORECASE
+    r"\b(?:office|work|main|switchboard|toll[- ]?free|head office|reception)\b"
+    r"|^\s*(?:O|W|Off)\s*[:.]\s*\+?\(?\d",
+    re.IGNORECASE,
+)
+_CELL = re.compile(
+    r"\b(?:cell|mobile|mob|cellulaire|portable)\b|^\s*(?:C|M)\s*[:.]?\s*\+?\(?\d", re.IGNORECASE
 )
 
 
@@ -133,11 +138,12 @@ def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Con
         if _looks_like_name(line) and len(line.split()) >= 2:
             found.offer("contact_name", line, SIGNATURE, source)
         break
-    # A cell or home number before an office one; a fax is never the contact. Each number
+    # A cell number first, then any but an office one; a fax is never the contact. Each number
     # of a line "O: ... | C: ... | F: ..." is judged by its own label.
     pieces = [p for x in lines for p in _PHONE_PIECE.split(x) if p.strip()]
     ranked = sorted(
-        (x for x in pieces if not _FAX.search(x)), key=lambda x: bool(_OFFICE.search(x))
+        (x for x in pieces if not _FAX.search(x)),
+        key=lambda x: 2 if _OFFICE.search(x) else 0 if _CELL.search(x) else 1,
     )
     for line in ranked:
         phones = nz.find_phones(line, v.org.phone_region)

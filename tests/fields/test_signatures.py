@@ -262,3 +262,17 @@ def test_a_signature_with_one_delimiter_adds_nothing(extractor):
         from_addr="priya.shah@example.com",
     )
     assert "stage" not in quote(extractor, msg) and "factor" not in quote(extractor, msg)
+
+
+def test_a_customers_signature_gives_the_cell_before_a_plain_or_office_number(extractor):
+    for block in (
+        "Gord Whitehorse | Site Superintendent\nT 403-555-0180 | C 403-555-0185 | F 403-555-0181",
+        "Minh Tran\nTel: 403-555-0180 ext. 204\nMobile: +1 403 555 0185\nToll free: 1-800-555-0199",
+    ):
+        msg = message(
+            "The lobby door glass cracked, please send someone.",
+            signature=block,
+            from_name="Gord Whitehorse",
+            from_addr="gord@builder.example.net",
+        )
+        assert service(extractor, msg, staff=False)["contact_phone"] == "+14035550185", block
