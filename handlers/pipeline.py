@@ -167,10 +167,9 @@ class Result:
 
 def dedupe(ctx: Context) -> None:
     """A second arrival of a message we already processed changes nothing."""
-    first = inbox.first_processing_of(ctx.session, ctx.inbound.dedupe_key)
-    if first is not None and first.inbound_id != ctx.inbound.id:
-        raise Stop("ignore", f"duplicate of inbound #{first.inbound_id}")
-    inbox.mark_key_processed(ctx.session, ctx.inbound.dedupe_key, ctx.inbound.id)
+    first = inbox.take_key(ctx.session, ctx.inbound.dedupe_key, ctx.inbound.id)
+    if first != ctx.inbound.id:
+        raise Stop("ignore", f"duplicate of inbound #{first}")
 
 
 def guard_auto_mail(ctx: Context) -> None:

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from sqlalchemy import Executable, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from intake.storage.db import conflict_insert
 from intake.storage.models import Case, CaseMessage, Counter
 
 
@@ -44,7 +43,7 @@ def next_value(session: Session, name: str) -> int:
 @lru_cache(maxsize=4)
 def _upsert(dialect: str) -> Executable | None:
     """The counter's upsert for `dialect`, built once (None where there is none)."""
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+    insert = conflict_insert(dialect)
     if insert is None:
         return None
     stmt = insert(Counter).values(name=bindparam("counter"), value=1)

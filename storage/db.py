@@ -13,6 +13,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -57,6 +59,12 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def conflict_insert(dialect: str) -> Any:
+    """The `insert` that can say ON CONFLICT on `dialect` (PostgreSQL's or SQLite's), or None
+    on a backend without one."""
+    return {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -17,12 +17,26 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, cast, exists, func, select, true, union, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+    true,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from intake.storage.claims import locks_rows, skip_locked
+from intake.storage.db import conflict_insert
 from intake.storage.models import Case, CaseMessage, InboundMessage, ProcessedKey
 from intake.storage.safe_text import fit, from_bytes, storable
 
@@ -200,13 +214,36 @@ def _key_of(text: str) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-def first_processing_of(session: Session, key: str) -> ProcessedKey | None:
-    return session.get(ProcessedKey, key)
+def take_key(session: Session, key: str, inbound_id: int) -> int:
+    """Record dedupe `key` as processed by `inbound_id` unless an arrival already holds it;
+    the id of the arrival that holds it now (`inbound_id` when this one is the first).
+
+    One INSERT ... ON CONFLICT DO NOTHING where the backend has it: on PostgreSQL a
+    concurrent twin waits on the key until the first commits, then finds it taken."""
+    insert = _take_key(session.get_bind().dialect.name)
+    if insert is not None:
+        if session.execute(insert, {"key": key, "inbound": inbound_id}).first() is not None:
+            return inbound_id
+        return session.execute(_KEY_HOLDER, {"key": key}).scalar_one()
+    held = session.get(ProcessedKey, key)
+    if held is None:  # a backend without ON CONFLICT: a twin fails this one at commit
+        session.add(ProcessedKey(dedupe_key=key, inbound_id=inbound_id))
+        return inbound_id
+    return held.inbound_id
 
 
-def mark_key_processed(session: Session, key: str, inbound_id: int) -> None:
-    """Insert the dedupe key; a concurrent twin makes this transaction fail at commit."""
-    session.add(ProcessedKey(dedupe_key=key, inbound_id=inbound_id))
+@lru_cache(maxsize=4)
+def _take_key(dialect: str) -> Executable | None:
+    insert = conflict_insert(dialect)
+    if insert is None:
+        return None
+    stmt = insert(ProcessedKey).values(dedupe_key=bindparam("key"), inbound_id=bindparam("inbound"))
+    return stmt.on_conflict_do_nothing(index_elements=[ProcessedKey.dedupe_key]).returning(
+        ProcessedKey.inbound_id
+    )
+
+
+_KEY_HOLDER = select(ProcessedKey.inbound_id).where(ProcessedKey.dedupe_key == bindparam("key"))
 
 
 def record_failure(session: Session, inbound_id: int, error: str, max_attempts: int) -> str:

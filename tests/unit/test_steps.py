@@ -26,7 +26,7 @@ from intake.handlers.reply_budget import Budget
 from intake.handlers.senders import UNVOUCHED, SenderTrust
 from intake.parsers.slack_event import slack_message_id
 from intake.storage import inbox
-from intake.storage.models import Case, SlaClock
+from intake.storage.models import Case, ProcessedKey, SlaClock
 from tests.unit.builders import (
     AM,
     CUSTOMER,
@@ -100,8 +100,10 @@ def test_the_steps_keep_their_order() -> None:
 def test_dedupe_marks_the_first_arrival(session: Session) -> None:
     ctx = context(session)
     pipeline.dedupe(ctx)
-    first = inbox.first_processing_of(session, ctx.inbound.dedupe_key)
-    assert first is not None and first.inbound_id == ctx.inbound.id
+    held = session.get(ProcessedKey, ctx.inbound.dedupe_key)
+    assert held is not None and held.inbound_id == ctx.inbound.id
+    # the same arrival again (a retried transaction's own key): still its own, no duplicate
+    assert inbox.take_key(session, ctx.inbound.dedupe_key, ctx.inbound.id) == ctx.inbound.id
 
 
 def test_dedupe_ignores_a_second_arrival(session: Session) -> None:
