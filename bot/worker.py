@@ -14,7 +14,6 @@ two messages of one case are never processed at the same time.
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from collections.abc import Callable
 from datetime import datetime
@@ -28,13 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.bot.loop import Loop
 from intake.handlers.pipeline import PipelineConfig, Result, process
 from intake.handlers.threads import case_numbers_in
+from intake.parsers.mime import message_ids
 from intake.storage import inbox
 from intake.storage.inbox import ThreadHints
 from intake.storage.models import InboundMessage
 
 log = logging.getLogger("intake.worker")
 
-_MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
 _HEADERS = BytesHeaderParser(policy=compat32)
 
 
@@ -50,11 +49,11 @@ def thread_hints(row: InboundMessage, config: PipelineConfig) -> ThreadHints:
             refs, subject = (*msg.in_reply_to, *msg.references), msg.subject
         else:
             headers = _HEADERS.parsebytes(inbox.header_block(row.raw) + b"\r\n\r\n")
-            written = " ".join(
+            written = [
                 str(v) for k in ("In-Reply-To", "References") for v in headers.get_all(k, [])
-            )
+            ]
             subject = str(make_header(decode_header(str(headers.get("Subject", "")))))
-            refs = tuple(_MESSAGE_IDS.findall(written))
+            refs = message_ids(written)  # as the parser reads them, encoded words and all
     except Exception:  # noqa: BLE001 - unreadable: taken in its turn, as by a lone worker
         return ThreadHints()
     return ThreadHints(

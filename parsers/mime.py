@@ -20,6 +20,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import email
+import email.header
 import email.utils
 import mimetypes
 import re
@@ -445,15 +446,33 @@ def _message_id(value: str | None) -> str | None:
     return f"<{compact[:996]}>" if compact else None
 
 
-def _msgid_list(values: list[str]) -> tuple[str, ...]:
+def message_ids(values: list[str]) -> tuple[str, ...]:
+    """The Message-IDs of In-Reply-To / References values, in order, each once (at most
+    `MAX_REFERENCES`: the first and the latest). Encoded words, which RFC 2047 forbids here
+    but some generators write, are decoded first: the IDs inside are plain ASCII."""
     ids: list[str] = []
     for value in values:
-        ids.extend(_ALL_WS.sub("", m) for m in _MSGID.findall(_id_text(_unfold(value))))
+        text = _id_text(_unfold(value))
+        if "=?" in text:
+            text = _decoded_words(text)
+        ids.extend(_ALL_WS.sub("", m) for m in _MSGID.findall(text))
     ids = [re.sub(r"[\x00-\x1f\x7f]", "", i)[:998] for i in ids]
     ids = list(_unique(ids))
     if len(ids) > MAX_REFERENCES:
         ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]
     return tuple(ids)
+
+
+def _decoded_words(text: str) -> str:
+    """`text` with its RFC 2047 encoded words decoded (unchanged where they do not decode)."""
+    try:
+        parts = email.header.decode_header(text)
+    except (ValueError, LookupError, UnicodeError):
+        return text
+    return "".join(
+        part.decode(charset or "ascii", errors="replace") if isinstance(part, bytes) else part
+        for part, charset in parts
+    )
 
 
 def _parse_date(value: str | None, defects: list[str]) -> datetime | None:
@@ -514,9 +533,9 @@ def _header_fields(headers: _Headers, defects: list[str]) -> _HeaderFields:
     values["reply_to"] = (reply_to[0][1] or None) if reply_to else None
     values["date"] = guarded("Date", lambda: _parse_date(headers.first("date"), defects), None)
     values["in_reply_to"] = guarded(
-        "In-Reply-To", lambda: _msgid_list(headers.all("in-reply-to")), ()
+        "In-Reply-To", lambda: message_ids(headers.all("in-reply-to")), ()
     )
-    values["references"] = guarded("References", lambda: _msgid_list(headers.all("references")), ())
+    values["references"] = guarded("References", lambda: message_ids(headers.all("references")), ())
     for attr, name in (
         ("auto_submitted", "auto-submitted"),
         ("precedence", "precedence"),

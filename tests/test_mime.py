@@ -93,6 +93,20 @@ def test_auto_header_names_exclude_outlook_response_suppress() -> None:
     assert plain.other_auto_headers == ()
 
 
+def test_message_ids_written_as_encoded_words_are_read() -> None:
+    """Some generators fold a long In-Reply-To into RFC 2047 words (which the RFC forbids
+    there): the ID inside is what a reply means, and threading must find it."""
+    raw = (
+        b"From: a@example.net\r\nSubject: RE: fogged units\r\nMessage-ID: <r@x>\r\n"
+        b"In-Reply-To: =?utf-8?q?=3CYQB9301F02=40YQBPR01MB9?=\r\n =?utf-8?q?301=2Eexample=2Ecom=3E?=\r\n"
+        b"References: <first@x.example> =?utf-8?q?=3Cack-7=40bot=2Eexample=2Ecom=3E?=\r\n"
+        b"\r\nbody\r\n"
+    )
+    msg = parse_email(raw)
+    assert msg.in_reply_to == ("<YQB9301F02@YQBPR01MB9301.example.com>",)
+    assert msg.references == ("<first@x.example>", "<ack-7@bot.example.com>")
+
+
 def test_absent_headers_are_none_or_empty() -> None:
     msg = parse_email(b"Subject: only\r\n\r\nHi")
     assert (msg.message_id, msg.date, msg.reply_to, msg.return_path) == (None, None, None, None)
