@@ -98,7 +98,8 @@ def test_message_ids_written_as_encoded_words_are_read() -> None:
     there): the ID inside is what a reply means, and threading must find it."""
     raw = (
         b"From: a@example.net\r\nSubject: RE: fogged units\r\nMessage-ID: <r@x>\r\n"
-        b"In-Reply-To: =?utf-8?q?=3CYQB9301F02=40YQBPR01MB9?=\r\n =?utf-8?q?301=2Eexample=2Ecom=3E?=\r\n"
+        b"In-Reply-To: =?utf-8?q?=3CYQB9301F02=40YQBPR01MB9?=\r\n"
+        b" =?utf-8?q?301=2Eexample=2Ecom=3E?=\r\n"
         b"References: <first@x.example> =?utf-8?q?=3Cack-7=40bot=2Eexample=2Ecom=3E?=\r\n"
         b"\r\nbody\r\n"
     )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import Context, _label_key
 from intake.parsers.fields.patterns import _ADDRESS
+from intake.parsers.fields.prose_service import _LOWER_STREET
 from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
 from intake.parsers.fields.values import date_of
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -105,11 +106,21 @@ def answer_value(v: OrgVocabulary, name: str, text: str, ctx: Context) -> str | 
         return nz.normalise_phone(text, v.org.phone_region)
     if name == "site_address":
         hit = _ADDRESS.search(text)
-        return hit.group(0).strip() if hit else None
+        if hit:
+            return hit.group(0).strip()
+        # asked for the address, "67 rowan way spruce grove" is one, capitals or not
+        answered = _ANSWERED_ADDRESS.fullmatch(text.strip().rstrip("."))
+        return answered.group(0) if answered else None
     if name == "contact_name":
         hit = _NAME.fullmatch(text.rstrip(". "))
         return hit.group(0) if hit else None
     return None
+
+
+_ANSWERED_ADDRESS = re.compile(
+    r"\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?" + _LOWER_STREET + r"\b[\w\s,'’-]{0,60}",
+    re.IGNORECASE,
+)
 
 
 def short_answers(

@@ -161,7 +161,7 @@ EMERGENCY_CUES = [
     r"water (?:is |was )?(?:pouring|gushing|coming|running|leaking|pour(?:ing)?) in",
     r"pouring in", r"flood(?:ing|ed)?", r"broken glass", r"glass everywhere",
     r"smashed", r"shattered", r"glass (?:is |was )?(?:broken|smashed|shattered)",
-    r"break[- ]?in\b", r"broke in", r"broken into",
+    r"break[- ]?in\b", r"broke in\b", r"broken into",
     r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock",
     r"(?:can ?not|can't|cant|unable to) (?:be )?secure", r"not secure",
     r"(?:door|window|it) (?:won't|wont|will not|can't|cannot|does ?n[o']t) (?:close|shut)"
@@ -181,6 +181,9 @@ EMERGENCY_CUES = [
     r"(?:rain|snow|wind|water) (?:is |was |keeps )?(?:blowing|coming|getting|driving) in\b",
     r"(?:pane|glass) (?:is |was )?(?:completely |totally )?gone\b",
     r"(?:de )?l'eau (?:entre|rentre|coule) ", r"vitre (?:est )?(?:bris|cass|fracass)",
+    # "la vitre a éclaté", "des morceaux continuent de tomber", "c'est dangereux"
+    r"(?:vitre|verre|porte)\b[^.!?\n]{0,40}\b(?:a |ont )?(?:éclaté|explosé)",
+    r"morceaux\b[^.!?\n]{0,40}\btomb", r"\bdangereu(?:x|se)\b",
     r"water[^.!?\n]{0,80}\b(?:into|onto|on to|in to|over|on) (?:the |an? |our )?"
     r"(?:electrical|breaker|fuse box|outlets?\b|wiring|light fixture|pot lights?)",
     # Water named in an earlier sentence and "it" reaching the power; what electricity does.

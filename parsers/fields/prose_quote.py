@@ -153,10 +153,10 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     m = re.search(
         r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with|sign(?:ed)?[- ]off on)\b,?\s+"
         r"(?:but\s+)?(?:(?:use|at|with|go with|go|make it)\s+)?(?:([x×]?\s?0?[.,]\d{2,3})"
-        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+\(?not\s+[x×]?\s?0?[.,]\d)?"
+        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+\(?(?:not|was)\s+[x×]?\s?0?[.,]\d)?"
         # "approved, but at 49, not 53", "signed off on 46 (not 48)": whole numbers, only as
         # a correction
-        r"|([2-9]\d)(,?\s+\(?not\s+[2-9]\d)\b)",
+        r"|([2-9]\d)(,?\s+\(?(?:not|was)\s+[2-9]\d)\b)",
         text,
         re.IGNORECASE,
     )

@@ -108,8 +108,10 @@ _NAMED_CONTACT = guarded(
     re.compile(
         r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
         r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
-        r"foreman|caretaker|"
-        r"property manager)(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
+        r"foreman|caretaker|property manager|"
+        # "Contact on site is their PM, Ryan Decker"
+        r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?)"
+        r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
         r"([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})\b"
     )
 )

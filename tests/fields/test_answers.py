@@ -80,3 +80,10 @@ def test_an_inline_answer_in_the_organisations_date_order(extractor):
                             expected=["factor", "close_date"])  # fmt: skip
     assert got["close_date"].value == "2027-06-01"
     assert got["factor"].value == "0.48"
+
+
+def test_an_address_answered_in_lower_case_is_the_site_address(extractor):
+    assert answer(extractor, "67 rowan way spruce grove", ["site_address"]) == {
+        "site_address": "67 rowan way spruce grove"
+    }
+    assert "site_address" not in answer(extractor, "tuesday after 3 works", ["site_address"])

@@ -553,6 +553,14 @@ def test_a_door_added_on_a_case_and_a_close_date_that_slides(extractor):
     assert got["close_date"] == "2026-12-15"
 
 
+def test_an_approval_with_the_value_it_replaces_in_brackets(extractor):
+    msg = message("Quick change on this one - Lena approved 50 (was 52). Everything else stays.")
+    got = values(
+        extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
+    )
+    assert got["factor"] == "0.50"
+
+
 def test_a_stage_the_sender_moved_the_opportunity_to(extractor):
     text = "It's a Project, and I've moved it to Submissions since he wants numbers this week."
     assert quote(extractor, message(text))["stage"] == "Submissions"

@@ -45,6 +45,8 @@ Sandra Whitfield"""
         ("The patio door won't lock unless we lift it, can you book someone?", "normal"),
         ("Notre porte-patio ne barre plus. On a mis un bâton dans le rail.", "normal"),
         ("Our patio door won't lock and we're away all week.", "emergency"),
+        ("The crank just spins, I think something broke inside the operator.", "normal"),
+        ("La vitre de la porte-patio a éclaté, des morceaux continuent de tomber.", "emergency"),
         ("URGENT - basement flooding through the window well", "emergency"),
         ("Not urgent, it only happens in heavy rain.", "normal"),
         ("It still locks, so I would not call it an emergency.", "normal"),
@@ -657,3 +659,13 @@ def test_an_address_in_lower_case_where_the_sender_says_they_are(extractor):
     )
     msg = message("the glass cracked, we are at 12 elm st in the mornings", from_addr="a@b.net")
     assert "site_address" not in service(extractor, msg, staff=False)
+
+
+def test_the_contact_on_site_named_with_their_role(extractor):
+    msg = message(
+        "One of the picture windows showed up cracked. Contact on site is their PM, Ryan "
+        "Decker. They're installing next Tuesday.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Ryan Decker"
