@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from intake.parsers.org import Organisation, Team
@@ -162,6 +162,12 @@ def _to_manager(org: Organisation, team: str | None, am: str | None, *, why: str
     return Assignment(info.manager, team, am, f"{why}, so the team's manager {manager} takes it")
 
 
+# Built once (statements are immutable), the candidates bound at each call
+_LOADS = select(
+    OwnerLoad.owner, OwnerLoad.open_cases, OwnerLoad.last_assigned_at, OwnerLoad.last_assigned_event
+).where(OwnerLoad.owner.in_(bindparam("owners", expanding=True)))
+
+
 def _least_loaded(session: Session, candidates: Sequence[str]) -> tuple[str, str]:
     """The candidate with the fewest open cases; ties to the least recently assigned (never
     assigned counts as oldest), then to list order. Returns the owner and a clause saying
@@ -176,14 +182,7 @@ def _least_loaded(session: Session, candidates: Sequence[str]) -> tuple[str, str
     """
     # Columns, not OwnerLoad objects: the triggers change the rows under the session, and an
     # object already in the session would not be read again within the transaction.
-    loads = session.execute(
-        select(
-            OwnerLoad.owner,
-            OwnerLoad.open_cases,
-            OwnerLoad.last_assigned_at,
-            OwnerLoad.last_assigned_event,
-        ).where(OwnerLoad.owner.in_(candidates))
-    ).all()
+    loads = session.execute(_LOADS, {"owners": list(candidates)}).all()
     open_counts = {owner: count for owner, count, _, _ in loads}
     last: dict[str, tuple[datetime, int]] = {
         owner: (at, event_id or 0) for owner, _, at, event_id in loads if at is not None

@@ -27,8 +27,8 @@ def next_value(session: Session, name: str) -> int:
     dialect = session.get_bind().dialect.name
     upsert = _upsert(dialect)
     with session.no_autoflush:
-        if upsert is not None:
-            return session.execute(upsert, {"counter": name}).scalar_one()
+        if upsert is not None:  # Core on the session's connection: a plain table upsert
+            return session.connection().execute(upsert, {"counter": name}).scalar_one()
         if session.get(Counter, name) is None:
             session.add(Counter(name=name, value=0))
             session.flush()
@@ -46,10 +46,11 @@ def _upsert(dialect: str) -> Executable | None:
     insert = conflict_insert(dialect)
     if insert is None:
         return None
-    stmt = insert(Counter).values(name=bindparam("counter"), value=1)
+    counters = Counter.__table__.c
+    stmt = insert(Counter.__table__).values(name=bindparam("counter"), value=1)
     return stmt.on_conflict_do_update(
-        index_elements=[Counter.name], set_={"value": Counter.value + 1}
-    ).returning(Counter.value)
+        index_elements=[counters.name], set_={"value": counters.value + 1}
+    ).returning(counters.value)
 
 
 def by_number(session: Session, number: str) -> Case | None:

@@ -222,9 +222,12 @@ def take_key(session: Session, key: str, inbound_id: int) -> int:
     concurrent twin waits on the key until the first commits, then finds it taken."""
     insert = _take_key(session.get_bind().dialect.name)
     if insert is not None:
-        if session.execute(insert, {"key": key, "inbound": inbound_id}).first() is not None:
+        # Core on the session's connection: nothing pending bears on the key (no autoflush)
+        # and a plain table insert skips the ORM's bulk-insert machinery
+        connection = session.connection()
+        if connection.execute(insert, {"key": key, "inbound": inbound_id}).first() is not None:
             return inbound_id
-        return session.execute(_KEY_HOLDER, {"key": key}).scalar_one()
+        return connection.execute(_KEY_HOLDER, {"key": key}).scalar_one()
     held = session.get(ProcessedKey, key)
     if held is None:  # a backend without ON CONFLICT: a twin fails this one at commit
         session.add(ProcessedKey(dedupe_key=key, inbound_id=inbound_id))
@@ -237,13 +240,16 @@ def _take_key(dialect: str) -> Executable | None:
     insert = conflict_insert(dialect)
     if insert is None:
         return None
-    stmt = insert(ProcessedKey).values(dedupe_key=bindparam("key"), inbound_id=bindparam("inbound"))
-    return stmt.on_conflict_do_nothing(index_elements=[ProcessedKey.dedupe_key]).returning(
-        ProcessedKey.inbound_id
+    keys = ProcessedKey.__table__.c
+    stmt = insert(ProcessedKey.__table__).values(
+        dedupe_key=bindparam("key"), inbound_id=bindparam("inbound")
     )
+    return stmt.on_conflict_do_nothing(index_elements=[keys.dedupe_key]).returning(keys.inbound_id)
 
 
-_KEY_HOLDER = select(ProcessedKey.inbound_id).where(ProcessedKey.dedupe_key == bindparam("key"))
+_KEY_HOLDER = select(ProcessedKey.__table__.c.inbound_id).where(
+    ProcessedKey.__table__.c.dedupe_key == bindparam("key")
+)
 
 
 def record_failure(session: Session, inbound_id: int, error: str, max_attempts: int) -> str:
