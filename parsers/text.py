@@ -603,7 +603,8 @@ _DISCLAIMER = re.compile(
 
 _DISCLAIMER_TERMS = re.compile(
     r"\b(?:intended recipient|addressee|recipient\(s\)|privileged|destinataire|unauthori[sz]ed"
-    r"|prohibited|strictly forbidden|not the intended|adressat|empf[äa]nger|vertraulich)",
+    r"|prohibited|strictly forbidden|not the intended|adressat|empf[äa]nger|vertraulich"
+    r"|to whom (?:it|they) (?:is|are) addressed|accepts? no liability)",
     re.IGNORECASE,
 )
 

@@ -300,6 +300,19 @@ def test_legal_disclaimer_is_dropped_but_a_confidential_note_stays() -> None:
     assert split_signature(note, "") == (note, "")
 
 
+def test_the_to_whom_addressed_disclaimer_is_dropped_after_the_signature() -> None:
+    text = (
+        "Two sashes have warped.\n\nThank you,\nMelissa Tran\nService Coordinator\n\n"
+        "This email and any files transmitted with it are confidential and intended solely "
+        "for the use of the individual or entity to whom they are addressed. Clearview "
+        "accepts no liability for any damage caused by any virus transmitted by this email."
+    )
+    assert split_signature(text, "Melissa Tran") == (
+        "Two sashes have warped.",
+        "Thank you,\nMelissa Tran\nService Coordinator",
+    )
+
+
 def test_pgp_armor_is_removed_from_new_text() -> None:
     body = (
         "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nPlease call me.\n\n"

@@ -452,6 +452,10 @@ def _table_problems(block: Block) -> str:
 LONG_STORY_WORDS = 80
 
 
+_LOWER_STARTS = re.compile(r"[.!?]\s+[a-zà-ÿ]")
+_UPPER_STARTS = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
+
+
 def _description(blocks: list[Block], region: str = "CA") -> str:
     """The problem in the sender's words: prose sentences that are not greetings, contact
     details, self-introductions, attachment notes, requests to be called or the logistics
@@ -468,7 +472,9 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
         pieces = sentences(text)
-        if not re.search(r"[A-ZÀ-Ý]", text):  # written all in lower case: ". " ends a sentence
+        if _LOWER_STARTS.search(text) and not _UPPER_STARTS.search(text):
+            # no sentence starts with a capital ("morning, got a cracked frame. bottom corner
+            # is split."): ". " ends a sentence
             pieces = [p for s in pieces for p in re.split(r"(?<=[.!?])\s+", s) if p]
         for sentence in pieces:
             sentence = _strip_greeting(sentence)

@@ -669,3 +669,15 @@ def test_the_contact_on_site_named_with_their_role(extractor):
         from_addr="priya.shah@example.com",
     )
     assert service(extractor, msg, staff=True)["contact_name"] == "Ryan Decker"
+
+
+def test_a_description_written_without_capitals_at_sentence_starts(extractor):
+    msg = message(
+        "morning, got a cracked frame on one of your casements in module 3 on the Hanlon house. "
+        "bottom corner of the sash frame is split, looks like it happened in shipping. pic "
+        "attached",
+        from_addr="wade@plant.example.net",
+    )
+    got = service(extractor, msg, staff=False)["description"]
+    assert got.startswith("got a cracked frame on one of your casements")
+    assert "bottom corner of the sash frame is split" in got and "pic attached" not in got
