@@ -212,6 +212,9 @@ EMERGENCY_CUES = [
     r"drops|dropped) (?:on|onto|in) (?:the )?(?:somebody|someone|anyone|people|a person|floor|"
     r"ground|sidewalk|walk|walkway|entrance|street)",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
+    # a whole window coming out of its opening: "pulled away from the opening ... leaning out"
+    r"(?:window|unit|sash|frame)\b[^.!?\n]{0,80}\b(?:leaning|tilting|tipping) out\b",
+    r"pull(?:ed|ing) (?:away|out|loose) (?:from|of) the (?:opening|wall|rough opening)",
     r"in (?:a )?(?:million|thousand|hundred) pieces",
     r"(?:glass|pane|lite)\b[^.!?\n]{0,60}\blet go (?:overnight|last night|today|this morning|"
     r"yesterday)",
@@ -273,7 +276,8 @@ SECURED_ANYWAY = (
     r"(?:a|the) (?:charley|charlie) bar)"
 )
 LOCK_OWNERS = (
-    r"\b(?:(?P<window>windows?|sash(?:es)?|casements?|awnings?|hoppers?|"
+    # (a balcony door, up a floor, counts with the windows: no way in through it)
+    r"\b(?:(?P<window>windows?|sash(?:es)?|casements?|awnings?|hoppers?|balcon(?:y|ies)|"
     r"tilt[- ](?:and[- ]|& ?)?turns?|(?:single|double)[- ]hungs?)|"
     r"doors?|house|home|deadbolt|garage|entry|patio|slider|fen[eê]tres?|portes?)\b"
 )

@@ -118,6 +118,8 @@ _ADDRESS = re.compile(
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
+    # "1540 Concession Rd 4, Alliston", "31045 Range Road 31, Rocky View": a numbered road
+    r"(?:\s+\d{1,3}(?=\s*(?:,|$|\n|\s+(?:NW|NE|SW|SE)\b)))?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
     # "27 Saltmarsh Lane (Lot 14), Bedford": the lot or unit in brackets

@@ -43,8 +43,14 @@ def label_value(
     if not value.strip() and name not in _TEXT_FIELDS:
         value, lines = lines[0], lines[1:]
     joined = _clean(" ".join([value, *lines]))
-    if _SEE_ATTACHED.match(value) and not lines:
-        return  # the attachment carries it; read there
+    pointer = _SEE_ATTACHED.match(value)
+    if pointer and not lines:
+        # "per attached schedule - 18 townhome units, 6000 series ...": what follows the
+        # pointer, if anything, is the value; "see attached" alone leaves it to the file
+        rest = re.sub(r"^[\w ]{0,30}?\s+[-–—:]\s+", "", value[pointer.end() :], count=1)
+        if len(rest.split()) < 4 or rest == value[pointer.end() :]:
+            return  # the attachment carries it; read there
+        value = rest
     if nz.is_no_value(value) and not lines:
         found.declared_empty.add("opportunity_name" if name == "opportunity" else name)
         return

@@ -187,6 +187,8 @@ def _without_window_locks(text: str) -> str:
         # lock"), else the first window, door or house the sentence names
         before = _OWNER_BEFORE.search(text, start, m.start())
         owner = _LOCK_OWNERS.search(text, start, min(ends, default=len(text)))
+        if owner is None:  # "- Suite 601 (will not lock)": what the lines before it are about
+            owner = _LOCK_OWNERS.search(text, max(0, start - 300), start)
         if (before and before.group("window")) or (owner and owner.group("window")):
             text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     return text

@@ -480,3 +480,12 @@ def test_a_copied_form_with_its_edits_in_brackets(extractor):
     assert (got["account"], got["factor"]) == ("Bow Valley Renovations", "0.58")
     assert (got["opportunity_name"], got["stage"]) == ("BVR - Crowfoot Reno", "Submissions")
     assert got["close_date"] == "2027-05-16"
+
+
+def test_specs_after_a_pointer_to_the_attachment_are_the_specs(extractor):
+    text = "Account: HFD\nSpecs: per attached schedule - 18 townhome units, 6000 series casements"
+    assert (
+        quote(extractor, message(text))["product_specs"]
+        == "18 townhome units, 6000 series casements"
+    )
+    assert "product_specs" not in quote(extractor, message("Account: HFD\nSpecs: see attached"))

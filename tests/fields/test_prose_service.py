@@ -47,6 +47,12 @@ Sandra Whitfield"""
         ("Our patio door won't lock and we're away all week.", "emergency"),
         ("The crank just spins, I think something broke inside the operator.", "normal"),
         ("La vitre de la porte-patio a éclaté, des morceaux continuent de tomber.", "emergency"),
+        ("The picture window pulled away from the opening, the unit is leaning out.", "emergency"),
+        (
+            "Balcony door locks are hard to engage:\n- Suite 304\n- Suite 601 (will not lock)",
+            "normal",
+        ),
+        ("Our back door locks are hard to engage:\n- the deadbolt (will not lock)", "emergency"),
         ("URGENT - basement flooding through the window well", "emergency"),
         ("Not urgent, it only happens in heavy rain.", "normal"),
         ("It still locks, so I would not call it an emergency.", "normal"),
@@ -80,6 +86,7 @@ def test_extension_and_order_reference(extractor):
         "9 Lakeview Pt, Sherwood Park",  # Canada Post's abbreviations of the longer types
         "212 Coral Springs Grv NE, Calgary",
         "27 Saltmarsh Lane (Lot 14), Bedford NS B4A 0G7",  # the lot in brackets
+        "31045 Range Road 31, Rocky View County",  # a numbered road
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
