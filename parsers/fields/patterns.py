@@ -126,7 +126,8 @@ _ADDRESS = re.compile(
     r"(?:\s*\((?i:lot|unit|suite|apt|block|blk|bldg|building)\.?\s*[\w-]{1,8}\))?"
     # ", Calgary" or " in Sherwood Park" (never " in March")
     r"(?:(?:,\s*|\s+in\s+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b))"
-    r"(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:\s+" + _CITY_WORD + r"){0,2})?"
+    # (a city's words stand on one line: "Sherwood Park" never runs on into the next one)
+    r"(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:[ \t]+" + _CITY_WORD + r"){0,2})?"
     rf"(?:,?\s+{_PROVINCES}\b)?"
     r"(?:,?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d)?"
 )

@@ -688,3 +688,13 @@ def test_a_description_written_without_capitals_at_sentence_starts(extractor):
     got = service(extractor, msg, staff=False)["description"]
     assert got.startswith("got a cracked frame on one of your casements")
     assert "bottom corner of the sash frame is split" in got and "pic attached" not in got
+
+
+def test_a_city_never_runs_on_into_the_next_line(extractor):
+    msg = message(
+        "Please book directly with the homeowner:\n\nMrs. Adaeze Okonkwo\n9 Lakeview Pt, Sherwood "
+        "Park\n780 555 0119\n\nThe window in her son's room won't latch.",
+        from_name="Marissa Cho",
+        from_addr="marissa@dealer.example.net",
+    )
+    assert service(extractor, msg, staff=False)["site_address"] == "9 Lakeview Pt, Sherwood Park"
