@@ -80,7 +80,7 @@ def label_value(
             # "Stage: 25", "Stage: 25% (budget goes to their board next week)"
             picked = v.pick(name, percent.group(1) + "%")
         found.offer(name, picked, conf, src)
-        _other_picklists(v, found, name, value, conf, src)
+        _other_fields(v, found, name, value, conf, ctx)
     elif name == "close_date":
         found.offer(name, date_of(v, value, ctx), conf, src)
     elif name == "amount":
@@ -166,22 +166,36 @@ def _checked_option(value: str) -> str:
 # its cue word before it or not, beside the labelled one
 _VALUE_PARTS = re.compile(r"\s*[/,;]\s*|\s+[-–]\s+")
 _PART_CUE = re.compile(
-    r"(?i)^(?:record(?: type)?|rec type|type|opp(?:ortunity)? type|stage)\s*:?\s+"
+    r"(?i)^(record(?: type)?|rec type|type|opp(?:ortunity)? type|stage|close|closing)\s*:?\s+"
 )
+_CUED_FIELDS = {
+    "record": "record_type", "record type": "record_type", "rec type": "record_type",
+    "type": "opportunity_type", "opp type": "opportunity_type",
+    "opportunity type": "opportunity_type", "stage": "stage", "close": "close_date",
+    "closing": "close_date",
+}  # fmt: skip
 
 
-def _other_picklists(
-    v: OrgVocabulary, found: Found, name: str, value: str, conf: float, src: str
+def _other_fields(
+    v: OrgVocabulary, found: Found, name: str, value: str, conf: float, ctx: Context
 ) -> None:
-    """Values of other picklists stated in a picklist label's value, each part of it whole."""
+    """Values of other fields stated in a picklist label's value: each part that is wholly
+    another picklist's value ("Type: Standard / Single"), or that names its field first
+    ("Type: Standard, stage 50%", "Type: Standard / Stage: 25% / Close: end of month")."""
     parts = [p for p in _VALUE_PARTS.split(value.strip()) if p]
     if len(parts) < 2:
         return
     for part in parts:
-        part = _PART_CUE.sub("", part)
-        other = v.picklist_of_value(part)
+        cue = _PART_CUE.match(part)
+        said = part[cue.end() :] if cue else part
+        named = _CUED_FIELDS[" ".join(cue.group(1).lower().split())] if cue else None
+        if named == "close_date":
+            if not found.has(named):
+                found.offer(named, date_of(v, said, ctx), conf - 0.1, ctx.source)
+            continue
+        other = named or v.picklist_of_value(said)
         if other and other != name and not found.has(other):
-            found.offer(other, v.picklists[other].match(part), conf - 0.1, src)
+            found.offer(other, v.pick(other, said), conf - 0.1, ctx.source)
 
 
 def _offer_other_lines(

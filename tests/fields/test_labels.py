@@ -489,3 +489,13 @@ def test_specs_after_a_pointer_to_the_attachment_are_the_specs(extractor):
         == "18 townhome units, 6000 series casements"
     )
     assert "product_specs" not in quote(extractor, message("Account: HFD\nSpecs: see attached"))
+
+
+@pytest.mark.parametrize(
+    "line", ["Type: Standard, stage 50%", "Type: Standard / Stage: 50% / Close: end of month"]
+)
+def test_a_stage_and_close_named_inside_the_type_line(extractor, line):
+    got = quote(extractor, message(f"Account: PCH\n{line}\nFactor: .5"))
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Submissions")
+    if "Close" in line:
+        assert got["close_date"] == "2026-11-30"
