@@ -209,8 +209,9 @@ EMERGENCY_CUES = [
     r"ground|carpet|sidewalk|walk|walkway|room|kitchen|balcony|entrance|steps|stairs)",
     # "some piece already fall on floor", "I am worry the glass fall on somebody"
     r"(?:glass|pane|piece|pieces|shards?)\b[^.!?\n]{0,40}\b(?:fall|falls|fell|falling|drop|"
-    r"drops|dropped) (?:on|onto|in) (?:the )?(?:somebody|someone|anyone|people|a person|floor|"
-    r"ground|sidewalk|walk|walkway|entrance|street)",
+    r"drops|dropped|came down|come down|coming down) (?:on|onto|on to|in) (?:the )?"
+    r"(?:somebody|someone|anyone|people|a person|floor|ground|sidewalk|walk|walkway|entrance|"
+    r"street)",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
     # a whole window coming out of its opening: "pulled away from the opening ... leaning out"
     r"(?:window|unit|sash|frame)\b[^.!?\n]{0,80}\b(?:leaning|tilting|tipping) out\b",

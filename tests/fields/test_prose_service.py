@@ -48,6 +48,7 @@ Sandra Whitfield"""
         ("The crank just spins, I think something broke inside the operator.", "normal"),
         ("La vitre de la porte-patio a éclaté, des morceaux continuent de tomber.", "emergency"),
         ("The picture window pulled away from the opening, the unit is leaning out.", "emergency"),
+        ("The fixed lite cracked and a piece came down onto the sidewalk below.", "emergency"),
         (
             "Balcony door locks are hard to engage:\n- Suite 304\n- Suite 601 (will not lock)",
             "normal",
