@@ -304,8 +304,8 @@ class FolderPoller(threading.Thread):
                 mail_from=envelope_sender(raw),
                 rcpt_tos=[account.mailbox],
                 peer=f"{account.host}:{account.server_port}",
+                sender_auth=verdict,
             )
-            row.sender_auth = verdict
             imap_checkpoints.advance(
                 session,
                 account.key,

@@ -112,8 +112,8 @@ class IntakeHandler:
                 mail_from=mail_from,
                 rcpt_tos=rcpt_tos,
                 peer=peer,
+                sender_auth=verdict,
             )
-            row.sender_auth = verdict
             row_id = row.id
         # DEBUG: at INFO a message is the pipeline's one line, once it is processed.
         log.debug("stored inbound #%s from %s (%d bytes)", row_id, peer, len(raw))

@@ -90,8 +90,12 @@ def store_inbound(
     rcpt_tos: Sequence[str] = (),
     peer: str | None = None,
     message_id: str | None = None,
+    sender_auth: dict[str, Any] | None = None,
 ) -> InboundMessage:
     """Add one arrival to the session; the caller commits before acknowledging it.
+
+    `sender_auth`: what the front door found of the sender (SPF/DKIM, the IMAP account),
+    written with the row rather than by an UPDATE after it.
 
     `message_id`: the message's identity when it is not an email (a Slack message's channel
     and ts), so a retried delivery of it is recognised as the same message.
@@ -113,6 +117,8 @@ def store_inbound(
         dedupe_key=dedupe_key(raw, message_id),
         state="new",
     )
+    if sender_auth is not None:  # else SQL NULL, not a JSON null
+        row.sender_auth = sender_auth
     session.add(row)
     session.flush()
     return row
