@@ -163,15 +163,16 @@ def deliver(app, raw: bytes, received_at: datetime | None = None):  # noqa: ANN0
 
 
 def durable(engine) -> None:  # noqa: ANN001
-    """synchronous=FULL on every connection of `engine` from now on (after intake's own
-    pragmas, which set NORMAL): each commit reaches the disk, as the peer's does."""
+    """synchronous=FULL on every connection of `engine` from now on: each commit reaches the
+    disk, as the peer's does. Intake's own pragmas (storage/db.py) already set FULL; saying
+    it here keeps the bench's durability its own, whatever the default becomes."""
     from sqlalchemy import event
 
     def full(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.execute("PRAGMA synchronous=FULL")
 
     event.listen(engine, "connect", full)
-    engine.dispose()  # the migrations' connection had NORMAL
+    engine.dispose()  # connections opened before the listener get it at their next open
 
 
 def intake_side(folder: Path) -> dict[str, object]:
