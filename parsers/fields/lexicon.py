@@ -268,6 +268,16 @@ URGENCY_WORDS = r"\b(?:emergency|urgence)\b"
 # casement windows on the north side of our house will not lock") is a draft, not an open
 # house.
 LOCK_FAILS = r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to) (?:be )?lock"
+# Water "coming in" that the sender describes as a slow leak: at a corner, leaving a stain,
+# when it rains or the snow melts. A leak to book, not water pouring into the house.
+WATER_IN = (
+    r"\b(?:water|rain|snow|melt ?water)\b (?:is |was |keeps |has been )?"
+    r"(?:coming|getting|leaking|seeping) in\b"
+)
+SLOW_LEAK = (
+    r"\bcorner\b|\bstain(?:s|ed|ing)?\b|\bwhen (?:it rains|the snow melts|we get)|"
+    r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b"
+)
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (
     r"\b(?:without lifting|unless (?:we|you|i|they) lift|if (?:we|you|i|they) lift|"

@@ -21,6 +21,8 @@ from intake.parsers.fields.lexicon import (
     QUOTE_LABELS,
     SECURED_ANYWAY,
     SERVICE_LABELS,
+    SLOW_LEAK,
+    WATER_IN,
 )
 from intake.parsers.fields.patterns import quantity_product_pattern
 from intake.parsers.first_chars import guarded
@@ -152,13 +154,28 @@ class OrgVocabulary:
     def is_emergency(self, text: str) -> bool:
         """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
         lowered = text.replace("’", "'").lower()
-        unlocked = _without_secured_locks(_without_window_locks(lowered))
+        unlocked = _without_slow_leaks(_without_secured_locks(_without_window_locks(lowered)))
         return _unnegated(self.hazard, unlocked) or _says_urgent(lowered)
 
 
 _LOCK_FAILS = guarded(re.compile(r"\b" + LOCK_FAILS))
 _LOCK_OWNERS = re.compile(LOCK_OWNERS)
 _OWNER_BEFORE = re.compile(LOCK_OWNERS + r"\s*$")
+
+
+def _without_slow_leaks(text: str) -> str:
+    """The text with each "water coming in" blanked whose sentence makes it a slow leak
+    ("at the bottom left corner ... staining the drywall", "when the snow melts")."""
+    for m in _WATER_IN.finditer(text):
+        start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+        ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+        if _SLOW_LEAK.search(text, start, min(ends, default=len(text))):
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
+_WATER_IN = re.compile(WATER_IN)
+_SLOW_LEAK = re.compile(SLOW_LEAK)
 
 
 def _without_secured_locks(text: str) -> str:

@@ -49,6 +49,8 @@ Sandra Whitfield"""
         ("La vitre de la porte-patio a éclaté, des morceaux continuent de tomber.", "emergency"),
         ("The picture window pulled away from the opening, the unit is leaning out.", "emergency"),
         ("The fixed lite cracked and a piece came down onto the sidewalk below.", "emergency"),
+        ("Water is getting in at the bottom left corner, staining the drywall.", "normal"),
+        ("Water is coming in around the frame and pooling on the floor.", "emergency"),
         (
             "Balcony door locks are hard to engage:\n- Suite 304\n- Suite 601 (will not lock)",
             "normal",
