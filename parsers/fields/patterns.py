@@ -112,7 +112,10 @@ _STREET_TYPE = (
 # A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
 _CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"
 _ADDRESS = re.compile(
-    r"(?<![\w\-.)#])#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?"
+    # (a lot's or block's number is no house number: "Lot 7 Aspen Ridge, 31 Aspen Summit
+    # Green SW", "Lot 14 Block 3 Sage Hill")
+    r"(?<![\w\-.)#])(?<![Ll]ot )(?<!LOT )(?<![Bb]lock )(?<!BLOCK )"
+    r"#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?"
     # "5012 – 49 Avenue": a dash between the house number and a numbered street
     r"(?:\s+|\s*[-–]\s*(?=\d{1,3}(?:st|nd|rd|th)?\s+[A-Z])|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"

@@ -701,3 +701,14 @@ def test_a_city_never_runs_on_into_the_next_line(extractor):
         from_addr="marissa@dealer.example.net",
     )
     assert service(extractor, msg, staff=False)["site_address"] == "9 Lakeview Pt, Sherwood Park"
+
+
+def test_a_lot_number_is_no_house_number(extractor):
+    msg = message(
+        "There's a scratch on the great room window at Lot 7 Aspen Ridge, 31 Aspen Summit "
+        "Green SW, Calgary.",
+        from_addr="site@builder.example.net",
+    )
+    assert service(extractor, msg, staff=False)["site_address"] == (
+        "31 Aspen Summit Green SW, Calgary"
+    )
