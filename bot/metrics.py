@@ -75,6 +75,11 @@ class Metrics:
         event.listen(sessions, "after_rollback", self._rolled_back)
 
     def _committed(self, session: Session) -> None:
+        # SQLAlchemy fires after_commit for a savepoint's release too, and the worker runs
+        # the pipeline in one: counting then would show a message processed while its row
+        # still waits (and count an attempt the outer transaction may yet roll back).
+        if session.get_nested_transaction() is not None:
+            return
         done = session.info.pop(PROCESSED, [])
         if not done:
             return

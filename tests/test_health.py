@@ -174,3 +174,34 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_a_processed_message_counts_when_its_transaction_commits_not_its_savepoint() -> None:
+    """The worker runs the pipeline in a savepoint and SQLAlchemy fires after_commit for its
+    release too: counted there, a scrape could show a message processed whose row still
+    waits (the flake this test pins), or count an attempt the outer transaction undoes."""
+    from sqlalchemy.orm import sessionmaker
+
+    from intake.bot.metrics import Metrics
+    from intake.handlers.pipeline import PROCESSED
+
+    engine = create_engine("sqlite://")
+    metrics = Metrics(engine, _now)
+    sessions = sessionmaker(engine)
+    metrics.watch(sessions)
+
+    def counted() -> float:
+        labels = {"channel": "smtp", "outcome": "new_case"}
+        return metrics.registry.get_sample_value("intake_messages_processed_total", labels) or 0
+
+    with sessions() as session, session.begin():
+        with session.begin_nested():
+            session.info.setdefault(PROCESSED, []).append(("smtp", "new_case", None))
+        assert counted() == 0  # released, not committed
+    assert counted() == 1
+    with sessions() as session:
+        session.begin()
+        with session.begin_nested():
+            session.info.setdefault(PROCESSED, []).append(("smtp", "new_case", None))
+        session.rollback()
+    assert counted() == 1  # rolled back: counts nothing
