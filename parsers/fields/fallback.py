@@ -92,11 +92,24 @@ def _factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | No
 
 
 def _opportunity_type(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
-    """The one type value named anywhere, else the value a plain word most likely means."""
-    named = {value for value, _, _ in v.picklists["opportunity_type"].find(text)}
+    """The one type value named anywhere, else the value a plain word most likely means;
+    never a word that describes a product ("std screens", "standard hardware")."""
+    named = {
+        value
+        for value, _, end in v.picklists["opportunity_type"].find(text)
+        if not _PRODUCT_ATTRIBUTE.match(text, end)
+    }
     if named:
         return named.pop() if len(named) == 1 else None
     return next((value for pattern, value in _TYPE_WORDS if pattern.search(text)), None)
+
+
+# "std screens", "standard white", "Standard hardware": the word says what a part is like
+_PRODUCT_ATTRIBUTE = re.compile(
+    r"\s+(?:screens?|hardware|colou?rs?|white|black|bronze|glass|glazing|grids?|grilles?|"
+    r"sizes?|trim|finish|handles?|locks?|options?|jambs?|sills?|depth|brickmould|casing)\b",
+    re.IGNORECASE,
+)
 
 
 _GUESSERS = {

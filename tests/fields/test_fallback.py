@@ -56,3 +56,10 @@ def test_a_picklist_word_in_passing_is_a_type_to_check(extractor) -> None:
 def test_a_reply_gets_no_guesses(extractor) -> None:
     got = read(extractor, LOOSE.format(line="They sign on 15 January 2027."), reply=True)
     assert "close_date" not in got or got["close_date"].confidence > GUESS
+
+
+def test_a_word_that_describes_a_part_names_no_opportunity_type(extractor) -> None:
+    got = read(extractor, "Aspen and Oak - 14 casements 36x48, std screens. factor 48.")
+    assert "opportunity_type" not in got
+    got = read(extractor, "Aspen and Oak - 14 casements 36x48. factor 48, std.")
+    assert got["opportunity_type"].value == "Standard"
