@@ -58,7 +58,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
     "contact_name": [
         "name", "contact", "contact name", "site contact", "on site contact", "onsite contact",
         "homeowner", "home owner", "owner", "tenant", "resident", "nom", "contact sur place",
-        "proprietaire", "locataire",
+        "proprietaire", "locataire", "personne ressource", "personne-ressource",
     ],
     "contact_phone": [
         "phone", "phone number", "tel", "telephone", "cell", "cell phone", "mobile",
@@ -272,11 +272,12 @@ LOCK_FAILS = r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to
 # when it rains or the snow melts. A leak to book, not water pouring into the house.
 WATER_IN = (
     r"\b(?:water|rain|snow|melt ?water)\b (?:is |was |keeps |has been )?"
-    r"(?:coming|getting|leaking|seeping) in\b"
+    r"(?:coming|getting|leaking|seeping) in\b|\bl'eau (?:entre|rentre|coule|s'infiltre)\b"
 )
 SLOW_LEAK = (
     r"\bcorner\b|\bstain(?:s|ed|ing)?\b|\bwhen (?:it rains|the snow melts|we get)|"
-    r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b"
+    r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b|"
+    r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut"
 )
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (

@@ -38,10 +38,10 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
     return re.compile(
         rf"(?<![\w.-]){_NOT_AN_IDENTIFIER}(?:\d{{1,4}}(?!\d)|{_COUNT_WORD})\s*"
-        r"(?:x\s+|×\s*|pcs?\s+|qty\s+)?"
+        r"(?:x\s+|×\s*|pcs?\s+|qty\s+|[-–]\s+(?=\S))?"  # "6 - 2-lite slider 60x48"
         # (the words between may name a series by number, "6 x Series 3000 double hung", or
         # a width in feet, "1 x 6' two-panel sliding patio door")
-        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}}|\d{{1,2}}(?:'|’|-?ft\b|-foot\b))\s+){{0,3}}?"
+        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}}|\d{{1,2}}(?:'|’|-?ft\b|-foot\b)|\d-[a-z]+)\s+){{0,3}}?"
         rf"(?:{alternation})(?:e?s)?\b",
         re.IGNORECASE,
     )
@@ -117,7 +117,8 @@ _ADDRESS = re.compile(
     r"(?<![\w\-.)#])(?<![Ll]ot )(?<!LOT )(?<![Bb]lock )(?<!BLOCK )"
     r"#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?"
     # "5012 – 49 Avenue": a dash between the house number and a numbered street
-    r"(?:\s+|\s*[-–]\s*(?=\d{1,3}(?:st|nd|rd|th)?\s+[A-Z])|,\s*(?=[Rr]ue|[Cc]hemin))(?:"
+    r"(?:\s+|\s*[-–]\s*(?=\d{1,3}(?:st|nd|rd|th)?\s+[A-Z])"
+    r"|,\s*(?=[Rr]ue|[Cc]hemin|[Aa]venue|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute))(?:"
     r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
@@ -131,7 +132,9 @@ _ADDRESS = re.compile(
     r"(?:(?:,\s*|\s+in\s+(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b))"
     # (a city's words stand on one line: "Sherwood Park" never runs on into the next one)
     r"(?!" + _PROVINCES + r"\b)" + _CITY_WORD + r"(?:[ \t]+" + _CITY_WORD + r"){0,2})?"
-    rf"(?:,?\s+{_PROVINCES}\b)?"
+    rf"(?:,?\s+{_PROVINCES}\b"
+    # "Beaumont (Alb.)", "Gatineau (Québec)": the province as French writers bracket it
+    r"|\s+\((?:Alb|Alta|Sask|Man|Ont|Qu[ée]|Qc|Qu[ée]bec|Alberta|Ontario)\.?\))?"
     r"(?:,?\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d)?"
 )
 # Searched in every sentence with a digit: guarded by the characters a match can start with

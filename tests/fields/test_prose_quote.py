@@ -566,6 +566,13 @@ def test_a_stage_the_sender_moved_the_opportunity_to(extractor):
     assert quote(extractor, message(text))["stage"] == "Submissions"
 
 
+def test_a_list_with_a_dash_after_each_quantity(extractor):
+    text = "Account: A&O\n\n6 - 2-lite slider 60x48\n3 - casement 24x60\n2 - picture 72x48"
+    assert quote(extractor, message(text))["product_specs"] == (
+        "6 - 2-lite slider 60x48; 3 - casement 24x60; 2 - picture 72x48"
+    )
+
+
 def test_a_phase_or_lot_number_is_no_quantity(extractor):
     msg = message("Clearview is bidding the Lakeview Phase 2 package too, Lot 9 windows as well.")
     assert "product_specs" not in quote(extractor, msg)

@@ -51,6 +51,7 @@ Sandra Whitfield"""
         ("The fixed lite cracked and a piece came down onto the sidewalk below.", "emergency"),
         ("Water is getting in at the bottom left corner, staining the drywall.", "normal"),
         ("Water is coming in around the frame and pooling on the floor.", "emergency"),
+        ("Lors des fortes pluies, l'eau entre par le coin et tache le plancher.", "normal"),
         (
             "Balcony door locks are hard to engage:\n- Suite 304\n- Suite 601 (will not lock)",
             "normal",
@@ -90,6 +91,7 @@ def test_extension_and_order_reference(extractor):
         "212 Coral Springs Grv NE, Calgary",
         "27 Saltmarsh Lane (Lot 14), Bedford NS B4A 0G7",  # the lot in brackets
         "31045 Range Road 31, Rocky View County",  # a numbered road
+        "412, avenue Bellevue, Beaumont (Alb.) T4X 1M3",  # French: comma, avenue, (Alb.)
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
@@ -712,3 +714,13 @@ def test_a_lot_number_is_no_house_number(extractor):
     assert service(extractor, msg, staff=False)["site_address"] == (
         "31 Aspen Summit Green SW, Calgary"
     )
+
+
+def test_a_french_contact_label(extractor):
+    msg = message(
+        "Infiltration d'eau sous la porte-fenêtre.\n\nPersonne-ressource : Sylvie Gagnon, "
+        "cell. 780 555-0148",
+        from_name="Josée Lapointe",
+        from_addr="josee@dealer.example.net",
+    )
+    assert service(extractor, msg, staff=False)["contact_name"] == "Sylvie Gagnon"
