@@ -209,7 +209,7 @@ EMERGENCY_CUES = [
     r"ground|carpet|sidewalk|walk|walkway|room|kitchen|balcony|entrance|steps|stairs)",
     # "some piece already fall on floor", "I am worry the glass fall on somebody"
     r"(?:glass|pane|piece|pieces|shards?)\b[^.!?\n]{0,40}\b(?:fall|falls|fell|falling|drop|"
-    r"drops|dropped|came down|come down|coming down) (?:on|onto|on to|in) (?:the )?"
+    r"drops|dropped|fallen|came down|come down|coming down) (?:on|onto|on to|in) (?:the )?"
     r"(?:somebody|someone|anyone|people|a person|floor|ground|sidewalk|walk|walkway|entrance|"
     r"street)",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",

@@ -607,7 +607,7 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         "stage": r"\s+(?:as|for) (?:the )?stage\b",
         "opportunity_type": r"\s+(?:type|opp|oppty|opportunity)\b"
         r"|\s+as (?:the )?(?:opp(?:ortunity)? )?type\b",
-        "record_type": r"\s+as (?:the )?record(?: type)?\b",
+        "record_type": r"\s+as (?:the )?record(?: type)?\b|\s+record(?: type)?\b",
     }
     for name, cue in cues.items():
         for value, start, end in v.picklists[name].find(text):

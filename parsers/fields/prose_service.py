@@ -58,7 +58,8 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     if address:
         found.offer("site_address", address, PROSE, ctx.source)
     for label_block in (b for b in blocks if b.kind == "label"):
-        ref = _REFERENCE.search(label_block.text)
+        # its value and the lines under it ("Site: ...\nOur job # HFD-2291")
+        ref = _REFERENCE.search("\n".join([label_block.text, *label_block.lines]))
         if ref and label_block.target not in ("contact_phone", "contact_name"):
             found.offer("reference", _reference(ref), PROSE, ctx.source)
     ref = _REFERENCE.search(text)

@@ -566,6 +566,11 @@ def test_a_stage_the_sender_moved_the_opportunity_to(extractor):
     assert quote(extractor, message(text))["stage"] == "Submissions"
 
 
+def test_a_record_type_said_before_the_word_record(extractor):
+    text = "Factor 47. Opp Northgate Q2 Run, project, close June 15. Single record."
+    assert quote(extractor, message(text))["record_type"] == "Single"
+
+
 def test_a_list_with_a_dash_after_each_quantity(extractor):
     text = "Account: A&O\n\n6 - 2-lite slider 60x48\n3 - casement 24x60\n2 - picture 72x48"
     assert quote(extractor, message(text))["product_specs"] == (

@@ -49,6 +49,7 @@ Sandra Whitfield"""
         ("La vitre de la porte-patio a éclaté, des morceaux continuent de tomber.", "emergency"),
         ("The picture window pulled away from the opening, the unit is leaning out.", "emergency"),
         ("The fixed lite cracked and a piece came down onto the sidewalk below.", "emergency"),
+        ("A piece of the outside glass has already fallen onto the sidewalk.", "emergency"),
         ("Water is getting in at the bottom left corner, staining the drywall.", "normal"),
         ("Water is coming in around the frame and pooling on the floor.", "emergency"),
         ("Lors des fortes pluies, l'eau entre par le coin et tache le plancher.", "normal"),
@@ -724,3 +725,12 @@ def test_a_french_contact_label(extractor):
         from_addr="josee@dealer.example.net",
     )
     assert service(extractor, msg, staff=False)["contact_name"] == "Sylvie Gagnon"
+
+
+def test_a_job_number_under_a_label_is_the_reference(extractor):
+    msg = message(
+        "The fixed window cracked.\n\nSite: Harbourfront Lofts, 1450 Riverside Blvd, Calgary\n"
+        "Our job # HFD-2291",
+        from_addr="site@builder.example.net",
+    )
+    assert service(extractor, msg, staff=False)["reference"] == "HFD-2291"
