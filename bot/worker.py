@@ -18,8 +18,6 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 from email.header import decode_header, make_header
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,14 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.bot.loop import Loop
 from intake.handlers.pipeline import PipelineConfig, Result, process
 from intake.handlers.threads import case_numbers_in
+from intake.parsers.header_section import read_headers
 from intake.parsers.mime import message_ids
 from intake.storage import inbox
 from intake.storage.inbox import ThreadHints
 from intake.storage.models import InboundMessage
 
 log = logging.getLogger("intake.worker")
-
-_HEADERS = BytesHeaderParser(policy=compat32)
 
 
 def thread_hints(row: InboundMessage, config: PipelineConfig) -> ThreadHints:
@@ -48,7 +45,7 @@ def thread_hints(row: InboundMessage, config: PipelineConfig) -> ThreadHints:
             msg = parse(row.raw)
             refs, subject = (*msg.in_reply_to, *msg.references), msg.subject
         else:
-            headers = _HEADERS.parsebytes(inbox.header_block(row.raw) + b"\r\n\r\n")
+            headers = read_headers(row.raw)
             written = [
                 str(v) for k in ("In-Reply-To", "References") for v in headers.get_all(k, [])
             ]

@@ -161,12 +161,11 @@ def claim_next(session: Session, hints_of: HintsOf | None = None) -> InboundMess
     taken when it is claimed and let go with its transaction. An arrival passed over is taken
     by whichever worker finishes the one it waited for and looks again.
     """
-    stmt = _WAITING
     if hints_of is None or not locks_rows(session):
         return session.scalars(_FIRST_WAITING).first()
     passed: list[int] = []
     for _ in range(LOOKAHEAD):
-        candidates = stmt.where(InboundMessage.id.not_in(passed)) if passed else stmt
+        candidates = _WAITING.where(InboundMessage.id.not_in(passed)) if passed else _WAITING
         savepoint = session.begin_nested()  # a passed-over arrival's locks go with it
         row = session.scalars(skip_locked(candidates.limit(1), InboundMessage)).first()
         if row is None:

@@ -102,6 +102,12 @@ def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
         found.offer("contact_phone", best[2], conf, ctx.source)
 
 
+# A person's name as written: a capitalised word, then one or two more ("Mark Jensen",
+# "Anne McNeil"), the words apart by any space or by one space only
+_NAME_WORD = r"(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)"
+_PERSON = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+" + _NAME_WORD + r"){1,2}"
+_PERSON_ON_ONE_LINE = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?: " + _NAME_WORD + r"){1,2}"
+
 # "Clearview's customer Anita Desjardins has ...", "the homeowner is Mark Jensen, 403-...",
 # "please contact the homeowner directly: Ilyas Karimi, 77 ...",
 # "Bow Valley's site lead Mark Jensen will meet you there": the person the request is for.
@@ -113,7 +119,7 @@ _NAMED_CONTACT = guarded(
         # "Contact on site is their PM, Ryan Decker"
         r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?)"
         r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
-        r"([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})\b"
+        rf"({_PERSON})\b"
     )
 )
 
@@ -134,8 +140,8 @@ _COMPANY_WORD = re.compile(
 # "Genevieve Martel called me last night – the deadbolt ...": a customer who called the
 # sender, named as the subject of the call; the lead clause is no part of the fault.
 _CALLER = re.compile(
-    r"(?:^|(?<=[.!?\n])\s*)(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+))"
-    r"{1,2})\s+(?:just\s+)?(?:called|phoned|rang|texted|emailed|e-mailed|messaged)\s+"
+    rf"(?:^|(?<=[.!?\n])\s*)(?P<name>{_PERSON})"
+    r"\s+(?:just\s+)?(?:called|phoned|rang|texted|emailed|e-mailed|messaged)\s+"
     r"(?:me|us|in|our office)\b(?P<when>[^.!?\n–—:;-]{0,30}?)\s*(?P<sep>[–—:;-]|,|$)",
     re.M,
 )
@@ -144,7 +150,7 @@ _CALLER = re.compile(
 def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """A person the sender names by their role, or as the one who called them: a guess below
     a customer's own From name."""
-    staff = {nz.account_key(p.name) for p in v.org.people.values()}
+    staff = v.staff_keys
     for m in _CALLER.finditer(text):
         name = m.group("name")
         if nz.account_key(name) in staff or _COMPANY_WORD.search(name):
@@ -189,7 +195,7 @@ def _third_party(text: str, start: int) -> bool:
 # "..., Kyle Brenner 403-555-0178, ...", "Lindsay Cheung 587 555 0119": a name given
 # with the number to call.
 _NAME_BEFORE_PHONE = re.compile(
-    r"(?<![\w'’])([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})"
+    rf"(?<![\w'’])({_PERSON})"
     r"\s*(?:[,:–-]\s*|\s+(?:at|on|@)\s+)?$"
 )
 _NOT_NAME_WORDS = {
@@ -238,17 +244,16 @@ def _name_before_address(v: OrgVocabulary, found: Found, text: str, ctx: Context
 # The name line of an envelope: after a title, a colon or a line break, the address next
 _ENVELOPE_NAME = re.compile(
     r"(?:^|[:\n]\s*|\b(?:Mr|Mrs|Ms|Mme|Miss|Dr)\.?\s+)"
-    r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+(?: (?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)){1,2})"
+    rf"(?P<name>{_PERSON_ON_ONE_LINE})"
     r"[ \t]*,?\s*$"
 )
 
 
 def _a_persons_name(v: OrgVocabulary, name: str) -> bool:
     """Not a staff member, a company, an account or a word that only looks like a name."""
-    staff = {nz.account_key(p.name) for p in v.org.people.values()}
     return not (
         {w.lower() for w in name.split()} & _NOT_NAME_WORDS
-        or nz.account_key(name) in staff
+        or nz.account_key(name) in v.staff_keys
         or _COMPANY_WORD.search(name)
         or nz.match_account(name, v.org)
     )

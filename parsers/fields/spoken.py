@@ -42,8 +42,9 @@ def _as_form(paragraph: str, labels: Mapping[str, str]) -> str:
     found = [
         (m, labels[m["label"].lower()]) for m in _spoken_labels(_table(labels)).finditer(spoken)
     ]
+    # a label said twice running ("factor ... factor") is one
     said = [m for i, (m, field) in enumerate(found) if i == 0 or field != found[i - 1][1]]
-    if len({labels[m["label"].lower()] for m in said}) < MIN_FIELDS:
+    if len({field for _, field in found}) < MIN_FIELDS:
         return paragraph
     lines = [spoken[: said[0].start()].strip()]
     for m, after in zip(said, [*said[1:], None], strict=True):

@@ -7,7 +7,15 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import Context, _clean, _spec_lines, _split_parts, _unquote
+from intake.parsers.fields.common import (
+    QUOTES,
+    Context,
+    _clean,
+    _label_key,
+    _spec_lines,
+    _split_parts,
+    _unquote,
+)
 from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS
 from intake.parsers.fields.patterns import (
     _ADDRESS,
@@ -168,12 +176,6 @@ _VALUE_PARTS = re.compile(r"\s*[/,;]\s*|\s+[-–]\s+")
 _PART_CUE = re.compile(
     r"(?i)^(record(?: type)?|rec type|type|opp(?:ortunity)? type|stage|close|closing)\s*:?\s+"
 )
-_CUED_FIELDS = {
-    "record": "record_type", "record type": "record_type", "rec type": "record_type",
-    "type": "opportunity_type", "opp type": "opportunity_type",
-    "opportunity type": "opportunity_type", "stage": "stage", "close": "close_date",
-    "closing": "close_date",
-}  # fmt: skip
 
 
 def _other_fields(
@@ -188,7 +190,8 @@ def _other_fields(
     for part in parts:
         cue = _PART_CUE.match(part)
         said = part[cue.end() :] if cue else part
-        named = _CUED_FIELDS[" ".join(cue.group(1).lower().split())] if cue else None
+        # the cue's field as the quote labels name it ("rec type", "closing")
+        named = v.labels[QUOTES].get(_label_key(cue.group(1))) if cue else None
         if named == "close_date":
             if not found.has(named):
                 found.offer(named, date_of(v, said, ctx), conf - 0.1, ctx.source)

@@ -118,6 +118,8 @@ class OrgVocabulary:
         # guarded by its first characters (first_chars): ~3x faster again, the same matches
         self.hazard = guarded(re.compile(r"\b(?:" + "|".join(cues) + ")"))
         self.sla = _sla(org.sla.get("quote_turnaround", "48h"))
+        # the company's own people, as names are compared: never a customer's contact
+        self.staff_keys = frozenset(nz.account_key(p.name) for p in org.people.values())
         products = syn.get("products", {})
         extra = [word for noun, words in products.items() for word in (noun, *words)]
         self.qty_product = quantity_product_pattern(tuple(PRODUCT_NOUNS + extra))
@@ -163,13 +165,18 @@ _LOCK_OWNERS = re.compile(LOCK_OWNERS)
 _OWNER_BEFORE = re.compile(LOCK_OWNERS + r"\s*$")
 
 
+def _sentence_of(text: str, m: re.Match[str]) -> tuple[int, int]:
+    """Where the sentence holding match `m` starts and ends (a stop or a line break)."""
+    start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+    return start, min(ends, default=len(text))
+
+
 def _without_slow_leaks(text: str) -> str:
     """The text with each "water coming in" blanked whose sentence makes it a slow leak
     ("at the bottom left corner ... staining the drywall", "when the snow melts")."""
     for m in _WATER_IN.finditer(text):
-        start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
-        ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
-        if _SLOW_LEAK.search(text, start, min(ends, default=len(text))):
+        if _SLOW_LEAK.search(text, *_sentence_of(text, m)):
             text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     return text
 
@@ -198,12 +205,11 @@ def _without_window_locks(text: str) -> str:
     """The text with each "won't lock" blanked whose sentence is about a window (the first
     window, door or house it names is a window): a window that will not latch is no hazard."""
     for m in _LOCK_FAILS.finditer(text):
-        start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
-        ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+        start, end = _sentence_of(text, m)
         # a window noun right before it is what will not lock ("the slider sash won't
         # lock"), else the first window, door or house the sentence names
         before = _OWNER_BEFORE.search(text, start, m.start())
-        owner = _LOCK_OWNERS.search(text, start, min(ends, default=len(text)))
+        owner = _LOCK_OWNERS.search(text, start, end)
         if owner is None:  # "- Suite 601 (will not lock)": what the lines before it are about
             owner = _LOCK_OWNERS.search(text, max(0, start - 300), start)
         if (before and before.group("window")) or (owner and owner.group("window")):

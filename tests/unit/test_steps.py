@@ -167,6 +167,7 @@ def test_guard_lets_through_an_invitation_that_writes_out_a_request(session: Ses
     cfg = config(extractor=StubExtractor(fields=said))
     ctx = context(session, _invitation("Account: PCH\nFactor: .52"), cfg=cfg, mail_from=PAT)
     pipeline.guard_auto_mail(ctx)  # a Stop here fails the test
+    assert cfg.extractor.texts == ["Account: PCH\nFactor: .52"]  # it asked, and was told so
 
 
 def test_guard_ignores_a_message_without_a_sender(session: Session) -> None:
