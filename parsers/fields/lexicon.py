@@ -226,13 +226,14 @@ EMERGENCY_CUES = [
 DEFECT_CUES = [
     r"crack", r"broke", r"broken", r"leak", r"drip", r"fog", r"condensation", r"moisture",
     r"frost", r"ic(?:e|ed|ing) up", r"draft", r"draught", r"whistl", r"stiff", r"stuck",
-    r"stick", r"jam", r"rub", r"gap", r"torn", r"tear\b", r"rip", r"squeak", r"drag",
+    r"stick(?!er)", r"jam", r"rub(?!ber)", r"gap", r"torn", r"tear\b", r"rip", r"squeak", r"drag",
     r"rattl", r"loose", r"wobbl", r"sag", r"missing", r"damage", r"chip", r"scratch", r"dent",
     r"rot", r"stain", r"mold", r"mould", r"seal", r"shatter", r"smash", r"water", r"puddle",
     r"off (?:its|the) track", r"came off", r"fell", r"falling", r"hanging", r"c[ao]me apart",
     r"pulled (?:off|out|away)", r"fallen", r"spins", r"snapp", r"bent", r"explod", r"let go",
     r"warp", r"peel", r"faulty", r"defect", r"noisy", r"hard to", r"won't", r"wont\b",
-    r"doesn't", r"does not", r"can't", r"cannot", r"will not", r"isn't", r"no longer",
+    r"doesn't", r"doesnt\b", r"does not", r"can't", r"cant\b", r"cannot", r"will not",
+    r"isn't", r"isnt\b", r"no longer", r"(?:doesn't|doesnt|does not|won't|don't) line up",
     r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc",
 ]  # fmt: skip
 REQUEST_CUES = [
@@ -256,6 +257,32 @@ REQUEST_CUES = [
     r"\bon site (?:weekdays|weekends|daily|mornings|afternoons|from|between|mon)",
     # talk about the contact details themselves
     r"\bphone\b", r"\bnumber for\b", r"e-?mail address",
+    # when someone is in ("she's home after 3pm weekdays", "any weekday morning works")
+    r"\bany (?:weekday|weekend|morning|afternoon|evening)", r"\bwhatever works\b",
+    r"\bno rush\b", r"(?:weekday|weekend|morning|afternoon|evening)s? (?:are|is|work)",
+    r"(?:home|there|around|on site) (?:most days|all day|after|before|weekdays)",
+    r"\bprefers? (?:morning|afternoon|evening|weekday)", r"\bon (?:holidays?|vacation)\b",
+    r"\bback on\b", r"i'?m out (?:from|until|tomorrow|next)",
+    # who lets the technician in ("please coordinate access through me")
+    r"coordinat", r"through me\b", r"contact (?:to )?me first", r"check in with",
+    r"set up the visit", r"deal with \w+ directly", r"passez par moi",
+    # who is writing and for whom ("I manage the Larch Lane complex", "Shane is the contact")
+    r"(?:i|we) manage\b", r"property manager", r"on behalf of", r"site contact is",
+    r"contact on site", r"is the (?:site )?contact", r"contact is (?:me|my|our|their)",
+    # who installed it and when ("your crew replaced this door about two years ago")
+    r"(?:you|your (?:crew|company|team|guys|installers?)|you guys) "
+    r"(?:installed|replaced|put in|supplied|sold)",
+    r"had your (?:windows|doors?|patio)", r"install(?:ed)? by your", r"sold (?:us|them)\b",
+    r"installée?s? par", r"(?:windows|doors?) (?:are|is) (?:\d+|two|three|four|five) "
+    r"(?:yrs?|years?) old",
+    # photos sent, and asking for someone to come
+    r"(?:i|we) send (?:you )?(?:\w+ )?(?:pictures|photos?|pics)", r"(?:photos?|pictures) "
+    r"(?:en pi[eè]ce|ci-?jointe?s?)", r"envoie (?:une|des) photo", r"no photos? yet",
+    r"service (?:guys|team|tech)", r"(?:somebody|someone) (?:come|out|to)", r"need somebody",
+    r"envoyer quelqu", r"technicien pourrait",
+    # how the sender feels about it
+    r"not happy\b", r"(?:excusez|excuse) (?:mon|my) (?:anglais|english)", r"is this covered",
+    r"going direct", r"is complain",
 ]  # fmt: skip
 
 # Words that say so outright; they count unless negated ("not an emergency"). "Urgent" or

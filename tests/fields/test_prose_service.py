@@ -196,6 +196,42 @@ def test_description_leaves_out_the_history_and_the_logistics(extractor):
     )
 
 
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "She's home after 3pm weekdays.",
+        "We are retired so any weekday is fine.",
+        "No rush, she's fine with whatever works.",
+        "Please coordinate access through me as the tenant works nights.",
+        "For enter the units please contact to me first, I will arrange with tenants.",
+        "I manage the Larch Lane townhome complex on behalf of the condo board.",
+        "Shane is the contact on site.",
+        "Your crew replaced this door about two years ago.",
+        "We had your windows and patio door put in when we built in 2023.",
+        "It's one of the windows Priya sold us in 2024.",
+        "I send pictures.",
+        "Photos en pièce jointe.",
+        "Can your service guys come have a look?",
+        "The homeowners are not happy about it.",
+        "We bought the house last summer and the sticker has your name on it.",
+    ],
+)
+def test_an_aside_about_visits_history_or_photos_is_not_the_problem(extractor, aside):
+    """Who lets the technician in, when someone is home, who installed it, the photos and
+    how the sender feels: none of it is the problem the description names."""
+    fault = "The patio door in unit 12 drags on the track and the latch will not catch."
+    for text in (f"{fault} {aside}", f"{aside} {fault}"):
+        msg = message(text, subject="Patio door", from_name="Lee Ames", from_addr="la@example.net")
+        assert service(extractor, msg, staff=False)["description"] == fault
+
+
+def test_a_fault_written_without_apostrophes_is_still_the_problem(extractor):
+    """ "doesnt line up": the fault is the sentence that also says who installed it."""
+    text = "Back door deadbolt you guys put in last wk doesnt line up, have to lift the door."
+    msg = message(text, subject="deadbolt", from_name="Dev Malik", from_addr="dm@example.net")
+    assert service(extractor, msg, staff=False)["description"] == text
+
+
 def test_a_long_story_is_cut_to_the_sentences_about_the_fault(extractor):
     text = (
         "We moved into the house two summers ago and have enjoyed it ever since. The kids "
