@@ -705,8 +705,9 @@ _QUOTED_HEADER = re.compile(
 
 def _shown_images(html: str) -> dict[str, str]:
     """What an HTML body says of each image it shows by Content-ID: "decoration" (named a
-    logo, small as shown, or after the sign-off, i.e. in the signature), "content" (shown
-    at the size of a photo, before any sign-off) or "unsized" (no size given)."""
+    logo, or small as shown), "signature" (after the sign-off: a logo unless its file is a
+    photo a camera named, which Apple Mail puts below the signature), "content" (shown at
+    the size of a photo, before any sign-off) or "unsized" (no size given)."""
     out: dict[str, str] = {}
     for tag in _IMG_TAG.finditer(html):
         cid = _IMG_CID.search(tag.group(0))
@@ -724,10 +725,10 @@ def _shown_images(html: str) -> dict[str, str]:
             )
         before = _ANY_TAG.sub(" ", _BLOCK_TAG.sub("\n", html[: tag.start()]))
         quoted = list(_QUOTED_HEADER.finditer(before))  # the sign-off of this message only
-        if (alt and _DECORATION_NAME.search(alt.group(1) or alt.group(2) or "")) or (
-            _SIGN_OFF_LINE.search(before, quoted[-1].end() if quoted else 0)
-        ):
+        if alt and _DECORATION_NAME.search(alt.group(1) or alt.group(2) or ""):
             out[key] = "decoration"
+        elif _SIGN_OFF_LINE.search(before, quoted[-1].end() if quoted else 0):
+            out[key] = "signature"
         elif "width" in size or "height" in size:
             small = _small_as_shown(size.get("width"), size.get("height"))
             out[key] = "decoration" if small else "content"
@@ -784,6 +785,8 @@ def _is_decoration(leaf: _Leaf, shown: str | None) -> bool:
         return True
     if shown == "content" or _CAMERA_NAME.match(leaf.filename):
         return False  # a photo as a camera or phone names it, however small it was sent
+    if shown == "signature":
+        return True
     size = _image_size(leaf.content)  # shown without a size, or not shown by the HTML
     return size is not None and _small(float(size[0]), float(size[1]))
 

@@ -389,6 +389,15 @@ def test_take_corrections_keeps_the_later_date():
     assert take_corrections("sorry, close Nov 5", now=now) == "sorry, close Nov 5"
 
 
+def test_take_corrections_reads_a_writer_catching_themself():
+    from intake.parsers.normalise import parse_factor, take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=UTC)
+    said = "Factor .52 — wait, no, sorry, BVR got bumped to .54 after the review, use .54."
+    assert parse_factor(take_corrections(said, now=now).split(" — ")[0]) == Decimal("0.54")
+    assert parse_factor(take_corrections("factor .50 - hang on, .51", now=now)) == Decimal("0.51")
+
+
 def test_take_corrections_reads_a_revision_written_with_an_arrow():
     from intake.parsers.normalise import parse_factor, take_corrections
 

@@ -79,7 +79,7 @@ def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",
 # "new customer - Keystone Builders"
 _NEW_ACCOUNT = re.compile(
-    r"\b(?i:new (?:account|customer|client|builder|dealer))\b[^:\n.]{0,48}?(?:[:–]|\s-)\s*"
+    r"\b(?i:new (?:account|customer|client|builder|dealer))\b[^:\n.]{0,48}?(?:[:–,]|\s-)\s*"
     r"((?:[A-Z][\w&'’.-]*\s+){0,4}[A-Z][\w&'’.-]*)"
 )
 

@@ -133,15 +133,17 @@ def short_answers(
     pieces = [p for p in _PIECES.split(body.strip()) if p.strip()]
     unused = []
     for piece in pieces:
+        named = _named_field(v, piece, ctx.queue)
         for name in wanted:
-            if name in got:
-                continue
+            if name in got or (named and named != name):
+                continue  # "stage 25%" answers the stage, never the factor
             value = answer_value(v, name, piece, ctx)
             if value:
                 got[name] = value
                 break
         else:
-            unused.append(piece)
+            if not named:
+                unused.append(piece)
     rest = ", ".join(unused)
     for name in wanted:  # "Lena OK'd it at 47 on this one": the asked value in a sentence
         if name not in got and name in _WHOLE_TEXT and rest:
@@ -149,6 +151,17 @@ def short_answers(
             if value:
                 got[name] = value
     return got
+
+
+def _named_field(v: OrgVocabulary, piece: str, queue: str) -> str | None:
+    """The field a piece names by a label before its value ("stage 25%", "close Dec 3")."""
+    words = piece.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            name = v.labels[queue].get(_label_key(" ".join(words[:n])))
+            if name:
+                return name
+    return None
 
 
 # Fields whose value is found inside a sentence; a picklist or a name must be the piece.

@@ -62,11 +62,14 @@ def _attachment_texts(
     if pointer is not None and msg.real_attachments and points_to_attachment(pointer.value):
         del found.values["product_specs"]  # "see csv": the document's specs, if it has them
     required = set(v.org.required_fields(ctx.queue))
-    if ctx.is_reply and not _REVISION_ATTACHED.search(msg.new_text or ""):
+    revision = bool(_REVISION_ATTACHED.search(msg.new_text or ""))
+    if ctx.is_reply and not (revision or expected):
         return  # a reply's attachments are photos or history, unless it says it sends a revision
     if not ctx.is_reply and all(found.has(name) for name in required):
         return
-    wanted = {*expected, "product_specs"} if ctx.is_reply else None
+    # a reply answers what the case still misses ("Takeoff attached."); a revision also
+    # changes the products
+    wanted = ({*expected, "product_specs"} if revision else set(expected)) if ctx.is_reply else None
     for attachment in msg.real_attachments:
         if ctx.queue != SERVICE and document_kind(attachment) == "vcard":
             continue

@@ -7,6 +7,7 @@ value; `value_of` is also what reads a cell of a shorthand subject line."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 
 from intake.parsers import normalise as nz
@@ -33,6 +34,7 @@ _SPEC_WORDS = re.compile(
     r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash)\b",
     re.IGNORECASE,
 )
+_BULLET = re.compile(r"^[-*•]\s+")
 _LABELLED = re.compile(r"^[^\W\d_][^:\n]{0,40}:\s")
 _NO_ATTACHMENTS = re.compile(r"^(?:no|without)\s+(?:attachments?|files?|drawings?)\b", re.I)
 
@@ -137,8 +139,12 @@ def _is_product(v: OrgVocabulary, line: str) -> bool:
 
 
 def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> None:
-    if len(run) < 2 or any(line.startswith(("-", "*", "•")) or "  " in line for line in run):
-        return  # bullet lists and aligned columns have their own readers
+    if len(run) < 2 or any("  " in line for line in run):
+        return  # aligned columns have their own reader
+    # "- .49", "- 50%", "- Aspen & Oak - Hendricks reno": the form written as a bullet list,
+    # one value a bullet, is read as the same lines without their bullets
+    bulleted = {_BULLET.sub("", line) for line in run if _BULLET.match(line)}
+    run = [_BULLET.sub("", line) for line in run]
     run = [line for line in run if not _LABELLED.match(line)]  # and so have labels
     values: list[tuple[str, str]] = []
     names: list[str] = []
@@ -171,14 +177,20 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
         for field, value in values:
             found.offer(field, value, BULLETS, ctx.source)
     if products:
-        _products_and_note(v, found, run, products, ctx)
+        _products_and_note(v, found, run, products, ctx, bulleted)
 
 
 def _products_and_note(
-    v: OrgVocabulary, found: Found, run: list[str], products: list[int], ctx: Context
+    v: OrgVocabulary,
+    found: Found,
+    run: list[str],
+    products: list[int],
+    ctx: Context,
+    bulleted: Collection[str] = (),
 ) -> None:
     """Product lines one a line (and the spec lines that continue them) are the specs; a
-    plain line after the last of them is the special instructions."""
+    plain line after the last of them is the special instructions (a bullet is one more
+    item of the list, never the note)."""
     specs = [run[products[0]]]
     note = None
     previous = specs[0]
@@ -201,6 +213,7 @@ def _products_and_note(
             continue
         if (
             note is None
+            and line not in bulleted
             and len(line.split()) >= 3
             and not (
                 _FIELD_CUE.search(line)

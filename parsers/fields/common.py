@@ -168,7 +168,10 @@ def _looks_like_name(text: str) -> bool:
 
 def _split_parts(text: str) -> list[str]:
     """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
-    pieces = re.split(r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|(?<=[a-z]{2})\.\s+(?=[A-Z])", text)
+    # a sentence ends after a word or a year: "... Stock Order 2027. Standard. Stage funding"
+    pieces = re.split(
+        r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])", text
+    )
     parts = [p.strip() for p in pieces if p.strip()]
     merged: list[str] = []
     for part in parts:
@@ -236,6 +239,9 @@ def _is_header_row(cells: list[str]) -> bool:
 def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> str:
     data = [r for r in rows if not _is_header_row(r)]
     productish = [r for r in data if _DIMENSION.search(" ".join(r)) or qty.search(" ".join(r))]
+    counted = rows and re.fullmatch(r"(?i)qty|quantity|count|#", rows[0][0].strip())
+    if productish and counted:
+        productish = data  # under a "Qty" header every row is an item ("2 | pkg B: same as A")
     if not productish:
         return ""
     return "; ".join(_clean(" ".join(r)) for r in productish)

@@ -216,7 +216,15 @@ EMERGENCY_CUES = [
     # a whole window coming out of its opening: "pulled away from the opening ... leaning out"
     r"(?:window|unit|sash|frame)\b[^.!?\n]{0,80}\b(?:leaning|tilting|tipping) out\b",
     r"pull(?:ed|ing) (?:away|out|loose) (?:from|of) the (?:opening|wall|rough opening)",
-    r"in (?:a )?(?:million|thousand|hundred) pieces",
+    r"in(?:to)? (?:a )?(?:million|thousand|hundred) pieces",
+    # "a big chunk hanging at the top of the frame ... could come down anytime"
+    r"(?:chunks?|pieces?|shards?|glass|pane)\b[^.!?\n]{0,40}\b(?:could|might|may|will|going to|"
+    r"gonna|about to) (?:come down|fall|drop)\b[^.!?\n]{0,15}\b(?:any ?time|any (?:second|"
+    r"minute|moment)|at any (?:time|moment))",
+    r"(?:chunks?|pieces?|shards?) (?:of glass )?(?:still )?hanging\b",
+    # a sash that will not stay shut: "swings wide open on its own, it won't stay latched"
+    r"(?:won't|wont|will not|doesn't|does not|can't|cannot) stay (?:latched|closed|shut|locked)",
+    r"(?:swings?|blows?|falls?) (?:wide )?open (?:on its own|by itself)",
     r"(?:glass|pane|lite)\b[^.!?\n]{0,60}\blet go (?:overnight|last night|today|this morning|"
     r"yesterday)",
 ]  # fmt: skip
@@ -235,6 +243,9 @@ DEFECT_CUES = [
     r"doesn't", r"doesnt\b", r"does not", r"can't", r"cant\b", r"cannot", r"will not",
     r"isn't", r"isnt\b", r"no longer", r"(?:doesn't|doesnt|does not|won't|don't) line up",
     r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc",
+    # short shipped: "the grille inserts ... were not in the shipment"
+    r"not (?:in|on) the (?:shipment|delivery|truck|order|crate|box)", r"never (?:arrived|came)",
+    r"(?:not|never) (?:delivered|shipped|included)",
 ]  # fmt: skip
 REQUEST_CUES = [
     # asking for a visit, and when or how to come
@@ -279,6 +290,8 @@ REQUEST_CUES = [
     r"(?:i|we) send (?:you )?(?:\w+ )?(?:pictures|photos?|pics)", r"(?:photos?|pictures) "
     r"(?:en pi[eè]ce|ci-?jointe?s?)", r"envoie (?:une|des) photo", r"no photos? yet",
     r"service (?:guys|team|tech)", r"(?:somebody|someone) (?:come|out|to)", r"need somebody",
+    r"get (?:a tech|a technician|somebody)\b", r"on site \d", r"(?:is|he's|she's) on site\b",
+    r"photos? (?:he|she|they|the \w+) sent",
     r"envoyer quelqu", r"technicien pourrait",
     # how the sender feels about it
     r"not happy\b", r"(?:excusez|excuse) (?:mon|my) (?:anglais|english)", r"is this covered",
@@ -299,12 +312,15 @@ LOCK_FAILS = r"(?:can ?not|can't|cant|won't|wont|will not|does ?n[o']t|unable to
 # when it rains or the snow melts. A leak to book, not water pouring into the house.
 WATER_IN = (
     r"\b(?:water|rain|snow|melt ?water)\b (?:is |was |keeps |has been )?"
-    r"(?:coming|getting|leaking|seeping) in\b|\bl'eau (?:entre|rentre|coule|s'infiltre)\b"
+    r"(?:coming|getting|leaking|seeping|blowing|driving) in\b|"
+    r"\bl'eau (?:entre|rentre|coule|s'infiltre)\b"
 )
 SLOW_LEAK = (
     r"\bcorner\b|\bstain(?:s|ed|ing)?\b|\bwhen (?:it rains|the snow melts|we get)|"
     r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b|"
-    r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut"
+    r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut|"
+    # past a worn seal: "the bottom sweep has torn and snow is blowing in under the door"
+    r"\bunder the (?:door|sweep|threshold)\b|\bsweep\b|\bweather ?strip"
 )
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (

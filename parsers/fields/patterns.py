@@ -74,7 +74,10 @@ _META = re.compile(
     r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
     r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
     # the sender's own follow-up: "I'll send the final number once we land on it"
-    r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm))\b",
+    r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
+    # "Timing I'm still sorting out with them, I'll let you know."
+    r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
+    r"still (?:sorting|working|waiting|figuring|finali[sz]ing))\b",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -158,7 +161,9 @@ _SEE_ATTACHED = re.compile(
 )
 _NOT_A_QUOTE_DATE = re.compile(
     r"\bno rush\b|\bclos|\binstall|\bdeliver|\bship|\bpossession|\bmove[ds]? in|\bvalid\b|"
-    r"\bexpir|\bpay",
+    r"\bexpir|\bpay|"
+    # "I'll get the account set up today": the CRM's record, not the quote
+    r"\baccount (?:set ?up|created|opened)|\b(?:set|get) (?:up )?(?:the |their )?account\b",
     re.IGNORECASE,
 )
 _WANTS_QUOTE = re.compile(
@@ -213,6 +218,8 @@ _COMPANY_LINE = re.compile(
 # Parts of a one-line summary: "fctr 0.49", "mult x.52", "@ .47"; "~$1.2M", "CAD 98 500".
 _FACTOR_PART = re.compile(
     r"(?i:factor|fctr|facteur|mult(?:iplier)?|@)\s*[:=]?\s*(?P<value>[x×]?\s?\d*[.,]\d+\s*%?)"
+    # "factor 46": a whole number only after the word ("@ 12" is a count)
+    r"|(?i:factor|fctr|facteur|mult(?:iplier)?)\s*[:=]?\s*(?P<whole>[2-9]\d\s*%?)"
 )
 _AMOUNT_PART = re.compile(r"(?i:~|≈|approx\.?\s*)?(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?")
 _MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")

@@ -102,7 +102,8 @@ def _said_instructions(found: Found, text: str, ctx: Context) -> None:
 # After a factor said as a whole number ("Factor is 52 like always."): the sentence ends or
 # goes on about the factor, never a unit ("30 days", "52 casements").
 _WHOLE_FACTOR_END = re.compile(
-    r"\s*(?:$|[,.;!)]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this|since|because|"
+    r"\s*(?:$|[,.;!)(]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this|since|because|"
+    r"please|pls|thanks|thx|"
     r"for (?:this|these|them|the|that))\b)",
     re.I,
 )
@@ -165,6 +166,12 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         # "approved, but go .47 not .45": a correction of the draft's label, which it beats
         corrects = m.group(2) or m.group(4)
         found.offer("factor", str(factor), LABELLED + 0.05 if corrects else PROSE, src)
+    # "Dan - .46 is too thin with the freight. Go .48.", "Use .52 on this one.": the factor
+    # said as an order, a sentence of its own
+    m = _FACTOR_ORDERED.search(text)
+    factor = nz.parse_factor(m.group(1)) if m else None
+    if factor is not None and Decimal("0.2") <= factor < 1:
+        found.offer("factor", str(factor), PROSE, src)
     # "use the 53 factor like last time": the number before the word
     m = re.search(
         r"\b(?:the|our|a|that|same)\s+(\d{2}|0?[.,]\d{2,3})\s+(?:factor|multiplier)\b",
@@ -198,6 +205,9 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     ):
         hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
         if hit and hit[1] == 0:
+            if _undecided(text[m.end() + hit[2] : m.end() + hit[2] + 40], ctx):
+                found.declared_empty.add("close_date")  # "Close is Q1 or Q2": not settled
+                break
             found.offer("close_date", hit[0].isoformat(), PROSE, src)
             break
     # "please show today as the close date": the date said before the cue
@@ -211,8 +221,8 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.
     for m in re.finditer(
-        r"\b(?:decide|decision|award(?:ed)?|sign(?:ing|s)?|signature|commit)\b(?:\s+(?:is\s+)?(?:on|by|"
-        r"around|before|expected|due))?\s*",
+        r"\b(?:decide|decision|award(?:ed)?|sign(?:ing|s|[- ]?off)?|signature|commit)\b"
+        r"(?:\s+(?:is|will be|should be))?(?:\s+(?:on|by|around|before|expected|due))?\s*",
         text,
         re.IGNORECASE,
     ):
@@ -235,6 +245,18 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         prose_due(v, found, text, ctx)
 
 
+def _undecided(after: str, ctx: Context) -> bool:
+    """What follows a date offers another one instead ("Q1 or Q2", "March or April")."""
+    m = re.match(r"\s*(?:or|or maybe|maybe|/)\s+", after, re.IGNORECASE)
+    hit = nz.find_date(after[m.end() :], now=ctx.now) if m else None
+    return bool(hit and hit[1] == 0)
+
+
+_FACTOR_ORDERED = re.compile(
+    r"(?:^|[.!?]\s+|\n)\s*(?:go|use|let(?:'|’)?s (?:do|go)|make it|do)\s+(?:with\s+)?"
+    r"[x×@]?\s?(0?[.,]\d{2,3})(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))",
+    re.IGNORECASE,
+)
 _USUAL_FACTOR = re.compile(
     r"\b(?:our|the|my|his|her)\s+usual\s+(?:factor\s+(?:of\s+)?)?"
     r"([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b)?)",
@@ -316,7 +338,10 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
 # article before a type value says what the opportunity is.
 _TYPE_BEFORE = re.compile(
     r"\b(?:it(?:'|’)?s|it is|this(?: one)? is|that(?:'|’)?s|that is|(?:it|this) will be|"
-    r"is|as|quote it as|set (?:it )?up as)\s+(?:a|an)\s+$",
+    r"is|as|quote it as|set (?:it )?up as)\s+(?:a|an)\s+$"
+    # "this time they want it as Project w/ installation"
+    r"|\b(?:wants?|needs?|have|has|quote|set up|enter|book)\s+(?:it|this(?: one)?|them)\s+"
+    r"(?:up\s+)?as\s+(?:an?\s+)?$",
     re.IGNORECASE,
 )
 # ... unless the word is part of another noun: "it's a project manager's call".
@@ -356,10 +381,15 @@ _QUOTE_VERB_HOW = re.compile(
 _INSTRUCTION = re.compile(
     rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
     rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
-    rf"|\b(?:please|pls|could you(?: please)?|can you(?: please)?)\s+"
+    rf"|\b(?:please|pls|could you(?: please| also)?|can you(?: please| also)?)\s+"
     rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b"
     # "pebble exterior on everything so double check availability": what to do, after "so"
-    r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b",
+    r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
+    # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
+    r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
+    r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
+    r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
+    r"(?:the |their own )?install)",
     re.IGNORECASE,
 )
 
@@ -389,7 +419,7 @@ def _instruction_sentences(
         if block.kind == "prose":
             pieces = sentences(block.text)
         elif block.kind == "label" and block.target == "product_specs":
-            pieces = sentences(" ".join([block.text, *block.lines]))[1:]
+            pieces = sentences(_unwrapped(block))[1:]  # the specs' own later sentences
         else:
             continue
         for sentence in pieces:
@@ -411,6 +441,18 @@ def _instruction_sentences(
             found.offer("special_instructions", held.value, PROSE - 0.15, held.source)
         else:
             found.offer("special_instructions", " ".join(said), PROSE - 0.15, ctx.source)
+
+
+def _unwrapped(block: Block) -> str:
+    """A label's value and the lines below it as one text: a line that starts lower-case
+    continues the one above ("... Include" / "removal and disposal"), one that starts with a
+    capital after an unpunctuated line is a sentence of its own ("Quote valid 60 days")."""
+    text = block.text
+    for line in block.lines:
+        line = line.strip()
+        joined = line[:1].islower() or text.rstrip()[-1:] in (".", "!", "?", ";", ":", "")
+        text = text.rstrip() + (" " if joined else ". ") + line
+    return text
 
 
 # "..., owner wants screens on every unit", "they want a per-home breakdown": in a run-on,
@@ -481,7 +523,12 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
     if (not m and not wants) or _FIELD_CUE.search(sentence) or _NOT_INSTRUCTION.search(sentence):
         return False
     verb = (m["verb"] or m["asked"] or m["so"] or "").lower() if m else ""
-    if m and not wants and verb in ("price", "quote") and not _QUOTE_VERB_HOW.search(sentence):
+    if (
+        m
+        and not wants
+        and verb in ("price", "quote")
+        and not (_QUOTE_VERB_HOW.search(sentence) or _PRICE_VALIDITY.search(sentence))
+    ):
         return False  # "Please quote the following" asks for the quote itself
     return not (
         v.qty_product.search(sentence)
@@ -604,7 +651,9 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
     }
     # "Project as the type and Single as the record type": the value before its cue.
     after_cues = {
-        "stage": r"\s+(?:as|for) (?:the )?stage\b",
+        "stage": r"\s+(?:as|for) (?:the )?stage\b"
+        # "Early days – basic qualification at this point"
+        r"|\s+(?:at this (?:point|stage|time)|right now|at the moment|for now|so far)\b",
         "opportunity_type": r"\s+(?:type|opp|oppty|opportunity)\b"
         r"|\s+as (?:the )?(?:opp(?:ortunity)? )?type\b",
         "record_type": r"\s+as (?:the )?record(?: type)?\b|\s+record(?: type)?\b",

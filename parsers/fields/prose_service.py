@@ -425,6 +425,8 @@ def _fault_clauses(sentence: str, *, faults_only: bool = False) -> str:
         lowered = clause.replace("’", "'").lower()
         if not clause or _PHONE_SHAPE.search(clause) or _REFERENCE.search(clause):
             continue
+        if _NOT_PROBLEM.search(clause) or _SIGN_OFF.match(clause):
+            continue  # "..., thank you Brenda Kowalczyk"
         if _ADDRESS.search(clause) or (_REQUEST.search(lowered) and not _DEFECT.search(lowered)):
             continue
         if faults_only and (not _DEFECT.search(lowered) or _not_problem(clause)):
@@ -491,7 +493,7 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
             sentence = re.sub(r"^(?i:hi|hello|hey)\s+(?=[a-z]+\s+[a-z])", "", sentence)
             sentence = _cut_contact_tail(sentence, region)
             if _PHONE_SHAPE.search(sentence) and len(sentence.split()) >= 20:
-                sentence = _fault_clauses(sentence)
+                sentence = _fault_clauses(sentence, faults_only=_is_run_on_story(sentence))
                 if not sentence:
                     continue
             elif _is_run_on_story(sentence):

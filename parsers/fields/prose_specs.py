@@ -38,12 +38,7 @@ def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Cont
     for kind, sentence in units[spec_at + 1 :]:
         if kind != "sentence":
             continue
-        if (
-            _FIELD_CUE.search(sentence)
-            or _META.search(sentence)
-            or _says_when(sentence, ctx)
-            or _says_what_it_is(v, sentence)
-        ):
+        if _tells_something_else(v, sentence, ctx):
             continue
         sentence = _strip_greeting(sentence)
         if len(sentence.split()) >= 3 and not v.qty_product.search(sentence):
@@ -90,9 +85,39 @@ _WHAT_IT_IS = re.compile(
 )
 
 
+# A sentence this short that names a stage says where the opportunity is ("Early days –
+# basic qualification at this point.")
+PICKLIST_SENTENCE_WORDS = 10
+
+
 def _says_what_it_is(v: OrgVocabulary, sentence: str) -> bool:
+    if len(sentence.split()) <= PICKLIST_SENTENCE_WORDS and next(
+        v.picklists["stage"].find(sentence), None
+    ):
+        return True  # (a type's "standard" is also a word of the specs: "standard screens")
     return bool(_WHAT_IT_IS.match(sentence)) and any(
         next(picklist.find(sentence), None) for picklist in v.picklists.values()
+    )
+
+
+# "I'd go with 55% on this one", "let's do .52", "Can you do 46 like last year?": the
+# factor, said as a choice
+_PRICES_AT = re.compile(
+    r"\b(?:go|going|use|do|at|@)\s+(?:with\s+)?(?:x\s?)?(?:\d{2}\s?%|0?[.,]\d{2,3}\b|"
+    r"\d{2}\s+(?:like|as|again|this time|on (?:this|these|it)|for (?:this|these|them))\b)",
+    re.IGNORECASE,
+)
+
+
+def _tells_something_else(v: OrgVocabulary, sentence: str, ctx: Context) -> bool:
+    """A plain sentence that is no instruction: it gives a field, talks about the email,
+    says when or what the job is worth, or what the opportunity is."""
+    return bool(
+        _FIELD_CUE.search(sentence)
+        or _META.search(sentence)
+        or _says_when(sentence, ctx)
+        or _says_what_it_is(v, sentence)
+        or _PRICES_AT.search(sentence)
     )
 
 
@@ -108,12 +133,9 @@ def _closing_instructions(
             continue
         sentence = _strip_greeting(sentence)
         if (
-            _FIELD_CUE.search(sentence)
-            or _META.search(sentence)
+            _tells_something_else(v, sentence, ctx)
             or _SIGN_OFF.match(sentence)
             or v.qty_product.search(sentence)
-            or _says_when(sentence, ctx)
-            or _says_what_it_is(v, sentence)
             or len(sentence.split()) < 4
         ):
             continue

@@ -116,6 +116,11 @@ def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> No
     if not (queue == QUOTES and is_approval_note(body)):
         for name in FORWARDED_HISTORY.get(queue, ()):
             forwarded.values.pop(name, None)
+    said, default = forwarded.values.get("urgency"), found.values.get("urgency")
+    if said and said.value == "emergency" and default and default.confidence <= GUESS:
+        # "can someone get out today? See Kyle's note below": the note names the hazard;
+        # the cover note's "normal" was only the default for naming none
+        del found.values["urgency"]
     found.merge_missing(forwarded)
 
 
@@ -149,11 +154,16 @@ def missing_fields(fields: dict[str, FieldValue], required: list[str]) -> list[s
 
 def _is_cover_note(body: str) -> bool:
     """A short note on top of a forward ("Rita - can you help this homeowner? See below.")."""
-    return len(body.split()) < 40 and bool(
-        re.search(
-            r"\b(?:below|forward(?:ed|ing)?|fwd|see (?:the )?(?:email|message))\b", body, re.I
-        )
-    )
+    return len(body.split()) < 40 and bool(_COVER_NOTE.search(body))
+
+
+# "See below", "passing this along from Aspen & Oak", "See Jen's email attached"
+_COVER_NOTE = re.compile(
+    r"\b(?:below|forward(?:ed|ing)?|fwd|passing (?:this|it) (?:along|on)|"
+    r"see (?:the |her |his |their |\w+(?:'|’)s )?(?:e-?mail|message|note|mail)|"
+    r"(?:e-?mail|message|note|mail) (?:is )?attached)\b",
+    re.IGNORECASE,
+)
 
 
 # "Approved at .54, not .57. Go ahead.", "OK to send", "Good to go - please process."

@@ -75,6 +75,22 @@ _CELL_WORDS = 4  # the most words a second value in one table cell has
 _TWO_LABELS = re.compile(r"\s+[/&]\s+")
 
 
+# The header of a two-column table of products: "Qty | Item", "Quantity | Description"
+_QTY_HEADER = re.compile(r"(?i:qty|quantity|qté|quantité|#|count|units?)")
+_ITEM_HEADER = re.compile(
+    r"(?i:items?|products?|descriptions?|specs?|specifications?|windows?|doors?|units?|articles?)"
+)
+
+
+def _two_column_row(current: Block | None, cells: list[str]) -> bool:
+    """A row of a two-column table: its header ("Qty | Item"), or a row under one."""
+    if len(cells) != 2:
+        return False
+    if current is not None and current.kind == "table":
+        return all(len(row) == 2 for row in current.rows)
+    return bool(_QTY_HEADER.fullmatch(cells[0]) and _ITEM_HEADER.fullmatch(cells[1]))
+
+
 class Structure:
     """Splits a text into `Block`s. Knows the label table of one queue."""
 
@@ -146,15 +162,32 @@ class Structure:
             if known:
                 return known
         piece = self._one_label(rest, in_opportunity)
+        m = _LABEL_LINE.match(rest) if piece else None
+        if m and (pairs := self._paired(m["label"], m["value"].strip(), in_opportunity)):
+            return pairs
         if piece:
             return [piece]
         cells = _cells(rest)
         if len(cells) == 2 and not _LABEL_LINE.match(cells[0]):
+            pairs = self._paired(cells[0], cells[1], in_opportunity)
+            if pairs:
+                return pairs
             target = self._target(cells[0], cells[1], in_opportunity)
             if target:
                 return [(target, cells[1])]
         piece = self._bare_label(rest, in_opportunity) if bare else None
         return [piece] if piece else []
+
+    def _paired(self, label: str, value: str, in_opportunity: bool) -> list[tuple[str, str]]:
+        """ "Account / Opp | Prairie Crest Homes / PCH Savanna Ph2": two labels over as many
+        values, side by side: each value is its own label's (else [])."""
+        labels, values = _TWO_LABELS.split(label), _TWO_LABELS.split(value)
+        if len(labels) < 2 or len(labels) != len(values):
+            return []
+        fields = [self.field_for(part, in_opportunity) for part in labels]
+        if not all(fields) or len(set(fields)) != len(fields):
+            return []
+        return [(f, v.strip()) for f, v in zip(fields, values, strict=True) if f]
 
     def _one_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
         colon = ":" in text or "：" in text  # what _LABEL_LINE cannot match without
@@ -198,6 +231,9 @@ class Structure:
             line = _strip_markup(raw)
             if "[" in line:  # "[notes]" is "notes:"
                 line = _INI_SECTION.sub(r"\1:", line)
+            table = current is not None and current.kind == "table"
+            if table and line.strip() and _SEPARATOR_ROW.match(line):
+                continue  # "----+-----" under a table's header: the table goes on
             if not line.strip() or _SEPARATOR_ROW.match(line):
                 if current is not None and current.kind == "label" and not current.text:
                     pending = pending or (current if not current.lines else None)
@@ -253,7 +289,7 @@ class Structure:
                 current, indent, bullet, rest, previous_length
             ):
                 current.lines.append(rest)
-            elif len(_cells(rest)) >= 3 and not bullet:
+            elif not bullet and (len(_cells(rest)) >= 3 or _two_column_row(current, _cells(rest))):
                 if current is None or current.kind != "table":
                     current = Block("table")
                     blocks.append(current)

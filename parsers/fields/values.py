@@ -34,6 +34,9 @@ from intake.parsers.fields.vocab import OrgVocabulary
 _CORRECTABLE = {"factor", "amount", "close_date"}
 
 
+_ASKS = re.compile(r"\b(?:please|pls|kindly)\b", re.IGNORECASE)
+
+
 def label_value(
     v: OrgVocabulary,
     found: Found,
@@ -74,6 +77,8 @@ def label_value(
         else:
             offer_contact(v, found, joined, conf, src)
     elif name == "product_specs":
+        # "Quote valid 60 days please - ...": a line asking something of the quoter is no spec
+        lines = [ln for ln in lines if not _ASKS.search(ln) or v.qty_product.search(ln)]
         found.offer(name, _spec_lines([value, *lines] if value else lines), conf, src)
     elif name == "factor":
         factor = nz.parse_factor(value)
@@ -367,8 +372,9 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
     if hit and (hit[2] - hit[1]) >= 0.6 * len(part.strip()):
         return {"close_date": hit[0].isoformat()}
     factor = _FACTOR_PART.fullmatch(part.strip())
-    if factor and nz.parse_factor(factor["value"]) is not None:
-        return {"factor": str(nz.parse_factor(factor["value"]))}
+    said = factor and (factor["value"] or factor["whole"])
+    if said and nz.parse_factor(said) is not None:
+        return {"factor": str(nz.parse_factor(said))}
     if _AMOUNT_PART.fullmatch(part.strip()):
         amount = nz.parse_amount(part.strip().lstrip("~≈").removeprefix("approx").strip())
         if amount is not None:

@@ -33,6 +33,14 @@ def test_a_percentage_answers_an_asked_stage_before_a_factor(extractor):
     assert got == {"stage": "Approvals"}
 
 
+def test_a_value_named_by_its_label_answers_no_other_field(extractor):
+    """ "stage 25%" is the stage, never an asked factor of .25."""
+    text = "Type is Project w/ installation, stage 25%. Close date TBD, will update."
+    got = answer(extractor, text, ["factor", "opportunity_type", "stage", "close_date"])
+    assert "factor" not in got
+    assert got["opportunity_type"] == "Project w/ installation"
+
+
 def test_a_bare_number_in_a_sentence_answers_an_asked_factor(extractor):
     got = answer(extractor, "Manager signed off on 52 for this one, thanks.", ["factor"])
     assert got == {"factor": "0.52"}

@@ -39,6 +39,21 @@ def test_csv_attachment_and_inline_logo(extractor):
     assert got["product_specs"] == "10 Awning 36 24; 4 Picture 48 48"
 
 
+def test_a_reply_that_only_attaches_the_missing_takeoff_gives_the_specs(extractor):
+    """ "Takeoff attached." answering the bot's request for the products: the sheet is read
+    for what the case still misses, and nothing else."""
+    csv_bytes = (
+        b"model,qty,product,size\r\nPM-400,4,single hung,30x54\r\nPM-400,1,picture,60x48\r\n"
+    )
+    msg = message("Takeoff attached.", attachments=(Attachment("t.csv", "text/csv", csv_bytes),))
+    got = values(
+        extractor.extract(msg, "quotes", now=WED_NOV_4, sender_is_staff=True, is_reply=True,
+                          expected=["product_specs"])
+    )  # fmt: skip
+    assert got["product_specs"] == "PM-400 4 single hung 30x54; PM-400 1 picture 60x48"
+    assert got["attachments"] == ["t.csv"]
+
+
 def test_service_reply_with_photos_gives_only_attachments(extractor):
     atts = (Attachment("crank_cover_off.jpg", "image/jpeg", b"\xff\xd8"),)
     msg = message("Here are the two extra photos you asked for.\n\nGenevieve",
@@ -117,7 +132,9 @@ def _png(width: int, height: int) -> bytes:
     )
 
 
-def test_a_photo_pasted_inline_counts_by_its_camera_name_however_small(extractor):
+def _real_attachments(text: str, html: str, images: dict[str, str]) -> list[str]:
+    """The names of the files a person attached, of a mail whose HTML shows `images`
+    (file name -> Content-ID, each a small PNG) as written in `html`."""
     from email.message import EmailMessage
 
     from intake.parsers.mime import parse_email
@@ -126,17 +143,35 @@ def test_a_photo_pasted_inline_counts_by_its_camera_name_however_small(extractor
     mail["From"] = "Ana Ruiz <ana@example.net>"
     mail["To"] = "service@example.com"
     mail["Subject"] = "Door"
-    mail.set_content("The patio door sticks. Photo below.")
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
+    part = mail.get_payload()[1]
+    for name, cid in images.items():
+        part.add_related(_png(24, 18), "image", "png", cid=f"<{cid}>", filename=name)
+    return [a.filename for a in parse_email(mail.as_bytes()).real_attachments]
+
+
+def test_a_photo_pasted_inline_counts_by_its_camera_name_however_small(extractor):
     html = (
         '<p>The patio door sticks. Photo below.</p><img src="cid:p1@x">'
         '<p>Ana</p><img src="cid:l1@x">'
     )
-    mail.add_alternative(html, subtype="html")
-    part = mail.get_payload()[1]
-    for name, cid in (("IMG_0042.png", "<p1@x>"), ("image002.png", "<l1@x>")):
-        part.add_related(_png(24, 18), "image", "png", cid=cid, filename=name)
-    msg = parse_email(mail.as_bytes())
-    assert [a.filename for a in msg.real_attachments] == ["IMG_0042.png"]
+    images = {"IMG_0042.png": "p1@x", "image002.png": "l1@x"}
+    got = _real_attachments("The patio door sticks. Photo below.", html, images)
+    assert got == ["IMG_0042.png"]
+
+
+def test_a_camera_photo_apple_mail_put_below_the_signature_is_an_attachment(extractor):
+    """Apple Mail shows an attached photo where the cursor was, often after the sign-off;
+    a logo there is the signature's, a camera's file is the sender's photo."""
+    html = (
+        "<div>Two windows are foggy between the panes.</div><div>Regards,</div>"
+        '<div>Harold Beck</div><img src="cid:p1@x" alt="IMG_4471.jpeg">'
+        '<img src="cid:l1@x" alt="company logo">'
+    )
+    images = {"IMG_4471.jpeg": "p1@x", "image002.png": "l1@x"}
+    text = "Two windows are foggy between the panes.\n\nRegards,\n\nHarold Beck"
+    assert _real_attachments(text, html, images) == ["IMG_4471.jpeg"]
 
 
 WORK_ORDER = (

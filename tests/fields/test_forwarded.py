@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from intake.parsers.fields import missing_fields
 from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
@@ -301,3 +303,68 @@ def test_a_customers_own_mail_handed_over_names_the_contact(extractor):
         forwarded=forwarded,
     )
     assert service(extractor, kept, staff=False)["contact_name"] == "Rob Sinclair"
+
+
+def test_a_hazard_in_the_forwarded_note_makes_the_request_an_emergency(extractor):
+    """The cover note asks for a visit without naming a hazard; its "normal" is only the
+    default and the site super's note below names one."""
+    forwarded = """From: Kyle Brandt <kb@example.net>
+Subject: Lot 17 - glass
+
+The outer pane on the upper bedroom window is cracked corner to corner and the glass is
+bowing out of the frame, couple pieces already came down on the front step.
+
+Address is 214 Cranston Ridge Blvd SE."""
+    note = "Rita - can someone get out to this one today? See Kyle's note below."
+    msg = message(note, from_name="Alex Martin", from_addr="alex.martin@example.com",
+                  forwarded=forwarded)  # fmt: skip
+    got = service(extractor, msg, staff=True)
+    assert got["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Hi Connect You – passing this along from Aspen & Oak. Trevor's the contact on their side.",
+        "See Jen's email attached – BVR says it's urgent. Can you get someone to look at the "
+        "seals before then?",
+    ],
+)
+def test_a_cover_note_leaves_the_problem_to_the_mail_it_passes_on(extractor, note):
+    forwarded = """From: Trevor Lang <tl@example.org>
+Subject: Service - Delacroix residence
+
+Three casements have operators grinding and really stiff to crank.
+
+Trevor Lang"""
+    msg = message(note, from_name="Alex Martin", from_addr="alex.martin@example.com",
+                  forwarded=forwarded)  # fmt: skip
+    got = service(extractor, msg, staff=True)
+    assert got["description"] == (
+        "Three casements have operators grinding and really stiff to crank."
+    )
+
+
+def test_the_managers_order_in_the_newest_mail_is_the_factor(extractor):
+    forwarded = """From: Lena Fischer <lena.fischer@example.com>
+Subject: RE: winter stock order
+
+Dan - .46 is too thin with the freight. Go .48, that's as low as I'll go on stock orders.
+
+Lena
+
+From: Marc Tremblay <mt@example.org>
+Subject: winter stock order
+
+Please quote 30 x 2000 series sliders, 36 x 36, white. Can you do 46 like last year?"""
+    note = (
+        "Ben - please quote this for Clearview at the factor Lena approved below.\n"
+        "Opp: Clearview - Winter Stock Order 2027. Standard. Stage funding. Close 12/10."
+    )
+    msg = message(note, from_name="Dan Schultz", from_addr="dan.schultz@example.com",
+                  forwarded=forwarded)  # fmt: skip
+    got = quote(extractor, msg)
+    assert got["factor"] == "0.48"
+    assert got["opportunity_name"] == "Clearview - Winter Stock Order 2027"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Funding"

@@ -626,3 +626,113 @@ def test_a_new_builder_named_before_its_note(extractor):
         "tonight) wants pricing on their Glenora show home: 14 casements 30x48."
     )
     assert quote(extractor, message(text))["account"] == "Kestrel Ridge Homes"
+
+
+def test_a_form_written_as_bullets_without_labels(extractor):
+    """ "- .49", "- 50%", "- Aspen & Oak - Hendricks reno": each bullet one value of the form,
+    the products among them, and the plain note below it the instructions."""
+    text = (
+        "Aspen & Oak\n- 8x 3500 casement 30x48 white/white triple\n"
+        "- 2x 6' patio door white, grids 3w1h\n- .49\n- Aspen & Oak - Hendricks reno\n"
+        "- Standard\n- 50%\n- close end of next month\n\n"
+        "Dealer is doing the install, just supply."
+    )
+    got = quote(extractor, message(text, subject="Aspen & Oak quote"))
+    assert got["factor"] == "0.49"
+    assert got["opportunity_name"] == "Aspen & Oak - Hendricks reno"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2026-12-31"
+    assert got["product_specs"].startswith("8x 3500 casement 30x48")
+    assert got["special_instructions"] == "Dealer is doing the install, just supply."
+
+
+def test_a_bullet_of_a_product_list_is_never_the_note(extractor):
+    text = (
+        "Clearview wants our pricing:\n\n- 40 x Series 1500 PVC slider 48x36, white\n"
+        '- 12 x Series 1500 PVC picture 60x48, white\n- white capping, 2 3/4" jamb\n\n'
+        "Factor 52%\nOpp: Clearview - Lakeshore Condo Reno\nClose date end of Q2"
+    )
+    got = quote(extractor, message(text))
+    assert "special_instructions" not in got
+    assert got["product_specs"].endswith('white capping, 2 3/4" jamb')
+
+
+@pytest.mark.parametrize(
+    "closing, instruction",
+    [
+        (
+            "I'd go with 55% on this one, they're a good customer. Could you also make sure "
+            "the install shows as a separate line on the quote? Timing I'm still sorting out "
+            "with them, I'll let you know.",
+            "Could you also make sure the install shows as a separate line on the quote?",
+        ),
+        (
+            "Early days – basic qualification at this point. Please send the quote straight "
+            "to their purchaser and cc me.",
+            "Please send the quote straight to their purchaser and cc me.",
+        ),
+    ],
+)
+def test_a_factor_a_stage_or_a_promise_to_follow_up_is_no_instruction(
+    extractor, closing, instruction
+):
+    text = (
+        "Ridgeline needs a quote:\n\n- 14 casements, 3500 series, triple pane\n"
+        "- 2 picture windows 96 x 72\n\nOpp: Ridgeline - Elbow Park Residence\n\n" + closing
+    )
+    assert quote(extractor, message(text))["special_instructions"] == instruction
+
+
+@pytest.mark.parametrize(
+    "sentence, field, value",
+    [
+        ("Early days – basic qualification at this point.", "stage", "Basic Qualification"),
+        ("This time they want it as Project w/ installation.", "opportunity_type",
+         "Project w/ installation"),
+        ("Factor 52 please (their usual).", "factor", "0.52"),
+        (".46 is too thin with the freight. Go .48, that's as low as I'll go.", "factor",
+         "0.48"),
+        ("We're pushing the decision, sign-off will be by Jan 21, not Dec 20.", "close_date",
+         "2027-01-21"),
+    ],
+)  # fmt: skip
+def test_fields_said_in_prose(extractor, sentence, field, value):
+    text = f"Please quote 12 casements 30x48 for Bow Valley. {sentence}"
+    assert quote(extractor, message(text))[field] == value
+
+
+def test_two_close_dates_offered_give_none(extractor):
+    """ "Close is Q1 or Q2, depends when their reno wraps up": not decided, so no close date
+    (and the bot asks for it)."""
+    text = (
+        "Please quote 3 entry doors 36x80 for Clearview. Opp Clearview - Showroom Doors, "
+        "standard, 25%. Close is Q1 or Q2, depends when their reno wraps up - I'll confirm."
+    )
+    got = quote(extractor, message(text))
+    assert "close_date" not in got
+    assert got["stage"] == "Funding"
+
+
+def test_setting_up_the_account_today_asks_no_quote_date(extractor):
+    text = (
+        "Met with a new builder yesterday, Larkspur Homes out of Airdrie – they're not in SF "
+        "yet, I'll get the account set up today. They want our pricing on 16 casements "
+        "30 x 48, triple pane. We'll go .60 factor to start."
+    )
+    got = quote(extractor, message(text))
+    assert "quote_due" not in got
+    assert got["account"] == "Larkspur Homes"
+
+
+def test_price_validity_below_a_products_label_is_the_instruction(extractor):
+    text = (
+        "Account: Ridgeline Custom Builds\nStage: Submissions\n"
+        "Product: 22 x Series 3000 casements, triple pane, black/black\n"
+        "Quote valid 60 days please - they won't break ground until spring.\n\nThanks,\nPriya"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == (
+        "Quote valid 60 days please - they won't break ground until spring."
+    )
+    assert got["product_specs"] == "22 x Series 3000 casements, triple pane, black/black"

@@ -383,6 +383,9 @@ def test_reply_with_name_and_phone_on_one_line(extractor):
         "The skylight over the hallway cracked and shards came down on the floor.",
         "The pane in the entry sidelite broke and pieces of glass fell onto the landing.",
         "The patio door glass is breaking apart and a piece is hanging loose.",
+        "The lower panel blew out, it's tempered so it went into a million pieces.",
+        "There's still a big chunk hanging at the top of the frame, it could come down anytime.",
+        "The casement in the kids' room now swings wide open on its own, it won't stay latched.",
     ],
 )
 def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
@@ -770,3 +773,37 @@ def test_a_job_number_under_a_label_is_the_reference(extractor):
         from_addr="site@builder.example.net",
     )
     assert service(extractor, msg, staff=False)["reference"] == "HFD-2291"
+
+
+def test_snow_past_a_torn_sweep_is_no_emergency(extractor):
+    text = "The bottom sweep has torn and snow is blowing in under the door."
+    msg = message(text, subject="Patio door", from_name="Lee Ames", from_addr="la@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "normal"
+
+
+def test_a_shipment_short_is_the_problem_even_beside_the_address(extractor):
+    text = (
+        "We took delivery on Sept 2 for 61 Aspen Glen Landing SW, Calgary and the grille "
+        "inserts for the 6 front elevation casements were not in the shipment."
+    )
+    msg = message(text, subject="Missing grilles", from_name="Nat Perez", from_addr="np@x.net")
+    got = service(extractor, msg, staff=False)
+    assert "grille inserts" in got["description"]
+    assert got["site_address"] == "61 Aspen Glen Landing SW, Calgary"
+
+
+def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extractor):
+    """No full stop anywhere, the phone and the thanks in the last clauses: the clauses
+    that name the faults are the description."""
+    text = (
+        "hi there our front entry door has started sticking really bad at the top corner and "
+        "you have to shoulder it to get it open, my husband thinks the house settled, we also "
+        "noticed there is daylight along the top of the door and the weatherstrip is torn "
+        "there, its not the end of the world but winter is coming, I work days but you can "
+        "reach me on my cell at 780 555 0147 any time, thank you Brenda Kowalczyk"
+    )
+    msg = message(text, subject="door", from_name="Brenda Kowalczyk", from_addr="bk@x.net")
+    got = service(extractor, msg, staff=False)
+    assert "sticking really bad at the top corner" in got["description"]
+    assert "weatherstrip is torn" in got["description"]
+    assert "thank you" not in got["description"] and "780" not in got["description"]

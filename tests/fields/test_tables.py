@@ -116,3 +116,31 @@ def test_a_list_after_other_words_gives_no_specs(extractor):
         " - the site is closed Mondays\n - call before delivery\n\nThanks"
     )
     assert "product_specs" not in quote(extractor, msg)
+
+
+def test_two_labels_over_two_values_side_by_side(extractor):
+    text = (
+        "Account / Opp   | Prairie Crest Homes / PCH Savanna Ph2 Showhomes\n"
+        "Factor          | 45\nType / Record   | Project / Single\nStage           | 25%\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["account"] == "Prairie Crest Homes"
+    assert got["opportunity_name"] == "PCH Savanna Ph2 Showhomes"
+    assert (got["opportunity_type"], got["record_type"]) == ("Project", "Single")
+
+
+def test_a_two_column_table_of_quantities_and_items(extractor):
+    """ "Qty | Item" over a "----+----" rule: every row below is an item, whether or not it
+    names a product ("same as A, no grids")."""
+    text = (
+        "Factor | 45\n\nQty | Item\n----+--------------------------------\n"
+        " 2  | Showhome pkg A: 3500 casements, triple, full grids\n"
+        " 2  | Showhome pkg B: same as A, no grids\n"
+        " 4  | 36x96 fibreglass entry, oak woodgrain\n\n"
+        "They want the black hardware upgrade on both packages."
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"] == (
+        "2 Showhome pkg A: 3500 casements, triple, full grids; 2 Showhome pkg B: same as A, "
+        "no grids; 4 36x96 fibreglass entry, oak woodgrain"
+    )
