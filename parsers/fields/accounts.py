@@ -77,9 +77,10 @@ def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
 
 
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",
-# "new customer - Keystone Builders"
+# "new customer - Keystone Builders", "New prospect - Lakeshore Builders Group out of ..."
 _NEW_ACCOUNT = re.compile(
-    r"\b(?i:new (?:account|customer|client|builder|dealer))\b[^:\n.]{0,48}?(?:[:–,]|\s-)\s*"
+    r"\b(?i:new (?:account|customer|client|builder|dealer|prospect))\b[^:\n.]{0,48}?"
+    r"(?:[:–,]|\s-)\s*"
     r"((?:[A-Z][\w&'’.-]*\s+){0,4}[A-Z][\w&'’.-]*)"
 )
 

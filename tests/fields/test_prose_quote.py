@@ -372,11 +372,16 @@ def test_an_opportunity_set_up_as_a_name_written_across_a_line_break(extractor):
     assert got["opportunity_name"] == "Ridgeline - McKenzie Lake Reno"
 
 
-def test_a_new_account_the_crm_does_not_know_yet(extractor):
-    text = (
-        "New customer, no account set up yet: Larkspur Custom Homes, out of Airdrie.\n"
-        "They need 6 casements 24x48 dual white, factor .55."
-    )
+@pytest.mark.parametrize(
+    "said",
+    [
+        "New customer, no account set up yet: Larkspur Custom Homes, out of Airdrie.",
+        "New prospect - Larkspur Custom Homes out of Airdrie, met them at the home show.",
+        "Met with a new builder yesterday, Larkspur Custom Homes out of Airdrie.",
+    ],
+)
+def test_a_new_account_the_crm_does_not_know_yet(extractor, said):
+    text = f"{said}\nThey need 6 casements 24x48 dual white, factor .55."
     got = quote(extractor, message(text))
     assert got["account"] == "Larkspur Custom Homes"
 
