@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from intake.handlers import case_ops, clocks
 from intake.handlers.automail import CALENDAR_INVITATION, automail_reason
+from intake.handlers.earlier_request import earlier_request
 from intake.handlers.email_commands import obey_command, without_command
 from intake.handlers.replies import ReplyRenderer, is_safe_address
 from intake.handlers.reply_budget import Budget, answer_refused, refusal_refused
@@ -339,6 +340,7 @@ STEPS: list[Callable[[Context], None]] = [
     thread,
     authorise,
     extract,
+    earlier_request,
     open_or_update_case,
     obey_command,
     clocks.assign,

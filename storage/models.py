@@ -127,6 +127,10 @@ class Counter(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # a sender's latest request ("same job as my last email": handlers/earlier_request.py)
+    __table_args__ = (
+        Index("ix_cases_requester_email_created_at", "requester_email", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
