@@ -145,6 +145,15 @@ def test_a_permanent_refusal_says_what_was_refused() -> None:
     assert str(raised.value) == "end of DATA: 554 b'5.7.1 rejected'"
 
 
+def test_500_is_the_first_permanent_answer() -> None:
+    """500 ("syntax error") is 5xx like the rest: permanent, and refused alone where soft."""
+    with pytest.raises(PermanentFailure):
+        _check((500, b"5.5.2 syntax error"), "MAIL FROM")
+    assert _check((500, b"5.5.2 syntax error"), "RCPT x", soft=True) is False
+    with pytest.raises(smtplib.SMTPResponseException):
+        _check((499, b"4.0.0 odd"), "RCPT x", soft=True)
+
+
 def test_data_travels_in_crlf_dot_stuffed_and_ends_with_a_line_end() -> None:
     assert _smtp_data(b"a\nb") == b"a\r\nb\r\n"
     assert _smtp_data(b".x\r\n..y\n.\nz\r\n") == b"..x\r\n...y\r\n..\r\nz\r\n"
@@ -655,3 +664,122 @@ def test_a_dispatchers_failures_are_logged_as_the_outboxs(
         ("intake.outbox", logging.ERROR, "intake-outbox: setup failed")
     ]
     assert caplog.records[0].exc_info is not None
+
+
+@dataclass
+class DropsAfterData:
+    """A transport whose connection drops after the end of DATA went out: the relay may
+    have the message, and nobody knows."""
+
+    timeout_seconds: float = 5.0
+    error: Exception = field(default_factory=lambda: OSError("connection reset by peer"))
+
+    def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+        commit_point()
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        (OSError("connection reset by peer"), "no answer after the end of DATA: OSError: "),
+        (KeyError("surprise"), "unexpected error after the end of DATA: KeyError: "),
+    ],
+)
+def test_a_lost_answer_after_data_is_uncertain_counted_and_noted_on_the_case(
+    sessions: sessionmaker[Session], error: Exception, why: str
+) -> None:
+    """Never sent again by itself: the row is `uncertain` with this attempt counted, the
+    case gets a `delivery_uncertain` event at the dispatcher's time, and its Slack thread
+    is told how to resend."""
+    from intake.storage.models import CaseEvent
+
+    row_id = queue(sessions, [PAT], case=True)
+    feed = NotingFeed()
+    later = NOW + H
+    assert (
+        dispatch_due(sessions, DropsAfterData(error=error), SETTINGS, lambda: later, feed=feed) == 0
+    )  # type: ignore[arg-type]
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("uncertain", 1)
+    assert row.last_error is not None and row.last_error.startswith(why)
+    with sessions() as session:
+        (note,) = session.query(CaseEvent).filter_by(kind="delivery_uncertain").all()
+        assert (note.case_id, note.at.replace(tzinfo=UTC), note.data["outbox_id"]) == (
+            row.case_id,
+            later,
+            row_id,
+        )
+    (post,) = feed.posts
+    assert post[1].endswith(f"`intake outbox resend {row_id}`.")
+
+
+def test_a_failed_note_on_the_case_leaves_the_row_uncertain_and_is_logged(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    class BrokenFeed:
+        def post(self, session: Session, case: Case, text: str, now: datetime) -> None:
+            raise RuntimeError("slack down")
+
+    row_id = queue(sessions, [PAT], case=True)
+    with caplog.at_level(logging.ERROR, logger="intake.outbox"):
+        dispatch_due(sessions, DropsAfterData(), SETTINGS, lambda: NOW, feed=BrokenFeed())  # type: ignore[arg-type]
+    assert row_of(sessions, row_id).state == "uncertain"
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"outbox #{row_id}: could not note the uncertain delivery on its case" in messages
+    assert any(m.startswith(f"outbox #{row_id}: relay's answer lost") for m in messages)
+
+
+def test_a_refusal_that_fails_for_good_is_logged_with_the_row_and_why(
+    sessions: sessionmaker[Session], relay: Relay, caplog: pytest.LogCaptureFixture
+) -> None:
+    relay.handler.at_rcpt[PAT] = "550 5.1.1 no such user"
+    row_id = queue(sessions, [PAT])
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        dispatch(sessions, relay)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        f"relay refused RCPT {PAT}: 550 b'5.1.1 no such user'",
+        f"outbox #{row_id} ack to {PAT} failed for good: every recipient refused: ['{PAT}']",
+    ]
+
+
+def test_an_8bit_body_under_ascii_headers_needs_no_smtputf8(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    """Only the header block decides SMTPUTF8: a UTF-8 body (a customer's "crème" quoted
+    back, with blank lines after it) goes to a relay that does not offer it."""
+    raw = RAW.replace(b"We have your request.\r\n", "Cr\u00e8me door.\r\n\r\nThanks\r\n".encode())
+    row_id = queue(sessions, [PAT], raw=raw)
+    assert dispatch(sessions, relay) == 1
+    assert row_of(sessions, row_id).state == "sent"
+
+
+def test_spool_folder_makes_its_folders_and_leaves_only_the_message(tmp_path: Path) -> None:
+    folder = tmp_path / "spool" / "outbox"
+    points: list[bool] = []
+    row = OutboxMessage(id=7, kind="ack", raw=RAW)
+    detail = SpoolFolder(folder).send(row, lambda: points.append(True))
+    assert points == [True]
+    assert [p.name for p in folder.iterdir()] == ["00000007-ack.eml"]
+    assert (folder / "00000007-ack.eml").read_bytes() == RAW
+    assert detail == f"no relay configured: written to {folder / '00000007-ack.eml'}"
+
+
+def test_a_dispatchers_round_sends_at_most_its_batch_and_tells_its_feed(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    first, second = queue(sessions, [PAT], case=True), queue(sessions, [SAM], case=True)
+    feed = NotingFeed()
+    dispatcher = Dispatcher(sessions, DropsAfterData(), SETTINGS, lambda: NOW, recover=False,
+                            feed=feed)  # type: ignore[arg-type]  # fmt: skip
+    dispatcher.batch = 1
+    assert dispatcher.dispatch() == 0
+    assert (row_of(sessions, first).state, row_of(sessions, second).state) == (
+        "uncertain",
+        "pending",
+    )
+    assert [text.endswith(f"`intake outbox resend {first}`.") for _, text in feed.posts] == [True]
