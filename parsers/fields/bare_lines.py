@@ -133,9 +133,13 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
 
 
 def _is_product(v: OrgVocabulary, line: str) -> bool:
-    """ "40 sliders 48x36 dual pane": a line that starts with its quantity and product and
-    gives a size (a wrapped paragraph's line starts anywhere)."""
-    return bool(v.qty_product.match(line) and _DIMENSION.search(line))
+    """ "40 sliders 48x36 dual pane", "3 x 3040 basement sliders": a line that starts with its
+    quantity and product and gives a size, or counts it with an "x" (a wrapped paragraph's
+    line starts anywhere)."""
+    return bool(v.qty_product.match(line) and (_DIMENSION.search(line) or _TIMES.match(line)))
+
+
+_TIMES = re.compile(r"\d+\s*[x×]\s")
 
 
 def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> None:
@@ -227,6 +231,8 @@ def _products_and_note(
             )
         ):
             note = line
+    if run[0].rstrip().endswith(":"):
+        note = None  # "Products:" over the lines: every line is the label's, none a note
     held = found.values.get("special_instructions")
     if note and (held is None or held.confidence <= RUN_ON):
         found.offer("special_instructions", _clean(note), PROSE - 0.1, ctx.source)

@@ -166,12 +166,14 @@ def _looks_like_name(text: str) -> bool:
     return 1 <= len(words) <= 4 and all(re.match(r"^[A-ZÀ-Ý][\w'’.-]*$", w) for w in words)
 
 
+# Where a sentence ends inside a value: after a word or a year, before a capital ("... Stock
+# Order 2027. Standard. Stage funding"), not after an initial or an abbreviation's letter
+SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])"
+
+
 def _split_parts(text: str) -> list[str]:
     """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
-    # a sentence ends after a word or a year: "... Stock Order 2027. Standard. Stage funding"
-    pieces = re.split(
-        r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])", text
-    )
+    pieces = re.split(r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|" + SENTENCE_BREAK, text)
     parts = [p.strip() for p in pieces if p.strip()]
     merged: list[str] = []
     for part in parts:

@@ -213,6 +213,10 @@ EMERGENCY_CUES = [
     r"(?:somebody|someone|anyone|people|a person|floor|ground|sidewalk|walk|walkway|entrance|"
     r"street)",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
+    # a bedroom's way out in a fire that will not open: "That's the window that's supposed
+    # to be his way out of that room if there's ever a fire"
+    r"(?:way out|escape route|egress)\b[^.!?\n]{0,60}\bfire\b",
+    r"egress window\b[^.!?\n]{0,40}\b(?:won't|wont|will not|doesn't|does not|can't|cannot) open",
     # a whole window coming out of its opening: "pulled away from the opening ... leaning out"
     r"(?:window|unit|sash|frame)\b[^.!?\n]{0,80}\b(?:leaning|tilting|tipping) out\b",
     r"pull(?:ed|ing) (?:away|out|loose) (?:from|of) the (?:opening|wall|rough opening)",
@@ -348,6 +352,7 @@ PRODUCT_NOUNS = [
     "shape", "trapezoid", "egress", "sash", "storm door", "screen door", "fenêtre", "casmt",
     "csmt",
     "porte-fenêtre", "porte", "pcs", "panel",
+    "sh", "dh",  # single and double hung, as a takeoff writes them ("40 x 3040 SH")
 ]  # fmt: skip
 
 # When a label is not in the table, its last word usually says what it is ("Est. close

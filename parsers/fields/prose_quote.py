@@ -14,6 +14,7 @@ from intake.parsers.fields.common import (
     Context,
     _clean,
     _label_key,
+    _looks_like_products,
     _split_parts,
     sentences,
 )
@@ -43,8 +44,12 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
         elif block.kind == "bullets":
             # "- factor .51" / "- BVR - Elbow Park Sunroom / Standard / close May 28":
             # a list mixing products and fields; each line is read for what it says.
+            products = _looks_like_products(block.lines, v.qty_product)
             for line in block.lines:
                 if v.qty_product.search(line) or _DIMENSION.search(line):
+                    units.append(("spec", ""))
+                elif products and not (_FIELD_CUE.search(line) or _INSTRUCTION.search(line)):
+                    # "- nail fin on everything, no brickmould": one more item of the products
                     units.append(("spec", ""))
                 elif len(_split_parts(line)) >= 3:
                     line = nz.take_corrections(line, now=ctx.now)  # "Oct 15 - sorry, Oct 22"
@@ -386,6 +391,9 @@ _INSTRUCTION = re.compile(
     # "pebble exterior on everything so double check availability": what to do, after "so"
     r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
     # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
+    # "Need the install pricing broken out separate from product please."
+    r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
+    r"listed separately|shown separately|separate from))"
     r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
     r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
     r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
@@ -564,6 +572,9 @@ def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             return
 
 
+_PERCENT_ITEM = re.compile(r"(?:^|,\s*)(\d{1,3})\s*%(?=\s*(?:$|[,;.]|\s[-–—]\s))")
+
+
 def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "We're at 50% on this one": a stage named by its win probability."""
     m = re.search(
@@ -599,6 +610,14 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
             if stage and re.search(
                 rf"\b(?:stage|{re.escape(stage.split()[0])})\b", sentence, re.IGNORECASE
             ):
+                break
+            m = None
+    if m is None:
+        # "Project, 50%, closing the 30th", "Standard type, 90% - they've said yes": the
+        # probability as one item of a list of the opportunity's values
+        for sentence in sentences(text):
+            m = _PERCENT_ITEM.search(sentence)
+            if m and next(v.picklists["opportunity_type"].find(sentence), None):
                 break
             m = None
     if m and not found.has("stage"):

@@ -147,14 +147,28 @@ _CALLER = re.compile(
 )
 
 
+# "Just got a call from Kyle Brandt, Prairie Crest's site super": the caller, named after
+_CALL_FROM = re.compile(
+    rf"\b(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)\s+from\s+"
+    rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+)
+# Words that open a sentence in capitals and are no one's name
+_NOT_A_NAME = re.compile(
+    r"(?:Photo|Photos|Pic|Pics|Picture|Pictures|Image|Video|Email|Message|Note|Text|Here|"
+    r"This|That|Also|Then|Today|Yesterday|Tonight|Just|Our|Your|The)\b"
+)
+
+
 def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """A person the sender names by their role, or as the one who called them: a guess below
     a customer's own From name."""
     staff = v.staff_keys
-    for m in _CALLER.finditer(text):
+    for m in [*_CALLER.finditer(text), *_CALL_FROM.finditer(text)]:
         name = m.group("name")
         if nz.account_key(name) in staff or _COMPANY_WORD.search(name):
             continue
+        if _NOT_A_NAME.match(name):
+            continue  # "Photo Kyle texted me:": the photo, then the man who sent it
         if nz.match_account(name, v.org):
             continue
         found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)

@@ -149,8 +149,8 @@ def _prose_specs(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], c
     -> from the first quantity of a product to the end of its sentence."""
     for i, (kind, sentence) in enumerate(units):
         m = v.qty_product.search(sentence) if kind == "sentence" else None
-        if not m:
-            continue
+        if not m or _MONEY.match(sentence, m.start()):
+            continue  # "around 95K for the package": what it is worth, not what it is
         spec = _cut_at_cue(sentence[m.start() :])
         last = i
         for j in range(i + 1, min(i + 3, len(units))):

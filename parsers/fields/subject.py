@@ -99,7 +99,7 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
 def _names_a_job(cell: str) -> bool:
     """ "Millwoods showroom refresh": two to six words, capitalised, letters in most, no
     label cue, and not a request's own words ("See below", "Quote request", "Urgent pls")."""
-    words = cell.split()
+    words = [w for w in cell.split() if re.search(r"\w", w)]  # "NM Plant 2 - Q2": no "-"
     lettered = [w for w in words if re.search(r"[^\W\d_]{2,}", w)]
     return (
         2 <= len(words) <= 6

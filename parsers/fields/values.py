@@ -280,8 +280,10 @@ def opportunity(
     name_parts: list[str] = []
     reading_name = name_first
     for part in parts:
-        if reading_name and name_parts and _CLAUSE_START.match(part):
-            reading_name = False  # "..., it's a Project and we're at 50%": the name ended
+        if reading_name and name_parts and (_CLAUSE_START.match(part) or _FIELD_START.match(part)):
+            # "..., it's a Project and we're at 50%", "... Retrofit. Type is Project w/
+            # installation": the name ended
+            reading_name = False
         elif reading_name and name_parts and _LOWER_CLAUSE.match(part):
             reading_name = False  # "..., pebble exterior on everything": the name ended
             continue
@@ -306,6 +308,12 @@ def opportunity(
         found.offer("opportunity_name", name, conf, ctx.source)
 
 
+# A part that names another field of the opportunity first ("Type is Project", "Stage
+# Funding - the board votes ...", "close the 30th")
+_FIELD_START = re.compile(
+    r"(?i:(?:opp(?:ortunity)?\s+)?(?:type|stage|close|closing|factor|amount|record(?:\s+type)?))"
+    r"\b(?:\s+(?:is|=|of|at|date))?\s+\S"
+)
 _BRACKETED_END = re.compile(r"\s*\(([^()]{2,40})\)\s*\.?\s*$")
 # A run-on goes on after the name with a new clause: ", it's a Project", ", they want ...",
 # "... Ph 1 and we're sitting at 50%". Written lower-case, as a clause is and a name is not.

@@ -741,3 +741,77 @@ def test_price_validity_below_a_products_label_is_the_instruction(extractor):
         "Quote valid 60 days please - they won't break ground until spring."
     )
     assert got["product_specs"] == "22 x Series 3000 casements, triple pane, black/black"
+
+
+def test_the_last_bullet_of_a_product_list_is_one_more_item(extractor):
+    """ "- nail fin on everything, no brickmould" under product bullets: part of the list
+    (the specs), not an instruction."""
+    text = (
+        "Ben -\n\n- 40 x 3040 SH, dual pane, white, LowE 272\n- 40 x 2030 slider, same spec\n"
+        "- nail fin on everything, no brickmould\n\nRoughly $240K over the quarter."
+    )
+    got = quote(extractor, message(text))
+    assert "special_instructions" not in got
+    assert got["product_specs"].endswith("nail fin on everything, no brickmould")
+
+
+@pytest.mark.parametrize(
+    "text, field, value",
+    [
+        ("Opp name PCH - Aurora Park Show Home. Project, 50%, closing the 30th.", "stage",
+         "Submissions"),
+        ("It's the usual monthly thing so Standard type, 90% - they've basically said yes.",
+         "stage", "Approvals"),
+        ("Factor .46 - actually scratch that, Lena signed off on .45, use .45.", "factor",
+         "0.45"),
+    ],
+)  # fmt: skip
+def test_a_probability_or_a_correction_said_in_passing(extractor, text, field, value):
+    body = f"Please quote 12 x Series 300 casement 30x48 for Prairie Crest. {text}"
+    assert quote(extractor, message(body))[field] == value
+
+
+def test_an_opportunity_label_inside_a_paragraph_ends_with_its_sentence(extractor):
+    text = (
+        "Clearview has a condo retrofit at the Fairbanks building. Opportunity: Clearview - "
+        "Fairbanks Condo Retrofit. Type is Project w/ installation (they're subbing the "
+        "install to us), Stage Funding - the board votes on April 20th, so put the close "
+        "date at April 28.\n\nSpec: 192 x Series 500 casement/fixed combos, almond/white."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Clearview - Fairbanks Condo Retrofit"
+    assert (got["opportunity_type"], got["stage"]) == ("Project w/ installation", "Funding")
+    assert got["close_date"] == "2027-04-28"
+
+
+def test_product_lines_counted_with_an_x_need_no_size(extractor):
+    text = (
+        "For the first job they want pricing on the Willow 1480:\n\n"
+        "    12 x Series 300 casement, dual pane LowE 180 argon, white/white\n"
+        "    3 x 3040 basement sliders\n    1 x 6' patio slider\n\n"
+        "Let's set it up as Tamarack - Willow 1480 Bungalow."
+    )
+    assert quote(extractor, message(text))["product_specs"] == (
+        "12 x Series 300 casement, dual pane LowE 180 argon, white/white; "
+        "3 x 3040 basement sliders; 1 x 6' patio slider"
+    )
+
+
+def test_a_products_heading_owns_its_lines_and_a_need_is_the_instruction(extractor):
+    text = (
+        "Products:\n14 x Series 300 double hung, white vinyl\n2 x 5' garden doors, outswing\n"
+        "Removal & disposal of existing wood units\n\n"
+        "Need the install pricing broken out separate from product please."
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == (
+        "Need the install pricing broken out separate from product please."
+    )
+
+
+def test_what_the_package_is_worth_is_no_product(extractor):
+    forwarded = "From: Jordan <j@example.org>\nSubject: list\n\n- 18 x Series 700 tilt & turn\n"
+    text = "Opp name Ridgeline - Sandhu Acreage. He's guessing around 95K for the package."
+    got = quote(extractor, message(text, forwarded=forwarded))
+    assert got["product_specs"] == "18 x Series 700 tilt & turn"
+    assert got["amount"] == "95000.00"

@@ -386,6 +386,8 @@ def test_reply_with_name_and_phone_on_one_line(extractor):
         "The lower panel blew out, it's tempered so it went into a million pieces.",
         "There's still a big chunk hanging at the top of the frame, it could come down anytime.",
         "The casement in the kids' room now swings wide open on its own, it won't stay latched.",
+        "The window won't open. That's the window that's supposed to be his way out of that "
+        "room if there's ever a fire.",
     ],
 )
 def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
@@ -807,3 +809,14 @@ def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extracto
     assert "sticking really bad at the top corner" in got["description"]
     assert "weatherstrip is torn" in got["description"]
     assert "thank you" not in got["description"] and "780" not in got["description"]
+
+
+def test_the_caller_named_after_a_call_and_not_a_photo(extractor):
+    text = (
+        "Just got a call from Kyle Brandt, Prairie Crest's site super. The patio door glass "
+        "shattered overnight.\n\nKyle's cell: 587-555-0164\n\nPhoto Kyle texted me:"
+    )
+    msg = message(
+        text, subject="Lot 17", from_name="Alex Martin", from_addr="alex.martin@example.com"
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Kyle Brandt"

@@ -56,6 +56,17 @@ def test_the_words_after_the_account_in_a_shorthand_subject_name_the_job(extract
     assert (got["factor"], got["opportunity_type"]) == ("0.52", "Project")
 
 
+def test_a_job_named_with_initials_and_a_dash_after_the_account(extractor):
+    """ "NM Plant 2 - Q2 Program": a dash and a one-letter code are no words against it."""
+    msg = message(
+        "- 40 x 3040 SH, dual pane, white\n- 20 x 3660 picture, same spec",
+        subject="Northgate | NM Plant 2 - Q2 Program | .52 | Project | 25% | close 3/31",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "NM Plant 2 - Q2 Program"
+    assert (got["stage"], got["close_date"]) == ("Funding", "2027-03-31")
+
+
 def test_a_cell_after_the_account_that_is_a_note_names_no_job(extractor):
     msg = message(
         "Lines below, thanks a lot for turning this around quickly for me.\n\n6 casement 30x48",
