@@ -66,14 +66,19 @@ def by_opportunity_name(v: OrgVocabulary, found: Found, ctx: Context) -> None:
 def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
     """A company the CRM does not know, named in the body as the one asking ("I manage
     Bridgeland Court for Keystone Property Management")."""
-    m = re.search(
-        r"\b(?:for|at|with|from|of)\s+((?:[A-Z][\w&'’-]*\s+){1,4}"
-        r"(?:Property Management|Management|Homes|Builders|Construction|Developments?|"
-        r"Properties|Renovations|Contracting|Realty|Group|Ltd\.?|Inc\.?|Corp\.?))\b",
-        body,
-    )
+    m = _FOR_COMPANY.search(body) or _TITLE_AND_COMPANY.search(body)
     if m:
         found.offer("account", _clean(m.group(1)), GUESS, "body")
+
+
+_COMPANY = (
+    r"((?:[A-Z][\w&'’-]*\s+){1,4}"
+    r"(?:Property Management|Management|Homes|Builders|Construction|Developments?|"
+    r"Properties|Renovations|Contracting|Realty|Group|Ltd\.?|Inc\.?|Corp\.?))"
+)
+_FOR_COMPANY = re.compile(rf"\b(?:for|at|with|from|of)\s+{_COMPANY}\b")
+# "Property Manager | Bowmont Property Management": a signature's title line
+_TITLE_AND_COMPANY = re.compile(rf"(?m)^[A-Z][\w .&'’-]{{2,40}}?\s*[|,–]\s*{_COMPANY}\s*$")
 
 
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",
@@ -93,11 +98,18 @@ _NEW_ACCOUNT_BEFORE = re.compile(
 )
 
 
+# "New one for you – Kettle Creek Builders, first job with them (account is being set up)"
+_NEW_ACCOUNT_FIRST_JOB = re.compile(
+    r"((?:[A-Z][\w&'’.-]*\s+){1,4}[A-Z][\w&'’.-]*),?\s+(?i:(?:our |their )?first "
+    r"(?:job|order|quote|project) (?:with|for|from) (?:them|us))"
+)
+
+
 def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
     """A company named as a new account, one the CRM does not know yet."""
     if found.has("account"):
         return
-    for pattern in (_NEW_ACCOUNT, _NEW_ACCOUNT_BEFORE):
+    for pattern in (_NEW_ACCOUNT, _NEW_ACCOUNT_BEFORE, _NEW_ACCOUNT_FIRST_JOB):
         m = pattern.search(body)
         if m and not nz.match_account(m.group(1), v.org):
             found.offer("account", _clean(m.group(1)), PROSE, "body")

@@ -13,7 +13,14 @@ from datetime import datetime
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
 from intake.parsers.fields.lexicon import PICKLIST_ABBREVIATIONS
-from intake.parsers.fields.patterns import _DIMENSION, _FIELD_CUE, _META, _MONEY, _SIGN_OFF
+from intake.parsers.fields.patterns import (
+    _DIMENSION,
+    _FIELD_CUE,
+    _META,
+    _MONEY,
+    _SIGN_OFF,
+    _SPEC_WORDS,
+)
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
@@ -28,12 +35,6 @@ _PERCENT_ALONE = re.compile(r"\d{1,3}\s?%")
 # "Clearview - Lavoie Kitchen", "HFD - Harbour Lights Phase 2": "<account> - <name>".
 _ACCOUNT_DASH_NAME = re.compile(r"(?P<head>[A-Z][\w&'’.]*(?:\s+[\w&'’.]+){0,3})\s+[-–]\s+\S.{1,70}")
 _FILE_NAME = re.compile(r"^\S+\.(?:pdf|xlsx?|docx?|csv|txt|jpe?g|png|heic|dwg|zip|eml)$", re.I)
-# Words of a product line's continuation ("all black ext / white int", "same, tempered").
-_SPEC_WORDS = re.compile(
-    r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|"
-    r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash)\b",
-    re.IGNORECASE,
-)
 _BULLET = re.compile(r"^[-*•]\s+")
 _LABELLED = re.compile(r"^[^\W\d_][^:\n]{0,40}:\s")
 _NO_ATTACHMENTS = re.compile(r"^(?:no|without)\s+(?:attachments?|files?|drawings?)\b", re.I)

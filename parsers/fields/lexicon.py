@@ -169,7 +169,7 @@ EMERGENCY_CUES = [
     r"inondation", r"inond[ée]", r"vitre (?:bris[ée]e|cass[ée]e|fracass[ée]e)",
     r"ne (?:se )?(?:verrouille|barre|ferme) plus(?! (?:compl[eè]tement|enti[eè]rement|bien))",
     # Glass that may come down on someone, water reaching the wiring.
-    r"(?:glass|pane|window|piece)\b[^.!?\n]{0,60}\b(?:going to|gonna|about to|could|might|"
+    r"(?:glass|pane|window|pieces?)\b[^.!?\n]{0,60}\b(?:going to|gonna|about to|could|might|"
     r"ready to|will) (?:fall\b|(?:drop|pop|blow) (?:out|in|down)\b)",
     r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:falling|dropping|fell|dropped) (?:out|in|down|onto|"
     r"on to|all over)\b",
@@ -209,9 +209,13 @@ EMERGENCY_CUES = [
     r"ground|carpet|sidewalk|walk|walkway|room|kitchen|balcony|entrance|steps|stairs)",
     # "some piece already fall on floor", "I am worry the glass fall on somebody"
     r"(?:glass|pane|piece|pieces|shards?)\b[^.!?\n]{0,40}\b(?:fall|falls|fell|falling|drop|"
-    r"drops|dropped|fallen|came down|come down|coming down) (?:on|onto|on to|in) (?:the )?"
-    r"(?:somebody|someone|anyone|people|a person|floor|ground|sidewalk|walk|walkway|entrance|"
-    r"street)",
+    r"drops|dropped|fallen|came down|come down|coming down)(?: down)? (?:on|onto|on to|in) "
+    r"(?:the )?(?:somebody|someone|anyone|people|a person|floor|ground|sidewalk|walk|walkway|"
+    r"entrance|street|balcony|deck|stairs|steps|driveway|patio)",
+    # a sash hanging by its arm, the area below kept clear: "roped off the driveway underneath"
+    r"hanging by (?:the |its |one )?(?:operator|arm|hinge|hinges|corner)",
+    r"(?:roped|taped|blocked|cordoned|fenced) off (?:the )?(?:driveway|walkway|sidewalk|"
+    r"entrance|path|street|parking|area) (?:below|underneath|under)",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
     # a bedroom's way out in a fire that will not open: "That's the window that's supposed
     # to be his way out of that room if there's ever a fire"
@@ -295,6 +299,7 @@ REQUEST_CUES = [
     r"(?:en pi[eè]ce|ci-?jointe?s?)", r"envoie (?:une|des) photo", r"no photos? yet",
     r"service (?:guys|team|tech)", r"(?:somebody|someone) (?:come|out|to)", r"need somebody",
     r"get (?:a tech|a technician|somebody)\b", r"on site \d", r"(?:is|he's|she's) on site\b",
+    r"(?:site|house|home|building|office|unit) is open\b",
     r"photos? (?:he|she|they|the \w+) sent",
     r"envoyer quelqu", r"technicien pourrait",
     # how the sender feels about it
@@ -324,7 +329,7 @@ SLOW_LEAK = (
     r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b|"
     r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut|"
     # past a worn seal: "the bottom sweep has torn and snow is blowing in under the door"
-    r"\bunder the (?:door|sweep|threshold)\b|\bsweep\b|\bweather ?strip"
+    r"\bunder the (?:door|sweep|threshold|sill)\b|\bsweep\b|\bweather ?strip"
 )
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (

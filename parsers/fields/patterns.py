@@ -221,6 +221,13 @@ _FACTOR_PART = re.compile(
     # "factor 46": a whole number only after the word ("@ 12" is a count)
     r"|(?i:factor|fctr|facteur|mult(?:iplier)?)\s*[:=]?\s*(?P<whole>[2-9]\d\s*%?)"
 )
+# Words of a product line's continuation ("all black ext / white int", "same, tempered",
+# "Dbl pane low-e, white, MH flange").
+_SPEC_WORDS = re.compile(
+    r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|dbl|"
+    r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash|flange|nail fin)\b",
+    re.IGNORECASE,
+)
 _AMOUNT_PART = re.compile(r"(?i:~|≈|approx\.?\s*)?(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?")
 _MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")

@@ -147,9 +147,11 @@ _CALLER = re.compile(
 )
 
 
-# "Just got a call from Kyle Brandt, Prairie Crest's site super": the caller, named after
+# "Just got a call from Kyle Brandt, Prairie Crest's site super", "Just got off the phone
+# with Gord Lacey, ...": the caller, named after
 _CALL_FROM = re.compile(
-    rf"\b(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)\s+from\s+"
+    rf"\b(?:(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)\s+from|"
+    rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
     rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
 )
 # Words that open a sentence in capitals and are no one's name

@@ -14,6 +14,7 @@ from intake.parsers.fields.patterns import (
     _MONEY,
     _NOT_A_QUOTE_DATE,
     _SIGN_OFF,
+    _SPEC_WORDS,
     _WANTS_QUOTE,
 )
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
@@ -144,6 +145,14 @@ def _closing_instructions(
         found.offer("special_instructions", " ".join(chosen), GUESS, ctx.source)
 
 
+# How many of a package the products below are for: "24 sets for the 14x70 single section"
+_HOW_MANY_SETS = re.compile(
+    r"\d+\s+(?:sets?|homes?|houses?|units?|lots?|models?|packages?|buildings?)\b", re.I
+)
+# A sentence after the products that only says their glass and colours is short.
+SPEC_SENTENCE_WORDS = 16
+
+
 def _prose_specs(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context) -> int:
     """ "can you quote 36 sliders 60x48 and 12 awnings 30x24, all ... white, at x0.50?"
     -> from the first quantity of a product to the end of its sentence."""
@@ -152,10 +161,18 @@ def _prose_specs(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], c
         if not m or _MONEY.match(sentence, m.start()):
             continue  # "around 95K for the package": what it is worth, not what it is
         spec = _cut_at_cue(sentence[m.start() :])
+        lead = units[i - 1][1] if i and units[i - 1][0] == "sentence" else ""
+        if _HOW_MANY_SETS.match(lead) and not _FIELD_CUE.search(lead):
+            spec = f"{_cut_at_cue(lead)}: {spec}"  # "24 sets for the 14x70 single section."
         last = i
         for j in range(i + 1, min(i + 3, len(units))):
             kind2, follow = units[j]
-            if kind2 == "sentence" and _DIMENSION.search(follow) and not _FIELD_CUE.search(follow):
+            if (
+                kind2 == "sentence"
+                and (_DIMENSION.search(follow) or _SPEC_WORDS.search(follow))
+                and not _FIELD_CUE.search(follow)
+                and len(follow.split()) <= SPEC_SENTENCE_WORDS
+            ):
                 follow = re.sub(
                     r"^(?:they(?:'|’)?re|they are|these are|it(?:'|’)?s|all)\s+",
                     "",

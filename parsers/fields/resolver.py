@@ -154,13 +154,21 @@ def missing_fields(fields: dict[str, FieldValue], required: list[str]) -> list[s
 
 def _is_cover_note(body: str) -> bool:
     """A short note on top of a forward ("Rita - can you help this homeowner? See below.")."""
-    return len(body.split()) < 40 and bool(_COVER_NOTE.search(body))
+    return len(body.split()) < COVER_NOTE_WORDS and bool(_COVER_NOTE.search(body))
 
 
-# "See below", "passing this along from Aspen & Oak", "See Jen's email attached"
+# A note this short above a forwarded or attached mail says where the request is ("Please
+# see the attached email from Shauna – deficiency list from yesterday's walk-through. Her
+# contact info and the address are in there. They'd like it all done before ...").
+COVER_NOTE_WORDS = 60
+
+
+# "See below", "passing this along from Aspen & Oak", "See Jen's email attached", "Please
+# see the attached email from Shauna"
 _COVER_NOTE = re.compile(
     r"\b(?:below|forward(?:ed|ing)?|fwd|passing (?:this|it) (?:along|on)|"
-    r"see (?:the |her |his |their |\w+(?:'|’)s )?(?:e-?mail|message|note|mail)|"
+    r"see (?:the |her |his |their |\w+(?:'|’)s )?(?:attached |forwarded |enclosed )?"
+    r"(?:e-?mail|message|note|mail)|"
     r"(?:e-?mail|message|note|mail) (?:is )?attached)\b",
     re.IGNORECASE,
 )

@@ -67,10 +67,15 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
 
 def read_products(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
     """Tables and bullet lists of products, when no label already gave the specs."""
+    tables = [b for b in blocks if b.kind == "table"]
+    if tables:
+        # of several tables (a sheet's "MODEL: | NG-1476D | (14x76 ...)" header block above
+        # its list), the one with the most product rows
+        specs = [_table_specs(b.rows, v.qty_product) for b in tables]
+        best = max(specs, key=lambda text: len(text.split("; ")) if text else 0)
+        found.offer("product_specs", best, TABLE, ctx.source)
     for block in blocks:
-        if block.kind == "table":
-            found.offer("product_specs", _table_specs(block.rows, v.qty_product), TABLE, ctx.source)
-        elif block.kind == "bullets" and _looks_like_products(block.lines, v.qty_product):
+        if block.kind == "bullets" and _looks_like_products(block.lines, v.qty_product):
             found.offer("product_specs", _spec_lines(block.lines), BULLETS, ctx.source)
         elif block.kind == "bullets" and (base := _SAME_AS_BUT.search(block.text)):
             # "Same as the Block B quote (August) but:" and the changes listed below it

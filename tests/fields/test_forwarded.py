@@ -328,6 +328,9 @@ Address is 214 Cranston Ridge Blvd SE."""
         "Hi Connect You – passing this along from Aspen & Oak. Trevor's the contact on their side.",
         "See Jen's email attached – BVR says it's urgent. Can you get someone to look at the "
         "seals before then?",
+        "Please see the attached email from Shauna at Prairie Crest – deficiency list from "
+        "yesterday's show home walk-through. Her contact info and the address are in there. "
+        "They'd like it all done before the parade of homes opens at the start of February.",
     ],
 )
 def test_a_cover_note_leaves_the_problem_to_the_mail_it_passes_on(extractor, note):

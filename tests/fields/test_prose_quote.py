@@ -378,6 +378,7 @@ def test_an_opportunity_set_up_as_a_name_written_across_a_line_break(extractor):
         "New customer, no account set up yet: Larkspur Custom Homes, out of Airdrie.",
         "New prospect - Larkspur Custom Homes out of Airdrie, met them at the home show.",
         "Met with a new builder yesterday, Larkspur Custom Homes out of Airdrie.",
+        "New one for you – Larkspur Custom Homes, first job with them (account is being set up).",
     ],
 )
 def test_a_new_account_the_crm_does_not_know_yet(extractor, said):
@@ -815,3 +816,17 @@ def test_what_the_package_is_worth_is_no_product(extractor):
     got = quote(extractor, message(text, forwarded=forwarded))
     assert got["product_specs"] == "18 x Series 700 tilt & turn"
     assert got["amount"] == "95000.00"
+
+
+def test_products_for_so_many_sets_with_their_glass_after_them(extractor):
+    text = (
+        "Opp name Northgate Spring Production Run 2028, standard.\n"
+        "24 sets for the 14x70 single section. Each set = 7 horiz sliders 36x36 + 1 bath "
+        "slider 30x54 obscure. Dbl pane low-e, white, MH flange."
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"] == (
+        "24 sets for the 14x70 single section: 7 horiz sliders 36x36 + 1 bath slider 30x54 "
+        "obscure, Dbl pane low-e, white, MH flange"
+    )
+    assert "special_instructions" not in got

@@ -388,6 +388,10 @@ def test_reply_with_name_and_phone_on_one_line(extractor):
         "The casement in the kids' room now swings wide open on its own, it won't stay latched.",
         "The window won't open. That's the window that's supposed to be his way out of that "
         "room if there's ever a fire.",
+        "The outside glass is cracked and some pieces already fell down on the balcony.",
+        "The glass is moving in the wind and I am afraid more pieces will fall.",
+        "The sash has pulled out of its hinges and is hanging by the operator arm.",
+        "The sash is loose and they've roped off the driveway underneath.",
     ],
 )
 def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
@@ -777,8 +781,14 @@ def test_a_job_number_under_a_label_is_the_reference(extractor):
     assert service(extractor, msg, staff=False)["reference"] == "HFD-2291"
 
 
-def test_snow_past_a_torn_sweep_is_no_emergency(extractor):
-    text = "The bottom sweep has torn and snow is blowing in under the door."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The bottom sweep has torn and snow is blowing in under the door.",
+        "Drywallers found water coming in under the sill on 3 of the new casements.",
+    ],
+)
+def test_water_or_snow_past_a_seal_is_no_emergency(extractor, text):
     msg = message(text, subject="Patio door", from_name="Lee Ames", from_addr="la@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == "normal"
 
@@ -811,12 +821,25 @@ def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extracto
     assert "thank you" not in got["description"] and "780" not in got["description"]
 
 
-def test_the_caller_named_after_a_call_and_not_a_photo(extractor):
+@pytest.mark.parametrize(
+    "lead", ["Just got a call from Kyle Brandt", "Just got off the phone with Kyle Brandt"]
+)
+def test_the_caller_named_after_a_call_and_not_a_photo(extractor, lead):
     text = (
-        "Just got a call from Kyle Brandt, Prairie Crest's site super. The patio door glass "
+        f"{lead}, Prairie Crest's site super. The patio door glass "
         "shattered overnight.\n\nKyle's cell: 587-555-0164\n\nPhoto Kyle texted me:"
     )
     msg = message(
         text, subject="Lot 17", from_name="Alex Martin", from_addr="alex.martin@example.com"
     )
     assert service(extractor, msg, staff=True)["contact_name"] == "Kyle Brandt"
+
+
+def test_a_property_managers_company_from_the_title_line_of_her_signature(extractor):
+    text = (
+        "Hello,\n\nThe resident in Unit 1204 reports her balcony sliding door is very hard "
+        "to open.\n\nRegards,\n\nDenise Okonkwo\nProperty Manager | Bowmont Property "
+        "Management\nT 403.555.0152"
+    )
+    msg = message(text, subject="Door", from_name="Denise Okonkwo", from_addr="do@bpm.example")
+    assert service(extractor, msg, staff=False)["account"] == "Bowmont Property Management"

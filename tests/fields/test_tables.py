@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.parsers.message import Attachment
 from tests.fields.helpers import message, quote
 
 
@@ -143,4 +144,21 @@ def test_a_two_column_table_of_quantities_and_items(extractor):
     assert got["product_specs"] == (
         "2 Showhome pkg A: 3500 casements, triple, full grids; 2 Showhome pkg B: same as A, "
         "no grids; 4 36x96 fibreglass entry, oak woodgrain"
+    )
+
+
+def test_of_two_tables_the_one_listing_products_gives_the_specs(extractor):
+    """A spec sheet's header block ("MODEL: NG-1476D (14x76 DOUBLE SECTION)") lines up in
+    columns too; the products are the table below it."""
+    text = (
+        "MODEL:  NG-1476D  (14x76 DOUBLE SECTION)\nREV:    B        ISSUED: 2028-01-07\n\n"
+        "QTY/HOME  TYPE                 SIZE (RO)   NOTES\n"
+        "--------  -------------------  ----------  --------------\n"
+        "6         HORIZONTAL SLIDER    36 x 48     LOW-E, WHITE\n"
+        "2         HORIZONTAL SLIDER    30 x 36     OBSCURE GLASS\n"
+    )
+    sheet = Attachment("NG-1476D_window_spec.txt", "text/plain", text.encode())
+    msg = message("Spec sheet attached. Factor 0.51.", attachments=(sheet,))
+    assert quote(extractor, msg)["product_specs"] == (
+        "6 HORIZONTAL SLIDER 36 x 48 LOW-E, WHITE; 2 HORIZONTAL SLIDER 30 x 36 OBSCURE GLASS"
     )
