@@ -408,11 +408,6 @@ def _send(
     except PermanentFailure as exc:
         _fail_for_good(claim, str(exc), attempts)
         return False
-    except (UnicodeError, ValueError) as exc:
-        # Nothing about this row will change on a retry (an address or header smtplib
-        # cannot encode): it fails alone, and the rows behind it go out.
-        _fail_for_good(claim, f"{type(exc).__name__}: {exc}", attempts)
-        return False
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         if passed and not isinstance(exc, smtplib.SMTPResponseException):
             # The end of DATA went out and the relay's answer was lost: it may have the
@@ -437,6 +432,12 @@ def _send(
             exc,
             "; giving up" if gave_up else "",
         )
+        return False
+    except (UnicodeError, ValueError) as exc:
+        # Nothing about this row will change on a retry (an address or header smtplib
+        # cannot encode): it fails alone, and the rows behind it go out. (Caught after
+        # OSError: a relay certificate that does not verify is both, and is retried.)
+        _fail_for_good(claim, f"{type(exc).__name__}: {exc}", attempts)
         return False
     except Exception as exc:  # noqa: BLE001 - one row's surprise never stops the queue
         log.exception("outbox #%s: unexpected error while sending", row.id)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.certs import self_signed
 from tests.mailhelpers import free_port, wait_for_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -144,7 +145,7 @@ class Dovecot:
                 "}",
             ]
         if self.tls:
-            self._make_certificate()
+            self_signed(self.dir)  # cert.pem and key.pem, where self.cert points
             lines += ["ssl = yes", f"ssl_cert = <{self.cert}", f"ssl_key = <{d / 'key.pem'}"]
         else:
             lines.append("ssl = no")
@@ -183,18 +184,6 @@ class Dovecot:
         """passwd-file is read at each login: no restart needed."""
         self.users[user] = password
         self._write_passwd()
-
-    def _make_certificate(self) -> None:
-        subprocess.run(
-            [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout", str(self.dir / "key.pem"), "-out", str(self.cert),
-            ],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
 
     # --- the process ----------------------------------------------------------------------
 

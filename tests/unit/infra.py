@@ -87,6 +87,7 @@ class ScriptedHandler(SinkHandler):
         super().__init__()
         self.at_rcpt: dict[str, str] = {}
         self.at_data: list[str] = []
+        self.peers: list[Any] = []  # the client's (host, port) of each message, in turn
         self.script_lock = threading.Lock()
 
     async def handle_RCPT(
@@ -102,6 +103,7 @@ class ScriptedHandler(SinkHandler):
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.script_lock:
+            self.peers.append(session.peer)
             answer = self.at_data.pop(0) if self.at_data else None
         if answer is None:
             return await super().handle_DATA(server, session, envelope)
@@ -112,6 +114,7 @@ class ScriptedHandler(SinkHandler):
         with self.script_lock, self.lock:
             self.at_rcpt.clear()
             self.at_data.clear()
+            self.peers.clear()
             self.received.clear()
 
 

@@ -783,3 +783,88 @@ def test_a_dispatchers_round_sends_at_most_its_batch_and_tells_its_feed(
         "pending",
     )
     assert [text.endswith(f"`intake outbox resend {first}`.") for _, text in feed.posts] == [True]
+
+
+def test_one_connection_carries_a_batch_and_addresses_go_in_a_labels(
+    sessions: sessionmaker[Session], relay: Relay
+) -> None:
+    """The relay's connection is checked (NOOP) and reused within a round, not reopened per
+    message; a recipient's international domain goes in the envelope as A-labels."""
+    first = queue(sessions, [PAT])
+    second = queue(sessions, ["ana@b\u00fccher.example"])
+    assert dispatch(sessions, relay) == 2
+    assert (row_of(sessions, first).state, row_of(sessions, second).state) == ("sent", "sent")
+    assert len(relay.handler.peers) == 2 and len(set(relay.handler.peers)) == 1
+    assert relay.envelopes[1] == ("accountteam@example.com", ["ana@xn--bcher-kva.example"])
+
+
+def test_a_round_checks_leases_by_the_dispatchers_clock_and_says_when_more_is_due(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A row `sending` whose lease ends after the dispatcher's now stays `sending` whatever
+    the wall clock says; a round that sent a full batch says more may be waiting."""
+    leased = left_sending(sessions)  # its lease ends at NOW + 1 h, long before today
+    queue(sessions, [PAT]), queue(sessions, [SAM])
+    dispatcher = Dispatcher(sessions, SpoolFolder(tmp_path), SETTINGS, lambda: NOW, recover=False)
+    dispatcher.batch = 1
+    assert dispatcher.round() is True
+    assert row_of(sessions, leased).state == "sending"
+
+
+def test_the_attempt_is_counted_when_the_row_is_committed_sending(
+    sessions: sessionmaker[Session],
+) -> None:
+    """At the point of no return the row says `sending` with this attempt counted: a crash
+    right after it leaves a row that shows what was tried."""
+    seen: list[tuple[str, int]] = []
+
+    class Peeks:
+        timeout_seconds = 5.0
+
+        def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+            commit_point()
+            stored = row_of(sessions, row.id)
+            seen.append((stored.state, stored.attempts))
+            return "taken"
+
+        def close(self) -> None:
+            pass
+
+    row_id = queue(sessions, [PAT], attempts=2)
+    assert dispatch_due(sessions, Peeks(), SETTINGS, lambda: NOW) == 1  # type: ignore[arg-type]
+    assert seen == [("sending", 3)]
+    assert (row_of(sessions, row_id).state, row_of(sessions, row_id).attempts) == ("sent", 3)
+
+
+def test_starttls_checks_the_relays_certificate(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A relay whose certificate nobody vouches for (self-signed, as a man in the middle's
+    would be) is not sent to: the attempt fails on verification and is retried later."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from tests.certs import self_signed
+    from tests.mailhelpers import SinkHandler, free_port
+
+    cert, key = self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    handler, port = SinkHandler(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=tls)
+    controller.start()
+    try:
+        row_id = queue(sessions, [PAT])
+        settings = RelaySettings(address=f"127.0.0.1:{port}", starttls=True, timeout_seconds=5)
+        transport = SmtpRelay(settings)
+        try:
+            assert dispatch_due(sessions, transport, SETTINGS, lambda: NOW) == 0
+        finally:
+            transport.close()
+    finally:
+        controller.stop()
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "CERTIFICATE_VERIFY_FAILED" in (row.last_error or "")
+    assert handler.received == []
