@@ -474,9 +474,9 @@ _CORRECTION = re.compile(
     r"\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|no wait|"
     r"revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
     # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
-    r"|\b(?:wait|hang on|hold on|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
+    r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
     r"(?:\bno\b(?:[\s,!]|\.(?=\s))*)?"
-    r"(?:\b(?:sorry|oops)\b)?"
+    r"(?:\b(?:sorry|oops|make (?:that|it)|i mean)\b)?"
     # "Factor: 0.50 -> revised: use .49", "0.50 → 0.49": an arrow to the value that replaces
     r"|(?:->|→|=>)\s*(?:(?:revised|corrected|updated|new)\b)?)\s*[,:–—-]?\s*",
     re.IGNORECASE,

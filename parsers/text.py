@@ -814,6 +814,14 @@ def between_delimiters(signature: str) -> str:
     return "\n".join(lines[marks[0] + 1 : marks[1]]).strip() if len(marks) >= 2 else ""
 
 
+def without_disclaimer(text: str) -> str:
+    """The text without its trailing legal disclaimer, if it ends with one (a forwarded
+    mail's "CONFIDENTIALITY NOTICE: ..." below its sign-off)."""
+    lines = text.split("\n")
+    cut = _disclaimer_start(lines)
+    return text if cut is None else "\n".join(lines[:cut]).rstrip()
+
+
 def split_signature(text: str, sender_name: str = "") -> tuple[str, str]:
     """(text without signature, signature). Legal disclaimers at the end are dropped.
 

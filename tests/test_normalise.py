@@ -396,6 +396,8 @@ def test_take_corrections_reads_a_writer_catching_themself():
     said = "Factor .52 — wait, no, sorry, BVR got bumped to .54 after the review, use .54."
     assert parse_factor(take_corrections(said, now=now).split(" — ")[0]) == Decimal("0.54")
     assert parse_factor(take_corrections("factor .50 - hang on, .51", now=now)) == Decimal("0.51")
+    said = "Factor .47 – actually no, make that .45, Lena okayed it."
+    assert parse_factor(take_corrections(said, now=now).split(",")[0]) == Decimal("0.45")
 
 
 def test_take_corrections_reads_a_revision_written_with_an_arrow():

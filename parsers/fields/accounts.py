@@ -105,11 +105,19 @@ _NEW_ACCOUNT_FIRST_JOB = re.compile(
 )
 
 
+# "... the guys at Foothills Timber Frame Co. They're a brand new account for us"
+_NEW_ACCOUNT_THEN_SAID = re.compile(
+    r"((?:[A-Z][\w&'’.-]*\s+){1,4}[A-Z][\w&'’-]*)\.?\s+(?i:they(?:'|’)re|they are|who are)\s+"
+    r"(?i:an?\s+)?(?i:brand\s+)?(?i:new\s+(?:account|customer|client|builder|dealer))"
+)
+
+
 def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
     """A company named as a new account, one the CRM does not know yet."""
     if found.has("account"):
         return
-    for pattern in (_NEW_ACCOUNT, _NEW_ACCOUNT_BEFORE, _NEW_ACCOUNT_FIRST_JOB):
+    patterns = (_NEW_ACCOUNT, _NEW_ACCOUNT_BEFORE, _NEW_ACCOUNT_FIRST_JOB, _NEW_ACCOUNT_THEN_SAID)
+    for pattern in patterns:
         m = pattern.search(body)
         if m and not nz.match_account(m.group(1), v.org):
             found.offer("account", _clean(m.group(1)), PROSE, "body")

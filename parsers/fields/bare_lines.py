@@ -156,9 +156,9 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
     rows: list[list[str]] = []
     accounts = []
     for line in run:
-        if _is_product(v, line):
+        if _is_product(v, line) or (line in bulleted and v.qty_product.match(line)):
             continue
-        said = value_of(v, line, ctx)
+        said = value_of(v, line, ctx) or _whole_factor(line, bulleted)
         parts = _split_parts(line)
         each = [value_of(v, part, ctx) for part in parts] if len(parts) >= 2 else []
         if said:
@@ -171,7 +171,11 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
             names.append(line)
         elif len(line.split()) <= 4 and nz.match_account(line, v.org):
             accounts.append(line)
-    products = [i for i, line in enumerate(run) if _is_product(v, line)]
+    products = [
+        i
+        for i, line in enumerate(run)
+        if _is_product(v, line) or (line in bulleted and v.qty_product.match(line))
+    ]
     if len(values) + len(names) + len(rows) + len(accounts) >= 2:
         for line in accounts[:1]:
             offer_account(v, found, line, BULLETS, ctx.source)
@@ -183,6 +187,14 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
             found.offer(field, value, BULLETS, ctx.source)
     if products:
         _products_and_note(v, found, run, products, ctx, bulleted)
+
+
+def _whole_factor(line: str, bulleted: Collection[str]) -> tuple[str, str] | None:
+    """ "• 55" among the bullets of a form: a factor written as a whole number."""
+    if line not in bulleted or not re.fullmatch(r"[2-9]\d", line.strip()):
+        return None
+    factor = nz.parse_factor(line.strip())
+    return ("factor", str(factor)) if factor is not None else None
 
 
 def _products_and_note(

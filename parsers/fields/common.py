@@ -169,11 +169,16 @@ def _looks_like_name(text: str) -> bool:
 # Where a sentence ends inside a value: after a word or a year, before a capital ("... Stock
 # Order 2027. Standard. Stage funding"), not after an initial or an abbreviation's letter
 SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])"
+# ... and where a value of the opportunity follows a full stop ("Clearview - Westbrook
+# Retrofit. 90%. Close 30/09")
+FIELD_BREAK = r"(?<=[\w%])\.\s+(?=\d{1,3}\s?%(?!\w)|(?i:close|closing|factor|stage|type|amount)\b)"
 
 
 def _split_parts(text: str) -> list[str]:
     """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
-    pieces = re.split(r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|" + SENTENCE_BREAK, text)
+    pieces = re.split(
+        r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|" + SENTENCE_BREAK + "|" + FIELD_BREAK, text
+    )
     parts = [p.strip() for p in pieces if p.strip()]
     merged: list[str] = []
     for part in parts:
@@ -238,12 +243,24 @@ def _is_header_row(cells: list[str]) -> bool:
     return sum(w in _TABLE_HEADER_WORDS for w in words) >= max(2, len(words) // 2)
 
 
+def _item_columns(rows: list[list[str]]) -> bool:
+    """A header row naming a column of what each row is and one of how many or how big."""
+    if not rows or not _is_header_row(rows[0]):
+        return False
+    words = {w for c in rows[0] for w in re.findall(r"[^\W\d_]+", nz.fold(c))}
+    return bool(words & {"type", "product", "produit", "item", "description"}) and bool(
+        words & {"qty", "quantity", "qte", "width", "height", "size"}
+    )
+
+
 def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> str:
     data = [r for r in rows if not _is_header_row(r)]
     productish = [r for r in data if _DIMENSION.search(" ".join(r)) or qty.search(" ".join(r))]
     counted = rows and re.fullmatch(r"(?i)qty|quantity|count|#", rows[0][0].strip())
-    if productish and counted:
-        productish = data  # under a "Qty" header every row is an item ("2 | pkg B: same as A")
+    if (productish and counted) or _item_columns(rows):
+        # under a "Qty" header every row is an item ("2 | pkg B: same as A"), and so under
+        # a header naming each row's type and its count or size ("Plan  Type  Width  Qty")
+        productish = data
     if not productish:
         return ""
     return "; ".join(_clean(" ".join(r)) for r in productish)

@@ -22,7 +22,7 @@ from intake.parsers.fields.prose_service import describes_fault
 from intake.parsers.fields.resolver import Found, is_approval_note
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage
-from intake.parsers.text import reply_header_at
+from intake.parsers.text import reply_header_at, without_disclaimer
 
 
 def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], Found]) -> Found:
@@ -100,7 +100,9 @@ def _own_words(message: ChainMessage) -> tuple[str, str]:
     sign-off, the mail it quotes below them)."""
     text, quoted = _quoted_below(_strip_forward_headers(message.text))
     core, _ = split_tail(text, message.from_name)
-    return core, quoted
+    # a legal disclaimer below it is no part of what it says (cut after the sign-off is
+    # found: a customer's signature above the disclaimer stays, their contact details)
+    return without_disclaimer(core), without_disclaimer(quoted)
 
 
 _QUOTED_LINE = re.compile(r"^[ \t]*>[ \t]?", re.M)

@@ -214,8 +214,19 @@ EMERGENCY_CUES = [
     r"entrance|street|balcony|deck|stairs|steps|driveway|patio)",
     # a sash hanging by its arm, the area below kept clear: "roped off the driveway underneath"
     r"hanging by (?:the |its |one )?(?:operator|arm|hinge|hinges|corner)",
-    r"(?:roped|taped|blocked|cordoned|fenced) off (?:the )?(?:driveway|walkway|sidewalk|"
-    r"entrance|path|street|parking|area) (?:below|underneath|under)",
+    r"(?:roped|taped|blocked|cordoned|fenced) off (?:the )?(?:back |front |side )?(?:driveway|"
+    r"walkway|sidewalk|entrance|path|street|parking|area|yard|deck|patio|balcony|stairs)\b",
+    r"(?:driveway|walkway|sidewalk|area|yard|entrance) (?:is |was |has been )?(?:roped|taped|"
+    r"blocked|cordoned|fenced) off",
+    # glass loose in its frame over people: "the whole glass is moving in the frame when the
+    # wind gusts. Framers are working on the deck right under it."
+    r"(?:glass|pane|sash|unit)\b[^.!?\n]{0,30}\b(?:moving|shifting|rocking|loose) in (?:the |its )?"
+    r"frame",
+    r"(?:working|walking|standing|playing|sitting) [^.!?\n]{0,30}\b(?:right |directly )?"
+    r"(?:under|below|beneath|underneath) it\b",
+    # "I'm scared it's going to fall out onto the driveway"
+    r"(?:going to|gonna|about to|could|might|will) fall (?:out )?(?:onto|on to|on|into) (?:the )?"
+    r"(?:driveway|sidewalk|walkway|street|deck|patio|yard|someone|somebody|people|kids?)\b",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
     # a bedroom's way out in a fire that will not open: "That's the window that's supposed
     # to be his way out of that room if there's ever a fire"

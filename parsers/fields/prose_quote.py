@@ -30,7 +30,7 @@ from intake.parsers.fields.patterns import (
 from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, RUN_ON, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.tables import summary_row
-from intake.parsers.fields.values import due_of, opportunity
+from intake.parsers.fields.values import _CLAUSE_START, due_of, opportunity
 from intake.parsers.fields.vocab import OrgVocabulary
 
 
@@ -125,12 +125,23 @@ _FACTOR_CORRECTION = re.compile(
 )
 
 
+_FACTOR_INSTEAD = re.compile(
+    rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+{_FACTOR_SAID}",
+    re.IGNORECASE,
+)
+
+
 def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     src = ctx.source
     for m in reversed(list(_FACTOR_CORRECTION.finditer(text))):  # the last one stands
         said, replaced = nz.parse_factor(m.group(1)), nz.parse_factor(m.group(2))
         if said is not None and said != replaced:
             found.offer("factor", str(said), LABELLED + 0.05, src)  # beats the label it fixes
+    # "Can you rerun it at .46 instead of .48?": the new factor, and the one it replaces
+    m = _FACTOR_INSTEAD.search(text)
+    said = nz.parse_factor(m.group(1)) if m else None
+    if said is not None and Decimal("0.2") <= said < 1:
+        found.offer("factor", str(said), PROSE, src)
     for m in re.finditer(
         r"\b(?:factor|facteur|multiplier|multiplicateur|fctr)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
         r"(?:\s*(?:of|is|at|de|est|now|"
@@ -226,8 +237,9 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.
     for m in re.finditer(
-        r"\b(?:decide|decision|award(?:ed)?|sign(?:ing|s|[- ]?off)?|signature|commit)\b"
-        r"(?:\s+(?:is|will be|should be))?(?:\s+(?:on|by|around|before|expected|due))?\s*",
+        r"\b(?:decide|decision|award(?:ed|ing)?|sign(?:ing|s|[- ]?off)?|signature|commit)\b"
+        r"(?:\s+(?:is|will be|should be))?(?:\s+(?:out|back))?"
+        r"(?:\s+(?:on|by|around|before|expected|due|to|until|till))?\s*",
         text,
         re.IGNORECASE,
     ):
@@ -325,7 +337,8 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
         if quoted:
             found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
-        elif re.match(r"[A-Z0-9]", rest):
+        elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
+            # ("This will be its own Project opp – I'll get you the name": no name)
             opportunity(v, found, rest, PROSE, ctx, name_first=True)
         elif paren := re.match(r"\(([A-Z0-9][^()]{1,30}?\s[-–]\s[^()]{2,60})\)", rest):
             # "so the opportunity (HFD - Quayside Towns Block E) is won"
@@ -542,6 +555,7 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         v.qty_product.search(sentence)
         or _MONEY.search(sentence)
         or prose_specs.states_amount(sentence)
+        or prose_specs.states_factor(sentence)
         or _USUAL_FACTOR.search(sentence)
         or (clause and _SIGN_WORDS.search(sentence))
         or (

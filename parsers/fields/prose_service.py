@@ -153,6 +153,8 @@ _CALL_FROM = re.compile(
     rf"\b(?:(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)\s+from|"
     rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
     rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+    # "Could someone get out to see Dale Kowalski at 2207 Elm Ridge Dr": whom the visit is for
+    rf"|\b(?:out to see|to see|to meet|visit)\s+(?P<visited>{_PERSON})\s+(?:at|in)\b"
 )
 # Words that open a sentence in capitals and are no one's name
 _NOT_A_NAME = re.compile(
@@ -166,7 +168,7 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     a customer's own From name."""
     staff = v.staff_keys
     for m in [*_CALLER.finditer(text), *_CALL_FROM.finditer(text)]:
-        name = m.group("name")
+        name = m.group("name") or m.group("visited")
         if nz.account_key(name) in staff or _COMPANY_WORD.search(name):
             continue
         if _NOT_A_NAME.match(name):

@@ -118,8 +118,18 @@ def _tells_something_else(v: OrgVocabulary, sentence: str, ctx: Context) -> bool
         or _META.search(sentence)
         or _says_when(sentence, ctx)
         or _says_what_it_is(v, sentence)
-        or _PRICES_AT.search(sentence)
+        or states_factor(sentence)
+        or (_DECIDES.search(sentence) and nz.find_date(sentence, now=ctx.now))
     )
+
+
+# "We plan to award by the end of November.": when the customer decides (the close date)
+_DECIDES = re.compile(r"\b(?:award|decid|decision|sign|commit)", re.IGNORECASE)
+
+
+def states_factor(sentence: str) -> bool:
+    """ "Use .52 on this one.", "I'd go with 55%": a sentence that gives the factor."""
+    return bool(_PRICES_AT.search(sentence))
 
 
 def _closing_instructions(

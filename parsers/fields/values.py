@@ -278,6 +278,7 @@ def opportunity(
         text = text[: bracket.start()]
     parts = _split_parts(nz.take_corrections(text.strip().rstrip("."), now=ctx.now))
     name_parts: list[str] = []
+    stated: dict[str, str | None] = {}
     reading_name = name_first
     for part in parts:
         if reading_name and name_parts and (_CLAUSE_START.match(part) or _FIELD_START.match(part)):
@@ -298,16 +299,18 @@ def opportunity(
             name_parts.append(part)
             continue
         reading_name = False
-        for name, value in said.items():
-            if value is None:
-                found.declared_empty.add(name)
-            else:
-                found.offer(name, value, min(conf, CLAUSE), ctx.source)
+        stated.update(said)  # "Standard, Submissions – sorry, no, we're at Approvals": the later
+    for name, value in stated.items():
+        if value is None:
+            found.declared_empty.add(name)
+        else:
+            found.offer(name, value, min(conf, CLAUSE), ctx.source)
     name = _unquote(", ".join(name_parts))
     if name and not nz.is_no_value(name):
         found.offer("opportunity_name", name, conf, ctx.source)
 
 
+_WHY = re.compile(r"\s+(?:since|because|as|so|but|and|for now)\b", re.IGNORECASE)
 # A part that names another field of the opportunity first ("Type is Project", "Stage
 # Funding - the board votes ...", "close the 30th")
 _FIELD_START = re.compile(
@@ -327,7 +330,7 @@ _CLAUSE_OPENER = (
 _CLAUSE_START = re.compile(
     rf"(?:(?:and|so|but|plus)\s+)?{_CLAUSE_OPENER}"
     r"|(?-i:(?:It(?:'|’)s|It is|This is|That(?:'|’)s|They(?:'|’)re|They are|We(?:'|’)re|"
-    r"We are)\s+[a-z])"
+    r"We are|I(?:'|’)(?:m|ve|d|ll))\s+[a-z])"
 )
 # A part written lower-case and three words or more long is a clause, not more of a name
 # (a name's later parts are capitalised: "Lot 8", "Phase 2").
@@ -357,6 +360,11 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
         if value is None and loose and len(key.split()) <= 6:
             hits = {v for v, _, _ in picklist.find(part)}
             value = hits.pop() if len(hits) == 1 else None
+        if value is None and loose:
+            # "Project w/ installation since we're doing the install": the value, then why
+            first = next(picklist.find(part), None)
+            if first and first[1] == 0 and _WHY.match(part, first[2]):
+                value = first[0]
         if value:
             return {name: value}
     # "stage 50": the stage by its probability, without the sign

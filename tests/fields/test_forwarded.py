@@ -371,3 +371,37 @@ Please quote 30 x 2000 series sliders, 36 x 36, white. Can you do 46 like last y
     assert got["opportunity_name"] == "Clearview - Winter Stock Order 2027"
     assert got["opportunity_type"] == "Standard"
     assert got["stage"] == "Funding"
+
+
+def test_the_newest_mail_moves_the_close_and_a_disclaimer_says_nothing(extractor):
+    forwarded = """From: Jeff Adeyemi <ja@example.net>
+Subject: RE: Sage Hill Ph 4
+
+Alex – the board pushed the award out. We'll now be awarding by December 15 rather than end
+of November.
+
+Jeff Adeyemi
+
+-----Original Message-----
+From: Jeff Adeyemi <ja@example.net>
+Subject: Sage Hill Ph 4
+
+Looking for pricing on the basement windows, 28 homes:
+- 3 x sliders 36 x 24 per home, dual pane, white
+
+We plan to award by the end of November.
+
+Jeff
+
+CONFIDENTIALITY NOTICE: This e-mail message, including any attachments, is for the sole use
+of the intended recipient(s) and may contain confidential and privileged information. Any
+unauthorized review, use, disclosure or distribution is prohibited."""
+    note = (
+        'Please quote the below for Prairie Crest. Opp is "PCH – Sage Hill Ph 4", Project, '
+        "Funding stage, factor .49. For the close date go with Jeff's latest note below."
+    )
+    msg = message(note, from_name="Alex Martin", from_addr="alex.martin@example.com",
+                  forwarded=forwarded)  # fmt: skip
+    got = quote(extractor, msg)
+    assert got["close_date"] == "2026-12-15"
+    assert "special_instructions" not in got

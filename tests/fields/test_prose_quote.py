@@ -379,6 +379,7 @@ def test_an_opportunity_set_up_as_a_name_written_across_a_line_break(extractor):
         "New prospect - Larkspur Custom Homes out of Airdrie, met them at the home show.",
         "Met with a new builder yesterday, Larkspur Custom Homes out of Airdrie.",
         "New one for you – Larkspur Custom Homes, first job with them (account is being set up).",
+        "Great meeting with Larkspur Custom Homes. They're a brand new account for us.",
     ],
 )
 def test_a_new_account_the_crm_does_not_know_yet(extractor, said):
@@ -830,3 +831,64 @@ def test_products_for_so_many_sets_with_their_glass_after_them(extractor):
         "obscure, Dbl pane low-e, white, MH flange"
     )
     assert "special_instructions" not in got
+
+
+def test_a_form_of_bullets_with_a_whole_number_factor_and_a_product_without_a_size(extractor):
+    text = (
+        "Bow Valley Renos, new one:\n\n• 9 casements + 2 awnings, triple pane, white/white, "
+        "no grids\n• 55\n• Standard\n• Basic qual\n\nI'll send you the name and a close "
+        "date once Ravi confirms the permit."
+    )
+    got = quote(extractor, message(text))
+    assert got["factor"] == "0.55"
+    assert got["product_specs"] == "9 casements + 2 awnings, triple pane, white/white, no grids"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Basic Qualification")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Ben - need a quote for Clearview, 22 slider replacements, dual pane low-e. .58. "
+            "Opp: Clearview - Westbrook Retrofit. 90%. Close 30/09.",
+            {"opportunity_name": "Clearview - Westbrook Retrofit", "stage": "Approvals",
+             "close_date": "2027-09-30"},
+        ),
+        (
+            'Please quote 14 casements for Foothills. I set the opp up as "Foothills TF – '
+            'Bragg Creek Lodge", Project w/ installation since we\'re doing the install.',
+            {"opportunity_name": "Foothills TF – Bragg Creek Lodge",
+             "opportunity_type": "Project w/ installation"},
+        ),
+        (
+            "Please quote 6 casements 24 x 36 for Aspen & Oak. Opp: Aspen & Oak – Cochrane "
+            "Showroom, Standard, Submissions – sorry, no, we're at Approvals now. Close end of "
+            "October.",
+            {"opportunity_name": "Aspen & Oak – Cochrane Showroom", "stage": "Approvals"},
+        ),
+    ],
+)  # fmt: skip
+def test_the_opportunitys_values_after_its_name(extractor, text, expected):
+    got = quote(extractor, message(text))
+    assert {k: got.get(k) for k in expected} == expected
+
+
+def test_a_promise_of_the_name_is_no_name_and_use_52_no_instruction(extractor):
+    text = (
+        "Northgate wants 24 x 3040 sliders for the 2029 model year. Use .52 on this one.\n\n"
+        "This will be its own Project opp – I'll get you the name, stage and close date after "
+        "I talk to their purchasing guy Thursday."
+    )
+    got = quote(extractor, message(text))
+    assert "opportunity_name" not in got and "close_date" not in got
+    assert "special_instructions" not in got
+    assert (got["factor"], got["opportunity_type"]) == ("0.52", "Project")
+
+
+def test_a_reply_that_reruns_the_factor_and_pushes_the_decision(extractor):
+    text = (
+        "Tara – PCH came back on this one. Can you rerun it at .46 instead of .48? They've also "
+        "pushed their decision out to Nov 15. Everything else stays the same."
+    )
+    got = quote(extractor, message(text), reply=True)
+    assert (got["factor"], got["close_date"]) == ("0.46", "2026-11-15")

@@ -392,6 +392,10 @@ def test_reply_with_name_and_phone_on_one_line(extractor):
         "The glass is moving in the wind and I am afraid more pieces will fall.",
         "The sash has pulled out of its hinges and is hanging by the operator arm.",
         "The sash is loose and they've roped off the driveway underneath.",
+        "The whole glass is moving in the frame when the wind gusts.",
+        "The pane cracked overnight. Framers are working on the deck right under it.",
+        "The bottom sash came out of the track and I'm scared it's going to fall out onto "
+        "the driveway.",
     ],
 )
 def test_falling_glass_is_an_emergency_without_the_word(extractor, text):
@@ -822,7 +826,12 @@ def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extracto
 
 
 @pytest.mark.parametrize(
-    "lead", ["Just got a call from Kyle Brandt", "Just got off the phone with Kyle Brandt"]
+    "lead",
+    [
+        "Just got a call from Kyle Brandt",
+        "Just got off the phone with Kyle Brandt",
+        "Could someone get out to see Kyle Brandt at 41 Harmony Gate SW? He is",
+    ],
 )
 def test_the_caller_named_after_a_call_and_not_a_photo(extractor, lead):
     text = (

@@ -162,3 +162,19 @@ def test_of_two_tables_the_one_listing_products_gives_the_specs(extractor):
     assert quote(extractor, msg)["product_specs"] == (
         "6 HORIZONTAL SLIDER 36 x 48 LOW-E, WHITE; 2 HORIZONTAL SLIDER 30 x 36 OBSCURE GLASS"
     )
+
+
+def test_a_schedule_whose_header_names_each_rows_type_and_count(extractor):
+    """ "Plan  Mark  Type  Width (in)  Height (in)  Qty": every row is an item, though none
+    writes a quantity before a product or a size with an x."""
+    text = (
+        "Plan,Mark,Type,Width (in),Height (in),Qty,Glazing\r\n"
+        "NM-24A,W1,Slider,60,48,1,Dual pane Low-E argon\r\n"
+        "NM-24B,W2,Casement,24,48,4,Dual pane Low-E argon\r\n"
+    )
+    sheet = Attachment("schedule.csv", "text/csv", text.encode())
+    msg = message("Schedule attached. Factor .44.", attachments=(sheet,))
+    assert quote(extractor, msg)["product_specs"] == (
+        "NM-24A W1 Slider 60 48 1 Dual pane Low-E argon; NM-24B W2 Casement 24 48 4 Dual pane "
+        "Low-E argon"
+    )
