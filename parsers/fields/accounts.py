@@ -84,7 +84,7 @@ _TITLE_AND_COMPANY = re.compile(rf"(?m)^[A-Z][\w .&'’-]{{2,40}}?\s*[|,–]\s*{
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",
 # "new customer - Keystone Builders", "New prospect - Lakeshore Builders Group out of ..."
 _NEW_ACCOUNT = re.compile(
-    r"\b(?i:new (?:account|customer|client|builder|dealer|prospect))\b[^:\n.]{0,48}?"
+    r"\b(?i:new (?:account|customer|client|builder|dealer|prospect))\b[^:\n.]{0,80}?"
     r"(?:[:–,]|\s-)\s*"
     r"((?:[A-Z][\w&'’.-]*\s+){0,4}[A-Z][\w&'’.-]*)"
 )
@@ -120,5 +120,8 @@ def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
     for pattern in patterns:
         m = pattern.search(body)
         if m and not nz.match_account(m.group(1), v.org):
+            # ("New account - not set up in CRM yet: Silverberry Homes" read as a label
+            # "New account" with no value: the name is given after all)
+            found.declared_empty.discard("account")
             found.offer("account", _clean(m.group(1)), PROSE, "body")
             return

@@ -177,7 +177,12 @@ FIELD_BREAK = r"(?<=[\w%])\.\s+(?=\d{1,3}\s?%(?!\w)|(?i:close|closing|factor|sta
 def _split_parts(text: str) -> list[str]:
     """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
     pieces = re.split(
-        r"\s+/\s+|\s*;\s*|\s*,\s*|\s+\|\s+|" + SENTENCE_BREAK + "|" + FIELD_BREAK, text
+        # (a comma between digits and three more is a thousands separator: "$212,000")
+        r"\s+/\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
+        + SENTENCE_BREAK
+        + "|"
+        + FIELD_BREAK,
+        text,
     )
     parts = [p.strip() for p in pieces if p.strip()]
     merged: list[str] = []

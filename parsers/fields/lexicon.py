@@ -348,7 +348,9 @@ SECURED_ANYWAY = (
     r"(?:stick|bar|dowel|broom ?stick|broom handle|rod|piece of wood|2x4|b[âa]ton|barre|"
     r"b[âa]ton de bois)s? (?:in|into|dans) (?:the |le |la |les )?(?:track|rail|sill|channel|"
     r"coulisse)|secured (?:it |them )?with|braced (?:it |the door )?(?:shut|closed)|"
-    r"(?:a|the) (?:charley|charlie) bar)"
+    r"(?:a|the) (?:charley|charlie) bar|"
+    # "Denise cannot lock it at all on her own": someone else can
+    r"on (?:her|his|my|their|our) own|by (?:her|him|my|them|our)sel(?:f|ves))"
 )
 LOCK_OWNERS = (
     # (a balcony door, up a floor, counts with the windows: no way in through it)

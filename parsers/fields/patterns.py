@@ -228,6 +228,9 @@ _SPEC_WORDS = re.compile(
     r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash|flange|nail fin)\b",
     re.IGNORECASE,
 )
-_AMOUNT_PART = re.compile(r"(?i:~|≈|approx\.?\s*)?(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?")
+_AMOUNT_PART = re.compile(
+    r"(?i:~|≈|(?:approx|est)\.?\s*|(?:estimated|about|around|roughly)\s+)?"
+    r"(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?"
+)
 _MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")

@@ -30,7 +30,7 @@ from intake.parsers.fields.patterns import (
 from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, RUN_ON, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.tables import summary_row
-from intake.parsers.fields.values import _CLAUSE_START, due_of, opportunity
+from intake.parsers.fields.values import _CLAUSE_START, due_of, opportunity, undecided
 from intake.parsers.fields.vocab import OrgVocabulary
 
 
@@ -221,7 +221,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     ):
         hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
         if hit and hit[1] == 0:
-            if _undecided(text[m.end() + hit[2] : m.end() + hit[2] + 40], ctx):
+            if undecided(text[m.end() + hit[2] : m.end() + hit[2] + 40], ctx):
                 found.declared_empty.add("close_date")  # "Close is Q1 or Q2": not settled
                 break
             found.offer("close_date", hit[0].isoformat(), PROSE, src)
@@ -260,13 +260,6 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
                 break
     if not ctx.source.startswith("attachment"):
         prose_due(v, found, text, ctx)
-
-
-def _undecided(after: str, ctx: Context) -> bool:
-    """What follows a date offers another one instead ("Q1 or Q2", "March or April")."""
-    m = re.match(r"\s*(?:or|or maybe|maybe|/)\s+", after, re.IGNORECASE)
-    hit = nz.find_date(after[m.end() :], now=ctx.now) if m else None
-    return bool(hit and hit[1] == 0)
 
 
 _FACTOR_ORDERED = re.compile(
@@ -385,7 +378,8 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 # A sentence that tells the quoter what to do: "Please price each lot separately.",
 # "Include removal and disposal of the old units.", "... so please include the hardware."
 _INSTRUCTION_VERBS = (
-    r"(?:include|show|ship|deliver|add|provide|list|break out|separate|itemi[sz]e|leave|"
+    r"(?:include|show|ship|deliver|add|provide|list|break out|separate|split|itemi[sz]e|leave|"
+    r"note (?:that |it |this )?on the quote|"
     r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
     r"double[- ]check|make sure|ensure|verify|"
     # "Send the quote straight to Gilles when done": where the quote goes
@@ -520,7 +514,7 @@ def _run_on_clauses(sentence: str) -> list[str]:
     """The comma clauses of a run-on sentence ("..., factor is .53, opp name ..., please
     break the pricing out per home, thanks!")."""
     clauses = []
-    for clause in re.split(r",\s+", sentence):
+    for clause in re.split(r",\s+|\s[-–—]\s", sentence):
         # "... not our yard. thx P": a sign-off run into the last clause is no part of it
         kept = [p for p in re.split(r"(?<=[.!?])\s+", clause) if not _SIGN_OFF.match(p)]
         clause = _THANKS_AT_END.sub("", " ".join(kept)).strip(" .!?")

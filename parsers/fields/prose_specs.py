@@ -104,7 +104,8 @@ def _says_what_it_is(v: OrgVocabulary, sentence: str) -> bool:
 # "I'd go with 55% on this one", "let's do .52", "Can you do 46 like last year?": the
 # factor, said as a choice
 _PRICES_AT = re.compile(
-    r"\b(?:go|going|use|do|at|@)\s+(?:with\s+)?(?:x\s?)?(?:\d{2}\s?%|0?[.,]\d{2,3}\b|"
+    r"\b(?:go|going|use|do|at|@)\s+(?:with\s+)?(?:(?:roughly|about|around)\s+)?(?:an?\s+)?"
+    r"(?:x\s?)?(?:\d{2}\s?%|0?[.,]\d{2,3}\b|"
     r"\d{2}\s+(?:like|as|again|this time|on (?:this|these|it)|for (?:this|these|them))\b)",
     re.IGNORECASE,
 )

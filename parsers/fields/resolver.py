@@ -177,7 +177,9 @@ _COVER_NOTE = re.compile(
 # "Approved at .54, not .57. Go ahead.", "OK to send", "Good to go - please process."
 _APPROVAL = re.compile(
     r"\b(?:approved?|approving|go ahead|good to go|ok(?:ay)?(?:'d| to (?:send|go|proceed))|"
-    r"green light|sign(?:ed)? off|please (?:process|submit|send it in|enter|quote))\b",
+    r"green light|sign(?:ed)? off|please (?:process|submit|send it in|enter|quote)|"
+    # "Resending this one to the team box ... Everything else stands.": the draft, sent on
+    r"re-?sending|everything else (?:stands|stays|is the same))\b",
     re.IGNORECASE,
 )
 

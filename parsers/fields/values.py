@@ -5,6 +5,7 @@ account or a contact. Every reader that found a value goes through here."""
 from __future__ import annotations
 
 import re
+from datetime import time
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
@@ -95,6 +96,11 @@ def label_value(
         found.offer(name, picked, conf, src)
         _other_fields(v, found, name, value, conf, ctx)
     elif name == "close_date":
+        hit = nz.find_date(value, now=ctx.now)
+        if hit and undecided(value[hit[2] :], ctx):
+            # "Close date: depends on their lender - either end of August or end of September"
+            found.declared_empty.add(name)
+            return
         found.offer(name, date_of(v, value, ctx), conf, src)
     elif name == "amount":
         if v.qty_product.match(value.strip()) and not _MONEY.search(value):
@@ -392,10 +398,20 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
     if said and nz.parse_factor(said) is not None:
         return {"factor": str(nz.parse_factor(said))}
     if _AMOUNT_PART.fullmatch(part.strip()):
-        amount = nz.parse_amount(part.strip().lstrip("~≈").removeprefix("approx").strip())
+        said = re.sub(
+            r"(?i)^(?:~|≈|(?:approx|est)\.?|estimated|about|around|roughly)\s*", "", part.strip()
+        )
+        amount = nz.parse_amount(said)
         if amount is not None:
             return {"amount": str(amount)}
     return {}
+
+
+def undecided(after: str, ctx: Context) -> bool:
+    """What follows a date offers another one instead ("Q1 or Q2", "March or April")."""
+    m = re.match(r"\s*(?:or|or maybe|maybe|/)\s+", after, re.IGNORECASE)
+    hit = nz.find_date(after[m.end() :], now=ctx.now) if m else None
+    return bool(hit and hit[1] == 0)
 
 
 def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
@@ -415,5 +431,23 @@ def due_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
     hit = nz.find_date(text, now=ctx.now)
     if not hit:
         return None
-    due, deadline = hit[0], (ctx.now + v.sla).date()
-    return due.isoformat() if ctx.now.date() <= due < deadline else None
+    due, deadline = hit[0], ctx.now + v.sla
+    if due == deadline.date():
+        # "back by Wednesday noon" when the SLA ends Wednesday 15:47: earlier, by its hour
+        said = _time_of_day(text[hit[1] : hit[2] + 20])
+        return due.isoformat() if said is not None and said < deadline.time() else None
+    return due.isoformat() if ctx.now.date() <= due < deadline.date() else None
+
+
+_HOUR = re.compile(r"\b(?:(noon|midday)|(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b)", re.I)
+
+
+def _time_of_day(text: str) -> time | None:
+    """ "noon", "9am", "3:30 pm": the first hour `text` names."""
+    m = _HOUR.search(text)
+    if not m:
+        return None
+    if m.group(1):
+        return time(12, 0)
+    hour = int(m.group(2)) % 12 + (12 if m.group(4).lower() == "p" else 0)
+    return time(hour, int(m.group(3) or 0))

@@ -405,3 +405,25 @@ unauthorized review, use, disclosure or distribution is prohibited."""
     got = quote(extractor, msg)
     assert got["close_date"] == "2026-12-15"
     assert "special_instructions" not in got
+
+
+def test_a_draft_resent_to_the_team_keeps_its_pricing(extractor):
+    forwarded = """From: Priya Shah <priya.shah@example.com>
+Subject: Quote request - Ridgeline laneway home
+
+Account: Ridgeline Custom Builds
+Opp: Ridgeline - Elbow River Laneway Home
+Type: Standard
+Stage: Submissions
+Factor: .53
+Close: July 21
+Amount: $27,300
+Products: 8 x Series 6500 casement 2448 triple"""
+    note = (
+        "Resending this one to the team box - I sent it to Alex by mistake. One change: we're "
+        "at Approvals now. Everything else stands."
+    )
+    msg = message(note, from_name="Priya Shah", from_addr="priya.shah@example.com",
+                  forwarded=forwarded)  # fmt: skip
+    got = quote(extractor, msg)
+    assert (got["factor"], got["amount"], got["stage"]) == ("0.53", "27300.00", "Approvals")

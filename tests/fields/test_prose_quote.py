@@ -380,6 +380,8 @@ def test_an_opportunity_set_up_as_a_name_written_across_a_line_break(extractor):
         "Met with a new builder yesterday, Larkspur Custom Homes out of Airdrie.",
         "New one for you – Larkspur Custom Homes, first job with them (account is being set up).",
         "Great meeting with Larkspur Custom Homes. They're a brand new account for us.",
+        "New account - not set up in CRM yet, credit app is in progress: Larkspur Custom Homes, "
+        "a small builder.",
     ],
 )
 def test_a_new_account_the_crm_does_not_know_yet(extractor, said):
@@ -892,3 +894,57 @@ def test_a_reply_that_reruns_the_factor_and_pushes_the_decision(extractor):
     )
     got = quote(extractor, message(text), reply=True)
     assert (got["factor"], got["close_date"]) == ("0.46", "2026-11-15")
+
+
+def test_a_labelled_close_still_being_decided_gives_none(extractor):
+    text = (
+        "Opp: Silverberry - Crestview Spec Home\nType: Standard\nStage: 5%\n"
+        "Close date: depends on their lender - either end of August or end of September.\n"
+        "Products: 18 x casement 3060 triple pane"
+    )
+    got = quote(extractor, message(text))
+    assert "close_date" not in got and got["stage"] == "Basic Qualification"
+
+
+def test_an_opportunity_line_with_an_estimate_in_thousands(extractor):
+    text = (
+        "Opp: HFD Quayside Phase 2 - Bldg C\nProject, 50%, close end of Q3, est. $212,000\n\n"
+        "192 x Series 4500 casement 2448 dbl LowE argon white"
+    )
+    got = quote(extractor, message(text))
+    assert (got["amount"], got["stage"], got["close_date"]) == (
+        "212000.00",
+        "Submissions",
+        "2027-09-30",
+    )
+
+
+def test_back_by_the_slas_last_day_at_an_earlier_hour_is_a_quote_date(extractor):
+    """The 48 h SLA of a Monday 15:47 request ends Wednesday 15:47: "back by Wednesday noon"
+    asks for it earlier."""
+    when = datetime(2028, 6, 5, 15, 47, tzinfo=MST)
+    text = (
+        "Please quote 12 casements 30x48 for Ridgeline. I'm presenting to the client Thursday "
+        "morning, so could I please have this back by Wednesday noon?"
+    )
+    got = quote(extractor, message(text, date=when))
+    assert got["quote_due"] == "2028-06-07"
+    later = text.replace("Wednesday noon", "Wednesday at 5pm")
+    assert "quote_due" not in quote(extractor, message(later, date=when))
+
+
+@pytest.mark.parametrize(
+    "said, instruction",
+    [
+        ("Please split the quote by lot – release dates by lot are on the attached schedule.",
+         "Please split the quote by lot – release dates by lot are on the attached schedule."),
+        ("Factor 0.62, opp name Martel - Upper Floor, Submissions, amount $18,900 - they're on "
+         "pre-paid terms so please note that on the quote and price the install as a separate "
+         "line.",
+         "they're on pre-paid terms so please note that on the quote and price the install as a "
+         "separate line"),
+    ],
+)  # fmt: skip
+def test_instructions_to_split_or_to_note_on_the_quote(extractor, said, instruction):
+    text = f"Hi team, Prairie Crest wants 10 x Series 4000 casement 2448 dbl white. {said}"
+    assert quote(extractor, message(text))["special_instructions"] == instruction

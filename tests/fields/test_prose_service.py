@@ -790,6 +790,8 @@ def test_a_job_number_under_a_label_is_the_reference(extractor):
     [
         "The bottom sweep has torn and snow is blowing in under the door.",
         "Drywallers found water coming in under the sill on 3 of the new casements.",
+        "I have to lift the handle and push hard before the lock will catch. Denise cannot "
+        "lock it at all on her own.",
     ],
 )
 def test_water_or_snow_past_a_seal_is_no_emergency(extractor, text):
@@ -831,6 +833,7 @@ def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extracto
         "Just got a call from Kyle Brandt",
         "Just got off the phone with Kyle Brandt",
         "Could someone get out to see Kyle Brandt at 41 Harmony Gate SW? He is",
+        "I got a voicemail over the weekend from Kyle Brandt",
     ],
 )
 def test_the_caller_named_after_a_call_and_not_a_photo(extractor, lead):
