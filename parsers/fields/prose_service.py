@@ -149,13 +149,15 @@ _CALLER = re.compile(
 
 # "Just got a call from Kyle Brandt, Prairie Crest's site super", "Just got off the phone
 # with Gord Lacey, ...": the caller, named after
-_CALL_FROM = re.compile(
-    rf"\b(?:(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)"
-    rf"(?:\s+[a-z]+){{0,4}}?\s+from|"
-    rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
-    rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
-    # "Could someone get out to see Dale Kowalski at 2207 Elm Ridge Dr": whom the visit is for
-    rf"|\b(?:out to see|to see|to meet|visit)\s+(?P<visited>{_PERSON})\s+(?:at|in)\b"
+_CALL_FROM = guarded(
+    re.compile(
+        rf"\b(?:(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)"
+        rf"(?:\s+[a-z]+){{0,4}}?\s+from|"
+        rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
+        rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+        # "Could someone get out to see Dale Kowalski at 2207 Elm Ridge Dr": whom the visit is for
+        rf"|\b(?:out to see|to see|to meet|visit)\s+(?P<visited>{_PERSON})\s+(?:at|in)\b"
+    )
 )
 # Words that open a sentence in capitals and are no one's name
 _NOT_A_NAME = re.compile(

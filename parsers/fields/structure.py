@@ -181,8 +181,11 @@ class Structure:
     def _paired(self, label: str, value: str, in_opportunity: bool) -> list[tuple[str, str]]:
         """ "Account / Opp | Prairie Crest Homes / PCH Savanna Ph2": two labels over as many
         values, side by side: each value is its own label's (else [])."""
-        labels, values = _TWO_LABELS.split(label), _TWO_LABELS.split(value)
-        if len(labels) < 2 or len(labels) != len(values):
+        labels = _TWO_LABELS.split(label)
+        if len(labels) < 2:
+            return []
+        values = _TWO_LABELS.split(value)
+        if len(labels) != len(values):
             return []
         fields = [self.field_for(part, in_opportunity) for part in labels]
         if not all(fields) or len(set(fields)) != len(fields):

@@ -96,7 +96,7 @@ def label_value(
         found.offer(name, picked, conf, src)
         _other_fields(v, found, name, value, conf, ctx)
     elif name == "close_date":
-        hit = nz.find_date(value, now=ctx.now)
+        hit = nz.find_date(value, now=ctx.now) if " or " in value else None
         if hit and undecided(value[hit[2] :], ctx):
             # "Close date: depends on their lender - either end of August or end of September"
             found.declared_empty.add(name)
