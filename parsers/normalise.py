@@ -217,10 +217,13 @@ def _day_of_month(day: int, which: str | None, today: date) -> date | None:
     year, month = today.year, today.month
     if which in ("next",) or (which is None and day < today.day):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    for _ in range(12 if which is None else 1):
+        # "the 30th" written in February is March 30: the next month that has the day
+        try:
+            return date(year, month, day)
+        except ValueError:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _in_period(n: str, unit: str, today: date) -> date | None:

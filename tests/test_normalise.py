@@ -481,3 +481,12 @@ def test_a_street_number_is_no_local_phone_number():
 
     text = "5316 112 Street NW\nEdmonton AB  T6H 3J5\n(780) 555-0157"
     assert [p for p, _, _ in find_phones(text, "CA")] == ["+17805550157"]
+
+
+def test_a_day_the_month_does_not_have_is_the_next_month_that_has_it():
+    """ "Close: the 30th" written on 8 February is 30 March, not no date."""
+    from intake.parsers.normalise import parse_date
+
+    now = datetime(2029, 2, 8, tzinfo=UTC)
+    assert parse_date("the 30th", now=now) == date(2029, 3, 30)
+    assert parse_date("the 28th", now=now) == date(2029, 2, 28)

@@ -103,7 +103,10 @@ _REVISION_ATTACHED = re.compile(
 # where the value is.
 _POINTER = re.compile(
     r"\b(?:see|per|in|on|from|as)\b.{0,24}?\b(?:attach\w*|enclosed|csv|xlsx?|excel|"
-    r"spreadsheet|sheet|take-?off|pdf|docx?|file|schedule|list)\b",
+    r"spreadsheet|sheet|take-?off|pdf|docx?|file|schedule|list)\b"
+    # "Takeoff attached – same spec as Block B"
+    r"|\b(?:take-?off|list|schedule|sheet|spreadsheet|csv|specs?|sizes)\s+(?:is\s+|are\s+)?"
+    r"attached\b",
     re.IGNORECASE,
 )
 
@@ -112,7 +115,7 @@ def points_to_attachment(value: object) -> bool:
     """A short value that points at an attached document instead of giving the value."""
     text = str(value)
     return (
-        len(text.split()) <= 8
+        len(text.split()) <= 12
         and not re.search(r"\d\s*[x×]\s*\d", text)
         and bool(_POINTER.search(text))
     )

@@ -20,6 +20,7 @@ from intake.parsers.fields.patterns import (
     _MONEY,
     _SIGN_OFF,
     _SPEC_WORDS,
+    names_a_job,
 )
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
 from intake.parsers.fields.tables import summary_row
@@ -155,6 +156,7 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
     names: list[str] = []
     rows: list[list[str]] = []
     accounts = []
+    unread: list[str] = []  # lines that are no value, name, account or product
     for line in run:
         if _is_product(v, line) or (line in bulleted and v.qty_product.match(line)):
             continue
@@ -171,6 +173,12 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
             names.append(line)
         elif len(line.split()) <= 4 and nz.match_account(line, v.org):
             accounts.append(line)
+        elif not _FIELD_CUE.search(line):  # ("Factor 46 (same as Ph 3)": a label's line)
+            unread.append(line)
+    if not names and len(unread) == 1 and len(values) >= 3 and names_a_job(unread[0]):
+        # "Prairie Crest Homes / PCH Aurora Ridge Ph 4 Showhome / Project / 90% / ...": the
+        # one line of the form that is no value is the opportunity's name
+        names.append(unread[0])
     products = [
         i
         for i, line in enumerate(run)

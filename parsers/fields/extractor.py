@@ -155,6 +155,8 @@ class LabelExtractor:
             read(v, found, blocks, ctx)
         bare_lines.read(v, found, text, ctx)  # unlabelled lines, one value each
         accounts.read(v, found, text, ctx)
+        if ctx.queue == QUOTES:  # last: a correcting sentence beats what any reader said
+            prose_quote.corrected_later(v, found, text, ctx)
         return found
 
     def states_a_request(self, text: str) -> bool:

@@ -340,7 +340,8 @@ SLOW_LEAK = (
     r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b|"
     r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut|"
     # past a worn seal: "the bottom sweep has torn and snow is blowing in under the door"
-    r"\bunder the (?:door|sweep|threshold|sill)\b|\bsweep\b|\bweather ?strip"
+    r"\bunder (?:the|our|my|their|her|his) (?:\w+ )?(?:door|sweep|threshold|sill)\b|\bsweep\b|"
+    r"\bweather ?strip"
 )
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (

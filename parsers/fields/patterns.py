@@ -77,7 +77,8 @@ _META = re.compile(
     r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
     # "Timing I'm still sorting out with them, I'll let you know."
     r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
-    r"still (?:sorting|working|waiting|figuring|finali[sz]ing))\b",
+    r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|(?:rest|details|more) to follow|"
+    r"waiting on \w+ for)\b",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -120,6 +121,11 @@ _STREET_TYPE = (
 )
 # A word of a city name; never a province or the first half of a postal code ("AB T2X 0K4").
 _CITY_WORD = r"(?:St\.|Ste\.|Mt\.|(?!" + _PROVINCES + r"\b|[A-Z]\d[A-Z]\b)[A-ZÀ-Ý][\w'’-]*)"
+# The street types French writes before the name: "42, promenade Bellerose", "12 rue Notre-Dame"
+_FRENCH_STREET = (
+    r"[Rr]ue|[Cc]hemin|[Aa]venue|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Pp]romenade|"
+    r"[Pp]lace|[Cc]roissant|[Aa]ll[ée]e|[Mm]ont[ée]e|[Tt]errasse|[Ii]mpasse"
+)
 _ADDRESS = re.compile(
     # (a lot's or block's number is no house number: "Lot 7 Aspen Ridge, 31 Aspen Summit
     # Green SW", "Lot 14 Block 3 Sage Hill")
@@ -127,8 +133,8 @@ _ADDRESS = re.compile(
     r"#?\d{1,6}[A-Za-z]?(?:\s*-\s*\d{1,6})?"
     # "5012 – 49 Avenue": a dash between the house number and a numbered street
     r"(?:\s+|\s*[-–]\s*(?=\d{1,3}(?:st|nd|rd|th)?\s+[A-Z])"
-    r"|,\s*(?=[Rr]ue|[Cc]hemin|[Aa]venue|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute))(?:"
-    r"(?:[Rr]ue|[Cc]hemin|[Bb]oulevard|[Bb]oul\.?|[Rr]ang|[Rr]oute|[Aa]venue)\s+"
+    r"|,\s*(?=" + _FRENCH_STREET + r"))(?:"
+    r"(?:" + _FRENCH_STREET + r")\s+"
     r"(?:de\s+|du\s+|des\s+|la\s+|l['’])?[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
     # "1540 Concession Rd 4, Alliston", "31045 Range Road 31, Rocky View": a numbered road
@@ -168,6 +174,7 @@ _NOT_A_QUOTE_DATE = re.compile(
 )
 _WANTS_QUOTE = re.compile(
     r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
+    r"turn (?:it|this|them|that) around|"
     r"(?:it|this|them|that|one) back|"
     r"asap|besoin|soumission|prix)\b",
     re.IGNORECASE,
@@ -234,3 +241,23 @@ _AMOUNT_PART = re.compile(
 )
 _MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")
+
+
+def names_a_job(cell: str) -> bool:
+    """ "Millwoods showroom refresh": two to six words, capitalised, letters in most, no
+    label cue, and not a request's own words ("See below", "Quote request", "Urgent pls")."""
+    words = [w for w in cell.split() if re.search(r"\w", w)]  # "NM Plant 2 - Q2": no "-"
+    lettered = [w for w in words if re.search(r"[^\W\d_]{2,}", w)]
+    return (
+        2 <= len(words) <= 6
+        and cell[:1].isupper()
+        and len(lettered) * 2 > len(words)
+        and not _FIELD_CUE.search(cell)
+        and not _REQUEST_WORDS.search(cell)
+    )
+
+
+_REQUEST_WORDS = re.compile(
+    r"(?i)\b(?:quote|quoting|pricing|price|request|please|pls|see|attached|below|above|"
+    r"urgent|asap|rush|thanks|thx|revised|revision|updated?|fwd?|re)\b"
+)

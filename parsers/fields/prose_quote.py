@@ -68,6 +68,51 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     _to_follow(v, found, text)
 
 
+# A sentence that corrects a value given earlier in the message: "Correction – close is Aug
+# 31", "Correction on the factor – use .56 not .58", "Put it at Submissions – actually no,
+# leave it at Funding"
+_CORRECTS = re.compile(
+    r"\b(?:correction|corrected|actually no|scratch that|change (?:that|it) to|make (?:it|that))\b",
+    re.IGNORECASE,
+)
+# What a corrected value is not: "use .56 not .58", "instead of Jan 12"
+_REPLACED = re.compile(r"(?:\bnot|instead of|rather than|\bwas|\bfrom)\s*$", re.IGNORECASE)
+_CLOSE_WORD = re.compile(r"\b(?:close|closing|decision|sign|award)", re.IGNORECASE)
+
+
+def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """The value a correcting sentence gives beats the one stated before it, a label's too
+    (the newest statement wins): its factor, close date or stage, the last one it names
+    that is not the one it replaces."""
+    for sentence in (s for line in text.splitlines() for s in sentences(line)):
+        marker = _CORRECTS.search(sentence)
+        if not marker:
+            continue
+        after = sentence[marker.start() :]
+        factors = [
+            m.group(1)
+            for m in _FACTOR_ALONE.finditer(after)
+            if not _REPLACED.search(after[: m.start()])
+        ]
+        said = nz.parse_factor(factors[-1]) if factors else None
+        names_factor = "factor" in sentence.lower() or re.search(
+            r"\b(?:use|make it)\s+[x×]?\s?0?[.,]\d", after
+        )
+        if names_factor and said is not None and Decimal("0.2") <= said < 1:
+            found.offer("factor", str(said), LABELLED + 0.05, ctx.source)
+        if _CLOSE_WORD.search(sentence):
+            dates, at = [], 0
+            while hit := nz.find_date(after[at:], now=ctx.now):
+                if not _REPLACED.search(after[: at + hit[1]]):
+                    dates.append(hit[0])
+                at += max(hit[2], 1)
+            if dates:
+                found.offer("close_date", dates[-1].isoformat(), LABELLED + 0.05, ctx.source)
+        stages = [value for value, _, _ in v.picklists["stage"].find(after)]
+        if stages:
+            found.offer("stage", stages[-1], LABELLED + 0.05, ctx.source)
+
+
 # "Special instructions customer wants black hardware": the label said in a sentence, no colon
 _SAID_INSTRUCTIONS = re.compile(
     r"^(?i:special instructions?|instructions)\s*(?:[:\-–]|are|is)?\s+(?P<what>[a-z].{8,})$"
@@ -117,6 +162,8 @@ _WHOLE_FACTOR_END = re.compile(
 # "Sorry - factor is .53 on this one, not .51": the sender corrects a factor given above
 # ("fctr should be 51 not 52": the factors as percentages without the sign)
 _FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
+# A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
+_FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
 _FACTOR_CORRECTION = re.compile(
     r"\b(?:factor|multiplier|facteur|fctr|mult)\s+(?:is|should be|should have been|s/b|"
     r"will be|needs to be|was supposed to be|=|:)"
@@ -386,7 +433,7 @@ _INSTRUCTION_VERBS = (
     r"(?:send|email|e-mail)\s+(?:the\s+)?(?:quote|it|pricing)(?:\s+(?:straight|directly))?\s+to)"
 )
 _QUOTE_VERB_HOW = re.compile(
-    r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|"
+    r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|upgraded?|"
     r"with and without|line item|lines)\b",
     re.IGNORECASE,
 )
@@ -518,6 +565,7 @@ def _run_on_clauses(sentence: str) -> list[str]:
         # "... not our yard. thx P": a sign-off run into the last clause is no part of it
         kept = [p for p in re.split(r"(?<=[.!?])\s+", clause) if not _SIGN_OFF.match(p)]
         clause = _THANKS_AT_END.sub("", " ".join(kept)).strip(" .!?")
+        clause = re.sub(r"^(?i:and|also|oh and|plus)\s+", "", clause)  # "..., and please ..."
         if clause:
             clauses.append(clause)
     return clauses
@@ -666,7 +714,9 @@ def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Conte
 def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "type is Standard, stage Funding": picklist values right after their cue word."""
     cues = {
-        "stage": r"\b(?:stage|[ée]tape|(?:we|they|it)(?:'|’)?(?:re|s) at|(?:we|they) are at|"
+        "stage": r"\b(?:stage|[ée]tape|"
+        r"(?:we|they|it)(?:'|’)?(?:re|s)(?: only| still| now| just)? at|"
+        r"(?:we|they) are(?: only| still| now| just)? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         r"(?:moved|bumped|changed|updated|set|put) (?:it|this(?: one)?|the opp(?:ortunity)?) "
         r"(?:to|at|in)|"
@@ -678,7 +728,7 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
     }
     # "Project as the type and Single as the record type": the value before its cue.
     after_cues = {
-        "stage": r"\s+(?:as|for) (?:the )?stage\b"
+        "stage": r"\s+(?:as|for) (?:the )?stage\b|\s+stage\b"
         # "Early days – basic qualification at this point"
         r"|\s+(?:at this (?:point|stage|time)|right now|at the moment|for now|so far)\b",
         "opportunity_type": r"\s+(?:type|opp|oppty|opportunity)\b"

@@ -159,6 +159,13 @@ _CALL_FROM = guarded(
         rf"|\b(?:out to see|to see|to meet|visit)\s+(?P<visited>{_PERSON})\s+(?:at|in)\b"
     )
 )
+# "Please coordinate with Jasmine Kerr, site super: 587-555-0133": who lets the tech in
+_WITH = guarded(
+    re.compile(
+        rf"\b(?:coordinate|arrange (?:it|access|the visit)|book (?:it|the visit))\s+with\s+"
+        rf"(?P<visited>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+    )
+)
 # Words that open a sentence in capitals and are no one's name
 _NOT_A_NAME = re.compile(
     r"(?:Photo|Photos|Pic|Pics|Picture|Pictures|Image|Video|Email|Message|Note|Text|Here|"
@@ -170,8 +177,9 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     """A person the sender names by their role, or as the one who called them: a guess below
     a customer's own From name."""
     staff = v.staff_keys
-    for m in [*_CALLER.finditer(text), *_CALL_FROM.finditer(text)]:
-        name = m.group("name") or m.group("visited")
+    callers = [*_CALLER.finditer(text), *_CALL_FROM.finditer(text), *_WITH.finditer(text)]
+    for m in callers:
+        name = m.groupdict().get("name") or m.group("visited")
         if nz.account_key(name) in staff or _COMPANY_WORD.search(name):
             continue
         if _NOT_A_NAME.match(name):

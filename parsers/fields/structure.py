@@ -8,7 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from intake.parsers.fields.common import QUOTES, _cells, _head_field, _label_key, _strip_markup
+from intake.parsers.fields.common import (
+    QUOTES,
+    _cells,
+    _head_field,
+    _is_header_row,
+    _label_key,
+    _strip_markup,
+)
 from intake.parsers.fields.lexicon import (
     _ONE_LINE_FIELDS,
     _TEXT_FIELDS,
@@ -252,7 +259,14 @@ class Structure:
                 in_opportunity = False
             bare = not (bullet or indent or number is not None or _GOES_ON.search(previous))
             labelled = self.label_of(rest, in_opportunity, bare=bare)
-            if not labelled and number is None and not bullet and _BARE_LABEL.match(rest):
+            header = len(_cells(rest)) >= 3 and _is_header_row(_cells(rest))
+            if (
+                not labelled
+                and number is None
+                and not bullet
+                and not header  # "qty  item  size  notes": a table's header, not a heading
+                and _BARE_LABEL.match(rest)
+            ):
                 # "special" or "NOTES" alone on a line, the text below it: a heading label
                 target = self.field_for(rest.strip(), in_opportunity)
                 if target in _TEXT_FIELDS:

@@ -16,7 +16,7 @@ from intake.parsers.fields.common import (
     _says_urgent,
     _subject_text,
 )
-from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE
+from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE, names_a_job
 from intake.parsers.fields.prose_quote import prose_due
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
@@ -89,31 +89,11 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             found.offer("opportunity_name", _clean(cell), PROSE, "subject")
         elif v.qty_product.search(cell) and not found.has("product_specs"):
             found.offer("product_specs", _clean(cell), GUESS, "subject")
-        elif after_account and _names_a_job(cell):
+        elif after_account and names_a_job(cell):
             # "Clearview | Millwoods showroom refresh | fctr .55 | ...": the words after the
             # account, where a subject names the job
             found.offer("opportunity_name", _clean(cell), PROSE - 0.1, "subject")
         after_account = is_account
-
-
-def _names_a_job(cell: str) -> bool:
-    """ "Millwoods showroom refresh": two to six words, capitalised, letters in most, no
-    label cue, and not a request's own words ("See below", "Quote request", "Urgent pls")."""
-    words = [w for w in cell.split() if re.search(r"\w", w)]  # "NM Plant 2 - Q2": no "-"
-    lettered = [w for w in words if re.search(r"[^\W\d_]{2,}", w)]
-    return (
-        2 <= len(words) <= 6
-        and cell[:1].isupper()
-        and len(lettered) * 2 > len(words)
-        and not _FIELD_CUE.search(cell)
-        and not _REQUEST_WORDS.search(cell)
-    )
-
-
-_REQUEST_WORDS = re.compile(
-    r"(?i)\b(?:quote|quoting|pricing|price|request|please|pls|see|attached|below|above|"
-    r"urgent|asap|rush|thanks|thx|revised|revision|updated?|fwd?|re)\b"
-)
 
 
 def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:

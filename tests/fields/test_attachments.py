@@ -54,6 +54,30 @@ def test_a_reply_that_only_attaches_the_missing_takeoff_gives_the_specs(extracto
     assert got["attachments"] == ["t.csv"]
 
 
+def test_a_sheet_of_labels_and_a_product_table_below_them(extractor):
+    """A CSV whose first rows are "field,value" pairs and whose table of products follows under
+    its own header ("qty,item,size,notes"): the header is no "notes" heading."""
+    csv_bytes = (
+        b"field,value\r\nAccount,Bow Valley Renovations\r\nFactor,48%\r\n\r\n"
+        b"qty,item,size,notes\r\n8,Series 400 casement,30x54,triple pane\r\n"
+        b"3,Series 400 picture,60x54,triple pane\r\n"
+    )
+    sheet = Attachment("takeoff.csv", "text/csv", csv_bytes)
+    got = quote(extractor, message("Everything is in the attached CSV.", attachments=(sheet,)))
+    assert got["product_specs"] == (
+        "8 Series 400 casement 30x54 triple pane; 3 Series 400 picture 60x54 triple pane"
+    )
+    assert "special_instructions" not in got
+
+
+def test_a_takeoff_attached_replaces_the_bodys_pointer(extractor):
+    csv_bytes = b"Qty,Product,Width (in),Height (in)\r\n36,Casement,30,48\r\n24,Awning,36,20\r\n"
+    sheet = Attachment("takeoff.csv", "text/csv", csv_bytes)
+    text = "Bayview Townhomes, Block C (6 units). Takeoff attached – same spec as Block B."
+    got = quote(extractor, message(text, attachments=(sheet,)))
+    assert got["product_specs"] == "36 Casement 30 48; 24 Awning 36 20"
+
+
 def test_service_reply_with_photos_gives_only_attachments(extractor):
     atts = (Attachment("crank_cover_off.jpg", "image/jpeg", b"\xff\xd8"),)
     msg = message("Here are the two extra photos you asked for.\n\nGenevieve",

@@ -948,3 +948,74 @@ def test_back_by_the_slas_last_day_at_an_earlier_hour_is_a_quote_date(extractor)
 def test_instructions_to_split_or_to_note_on_the_quote(extractor, said, instruction):
     text = f"Hi team, Prairie Crest wants 10 x Series 4000 casement 2448 dbl white. {said}"
     assert quote(extractor, message(text))["special_instructions"] == instruction
+
+
+@pytest.mark.parametrize(
+    "later, field, value",
+    [
+        ("Correction – close is Aug 31, they just pushed their start date.", "close_date",
+         "2027-08-31"),
+        ("Correction on the factor – just confirmed with Lena, use .56 not .58.", "factor",
+         "0.56"),
+        ("Correction on the close - A&O just called, they want to lock in before the price "
+         "increase, so make it Jan 5.", "close_date", "2027-01-05"),
+        ("Put it at Submissions – actually no, leave it at Funding for now.", "stage", "Funding"),
+    ],
+)  # fmt: skip
+def test_a_correction_below_the_form_beats_the_label(extractor, later, field, value):
+    text = (
+        "Opp: HFD - Marina Point Clubhouse\nType: Project\nStage: Approvals\n"
+        "Close: July 31\nFactor: .58\nAmount: 58,900\nSpecs:\n"
+        "- 4 x 10' 4-panel multi-slide door, black/black\n"
+        "- 16 x fixed 48x96, black/black, LowE 272\n\n" + later
+    )
+    assert quote(extractor, message(text))[field] == value
+
+
+def test_a_run_on_name_ends_at_a_dash_clause_and_an_upgrade_is_an_instruction(extractor):
+    text = (
+        "Hi Tara, another one for Ridgeline Custom, opp name is McAllister Garage Suite - it's "
+        "a garage suite build so small: 6 Series 600 casements 24x48 black/black, factor .53, "
+        "stage is 25% and they want to close by Jan 12, and please quote the entry door with "
+        "the upgraded multipoint lock. Thanks! Priya"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "McAllister Garage Suite"
+    assert got["special_instructions"] == (
+        "please quote the entry door with the upgraded multipoint lock"
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence, field, value",
+    [
+        ("They want supply and install, and I'd call it Funding stage right now.", "stage",
+         "Funding"),
+        ("We're only at Basic Qualification but the owner decides by the end of Q2.", "stage",
+         "Basic Qualification"),
+        ("Is there any chance you could turn this around by tomorrow end of day?", "quote_due",
+         "2026-11-05"),
+    ],
+)  # fmt: skip
+def test_more_fields_said_in_prose(extractor, sentence, field, value):
+    text = f"Please quote 12 casements 30x48 for Bow Valley. {sentence}"
+    assert quote(extractor, message(text))[field] == value
+
+
+def test_the_one_line_of_a_bare_form_that_is_no_value_is_the_name(extractor):
+    text = (
+        "Hi all,\n\nPlease quote exactly what's in Dana's email.\n\nPrairie Crest Homes\n"
+        "PCH Aurora Ridge Ph 4 Showhome\nProject\n90%\nFactor 46 (same as Ph 3)\n"
+        "Close 04/15/29\nAmount $41,750"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "PCH Aurora Ridge Ph 4 Showhome"
+    assert (got["stage"], got["factor"]) == ("Approvals", "0.46")
+
+
+def test_rest_to_follow_is_no_instruction(extractor):
+    text = (
+        "Clearview - Millwood refresh, 22 x DX-300 slider 48x36, white. Factor .55.\n\n"
+        "Rest to follow, I'm waiting on Raj for timing."
+    )
+    assert "special_instructions" not in quote(extractor, message(text))

@@ -479,6 +479,9 @@ def test_a_request_written_in_capitals_gives_its_address_and_name(extractor):
         # "Villas" as the street
         ("Water in at the bedroom window. 7 Cranston Villas SE, Calgary",
          "7 Cranston Villas SE, Calgary"),
+        # French writes the street type first, after a comma
+        ("La porte est difficile à fermer.\n\nAdresse : 42, promenade Bellerose, St. Albert "
+         "(Alberta) T8N 5J3\n", "42, promenade Bellerose, St. Albert (Alberta) T8N 5J3"),
     ],
 )  # fmt: skip
 def test_address_forms(extractor, text, address):
@@ -792,6 +795,7 @@ def test_a_job_number_under_a_label_is_the_reference(extractor):
         "Drywallers found water coming in under the sill on 3 of the new casements.",
         "I have to lift the handle and push hard before the lock will catch. Denise cannot "
         "lock it at all on her own.",
+        "With the chinook melting the snow on the deck, water is coming in under our back door.",
     ],
 )
 def test_water_or_snow_past_a_seal_is_no_emergency(extractor, text):
@@ -834,6 +838,7 @@ def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extracto
         "Just got off the phone with Kyle Brandt",
         "Could someone get out to see Kyle Brandt at 41 Harmony Gate SW? He is",
         "I got a voicemail over the weekend from Kyle Brandt",
+        "Please coordinate with Kyle Brandt, site super. Before that,",
     ],
 )
 def test_the_caller_named_after_a_call_and_not_a_photo(extractor, lead):
