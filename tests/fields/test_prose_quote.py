@@ -704,6 +704,12 @@ def test_a_factor_a_stage_or_a_promise_to_follow_up_is_no_instruction(
          "0.48"),
         ("We're pushing the decision, sign-off will be by Jan 21, not Dec 20.", "close_date",
          "2027-01-21"),
+        ("They want supply and install, and I'd call it Funding stage right now.", "stage",
+         "Funding"),
+        ("We're only at Basic Qualification but the owner decides by the end of Q2.", "stage",
+         "Basic Qualification"),
+        ("Is there any chance you could turn this around by tomorrow end of day?", "quote_due",
+         "2026-11-05"),
     ],
 )  # fmt: skip
 def test_fields_said_in_prose(extractor, sentence, field, value):
@@ -984,22 +990,6 @@ def test_a_run_on_name_ends_at_a_dash_clause_and_an_upgrade_is_an_instruction(ex
     assert got["special_instructions"] == (
         "please quote the entry door with the upgraded multipoint lock"
     )
-
-
-@pytest.mark.parametrize(
-    "sentence, field, value",
-    [
-        ("They want supply and install, and I'd call it Funding stage right now.", "stage",
-         "Funding"),
-        ("We're only at Basic Qualification but the owner decides by the end of Q2.", "stage",
-         "Basic Qualification"),
-        ("Is there any chance you could turn this around by tomorrow end of day?", "quote_due",
-         "2026-11-05"),
-    ],
-)  # fmt: skip
-def test_more_fields_said_in_prose(extractor, sentence, field, value):
-    text = f"Please quote 12 casements 30x48 for Bow Valley. {sentence}"
-    assert quote(extractor, message(text))[field] == value
 
 
 def test_the_one_line_of_a_bare_form_that_is_no_value_is_the_name(extractor):
