@@ -730,7 +730,8 @@ def test_a_failed_note_on_the_case_leaves_the_row_uncertain_and_is_logged(
     assert row_of(sessions, row_id).state == "uncertain"
     messages = [r.getMessage() for r in caplog.records]
     assert f"outbox #{row_id}: could not note the uncertain delivery on its case" in messages
-    assert any(m.startswith(f"outbox #{row_id}: relay's answer lost") for m in messages)
+    lost = f"outbox #{row_id}: relay's answer lost (connection reset by peer); not resent"
+    assert lost in messages
 
 
 def test_a_refusal_that_fails_for_good_is_logged_with_the_row_and_why(
@@ -868,3 +869,72 @@ def test_starttls_checks_the_relays_certificate(
     assert (row.state, row.attempts) == ("pending", 1)
     assert "CERTIFICATE_VERIFY_FAILED" in (row.last_error or "")
     assert handler.received == []
+
+
+def test_a_row_whose_lease_ran_out_while_the_relay_took_it_is_sent_and_logged(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The relay's 250 is proof: a row another dispatcher turned `uncertain` (its lease ran
+    out during a slow answer) is `sent`, and the log names the row, kind and Message-ID."""
+
+    class SlowRelay:
+        timeout_seconds = 5.0
+
+        def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+            commit_point()
+            with sessions() as session, session.begin():
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(state="uncertain")
+                )
+            return "250 queued as 7F3A"
+
+        def close(self) -> None:
+            pass
+
+    row_id = queue(sessions, [PAT])
+    with caplog.at_level(logging.INFO, logger="intake.outbox"):
+        assert dispatch_due(sessions, SlowRelay(), SETTINGS, lambda: NOW) == 1  # type: ignore[arg-type]
+    row = row_of(sessions, row_id)
+    assert (row.state, row.attempts) == ("sent", 1)
+    assert f"outbox #{row_id} ack {row.message_id} sent: 250 queued as 7F3A" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+def test_an_idle_round_lets_the_relay_connection_go(sessions: sessionmaker[Session]) -> None:
+    """Nothing due: the transport is closed (no connection held open to the relay); rows
+    sent: it stays open for the next round."""
+
+    @dataclass
+    class Counting:
+        timeout_seconds: float = 5.0
+        closed: int = 0
+
+        def send(self, row: OutboxMessage, commit_point: PointOfNoReturn) -> str:
+            commit_point()
+            return "ok"
+
+        def close(self) -> None:
+            self.closed += 1
+
+    transport = Counting()
+    queue(sessions, [PAT])
+    assert dispatch_due(sessions, transport, SETTINGS, lambda: NOW) == 1  # type: ignore[arg-type]
+    assert transport.closed == 0
+    assert dispatch_due(sessions, transport, SETTINGS, lambda: NOW) == 0  # type: ignore[arg-type]
+    assert transport.closed == 1
+
+
+def test_recovering_a_row_left_sending_logs_what_it_was(
+    sessions: sessionmaker[Session], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    row_id = left_sending(sessions)
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        Dispatcher(sessions, SpoolFolder(tmp_path), SETTINGS, lambda: NOW).setup()
+    row = row_of(sessions, row_id)
+    assert (
+        f"outbox #{row_id} ack {row.message_id} to {PAT}: delivery uncertain (the bot stopped "
+        "while handing this message to the relay); not resent"
+    ) in [r.getMessage() for r in caplog.records]
