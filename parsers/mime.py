@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 from intake.parsers.header_section import header_end
 from intake.parsers.message import Attachment, ParsedMessage
-from intake.parsers.text import clean_line, clean_text, html_to_text, split_body, unflow
+from intake.parsers.text import clean_line, clean_text, html_to_text, split_body, unflow, unquoted
 
 MAX_DEPTH = 30  # MIME nesting followed; deeper parts are skipped (a defect says so)
 MAX_HEADER_CHARS = 65_536  # of one header value; hostile headers are cut before decoding
@@ -1323,7 +1323,7 @@ def _assemble(
 ) -> ParsedMessage:
     body_text = clean_text(body)
     parts = split_body(body_text, fields.subject, fields.from_name)
-    forwarded = [parts.forwarded_text, *walk.forwards]
+    forwarded = [unquoted(parts.forwarded_text), *walk.forwards]
     attachments = _finish_attachments(walk.leaves, walk.cids, walk.shown)
     return ParsedMessage(
         message_id=fields.message_id,

@@ -814,6 +814,17 @@ def between_delimiters(signature: str) -> str:
     return "\n".join(lines[marks[0] + 1 : marks[1]]).strip() if len(marks) >= 2 else ""
 
 
+def unquoted(text: str) -> str:
+    """A block whose every line is quoted ("> From: ..."), as an iPhone quotes the mail it
+    forwards, without one level of quote marks; any other text as it is."""
+    lines = text.split("\n")
+    if not any(line.strip() for line in lines) or not all(
+        line.lstrip().startswith(">") for line in lines if line.strip()
+    ):
+        return text
+    return "\n".join(re.sub(r"^\s*> ?", "", line) for line in lines)
+
+
 def without_disclaimer(text: str) -> str:
     """The text without its trailing legal disclaimer, if it ends with one (a forwarded
     mail's "CONFIDENTIALITY NOTICE: ..." below its sign-off)."""

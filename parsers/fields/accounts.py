@@ -90,9 +90,11 @@ _NEW_ACCOUNT = re.compile(
 )
 
 
-# "Kestrel Ridge Homes (new custom builder, not in SF yet - ...)": the name, then the note
+# "Kestrel Ridge Homes (new custom builder, not in SF yet - ...)", "Lakeshore Cottage Co. –
+# new customer, not set up yet": the name, then the note
 _NEW_ACCOUNT_BEFORE = re.compile(
-    r"((?:[A-Z][\w&'’.-]*\s+){1,4}[A-Z][\w&'’.-]*)\s*\((?i:[^)]{0,40}?\b(?:new (?:\w+ )?"
+    r"((?:[A-Z][\w&'’.-]*\s+){1,4}[A-Z][\w&'’.-]*)\s*(?:\(|[–—-]\s)"
+    r"(?i:[^)]{0,40}?\b(?:new (?:\w+ )?"
     r"(?:account|customer|client|builder|dealer)|not (?:in|set up in) (?:sf|salesforce|the crm|"
     r"crm)))"
 )
@@ -123,5 +125,7 @@ def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
             # ("New account - not set up in CRM yet: Silverberry Homes" read as a label
             # "New account" with no value: the name is given after all)
             found.declared_empty.discard("account")
-            found.offer("account", _clean(m.group(1)), PROSE, "body")
+            # ("Kestrel Point Homes. They're doing ...": the name ends with its sentence)
+            name = re.split(r"\.\s+(?=[A-Z])", _clean(m.group(1)))[0]
+            found.offer("account", name, PROSE, "body")
             return

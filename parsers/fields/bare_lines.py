@@ -29,7 +29,7 @@ from intake.parsers.fields.vocab import OrgVocabulary
 
 # "x.47", "@ .47", ".47", "0,58", "fctr .49": a factor standing alone.
 _FACTOR_ALONE = re.compile(
-    r"(?i:factor|fctr|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
+    r"(?i:factor|fctr|f|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
 )
 _ANY_DAY = datetime(2000, 1, 3)  # whether a text is a date does not depend on the day
 _PERCENT_ALONE = re.compile(r"\d{1,3}\s?%")

@@ -64,6 +64,13 @@ def _unclaimed(found: Found, text: str) -> str:
     return text
 
 
+_NAMES_A_THING = re.compile(
+    r"\s+(?:run|program|programme|release|order|line|model|batch|build|production|schedule|"
+    r"stock|job|package|quote)s?\b",
+    re.IGNORECASE,
+)
+
+
 def _close_date(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
     today = ctx.now.date()
     taken = {str(found.values[n].value) for n in ("quote_due",) if found.has(n)}
@@ -73,7 +80,8 @@ def _close_date(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str 
         while (hit := nz.find_date(line[at:], now=ctx.now)) is not None:
             day, start, end = hit
             said = line[at + start : at + end]
-            if day >= today and day.isoformat() not in taken and _DATED.search(said):
+            named = _NAMES_A_THING.match(line, at + end)  # "the Q3 run": a name, no date
+            if day >= today and day.isoformat() not in taken and _DATED.search(said) and not named:
                 seen.add(day)
             at += max(end, 1)
     return seen.pop().isoformat() if len(seen) == 1 else None

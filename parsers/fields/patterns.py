@@ -43,7 +43,9 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
         # the first character first: the lookbehinds after it are tried only where a
         # quantity can start (a third of the pattern's time on prose)
-        rf"(?={_QUANTITY_START})(?<![\w.-]){_NOT_AN_IDENTIFIER}(?:\d{{1,4}}(?!\d)|{_COUNT_WORD})\s*"
+        # (a year is no quantity: "Q3 2029 Unit Run")
+        rf"(?={_QUANTITY_START})(?<![\w.-]){_NOT_AN_IDENTIFIER}(?!(?:19|20)\d\d\b)"
+        rf"(?:\d{{1,4}}(?!\d)|{_COUNT_WORD})\s*"
         r"(?:x\s+|×\s*|pcs?\s+|qty\s+|[-–]\s+(?=\S))?"  # "6 - 2-lite slider 60x48"
         # (the words between may name a series by number, "6 x Series 3000 double hung", or
         # a width in feet, "1 x 6' two-panel sliding patio door")
@@ -78,7 +80,8 @@ _META = re.compile(
     # "Timing I'm still sorting out with them, I'll let you know."
     r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
     r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|(?:rest|details|more) to follow|"
-    r"waiting on \w+ for)\b",
+    r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
+    r"\w+ to follow|sitting down with)\b",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -261,3 +264,8 @@ _REQUEST_WORDS = re.compile(
     r"(?i)\b(?:quote|quoting|pricing|price|request|please|pls|see|attached|below|above|"
     r"urgent|asap|rush|thanks|thx|revised|revision|updated?|fwd?|re)\b"
 )
+
+
+# "Opp:", "Opp name -": the label of a cell that names the opportunity, before the name
+# ("QR: Northgate | Opp: Northgate - Q3 Run | F .51", "Factor 0.45 | Project | Opp: HFD - X")
+NAME_LABEL = re.compile(r"^(?i:opp(?:ortunity)?(?: name)?|name)\s*[:\-–]\s+")

@@ -60,6 +60,13 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
             units.append(("label", block.target))
     text = nz.from_speech(" ".join(s for kind, s in units if kind == "sentence"))
     _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
+    for block in blocks:  # "Special instructions: I need this back by Thursday 10 AM"
+        if (
+            block.kind == "label"
+            and block.target == "special_instructions"
+            and not found.has("quote_due")
+        ):
+            prose_due(v, found, " ".join([block.text, *block.lines]), ctx)
     _prose_opportunity(v, found, text, ctx)
     _type_in_prose(v, found, text, ctx)
     prose_specs.read(v, found, units, ctx)
@@ -402,6 +409,7 @@ _TYPE_BEFORE = re.compile(
     r"(?:up\s+)?as\s+(?:an?\s+)?$",
     re.IGNORECASE,
 )
+_IS_CAPITALISED_VALUE = re.compile(r"\b(?:this(?: one)? is|it(?:'|’)s|it is)\s+$", re.IGNORECASE)
 # ... unless the word is part of another noun: "it's a project manager's call".
 _TYPE_NOT_AFTER = re.compile(
     r"\s*(?:manager|management|coordinator|lead|site|office|team|engineer|of\b)", re.I
@@ -418,6 +426,8 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         before = text[max(0, start - 30) : start]
         if _TYPE_BEFORE.search(before) and not _TYPE_NOT_AFTER.match(text, end):
             said.add(value)
+        elif text[start].isupper() and _IS_CAPITALISED_VALUE.search(before):
+            said.add(value)  # "this one is Project w/ installation": the value, capitalised
     if len(said) == 1:
         found.offer("opportunity_type", said.pop(), PROSE - 0.05, ctx.source)
 
@@ -719,9 +729,9 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         r"(?:we|they) are(?: only| still| now| just)? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         r"(?:moved|bumped|changed|updated|set|put) (?:it|this(?: one)?|the opp(?:ortunity)?) "
-        r"(?:to|at|in)|"
+        r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
-        r"(?:is|=|:|-|of|at)?\s*$",
+        r"(?:is|=|:|-|of|at)?(?:\s+the)?\s*$",
         "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$"
         r"|\b(?:make|change|switch|set) (?:it|this(?: one)?|the type) (?:to |as |a |an )?$",
         "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",

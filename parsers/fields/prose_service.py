@@ -116,8 +116,9 @@ _NAMED_CONTACT = guarded(
         r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
         r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
         r"foreman|caretaker|property manager|"
-        # "Contact on site is their PM, Ryan Decker"
-        r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?)"
+        # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview"
+        r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?|"
+        r"(?<![\w ])contact(?= is\b))"
         r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
         rf"({_PERSON})\b"
     )
@@ -156,7 +157,8 @@ _CALL_FROM = guarded(
         rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
         rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
         # "Could someone get out to see Dale Kowalski at 2207 Elm Ridge Dr": whom the visit is for
-        rf"|\b(?:out to see|to see|to meet|visit)\s+(?P<visited>{_PERSON})\s+(?:at|in)\b"
+        rf"|\b(?:out to see|to see|to meet|visit|reach out to|get in touch with)\s+"
+        rf"(?P<visited>{_PERSON})\s+(?:at|in|about|regarding)\b"
     )
 )
 # "Please coordinate with Jasmine Kerr, site super: 587-555-0133": who lets the tech in

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from intake.parsers.fields.common import (
     QUOTES,
+    SENTENCE_BREAK,
     _cells,
     _head_field,
     _is_header_row,
@@ -96,6 +97,23 @@ def _two_column_row(current: Block | None, cells: list[str]) -> bool:
     if current is not None and current.kind == "table":
         return all(len(row) == 2 for row in current.rows)
     return bool(_QTY_HEADER.fullmatch(cells[0]) and _ITEM_HEADER.fullmatch(cells[1]))
+
+
+def _name_is_one_sentence(blocks: list[Block]) -> list[Block]:
+    """ "Opportunity name: Martel Basement Windows. Standard, Single. They're only at the
+    Basic Qualification stage ...": the name label's value is its first sentence; the
+    sentences after it are a paragraph of their own, read as prose."""
+    out: list[Block] = []
+    for block in blocks:
+        out.append(block)
+        if block.kind != "label" or block.target not in ("opportunity", "opportunity_name"):
+            continue
+        cut = re.search(SENTENCE_BREAK, block.text)
+        rest = block.text[cut.end() :] if cut else ""
+        if cut and len(rest.split()) >= 6:
+            block.text = block.text[: cut.start() + 1]
+            out.append(Block("prose", rest, indent=block.indent))
+    return out
 
 
 class Structure:
@@ -323,7 +341,7 @@ class Structure:
                 current = Block("prose", rest.strip(), indent=indent)
                 blocks.append(current)
             previous_length, previous = len(line), line
-        return blocks
+        return _name_is_one_sentence(blocks)
 
     @staticmethod
     def _continues(block: Block, indent: int, bullet: bool, rest: str, prev_len: int) -> bool:

@@ -16,7 +16,7 @@ from intake.parsers.fields.common import (
     _says_urgent,
     _subject_text,
 )
-from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE, names_a_job
+from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE, NAME_LABEL, names_a_job
 from intake.parsers.fields.prose_quote import prose_due
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
@@ -67,7 +67,8 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     cells must be values, so "Windows / doors for the Smith job" says nothing. What the
     body states stands; the subject fills the rest."""
     subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
-    cells = [c.strip() for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
+    # ("Opp: Northgate - Q3 2029 Unit Run": a cell may carry its label)
+    cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
     if len(cells) < 3:
         return
     said = [bare_lines.value_of(v, cell, ctx) for cell in cells]

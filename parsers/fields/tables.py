@@ -14,7 +14,7 @@ from intake.parsers.fields.common import (
     _spec_lines,
     _table_specs,
 )
-from intake.parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION
+from intake.parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION, NAME_LABEL
 from intake.parsers.fields.resolver import BULLETS, CLAUSE, TABLE, Found
 from intake.parsers.fields.structure import Block, Structure
 from intake.parsers.fields.values import label_value, offer_account, opportunity, part_fields
@@ -52,7 +52,9 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
     opportunity line (name first, then the cells that say a field)."""
     rest = []
     for cell in cells:
-        if not found.has("account") and nz.match_account(cell, v.org):
+        if NAME_LABEL.match(cell):
+            found.offer("opportunity_name", _clean(NAME_LABEL.sub("", cell)), CLAUSE, ctx.source)
+        elif not found.has("account") and nz.match_account(cell, v.org):
             offer_account(v, found, cell, CLAUSE, ctx.source)
         elif v.qty_product.search(cell) and _DIMENSION.search(cell):
             found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)

@@ -33,6 +33,11 @@ def test_a_weekday_alone_is_a_meeting_not_a_close_date(extractor) -> None:
     assert "close_date" not in read(extractor, LOOSE.format(line=line))
 
 
+def test_a_quarter_that_names_a_run_is_no_close_date(extractor) -> None:
+    line = "Factor same as the Q3 run, they liked it."
+    assert "close_date" not in read(extractor, LOOSE.format(line=line))
+
+
 def test_the_one_factor_shaped_number_and_a_correction_of_it(extractor) -> None:
     got = read(extractor, LOOSE.format(line="Same deal as always, .47 on this one."))
     assert (got["factor"].value, got["factor"].confidence) == ("0.47", GUESS)

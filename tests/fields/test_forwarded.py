@@ -427,3 +427,31 @@ Products: 8 x Series 6500 casement 2448 triple"""
                   forwarded=forwarded)  # fmt: skip
     got = quote(extractor, msg)
     assert (got["factor"], got["amount"], got["stage"]) == ("0.53", "27300.00", "Approvals")
+
+
+def test_a_forward_an_iphone_quoted_line_by_line(extractor):
+    """iOS Mail forwards below "Begin forwarded message:" with every line quoted ("> From:
+    ..."): the quote marks go, and the site super's mail is read as any forward."""
+    from email.message import EmailMessage
+
+    from intake.parsers.mime import parse_email
+
+    mail = EmailMessage()
+    mail["From"] = "Dan Schultz <dan.schultz@example.com>"
+    mail["To"] = "connectyou@example.com"
+    mail["Subject"] = "Fwd: Blk B unit 12 - balcony door glass"
+    mail.set_content(
+        "Connect You - see below from Harbourfront's site super.\n\nDan\n\n"
+        "Begin forwarded message:\n\n"
+        "> From: Ravi Chandran <rchandran@example.org>\n"
+        "> Date: June 14, 2029 at 12:48:09 PM EDT\n"
+        "> To: Dan Schultz <dan.schultz@example.com>\n"
+        "> Subject: Blk B unit 12 - balcony door glass\n>\n"
+        "> The tempered glass in the balcony door let go this morning.\n>\n"
+        "> Ravi Chandran\n> Site Superintendent, Harbourfront Developments\n> 905-555-0181\n"
+    )
+    msg = parse_email(mail.as_bytes())
+    assert msg.forwarded_text.startswith("From: Ravi Chandran")
+    got = service(extractor, msg, staff=True)
+    assert got["description"] == "The tempered glass in the balcony door let go this morning."
+    assert (got["contact_name"], got["contact_phone"]) == ("Ravi Chandran", "+19055550181")

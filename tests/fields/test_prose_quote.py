@@ -382,6 +382,8 @@ def test_an_opportunity_set_up_as_a_name_written_across_a_line_break(extractor):
         "Great meeting with Larkspur Custom Homes. They're a brand new account for us.",
         "New account - not set up in CRM yet, credit app is in progress: Larkspur Custom Homes, "
         "a small builder.",
+        "Met a new builder at the mixer last week - Larkspur Custom Homes. They're doing a 4-plex.",
+        "Please quote for Larkspur Custom Homes – new customer, not set up yet.",
     ],
 )
 def test_a_new_account_the_crm_does_not_know_yet(extractor, said):
@@ -1003,9 +1005,52 @@ def test_the_one_line_of_a_bare_form_that_is_no_value_is_the_name(extractor):
     assert (got["stage"], got["factor"]) == ("Approvals", "0.46")
 
 
-def test_rest_to_follow_is_no_instruction(extractor):
-    text = (
-        "Clearview - Millwood refresh, 22 x DX-300 slider 48x36, white. Factor .55.\n\n"
-        "Rest to follow, I'm waiting on Raj for timing."
-    )
+@pytest.mark.parametrize(
+    "later",
+    [
+        "Rest to follow, I'm waiting on Raj for timing.",
+        "Specs to follow, their architect is still revising the schedule.",
+        "Will send both when I have them.",
+    ],
+)
+def test_what_will_follow_is_no_instruction(extractor, later):
+    text = f"Clearview - Millwood refresh, 22 x DX-300 slider 48x36, white. Factor .55.\n\n{later}"
     assert "special_instructions" not in quote(extractor, message(text))
+
+
+def test_the_name_labels_value_is_its_first_sentence(extractor):
+    text = (
+        "Opportunity name: Martel Basement Windows. Standard, Single. They're only at the Basic "
+        "Qualification stage right now, haven't committed to anything. Ballpark about 4.2k.\n"
+        "6 basement windows, 3624 two-lite sliders, white."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Martel Basement Windows"
+    assert (got["stage"], got["amount"]) == ("Basic Qualification", "4200.00")
+
+
+def test_a_summary_line_with_a_labelled_name_cell_and_this_one_is_a_type(extractor):
+    text = (
+        "Harbourfront – Harbour Point Townhomes, schedule attached.\n\n"
+        "Factor 0.45 | Project | 50% | close Jan 31 | Opp: HFD - Harbour Point Blk C&D | "
+        "est. $212,400"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "HFD - Harbour Point Blk C&D"
+    assert (got["amount"], got["stage"]) == ("212400.00", "Submissions")
+    other = "Please quote 11 sliders and include install – this one is Project w/ installation."
+    assert quote(extractor, message(other))["opportunity_type"] == "Project w/ installation"
+
+
+def test_a_due_time_inside_the_special_instructions_label(extractor):
+    text = (
+        "Account: Prairie Crest Homes\nStage: Approvals\nFactor: .50\n"
+        "Special instructions: I need this back by Thursday 10 AM – it's going to their "
+        "purchasing meeting."
+    )
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
+
+
+def test_a_reply_that_moves_the_stage(extractor):
+    text = "Update: they've accepted the budget numbers, so please move the stage to Approvals."
+    assert quote(extractor, message(text), reply=True)["stage"] == "Approvals"

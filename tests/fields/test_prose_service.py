@@ -839,6 +839,8 @@ def test_a_request_in_one_run_on_sentence_with_a_phone_keeps_its_faults(extracto
         "Could someone get out to see Kyle Brandt at 41 Harmony Gate SW? He is",
         "I got a voicemail over the weekend from Kyle Brandt",
         "Please coordinate with Kyle Brandt, site super. Before that,",
+        "Contact is Kyle Brandt at Prairie Crest, 587-555-0164. Before that,",
+        "Can someone reach out to Kyle Brandt about it? Before that,",
     ],
 )
 def test_the_caller_named_after_a_call_and_not_a_photo(extractor, lead):

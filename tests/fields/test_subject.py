@@ -112,3 +112,16 @@ def test_a_reference_with_several_number_groups_is_whole(extractor):
     msg = message("The awning crank is stripped.", subject="Warranty claim QA-2031-0077")
     got = extractor.extract(msg, "service", now=msg.date, sender_is_staff=False)
     assert got["reference"].value == "QA-2031-0077"
+
+
+def test_a_shorthand_cell_that_carries_its_label_and_a_factor_as_f(extractor):
+    """ "Opp: Northgate - Q3 2029 Unit Run": the label is no part of the name, "F .51" is the
+    factor, and a year is never a quantity of units."""
+    msg = message(
+        "Specs in the attached csv.",
+        subject="QR: Northgate | Opp: Northgate - Q3 2029 Unit Run | F .51 | Standard | 90%",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Northgate - Q3 2029 Unit Run"
+    assert (got["factor"], got["stage"]) == ("0.51", "Approvals")
+    assert "product_specs" not in got
