@@ -938,3 +938,18 @@ def test_recovering_a_row_left_sending_logs_what_it_was(
         f"outbox #{row_id} ack {row.message_id} to {PAT}: delivery uncertain (the bot stopped "
         "while handing this message to the relay); not resent"
     ) in [r.getMessage() for r in caplog.records]
+
+
+def test_leases_are_checked_once_in_their_interval_not_every_round(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rounds come as often as mail is queued; the look for ended leases (a query over every
+    row `sending`) comes once per LEASE_CHECK_SECONDS."""
+    from intake.bot import outbox
+
+    checks: list[str] = []
+    monkeypatch.setattr(outbox, "recover_expired", lambda *a, **k: checks.append(a[1]) or [])
+    dispatcher = Dispatcher(sessions, SpoolFolder(tmp_path), SETTINGS, lambda: NOW, recover=False)
+    for _ in range(3):
+        dispatcher.round()
+    assert checks == ["email"]
