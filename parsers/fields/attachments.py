@@ -62,7 +62,7 @@ def _attachment_texts(
     if pointer is not None and msg.real_attachments and points_to_attachment(pointer.value):
         del found.values["product_specs"]  # "see csv": the document's specs, if it has them
     required = set(v.org.required_fields(ctx.queue))
-    revision = bool(_REVISION_ATTACHED.search(msg.new_text or ""))
+    revision = ctx.is_reply and bool(_REVISION_ATTACHED.search(msg.new_text or ""))
     if ctx.is_reply and not (revision or expected):
         return  # a reply's attachments are photos or history, unless it says it sends a revision
     if not ctx.is_reply and all(found.has(name) for name in required):

@@ -277,13 +277,13 @@ class Structure:
                 in_opportunity = False
             bare = not (bullet or indent or number is not None or _GOES_ON.search(previous))
             labelled = self.label_of(rest, in_opportunity, bare=bare)
-            header = len(_cells(rest)) >= 3 and _is_header_row(_cells(rest))
             if (
                 not labelled
                 and number is None
                 and not bullet
-                and not header  # "qty  item  size  notes": a table's header, not a heading
                 and _BARE_LABEL.match(rest)
+                # ("qty  item  size  notes": a table's header, not a heading)
+                and not (len(_cells(rest)) >= 3 and _is_header_row(_cells(rest)))
             ):
                 # "special" or "NOTES" alone on a line, the text below it: a heading label
                 target = self.field_for(rest.strip(), in_opportunity)
