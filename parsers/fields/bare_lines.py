@@ -157,8 +157,14 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
     rows: list[list[str]] = []
     accounts = []
     unread: list[str] = []  # lines that are no value, name, account or product
-    for line in run:
-        if _is_product(v, line) or (line in bulleted and v.qty_product.match(line)):
+    # (a bullet starting with its quantity and product is a product line, sized or not)
+    products = [
+        i
+        for i, line in enumerate(run)
+        if _is_product(v, line) or (line in bulleted and v.qty_product.match(line))
+    ]
+    for i, line in enumerate(run):
+        if i in products:
             continue
         said = value_of(v, line, ctx) or _whole_factor(line, bulleted)
         parts = _split_parts(line)
@@ -179,11 +185,6 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
         # "Prairie Crest Homes / PCH Aurora Ridge Ph 4 Showhome / Project / 90% / ...": the
         # one line of the form that is no value is the opportunity's name
         names.append(unread[0])
-    products = [
-        i
-        for i, line in enumerate(run)
-        if _is_product(v, line) or (line in bulleted and v.qty_product.match(line))
-    ]
     if len(values) + len(names) + len(rows) + len(accounts) >= 2:
         for line in accounts[:1]:
             offer_account(v, found, line, BULLETS, ctx.source)

@@ -169,6 +169,16 @@ def _looks_like_name(text: str) -> bool:
 # Where a sentence ends inside a value: after a word or a year, before a capital ("... Stock
 # Order 2027. Standard. Stage funding"), not after an initial or an abbreviation's letter
 SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])"
+_SENTENCE_BREAK = re.compile(SENTENCE_BREAK)
+
+
+def first_sentence(value: str) -> tuple[str, str] | None:
+    """A value's first sentence (its full stop kept) and the sentences after it, or None
+    when the value is one sentence: a name label's value ends where its sentence does."""
+    cut = _SENTENCE_BREAK.search(value)
+    return (value[: cut.start() + 1], value[cut.end() :]) if cut else None
+
+
 # ... and where a value of the opportunity follows a full stop ("Clearview - Westbrook
 # Retrofit. 90%. Close 30/09")
 FIELD_BREAK = r"(?<=[\w%])\.\s+(?=\d{1,3}\s?%(?!\w)|(?i:close|closing|factor|stage|type|amount)\b)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from intake.parsers.fields.common import SENTENCE_BREAK, Context
+from intake.parsers.fields.common import Context, first_sentence
 from intake.parsers.fields.resolver import LABELLED, Found
 from intake.parsers.fields.structure import Block, Structure
 from intake.parsers.fields.values import label_value
@@ -31,11 +31,11 @@ def read_inline(v: OrgVocabulary, found: Found, block: Block, ctx: Context) -> N
         end = starts[i + 1].start() if i + 1 < len(starts) else len(block.text)
         name = structure.field_for(m.group(1), False) or ""
         value = block.text[m.end() : end].strip()
-        stop = _SENTENCE_END.search(value) if name in _ONE_SENTENCE else None
-        if stop:
+        split = first_sentence(value) if name in _ONE_SENTENCE else None
+        if split:
             # "Opportunity: Clearview - Fairbanks Condo Retrofit. Type is Project ...": the
             # name is its sentence; the sentences after it are prose again
-            value, more = value[: stop.start() + 1], value[stop.end() :]
+            value, more = split
             rest.append(more)
         label_value(v, found, name, value, [], LABELLED - 0.05, ctx)
     if starts:
@@ -44,4 +44,3 @@ def read_inline(v: OrgVocabulary, found: Found, block: Block, ctx: Context) -> N
 
 # The labels whose value is one sentence when written inside a paragraph.
 _ONE_SENTENCE = {"opportunity", "opportunity_name", "account"}
-_SENTENCE_END = re.compile(SENTENCE_BREAK)

@@ -84,7 +84,15 @@ _CORRECTS = re.compile(
 )
 # What a corrected value is not: "use .56 not .58", "instead of Jan 12"
 _REPLACED = re.compile(r"(?:\bnot|instead of|rather than|\bwas|\bfrom)\s*$", re.IGNORECASE)
-_CLOSE_WORD = re.compile(r"\b(?:close|closing|decision|sign|award)", re.IGNORECASE)
+_CLOSE_WORD = re.compile(r"\b(?:close|closing)|" + prose_specs.DECIDES.pattern, re.IGNORECASE)
+
+
+def _prose_factor(said: str) -> Decimal | None:
+    """A factor said in prose, away from its label, is believed only where pricing factors
+    live (a discount off list, 0.2 to under 1): ".46" yes, ".1" or "1.2" (a tolerance, a
+    ratio) no."""
+    factor = nz.parse_factor(said)
+    return factor if factor is not None and Decimal("0.2") <= factor < 1 else None
 
 
 def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -101,11 +109,11 @@ def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> 
             for m in _FACTOR_ALONE.finditer(after)
             if not _REPLACED.search(after[: m.start()])
         ]
-        said = nz.parse_factor(factors[-1]) if factors else None
+        said = _prose_factor(factors[-1]) if factors else None
         names_factor = "factor" in sentence.lower() or re.search(
             r"\b(?:use|make it)\s+[x×]?\s?0?[.,]\d", after
         )
-        if names_factor and said is not None and Decimal("0.2") <= said < 1:
+        if names_factor and said is not None:
             found.offer("factor", str(said), LABELLED + 0.05, ctx.source)
         if _CLOSE_WORD.search(sentence):
             dates, at = [], 0
@@ -193,8 +201,8 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("factor", str(said), LABELLED + 0.05, src)  # beats the label it fixes
     # "Can you rerun it at .46 instead of .48?": the new factor, and the one it replaces
     m = _FACTOR_INSTEAD.search(text)
-    said = nz.parse_factor(m.group(1)) if m else None
-    if said is not None and Decimal("0.2") <= said < 1:
+    said = _prose_factor(m.group(1)) if m else None
+    if said is not None:
         found.offer("factor", str(said), PROSE, src)
     for m in re.finditer(
         r"\b(?:factor|facteur|multiplier|multiplicateur|fctr)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
@@ -231,16 +239,16 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         text,
         re.IGNORECASE,
     )
-    factor = nz.parse_factor(m.group(1) or m.group(3)) if m else None
-    if m and factor is not None and Decimal("0.2") <= factor < 1:
+    factor = _prose_factor(m.group(1) or m.group(3)) if m else None
+    if m and factor is not None:
         # "approved, but go .47 not .45": a correction of the draft's label, which it beats
         corrects = m.group(2) or m.group(4)
         found.offer("factor", str(factor), LABELLED + 0.05 if corrects else PROSE, src)
     # "Dan - .46 is too thin with the freight. Go .48.", "Use .52 on this one.": the factor
     # said as an order, a sentence of its own
     m = _FACTOR_ORDERED.search(text)
-    factor = nz.parse_factor(m.group(1)) if m else None
-    if factor is not None and Decimal("0.2") <= factor < 1:
+    factor = _prose_factor(m.group(1)) if m else None
+    if factor is not None:
         found.offer("factor", str(factor), PROSE, src)
     # "use the 53 factor like last time": the number before the word
     m = re.search(
@@ -248,16 +256,16 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         text,
         re.IGNORECASE,
     )
-    factor = nz.parse_factor(m.group(1)) if m else None
-    if factor is not None and Decimal("0.2") <= factor < 1:
+    factor = _prose_factor(m.group(1)) if m else None
+    if factor is not None:
         found.offer("factor", str(factor), PROSE - 0.05, src)
     # "Use our usual 55 on this one": the factor the sender always uses
     for m in _USUAL_FACTOR.finditer(text):
         said = m.group(1)
         if said.strip().isdigit() and not _WHOLE_FACTOR_END.match(text, m.end(1)):
             continue
-        factor = nz.parse_factor(said)
-        if factor is not None and Decimal("0.2") <= factor < 1:
+        factor = _prose_factor(said)
+        if factor is not None:
             found.offer("factor", str(factor), PROSE - 0.05, src)
             break
     if not found.has("factor") and "factor" not in found.declared_empty:
@@ -332,8 +340,7 @@ def _bare_factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
     """'Quote for the Martels please -- .62, opp ...' or, in a reply, 'go with .56': in a
     quote request a lone decimal below one written as a fraction is the pricing factor,
     when it is the only one (sizes, money and percentages are other numbers)."""
-    candidates = {nz.parse_factor(m.group(1)) for m in _BARE_DECIMAL.finditer(text)}
-    candidates = {f for f in candidates if f is not None and Decimal("0.2") <= f < 1}
+    candidates = {_prose_factor(m.group(1)) for m in _BARE_DECIMAL.finditer(text)} - {None}
     if len(candidates) == 1:
         found.offer("factor", str(candidates.pop()), GUESS, ctx.source)
 
@@ -550,7 +557,6 @@ _MUST_BE_DONE = re.compile(
     r"\w+ed\s+(?:with|in|to)\b)",
     re.IGNORECASE,
 )
-_SIGN_WORDS = re.compile(r"\b(?:sign|decid|award|commit)", re.IGNORECASE)
 
 
 def _is_run_on(v: OrgVocabulary, sentence: str) -> bool:
@@ -609,7 +615,7 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         or prose_specs.states_amount(sentence)
         or prose_specs.states_factor(sentence)
         or _USUAL_FACTOR.search(sentence)
-        or (clause and _SIGN_WORDS.search(sentence))
+        or (clause and prose_specs.DECIDES.search(sentence))
         or (
             _WANTS_QUOTE.search(sentence)
             and not (clause and _NOT_A_QUOTE_DATE.search(sentence))

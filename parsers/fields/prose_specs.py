@@ -120,12 +120,13 @@ def _tells_something_else(v: OrgVocabulary, sentence: str, ctx: Context) -> bool
         or _says_when(sentence, ctx)
         or _says_what_it_is(v, sentence)
         or states_factor(sentence)
-        or (_DECIDES.search(sentence) and nz.find_date(sentence, now=ctx.now))
+        or (DECIDES.search(sentence) and nz.find_date(sentence, now=ctx.now))
     )
 
 
-# "We plan to award by the end of November.": when the customer decides (the close date)
-_DECIDES = re.compile(r"\b(?:award|decid|decision|sign|commit)", re.IGNORECASE)
+# "We plan to award by the end of November.": when the customer decides (the close date);
+# the words a sentence about the decision has, whatever else it says
+DECIDES = re.compile(r"\b(?:award|decid|decision|sign|commit)", re.IGNORECASE)
 
 
 def states_factor(sentence: str) -> bool:

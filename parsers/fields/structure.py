@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from intake.parsers.fields.common import (
     QUOTES,
-    SENTENCE_BREAK,
     _cells,
     _head_field,
     _is_header_row,
     _label_key,
     _strip_markup,
+    first_sentence,
 )
 from intake.parsers.fields.lexicon import (
     _ONE_LINE_FIELDS,
@@ -108,10 +108,9 @@ def _name_is_one_sentence(blocks: list[Block]) -> list[Block]:
         out.append(block)
         if block.kind != "label" or block.target not in ("opportunity", "opportunity_name"):
             continue
-        cut = re.search(SENTENCE_BREAK, block.text)
-        rest = block.text[cut.end() :] if cut else ""
-        if cut and len(rest.split()) >= 6:
-            block.text = block.text[: cut.start() + 1]
+        split = first_sentence(block.text)
+        if split and len(split[1].split()) >= 6:
+            block.text, rest = split
             out.append(Block("prose", rest, indent=block.indent))
     return out
 
