@@ -71,11 +71,13 @@ def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
         found.offer("account", _clean(m.group(1)), GUESS, "body")
 
 
-_COMPANY = (
-    r"((?:[A-Z][\w&'’-]*\s+){1,4}"
+# The last word of a company's name ("... Homes", "... Timberframe Co.")
+_COMPANY_SUFFIX = (
     r"(?:Property Management|Management|Homes|Builders|Construction|Developments?|"
-    r"Properties|Renovations|Contracting|Realty|Group|Ltd\.?|Inc\.?|Corp\.?))"
+    r"Properties|Renovations|Contracting|Realty|Group|Dealers|Exteriors|Ltd\.?|Inc\.?|"
+    r"Corp\.?|Co\.|Company)"
 )
+_COMPANY = rf"((?:[A-Z][\w&'’-]*\s+){{1,4}}{_COMPANY_SUFFIX})"
 _FOR_COMPANY = re.compile(rf"\b(?:for|at|with|from|of)\s+{_COMPANY}\b")
 # "Property Manager | Bowmont Property Management": a signature's title line
 _TITLE_AND_COMPANY = re.compile(rf"(?m)^[A-Z][\w .&'’-]{{2,40}}?\s*[|,–]\s*{_COMPANY}\s*$")
@@ -114,6 +116,17 @@ _NEW_ACCOUNT_THEN_SAID = re.compile(
 )
 
 
+# Any word that says the customer is new to the CRM: "credit app is in progress", "first
+# time dealing with us", "isn't set up in the CRM yet", "not in SF yet"
+_NEW_ACCOUNT_CUE = re.compile(
+    r"\b(?i:new (?:account|customer|client|builder|dealer|prospect|one for (?:you|us))|"
+    r"(?:not|isn'?t|isn’t|aren'?t|aren’t) (?:yet )?(?:set up|in (?:sf|salesforce|the crm|crm))|"
+    r"credit app(?:lication)?|first time (?:dealing|working|doing business) with us)"
+)
+# A company by its kind of name ("Foothills Timberframe Co.", "Silverleaf Homes")
+_COMPANY_NAME = re.compile(rf"\b{_COMPANY}(?![\w-])")
+
+
 def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
     """A company named as a new account, one the CRM does not know yet."""
     if found.has("account"):
@@ -129,3 +142,32 @@ def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
             name = re.split(r"\.\s+(?=[A-Z])", _clean(m.group(1)))[0]
             found.offer("account", name, PROSE, "body")
             return
+    name = _company_near_new_account_cue(v, body)
+    if name:
+        found.declared_empty.discard("account")
+        found.offer("account", name, PROSE, "body")
+
+
+def _company_near_new_account_cue(v: OrgVocabulary, body: str) -> str | None:
+    """ "New one for you. Silverleaf Homes is a small builder out of Cochrane - first time
+    dealing with us": a company-shaped name the CRM does not know, in the sentence that says
+    the customer is new or the one just before or after it; the nearest to the cue."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n\s*\n", body)
+    for i, sentence in enumerate(sentences):
+        cue = _NEW_ACCOUNT_CUE.search(sentence)
+        if not cue:
+            continue
+        candidates = []
+        for j, near in ((i, sentence), (i + 1, None), (i - 1, None)):
+            if not 0 <= j < len(sentences):
+                continue
+            text = near if near is not None else sentences[j]
+            for m in _COMPANY_NAME.finditer(text):
+                name = _clean(m.group(1)).removeprefix("The ")
+                if nz.match_account(name, v.org):
+                    return None  # a known account is named: it is no new one
+                distance = abs(m.start() - cue.start()) if j == i else 10_000 + abs(j - i)
+                candidates.append((distance, name))
+        if candidates:
+            return min(candidates)[1]
+    return None

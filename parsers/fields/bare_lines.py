@@ -157,11 +157,13 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
     rows: list[list[str]] = []
     accounts = []
     unread: list[str] = []  # lines that are no value, name, account or product
-    # (a bullet starting with its quantity and product is a product line, sized or not)
+    # (a bullet with a quantity and product is a product line, sized or not, even after the
+    # series and colours it is in: "- 2000 series, tan ext / white int: 12 casements, ...")
     products = [
         i
         for i, line in enumerate(run)
-        if _is_product(v, line) or (line in bulleted and v.qty_product.match(line))
+        if _is_product(v, line)
+        or (line in bulleted and v.qty_product.search(line) and not value_of(v, line, ctx))
     ]
     for i, line in enumerate(run):
         if i in products:

@@ -123,6 +123,8 @@ class LabelExtractor:
             customer = None if is_reply else forwarded.customer_contact(msg, body, staff)
             if customer:  # "her email is attached ... call her directly": she is the contact
                 found.offer("contact_name", customer, CLAUSE, "forwarded")
+            if not is_reply:  # "Marco's cell: 403-...", and Marco Ruiz named above
+                prose_service.first_name_with_phone(v, found, body, ctx)
             if not is_reply:
                 sender_address.read(v, found, msg, ctx)
         if not is_reply:

@@ -49,7 +49,7 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
         r"(?:x\s+|×\s*|pcs?\s+|qty\s+|[-–]\s+(?=\S))?"  # "6 - 2-lite slider 60x48"
         # (the words between may name a series by number, "6 x Series 3000 double hung", or
         # a width in feet, "1 x 6' two-panel sliding patio door")
-        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}}|\d{{1,2}}(?:'|’|-?ft\b|-foot\b)|\d-[a-z]+)\s+){{0,3}}?"
+        rf"(?:(?:[A-Za-zÀ-ÿ][\w/-]*|\d{{3,5}}|\d{{1,2}}(?:'|’|-?ft\b|-foot\b)|\d{{1,5}}-[a-z]+)\s+){{0,3}}?"
         rf"(?:{alternation})(?:e?s)?\b",
         re.IGNORECASE,
     )
@@ -70,6 +70,16 @@ _FIELD_CUE = re.compile(
     r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
     r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date)\b",
     re.IGNORECASE,
+)
+# The verb a name for the opportunity follows: "call it", "set it up as", "this opened as",
+# "open it in SF under"
+NAMES_OPPORTUNITY = re.compile(
+    r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
+    r"|set\s+(?:it|this(?: one)?)\s+up\s+as"
+    r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
+    r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
+    r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
+    r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under))\s+(?=[A-Z0-9\"“«‘'])"
 )
 _META = re.compile(
     r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"

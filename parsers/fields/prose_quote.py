@@ -26,6 +26,7 @@ from intake.parsers.fields.patterns import (
     _NOT_A_QUOTE_DATE,
     _SIGN_OFF,
     _WANTS_QUOTE,
+    NAMES_OPPORTUNITY,
 )
 from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, RUN_ON, Found
 from intake.parsers.fields.structure import Block
@@ -168,7 +169,7 @@ def _said_instructions(found: Found, text: str, ctx: Context) -> None:
 # goes on about the factor, never a unit ("30 days", "52 casements").
 _WHOLE_FACTOR_END = re.compile(
     r"\s*(?:$|[,.;!)(]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this|since|because|"
-    r"please|pls|thanks|thx|"
+    r"please|pls|thanks|thx|to start|to begin(?: with)?|for now|for starters|initially|"
     r"for (?:this|these|them|the|that))\b)",
     re.I,
 )
@@ -628,23 +629,28 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
 
 def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "Call it PCH - Livingston Showhome 4.", "set it up as ...": a name in the
-    "<Account> - <name>" form after "call it" / "name it" / "set it up as"."""
+    "<Account> - <name>" form after "call it" / "name it" / "set it up as"; 'I'd like this
+    opened as "Martel – Basement Windows 2030"': any name in quotes after them."""
     for sentence in sentences(text):
-        m = re.search(
-            r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
-            r"|set\s+(?:it|this(?: one)?)\s+up\s+as)\s+(?=[A-Z0-9])",
-            sentence,
-        )
+        m = NAMES_OPPORTUNITY.search(sentence)
         if not m:
             continue
         rest = sentence[m.end() :].rstrip(" .!?")
+        quoted = re.match(r"[\"“«‘']([^\"”»’\n]{3,80})[\"”»’']", rest)
+        if quoted:
+            found.offer("opportunity_name", _clean(quoted.group(1)), PROSE, ctx.source)
+            return
         name = re.split(r"\s*[,;(]\s*|\s+(?:and|but|for|since|because)\s+", rest)[0]
         if re.fullmatch(r"[A-Z0-9][\w&'’.]*(?:\s+[\w&'’.]+){0,3}\s+[-–]\s+\S.{0,60}", name):
             found.offer("opportunity_name", _clean(name), PROSE, ctx.source)
             return
 
 
-_PERCENT_ITEM = re.compile(r"(?:^|,\s*)(\d{1,3})\s*%(?=\s*(?:$|[,;.]|\s[-–—]\s))")
+# (the item may say it is for now: "Project, 5% for now, close end of Q2")
+_PERCENT_ITEM = re.compile(
+    r"(?:^|,\s*)(\d{1,3})\s*%(?:\s+(?:for now|to start|at this point|so far|right now))?"
+    r"(?=\s*(?:$|[,;.]|\s[-–—]\s))"
+)
 
 
 def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

@@ -280,6 +280,35 @@ _ENVELOPE_NAME = re.compile(
 )
 
 
+# "Marco's cell: 403-...", "Best number for Lisa is her cell, 403-...", "call Dave at":
+# the person a phone number belongs to, by first name
+_FIRST_NAME_FOR_PHONE = re.compile(
+    r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ]+)(?:'s|’s)\s+(?:cell|mobile|number|phone|cel)\b"
+    r"|\b(?:number|cell|phone) for (?P<for>[A-ZÀ-Ý][a-zà-ÿ]+)\b"
+    r"|\b(?:call|text|reach) (?P<call>[A-ZÀ-Ý][a-zà-ÿ]+) (?:at|on)\b"
+)
+
+
+def first_name_with_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "Marco Ruiz (foreman at Bow Valley) called me ... Marco's cell: 403-555-0129": the
+    phone's owner named by first name, and in full elsewhere in the message."""
+    if found.has("contact_name"):
+        return
+    for _, start, _ in nz.find_phones(text, v.org.phone_region):
+        lead = re.split(r"[.!?]\s|\n", text[max(0, start - 80) : start])[-1]
+        m = _FIRST_NAME_FOR_PHONE.search(lead)
+        if not m:
+            continue
+        first = m["first"] or m["for"] or m["call"]
+        for full in re.finditer(rf"\b{re.escape(first)}\s+{_NAME_WORD}\b", text):
+            name = full.group(0)
+            if _a_persons_name(v, name) and not _PLACE_WORD.search(name):
+                found.offer(
+                    "contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source
+                )
+                return
+
+
 def _a_persons_name(v: OrgVocabulary, name: str) -> bool:
     """Not a staff member, a company, an account or a word that only looks like a name."""
     return not (
@@ -458,6 +487,8 @@ def _fault_clauses(sentence: str, *, faults_only: bool = False) -> str:
             continue
         if _NOT_PROBLEM.search(clause) or _SIGN_OFF.match(clause):
             continue  # "..., thank you Brenda Kowalczyk"
+        clause = _after_address(clause)
+        lowered = clause.replace("’", "'").lower()
         if _ADDRESS.search(clause) or (_REQUEST.search(lowered) and not _DEFECT.search(lowered)):
             continue
         if faults_only and (not _DEFECT.search(lowered) or _not_problem(clause)):
@@ -466,6 +497,18 @@ def _fault_clauses(sentence: str, *, faults_only: bool = False) -> str:
     if not any(_DEFECT.search(k.replace("’", "'").lower()) for k in kept):
         return ""
     return ", ".join(kept)
+
+
+def _after_address(clause: str) -> str:
+    """ "we had windows put in about 2 yrs ago at 3318 Parsons Rd NW in Edmonton and the big
+    window has gone foggy": of a clause that runs on past the address into the fault, the
+    fault; any other clause as it is."""
+    address = _ADDRESS.search(clause)
+    if not address:
+        return clause
+    rest = re.sub(r"^[\s,;]*(?:and|but|so)?\s+", "", clause[address.end() :])
+    lowered = rest.replace("’", "'").lower()
+    return rest if len(rest.split()) >= 4 and _DEFECT.search(lowered) else clause
 
 
 def _table_problems(block: Block) -> str:

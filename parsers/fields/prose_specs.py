@@ -16,6 +16,7 @@ from intake.parsers.fields.patterns import (
     _SIGN_OFF,
     _SPEC_WORDS,
     _WANTS_QUOTE,
+    NAMES_OPPORTUNITY,
 )
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -116,6 +117,7 @@ def _tells_something_else(v: OrgVocabulary, sentence: str, ctx: Context) -> bool
     says when or what the job is worth, or what the opportunity is."""
     return bool(
         _FIELD_CUE.search(sentence)
+        or NAMES_OPPORTUNITY.search(sentence)
         or _META.search(sentence)
         or _says_when(sentence, ctx)
         or _says_what_it_is(v, sentence)

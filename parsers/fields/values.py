@@ -312,8 +312,17 @@ def opportunity(
         else:
             found.offer(name, value, min(conf, CLAUSE), ctx.source)
     name = _unquote(", ".join(name_parts))
-    if name and not nz.is_no_value(name):
+    if name and not nz.is_no_value(name) and not _SAYS_NO_NAME_YET.search(name):
         found.offer("opportunity_name", name, conf, ctx.source)
+
+
+# "Opp name - Clearview doesn't want the customer's name on anything yet, I'll reply once
+# they tell me what to call it": a sentence about the name, which is still to come
+_SAYS_NO_NAME_YET = re.compile(
+    r"\b(?:(?:does|do|did|has|have|is|are)n(?:'|’)?t|won(?:'|’)?t|not yet|"
+    r"i(?:'|’)ll|i will|once (?:they|we|i)|when (?:they|we|i) (?:tell|know|decide|hear))\b",
+    re.IGNORECASE,
+)
 
 
 _WHY = re.compile(r"\s+(?:since|because|as|so|but|and|for now)\b", re.IGNORECASE)

@@ -68,3 +68,15 @@ def test_a_line_of_values_under_labels(extractor):
     )
     got = quote(extractor, message(text))
     assert (got["opportunity_type"], got["stage"]) == ("Standard", "Funding")
+
+
+def test_a_bullet_form_whose_product_line_starts_with_its_series(extractor):
+    text = (
+        "Pls quote:\n\n- Aspen & Oak\n- Foothill Meadows showhome\n"
+        "- 3000 series, black ext / white int: 9 casements, 2 pictures\n"
+        "- .47\n- Standard\n- Funding\n- closing the 28th\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Foothill Meadows showhome"
+    assert got["product_specs"].startswith("3000 series, black ext / white int: 9 casements")
+    assert (got["factor"], got["stage"]) == ("0.47", "Funding")

@@ -1054,3 +1054,65 @@ def test_a_due_time_inside_the_special_instructions_label(extractor):
 def test_a_reply_that_moves_the_stage(extractor):
     text = "Update: they've accepted the budget numbers, so please move the stage to Approvals."
     assert quote(extractor, message(text), reply=True)["stage"] == "Approvals"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "New one. Larkspur Custom Homes isn't set up in the CRM yet, the credit app is in.\n"
+        "Opp: Larkspur - Hilltop Bungalow, Standard, 25%, close May 30, factor .55.\n"
+        "12 casements 30x60, white.",
+        "Quick one, new customer, not in SF yet. Kinnear Timber Co., building a cabin.\n"
+        "Opp: Kinnear - Lakeside Cabin, Standard, 25%, close May 30, factor .55.\n"
+        "12 casements 30x60, white.",
+        "Morning. Tamsin Builders is a small outfit from Okotoks - first time dealing with us.\n"
+        "Opp: Tamsin - Show Home, Standard, 25%, close May 30, factor .55.\n"
+        "12 casements 30x60, white.",
+    ],
+)
+def test_a_new_account_named_beside_what_says_it_is_new(extractor, text):
+    got = quote(extractor, message(text))
+    assert got["account"].split()[0] in ("Larkspur", "Kinnear", "Tamsin")
+    assert got["account"].split()[-1] in ("Homes", "Co.", "Builders")
+    assert "account_id" not in got
+
+
+def test_a_known_account_beside_a_new_account_word_is_no_new_account(extractor):
+    text = "Prairie Crest Homes has a new buyer for lot 9. 6 casements 30x60, white, factor .52."
+    got = quote(extractor, message(text))
+    assert got.get("account") in (None, "Prairie Crest Homes")
+
+
+def test_an_opportunity_name_in_quotes_after_opened_as(extractor):
+    text = (
+        'The Okafors want new basement windows. Can you have this opened as "Okafor – Basement '
+        '2027", basic qual for now. Factor .60.\n\n4x hopper 32x20, white/white.'
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Okafor – Basement 2027"
+    assert "special_instructions" not in got  # the sentence that names it is no instruction
+
+
+@pytest.mark.parametrize("said", ["to start", "for now"])
+def test_a_whole_number_factor_said_for_now(extractor, said):
+    text = f"Please quote 10 casements 30x60. Factor 48 {said}, we'll sharpen it later."
+    assert quote(extractor, message(text))["factor"] == "0.48"
+
+
+def test_a_probability_said_for_now_among_the_opportunitys_values(extractor):
+    text = "20 fixed units 72x84, silver.\n\n.57, Project, 5% for now, close end of Q2."
+    assert quote(extractor, message(text))["stage"] == "Basic Qualification"
+
+
+def test_an_opportunity_name_label_that_says_the_name_is_still_to_come(extractor):
+    text = (
+        "18 casements 30x60, white. Factor .55, Standard, 25%, close June 30.\n\n"
+        "Opp name - the dealer hasn't told me what they call it yet, I'll send it on."
+    )
+    got = quote(extractor, message(text))
+    assert "opportunity_name" not in got
+
+
+def test_a_count_before_a_numbered_series(extractor):
+    text = "Can you price this up: 8 2000-series sliders, mostly 48x36, white. Factor .51."
+    assert quote(extractor, message(text))["product_specs"].startswith("8 2000-series sliders")

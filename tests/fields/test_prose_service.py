@@ -862,3 +862,31 @@ def test_a_property_managers_company_from_the_title_line_of_her_signature(extrac
     )
     msg = message(text, subject="Door", from_name="Denise Okonkwo", from_addr="do@bpm.example")
     assert service(extractor, msg, staff=False)["account"] == "Bowmont Property Management"
+
+
+def test_a_run_on_request_whose_fault_follows_the_address_in_one_clause(extractor):
+    text = (
+        "hello we had your windows put in about 3 yrs ago at 4417 Brant Rd NW in Edmonton and "
+        "the kitchen window has gone foggy between the glass and theres water inside it now, "
+        "I think its under warranty, can someone come look, I work days so email is best, "
+        "thanks Gail Ferris"
+    )
+    msg = message(text, from_name="Gail Ferris", from_addr="gf@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["description"].startswith("the kitchen window has gone foggy between the glass")
+    assert "4417" not in got["description"]
+
+
+@pytest.mark.parametrize(
+    "phone_line",
+    ["Teodor's cell: 403-555-0177", "Best number for Teodor is his cell, 403-555-0177."],
+)
+def test_the_contact_named_in_full_and_then_by_first_name_with_the_phone(extractor, phone_line):
+    text = (
+        "Hi team,\n\nTeodor Vance (site lead for the builder) called me this morning: two of the "
+        "casements at 88 Cedar Row, Airdrie were delivered with cracked glass.\n\n"
+        f"{phone_line}\n\nThanks"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Teodor Vance"
+    assert got["contact_phone"] == "+14035550177"
