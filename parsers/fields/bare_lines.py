@@ -20,6 +20,7 @@ from intake.parsers.fields.patterns import (
     _MONEY,
     _SIGN_OFF,
     _SPEC_WORDS,
+    FACTOR_CELL,
     names_a_job,
 )
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
@@ -28,9 +29,6 @@ from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary
 
 # "x.47", "@ .47", ".47", "0,58", "fctr .49": a factor standing alone.
-_FACTOR_ALONE = re.compile(
-    r"(?i:factor|fctr|f|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
-)
 _ANY_DAY = datetime(2000, 1, 3)  # whether a text is a date does not depend on the day
 _PERCENT_ALONE = re.compile(r"\d{1,3}\s?%")
 # "Clearview - Lavoie Kitchen", "HFD - Harbour Lights Phase 2": "<account> - <name>".
@@ -60,7 +58,7 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
     if _PERCENT_ALONE.fullmatch(cell):
         stage = v.pick("stage", cell)
         return ("stage", stage) if stage else None
-    factor = _FACTOR_ALONE.fullmatch(cell)
+    factor = FACTOR_CELL.fullmatch(cell)
     if factor and nz.parse_factor(factor["value"]) is not None:
         return "factor", str(nz.parse_factor(factor["value"]))
     if not re.search(r"\d|\$", cell) and not nz._DATE_WORDS.search(key):

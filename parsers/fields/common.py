@@ -50,10 +50,10 @@ def _unquote(text: str) -> str:
 
 
 def _label_key(text: str) -> str:
-    """How a label is looked up: "Opp Type", "opp-type:", "Job / opp" -> "opp type", "job opp";
-    "Phone #" -> "phone number", "Product(s)" -> "products"."""
+    """How a label is looked up: "Opp Type", "opp-type:", "opp_type", "Job / opp" -> "opp type",
+    "job opp"; "Phone #" -> "phone number", "Product(s)" -> "products"."""
     text = re.sub(r"\(s\)", "s", text).replace("#", " number ").replace("$", " amount ")
-    key = nz.fold(text).replace("/", " ").replace("+", " ")
+    key = nz.fold(text).replace("/", " ").replace("+", " ").replace("_", " ")  # "product_specs"
     return re.sub(r"\s+", " ", key).strip()
 
 

@@ -108,14 +108,14 @@ class LabelExtractor:
         elif msg.forwarded_text:  # "see Lena's OK below": the approval forwarded on a case
             found.merge_missing(forwarded.read_newest(msg, body, ctx, self._read_text))
         if queue == QUOTES:
-            subject.read(v, found, msg, ctx, body)
+            subject.read(v, found, msg, ctx, body, expected)
             accounts.by_opportunity_name(v, found, ctx)
             if not is_reply:
                 accounts.new_account(v, found, body)
         else:
             if not is_reply:
                 accounts.by_sender(v, found, msg)
-            subject.read(v, found, msg, ctx, body)
+            subject.read(v, found, msg, ctx, body, expected)
             if not is_reply and not found.has("account") and not sender_is_staff:
                 accounts.unknown_company(v, found, body)
             signatures.read(v, found, msg, ctx, body, tail)

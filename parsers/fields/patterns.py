@@ -65,6 +65,12 @@ _TABLE_HEADER_WORDS = {
     "width", "height", "description", "unit", "model", "in", "w", "h", "x", "po",
 }  # fmt: skip
 
+# A cell that is a factor alone, its label at most abbreviated: ".47", "x.47", "@ .47",
+# "f .49", "fctr: 0,58"
+FACTOR_CELL = re.compile(
+    r"(?i:factor|fctr|f|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
+)
+
 # Words that say a sentence is about a field or about the email itself, not an instruction.
 _FIELD_CUE = re.compile(
     r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"

@@ -312,6 +312,16 @@ class Structure:
                         in_opportunity = True
                     current = Block("label", value, target, number=number, indent=indent)
                     blocks.append(current)
+            elif (
+                _TAB_ROW.match(rest)
+                and current is not None
+                and current.kind == "label"
+                and not self._continues(current, indent, bullet, rest, previous_length)
+            ):
+                # "Last Modified By<TAB>Ben Okafor, ..." among a CRM screen's rows: a label
+                # of no field, so that it is no one's value and no sentence
+                current = Block("label", rest.split("\t", 1)[1].strip(), "", indent=indent)
+                blocks.append(current)
             elif number is not None and self.field_for(rest.rstrip(":"), False) == "opportunity":
                 in_opportunity = True
                 current = Block("label", "", "opportunity", number=number, indent=indent)
@@ -355,6 +365,8 @@ class Structure:
             return False
         if block.target == "opportunity":
             return False
+        if block.text and _TAB_ROW.match(rest):
+            return False  # "Created By<TAB>Ben Okafor, ...": a CRM screen's next row
         if not block.text:
             return True
         if indent > block.indent or bullet:
@@ -363,6 +375,9 @@ class Structure:
             return block.target in _TEXT_FIELDS or (block.target in _ONE_LINE_FIELDS and short)
         return block.target in _TEXT_FIELDS and prev_len >= 65
 
+
+# A row pasted from a CRM screen: a short label, a tab, its value
+_TAB_ROW = re.compile(r"[A-Z][\w ()%/.-]{1,30}\t+\S")
 
 # "2. Specs in the attached takeoff     3. 0.5": the next item after a gap on the same line
 _NEXT_ITEM_ON_LINE = re.compile(r"^(\s*)(\d{1,2})([.)])(\s+\S.*?)(?:\s{3,}|\t+)(\d{1,2})[.)]\s+\S")

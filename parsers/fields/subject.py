@@ -4,6 +4,7 @@ specs and due date it names; a service request's urgency, reference and address.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields import accounts, bare_lines
@@ -16,22 +17,39 @@ from intake.parsers.fields.common import (
     _says_urgent,
     _subject_text,
 )
-from intake.parsers.fields.patterns import _ADDRESS, _FIELD_CUE, _REFERENCE, NAME_LABEL, names_a_job
+from intake.parsers.fields.patterns import (
+    _ADDRESS,
+    _FIELD_CUE,
+    _META,
+    _REFERENCE,
+    NAME_LABEL,
+    names_a_job,
+)
 from intake.parsers.fields.prose_quote import prose_due
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
-from intake.parsers.fields.values import offer_account
+from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
 
 
-def read(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, body: str) -> None:
-    """What the subject adds to the body; a reply's subject repeats the request's."""
+def read(
+    v: OrgVocabulary,
+    found: Found,
+    msg: ParsedMessage,
+    ctx: Context,
+    body: str,
+    expected: Collection[str] = (),
+) -> None:
+    """What the subject adds to the body; a reply's subject repeats the request's, so of a
+    reply's subject only a cell that answers what the case still misses counts."""
     if ctx.queue == QUOTES:
         if len(body.split()) < 12 and not ctx.is_reply:
             _subject_as_request(v, found, msg, ctx)
         if not ctx.is_reply:
             _shorthand(v, found, msg, ctx)
+        elif expected:
+            _answers_in_subject(v, found, msg, ctx, expected)
         _quote_subject(v, found, msg, ctx)
     elif not ctx.is_reply:
         _service_subject(v, found, msg, body)
@@ -42,6 +60,7 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
     Submissions | close 5/21" with a body of "^^ all in the subject"."""
     subject = _subject_text(msg.subject)
     cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
+    cells = [c for c in cells if not _REQUEST_TAG.fullmatch(c)]  # "QUOTE REQ | ..."
     if len(cells) >= 4:
         summary_row(v, found, cells, _replace(ctx, "subject"))
         # "... | Submissions | close 5/21 | show lead times": a plain note after the values
@@ -52,13 +71,16 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
             and not bare_lines.value_of(v, last, ctx)
             and not v.qty_product.search(last)
             and not _FIELD_CUE.search(last)
+            and not _META.search(last)  # "... | sheet attached"
             and not nz.match_account(last, v.org)
         ):
             found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
-_REQUEST_TAG = re.compile(r"^(?:qr|rfq|quote(?: request)?|pricing|price request)\s*[:\-–]\s*", re.I)
+_REQUEST_TAG = re.compile(
+    r"^(?:qr|rfq|quote(?: req(?:uest)?)?|pricing|price request)\s*(?:[:\-–|]\s*|$)", re.I
+)
 
 
 def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
@@ -95,6 +117,23 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             # account, where a subject names the job
             found.offer("opportunity_name", _clean(cell), PROSE - 0.1, "subject")
         after_account = is_account
+
+
+def _answers_in_subject(
+    v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, expected: Collection[str]
+) -> None:
+    """ "RE: [CASE-…] QUOTE REQ | Northgate | stage = Submissions 50%" over a body of "-L": a
+    reply that answers the bot's request in its subject. Only the fields the case still
+    misses: the rest of a reply's subject repeats what the case already holds, and may be
+    older than a correction made since."""
+    subject = _subject_text(msg.subject)
+    for cell in re.split(r"\s+[|/]\s+|\s*;\s+", subject):
+        said = part_fields(v, cell.strip(), ctx, loose=True) or dict(
+            [bare_lines.value_of(v, cell, ctx) or ("", None)]
+        )
+        for name, value in said.items():
+            if name in expected and value and not found.has(name):
+                found.offer(name, value, PROSE, "subject")
 
 
 def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:

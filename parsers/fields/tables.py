@@ -14,7 +14,7 @@ from intake.parsers.fields.common import (
     _spec_lines,
     _table_specs,
 )
-from intake.parsers.fields.patterns import _BARE_DECIMAL, _DIMENSION, NAME_LABEL
+from intake.parsers.fields.patterns import _DIMENSION, FACTOR_CELL, NAME_LABEL
 from intake.parsers.fields.resolver import BULLETS, CLAUSE, TABLE, Found
 from intake.parsers.fields.structure import Block, Structure
 from intake.parsers.fields.values import label_value, offer_account, opportunity, part_fields
@@ -58,8 +58,9 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
             offer_account(v, found, cell, CLAUSE, ctx.source)
         elif v.qty_product.search(cell) and _DIMENSION.search(cell):
             found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)
-        elif _BARE_DECIMAL.fullmatch(cell.strip()) and nz.parse_factor(cell.strip()):
-            found.offer("factor", str(nz.parse_factor(cell.strip())), CLAUSE, ctx.source)
+        elif (factor := FACTOR_CELL.fullmatch(cell.strip())) and nz.parse_factor(factor["value"]):
+            # ".55", "f .49", "fctr 0.49": a factor, never part of the name before it
+            found.offer("factor", str(nz.parse_factor(factor["value"])), CLAUSE, ctx.source)
         else:
             rest.append(cell)
     said = [part_fields(v, cell, ctx, loose=True) for cell in rest]

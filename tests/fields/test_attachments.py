@@ -400,3 +400,17 @@ def test_a_reply_pointing_at_its_attachment_gives_only_what_the_case_misses(extr
     assert got["opportunity_type"] == "Project"
     assert got["close_date"] == "2026-11-29"
     assert "special_instructions" not in got
+
+
+def test_a_field_value_sheet_whose_labels_are_field_names(extractor):
+    csv_bytes = (
+        b"field,value\nproduct_specs,PD-600 patio door 6' 2-panel white x24\n"
+        b"special_instructions,Dealer pickup at the DC\nrecord_type,Single\n"
+    )
+    msg = message(
+        "Sheet attached.",
+        attachments=(Attachment("sheet.csv", "text/csv", csv_bytes),),
+    )
+    got = quote(extractor, msg)
+    assert got["product_specs"] == "PD-600 patio door 6' 2-panel white x24"
+    assert got["special_instructions"] == "Dealer pickup at the DC"

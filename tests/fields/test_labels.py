@@ -499,3 +499,15 @@ def test_a_stage_and_close_named_inside_the_type_line(extractor, line):
     assert (got["opportunity_type"], got["stage"]) == ("Standard", "Submissions")
     if "Close" in line:
         assert got["close_date"] == "2026-11-30"
+
+
+def test_rows_pasted_from_a_crm_screen_end_the_value_above_them(extractor):
+    text = (
+        "Pasted from the opp:\n\nOpportunity Name\tCV - Elm Row\nFactor\t0.44\n"
+        "Product Specs\tUltra 8200 tilt-turn, triple pane, anthracite ext / white int, 112 "
+        "units\nCreated By\tBen Okafor, 11/5/2030 4:12 PM\n"
+        "Last Modified By\tBen Okafor, 11/6/2030 8:58 AM\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"].endswith("112 units")
+    assert "special_instructions" not in got

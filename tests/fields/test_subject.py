@@ -125,3 +125,29 @@ def test_a_shorthand_cell_that_carries_its_label_and_a_factor_as_f(extractor):
     assert got["opportunity_name"] == "Northgate - Q3 2029 Unit Run"
     assert (got["factor"], got["stage"]) == ("0.51", "Approvals")
     assert "product_specs" not in got
+
+
+def test_a_subject_request_with_its_tag_an_abbreviated_factor_and_a_note_on_the_sheet(extractor):
+    msg = message(
+        "Sheet attached.\n-L",
+        subject="QUOTE REQ | Clearview | Elm Row Infill 2031 | f .52 | Standard | Submissions"
+        " | close 11/29 | sheet attached",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Elm Row Infill 2031"
+    assert got["factor"] == "0.52"
+    assert "special_instructions" not in got  # "sheet attached" says where, it asks nothing
+
+
+def test_a_reply_subject_answers_only_what_the_case_still_misses(extractor):
+    msg = message(
+        "-L",
+        subject="RE: [CASE-000016] QUOTE REQ | Clearview | f .50 | stage = Submissions 50%",
+    )
+    got = extractor.extract(
+        msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True, expected=["stage"]
+    )
+    assert got["stage"].value == "Submissions"
+    assert "factor" not in got  # repeated from the request, maybe older than a correction
+    unasked = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
+    assert "stage" not in unasked
