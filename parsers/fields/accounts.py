@@ -92,6 +92,13 @@ _NEW_ACCOUNT = re.compile(
 )
 
 
+# "New acct Kestrel Lake Cabins - 12 cabin pkgs - ...": the name right after the words
+_NEW_ACCOUNT_NAMED = re.compile(
+    r"\b(?i:new (?:acct|account|customer|client|builder|dealer))\s+"
+    r"((?:[A-Z][\w&'’.-]*\s+){0,4}[A-Z][\w&'’.-]*)(?=\s+[-–—|(]|\s*[,:;]|\s*$)"
+)
+
+
 # "Kestrel Ridge Homes (new custom builder, not in SF yet - ...)", "Lakeshore Cottage Co. –
 # new customer, not set up yet": the name, then the note
 _NEW_ACCOUNT_BEFORE = re.compile(
@@ -119,7 +126,7 @@ _NEW_ACCOUNT_THEN_SAID = re.compile(
 # Any word that says the customer is new to the CRM: "credit app is in progress", "first
 # time dealing with us", "isn't set up in the CRM yet", "not in SF yet"
 _NEW_ACCOUNT_CUE = re.compile(
-    r"\b(?i:new (?:account|customer|client|builder|dealer|prospect|one for (?:you|us))|"
+    r"\b(?i:new (?:acct|account|customer|client|builder|dealer|prospect|one for (?:you|us))|"
     r"(?:not|isn'?t|isn’t|aren'?t|aren’t) (?:yet )?(?:set up|in (?:sf|salesforce|the crm|crm))|"
     r"credit app(?:lication)?|first time (?:dealing|working|doing business) with us)"
 )
@@ -131,7 +138,13 @@ def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
     """A company named as a new account, one the CRM does not know yet."""
     if found.has("account"):
         return
-    patterns = (_NEW_ACCOUNT, _NEW_ACCOUNT_BEFORE, _NEW_ACCOUNT_FIRST_JOB, _NEW_ACCOUNT_THEN_SAID)
+    patterns = (
+        _NEW_ACCOUNT_NAMED,
+        _NEW_ACCOUNT,
+        _NEW_ACCOUNT_BEFORE,
+        _NEW_ACCOUNT_FIRST_JOB,
+        _NEW_ACCOUNT_THEN_SAID,
+    )
     for pattern in patterns:
         m = pattern.search(body)
         if m and not nz.match_account(m.group(1), v.org):

@@ -36,6 +36,7 @@ from intake.parsers.fields.common import (
     SERVICE,
     Context,
     _person_name,
+    _subject_text,
     calm,
     is_shouting,
 )
@@ -112,6 +113,7 @@ class LabelExtractor:
             accounts.by_opportunity_name(v, found, ctx)
             if not is_reply:
                 accounts.new_account(v, found, body)
+                accounts.new_account(v, found, _subject_text(msg.subject))
         else:
             if not is_reply:
                 accounts.by_sender(v, found, msg)

@@ -183,7 +183,9 @@ def _checked_option(value: str) -> str:
 
 # "Type: Project, record type Single", "Type: Standard / Single": a second picklist's value,
 # its cue word before it or not, beside the labelled one
-_VALUE_PARTS = re.compile(r"\s*[/,;]\s*|\s+[-–]\s+")
+# (a comma inside a number, "86,500", splits nothing; a sentence's end does: "Type: Project
+# w/ installation. Stage 50%, close date 30/09.")
+_VALUE_PARTS = re.compile(r"\s*(?:[/;]|,(?!\d{3}\b))\s*|\s+[-–]\s+|(?<=[\w%])\.\s+(?=[A-Z])")
 _PART_CUE = re.compile(
     r"(?i)^(record(?: type)?|rec type|type|opp(?:ortunity)? type|stage|close|closing)\s*:?\s+"
 )
@@ -210,6 +212,10 @@ def _other_fields(
         other = named or v.picklist_of_value(said)
         if other and other != name and not found.has(other):
             found.offer(other, v.pick(other, said), conf - 0.1, ctx.source)
+        elif not other:  # "Stage 50%", "Record type Single", "factor .52"
+            for field, stated in part_fields(v, part.rstrip("."), ctx, loose=False).items():
+                if field != name and stated is not None and not found.has(field):
+                    found.offer(field, stated, conf - 0.1, ctx.source)
 
 
 def _offer_other_lines(

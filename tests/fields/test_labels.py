@@ -511,3 +511,13 @@ def test_rows_pasted_from_a_crm_screen_end_the_value_above_them(extractor):
     got = quote(extractor, message(text))
     assert got["product_specs"].endswith("112 units")
     assert "special_instructions" not in got
+
+
+def test_labels_inside_a_paragraph_after_a_type_label_that_runs_on(extractor):
+    text = (
+        "Factor 0.52. Opp name: Ridgeline - Hollis Residence. Type: Project w/ installation. "
+        "Stage 50%, close date 30/09. Record type Single, amount est 86,500."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert (got["stage"], got["record_type"]) == ("Submissions", "Single")

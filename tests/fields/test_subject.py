@@ -151,3 +151,22 @@ def test_a_reply_subject_answers_only_what_the_case_still_misses(extractor):
     assert "factor" not in got  # repeated from the request, maybe older than a correction
     unasked = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True)
     assert "stage" not in unasked
+
+
+def test_a_dashed_subject_that_names_a_new_account_and_the_opportunitys_values(extractor):
+    msg = message(
+        "Specs per cabin: 4 x casement 30x48, 1 x picture 60x60. x8 cabins.\n"
+        "Opp name Larch Bay Cabins Build-out.",
+        subject="New acct Larch Bay Retreats - 8 cabin pkgs - .57 - Project - Funding"
+        " - close 15/11",
+    )
+    got = quote(extractor, msg)
+    assert got["account"] == "Larch Bay Retreats"
+    assert (got["factor"], got["opportunity_type"], got["stage"]) == ("0.57", "Project", "Funding")
+    assert got["close_date"] == "2026-11-15"
+
+
+def test_a_dashed_subject_with_a_names_own_dash_is_no_shorthand(extractor):
+    msg = message("6 casements 30x48, white.", subject="Ridgeline - Hollis Residence - quote")
+    got = quote(extractor, msg)
+    assert not {"opportunity_type", "stage", "factor", "close_date"} & set(got)
