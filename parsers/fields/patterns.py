@@ -85,7 +85,9 @@ NAMES_OPPORTUNITY = re.compile(
     r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
     r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
     r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
-    r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under))\s+(?=[A-Z0-9\"“«‘'])"
+    r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
+    # "a Standard opp I've named Clearview - Lethbridge retrofit"
+    r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
 )
 _META = re.compile(
     r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"

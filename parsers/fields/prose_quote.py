@@ -387,7 +387,7 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
         if not m:
             continue
         rest = sentence[m.end() :].rstrip(" .!?")
-        quoted = re.match(r"[\"“«'‘]([^\"”»’]{3,80})[\"”»’]\s*,?\s*(.*)$", rest)
+        quoted = re.match(r"[\"“«'‘]([^\"”»’']{3,80})[\"”»’']\s*,?\s*(.*)$", rest)
         later = re.search(r"[\"“«]([^\"”»\n]{3,80})[\"”»]", rest)
         if quoted:
             found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
@@ -641,7 +641,12 @@ def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             found.offer("opportunity_name", _clean(quoted.group(1)), PROSE, ctx.source)
             return
         name = re.split(r"\s*[,;(]\s*|\s+(?:and|but|for|since|because)\s+", rest)[0]
-        if re.fullmatch(r"[A-Z0-9][\w&'’.]*(?:\s+[\w&'’.]+){0,3}\s+[-–]\s+\S.{0,60}", name):
+        words = name.split()
+        if re.fullmatch(r"[A-Z0-9][\w&'’.]*(?:\s+[\w&'’.]+){0,3}\s+[-–]\s+\S.{0,60}", name) or (
+            # "I've set it up as Northgate 2031 Rural Series, a Project opp": a name that
+            # opens with the account
+            2 <= len(words) <= 6 and nz.match_account(words[0], v.org) is not None
+        ):
             found.offer("opportunity_name", _clean(name), PROSE, ctx.source)
             return
 
@@ -659,7 +664,8 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
         r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
-        r"the stage|stage)(?= (?:at|to) ))\s+(?:at\s+|of\s+|to\s+)?(\d{1,3})\s*%"
+        r"the stage|stage)(?= (?:at|to) ))\s+(?:at\s+|of\s+|to\s+)?"
+        r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*%"
         r"(?!\s*(?:off|discount|of|deposit|down)\b)",
         text,
         re.IGNORECASE,

@@ -1116,3 +1116,21 @@ def test_an_opportunity_name_label_that_says_the_name_is_still_to_come(extractor
 def test_a_count_before_a_numbered_series(extractor):
     text = "Can you price this up: 8 2000-series sliders, mostly 48x36, white. Factor .51."
     assert quote(extractor, message(text))["product_specs"].startswith("8 2000-series sliders")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Bow Valley, opp 'BVR Elm Infill'. 6 x casement 30x60 white",
+        "It's a Standard opp I've named BVR Elm Infill, sitting at Submissions; 6 casements",
+        "I've set it up as BVR Elm Infill, a Standard opp; 6 casements 30x60",
+    ],
+)
+def test_an_opportunity_name_said_in_a_sentence(extractor, said):
+    got = quote(extractor, message(f"{said}. Factor .51."))
+    assert got["opportunity_name"] == "BVR Elm Infill"
+
+
+def test_a_probability_said_as_about_so_much(extractor):
+    text = "Northgate 2031 homes, 40 sliders 30x48. We're at about 25% on it right now."
+    assert quote(extractor, message(text))["stage"] == "Funding"
