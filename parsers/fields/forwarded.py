@@ -50,7 +50,9 @@ def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], F
 # "approval below", "per Dan's email below", or a short approving note.
 _POINTS_BELOW = re.compile(
     r"\b(?:see|per|as per|read)\b[^.\n]{0,40}\bbelow\b"
-    r"|\b(?:approval|ok|okay|sign[- ]?off|go[- ]ahead|answer|reply)\s+below\b",
+    r"|\b(?:approval|ok|okay|sign[- ]?off|go[- ]ahead|answer|reply)\s+below\b"
+    # "Phone number for the Pettigrew case below. Please add it"
+    r"|\b(?:phone|number|address|details|info(?:rmation)?)\b[^.\n]{0,40}\bbelow\b",
     re.IGNORECASE,
 )
 

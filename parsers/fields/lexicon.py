@@ -59,6 +59,8 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "name", "contact", "contact name", "site contact", "on site contact", "onsite contact",
         "homeowner", "home owner", "owner", "tenant", "resident", "nom", "contact sur place",
         "proprietaire", "locataire", "personne ressource", "personne-ressource",
+        "contact for scheduling", "scheduling contact", "contact for access", "access contact",
+        "contact on site", "contact for the visit", "contact for booking",
     ],
     "contact_phone": [
         "phone", "phone number", "tel", "telephone", "cell", "cell phone", "mobile",
@@ -370,7 +372,7 @@ PRODUCT_NOUNS = [
     "tilt & turn", "tilt and turn", "lift & slide", "lift and slide", "bifold", "fixed",
     "shape", "trapezoid", "egress", "sash", "storm door", "screen door", "fenêtre", "casmt",
     "csmt",
-    "porte-fenêtre", "porte", "pcs", "panel",
+    "porte-fenêtre", "porte", "pcs", "panel", "opening", "wdw",
     "sh", "dh",  # single and double hung, as a takeoff writes them ("40 x 3040 SH")
 ]  # fmt: skip
 

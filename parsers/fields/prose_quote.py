@@ -664,7 +664,8 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
         r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
-        r"the stage|stage)(?= (?:at|to) ))\s+(?:at\s+|of\s+|to\s+)?"
+        r"the stage|stage)(?= (?:at|to) )|(?:bump|move|push)(?: it)?(?: up)?(?= to ))"
+        r"\s+(?:at\s+|of\s+|to\s+)?"
         r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*%"
         r"(?!\s*(?:off|discount|of|deposit|down)\b)",
         text,

@@ -347,7 +347,9 @@ _COMMON_WORDS = (
 )
 _LOWER_ADDRESS = guarded(
     re.compile(
-        r"(?<![\w\-.#])\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
+        # (a numbered street: "1417 8 ave nw calgary")
+        r"(?<![\w\-.#])\d{1,6}[a-z]?\s+"
+        r"(?:\d{1,3}(?:st|nd|rd|th)?\s+(?:[a-z][\w'’-]*\s+){0,2}?|(?:[a-z][\w'’-]*\s+){1,3}?)"
         + _LOWER_STREET
         + r"\.?\s+(?:nw|ne|sw|se)\b(?:,?\s+(?!"
         + _COMMON_WORDS

@@ -179,7 +179,10 @@ _APPROVAL = re.compile(
     r"\b(?:approved?|approving|go ahead|good to go|ok(?:ay)?(?:'d| to (?:send|go|proceed))|"
     r"green light|sign(?:ed)? off|please (?:process|submit|send it in|enter|quote)|"
     # "Resending this one to the team box ... Everything else stands.": the draft, sent on
-    r"re-?sending|everything else (?:stands|stays|is the same))\b",
+    r"re-?sending|everything else (?:stands|stays|is the same)|"
+    # "Logging this one for Priya - Lena's approval is below, please open the case"
+    r"approval (?:is )?(?:below|attached|underneath)|logging (?:this|it)(?: one)? for|"
+    r"please (?:open|log) (?:the|a|this) case)\b",
     re.IGNORECASE,
 )
 

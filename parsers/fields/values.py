@@ -271,6 +271,8 @@ def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: s
     phone = nz.normalise_phone(text, v.org.phone_region)
     name = re.split(r"[(,;]|\s[-–]\s|\s\d", text)[0]
     name = _clean(name)
+    if re.fullmatch(r"(?i)me|myself|moi|the sender", name):
+        name = ""  # "Contact for scheduling: me, Janelle - 403-...": the sender, named elsewhere
     if name and len(name.split()) <= 5 and re.search(r"[^\W\d_]", name):
         found.offer("contact_name", name, conf, src)
     if phone:

@@ -455,3 +455,26 @@ def test_a_forward_an_iphone_quoted_line_by_line(extractor):
     got = service(extractor, msg, staff=True)
     assert got["description"] == "The tempered glass in the balcony door let go this morning."
     assert (got["contact_name"], got["contact_phone"]) == ("Ravi Chandran", "+19055550181")
+
+
+def test_a_forward_logged_for_a_colleague_with_the_approval_below(extractor):
+    draft = (
+        "From: Lena Fischer <lena.fischer@example.com>\nSubject: RE: Factor approval\n\n"
+        "Approved, but at .47 not .50.\n\n"
+        "From: Priya Shah <priya.shah@example.com>\nSubject: Factor approval\n\n"
+        "Account: Ridgeline Custom\nSpecs: 34 openings, triple pane\nFactor: 0.50\n"
+        "Opp: Ridgeline - Elbow Falls Home\nType: Standard\nStage: Submissions\nClose: Oct 4\n"
+    )
+    body = "Logging this one for Priya - Lena's approval is below, please open the case."
+    got = quote(extractor, message(body, forwarded=draft))
+    assert (got["factor"], got["stage"]) == ("0.47", "Submissions")
+
+
+def test_a_reply_pointing_at_the_phone_number_in_the_forwarded_mail(extractor):
+    forwarded = (
+        "From: June Parr <june@example.net>\nSubject: Re: window won't latch\n\n"
+        "Hi Rita, our home number is 403-555-0138, someone is usually in.\n\nJune\n"
+    )
+    body = "Phone number for the Parr case below.\nPlease add it and get them scheduled."
+    got = service(extractor, message(body, forwarded=forwarded), staff=True, reply=True)
+    assert got["contact_phone"] == "+14035550138"

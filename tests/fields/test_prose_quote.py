@@ -1134,3 +1134,16 @@ def test_an_opportunity_name_said_in_a_sentence(extractor, said):
 def test_a_probability_said_as_about_so_much(extractor):
     text = "Northgate 2031 homes, 40 sliders 30x48. We're at about 25% on it right now."
     assert quote(extractor, message(text))["stage"] == "Funding"
+
+
+def test_a_reply_that_bumps_the_stage_by_its_probability(extractor):
+    said = "They said yes!! bump to 90% and close Oct 4th pls."
+    got = quote(extractor, message(said), reply=True)
+    assert got["stage"] == "Approvals"
+    other = quote(extractor, message("Can you bump the discount to 40% off list?"), reply=True)
+    assert "stage" not in other
+
+
+def test_openings_are_a_count_of_products(extractor):
+    text = "PCH Ph 4, 3 showhomes, approx 27 openings each, tri-pane, grey ext/white int."
+    assert "27 openings each" in quote(extractor, message(text))["product_specs"]

@@ -890,3 +890,21 @@ def test_the_contact_named_in_full_and_then_by_first_name_with_the_phone(extract
     got = service(extractor, message(text), staff=True)
     assert got["contact_name"] == "Teodor Vance"
     assert got["contact_phone"] == "+14035550177"
+
+
+def test_a_reply_giving_an_address_on_a_numbered_street_in_lower_case(extractor):
+    msg = message("its 2210 17 ave nw calgary\n\nSent from my Galaxy", from_addr="m@example.net")
+    got = service(extractor, msg, staff=False, reply=True)
+    assert got["site_address"] == "2210 17 Ave NW, Calgary"
+
+
+def test_a_dealers_contact_for_scheduling_who_is_the_sender(extractor):
+    text = (
+        "Customer: Ilse Brandvold\nAddress: 12 Coulee Way, Lethbridge AB\n"
+        "Issue: Kitchen casement operator is stripped - crank turns but the sash won't move.\n"
+        "Contact for scheduling: me, Janice - 403-555-0166\n"
+    )
+    got = service(extractor, message(text, from_addr="svc@example.org"), staff=False)
+    assert got["contact_phone"] == "+14035550166"
+    assert got.get("contact_name") != "me"
+    assert "403" not in got["description"]
