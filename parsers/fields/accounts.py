@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import Context, _clean
+from intake.parsers.fields.common import SERVICE, Context, _clean
 from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
@@ -26,6 +26,8 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     opp = str(found.values.get("opportunity_name", FieldValue("", 0, "")).value)
     for mention in v.vocabulary.account_mentions(text):
         account = mention.account
+        if ctx.queue == SERVICE and _third_party_role(text, mention.start, mention.end):
+            continue  # "we bought them through Clearview": who sold or built, not who asks
         accounts[account.id] = account
         exact[account.id] = exact.get(account.id, False) or mention.exact
         before = text[max(0, mention.start - 12) : mention.start].casefold()
@@ -42,6 +44,26 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
         conf -= 0.1
     found.offer("account", accounts[best].name, conf, ctx.source)
     found.offer("account_id", accounts[best].id, conf, ctx.source)
+
+
+# Who installed or sold a homeowner's windows, named in a service request: the customer is
+# the homeowner ("Referral from Bow Valley, they did the install", "we bought them through
+# Clearview"). (A builder's homeowner, "a Prairie Crest homeowner", is labelled both ways by
+# the corpus's writers, and stays the builder's.)
+_SOLD_OR_INSTALLED_BEFORE = re.compile(
+    r"(?i:\b(?:referral from|referred by|installed by|supplied by|sold by|"
+    r"bought (?:them |it |these |those |the \w+ |our \w+ )?(?:from|through)|"
+    r"purchased (?:them |it )?(?:from|through))\s*)$"
+)
+_SOLD_OR_INSTALLED_AFTER = re.compile(r"^\s+(?i:did the install|installed (?:it|them|the))")
+
+
+def _third_party_role(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40) : start]
+    after = text[end : end + 30]
+    if re.match(r"(?i)[,.]?\s*they (?:did|do) the install", after):
+        return True
+    return bool(_SOLD_OR_INSTALLED_BEFORE.search(before) or _SOLD_OR_INSTALLED_AFTER.match(after))
 
 
 def by_sender(v: OrgVocabulary, found: Found, msg: ParsedMessage) -> None:

@@ -908,3 +908,27 @@ def test_a_dealers_contact_for_scheduling_who_is_the_sender(extractor):
     assert got["contact_phone"] == "+14035550166"
     assert got.get("contact_name") != "me"
     assert "403" not in got["description"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Referral from Bow Valley, they did the install last spring.",
+        "We bought them through Clearview in 2022 I believe.",
+    ],
+)
+def test_who_sold_or_installed_a_homeowners_windows_is_not_the_account(extractor, said):
+    text = (
+        "Hi, the left sidelite beside our front door lets water in at the bottom corner when it "
+        f"rains. {said}\n\nAddress: 44 Cranmore Way SE, Calgary\nCell: 587-555-0121\n\nSandra Oke"
+    )
+    msg = message(text, from_name="Sandra Oke", from_addr="so@example.org")
+    assert "account" not in service(extractor, msg, staff=False)
+
+
+def test_a_builders_homeowner_stays_the_builders(extractor):
+    text = (
+        "Got a call from a Prairie Crest homeowner, Raj Pelly, at 48 Crestview Gate NW. Water is "
+        "getting in at the bottom corner of the basement window."
+    )
+    assert service(extractor, message(text), staff=True)["account"] == "Prairie Crest Homes"
