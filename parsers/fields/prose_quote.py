@@ -452,7 +452,9 @@ _INSTRUCTION_VERBS = (
 )
 _QUOTE_VERB_HOW = re.compile(
     r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|upgraded?|"
-    r"with and without|line item|lines)\b",
+    r"with and without|line item|lines)\b"
+    # "Quote it as prepaid, B2C terms": how to quote it
+    r"|\b(?:quote|price)\s+(?:it|them|this|these|everything|all)\s+as\b",
     re.IGNORECASE,
 )
 _INSTRUCTION = re.compile(
@@ -580,11 +582,14 @@ def _run_on_clauses(sentence: str) -> list[str]:
     clauses = []
     for clause in re.split(r",\s+|\s[-–—]\s", sentence):
         # "... not our yard. thx P": a sign-off run into the last clause is no part of it
-        kept = [p for p in re.split(r"(?<=[.!?])\s+", clause) if not _SIGN_OFF.match(p)]
-        clause = _THANKS_AT_END.sub("", " ".join(kept)).strip(" .!?")
-        clause = re.sub(r"^(?i:and|also|oh and|plus)\s+", "", clause)  # "..., and please ..."
-        if clause:
-            clauses.append(clause)
+        # ("..., close end of Oct. pls send the quote to me": each sentence its own clause)
+        for piece in re.split(r"(?<=[.!?])\s+", clause):
+            if _SIGN_OFF.match(piece):
+                continue
+            piece = _THANKS_AT_END.sub("", piece).strip(" .!?")
+            piece = re.sub(r"^(?i:and|also|oh and|plus)\s+", "", piece)  # "..., and please ..."
+            if piece:
+                clauses.append(piece)
     return clauses
 
 

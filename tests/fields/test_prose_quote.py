@@ -1147,3 +1147,21 @@ def test_a_reply_that_bumps_the_stage_by_its_probability(extractor):
 def test_openings_are_a_count_of_products(extractor):
     text = "PCH Ph 4, 3 showhomes, approx 27 openings each, tri-pane, grey ext/white int."
     assert "27 openings each" in quote(extractor, message(text))["product_specs"]
+
+
+def test_an_instruction_after_a_full_stop_inside_a_run_on_request(extractor):
+    text = (
+        "Tara - Aspen and Oak, Elm reno ph 2. 14 x casement 30x54 white, factor .47, standard, "
+        "stage submissions, close end of Oct. pls send the quote to me not the dealer, thx"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "pls send the quote to me not the dealer"
+    assert got["close_date"] == "2027-10-31"  # the next end of October after Nov 4, 2026
+
+
+def test_how_to_quote_it_is_an_instruction(extractor):
+    text = (
+        "Specs in the attached txt. Factor .62, Project w/ installation, stage 25%, close 15 "
+        "Oct. Quote it as prepaid, B2C terms."
+    )
+    assert quote(extractor, message(text))["special_instructions"].startswith("Quote it as prepaid")
