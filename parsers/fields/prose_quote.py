@@ -300,7 +300,10 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.
     for m in re.finditer(
-        r"\b(?:decide|decision|award(?:ed|ing)?|sign(?:ing|s|[- ]?off)?|signature|commit)\b"
+        r"\b(?:decide|decision|award(?:ed|ing)?|sign(?:ing|s|[- ]?off)?|signature|commit|"
+        # "We'll be finalizing suppliers for Ph 2 by May 15 now"
+        r"finali[sz](?:e|ing)\s+(?:the\s+)?(?:suppliers?|vendors?)(?:\s+for\s+[\w ]{1,20}?)?"
+        r"(?=\s+(?:by|on|before)\b))\b"
         r"(?:\s+(?:is|will be|should be))?(?:\s+(?:out|back))?"
         r"(?:\s+(?:on|by|around|before|expected|due|to|until|till))?\s*",
         text,

@@ -114,14 +114,33 @@ def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> No
     # approving or sending the forwarded draft: then the draft is the request, and the
     # body's own statements ("approved at .54") override it (the newest statement wins).
     if not (queue == QUOTES and is_approval_note(body)):
+        pointed = _pointed_below(body)
         for name in FORWARDED_HISTORY.get(queue, ()):
-            forwarded.values.pop(name, None)
+            if name not in pointed:
+                forwarded.values.pop(name, None)
     said, default = forwarded.values.get("urgency"), found.values.get("urgency")
     if said and said.value == "emergency" and default and default.confidence <= GUESS:
         # "can someone get out today? See Kyle's note below": the note names the hazard;
         # the cover note's "normal" was only the default for naming none
         del found.values["urgency"]
     found.merge_missing(forwarded)
+
+
+# "Close date per Karl's note below - they moved it": a field the sender takes from the
+# forwarded mail, its newest statement there
+_FIELD_PER_BELOW = re.compile(
+    r"\b(?P<field>close date|close|closing|factor|stage|amount)\s+(?:is\s+)?"
+    r"(?:per|as per|see|in|from)\b[^.\n]{0,40}\bbelow\b",
+    re.IGNORECASE,
+)
+_POINTED_FIELDS = {"close date": "close_date", "close": "close_date", "closing": "close_date"}
+
+
+def _pointed_below(body: str) -> set[str]:
+    return {
+        _POINTED_FIELDS.get(m["field"].lower(), m["field"].lower())
+        for m in _FIELD_PER_BELOW.finditer(body)
+    }
 
 
 def merge_attachment(

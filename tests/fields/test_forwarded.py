@@ -478,3 +478,22 @@ def test_a_reply_pointing_at_the_phone_number_in_the_forwarded_mail(extractor):
     body = "Phone number for the Parr case below.\nPlease add it and get them scheduled."
     got = service(extractor, message(body, forwarded=forwarded), staff=True, reply=True)
     assert got["contact_phone"] == "+14035550138"
+
+
+def test_a_field_the_sender_takes_from_the_forwarded_mail(extractor):
+    chain = (
+        "From: Karl Brenn <kb@example.org>\nSubject: RE: Ph 2 windows\n\n"
+        "Heads up - we'll be finalizing suppliers for Ph 2 by May 15 now, not end of June.\n\n"
+        "From: Karl Brenn <kb@example.org>\nSubject: Ph 2 windows\n\n"
+        "We're targeting end of Q2 to award the Ph 2 windows.\n"
+    )
+    body = (
+        "Ben - please quote Harbourfront Lakeshore Ph 2: 24 casements 30x60, black. Opp name "
+        "HFD Lakeshore Ph2, Project, 50%, factor .45. Close date per Karl's note below."
+    )
+    got = quote(extractor, message(body, forwarded=chain))
+    assert got["close_date"] == "2027-05-15"
+    unpointed = quote(
+        extractor, message(body.replace(" per Karl's note below", " TBD"), forwarded=chain)
+    )
+    assert "close_date" not in unpointed  # an older thread's dates are history
