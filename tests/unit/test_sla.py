@@ -34,10 +34,13 @@ from intake.handlers.sla import (
     Reminder,
     SlaRuntime,
     apply_signals,
+    concerned,
     due_clocks,
     refresh_case_due,
+    report,
     sweep,
     sweep_batch,
+    target_text,
 )
 from intake.handlers.sla_policy import Policy, load_sla
 from intake.storage import db
@@ -504,3 +507,87 @@ def test_a_clock_of_a_removed_policy_is_logged_when_stopped(
         assert swept(session, runtime(FIRST), T0 + 5 * H) == []
     logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "intake.sla"]
     assert logged == [(logging.WARNING, f"clock #{c.id}: policy 'reply' no longer exists; stopped")]
+
+
+# --- what the mutation run of handlers/sla.py found untested (tests/mutation-equivalents.md) ---
+
+# The demo's answer-by-the-owner policy: paused while the case waits on the customer.
+PAUSING = Policy(
+    name="pausing",
+    starts_on=["opened"],
+    stops_on=["closed"],
+    pauses_on=["waiting"],
+    resumes_on=["reopened"],
+    target=10 * H,
+    warn_at=0,
+    **ANY_HOUR,
+)
+
+
+def test_a_resumed_clock_records_when_it_is_now_due(session: Session) -> None:
+    rt = runtime(PAUSING)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    signal(session, rt, case, "waiting", T0 + 4 * H)  # 6 h left
+    signal(session, rt, case, "reopened", T0 + 20 * H)
+    resumed = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "sla_resumed")
+    ).one()
+    assert resumed.data["due_at"] == (T0 + 26 * H).isoformat()
+    assert clock(session, case, "pausing").due_at == T0 + 26 * H
+
+
+def test_a_sweep_takes_at_most_its_limit_of_clocks(session: Session) -> None:
+    rt = runtime(FIRST)
+    for _ in range(3):
+        signal(session, rt, quote_case(session), "opened", T0)
+    assert len(sweep(session, rt, T0 + 5 * H, limit=2)) == 2
+    session.commit()
+    assert len(swept(session, rt, T0 + 5 * H)) == 1  # the third, on the next sweep
+
+
+def test_a_breach_told_at_the_next_opening_is_in_breach_since_it_fell_due(
+    session: Session,
+) -> None:
+    # due at 20:00 in Edmonton, after hours: told at 08:00 the next morning
+    quiet = FIRST.model_copy(update={"target": 10 * H, "send_outside_hours": False})
+    rt = runtime(quiet)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    [breach] = swept(session, rt, T0 + 30 * H)
+    assert breach.scheduled == T0 + 22 * H  # Tuesday 08:00 in Edmonton
+    assert clock(session, case, "first").breached_at == T0 + 10 * H
+
+
+def test_the_log_line_of_a_reminder_names_its_recipients(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    rt = runtime(FIRST)
+    signal(session, rt, quote_case(session), "opened", T0)
+    with caplog.at_level(logging.INFO, logger="intake.sla"):
+        swept(session, rt, T0 + 4 * H)
+    assert any(TARA in r.getMessage() and "breach" in r.getMessage() for r in caplog.records)
+
+
+def test_only_a_follow_up_tells_the_am(session: Session) -> None:
+    case = quote_case(session)
+    told_am = REPLY.model_copy(update={"notify": ["owner", "am"]})
+    assert concerned(org(), case, told_am, "breach") == ["tara.nguyen"]
+    assert concerned(org(), case, told_am, "follow_up") == ["tara.nguyen", "alex.martin"]
+
+
+def test_a_promise_in_working_days_is_said_in_days() -> None:
+    days = REPLY.model_copy(update={"basis": "working_days", "target": 48 * H})
+    assert target_text(days) == "2 working days"
+    assert target_text(days.model_copy(update={"target": 30 * H})) == "30 hours, on working days"
+
+
+def test_the_report_says_how_late_only_of_a_clock_past_due(session: Session) -> None:
+    rt = runtime(FIRST)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    assert [r["late"] for r in report(session, rt, T0 + 3 * H)] == [None]
+    assert [r["late"] for r in report(session, rt, T0 + 4 * H + timedelta(seconds=30))] == [
+        "less than a minute"
+    ]
+    assert [r["late"] for r in report(session, rt, T0 + 6 * H)] == ["2 hours"]

@@ -9,6 +9,8 @@ mailbox, case or trust it sets, the case row, and the outbox rows and events it 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -694,3 +696,45 @@ def test_authenticate_logs_a_company_address_nobody_vouches_for(
             f" ({UNVOUCHED.how}): outsider",
         )
     ]
+
+
+def _refusal_text(session: Session) -> str:
+    (refusal,) = outbox(session)
+    message = email.message_from_bytes(refusal.raw, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return " ".join(body.get_content().split())
+
+
+def test_a_refusal_says_who_may_write_and_where_service_requests_go(session: Session) -> None:
+    ctx = context(session, sender=PAT, mail_from=CUSTOMER, mailbox=QUOTES)
+    stopped(pipeline.authorise, ctx)
+    text = _refusal_text(session)
+    assert f"This address takes requests from staff of {', '.join(org().domains)} only" in text
+    service = next(m.address for m in org().mailboxes.values() if m.queue == "service")
+    assert f"please write to {service}." in text
+
+
+def test_a_refusal_without_a_service_mailbox_names_no_other_address(session: Session) -> None:
+    quotes_only = org().model_copy(
+        update={"mailboxes": {k: m for k, m in org().mailboxes.items() if m.queue != "service"}}
+    )
+    ctx = context(session, cfg=config(org=quotes_only), sender=PAT, mail_from=CUSTOMER)
+    ctx.mailbox = quotes_only.mailbox_for(QUOTES)
+    assert stopped(pipeline.authorise, ctx)[0] == "reject"
+    assert "please write to" not in _refusal_text(session)
+
+
+def test_a_refusal_held_back_is_logged_with_why(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = context(session, sender=PAT, mail_from=CUSTOMER, mailbox=QUOTES)
+    stopped(pipeline.authorise, first)  # the day's one refusal
+    again = context(session, sender=PAT, mail_from=CUSTOMER, mailbox=QUOTES)
+    with caplog.at_level(logging.INFO, logger=pipeline.log.name):
+        stopped(pipeline.authorise, again)
+    assert any(
+        f"inbound #{again.inbound.id}: no refusal (" in r.getMessage()
+        and "None" not in r.getMessage()
+        for r in caplog.records
+    )
