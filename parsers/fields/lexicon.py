@@ -318,6 +318,19 @@ REQUEST_CUES = [
     # how the sender feels about it
     r"not happy\b", r"(?:excusez|excuse) (?:mon|my) (?:anglais|english)", r"is this covered",
     r"going direct", r"is complain",
+    # where the windows came from and when ("It is one of your windows, we buy the house new
+    # in 2026", "Nous avons fait installer vos fenêtres en 2026", "a patio door supplied by
+    # your company in 2021", "the building is about four years old and the windows are yours")
+    r"one of your (?:windows|doors?|units)\b", r"(?:windows|doors?) are yours\b",
+    r"(?:had|have) (?:our|the|these|those) (?:windows?|doors?)(?: and [\w ]{1,20}?)? "
+    r"(?:put in|installed)", r"fait installer", r"install[ée]e?s? (?:en|chez nous)",
+    r"supplied by your", r"(?:years?|ans) (?:ago|old)\b",
+    r"(?:i am|i'm) writing to (?:request|ask)",
+    r"is (?:this|it|that) (?:something )?(?:that is )?(?:covered|under warranty)",
+    # who called whom, and asking in French for a visit or a call
+    r"\bgot a call from\b", r"\bcalled (?:me )?(?:this|earlier|yesterday)\b",
+    r"pourriez-vous", r"pouvez-vous", r"pourrait passer", r"est-ce que quelqu", r"rendez-vous",
+    r"disponibles?\b", r"me rejoindre", r"treat (?:this|it) as urgent",
 ]  # fmt: skip
 
 # Words that say so outright; they count unless negated ("not an emergency"). "Urgent" or

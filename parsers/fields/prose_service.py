@@ -620,7 +620,10 @@ _NOT_PROBLEM = guarded(
         r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
         r"(?:call|text)(?: or (?:call|text))? (?:me |us )?(?:at |on )?(?:this|that|my) "
         r"(?:number|cell|phone)|"
-        r"best (?:number|time)|sent from my|thanks|thank you|merci)\b",
+        r"best (?:number|time)|sent from my|thanks|thank you|merci|"
+        # a photo sent in French, an inline image's name, a letter's sign-off
+        r"j(?:'|’)ai joint|je vous joins|joint une photo|image: [\w.-]+|"
+        r"yours (?:faithfully|sincerely|truly))\b",
         re.IGNORECASE,
     )
 )

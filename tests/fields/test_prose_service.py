@@ -932,3 +932,24 @@ def test_a_builders_homeowner_stays_the_builders(extractor):
         "getting in at the bottom corner of the basement window."
     )
     assert service(extractor, message(text), staff=True)["account"] == "Prairie Crest Homes"
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "It is one of your windows, we buy the house new in 2021.",
+        "We had our windows put in by your company about eight years ago.",
+        "Is this something that is covered?",
+        "Got a call from the owner this morning.",
+        "J'ai joint une photo.",
+        "Pourriez-vous nous appeler pour fixer un rendez-vous ?",
+        "Nous sommes disponibles en semaine après 16 h.",
+    ],
+)
+def test_where_the_windows_came_from_and_asking_for_a_visit_are_no_part_of_the_fault(
+    extractor, aside
+):
+    fault = "The kitchen window has gone foggy between the panes and it does not wipe off."
+    text = f"Hello,\n\n{fault} {aside}\n\nMarta Kowal\n12 Birch Row NW, Calgary\n403-555-0171"
+    msg = message(text, from_name="Marta Kowal", from_addr="mk@example.net")
+    assert service(extractor, msg, staff=False)["description"] == fault
