@@ -292,8 +292,8 @@ _FIRST_NAME_FOR_PHONE = re.compile(
 def first_name_with_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "Marco Ruiz (foreman at Bow Valley) called me ... Marco's cell: 403-555-0129": the
     phone's owner named by first name, and in full elsewhere in the message."""
-    if found.has("contact_name"):
-        return
+    if found.has("contact_name") or not _FIRST_NAME_FOR_PHONE.search(text):
+        return  # (the words first: finding phones is the dearer search)
     for _, start, _ in nz.find_phones(text, v.org.phone_region):
         lead = re.split(r"[.!?]\s|\n", text[max(0, start - 80) : start])[-1]
         m = _FIRST_NAME_FOR_PHONE.search(lead)

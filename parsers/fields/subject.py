@@ -77,6 +77,7 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
             found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
+_DASH = re.compile(r"\s+[-–—]\s+")
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
 _REQUEST_TAG = re.compile(
     r"^(?:qr|rfq|quote(?: req(?:uest)?)?|pricing|price request)\s*(?:[:\-–|]\s*|$)", re.I
@@ -91,14 +92,16 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
     # ("Opp: Northgate - Q3 2029 Unit Run": a cell may carry its label)
     cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
-    said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
-    if len(cells) < 3 or sum(bool(x) for x in said) < 2:
+    said = [bare_lines.value_of(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
+    if sum(bool(x) for x in said) < 2:
+        if len(_DASH.findall(subject)) < 3:
+            return
         # "New acct Kestrel Lake Cabins - 12 cabin pkgs - .58 - Project - Funding - close
         # 15/11": cells set apart by dashes, when three of them are values (a name's own
         # dash, "Ridgeline - Kessler Residence", leaves too few)
-        cells = [c.strip() for c in re.split(r"\s+[-–—]\s+", subject) if c.strip()]
+        cells = [c.strip() for c in _DASH.split(subject) if c.strip()]
         said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
-        if len(cells) < 4 or sum(bool(x) for x in said) < 3:
+        if sum(bool(x) for x in said) < 3:
             return
     after_account = False
     for cell, value in zip(cells, said, strict=True):
