@@ -490,6 +490,9 @@ _CORRECTION = re.compile(
 _FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3})(?![\w%/×]|[.,]\d)"
 _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
 _FRACTION_IN = re.compile(_FRACTION)
+# A factor as a whole number, said after its label: "Factor 52 — sorry, 55"
+_WHOLE_FACTOR_AT_END = re.compile(r"\b(?i:factor|fctr|mult(?:iplier)?)\s*[:=]?\s*([2-9]\d)\s*$")
+_WHOLE_FACTOR_IN = re.compile(r"(?<![\w.,$/])([2-9]\d)(?![\w%/×]|[.,]\d)")
 _SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
 
 
@@ -514,11 +517,14 @@ def take_corrections(text: str, *, now: datetime) -> str:
     So is a fraction: "Factor is .54 - sorry, I just checked and their rate is .56" reads
     "Factor is .56 ...", and an amount: "80k - sorry, 85k" reads "85k"."""
     for m in reversed(list(_CORRECTION.finditer(text))):
-        said = _FRACTION_AT_END.search(text[: m.start()])
+        said = _FRACTION_AT_END.search(text[: m.start()]) or _WHOLE_FACTOR_AT_END.search(
+            text[: m.start()]
+        )
         if said:
             rest = text[m.end() : m.end() + 120]
             end = _SENTENCE_END.search(rest)
-            later = _FRACTION_IN.search(rest[: end.start() if end else len(rest)])
+            pattern = _FRACTION_IN if said.re is _FRACTION_AT_END else _WHOLE_FACTOR_IN
+            later = pattern.search(rest[: end.start() if end else len(rest)])
             if later:
                 text = text[: said.start(1)] + later.group(1) + text[said.end(1) :]
             continue

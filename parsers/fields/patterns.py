@@ -74,7 +74,8 @@ FACTOR_CELL = re.compile(
 # Words that say a sentence is about a field or about the email itself, not an instruction.
 _FIELD_CUE = re.compile(
     r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
-    r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date)\b",
+    r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
+    r"(?:make|change|set) (?:the|it to) type)\b",
     re.IGNORECASE,
 )
 # The verb a name for the opportunity follows: "call it", "set it up as", "this opened as",

@@ -80,7 +80,8 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
 # 31", "Correction on the factor – use .56 not .58", "Put it at Submissions – actually no,
 # leave it at Funding"
 _CORRECTS = re.compile(
-    r"\b(?:correction|corrected|actually no|scratch that|change (?:that|it) to|make (?:it|that))\b",
+    r"\b(?:correction|corrected|actually no|scratch that|change (?:that|it) to|"
+    r"make (?:it|that|the type|the stage|the factor))\b",
     re.IGNORECASE,
 )
 # What a corrected value is not: "use .56 not .58", "instead of Jan 12"
@@ -127,6 +128,11 @@ def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> 
         stages = [value for value, _, _ in v.picklists["stage"].find(after)]
         if stages:
             found.offer("stage", stages[-1], LABELLED + 0.05, ctx.source)
+        # "Actually - make the type Project w/ installation": the type it names
+        if re.search(r"\btype\b", after, re.IGNORECASE):
+            types = [value for value, _, _ in v.picklists["opportunity_type"].find(after)]
+            if types:
+                found.offer("opportunity_type", types[-1], LABELLED + 0.05, ctx.source)
 
 
 # "Special instructions customer wants black hardware": the label said in a sentence, no colon
@@ -181,7 +187,8 @@ _FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
 _FACTOR_CORRECTION = re.compile(
-    r"\b(?:factor|multiplier|facteur|fctr|mult)\s+(?:is|should be|should have been|s/b|"
+    r"\b(?:factor|multiplier|facteur|fctr|mult)(?:\s+(?:on|for)\s+(?:this|that|these|it)"
+    r"(?:\s+one)?)?\s+(?:is|should be|should have been|s/b|"
     r"will be|needs to be|was supposed to be|=|:)"
     rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
     re.IGNORECASE,

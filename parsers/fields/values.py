@@ -358,7 +358,11 @@ _CLAUSE_START = re.compile(
 # A part written lower-case and three words or more long is a clause, not more of a name
 # (a name's later parts are capitalised: "Lot 8", "Phase 2").
 _LOWER_CLAUSE = re.compile(r"[a-z][\w'’-]*(?:\s+\S+){2,}")
-_CLAUSE_INSIDE = re.compile(rf"\s+(?:and|so|but|plus|[-–—])\s+{_CLAUSE_OPENER}")
+# ("... Single-Wide Package and make it Account Monthly": the name ends where a clause
+# telling what to make it begins)
+_CLAUSE_INSIDE = re.compile(
+    rf"\s+(?:and|so|but|plus|[-–—])\s+(?:{_CLAUSE_OPENER}|(?i:make|put|set|mark) (?:it|this)\b)"
+)
 
 
 _STAGE_PERCENT = re.compile(

@@ -1165,3 +1165,34 @@ def test_how_to_quote_it_is_an_instruction(extractor):
         "Oct. Quote it as prepaid, B2C terms."
     )
     assert quote(extractor, message(text))["special_instructions"].startswith("Quote it as prepaid")
+
+
+def test_a_whole_number_factor_corrected_on_the_spot(extractor):
+    text = "Opportunity: BVR - Elm Sunroom\nType: Project\nFactor 52 — sorry, 55. Lena bumped it."
+    assert quote(extractor, message(text))["factor"] == "0.55"
+
+
+def test_a_factor_corrected_for_this_one(extractor):
+    text = "Factor: .47\nSpecs: 24 sliders 48x36.\n\nSorry - factor on this one is .45, not .47."
+    assert quote(extractor, message(text))["factor"] == "0.45"
+
+
+def test_a_type_corrected_below_the_line_that_gave_it(extractor):
+    text = (
+        '4 casements 24x48, white.\nFactor .55, opp "Ridgeline - Elm Garage Suite", Project, '
+        "Submissions, close July 19.\nActually - make the type Project w/ installation, they "
+        "want us to do the install."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert "special_instructions" not in got
+
+
+def test_a_name_that_runs_into_what_to_make_it(extractor):
+    text = (
+        "Ben can you quote 7 sliders 36x36 white for Northgate, call the opp Northgate MY2031 "
+        "Single-Wide Package and make it Account Monthly / Standard / Submissions, factor .50"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Northgate MY2031 Single-Wide Package"
+    assert got["record_type"] == "Account Monthly"
