@@ -16,6 +16,9 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "product", "product lines", "windows", "doors", "windows and doors", "windows doors",
         "items", "line items", "produits", "produit", "specifications produits", "fenetres",
         "lines", "takeoff", "take off", "scope", "units", "prod", "prods",
+        # "What they want: 4x hopper 32x20 ...", "Looking for: ..."
+        "what they want", "what they need", "they want", "they need", "looking for",
+        "what s needed", "needs", "wants",
     ],
     "factor": [
         "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",

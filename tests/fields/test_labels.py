@@ -521,3 +521,12 @@ def test_labels_inside_a_paragraph_after_a_type_label_that_runs_on(extractor):
     got = quote(extractor, message(text))
     assert got["opportunity_type"] == "Project w/ installation"
     assert (got["stage"], got["record_type"]) == ("Submissions", "Single")
+
+
+@pytest.mark.parametrize("label", ["What they want", "Looking for", "They need"])
+def test_a_label_that_says_what_the_customer_wants_gives_the_products(extractor, label):
+    text = (
+        "The Okafors want to replace the four original basement windows in their bungalow.\n\n"
+        f"{label}: 4x hopper 32x20, white/white, dual pane LoE-366 argon."
+    )
+    assert quote(extractor, message(text))["product_specs"].startswith("4x hopper 32x20")
