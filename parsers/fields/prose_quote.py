@@ -68,6 +68,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
             and not found.has("quote_due")
         ):
             prose_due(v, found, " ".join([block.text, *block.lines]), ctx)
+    _still_deciding(v, found, text)
     _prose_opportunity(v, found, text, ctx)
     _type_in_prose(v, found, text, ctx)
     prose_specs.read(v, found, units, ctx)
@@ -148,6 +149,28 @@ _TO_FOLLOW = re.compile(
     r"(?:to follow|to come|tbd|tbc|coming later|still to come)\b",
     re.IGNORECASE,
 )
+
+
+# "Not sure yet whether it's a Project or Project w/ install": two values still in the running
+_DECIDING = re.compile(
+    r"\b(?:not sure|whether|still deciding|undecided|(?:haven(?:'|’)?t|have not) decided|"
+    r"either)\b[^.!?\n]*\bor\b",
+    re.IGNORECASE,
+)
+
+
+def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
+    """A picklist whose two values a sentence weighs ("whether it's a Project or Project w/
+    install") gives no value: the bot asks for it once it is decided."""
+    for sentence in sentences(text):
+        if not _DECIDING.search(sentence):
+            continue
+        for name, picklist in v.picklists.items():
+            if len({value for value, _, _ in picklist.find(sentence)}) >= 2:
+                held = found.values.get(name)
+                if held is not None and held.confidence < LABELLED:
+                    del found.values[name]
+                found.declared_empty.add(name)
 
 
 def _to_follow(v: OrgVocabulary, found: Found, text: str) -> None:

@@ -1196,3 +1196,14 @@ def test_a_name_that_runs_into_what_to_make_it(extractor):
     got = quote(extractor, message(text))
     assert got["opportunity_name"] == "Northgate MY2031 Single-Wide Package"
     assert got["record_type"] == "Account Monthly"
+
+
+def test_a_type_still_being_decided_gives_none_and_is_no_instruction(extractor):
+    text = (
+        "Clearview wants pricing for Elm Townhomes, 22 casements 30x60 white. Factor 0.50. Opp "
+        "name Clearview - Elm Townhomes. Close date Sept 20.\n\nNot sure yet whether it's a "
+        "Project or Project w/ install - they're still deciding if their own crew installs."
+    )
+    got = quote(extractor, message(text))
+    assert "opportunity_type" not in got
+    assert "special_instructions" not in got
