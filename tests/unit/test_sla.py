@@ -591,3 +591,13 @@ def test_the_report_says_how_late_only_of_a_clock_past_due(session: Session) -> 
         "less than a minute"
     ]
     assert [r["late"] for r in report(session, rt, T0 + 6 * H)] == ["2 hours"]
+
+
+def test_a_sweep_that_stops_a_removed_policys_clock_moves_the_cases_due_time(
+    session: Session,
+) -> None:
+    case = quote_case(session)
+    signal(session, runtime(FIRST, REPLY), case, "opened", T0)
+    assert case.due_at == T0 + 4 * H
+    swept(session, runtime(REPLY), T0 + 5 * H)  # "first" removed: its clock is stopped
+    assert case.due_at == T0 + 10 * H

@@ -738,3 +738,39 @@ def test_a_refusal_held_back_is_logged_with_why(
         and "None" not in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_acknowledge_skips_an_address_it_cannot_write_to_and_logs_it(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    unwritable = "p" * 300 + "@example.net"  # longer than any address a relay takes
+    ctx = context(session, sender=f"Pat <{unwritable}>", mail_from=None, mailbox=SERVICE)
+    pipeline.open_or_update_case(ctx)
+    with caplog.at_level(logging.WARNING, logger=pipeline.log.name):
+        pipeline.acknowledge(ctx)
+    assert ctx.replies == [] and outbox(session) == []
+    assert ctx.case is not None
+    (skipped,) = events(session, ctx.case, "reply_skipped")
+    assert skipped.data["why"] == f"no address we can safely write to ({unwritable[:80]!r})"
+    assert f"inbound #{ctx.inbound.id}: ack not sent: no address" in caplog.text
+
+
+def test_authenticate_warns_only_of_a_company_address_nobody_vouches_for(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger=pipeline.log.name):
+        pipeline.authenticate(context(session, sender=PAT, mail_from=CUSTOMER, mailbox=SERVICE))
+        assert "nobody vouches for" not in caplog.text  # an outsider is no company address
+        pipeline.authenticate(context(session, mailbox=QUOTES))  # the AM's address, unvouched
+    assert f"From {AM} is a company address nobody vouches for" in caplog.text
+
+
+def test_authorise_logs_an_outsider_taken_off_the_case_they_threaded_into(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    case = make_case(session, queue="service", participants=[CUSTOMER])
+    ctx = context(session, sender="Eve <eve@example.org>", trust=TRUSTED, mailbox=SERVICE)
+    ctx.case, ctx.thread_how = case, "case number CASE-000001 in subject"
+    with caplog.at_level(logging.INFO, logger=pipeline.log.name):
+        pipeline.authorise(ctx)
+    assert f"eve@example.org is not on {case.number}; treated as new" in caplog.text
