@@ -773,4 +773,5 @@ def test_authorise_logs_an_outsider_taken_off_the_case_they_threaded_into(
     ctx.case, ctx.thread_how = case, "case number CASE-000001 in subject"
     with caplog.at_level(logging.INFO, logger=pipeline.log.name):
         pipeline.authorise(ctx)
-    assert f"eve@example.org is not on {case.number}; treated as new" in caplog.text
+    said = f"inbound #{ctx.inbound.id}: eve@example.org is not on {case.number}; treated as new"
+    assert said in caplog.text
