@@ -233,6 +233,10 @@ EMERGENCY_CUES = [
     r"(?:going to|gonna|about to|could|might|will) fall (?:out )?(?:onto|on to|on|into) (?:the )?"
     r"(?:driveway|sidewalk|walkway|street|deck|patio|yard|someone|somebody|people|kids?)\b",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
+    # "I'm scared it's going to fall in", "I am very afraid he can fall out" (a child at an
+    # open upstairs window), "a piece ... moves when the wind gusts, you can see it flex"
+    r"(?:going to|gonna|about to|could|can|might|may|will) fall (?:in|out)\b",
+    r"(?:piece|glass|pane)\b[^.!?\n]{0,40}\b(?:moves|flexes|moving|flexing) (?:when|in) the wind",
     # a bedroom's way out in a fire that will not open: "That's the window that's supposed
     # to be his way out of that room if there's ever a fire"
     r"(?:way out|escape route|egress)\b[^.!?\n]{0,60}\bfire\b",
@@ -354,8 +358,9 @@ WATER_IN = (
     r"\bl'eau (?:entre|rentre|coule|s'infiltre)\b"
 )
 SLOW_LEAK = (
-    r"\bcorner\b|\bstain(?:s|ed|ing)?\b|\bwhen (?:it rains|the snow melts|we get)|"
-    r"\bafter (?:a |heavy )?rain|\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b|"
+    r"\bcorners?\b|\bstain(?:s|ed|ing)?\b|\bwhen (?:it rains|the snow melts|we get)|"
+    r"\bafter (?:a |the |heavy |last night(?:'|’)s )?rain|\bnot a lot of water\b|"
+    r"\bseep|\bdrip(?:s|ping)?\b|\ba little\b|\bslowly\b|"
     r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut|"
     # past a worn seal: "the bottom sweep has torn and snow is blowing in under the door"
     r"\bunder (?:the|our|my|their|her|his) (?:\w+ )?(?:door|sweep|threshold|sill)\b|\bsweep\b|"

@@ -953,3 +953,20 @@ def test_where_the_windows_came_from_and_asking_for_a_visit_are_no_part_of_the_f
     text = f"Hello,\n\n{fault} {aside}\n\nMarta Kowal\n12 Birch Row NW, Calgary\n403-555-0171"
     msg = message(text, from_name="Marta Kowal", from_addr="mk@example.net")
     assert service(extractor, msg, staff=False)["description"] == fault
+
+
+@pytest.mark.parametrize(
+    ("said", "urgency"),
+    [
+        ("The window stays open 20 cm and my son climbs near it, I am afraid he can fall out.",
+         "emergency"),
+        ("A piece near the top moves when the wind gusts. I'm scared it's going to fall in.",
+         "emergency"),
+        ("After the rain last night we have water coming in at the bottom corners of 2 basement "
+         "windows, running down onto the new drywall. Not a lot of water.", "normal"),
+    ],
+)  # fmt: skip
+def test_a_fall_hazard_said_without_the_word_and_a_slow_leak_after_rain(extractor, said, urgency):
+    text = f"Hello,\n\n{said}\n\nAddress: 9 Sandbar Close NW, Edmonton\nPhone: 780 555 0148"
+    msg = message(text, from_name="Ola Kovac", from_addr="ok@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == urgency
