@@ -356,6 +356,8 @@ def parse_date(
     raw = text.strip().strip(".,;:()[]").strip()
     if not raw or is_no_value(raw):
         return None
+    # "on the 20th": dateparser reads a day after "on" in the past month, not the next one
+    raw = re.sub(r"^(?i:on|around|about)\s+(?=\S)", "", raw)
     key = fold(raw).replace("/", " ").strip()
     today = _naive_local(now).date()
 

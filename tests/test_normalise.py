@@ -490,3 +490,13 @@ def test_a_day_the_month_does_not_have_is_the_next_month_that_has_it():
     now = datetime(2029, 2, 8, tzinfo=UTC)
     assert parse_date("the 30th", now=now) == date(2029, 3, 30)
     assert parse_date("the 28th", now=now) == date(2029, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("said", "day"),
+    [("on the 20th", date(2030, 9, 20)), ("around the 15th", date(2030, 9, 15)),
+     ("on the 31st", date(2030, 8, 31)), ("on Friday", date(2030, 8, 30))],
+)  # fmt: skip
+def test_a_day_said_after_on_is_the_next_such_day(said: str, day: date) -> None:
+    now = datetime(2030, 8, 28, 10, 30, tzinfo=UTC)  # a Wednesday
+    assert parse_date(said, now=now) == day
