@@ -67,7 +67,7 @@ def automail_reason(
 
 def _is_daemon(address: str) -> bool:
     """A mail daemon's or a no-reply address, however its local part is punctuated."""
-    local = address.partition("@")[0].partition("+")[0]
+    local = address.rpartition("@")[0].partition("+")[0]  # the local part ends at the last @
     return _LOCAL_PUNCTUATION.sub("", local) in _DAEMON_LOCALPARTS
 
 

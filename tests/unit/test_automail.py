@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.handlers.automail import automail_reason
+from intake.handlers.automail import _is_daemon, automail_reason
 from tests.unit.builders import AM, CUSTOMER, org, parsed
 
 OURS = org().mailbox_addresses
@@ -138,3 +138,10 @@ def test_list_and_robot_headers(headers: dict[str, str], expected: str) -> None:
 @pytest.mark.parametrize("subject", ["Automatic reply: lot 9", "Out of Office: back Monday"])
 def test_an_out_of_office_subject(subject: str) -> None:
     assert reason(subject=subject) == "auto-reply subject"
+
+
+def test_the_local_part_is_what_comes_before_the_last_at() -> None:
+    """A quoted local part may hold an "@" (RFC 5322 §3.4.1): '"noreply@list"@example.org'
+    is the mailbox "noreply@list", no daemon's, while 'no-reply@example.org' is one."""
+    assert not _is_daemon('"noreply@list"@example.org')
+    assert _is_daemon("no-reply@example.org")
