@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.storage import db
@@ -25,8 +25,9 @@ from intake.storage.inbox import (
     pending_count,
     record_failure,
     store_inbound,
+    take_key,
 )
-from intake.storage.models import InboundMessage
+from intake.storage.models import InboundMessage, ProcessedKey
 from tests.unit.builders import T0, make_case
 from tests.unit.infra import fetch
 
@@ -318,3 +319,22 @@ def test_two_messages_of_one_case_are_never_processed_side_by_side(
         (mail("<d@example.net>"), NONE),
     ]
     assert two_workers(sessions, arrivals) == (0, 3)
+
+
+def test_a_key_is_taken_by_one_statement_that_leaves_nothing_pending(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Where the backend has INSERT ... ON CONFLICT (SQLite and PostgreSQL both do), the key
+    is written at once on the session's connection: no ORM object waits for a flush, and a
+    twin taking the same key in the same transaction is told who holds it."""
+    with sessions() as session:
+        first = store_inbound(session, raw=mail("<k1@example.net>"), channel="smtp", received_at=T0)
+        twin = store_inbound(session, raw=mail("<k2@example.net>"), channel="smtp", received_at=T0)
+        session.flush()
+        assert take_key(session, "key-1", first.id) == first.id
+        assert not session.new  # nothing left for a flush to write
+        assert take_key(session, "key-1", twin.id) == first.id
+        holder = session.execute(
+            select(ProcessedKey.inbound_id).where(ProcessedKey.dedupe_key == "key-1")
+        ).scalar_one()
+        assert holder == first.id

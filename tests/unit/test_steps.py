@@ -26,6 +26,8 @@ from intake.handlers.email_commands import obey_command
 from intake.handlers.pipeline import STEPS, Context, Stop
 from intake.handlers.reply_budget import Budget
 from intake.handlers.senders import UNVOUCHED, SenderTrust
+from intake.parsers.message import ParsedMessage
+from intake.parsers.mime import parse_email
 from intake.parsers.slack_event import slack_message_id
 from intake.storage import inbox
 from intake.storage.models import Case, ProcessedKey, SlaClock
@@ -674,6 +676,26 @@ def test_process_records_what_became_of_the_stored_message_and_its_case(session:
         T0,
     )
     assert row.case is not None and row.case.number == result.case_number == "CASE-000001"
+
+
+def test_process_reads_with_the_configured_parser_and_logs_what_it_lacked(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message with no Message-ID, stored with no recipient: refused, and its one log line
+    says so ("to -", "(no Message-ID)"); read by the parser the configuration names."""
+    read: list[bytes] = []
+
+    def parse(raw: bytes) -> ParsedMessage:
+        read.append(raw)
+        return parse_email(raw)
+
+    row = store(session, raw_mail(to="pat@example.net", headers={"Message-ID": ""}), rcpt_tos=())
+    with caplog.at_level(logging.INFO, logger="intake.pipeline"):
+        result = pipeline.process(session, row, config(parse=parse), T0)
+    assert read == [row.raw]
+    assert result.outcome == "reject"
+    line = f"inbound #{row.id} smtp from {AM} to - (no Message-ID): reject"
+    assert any(message.startswith(line) for _, message in logged(caplog)), logged(caplog)
 
 
 # --- what is logged -----------------------------------------------------------------------
