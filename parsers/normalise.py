@@ -91,7 +91,8 @@ _DATE_WORDS = re.compile(
     + "|".join(_MONTHS_EN + _MONTHS_FR)
     + r"|mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
-    r"today|tomorrow|tonight|yesterday|aujourd hui|demain|next|week|month|year|end|eod|"
+    r"today|tomorrow|tonight|yesterday|aujourd hui|demain|next|week|month|year|end|eod|eom|eow|eoq|"
+    r"tmrw|tmw|"
     r"semaine|mois|fin|prochain|prochaine)\b"
 )
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
@@ -1018,4 +1019,22 @@ def from_speech(text: str) -> str:
         lambda m: "." + "".join(_DIGIT_WORDS[w.lower()] for w in m.group(1).split()), text
     )
     text = _SPOKEN_DASH.sub(" - ", text)
+    text = _FACTOR_IN_WORDS.sub(_factor_in_digits, text)
     return _SPOKEN_PERIOD.sub(".", text)
+
+
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}  # fmt: skip
+# "factor fifty four": a factor said as a whole number in words
+_FACTOR_IN_WORDS = re.compile(
+    r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
+    rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
+    re.IGNORECASE,
+)
+
+
+def _factor_in_digits(m: re.Match[str]) -> str:
+    number = _TENS[m["tens"].lower()] + (_UNITS[m["units"].lower()] if m["units"] else 0)
+    return f"{m['label']}{m['cue']}{number}"

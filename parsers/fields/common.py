@@ -191,7 +191,9 @@ def _split_parts(text: str) -> list[str]:
         r"\s+/\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
         + SENTENCE_BREAK
         + "|"
-        + FIELD_BREAK,
+        + FIELD_BREAK
+        # a hurried writer's next sentence, lower-case: "... Showhome L14. plans attached"
+        + r"|(?<=\w)\.\s+(?=[a-z]{2,}\b)",
         text,
     )
     parts = [p.strip() for p in pieces if p.strip()]
@@ -207,7 +209,8 @@ def _split_parts(text: str) -> list[str]:
 def _cut_at_cue(text: str) -> str:
     """Drop the trailing comma parts of a spec sentence that are about price or the opp."""
     text = text.strip().rstrip(".?!")
-    parts = re.split(r",\s*", text)
+    # (a hurried writer's next sentence starts lower-case: "... white/white. factor 54")
+    parts = re.split(r",\s*|(?<=\w)\.\s+(?=[a-z])", text)
     kept: list[str] = []
     for part in parts:
         if re.search(r"\b(?:at\s+)?[x×]\s?0?[.,]\d|\bfactor\b|\bopp\b|\bclos", part, re.I):

@@ -713,7 +713,7 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         # "use factor point five one, stage 25, close in 3 weeks": the word stage, then
         # the probability without its sign, as the whole clause
         m = re.search(
-            r"\bstage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?(\d{1,3})(?=\s*(?:$|[,.;!)–—]|-\s))",
+            r"\bstage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
             text,
             re.IGNORECASE,
         )

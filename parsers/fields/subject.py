@@ -74,10 +74,16 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
             and not _META.search(last)  # "... | sheet attached"
             and not nz.match_account(last, v.org)
         ):
-            found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
+            if not found.has("opportunity_name") and names_a_job(last):
+                # "... | close 6/27 | Lakeview Ph2 units 1-12": the job, named last
+                found.offer("opportunity_name", _clean(last), PROSE - 0.1, "subject")
+            else:
+                found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
-_DASH = re.compile(r"\s+[-–—]\s+")
+# Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
+# close EOM - need by tmrw am"
+_DASH = re.compile(r"\s+[-–—]\s+|,\s+")
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
 _REQUEST_TAG = re.compile(
     r"^(?:qr|rfq|quote(?: req(?:uest)?)?|pricing|price request)\s*(?:[:\-–|]\s*|$)", re.I
@@ -97,8 +103,8 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
         if len(_DASH.findall(subject)) < 3:
             return
         # "New acct Kestrel Lake Cabins - 12 cabin pkgs - .58 - Project - Funding - close
-        # 15/11": cells set apart by dashes, when three of them are values (a name's own
-        # dash, "Ridgeline - Kessler Residence", leaves too few)
+        # 15/11": cells set apart by dashes or commas, when three of them are values (a
+        # name's own dash, "Ridgeline - Kessler Residence", leaves too few)
         cells = [c.strip() for c in _DASH.split(subject) if c.strip()]
         said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
         if sum(bool(x) for x in said) < 3:

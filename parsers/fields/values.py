@@ -299,8 +299,13 @@ def opportunity(
             # "..., it's a Project and we're at 50%", "... Retrofit. Type is Project w/
             # installation": the name ended
             reading_name = False
-        elif reading_name and name_parts and _LOWER_CLAUSE.match(part):
-            reading_name = False  # "..., pebble exterior on everything": the name ended
+        elif (
+            reading_name
+            and name_parts
+            and (_LOWER_CLAUSE.match(part) or (part[:1].islower() and _SAYS_WHERE.search(part)))
+        ):
+            # "..., pebble exterior on everything", "... L14. plans attached": the name ended
+            reading_name = False
             continue
         elif reading_name:
             ended = _CLAUSE_INSIDE.search(part)
@@ -322,6 +327,10 @@ def opportunity(
     name = _unquote(", ".join(name_parts))
     if name and not nz.is_no_value(name) and not _SAYS_NO_NAME_YET.search(name):
         found.offer("opportunity_name", name, conf, ctx.source)
+
+
+# "plans attached", "sizes below": a note on where the rest is, never part of a name
+_SAYS_WHERE = re.compile(r"\b(?:attached|enclosed|below|to follow)\b", re.IGNORECASE)
 
 
 # "Opp name - Clearview doesn't want the customer's name on anything yet, I'll reply once

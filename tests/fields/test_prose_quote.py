@@ -1207,3 +1207,15 @@ def test_a_type_still_being_decided_gives_none_and_is_no_instruction(extractor):
     got = quote(extractor, message(text))
     assert "opportunity_type" not in got
     assert "special_instructions" not in got
+
+
+def test_a_hurried_request_with_lower_case_sentences_and_a_factor_in_words(extractor):
+    text = (
+        "Omar - PCH Redwood Lot 7 spec home: 18 openings 3500 casement tri-pane white/white. "
+        "factor fifty four, Single, Standard, stage 95 (they've signed), close the 21st. opp "
+        "PCH Redwood L7 Spec. plans attached"
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"] == "18 openings 3500 casement tri-pane white/white"
+    assert (got["factor"], got["stage"]) == ("0.54", "Proofing")
+    assert got["opportunity_name"] == "PCH Redwood L7 Spec"

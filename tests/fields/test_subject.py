@@ -170,3 +170,27 @@ def test_a_dashed_subject_with_a_names_own_dash_is_no_shorthand(extractor):
     msg = message("6 casements 30x48, white.", subject="Ridgeline - Hollis Residence - quote")
     got = quote(extractor, msg)
     assert not {"opportunity_type", "stage", "factor", "close_date"} & set(got)
+
+
+def test_a_subject_of_values_set_apart_by_commas_and_dashes(extractor):
+    msg = message(
+        "Tara - PCH showhome Lot 14 ph2. 22 openings tri-pane. opp name PCH Wheat L14. thx",
+        subject="PCH Wheat L14 showhome qt - .52, project, 50%, close EOM - need by tmrw am",
+    )
+    got = quote(extractor, msg)
+    assert (got["factor"], got["opportunity_type"], got["stage"]) == (
+        "0.52",
+        "Project",
+        "Submissions",
+    )
+    assert got["close_date"] == "2026-11-30"
+
+
+def test_the_job_named_in_the_last_cell_of_a_subject_request(extractor):
+    msg = message(
+        "sheet attached\n-D",
+        subject="QUOTE | Northgate | f .47 | Project | Funding | close 6/27 | Elm Ph2 units 1-12",
+    )
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Elm Ph2 units 1-12"
+    assert "special_instructions" not in got
