@@ -157,6 +157,10 @@ PICKLIST_ABBREVIATIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Standard": ("std", "stnd", "stand"),
         "Project w/ installation": ("proj w/ inst", "proj w/ install", "pwi", "proj+install"),
     },
+    "record_type": {
+        "Account Monthly": ("acct monthly", "acc monthly", "acct mthly", "monthly"),
+        "Non-Forecast Quote": ("nfq", "non forecast", "non-forecast"),
+    },
 }
 
 

@@ -83,6 +83,7 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
 
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
+_CLOSE_CELL = re.compile(r"\s*(?i:close|closing|clos)\b")
 _DASH = re.compile(r"\s+[-–—]\s+|,\s+")
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
 _REQUEST_TAG = re.compile(
@@ -162,6 +163,13 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
                 found.offer("product_specs", _clean(subject[m.start() :]), GUESS, "subject")
         if not found.has("quote_due"):
             prose_due(v, found, subject, sub_ctx)
+        if not found.has("close_date") and "close_date" not in found.declared_empty:
+            # "BVR garage suite - qt pls, close EOM": a close date in a cell of its own
+            for cell in re.split(r"\s+[|/]\s+|" + _DASH.pattern, subject):
+                said = bare_lines.value_of(v, cell, ctx) if _CLOSE_CELL.match(cell) else None
+                if said and said[0] == "close_date":
+                    found.offer("close_date", said[1], PROSE - 0.1, "subject")
+                    break
 
 
 def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: str) -> None:

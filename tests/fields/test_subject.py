@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fields.helpers import message, quote
 
 
@@ -194,3 +196,18 @@ def test_the_job_named_in_the_last_cell_of_a_subject_request(extractor):
     got = quote(extractor, msg)
     assert got["opportunity_name"] == "Elm Ph2 units 1-12"
     assert "special_instructions" not in got
+
+
+@pytest.mark.parametrize(
+    ("subject", "field", "value"),
+    [
+        ("BVR garage suite - qt pls, close EOM", "close_date", "2026-11-30"),
+        ("PCH Savanna ph3 - 12 spec homes, .49, acct monthly, close 4/15", "record_type",
+         "Account Monthly"),
+    ],
+)  # fmt: skip
+def test_a_close_date_or_an_abbreviated_record_type_in_a_subject_cell(
+    extractor, subject, field, value
+):
+    body = "9 openings 2000 series sliders white/white. factor .62, Standard, 25%, opp BVR Suite."
+    assert quote(extractor, message(body, subject=subject))[field] == value
