@@ -223,28 +223,23 @@ def take_key(session: Session, key: str, inbound_id: int) -> int:
     """Record dedupe `key` as processed by `inbound_id` unless an arrival already holds it;
     the id of the arrival that holds it now (`inbound_id` when this one is the first).
 
-    One INSERT ... ON CONFLICT DO NOTHING where the backend has it: on PostgreSQL a
-    concurrent twin waits on the key until the first commits, then finds it taken."""
-    insert = _take_key(session.get_bind().dialect.name)
-    if insert is not None:
-        # Core on the session's connection: nothing pending bears on the key (no autoflush)
-        # and a plain table insert skips the ORM's bulk-insert machinery
-        connection = session.connection()
-        if connection.execute(insert, {"key": key, "inbound": inbound_id}).first() is not None:
-            return inbound_id
-        return connection.execute(_KEY_HOLDER, {"key": key}).scalar_one()
-    held = session.get(ProcessedKey, key)
-    if held is None:  # a backend without ON CONFLICT: a twin fails this one at commit
-        session.add(ProcessedKey(dedupe_key=key, inbound_id=inbound_id))
+    One INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL, the two backends intake
+    stores on, both have it): on PostgreSQL a concurrent twin waits on the key until the
+    first commits, then finds it taken. Core on the session's connection: nothing pending
+    bears on the key (no autoflush), and a plain table insert skips the ORM's bulk-insert
+    machinery."""
+    connection = session.connection()
+    insert = _take_key(connection.dialect.name)
+    if connection.execute(insert, {"key": key, "inbound": inbound_id}).first() is not None:
         return inbound_id
-    return held.inbound_id
+    return connection.execute(_KEY_HOLDER, {"key": key}).scalar_one()
 
 
 @lru_cache(maxsize=4)
-def _take_key(dialect: str) -> Executable | None:
+def _take_key(dialect: str) -> Executable:
     insert = conflict_insert(dialect)
     if insert is None:
-        return None
+        raise RuntimeError(f"intake stores on SQLite or PostgreSQL, not {dialect}")
     keys = ProcessedKey.__table__.c
     stmt = insert(ProcessedKey.__table__).values(
         dedupe_key=bindparam("key"), inbound_id=bindparam("inbound")

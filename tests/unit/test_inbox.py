@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.storage import db
 from intake.storage.inbox import (
     ThreadHints,
+    _take_key,
     claim_next,
     dedupe_key,
     find_message_id,
@@ -338,3 +339,8 @@ def test_a_key_is_taken_by_one_statement_that_leaves_nothing_pending(
             select(ProcessedKey.inbound_id).where(ProcessedKey.dedupe_key == "key-1")
         ).scalar_one()
         assert holder == first.id
+
+
+def test_a_backend_without_on_conflict_is_refused_by_name() -> None:
+    with pytest.raises(RuntimeError, match="intake stores on SQLite or PostgreSQL, not mysql"):
+        _take_key("mysql")
