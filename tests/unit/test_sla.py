@@ -601,3 +601,44 @@ def test_a_sweep_that_stops_a_removed_policys_clock_moves_the_cases_due_time(
     assert case.due_at == T0 + 4 * H
     swept(session, runtime(REPLY), T0 + 5 * H)  # "first" removed: its clock is stopped
     assert case.due_at == T0 + 10 * H
+
+
+# --- the seed-43 sample's survivors (README, "Tests") ----------------------------------------
+
+
+def test_a_promise_of_whole_days_over_three_is_said_in_days() -> None:
+    week = REPLY.model_copy(update={"target": 168 * H})
+    assert target_text(week) == "7 days"
+    assert target_text(REPLY.model_copy(update={"target": 72 * H})) == "72 hours"
+
+
+def test_the_report_names_each_clocks_account(session: Session) -> None:
+    rt = runtime(FIRST)
+    signal(session, rt, quote_case(session), "opened", T0)
+    assert [r["account"] for r in report(session, rt, T0 + H)] == ["Prairie Crest Homes"]
+
+
+def test_a_stopped_deadline_says_whether_it_was_met_and_a_follow_up_does_not(
+    session: Session,
+) -> None:
+    rt = runtime(FIRST, CHASE)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    signal(session, rt, case, "quote_sent", T0 + H)
+    signal(session, rt, case, "waiting", T0 + 2 * H)  # stops "first", on time
+    signal(session, rt, case, "won", T0 + 3 * H)  # stops the follow-up
+    stopped = {
+        e.data["policy"]: e.data["met"]
+        for e in session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "sla_stopped")
+        )
+    }
+    assert stopped == {"first": True, "chase": None}
+
+
+def test_a_sweep_one_by_one_returns_every_clocks_reminders(session: Session) -> None:
+    rt = runtime(FIRST)
+    for _ in range(2):
+        signal(session, rt, quote_case(session), "opened", T0)
+    batch = sweep_batch(session, rt, T0 + 5 * H, one_by_one=True)
+    assert [r.step for r in batch.reminders] == ["breach", "breach"]
