@@ -1023,11 +1023,10 @@ def from_speech(text: str) -> str:
     return _SPOKEN_PERIOD.sub(".", text)
 
 
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-         "eighty": 80, "ninety": 90}  # fmt: skip
-_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-          "eight": 8, "nine": 9}  # fmt: skip
-# "factor fifty four": a factor said as a whole number in words
+# "factor fifty four": a factor said as a whole number in words (the number words of
+# amounts, `_ONES`: its tens twenty to ninety, then one to nine)
+_TENS = [w for w, n in _ONES.items() if n >= 20]
+_UNITS = [w for w, n in _ONES.items() if 1 <= n <= 9 and w not in ("a", "an")]
 _FACTOR_IN_WORDS = re.compile(
     r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
     rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
@@ -1036,5 +1035,5 @@ _FACTOR_IN_WORDS = re.compile(
 
 
 def _factor_in_digits(m: re.Match[str]) -> str:
-    number = _TENS[m["tens"].lower()] + (_UNITS[m["units"].lower()] if m["units"] else 0)
+    number = _ONES[m["tens"].lower()] + (_ONES[m["units"].lower()] if m["units"] else 0)
     return f"{m['label']}{m['cue']}{number}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import SERVICE, Context, _clean
+from intake.parsers.fields.common import SERVICE, Context, _clean, sentences
 from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
@@ -55,14 +55,14 @@ _SOLD_OR_INSTALLED_BEFORE = re.compile(
     r"bought (?:them |it |these |those |the \w+ |our \w+ )?(?:from|through)|"
     r"purchased (?:them |it )?(?:from|through))\s*)$"
 )
-_SOLD_OR_INSTALLED_AFTER = re.compile(r"^\s+(?i:did the install|installed (?:it|them|the))")
+_SOLD_OR_INSTALLED_AFTER = re.compile(
+    r"^(?i:\s+(?:did the install|installed (?:it|them|the))|[,.]?\s*they (?:did|do) the install)"
+)
 
 
 def _third_party_role(text: str, start: int, end: int) -> bool:
-    before = text[max(0, start - 40) : start]
-    after = text[end : end + 30]
-    if re.match(r"(?i)[,.]?\s*they (?:did|do) the install", after):
-        return True
+    """Whether the account named at text[start:end] is said to have sold or installed."""
+    before, after = text[max(0, start - 40) : start], text[end : end + 30]
     return bool(_SOLD_OR_INSTALLED_BEFORE.search(before) or _SOLD_OR_INSTALLED_AFTER.match(after))
 
 
@@ -187,16 +187,16 @@ def _company_near_new_account_cue(v: OrgVocabulary, body: str) -> str | None:
     """ "New one for you. Silverleaf Homes is a small builder out of Cochrane - first time
     dealing with us": a company-shaped name the CRM does not know, in the sentence that says
     the customer is new or the one just before or after it; the nearest to the cue."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n\s*\n", body)
-    for i, sentence in enumerate(sentences):
+    said = [s for paragraph in re.split(r"\n\s*\n", body) for s in sentences(paragraph)]
+    for i, sentence in enumerate(said):
         cue = _NEW_ACCOUNT_CUE.search(sentence)
         if not cue:
             continue
         candidates = []
         for j, near in ((i, sentence), (i + 1, None), (i - 1, None)):
-            if not 0 <= j < len(sentences):
+            if not 0 <= j < len(said):
                 continue
-            text = near if near is not None else sentences[j]
+            text = near if near is not None else said[j]
             for m in _COMPANY_NAME.finditer(text):
                 name = _clean(m.group(1)).removeprefix("The ")
                 if nz.match_account(name, v.org):

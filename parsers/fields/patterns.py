@@ -65,6 +65,13 @@ _TABLE_HEADER_WORDS = {
     "width", "height", "description", "unit", "model", "in", "w", "h", "x", "po",
 }  # fmt: skip
 
+# A value said for the time being: "Factor 50 to start", "5% for now", "basic qual at this
+# point"
+FOR_NOW = (
+    r"(?:for now|for starters|to start|to begin(?: with)?|initially|at this (?:point|stage|time)|"
+    r"at the moment|so far|right now|currently)"
+)
+
 # A cell that is a factor alone, its label at most abbreviated: ".47", "x.47", "@ .47",
 # "f .49", "fctr: 0,58"
 FACTOR_CELL = re.compile(

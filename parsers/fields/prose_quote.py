@@ -26,6 +26,7 @@ from intake.parsers.fields.patterns import (
     _NOT_A_QUOTE_DATE,
     _SIGN_OFF,
     _WANTS_QUOTE,
+    FOR_NOW,
     NAMES_OPPORTUNITY,
 )
 from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, RUN_ON, Found
@@ -165,12 +166,11 @@ def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
     for sentence in sentences(text):
         if not _DECIDING.search(sentence):
             continue
-        for name, picklist in v.picklists.items():
-            if len({value for value, _, _ in picklist.find(sentence)}) >= 2:
-                held = found.values.get(name)
-                if held is not None and held.confidence < LABELLED:
-                    del found.values[name]
-                found.declared_empty.add(name)
+        for name in v.weighed_picklists(sentence):
+            held = found.values.get(name)
+            if held is not None and held.confidence < LABELLED:
+                del found.values[name]
+            found.declared_empty.add(name)
 
 
 def _to_follow(v: OrgVocabulary, found: Found, text: str) -> None:
@@ -198,7 +198,7 @@ def _said_instructions(found: Found, text: str, ctx: Context) -> None:
 # goes on about the factor, never a unit ("30 days", "52 casements").
 _WHOLE_FACTOR_END = re.compile(
     r"\s*(?:$|[,.;!)(]|[-–—]\s|(?:like|as|again|same|per usual|this time|on this|since|because|"
-    r"please|pls|thanks|thx|to start|to begin(?: with)?|for now|for starters|initially|"
+    rf"please|pls|thanks|thx|{FOR_NOW}|"
     r"for (?:this|these|them|the|that))\b)",
     re.I,
 )
@@ -691,7 +691,8 @@ def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
 
 # (the item may say it is for now: "Project, 5% for now, close end of Q2")
 _PERCENT_ITEM = re.compile(
-    r"(?:^|,\s*)(\d{1,3})\s*%(?:\s+(?:for now|to start|at this point|so far|right now))?"
+    r"(?:^|,\s*)(\d{1,3})\s*%"
+    rf"(?:\s+{FOR_NOW})?"
     r"(?=\s*(?:$|[,;.]|\s[-–—]\s))"
 )
 
@@ -797,7 +798,7 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
     after_cues = {
         "stage": r"\s+(?:as|for) (?:the )?stage\b|\s+stage\b"
         # "Early days – basic qualification at this point"
-        r"|\s+(?:at this (?:point|stage|time)|right now|at the moment|for now|so far)\b",
+        rf"|\s+{FOR_NOW}\b",
         "opportunity_type": r"\s+(?:type|opp|oppty|opportunity)\b"
         r"|\s+as (?:the )?(?:opp(?:ortunity)? )?type\b",
         "record_type": r"\s+as (?:the )?record(?: type)?\b|\s+record(?: type)?\b",

@@ -97,7 +97,7 @@ def _says_what_it_is(v: OrgVocabulary, sentence: str) -> bool:
         v.picklists["stage"].find(sentence), None
     ):
         return True  # (a type's "standard" is also a word of the specs: "standard screens")
-    if any(len({x for x, _, _ in p.find(sentence)}) >= 2 for p in v.picklists.values()):
+    if v.weighed_picklists(sentence):
         return True  # "Not sure yet whether it's a Project or Project w/ install"
     return bool(_WHAT_IT_IS.match(sentence)) and any(
         next(picklist.find(sentence), None) for picklist in v.picklists.values()

@@ -81,10 +81,11 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
                 found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
+# A cell that is a close date: "close EOM", "closing 4/15"
+_CLOSE_CELL = re.compile(r"\s*(?i:close|closing|clos)\b")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
-_CLOSE_CELL = re.compile(r"\s*(?i:close|closing|clos)\b")
-_DASH = re.compile(r"\s+[-–—]\s+|,\s+")
+_LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
 _REQUEST_TAG = re.compile(
     r"^(?:qr|rfq|quote(?: req(?:uest)?)?|pricing|price request)\s*(?:[:\-–|]\s*|$)", re.I
@@ -101,12 +102,12 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
     said = [bare_lines.value_of(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
     if sum(bool(x) for x in said) < 2:
-        if len(_DASH.findall(subject)) < 3:
+        if len(_LOOSE_CELL_BREAK.findall(subject)) < 3:
             return
         # "New acct Kestrel Lake Cabins - 12 cabin pkgs - .58 - Project - Funding - close
         # 15/11": cells set apart by dashes or commas, when three of them are values (a
         # name's own dash, "Ridgeline - Kessler Residence", leaves too few)
-        cells = [c.strip() for c in _DASH.split(subject) if c.strip()]
+        cells = [c.strip() for c in _LOOSE_CELL_BREAK.split(subject) if c.strip()]
         said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
         if sum(bool(x) for x in said) < 3:
             return
@@ -142,9 +143,9 @@ def _answers_in_subject(
     older than a correction made since."""
     subject = _subject_text(msg.subject)
     for cell in re.split(r"\s+[|/]\s+|\s*;\s+", subject):
-        said = part_fields(v, cell.strip(), ctx, loose=True) or dict(
-            [bare_lines.value_of(v, cell, ctx) or ("", None)]
-        )
+        said = part_fields(v, cell.strip(), ctx, loose=True)
+        if not said and (value_of := bare_lines.value_of(v, cell, ctx)):
+            said = dict([value_of])
         for name, value in said.items():
             if name in expected and value and not found.has(name):
                 found.offer(name, value, PROSE, "subject")
@@ -165,7 +166,7 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
             prose_due(v, found, subject, sub_ctx)
         if not found.has("close_date") and "close_date" not in found.declared_empty:
             # "BVR garage suite - qt pls, close EOM": a close date in a cell of its own
-            for cell in re.split(r"\s+[|/]\s+|" + _DASH.pattern, subject):
+            for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
                 said = bare_lines.value_of(v, cell, ctx) if _CLOSE_CELL.match(cell) else None
                 if said and said[0] == "close_date":
                     found.offer("close_date", said[1], PROSE - 0.1, "subject")

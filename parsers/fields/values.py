@@ -23,9 +23,11 @@ from intake.parsers.fields.patterns import (
     _AMOUNT_PART,
     _CLOSE_PART,
     _FACTOR_PART,
+    _META,
     _MONEY,
     _PART_CUES,
     _SEE_ATTACHED,
+    FOR_NOW,
 )
 from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -302,7 +304,7 @@ def opportunity(
         elif (
             reading_name
             and name_parts
-            and (_LOWER_CLAUSE.match(part) or (part[:1].islower() and _SAYS_WHERE.search(part)))
+            and (_LOWER_CLAUSE.match(part) or (part[:1].islower() and _META.search(part)))
         ):
             # "..., pebble exterior on everything", "... L14. plans attached": the name ended
             reading_name = False
@@ -327,10 +329,6 @@ def opportunity(
     name = _unquote(", ".join(name_parts))
     if name and not nz.is_no_value(name) and not _SAYS_NO_NAME_YET.search(name):
         found.offer("opportunity_name", name, conf, ctx.source)
-
-
-# "plans attached", "sizes below": a note on where the rest is, never part of a name
-_SAYS_WHERE = re.compile(r"\b(?:attached|enclosed|below|to follow)\b", re.IGNORECASE)
 
 
 # "Opp name - Clearview doesn't want the customer's name on anything yet, I'll reply once
@@ -376,8 +374,7 @@ _CLAUSE_INSIDE = re.compile(
 
 _STAGE_PERCENT = re.compile(
     r"(?:(?:we(?:'|’)?re |we are |it(?:'|’)?s |sitting |currently |now |stage |at |is )*)"
-    r"(\d{1,3})\s*%\s*(?:for now|right now|now|currently|so far|at the moment|at this point|"
-    r"(?:win )?(?:probability|chance|odds))?",
+    rf"(\d{{1,3}})\s*%\s*(?:{FOR_NOW}|now|(?:win )?(?:probability|chance|odds))?",
     re.IGNORECASE,
 )
 

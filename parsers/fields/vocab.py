@@ -124,6 +124,15 @@ class OrgVocabulary:
         extra = [word for noun, words in products.items() for word in (noun, *words)]
         self.qty_product = quantity_product_pattern(tuple(PRODUCT_NOUNS + extra))
 
+    def weighed_picklists(self, sentence: str) -> list[str]:
+        """The picklists a sentence names two values of ("whether it's a Project or Project
+        w/ install"): values still being weighed, none of them chosen."""
+        return [
+            name
+            for name, picklist in self.picklists.items()
+            if len({value for value, _, _ in picklist.find(sentence)}) >= 2
+        ]
+
     def picklist_of_value(self, value: str) -> str | None:
         """The one picklist whose value (or synonym) `value` is, else None."""
         named = [name for name, picklist in self.picklists.items() if picklist.match(value)]

@@ -1078,9 +1078,12 @@ def test_a_new_account_named_beside_what_says_it_is_new(extractor, text):
 
 
 def test_a_known_account_beside_a_new_account_word_is_no_new_account(extractor):
-    text = "Prairie Crest Homes has a new buyer for lot 9. 6 casements 30x60, white, factor .52."
+    text = (
+        "Prairie Crest Homes sent the credit app for their new division. 6 casements 30x60, "
+        "white, factor .52."
+    )
     got = quote(extractor, message(text))
-    assert got.get("account") in (None, "Prairie Crest Homes")
+    assert (got["account"], got["account_id"]) == ("Prairie Crest Homes", "ACC-1001")
 
 
 def test_an_opportunity_name_in_quotes_after_opened_as(extractor):
