@@ -782,7 +782,7 @@ def target_text(policy: Policy) -> str:
         return f"{hours:g} hours, on working days"
     if hours > 72 and hours % 24 == 0:
         return f"{int(hours // 24)} days"
-    return f"{hours:g} hours"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 def _human(delta: timedelta) -> str:

@@ -20,29 +20,35 @@ import email
 import email.policy
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake.handlers import sla as sla_module
 from intake.handlers import statuses
+from intake.handlers.business_hours import BusinessCalendar
 from intake.handlers.case_ops import BOT
 from intake.handlers.clocks import message_signals
 from intake.handlers.sla import (
     Reminder,
     SlaRuntime,
+    agreed_due,
     apply_signals,
     concerned,
     due_clocks,
     refresh_case_due,
+    replan_agreed_dates,
     report,
     sweep,
     sweep_batch,
     target_text,
 )
 from intake.handlers.sla_policy import Policy, load_sla
+from intake.handlers.slack_feed import SlackFeed
 from intake.storage import db
 from intake.storage.models import Case, CaseEvent, OutboxMessage, SlaClock
 from tests.unit.builders import QUOTES, T0, make_case, org, renderer, sla_runtime
@@ -642,3 +648,260 @@ def test_a_sweep_one_by_one_returns_every_clocks_reminders(session: Session) -> 
         signal(session, rt, quote_case(session), "opened", T0)
     batch = sweep_batch(session, rt, T0 + 5 * H, one_by_one=True)
     assert [r.step for r in batch.reminders] == ["breach", "breach"]
+
+
+def test_an_agreed_date_alone_falls_due_at_closing_or_at_the_end_of_an_all_day_calendar() -> None:
+    """ "By 10 May" with a team that closes at 17:00 means 17:00 that day; with an all-day
+    calendar (closes 00:00) it means the end of the day, the next day's 00:00."""
+    agreed = REPLY.model_copy(update={"due_field": "quote_due"})
+    case = Case(fields={"quote_due": "2031-05-10"})
+    zone = "America/Edmonton"
+    office = BusinessCalendar(zone, frozenset(range(5)), time(8), time(17))
+    all_day = BusinessCalendar(zone, frozenset(range(7)), time(0), time(0))
+    assert agreed_due(agreed, case, office) == datetime(2031, 5, 10, 17, tzinfo=ZoneInfo(zone))
+    assert agreed_due(agreed, case, all_day) == datetime(2031, 5, 11, 0, tzinfo=ZoneInfo(zone))
+
+
+def test_an_agreed_date_moving_a_clock_records_its_old_and_new_due_times(
+    session: Session,
+) -> None:
+    agreed = REPLY.model_copy(update={"due_field": "quote_due"})
+    rt = runtime(agreed)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    case.fields = {**case.fields, "quote_due": (T0 + 5 * H).isoformat()}
+    replan_agreed_dates(session, rt, case, ["quote_due"], T0 + H, {"by": "test"})
+    session.commit()
+    (moved,) = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "sla_due_changed")
+    )
+    assert moved.data == {
+        "policy": "reply",
+        "old": (T0 + 10 * H).isoformat(),
+        "new": (T0 + 5 * H).isoformat(),
+        "by": "test",
+    }
+
+
+def test_a_sweep_failure_is_counted_per_case(session: Session) -> None:
+    """Two cases whose clocks fail at the same step and instant: each case counts its own
+    failures, so the second case's first failure is attempt 1, not the third."""
+    rt = runtime(FIRST)
+    first, second = quote_case(session), quote_case(session)
+    for case in (first, second):
+        signal(session, rt, case, "opened", T0)
+    for _ in range(2):
+        sla_module._sweep_failed(session, clock(session, first, "first"), T0 + 4 * H, "boom")
+    sla_module._sweep_failed(session, clock(session, second, "first"), T0 + 4 * H, "boom")
+    session.commit()
+    failures = session.scalars(
+        select(CaseEvent).where(CaseEvent.kind == "sla_sweep_failed").order_by(CaseEvent.id)
+    )
+    assert [(e.case_id, e.data["attempt"], e.data["gave_up"]) for e in failures] == [
+        (first.id, 1, False),
+        (first.id, 2, False),
+        (second.id, 1, False),
+    ]
+    assert clock(session, second, "first").state == "running"
+
+
+def test_a_slack_reminder_names_the_am_only_on_a_follow_up(session: Session) -> None:
+    case = quote_case(session)
+    feed = SlackFeed(org())
+    told_am = CHASE.model_copy(update={"kind": "deadline"})
+    context = {"headline": "Prairie Crest Homes"}
+    owner, am = feed.mention("tara.nguyen"), feed.mention("alex.martin")
+    assert sla_module._slack_line(feed, case, told_am, "breach", context) == (
+        f":alarm_clock: *Overdue*: {owner} Prairie Crest Homes"
+    )
+    assert sla_module._slack_line(feed, case, CHASE, "follow_up", context) == (
+        f":alarm_clock: *Follow up*: {owner} {am} Prairie Crest Homes"
+    )
+
+
+# --- what the reminders and the report say, exactly ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (timedelta(0), "less than a minute"),
+        (timedelta(seconds=59), "less than a minute"),
+        (timedelta(minutes=1), "1 minute"),
+        (timedelta(minutes=45), "45 minutes"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(hours=2, minutes=1), "2 hours 1 minute"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=1, minutes=1), "1 day"),  # minutes are not said beside days
+        (timedelta(days=2, hours=3, minutes=5), "2 days 3 hours"),
+        (timedelta(days=3, hours=1), "3 days 1 hour"),
+    ],
+)
+def test_how_late_in_words(delta: timedelta, words: str) -> None:
+    assert sla_module._human(delta) == words
+
+
+@pytest.mark.parametrize(
+    ("basis", "hours", "words"),
+    [
+        ("business", 1, "1 business hour"),
+        ("business", 9, "9 business hours"),
+        ("business", 4.5, "4.5 business hours"),
+        ("working_days", 24, "1 working day"),
+        ("working_days", 48, "2 working days"),
+        ("working_days", 30, "30 hours, on working days"),
+        ("wall", 1, "1 hour"),
+        ("wall", 1.5, "1.5 hours"),
+        ("wall", 72, "72 hours"),
+        ("wall", 73, "73 hours"),
+        ("wall", 96, "4 days"),
+    ],
+)
+def test_the_promise_in_words(basis: str, hours: float, words: str) -> None:
+    policy = REPLY.model_copy(update={"basis": basis, "target": timedelta(hours=hours)})
+    assert target_text(policy) == words
+
+
+def _context(case: Case, policy: Policy, step: str, due: datetime | None, now: datetime) -> dict:
+    cal = runtime(policy).config.team_calendar(policy, case.team)
+    return sla_module._context(org(), case, policy, step, due, now, cal)
+
+
+def test_the_words_of_each_reminder(session: Session) -> None:
+    """Every value a reminder's template and subject are built from, for each kind of step:
+    the headline says what is due for which account and when, in the team's zone."""
+    case = quote_case(session)
+    case.missing = ["factor"]
+    due = T0 + 10 * H  # 20:00 in Edmonton
+    named = REPLY.model_copy(update={"name": "quote_turnaround"})
+    common = {
+        "case_number": case.number,
+        "what": "quote",
+        "account": "Prairie Crest Homes",
+        "subject": "Quote please",
+        "status": "open",
+        "due": "Mon 02 Nov 20:00 MST",
+        "owner_name": "Tara Nguyen",
+        "policy": "quote_turnaround",
+        "target": "10 hours",
+        "missing": ["factor"],
+    }
+    assert _context(case, named, "warning", due, T0 + 5 * H) == {
+        **common,
+        "step": "warning",
+        "headline": "quote for Prairie Crest Homes due Mon 02 Nov 20:00 MST",
+        "late": None,
+    }
+    assert _context(case, named, "breach", due, due + 2 * H + timedelta(minutes=5)) == {
+        **common,
+        "step": "breach",
+        "headline": "quote for Prairie Crest Homes was due Mon 02 Nov 20:00 MST",
+        "late": "2 hours 5 minutes",
+    }
+    assert _context(case, named, "follow_up", due, due)["headline"] == (
+        "quote for Prairie Crest Homes"
+    )
+    assert _context(case, named, "breach", due, due)["late"] is None  # on the minute: not late
+
+
+def test_a_reminder_names_what_it_can_when_the_case_lacks_it(session: Session) -> None:
+    """A policy the titles do not know is named by its own name; a case without an account
+    by its subject, then "(no account)"; no due time, no owner: None, not a crash."""
+    case = quote_case(session, owner=None)
+    case.fields, case.status = {}, "waiting_on_customer"
+    custom = REPLY.model_copy(update={"name": "site_visit_booked"})
+    said = _context(case, custom, "escalation", None, T0)
+    assert (said["what"], said["account"], said["status"]) == (
+        "site visit booked",
+        "Quote please",
+        "waiting on customer",
+    )
+    assert (said["due"], said["late"], said["owner_name"]) == (None, None, None)
+    assert said["headline"] == "site visit booked for Quote please was due None"
+    case.subject = ""
+    assert _context(case, custom, "follow_up", None, T0)["account"] == "(no account)"
+
+
+def test_each_clock_state(session: Session) -> None:
+    case = quote_case(session)
+    rt = runtime(REPLY, CHASE)
+    signal(session, rt, case, "opened", T0)
+    signal(session, rt, case, "quote_sent", T0)
+    deadline, follow_up = clock(session, case, "reply"), clock(session, case, "chase")
+    state = sla_module.clock_state
+    assert [state(deadline, REPLY, T0 + n * H) for n in (0, 4, 5, 9, 10, 11)] == [
+        "on time",
+        "on time",
+        "warning",  # at warn_at, even before the sweep has warned
+        "warning",
+        "breached",  # at the due instant
+        "breached",
+    ]
+    assert [state(follow_up, CHASE, T0 + n * H) for n in (71, 72, 100)] == [
+        "on time",
+        "follow-up due",
+        "follow-up due",
+    ]
+    assert state(deadline, None, T0 + 11 * H) == "breached"  # its policy removed
+    deadline.warned = True
+    assert state(deadline, REPLY, T0 + H) == "warning"  # warned already
+    deadline.warned, deadline.breached_at = False, T0 + H
+    assert state(deadline, REPLY, T0 + H) == "breached"  # in breach already
+    deadline.state = "paused"
+    assert state(deadline, REPLY, T0 + 11 * H) == "paused"
+
+
+def test_the_report_row_of_a_running_and_of_a_paused_clock(session: Session) -> None:
+    paused_reply = REPLY.model_copy(update={"pauses_on": ["waiting"]})
+    rt = runtime(paused_reply)
+    running, paused = quote_case(session), quote_case(session, owner=None)
+    signal(session, rt, running, "opened", T0)
+    signal(session, rt, paused, "opened", T0)
+    signal(session, rt, paused, "waiting", T0 + 90 * timedelta(minutes=1))
+    rows = report(session, rt, T0 + 11 * H)
+    assert rows == [
+        {
+            "case": running.number,
+            "queue": "quotes",
+            "status": "open",
+            "account": "Prairie Crest Homes",
+            "policy": "reply",
+            "owner": "tara.nguyen",
+            "owner_name": "Tara Nguyen",
+            "state": "breached",
+            "due_at": (T0 + 10 * H).isoformat(),
+            "late": "1 hour",
+            "remaining": None,
+            "next_step": "warning",  # not swept: the warning is still to be sent
+            "next_at": (T0 + 5 * H).isoformat(),
+            "notices": 0,
+        },
+        {
+            "case": paused.number,
+            "queue": "quotes",
+            "status": "open",
+            "account": "Prairie Crest Homes",
+            "policy": "reply",
+            "owner": None,
+            "owner_name": None,
+            "state": "paused",
+            "due_at": None,  # a paused clock has no due time
+            "late": None,
+            "remaining": "8:30:00",
+            "next_step": None,
+            "next_at": None,
+            "notices": 0,
+        },
+    ]
+
+
+def test_the_report_puts_the_most_overdue_first_then_warnings_then_by_due_time(
+    session: Session,
+) -> None:
+    rt = runtime(REPLY)
+    cases = [quote_case(session) for _ in range(4)]
+    for case, start in zip(cases, (T0 + 6 * H, T0, T0 + 3 * H, T0 + 8 * H), strict=True):
+        signal(session, rt, case, "opened", start)
+    order = [r["case"] for r in report(session, rt, T0 + 14 * H)]
+    # due 10:00 + 10 h: case 1 (4 h late), case 2 (1 h late); case 0 warned; case 3 on time
+    assert order == [cases[1].number, cases[2].number, cases[0].number, cases[3].number]

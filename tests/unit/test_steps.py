@@ -164,14 +164,24 @@ def test_guard_ignores_a_calendar_invitation_that_asks_for_nothing(session: Sess
     assert ctx.config.extractor.texts == ["Backlog review, bring your open cases."]
 
 
-def test_guard_lets_through_an_invitation_that_writes_out_a_request(session: Session) -> None:
+def test_guard_lets_through_an_invitation_that_writes_out_a_request(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     """Booking the quote's review as a meeting, with Account:, Factor:... in it: the
-    extractor (here a stub told so) says the text is a request, so it is one."""
+    extractor (here a stub told so) says the text is a request, so it is one, and the log
+    says why a calendar invitation was let through."""
     said = {name: fv("x") for name in ("account", "factor", "product_specs")}
     cfg = config(extractor=StubExtractor(fields=said))
     ctx = context(session, _invitation("Account: PCH\nFactor: .52"), cfg=cfg, mail_from=PAT)
-    pipeline.guard_auto_mail(ctx)  # a Stop here fails the test
+    with caplog.at_level(logging.INFO, logger="intake.pipeline"):
+        pipeline.guard_auto_mail(ctx)  # a Stop here fails the test
     assert cfg.extractor.texts == ["Account: PCH\nFactor: .52"]  # it asked, and was told so
+    assert logged(caplog) == [
+        (
+            logging.INFO,
+            f"inbound #{ctx.inbound.id}: a calendar invitation that writes out a request",
+        )
+    ]
 
 
 def test_guard_ignores_a_message_without_a_sender(session: Session) -> None:
