@@ -12,7 +12,7 @@ The database is built by `build_app` (migrations included) and filled with bulk 
 (executemany, one transaction), not through the pipeline: cases in queue "quotes", team
 "west", owner tara.nguyen, AM alex.martin, mailbox accountteam@example.com, one inbound
 message on each due case (the reminder threads under it), one clock per case whose
-`due_at`/`warn_at`/`next_at`/`next_step` are planned by `handlers.sla._plan` itself. A due
+`due_at`/`warn_at`/`next_at`/`next_step` are planned by `handlers.sla.plan` itself. A due
 clock has had its warning and is at its breach (`next_step` "breach", `next_at` within the
 hour before `now`), so each sends exactly one reminder: an outbox row, a case message and a
 case event. The not-due clocks were started over the last 30 hours and next warn between 6
@@ -68,7 +68,8 @@ from sqlalchemy.engine import Engine  # noqa: E402
 
 from intake.bot.app import App, build_app  # noqa: E402
 from intake.bot.config import load_settings  # noqa: E402
-from intake.handlers.sla import _plan, due_clocks, sweep  # noqa: E402
+from intake.handlers.sla import plan  # noqa: E402
+from intake.handlers.sla_sweep import due_clocks, sweep  # noqa: E402
 from intake.storage.models import (  # noqa: E402
     Case,
     CaseEvent,
@@ -133,7 +134,7 @@ def vacuum(engine: Engine) -> None:
 
 
 class Planner:
-    """Clock columns as `handlers.sla._plan` works them out, memoised per start minute."""
+    """Clock columns as `handlers.sla.plan` works them out, memoised per start minute."""
 
     def __init__(self, app: App) -> None:
         rt = app.pipeline.sla
@@ -155,7 +156,7 @@ class Planner:
                 breached_at=None,
                 escalated=False,
             )
-            _plan(c, self.policy, self.cal)
+            plan(c, self.policy, self.cal)
             self.memo[key] = {
                 "due_at": c.due_at,
                 "warn_at": c.warn_at,

@@ -7,8 +7,8 @@ from typing import Any
 
 from intake.bot.app import build_app
 from intake.bot.config import Settings
-from intake.handlers import sla
 from intake.handlers.lifecycle import Change, LifecycleError, set_status
+from intake.handlers.sla_report import report as clocks_report
 from intake.storage import cases as case_repo
 
 
@@ -60,6 +60,6 @@ def sla_report(settings: Settings, now: datetime | None = None) -> list[dict[str
         if runtime is None:
             return []
         with app.sessions() as session:
-            return sla.report(session, runtime, now or datetime.now(UTC))
+            return clocks_report(session, runtime, now or datetime.now(UTC))
     finally:
         app.close()

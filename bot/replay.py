@@ -24,8 +24,9 @@ from intake.bot.app import App, build_app
 from intake.bot.config import Settings
 from intake.bot.worker import process_one
 from intake.handlers.pipeline import Result
-from intake.handlers.sla import Reminder, sweep
+from intake.handlers.sla import Reminder
 from intake.handlers.sla_policy import parse_duration
+from intake.handlers.sla_sweep import sweep
 from intake.parsers.header_section import read_headers
 from intake.storage import inbox
 from intake.storage.cases import by_number

@@ -1,4 +1,4 @@
-"""The SLA sweep on a timer: a loop (bot/loop.py) that calls `handlers.sla.sweep` at once,
+"""The SLA sweep on a timer: a loop (bot/loop.py) that calls `handlers.sla_sweep.sweep` at once,
 then every `interval_seconds`.
 
 The loop holds no business state: every clock is a database row, so a restart loses
@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.bot.loop import Loop
-from intake.handlers.sla import Reminder, SlaRuntime, sweep_batch
+from intake.handlers.sla import Reminder, SlaRuntime
+from intake.handlers.sla_sweep import sweep_batch
 
 log = logging.getLogger("intake.sla")
 
@@ -34,7 +35,7 @@ def sweep_until_done(
     was sent). Usually another process sent that step first, and the clock is found moved
     on; but a clock whose reminder can never be stored would fail every batch for ever, so
     the batch is swept again clock by clock: the others go on, and the failing clock is
-    recorded and, after `MAX_SWEEP_FAILURES` sweeps, stopped (`handlers.sla.sweep_batch`)."""
+    recorded and, after `MAX_SWEEP_FAILURES` sweeps, stopped (`handlers.sla_sweep.sweep_batch`)."""
     fired: list[Reminder] = []
     for _ in range(10_000):
         try:

@@ -1,7 +1,7 @@
 """Queueing one email: the outbox row that the dispatcher sends, and the outgoing case
 message whose Message-ID threads the answer back into the case, committed together.
 
-Acknowledgements (`case_ops.queue_email`) and SLA reminders (`sla._remind`) both go out this
+Acknowledgements (`case_ops.queue_email`) and SLA reminders (`sla_notices.remind`) both go out this
 way, so an answer to either joins its case even before the dispatcher has sent it.
 """
 

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, TemplateNotFound, TemplateSynt
 
 # Every name given to `ReplyRenderer.render` (as `email/<name>.txt.j2` and `.html.j2`):
 # ack, confirm and request_info (case_ops.reply_kind -> queue_case_reply), refusal
-# (pipeline, outsiders writing to a quote mailbox) and sla_reminder (sla._remind).
+# (pipeline, outsiders writing to a quote mailbox) and sla_reminder (sla_notices.remind).
 # tests/test_operator_commands.py reads the code for render calls to keep this complete.
 EMAIL_TEMPLATES = ("ack", "command", "confirm", "request_info", "refusal", "sla_reminder")
 FORMS = ("txt", "html")

@@ -23,7 +23,7 @@ from intake.bot.app import build_app
 from intake.bot.cli import main as cli
 from intake.bot.config import Settings
 from intake.bot.scheduler import sweep_until_done
-from intake.handlers import sla
+from intake.handlers import sla_report
 from intake.handlers.lifecycle import LifecycleError, set_status
 from intake.handlers.sla_policy import business_hours_mapping, load_sla, parse_duration
 from intake.parsers.org import load_organisation
@@ -116,7 +116,7 @@ def test_quote_turnaround_lives_through_warning_breach_escalation_and_quote_sent
         # The warning fell due Tuesday 22:00 and waited for Wednesday's opening (quiet hours).
         assert fired[0][0] - (MONDAY_10 + 46 * H) < timedelta(minutes=5)  # not later
         with app.sessions() as session:
-            report = {r["policy"]: r for r in sla.report(session, app.pipeline.sla, now())}
+            report = {r["policy"]: r for r in sla_report.report(session, app.pipeline.sla, now())}
         assert report["quote_turnaround"]["state"] == "breached"
 
         # 24 h in breach (working days): the repeat to the owner and the manager's escalation.
@@ -422,7 +422,7 @@ def test_the_report_puts_the_overdue_first(app) -> None:
         second = deliver(app, mail(COMPLETE_QUOTE, subject="Another", when=now()), when=now())
         frozen.move_to(MONDAY_10 + 49 * H)
         with app.sessions() as session:
-            rows = sla.report(session, app.pipeline.sla, now())
+            rows = sla_report.report(session, app.pipeline.sla, now())
     quote_rows = [r for r in rows if r["policy"] == "quote_turnaround"]
     assert [(r["case"], r["state"]) for r in quote_rows] == [
         (first, "breached"),

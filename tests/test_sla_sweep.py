@@ -23,14 +23,15 @@ from sqlalchemy import create_engine, func, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import intake.handlers.sla as sla_module
+import intake.handlers.sla_sweep as sla_module
 from intake.bot.app import App, build_app
 from intake.bot.config import OutboxSettings, RelaySettings
 from intake.bot.outbox import SmtpRelay, dispatch_due
 from intake.bot.scheduler import SlaScheduler, sweep_until_done
 from intake.bot.worker import drain
 from intake.handlers.pipeline import Result
-from intake.handlers.sla import Reminder, apply_signals, sweep
+from intake.handlers.sla import Reminder, apply_signals
+from intake.handlers.sla_sweep import sweep
 from intake.storage import db
 from intake.storage.models import Case, CaseEvent, CaseMessage, OutboxMessage, SlaClock
 from tests.conftest import ORG_FILE, settings_for
