@@ -15,7 +15,6 @@ team's manager after `escalate_after` in breach. A follow-up policy sends its re
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -39,8 +38,6 @@ from intake.handlers.statuses import DONE
 from intake.parsers.org import Organisation
 from intake.storage.audit import record
 from intake.storage.models import Case, SlaClock
-
-log = logging.getLogger("intake.sla")
 
 RUNNING, PAUSED, STOPPED = "running", "paused", "stopped"
 _ORDER = {"warning": 0, "breach": 1, "repeat": 2, "escalation": 3, "follow_up": 4}
