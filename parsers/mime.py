@@ -30,9 +30,11 @@ from datetime import datetime
 from email.message import Message
 from urllib.parse import unquote
 
+from intake.parsers.body_parts import split_body, unquoted
 from intake.parsers.header_section import header_end
+from intake.parsers.html_text import html_to_text
 from intake.parsers.message import Attachment, ParsedMessage
-from intake.parsers.text import clean_line, clean_text, html_to_text, split_body, unflow, unquoted
+from intake.parsers.text import clean_line, clean_text, unflow
 
 MAX_DEPTH = 30  # MIME nesting followed; deeper parts are skipped (a defect says so)
 MAX_HEADER_CHARS = 65_536  # of one header value; hostile headers are cut before decoding

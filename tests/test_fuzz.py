@@ -466,7 +466,8 @@ def header_soup(draw: st.DrawFn) -> bytes:
 
 
 def check_parsed(msg: ParsedMessage) -> None:
-    """What parsers/message.py, parsers/mime.py and parsers/text.py document of a result."""
+    """What parsers/message.py, parsers/mime.py and the text modules (text.py, html_text.py,
+    body_parts.py) document of a result."""
     assert isinstance(msg, ParsedMessage)
     # clean_line: one line, no control, bidi or surrogate characters; cut to the field.
     for name, value, limit in (("subject", msg.subject, 2000), ("from_name", msg.from_name, 500)):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
+from intake.parsers.body_parts import between_delimiters
 from intake.parsers.fields import (
     accounts,
     answers,
@@ -46,7 +47,6 @@ from intake.parsers.fields.structure import Structure, _items_as_bullets
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
 from intake.parsers.org import Organisation
-from intake.parsers.text import between_delimiters
 
 # What reads each kind of block of a text, in the text's order (an "item" block exists only
 # in the numbered quote form; elsewhere numbered items are a bullet list).

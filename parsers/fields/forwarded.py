@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from intake.parsers.body_parts import reply_header_at, without_disclaimer
 from intake.parsers.fields.common import (
     MAX_TEXT,
     Context,
@@ -22,7 +23,6 @@ from intake.parsers.fields.prose_service import describes_fault
 from intake.parsers.fields.resolver import Found, is_approval_note
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage
-from intake.parsers.text import reply_header_at, without_disclaimer
 
 
 def read(msg: ParsedMessage, ctx: Context, read_text: Callable[[str, Context], Found]) -> Found:

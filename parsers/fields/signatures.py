@@ -1,5 +1,5 @@
 """Reader: who a customer is, from the tail of their message. The sign-off and signature
-(cut here when `parsers.text` left them), a self-introduction, the From name, and for staff
+(cut here when `parsers.body_parts` left them), a self-introduction, the From name, and for staff
 forwarding a customer's mail, the forwarded sender and their signature. A signature of our
 own staff describes the staff member, never the customer, and gives nothing."""
 
