@@ -2,7 +2,7 @@
 
 (a) `parsers.mime.parse_email` gets arbitrary bytes, header soup and mutated corpus messages
     (Hypothesis, derandomized, no example database) and must keep what it documents: it never
-    raises, and every field has the shape `parsers/message.py`, `parsers/mime.py` and
+    raises, and every field has the shape `parsers/message.py`, `parsers/mime/` and
     `parsers/text.py` promise (one-line subjects and names, clean bodies, bracketed bounded
     Message-IDs, lower-cased bare addresses, safe attachment names).
 
@@ -466,7 +466,7 @@ def header_soup(draw: st.DrawFn) -> bytes:
 
 
 def check_parsed(msg: ParsedMessage) -> None:
-    """What parsers/message.py, parsers/mime.py and the text modules (text.py, html_text.py,
+    """What parsers/message.py, parsers/mime/ and the text modules (text.py, html_text.py,
     body_parts.py) document of a result."""
     assert isinstance(msg, ParsedMessage)
     # clean_line: one line, no control, bidi or surrogate characters; cut to the field.

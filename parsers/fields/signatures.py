@@ -211,8 +211,8 @@ def _customer_introduction(v: OrgVocabulary, text: str, msg: ParsedMessage) -> s
 def split_tail(text: str, from_name: str = "") -> tuple[str, str]:
     """Split a message text into (core, tail): the tail is the sign-off and signature.
 
-    mime.py already cuts most signatures; this also catches the forms it cannot know, like a
-    bare first name ("Priya", "P.") or a "Name | Role" line after the sign-off.
+    parsers/body_parts.py already cuts most signatures; this also catches the forms it cannot
+    know, like a bare first name ("Priya", "P.") or a "Name | Role" line after the sign-off.
     """
     lines = text.rstrip().split("\n")
     first = (from_name.split() or [""])[0].casefold()
