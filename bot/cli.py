@@ -11,95 +11,10 @@ from typing import Any
 
 import click
 
-from intake.bot.cli_forms import IntakeGroup, Times, case_number
-from intake.bot.config import ConfigError, Settings, load_settings
-from intake.parsers.org import OrgFileError, OrgFileMissing
-
-
-def _setup_logging(verbose: bool) -> None:
-    """bot/logs.py: text or JSON (INTAKE_LOG_FORMAT), aiosmtpd's chatter at DEBUG."""
-    from intake.bot import logs
-    from intake.bot.config import log_format
-
-    try:
-        fmt = log_format()
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration error: {exc}") from None
-    logs.setup(verbose, fmt)
-
-
-class _Obj:
-    def __init__(self, config: str | None, verbose: bool = False, utc: bool = False) -> None:
-        self.config = config
-        self.verbose = verbose
-        self.utc = utc
-        self._times: Times | None = None
-        self._settings: Settings | None = None
-        self.listen: dict[str, str] = {}  # section -> address given on the command line
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config)
-        return self._settings
-
-    @property
-    def times(self) -> Times:
-        """Times as people read them: the organisation's zone (UTC with --utc)."""
-        if self._times is None:
-            from datetime import UTC
-            from zoneinfo import ZoneInfo
-
-            from intake.parsers.org import load_organisation
-
-            zone = UTC if self.utc else ZoneInfo(load_organisation(self.settings.bot.org).time_zone)
-            self._times = Times(zone)
-        return self._times
-
-    def case_number(self, text: str) -> str:
-        """NUMBER as typed (`CASE-000123`, `CASE-123`, `123`) in the form cases carry."""
-        return case_number(text, self.settings.bot.case_prefix, self.settings.bot.case_digits)
-
-    def json(self, data: Any) -> str:
-        return json.dumps(self.times.walk(data), indent=2, default=str)
-
-
-def _fail_clearly(fn: Any) -> Any:
-    """Configuration mistakes and the failures bot/startup.py knows (a port in use, a
-    database that does not answer, a driver not installed) end with one line naming the
-    cause and what fixes it, never a traceback; -v logs the traceback first."""
-    import functools
-
-    from intake.bot import startup
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except (ConfigError, OrgFileError) as exc:
-            logging.getLogger("intake").debug("traceback", exc_info=True)
-            fix = f"; {startup.ORG_FIX}" if isinstance(exc, OrgFileMissing) else ""
-            raise click.ClickException(f"configuration error: {exc}{fix}") from None
-        except Exception as exc:
-            obj = click.get_current_context().find_object(_Obj)
-            url = obj.settings.database.url if obj is not None and obj._settings else None
-            line = startup.explain(exc, url)
-            if line is None:
-                raise
-            logging.getLogger("intake").debug("traceback", exc_info=True)
-            raise click.ClickException(line) from None
-
-    return wrapper
-
-
-def _require_database(settings: Settings) -> None:
-    """A command that only reads must not create an empty database where there was none
-    (run from the wrong folder, it would show nothing and leave a stray var/intake.db)."""
-    from intake.bot import startup
-
-    startup.require_database(settings.database.url)
+from intake.bot.cli_context import CliObj, fail_clearly, setup_logging
+from intake.bot.cli_forms import IntakeGroup
+from intake.bot.cli_operator import OPERATOR_GROUPS
+from intake.bot.config import Settings
 
 
 def _listen_option(option: str, section: str) -> Any:
@@ -115,12 +30,12 @@ def _listen_option(option: str, section: str) -> Any:
             parse_host_port(value)
         except ValueError as exc:
             raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
-        ctx.find_object(_Obj).listen[section] = value
+        ctx.find_object(CliObj).listen[section] = value
 
     return remember
 
 
-def _apply_listen_options(obj: _Obj) -> None:
+def _apply_listen_options(obj: CliObj) -> None:
     settings = obj.settings
     for section, address in obj.listen.items():
         key = "listen" if section == "smtp" else "http_listen"
@@ -151,8 +66,8 @@ def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> No
 
     Case numbers may be written CASE-000123, CASE-123 or 123. Times are shown in the
     organisation's time zone with their offset (--utc: in UTC)."""
-    _setup_logging(verbose)
-    ctx.obj = _Obj(config, verbose, utc)
+    setup_logging(verbose)
+    ctx.obj = CliObj(config, verbose, utc)
 
 
 @main.command()
@@ -180,8 +95,8 @@ def main(ctx: click.Context, config: str | None, verbose: bool, utc: bool) -> No
     "INTAKE_HTTP_LISTEN and slack.http_listen; default 127.0.0.1:3000).",
 )
 @click.pass_obj
-@_fail_clearly
-def serve(obj: _Obj, workers: int | None) -> None:
+@fail_clearly
+def serve(obj: CliObj, workers: int | None) -> None:
     """Run the SMTP listener, the worker and the outbox dispatcher."""
     from intake.bot.startup import TEMPLATES_FIX
     from intake.handlers.templates_check import TemplatesError, check_templates
@@ -217,8 +132,8 @@ def db() -> None:
     "--revision", default="head", show_default=True, help="Alembic revision to upgrade to."
 )
 @click.pass_obj
-@_fail_clearly
-def db_upgrade(obj: _Obj, revision: str) -> None:
+@fail_clearly
+def db_upgrade(obj: CliObj, revision: str) -> None:
     """Apply migrations (also done automatically on start)."""
     from intake.storage import db as storage_db
 
@@ -263,9 +178,9 @@ def db_upgrade(obj: _Obj, revision: str) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="No table, only the totals.")
 @click.pass_obj
-@_fail_clearly
+@fail_clearly
 def replay(
-    obj: _Obj,
+    obj: CliObj,
     directory: Path,
     report: Path | None,
     database_url: str | None,
@@ -419,8 +334,8 @@ def _extraction_table(report: dict[str, Any], mailbox: str | None) -> str:
     "(default: quotes). A message to one of them is read for that mailbox's queue.",
 )
 @click.pass_obj
-@_fail_clearly
-def extract(obj: _Obj, file: Path, as_json: bool, fallback_queue: str | None) -> None:
+@fail_clearly
+def extract(obj: CliObj, file: Path, as_json: bool, fallback_queue: str | None) -> None:
     """Show what would be extracted from one .eml FILE, for tuning the organisation file.
 
     The message is routed and read as the pipeline reads a new request (its Date: as the
@@ -440,280 +355,8 @@ def extract(obj: _Obj, file: Path, as_json: bool, fallback_queue: str | None) ->
         click.echo(_extraction_table(report, mailbox))
 
 
-@main.group()
-def cases() -> None:
-    """Look at cases."""
-
-
-@cases.command("list")
-@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
-@click.pass_obj
-@_fail_clearly
-def cases_list(obj: _Obj, as_json: bool) -> None:
-    """Every case with its queue, status, account, due time and subject."""
-    from intake.bot.case_views import case_summaries
-
-    _require_database(obj.settings)
-    rows = case_summaries(obj.settings)
-    if as_json:
-        click.echo(obj.json(rows))
-        return
-    click.echo(f"{'number':12} {'queue':8} {'status':14} {'account':30} {'due':22} subject")
-    for r in rows:
-        click.echo(
-            f"{r['number']:12} {r['queue']:8} {r['status']:14} "
-            f"{(r['account'] or '-')[:30]:30} {obj.times.show(r['due']):22} "
-            f"{r['subject'][:60]}"
-        )
-
-
-@cases.command("show")
-@click.argument("number")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the text.")
-@click.pass_obj
-@_fail_clearly
-def cases_show(obj: _Obj, number: str, as_json: bool) -> None:
-    """Case NUMBER: its fields with their confidence, owner, messages, attachments and every
-    event (assignment, clocks, reminders)."""
-    from intake.bot.case_views import case_detail, format_case
-
-    number = obj.case_number(number)
-    _require_database(obj.settings)
-    detail = case_detail(obj.settings, number)
-    if detail is None:
-        raise click.ClickException(f"no case {number}")
-    detail = obj.times.walk(detail)  # the events' own times (a clock's due_at) too
-    click.echo(obj.json(detail) if as_json else format_case(detail, obj.times.show))
-
-
-@cases.command("set")
-@click.argument("number")
-@click.argument("what", type=click.Choice(["status"]))
-@click.argument(
-    "value", type=click.Choice(["quote-sent", "waiting", "won", "lost", "closed", "open"])
-)
-@click.option("--po", help="The customer's PO number (required for won).")
-@click.option("--reason", help="Why it was lost (required for lost).")
-@click.option(
-    "--approval-by",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="quote-sent: the date the customer said they will decide by (the follow-up is then).",
-)
-@click.option(
-    "--as",
-    "actor",
-    default="cli",
-    show_default=True,
-    help="Email address of the person doing it; the owner's counts as their answer.",
-)
-@click.option(
-    "--at",
-    "at",
-    help="ISO time to record it at (default: now), for replays; without an offset, in the "
-    "organisation's zone (UTC with --utc).",
-)
-@click.pass_obj
-@_fail_clearly
-def cases_set(
-    obj: _Obj,
-    number: str,
-    what: str,
-    value: str,
-    po: str | None,
-    reason: str | None,
-    approval_by: Any,
-    actor: str,
-    at: str | None,
-) -> None:
-    """Move case NUMBER on: status quote-sent|waiting|won --po N|lost --reason R|closed|open."""
-    from intake.bot.case_commands import CommandError, set_case_status
-
-    try:
-        change = set_case_status(
-            obj.settings,
-            obj.case_number(number),
-            value,
-            actor=actor.lower(),
-            now=obj.times.parse(at),
-            po=po,
-            reason=reason,
-            approval_by=approval_by.date() if approval_by else None,
-        )
-    except CommandError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{change.case}: {change.old} -> {change.new}")
-
-
-@main.group()
-def sla() -> None:
-    """Service-level clocks."""
-
-
-@sla.command("report")
-@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
-@click.option(
-    "--at",
-    "at",
-    help="ISO time to judge the clocks at (default: now); without an offset, in the "
-    "organisation's zone (UTC with --utc).",
-)
-@click.pass_obj
-@_fail_clearly
-def sla_report(obj: _Obj, as_json: bool, at: str | None) -> None:
-    """Every running clock with owner, due time and state, overdue first."""
-    from intake.bot.case_commands import sla_report as read_report
-
-    _require_database(obj.settings)
-    rows = read_report(obj.settings, obj.times.parse(at))
-    if as_json:
-        click.echo(obj.json(rows))
-        return
-    if not rows:
-        click.echo("no running clocks")
-        return
-    click.echo(f"{'case':12} {'policy':24} {'state':14} {'owner':16} {'due':22} late")
-    for r in rows:
-        due = obj.times.show(r["due_at"])
-        if r["state"] == "paused":
-            due = f"paused, {r['remaining']} left"
-        click.echo(
-            f"{r['case']:12} {r['policy'][:24]:24} {r['state']:14} "
-            f"{(r['owner'] or '-')[:16]:16} {due:22} {r['late'] or ''}"
-        )
-
-
-@main.group()
-def outbox() -> None:
-    """Outgoing messages: what has not gone out, and sending one again."""
-
-
-@outbox.command("list")
-@click.option(
-    "--state",
-    type=click.Choice(["uncertain", "failed", "pending", "sending", "sent"]),
-    help="Only messages in this state (default: every one not sent yet).",
-)
-@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
-@click.pass_obj
-@_fail_clearly
-def outbox_list(obj: _Obj, state: str | None, as_json: bool) -> None:
-    """Outgoing emails and Slack posts with their state, attempts and last error.
-
-    uncertain: the relay (or Slack) may have it, so it is not sent again by itself; failed:
-    refused for good or out of attempts. `intake outbox resend ID` sends either again.
-    """
-    from intake.bot.operator_commands import outbox_report
-
-    _require_database(obj.settings)
-    rows = outbox_report(obj.settings, state)
-    if as_json:
-        click.echo(obj.json(rows))
-        return
-    if not rows:
-        click.echo(f"no {state} outgoing messages" if state else "nothing waiting to be sent")
-        return
-    click.echo(
-        f"{'id':>6} {'state':9} {'channel':7} {'kind':14} {'case':12} {'to':30} "
-        f"{'tries':>5} {'created':22}  last error"
-    )
-    for r in rows:
-        click.echo(
-            f"{r['id']:>6} {r['state']:9} {r['channel']:7} {r['kind'][:14]:14} "
-            f"{r['case'] or '-':12} {r['to'][:30]:30} {r['attempts']:>5} "
-            f"{obj.times.show(r['created_at']):22}  {(r['last_error'] or '-')[:80]}"
-        )
-    if any(r["state"] == "uncertain" for r in rows):
-        click.echo(
-            "\nuncertain: it may have arrived; ask the recipient (or look in the channel) "
-            "before `intake outbox resend ID`."
-        )
-
-
-@outbox.command("resend")
-@click.argument("row_id", metavar="ID", type=int)
-@click.option(
-    "--as",
-    "actor",
-    default="cli",
-    show_default=True,
-    help="Email address of the person deciding; recorded in the case's events.",
-)
-@click.pass_obj
-@_fail_clearly
-def outbox_resend(obj: _Obj, row_id: int, actor: str) -> None:
-    """Send outgoing message ID again: only an uncertain or failed one, once a person has
-    decided it did not arrive. It goes back to pending, due now, with fresh attempts."""
-    from intake.bot.operator_commands import OperatorError, resend
-
-    try:
-        r = resend(obj.settings, row_id, actor=actor.lower())
-    except OperatorError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(
-        f"outbox #{r['id']} ({r['kind']} to {r['to']}, {r['case'] or 'no case'}): "
-        f"{r['was']} -> pending; the running bot sends it"
-    )
-
-
-@main.group()
-def inbox() -> None:
-    """Inbound messages: the ones the worker gave up on, and retrying them."""
-
-
-@inbox.command("shunted")
-@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of the table.")
-@click.pass_obj
-@_fail_clearly
-def inbox_shunted(obj: _Obj, as_json: bool) -> None:
-    """Messages shunted after failing worker.max_attempts times, with their error."""
-    from intake.bot.operator_commands import shunted_report
-
-    _require_database(obj.settings)
-    rows = shunted_report(obj.settings)
-    if as_json:
-        click.echo(obj.json(rows))
-        return
-    if not rows:
-        click.echo("no shunted messages")
-        return
-    click.echo(f"{'id':>6} {'received':22}  {'from':36} subject")
-    for r in rows:
-        click.echo(
-            f"{r['id']:>6} {obj.times.show(r['received_at']):22}  "
-            f"{(r['from'] or r['mail_from'] or '-')[:36]:36} {r['subject'][:60]}"
-        )
-        error = " ".join((r["error"] or "no error recorded").split())
-        click.echo(f"{'':6} error after {r['attempts']} attempts: {error[:200]}")
-
-
-@inbox.command("retry")
-@click.argument("ids", metavar="[ID]...", nargs=-1, type=int)
-@click.option("--all", "every", is_flag=True, help="Every shunted message.")
-@click.option(
-    "--as",
-    "actor",
-    default="cli",
-    show_default=True,
-    help="Email address of the person deciding; written to the log.",
-)
-@click.pass_obj
-@_fail_clearly
-def inbox_retry(obj: _Obj, ids: tuple[int, ...], every: bool, actor: str) -> None:
-    """Put shunted messages back for the worker (state new, no attempts), once the cause is
-    fixed. The error each was shunted with is logged and stays on the row."""
-    from intake.bot.operator_commands import OperatorError, retry_shunted
-
-    if every == bool(ids):
-        raise click.UsageError("give the ID of a shunted message, or --all")
-    try:
-        done = retry_shunted(obj.settings, None if every else ids, actor=actor.lower())
-    except OperatorError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not done:
-        click.echo("no shunted messages")
-    for r in done:
-        error = " ".join((r["error"] or "no error recorded").split())
-        click.echo(f"inbound #{r['id']}: back in the queue (it had failed with: {error[:160]})")
+for _group in OPERATOR_GROUPS:
+    main.add_command(_group)
 
 
 if __name__ == "__main__":
