@@ -10,6 +10,7 @@ NULL, since the auto-mail guard and the refusal limits read "" as "this is a bou
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.storage import db
+from intake.storage import inbox as inbox_module
 from intake.storage.inbox import (
     ThreadHints,
     _take_key,
@@ -344,3 +346,20 @@ def test_a_key_is_taken_by_one_statement_that_leaves_nothing_pending(
 def test_a_backend_without_on_conflict_is_refused_by_name() -> None:
     with pytest.raises(RuntimeError, match="intake stores on SQLite or PostgreSQL, not mysql"):
         _take_key("mysql")
+
+
+def test_an_advisory_lock_key_is_a_signed_32_bit_crc_even_of_an_8bit_message_id() -> None:
+    """PostgreSQL's advisory locks take two int4s: a key is the CRC-32 of the dedupe key,
+    made signed. A Message-ID of raw 8-bit bytes arrives as lone surrogates (bytes decoded
+    with surrogateescape); its key must be the CRC of those same bytes, not an error that
+    would leave the message waiting for ever."""
+    eight_bit = b"<caf\xe9-1@mail.example.net>".decode("utf-8", "surrogateescape")
+    assert inbox_module._key_of(eight_bit) == _signed(zlib.crc32(b"<caf\xe9-1@mail.example.net>"))
+    high = next(t for t in (f"k{n}" for n in range(100)) if zlib.crc32(t.encode()) >= 1 << 31)
+    assert inbox_module._key_of(high) == zlib.crc32(high.encode()) - (1 << 32) < 0
+    low = next(t for t in (f"k{n}" for n in range(100)) if zlib.crc32(t.encode()) < 1 << 31)
+    assert inbox_module._key_of(low) == zlib.crc32(low.encode()) >= 0
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 32) if value >= 1 << 31 else value
