@@ -98,6 +98,7 @@ def post(
     timestamp: int | None = None,
     retry: int | None = None,
     signature: str | None = None,
+    timeout: float = 15,
 ) -> tuple[int, str]:
     """POST `body` to /slack/events as Slack does; (status, body) of the answer."""
     stamp = int(time.time()) if timestamp is None else timestamp
@@ -109,7 +110,7 @@ def post(
     if retry is not None:
         headers["X-Slack-Retry-Num"] = str(retry)
         headers["X-Slack-Retry-Reason"] = "http_timeout"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("POST", "/slack/events", body=body.encode("utf-8"), headers=headers)
         response = conn.getresponse()

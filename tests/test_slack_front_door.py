@@ -338,7 +338,9 @@ def test_more_idle_connections_than_handlers_do_not_lock_slack_out(
 
 
 def test_200_concurrent_signed_events_are_all_stored(bot: Bot, clock: Clock) -> None:
-    """With a listen backlog of 5 about half of these were reset unanswered."""
+    """With a listen backlog of 5 about half of these were reset unanswered. Each client
+    waits up to 90 s: what is tested is that none is dropped or reset, not how fast 200
+    stores go (on a loaded machine, at nice 19 under `make mutation`, some took over 15 s)."""
     n = 200
     events = [message(f"Request {i}\n{COMPLETE_QUOTE}", user=ALEX, ts=clock.ts()) for i in range(n)]
     bodies = [event_body(e) for e in events]
@@ -348,7 +350,7 @@ def test_200_concurrent_signed_events_are_all_stored(bot: Bot, clock: Clock) -> 
     def send(i: int) -> None:
         start.wait()
         try:
-            results[i] = post(bot.port, bodies[i], "application/json")
+            results[i] = post(bot.port, bodies[i], "application/json", timeout=90)
         except BaseException as exc:  # noqa: BLE001 - counted below
             results[i] = exc
 
@@ -357,7 +359,7 @@ def test_200_concurrent_signed_events_are_all_stored(bot: Bot, clock: Clock) -> 
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(120)
     took = time.monotonic() - started
     failures = [r for r in results if r != (200, "")]
     assert failures == [], failures[:5]
