@@ -324,6 +324,24 @@ def test_two_messages_of_one_case_are_never_processed_side_by_side(
     assert two_workers(sessions, arrivals) == (0, 3)
 
 
+@pytest.mark.usefixtures("postgresql")
+def test_a_reply_waits_for_its_request_even_when_nobody_holds_the_request(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The request is passed over (it names a case another worker is busy with), so no
+    lock of its own is held: the reply must still wait, because its request is an earlier
+    arrival not yet processed; an unrelated arrival behind them is taken meanwhile."""
+    with sessions() as session, session.begin():
+        number = make_case(session, message_ids=["<case.msg@example.net>"]).number
+    arrivals = [
+        (mail("<a@example.net>"), ThreadHints(case_numbers=(number,))),
+        (mail("<req@example.net>"), ThreadHints(case_numbers=(number,))),
+        (mail("<re.1@example.net>", in_reply_to="<req@example.net>"), ANSWERS_REQ),
+        (mail("<other@example.net>"), NONE),
+    ]
+    assert two_workers(sessions, arrivals) == (0, 3)
+
+
 def test_a_key_is_taken_by_one_statement_that_leaves_nothing_pending(
     sessions: sessionmaker[Session],
 ) -> None:
