@@ -342,6 +342,21 @@ def test_a_reply_waits_for_its_request_even_when_nobody_holds_the_request(
     assert two_workers(sessions, arrivals) == (0, 3)
 
 
+@pytest.mark.usefixtures("postgresql")
+def test_message_and_case_locks_live_in_key_spaces_of_their_own(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A message key and a case id that happen to be the same number must not make two
+    unrelated arrivals wait on each other: each kind of lock has its own space (the first of
+    PostgreSQL's two int4 keys); the same kind and number is one lock."""
+    take = inbox_module._try_lock
+    with sessions() as worker_a, worker_a.begin():
+        assert worker_a.scalar(select(take(inbox_module._CASE_LOCKS, 7))) is True
+        with sessions() as worker_b, worker_b.begin():
+            assert worker_b.scalar(select(take(inbox_module._MESSAGE_LOCKS, 7))) is True
+            assert worker_b.scalar(select(take(inbox_module._CASE_LOCKS, 7))) is False
+
+
 def test_a_key_is_taken_by_one_statement_that_leaves_nothing_pending(
     sessions: sessionmaker[Session],
 ) -> None:
