@@ -98,7 +98,10 @@ class StubExtractor:
         is_reply: bool = False,
         expected: Sequence[str] = (),
     ) -> Mapping[str, FieldValue]:
-        self.calls.append({"queue": queue, "staff": sender_is_staff, "reply": is_reply})
+        call = {"queue": queue, "staff": sender_is_staff, "reply": is_reply}
+        if expected:  # what the case still lacks, when a reply may answer for it
+            call["expected"] = list(expected)
+        self.calls.append(call)
         self.texts.append(msg.new_text)
         return dict(self.fields)
 

@@ -192,3 +192,26 @@ def test_an_agreed_date_moving_a_clock_records_its_old_and_new_due_times(
         "new": (T0 + 5 * H).isoformat(),
         "by": "test",
     }
+
+
+def test_a_clock_paused_past_its_target_has_nothing_left_and_is_due_on_resuming(
+    session: Session,
+) -> None:
+    """Paused two hours after it fell due: nothing is left (never a negative nor a token
+    second), the pause says so, and on resuming the clock is due at once."""
+    rt = runtime(PAUSING)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    signal(session, rt, case, "waiting", T0 + 12 * H)
+    paused = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "sla_paused")
+    ).one()
+    assert paused.data == {
+        "policy": "pausing",
+        "on": "waiting",
+        "remaining": "0:00:00",
+        "by": "test",
+    }
+    assert clock(session, case, "pausing").remaining_seconds == 0
+    signal(session, rt, case, "reopened", T0 + 20 * H)
+    assert clock(session, case, "pausing").due_at == T0 + 20 * H

@@ -7,6 +7,7 @@ of a breach that is the owner's; "1 hours"; a headline without the account.
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import logging
@@ -259,3 +260,49 @@ def test_a_reminder_names_what_it_can_when_the_case_lacks_it(session: Session) -
     assert said["headline"] == "site visit booked for Quote please was due None"
     case.subject = ""
     assert _context(case, custom, "follow_up", None, T0)["account"] == "(no account)"
+
+
+def test_a_slack_escalation_names_the_manager_then_the_owner(session: Session) -> None:
+    case = quote_case(session)
+    feed = SlackFeed(org())
+    context = {"headline": "Prairie Crest Homes", "late": "2 days"}
+    manager, owner = feed.mention("lena.fischer"), feed.mention("tara.nguyen")
+    assert sla_notices._slack_line(feed, case, REPLY, "escalation", context) == (
+        f":alarm_clock: *Escalation*: {manager} (owner {owner}) Prairie Crest Homes, 2 days late"
+    )
+
+
+class NotedFeed:
+    """Stands in for the Salesforce feed (its HTTP side has tests of its own): notes what
+    each reminder would post."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str, str, list[str]]] = []
+
+    def reminder(
+        self,
+        session: Session,
+        case: Case,
+        title: str,
+        line: str,
+        concerns: list[str],
+        now: datetime,
+    ) -> None:
+        self.posts.append((case.number, title, line, concerns))
+
+
+def test_a_late_reminder_on_the_salesforce_feed_says_how_late(session: Session) -> None:
+    noted = NotedFeed()
+    rt = dataclasses.replace(runtime(REPLY), salesforce=noted)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    swept(session, rt, T0 + 12 * H)  # the breach, told two hours late
+    due = "Mon 02 Nov 20:00 MST"
+    assert noted.posts == [
+        (
+            case.number,
+            "Overdue",
+            f"reply for Prairie Crest Homes was due {due}, 2 hours late",
+            ["tara.nguyen"],
+        )
+    ]

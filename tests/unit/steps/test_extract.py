@@ -81,3 +81,15 @@ def test_extract_reads_a_customers_command_words_as_a_message(session: Session) 
     assert not ctx.staff
     pipeline.extract(ctx)
     assert extractor.texts == ["close\n\nThe window still leaks."]
+
+
+def test_extract_tells_the_reader_what_the_case_still_lacks(session: Session) -> None:
+    """A reply may answer the case's request for its missing fields ("the 28th" is the
+    close date asked for): the reader is told which fields those are."""
+    extractor = StubExtractor()
+    ctx = context(session, cfg=config(extractor=extractor), sender=AM, mailbox=QUOTES)
+    ctx.case = make_case(session, missing=["close_date", "factor"])
+    pipeline.extract(ctx)
+    assert extractor.calls == [
+        {"queue": "quotes", "staff": False, "reply": True, "expected": ["close_date", "factor"]}
+    ]

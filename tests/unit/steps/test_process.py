@@ -15,6 +15,7 @@ from intake.parsers.message import ParsedMessage
 from intake.parsers.mime import parse_email
 from tests.unit.builders import (
     AM,
+    QUOTES,
     T0,
     TRUSTED_SUBMISSION,
     config,
@@ -80,3 +81,33 @@ def test_process_reads_with_the_configured_parser_and_logs_what_it_lacked(
     assert result.outcome == "reject"
     line = f"inbound #{row.id} smtp from {AM} to - (no Message-ID): reject"
     assert any(message.startswith(line) for _, message in logged(caplog)), logged(caplog)
+
+
+def test_process_logs_one_line_of_what_became_of_the_message(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Who wrote (the From, not the envelope's bounce address), to which mailbox, the
+    Message-ID, the outcome and why, and the case."""
+    row = store(
+        session, raw_mail(), mail_from="bounces@mail.example.com", sender_auth=TRUSTED_SUBMISSION
+    )
+    with caplog.at_level(logging.INFO, logger="intake.pipeline"):
+        pipeline.process(session, row, config(), T0)
+    assert logged(caplog)[-1] == (
+        logging.INFO,
+        f"inbound #{row.id} smtp from {AM} to {QUOTES} {row.message_id}: new_case (opened)"
+        " case CASE-000001",
+    )
+
+
+def test_process_logs_the_envelope_of_a_message_it_stopped_before_knowing_more(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message for none of our mailboxes: the envelope sender and every recipient."""
+    raw = raw_mail(to="nobody@elsewhere.example")
+    row = store(session, raw, rcpt_tos=["a@elsewhere.example", "b@elsewhere.example"])
+    with caplog.at_level(logging.INFO, logger="intake.pipeline"):
+        pipeline.process(session, row, config(), T0)
+    line = logged(caplog)[-1][1]
+    assert line.startswith(f"inbound #{row.id} smtp from ")
+    assert " to a@elsewhere.example,b@elsewhere.example " in line
