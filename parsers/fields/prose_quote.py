@@ -779,12 +779,17 @@ def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Conte
                 found.offer(name, v.picklists[name].match(part), PROSE - 0.1, ctx.source)
 
 
+# "we're essentially at Approvals", "they're already at Submissions": how far along, said
+# between the subject and "at"; one word, or an "-ly" adverb of the writer's own
+_HOW_FAR = r"(?: only| still| now| just| already| pretty much| \w{3,}ly)"
+
+
 def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "type is Standard, stage Funding": picklist values right after their cue word."""
     cues = {
         "stage": r"\b(?:stage|[ée]tape|"
-        r"(?:we|they|it)(?:'|’)?(?:re|s)(?: only| still| now| just)? at|"
-        r"(?:we|they) are(?: only| still| now| just)? at|"
+        rf"(?:we|they|it)(?:'|’)?(?:re|s){_HOW_FAR}? at|"
+        rf"(?:we|they) are{_HOW_FAR}? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         r"(?:moved|bumped|changed|updated|set|put) (?:it|this(?: one)?|the opp(?:ortunity)?) "
         r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"

@@ -1222,3 +1222,15 @@ def test_a_hurried_request_with_lower_case_sentences_and_a_factor_in_words(extra
     assert got["product_specs"] == "18 openings 3500 casement tri-pane white/white"
     assert (got["factor"], got["stage"]) == ("0.54", "Proofing")
     assert got["opportunity_name"] == "PCH Redwood L7 Spec"
+
+
+def test_a_stage_said_with_how_far_along_before_it(extractor):
+    # an adverb between "we're"/"they're" and "at" still names the stage that follows
+    said = {
+        "Quote 4 awnings 30x20. They're already at Submissions with the owner.": "Submissions",
+        "Quote 4 awnings 30x20. So we're essentially at Approvals, pending the number.": (
+            "Approvals"
+        ),
+    }
+    for text, stage in said.items():
+        assert quote(extractor, message(text))["stage"] == stage, text
