@@ -489,6 +489,20 @@ _CORRECTION = re.compile(
 )
 
 
+def after_correction(text: str) -> str | None:
+    """What follows the last on-the-spot correction in `text`, its "no," dropped: "Submissions
+    -- sorry no, Approvals, they signed off" -> "Approvals, they signed off". None without
+    one. For values `take_corrections` cannot swap in place (a picklist's words); the
+    caller reads it as the value only when it names one."""
+    hits = list(_CORRECTION.finditer(text))
+    if not hits:
+        return None
+    rest = _LEADING_NO.sub("", text[hits[-1].end() :])
+    return rest or None
+
+
+_LEADING_NO = re.compile(r"^(?:no|nope|not that)\b[\s,.!:;–—-]*", re.IGNORECASE)
+
 # A decimal written as a fraction (a factor, a rate): ".54", "0.56", "0,515"
 _FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3})(?![\w%/×]|[.,]\d)"
 _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")

@@ -90,7 +90,8 @@ def label_value(
         opportunity(v, found, value, conf, ctx, name_first=True)
     elif name in v.picklists:
         value = _checked_option(value)  # "☐ Single ☐ Non-Forecast Quote ☒ Account Monthly"
-        picked = v.pick(name, value)
+        later = nz.after_correction(value)  # "Submissions -- sorry no, Approvals": the later
+        picked = (v.pick(name, later) if later else None) or v.pick(name, value)
         percent = re.match(r"\s*(\d{2,3})\s*%?\s*(?:$|[(,;–—-])", value)
         if picked is None and name == "stage" and percent:
             # "Stage: 25", "Stage: 25% (budget goes to their board next week)"

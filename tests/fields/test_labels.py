@@ -325,6 +325,14 @@ def test_two_labels_over_one_cell_of_two_lines(extractor):
         ("Amount: 80k - sorry, 85k, they added the garage units", "amount", "85000.00"),
         ("Factor: .54 - sorry, .56", "factor", "0.56"),
         ("Close: Oct 15, I mean Oct 22", "close_date", "2027-10-22"),
+        # a picklist's word, then "sorry no," and the right one with a comment after it
+        ("Stage: Submissions -- sorry no, Approvals, they signed off today", "stage", "Approvals"),
+        (
+            "Type: Standard - sorry, Project w/ installation",
+            "opportunity_type",
+            "Project w/ installation",
+        ),
+        ("Stage: Approvals, sorry for the delay on this one", "stage", "Approvals"),
     ],
 )
 def test_a_labelled_value_corrected_on_the_spot(extractor, line, field, value):
