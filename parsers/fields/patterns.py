@@ -73,9 +73,11 @@ FOR_NOW = (
 )
 
 # A cell that is a factor alone, its label at most abbreviated: ".47", "x.47", "@ .47",
-# "f .49", "fctr: 0,58"
+# "f .49", "fctr: 0,58"; a whole number only after its label ("f 52", "factor 55%"), for a
+# bare "52" in a cell is a count or a lot
 FACTOR_CELL = re.compile(
     r"(?i:factor|fctr|f|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
+    r"|(?i:factor|fctr|f|mult(?:iplier)?)\s*[:=]?\s*(?P<whole>[2-9]\d)\s*%?"
 )
 
 # Words that say a sentence is about a field or about the email itself, not an instruction.

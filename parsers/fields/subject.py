@@ -81,8 +81,9 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
                 found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
-# A cell that is a close date: "close EOM", "closing 4/15"
-_CLOSE_CELL = re.compile(r"\s*(?i:close|closing|clos)\b")
+# A cell that is a close date or a factor after its label: "close EOM", "closing 4/15",
+# "factor 55%"
+_LABELLED_CELL = re.compile(r"\s*(?i:close|closing|clos|factor|fctr|mult(?:iplier)?)\b")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
 _LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")
@@ -164,13 +165,14 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
                 found.offer("product_specs", _clean(subject[m.start() :]), GUESS, "subject")
         if not found.has("quote_due"):
             prose_due(v, found, subject, sub_ctx)
-        if not found.has("close_date") and "close_date" not in found.declared_empty:
-            # "BVR garage suite - qt pls, close EOM": a close date in a cell of its own
-            for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
-                said = bare_lines.value_of(v, cell, ctx) if _CLOSE_CELL.match(cell) else None
-                if said and said[0] == "close_date":
-                    found.offer("close_date", said[1], PROSE - 0.1, "subject")
-                    break
+        # "BVR garage suite - qt pls, close EOM", "Pemberton reno qte - factor 55%": a close
+        # date or a factor in a cell of its own, after its label
+        for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
+            said = bare_lines.value_of(v, cell, ctx) if _LABELLED_CELL.match(cell) else None
+            named = said[0] if said else ""
+            open_field = not found.has(named) and named not in found.declared_empty
+            if said and named in ("close_date", "factor") and open_field:
+                found.offer(named, said[1], PROSE - 0.1, "subject")
 
 
 def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: str) -> None:

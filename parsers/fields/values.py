@@ -448,10 +448,17 @@ def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
         return None
     order = v.org.date_order  # "08/09/2027" as the organisation writes it
     parsed = nz.parse_date(text, now=ctx.now, date_order=order)
+    if parsed is None and _MONTH_DAY_DASHED.fullmatch(text):
+        # "close 11-28": after its label, a month and day with a dash are a date (alone, a
+        # "11-28" may as well be a range of lots)
+        parsed = nz.parse_date(text.replace("-", "/"), now=ctx.now, date_order=order)
     if parsed is None:
         hit = nz.find_date(text, now=ctx.now, date_order=order)
         parsed = hit[0] if hit else None
     return parsed.isoformat() if parsed else None
+
+
+_MONTH_DAY_DASHED = re.compile(r"\d{1,2}-\d{1,2}")
 
 
 def due_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
