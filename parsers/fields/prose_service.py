@@ -203,6 +203,24 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         else:
             found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
         return
+    if ctx.sender_is_staff:
+        _titled_customer(v, found, text, ctx)
+
+
+# "Mrs. Adaeze Okonkwo called, the crank ...", "From the VM: Mr. Harold Finch (elderly) -
+# ...": a person given a title and a full name. (Not "Dr": a street's abbreviation.)
+_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Mme|Miss)\.?\s+(?P<name>{_PERSON})")
+
+
+def _titled_customer(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """In a staff member's note of a call, the person named with a title is the customer:
+    staff write their colleagues by first name, and customers as "Mrs. Okonkwo". A
+    neighbour or key holder so named is not the contact."""
+    for m in _TITLED.finditer(text):
+        if _third_party(text, m.start()) or not _a_persons_name(v, m["name"]):
+            continue
+        found.offer("contact_name", m["name"], PROSE, ctx.source)
+        return
 
 
 # A person other than the sender or the one the visit is for: a neighbour with a key.

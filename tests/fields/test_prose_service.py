@@ -268,6 +268,9 @@ def test_a_service_form_names_the_problem_and_the_urgency_in_its_own_words(extra
         "Ridgeline's customer Joan Whitby has a casement that will not latch.",
         "The homeowner is Joan Whitby, 403-555-0112. Her casement will not latch.",
         "Her casement will not latch. Ridgeline's site lead Joan Whitby will meet you there.",
+        # a note of a call: the customer is the one given a title
+        "Logging a call - Mrs. Joan Whitby called, her casement will not latch.",
+        "From the VM: Ms. Joan Whitby (lives alone) - her casement will not latch.",
     ],
 )
 def test_staff_name_the_customer_in_prose(extractor, sentence):
@@ -283,6 +286,12 @@ def test_a_person_named_by_role_never_beats_the_customer_or_names_staff(extracto
     assert service(extractor, msg, staff=False)["contact_name"] == "Ivy Chen"
     msg = message("The customer Priya Shah mentioned is away; the slider sticks.",
                   subject="Slider")  # fmt: skip
+    assert "contact_name" not in service(extractor, msg, staff=True)
+
+
+def test_a_titled_neighbour_with_a_key_is_not_the_contact(extractor):
+    text = "The casement will not latch. Our neighbour Mr. Karl Haas has a key, 403-555-0110."
+    msg = message(text, subject="Casement")
     assert "contact_name" not in service(extractor, msg, staff=True)
 
 
