@@ -68,7 +68,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
     "contact_phone": [
         "phone", "phone number", "tel", "telephone", "cell", "cell phone", "mobile",
         "number", "contact number", "best number", "callback number", "telephone number",
-        "tel cell", "cellulaire", "numero", "numero de telephone",
+        "tel cell", "cellulaire", "numero", "numero de telephone", "callback", "call back",
     ],
     "site_address": [
         "address", "site", "site address", "home address", "building address",
@@ -429,9 +429,10 @@ SERVICE_HEADS: list[tuple[set[str], set[str] | None, str]] = [
     ({"number"}, {"po", "order", "job", "case", "invoice", "ref", "reference", "claim",
                   "ticket", "work"}, "reference"),
     ({"address", "adresse", "location", "site"}, None, "site_address"),
-    ({"contact", "homeowner", "owner", "tenant", "resident"}, None, "contact_name"),
-    ({"name"}, {"contact", "homeowner", "owner", "tenant", "customer", "client", "site"},
-     "contact_name"),
+    # "Caller:", "Caller name:": a call centre's screen of the call
+    ({"contact", "homeowner", "owner", "tenant", "resident", "caller"}, None, "contact_name"),
+    ({"name"}, {"contact", "homeowner", "owner", "tenant", "customer", "client", "site",
+                "caller"}, "contact_name"),
     ({"problem", "issue", "description", "details", "probleme", "complaint"}, None,
      "description"),
     ({"urgency", "priority", "urgence", "priorite"}, None, "urgency"),

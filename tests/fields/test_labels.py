@@ -538,3 +538,16 @@ def test_a_label_that_says_what_the_customer_wants_gives_the_products(extractor,
         f"{label}: 4x hopper 32x20, white/white, dual pane LoE-366 argon."
     )
     assert quote(extractor, message(text))["product_specs"].startswith("4x hopper 32x20")
+
+
+def test_a_call_centres_screen_names_the_caller_and_the_callback_number(extractor):
+    text = (
+        "Logging a call for service - screen below.\n\n"
+        "Call ID:        IN-20311111-0133\n"
+        "Caller:         Doreen Pilkington\n"
+        "Callback:       780.555.0190\n"
+        "Site address:   56 Grandin Woods Estates, St. Albert AB\n"
+        "Notes:          Bay window crank handle broke off, window stuck open.\n"
+    )
+    got = service(extractor, message(text, subject="Call-in"), staff=True)
+    assert (got["contact_name"], got["contact_phone"]) == ("Doreen Pilkington", "+17805550190")
