@@ -96,6 +96,9 @@ _ABBREVIATIONS = {
     "st", "dr", "ave", "mr", "mrs", "ms", "ltd", "inc", "co", "approx", "vs", "rd", "blvd",
     "cres", "mt", "jr", "sr", "e.g", "i.e", "etc",
 }  # fmt: skip
+# A company's legal suffix: at a stop, before a capital or a digit, the name ends a sentence
+_COMPANY_ENDS = {"ltd", "inc", "corp"}
+_COMPANY_END_NEXT = re.compile(r"(?i:ltd|inc|corp|llc|limited)\b")
 _NUMBER_ABBREVIATIONS = {"no", "ext", "tel", "apt", "ste", "p", "nos", "pg"}  # "ext. 2"
 
 
@@ -118,6 +121,13 @@ def _sentences(text: str) -> tuple[str, ...]:
         before = _WORD_BEFORE.search(text, max(start, m.start() - _WORD_WINDOW), m.start())
         word = before.group(1).casefold() if before else ""
         following = text[m.end() : m.end() + 1]
+        if word in _COMPANY_ENDS and (following.isupper() or following.isdigit()):
+            if not _COMPANY_END_NEXT.match(text, m.end()):
+                # "this is Tyler with Kestrel Homes Ltd. 5 windows from ...": the company's
+                # name ends its sentence (but "Aspen Co. Ltd." is one name)
+                out.append(text[start : m.end()].strip())
+                start = m.end()
+            continue
         if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or not following:
             continue
         if word in _NUMBER_ABBREVIATIONS and following.isdigit():

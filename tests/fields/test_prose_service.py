@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from intake.parsers.fields import sentences
 from tests.fields.helpers import message, service
 
 
@@ -979,3 +980,19 @@ def test_a_fall_hazard_said_without_the_word_and_a_slow_leak_after_rain(extracto
     text = f"Hello,\n\n{said}\n\nAddress: 9 Sandbar Close NW, Edmonton\nPhone: 780 555 0148"
     msg = message(text, from_name="Ola Kovac", from_addr="ok@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == urgency
+
+
+def test_a_self_introduction_ending_in_a_company_suffix_ends_its_sentence(extractor):
+    # "... Kestrel Homes Ltd. 5 windows ...": the name's "Ltd." is the introduction's stop
+    text = (
+        "Hi, this is Tyler with Kestrel Homes Ltd. 5 windows from Tuesday's delivery have the "
+        "nailing fins bent along the top edge. Call me 780-555-0108."
+    )
+    got = service(extractor, message(text, subject="damaged windows"), staff=False)
+    assert got["description"] == (
+        "5 windows from Tuesday's delivery have the nailing fins bent along the top edge."
+    )
+    assert sentences("Ordered by Aspen Co. Ltd. Then shipped.") == [
+        "Ordered by Aspen Co. Ltd.",
+        "Then shipped.",
+    ]
