@@ -146,7 +146,7 @@ _STREET_TYPE = (
     r"Highway|Hwy|Row|Square|Sq|Green|Grove|Manor|Mews|Point|Ridge|View|Link|Landing|"
     r"Common|Commons|Gardens|Rise|Bay|Hill|Hills|Estates|Wynd|Path|Walk|Loop|Bend|Cove|"
     r"Park|Mount|Vale|Village|Glen|Meadows?|Route|Heath|Crest|Plaza|Circuit|Crossing|Pass|"
-    r"Run|Harbour|Alley|Chase|Grange|Villas?|"
+    r"Run|Harbour|Alley|Chase|Grange|Villas?|Ravine|Vista|Knoll|Glade|Hollow|Dale|Downs|"
     # Canada Post's abbreviations of the longer ones
     r"Pt|Trl|Terr|Ter|Grv|Rdg|Vw|Lndg|Cmn|Gdns|Mnr|Cv|Pky|Hl|Crcl|Ests|Hts)"
 )

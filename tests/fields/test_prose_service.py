@@ -94,6 +94,8 @@ def test_extension_and_order_reference(extractor):
         "27 Saltmarsh Lane (Lot 14), Bedford NS B4A 0G7",  # the lot in brackets
         "31045 Range Road 31, Rocky View County",  # a numbered road
         "412, avenue Bellevue, Beaumont (Alb.) T4X 1M3",  # French: comma, avenue, (Alb.)
+        "14 Wedgewood Ravine NW, Edmonton, AB T6M 0K2",  # a ravine, a glade, a knoll ...
+        "3 Aspen Glade SW, Calgary",
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
