@@ -160,13 +160,30 @@ _DECIDING = re.compile(
 )
 
 
+# "Factor either .52 or .54 depending ...", "not sure yet if they stay on .48 or move to the
+# new program rate", "back and forth between .58 and .60": a factor still being weighed
+_FACTOR_WEIGHED = re.compile(
+    r"\b(?:(?P<or>not sure|whether|still deciding|undecided|either|"
+    r"(?:haven(?:'|’)?t|have not) decided)|between)\b"
+    # within one clause: the cue, a factor, and "or" (after "between", "and") close after it
+    r"(?:[^.!?\n;]|\.\d){0,40}?(?<![\w.,$/])[x×]?\s?0?[.,]\d{2,3}(?!\d)[^.!?\n;]{0,30}?"
+    r"\b(?(or)or|and)\b",
+    re.IGNORECASE,
+)
+_FACTOR_WORD = re.compile(r"\b(?:factor|fctr|multiplier|mult|facteur)\b", re.IGNORECASE)
+
+
 def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
     """A picklist whose two values a sentence weighs ("whether it's a Project or Project w/
-    install") gives no value: the bot asks for it once it is decided."""
+    install"), or a factor it weighs ("either .52 or .54"), gives no value: the bot asks for
+    it once it is decided."""
     for sentence in sentences(text):
-        if not _DECIDING.search(sentence):
-            continue
-        for name in v.weighed_picklists(sentence):
+        weighed = []
+        if _FACTOR_WORD.search(sentence) and _FACTOR_WEIGHED.search(sentence):
+            weighed.append("factor")
+        if _DECIDING.search(sentence):
+            weighed += v.weighed_picklists(sentence)
+        for name in weighed:
             held = found.values.get(name)
             if held is not None and held.confidence < LABELLED:
                 del found.values[name]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from intake.parsers.fields import LabelExtractor
+from intake.parsers.fields import LabelExtractor, missing_fields
 from intake.parsers.fields.resolver import GUESS
 from tests.fields.helpers import MST, message, quote, values
 
@@ -1234,3 +1234,25 @@ def test_a_stage_said_with_how_far_along_before_it(extractor):
     }
     for text, stage in said.items():
         assert quote(extractor, message(text))["stage"] == stage, text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Factor either .52 or .54 depending if they commit to all 3, TBD w Lena.",
+        "Factor - not sure yet if they stay on .48 or move to the new program rate.",
+        "On the factor, I'm still going back and forth between .58 and .60.",
+    ],
+)
+def test_a_factor_still_weighed_between_two_is_asked_for(extractor, sentence):
+    text = f"Ridgeline wants pricing on 22 casements 30x48 black, Standard, Funding. {sentence}"
+    got = extractor.extract(message(text), "quotes", now=message(text).date, sender_is_staff=True)
+    assert "factor" not in got
+    assert "factor" in missing_fields(got, ["factor", "product_specs"])
+
+
+def test_a_factor_beside_another_choice_still_stands(extractor):
+    text = "Quote 22 casements 30x48. Not sure whether they want screens; factor .52 or so."
+    assert quote(extractor, message(text))["factor"] == "0.52"
+    text = "Quote 22 casements 30x48 at factor .52, and close either Oct 15 or Oct 22."
+    assert quote(extractor, message(text))["factor"] == "0.52"
