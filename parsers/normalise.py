@@ -59,7 +59,9 @@ _NO_VALUE_PREFIX = re.compile(
     r"to (?:confirm|follow|come)|will (?:confirm|advise|follow|send|update|let (?:you|u) know)|"
     r"not (?:yet )?(?:known|decided|sure|set|confirmed)|waiting (?:on|for)|pending|"
     r"à (?:confirmer|venir|déterminer)|a (?:confirmer|venir|determiner)|"
-    r"(?:none|n\s*/\s*a|unknown)(?=\s*[-–—,;:(.]))(?:\W|$)",
+    r"(?:none|n\s*/\s*a|unknown)(?=\s*[-–—,;:(.])|"
+    # "?? (Priya to confirm whether install is included)": the question marks, then why
+    r"\?+(?=\s*[-–—,;:(]))(?:\W|$)",
     re.IGNORECASE,
 )
 
