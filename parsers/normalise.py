@@ -506,7 +506,8 @@ def after_correction(text: str) -> str | None:
 _LEADING_NO = re.compile(r"^(?:no|nope|not that)\b[\s,.!:;–—-]*", re.IGNORECASE)
 
 # A decimal written as a fraction (a factor, a rate): ".54", "0.56", "0,515"
-_FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3})(?![\w%/×]|[.,]\d)"
+# (one digit after a point only: ".5" is half, ",5" more often a list's comma)
+_FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3}|0?\.\d)(?![\w%/×]|[.,]\d)"
 _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
 _FRACTION_IN = re.compile(_FRACTION)
 # A factor as a whole number, said after its label: "Factor 52 — sorry, 55"

@@ -1256,3 +1256,8 @@ def test_a_factor_beside_another_choice_still_stands(extractor):
     assert quote(extractor, message(text))["factor"] == "0.52"
     text = "Quote 22 casements 30x48 at factor .52, and close either Oct 15 or Oct 22."
     assert quote(extractor, message(text))["factor"] == "0.52"
+
+
+def test_a_one_digit_factor_corrected_on_the_spot(extractor):
+    text = "Lena ok'd factor .5 - sorry, .52 is what she approved, .5 was my ask. close Oct 31."
+    assert quote(extractor, message(text), reply=True)["factor"] == "0.52"
