@@ -345,7 +345,8 @@ _WHY = re.compile(r"\s+(?:since|because|as|so|but|and|for now)\b", re.IGNORECASE
 # A part that names another field of the opportunity first ("Type is Project", "Stage
 # Funding - the board votes ...", "close the 30th")
 _FIELD_START = re.compile(
-    r"(?i:(?:opp(?:ortunity)?\s+)?(?:type|stage|close|closing|factor|amount|record(?:\s+type)?))"
+    r"(?i:(?:opp(?:ortunity)?\s+)?(?:type|stage|close|closing|factor|amount|record(?:\s+type)?|"
+    r"rec\s+type))"
     r"\b(?:\s+(?:is|=|of|at|date))?\s+\S"
 )
 _BRACKETED_END = re.compile(r"\s*\(([^()]{2,40})\)\s*\.?\s*$")

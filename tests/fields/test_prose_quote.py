@@ -1261,3 +1261,13 @@ def test_a_factor_beside_another_choice_still_stands(extractor):
 def test_a_one_digit_factor_corrected_on_the_spot(extractor):
     text = "Lena ok'd factor .5 - sorry, .52 is what she approved, .5 was my ask. close Oct 31."
     assert quote(extractor, message(text), reply=True)["factor"] == "0.52"
+
+
+def test_a_record_type_after_the_name_in_shorthand(extractor):
+    # "rec type single" after the name: the name ended, the clause is the record type
+    text = (
+        "Quote 4 casements 30x48. Opp name Martel Basement Egress, rec type single, "
+        "type Standard, stage 50%, close Oct 17th."
+    )
+    got = quote(extractor, message(text))
+    assert (got["opportunity_name"], got["record_type"]) == ("Martel Basement Egress", "Single")
