@@ -107,6 +107,9 @@ def sentences(text: str) -> list[str]:
     return list(_sentences(text))  # a list of its own: callers may change theirs
 
 
+# What a sentence may open with besides a capital or a digit: a quote, a bracket, and a sum
+# ("close Oct 17th. ~6.2k. Prepaid terms ...", "... this week. $9,000 all in.")
+_OPENERS = "\"“'(«~$"
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)]*\s+")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _WORD_WINDOW = 24  # a longer word before a stop is no abbreviation either way
@@ -132,7 +135,7 @@ def _sentences(text: str) -> tuple[str, ...]:
             continue
         if word in _NUMBER_ABBREVIATIONS and following.isdigit():
             continue
-        if not (following.isupper() or following.isdigit() or following in "\"“'(«"):
+        if not (following.isupper() or following.isdigit() or following in _OPENERS):
             continue
         out.append(text[start : m.end()].strip())
         start = m.end()

@@ -371,8 +371,22 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             if amount is not None:
                 found.offer("amount", str(amount), PROSE, src)
                 break
+    for sentence in said if not found.has("amount") else ():
+        # "... close Oct 17th. ~6.2k. Prepaid terms": a sum alone as a sentence of its own
+        if _MONEY_ALONE.fullmatch(sentence.strip().rstrip(".!")):
+            amount = nz.find_amount(sentence)
+            if amount is not None:
+                found.offer("amount", str(amount), PROSE - 0.1, src)
+                break
     if not ctx.source.startswith("attachment"):
         prose_due(v, found, text, ctx)
+
+
+# A sum written as money and nothing else: "~6.2k", "$9,000", "approx $24k"
+_MONEY_ALONE = re.compile(
+    r"(?i:~|≈|approx\.?\s*|(?:about|around|roughly)\s+)?"
+    r"(?:\$\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?|\d[\d,]*(?:\.\d+)?\s?[kKmM])"
+)
 
 
 _FACTOR_ORDERED = re.compile(

@@ -1271,3 +1271,16 @@ def test_a_record_type_after_the_name_in_shorthand(extractor):
     )
     got = quote(extractor, message(text))
     assert (got["opportunity_name"], got["record_type"]) == ("Martel Basement Egress", "Single")
+
+
+@pytest.mark.parametrize(
+    ("said", "amount"), [("~6.2k", "6200.00"), ("$9,000", "9000.00"), ("approx $24k", "24000.00")]
+)
+def test_a_sum_alone_as_a_sentence_is_the_amount(extractor, said, amount):
+    text = f"Quote 4 casements 30x48 for Martel, Standard, close Oct 17th. {said}. Prepaid terms."
+    assert quote(extractor, message(text))["amount"] == amount
+
+
+def test_a_sum_inside_a_sentence_is_not_taken_for_the_amount(extractor):
+    text = "Quote 4 casements 30x48 for Martel, Standard. Their deposit was ~2k last time."
+    assert "amount" not in quote(extractor, message(text))
