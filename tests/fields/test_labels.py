@@ -551,3 +551,10 @@ def test_a_call_centres_screen_names_the_caller_and_the_callback_number(extracto
     )
     got = service(extractor, message(text, subject="Call-in"), staff=True)
     assert (got["contact_name"], got["contact_phone"]) == ("Doreen Pilkington", "+17805550190")
+
+
+@pytest.mark.parametrize("label", ["Amount est", "Value (est.)", "Amt est"])
+def test_an_estimate_said_after_the_amounts_label(extractor, label):
+    text = f"Account: A&O\nProducts:\n11x Series 300 casement 30x48\n{label}: 19,800\n"
+    got = quote(extractor, message(text))
+    assert (got["amount"], got["product_specs"]) == ("19800.00", "11x Series 300 casement 30x48")
