@@ -205,10 +205,11 @@ EMERGENCY_CUES = [
     r"burning smell", r"smell(?:s|ed)? (?:of |like )?burning", r"\bspark(?:s|ed|ing)\b",
     r"\bsmoking\b", r"breaker (?:has |keeps |kept )?(?:trip(?:s|ped|ping)?)",
     # Anything heavy that may come down on someone, not only glass.
-    r"(?:could|might|may|going to|gonna|about to|will|can) (?:fall|come down|drop) "
+    r"(?:could|might|may|going to|gonna|about to|will|'ll|can) (?:fall|come down|drop) "
     r"(?:on|onto|on to) (?:someone|somebody|anyone|people|a person|a child|a kid|the "
     r"(?:sidewalk|street|walkway|parking|people))",
-    r"hanging (?:out |off |down |loose )?(?:over|by (?:one|a single|the last) (?:hinge|screw))",
+    r"hanging (?:out |outwards? |off |down |loose )?(?:over|by (?:one|a single|the last) "
+    r"(?:hinge|screw))",
     r"hanging (?:off|by|from) (?:one|a single|the last|only one) \w+",
     r"(?:have it|it could|it might|it may|it will|before it) let go\b",
     r"(?:pieces|bits|chips|chunks|fragments|slivers|shards) of (?:broken )?glass",

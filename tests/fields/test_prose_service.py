@@ -142,6 +142,13 @@ def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
             "emergency",
         ),
         ("Patio door", "The slider came off its track and the house can't be locked.", "emergency"),
+        # "it'll" for "it will"; a sash hanging "outward" over the walk
+        (
+            "Sash",
+            "The bedroom sash came off the bottom hinge. Worried it'll drop on someone.",
+            "emergency",
+        ),
+        ("Sash", "The casement sash is hanging outward over the front walkway.", "emergency"),
         # "Urgent" shouted, or denied, over a cosmetic problem.
         (
             "URGENT - patio screen door",
