@@ -233,7 +233,9 @@ _PART_CUES = re.compile(
 )
 _CLOSE_PART = re.compile(
     r"^(?:.*\b(?:to |expect(?:ed|s)? to |will |should |and ))?(?:close|closing|closes|"
-    r"cl[oô]ture|date de cl[oô]ture)(?: date)?(?:\s+(?:is|on|in|by|around|le|de))?\b[:\s]*(.*)$",
+    r"cl[oô]ture|date de cl[oô]ture)(?: date)?"
+    # "close now 12-05", "close moves to Dec 5": the new date of a change
+    r"(?:\s+(?:is now|now|is|on|in|by|around|moves? to|moved to|le|de))?\b[:\s]*(.*)$",
     re.IGNORECASE,
 )
 _TITLE_AND_COMPANY = re.compile(

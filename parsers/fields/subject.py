@@ -48,8 +48,9 @@ def read(
             _subject_as_request(v, found, msg, ctx)
         if not ctx.is_reply:
             _shorthand(v, found, msg, ctx)
-        elif expected:
-            _answers_in_subject(v, found, msg, ctx, expected)
+        elif expected or _PER_SUBJECT.search(body):
+            # "Close moves per subject": the body points at the reply's subject for the news
+            _answers_in_subject(v, found, msg, ctx, expected or None)
         _quote_subject(v, found, msg, ctx)
     elif not ctx.is_reply:
         _service_subject(v, found, msg, body)
@@ -135,20 +136,29 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
         after_account = is_account
 
 
+# "Close moves per subject", "new date in the subject line"
+_PER_SUBJECT = re.compile(r"\b(?:(?:as )?per|see|in) (?:the )?subject(?: line)?\b", re.I)
+
+
 def _answers_in_subject(
-    v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, expected: Collection[str]
+    v: OrgVocabulary,
+    found: Found,
+    msg: ParsedMessage,
+    ctx: Context,
+    expected: Collection[str] | None,
 ) -> None:
     """ "RE: [CASE-…] QUOTE REQ | Northgate | stage = Submissions 50%" over a body of "-L": a
     reply that answers the bot's request in its subject. Only the fields the case still
     misses: the rest of a reply's subject repeats what the case already holds, and may be
-    older than a correction made since."""
+    older than a correction made since. `expected` None: the body sends the reader to the
+    subject ("Close moves per subject"), whose values are then the reply's own."""
     subject = _subject_text(msg.subject)
     for cell in re.split(r"\s+[|/]\s+|\s*;\s+", subject):
         said = part_fields(v, cell.strip(), ctx, loose=True)
         if not said and (value_of := bare_lines.value_of(v, cell, ctx)):
             said = dict([value_of])
         for name, value in said.items():
-            if name in expected and value and not found.has(name):
+            if (expected is None or name in expected) and value and not found.has(name):
                 found.offer(name, value, PROSE, "subject")
 
 

@@ -244,3 +244,13 @@ def test_a_close_date_written_month_dash_day(extractor):
     )
     assert quote(extractor, msg)["close_date"] == "2026-11-28"  # written Nov 4 2026
     assert "close_date" not in quote(extractor, message("Lots 11-28, 9 sliders 48x36 white"))
+
+
+def test_a_reply_that_points_at_its_subject_for_the_change(extractor):
+    subject = "Re: [CASE-000905] PCH / Walker Ridge Lot 22 / close now 12-05"
+    said = "Close moves per subject - buyer's financing slipped a week. Nothing else changes."
+    got = quote(extractor, message(said, subject=subject), reply=True)
+    assert got == {"close_date": "2026-12-05"}
+    # a reply that does not point there: its subject repeats the case's
+    got = quote(extractor, message("Thanks, talk soon.", subject=subject), reply=True)
+    assert "close_date" not in got
