@@ -439,7 +439,7 @@ SERVICE_HEADS: list[tuple[set[str], set[str] | None, str]] = [
     ({"problem", "issue", "description", "details", "probleme", "complaint"}, None,
      "description"),
     ({"urgency", "priority", "urgence", "priorite"}, None, "urgency"),
-    ({"reference", "ref", "po"}, None, "reference"),
+    ({"reference", "ref", "po", "so"}, None, "reference"),  # "Our PO:", "Your SO:"
     ({"account", "builder", "dealer", "company"}, None, "account"),
 ]  # fmt: skip
 

@@ -222,6 +222,8 @@ class Structure:
             m = pattern.match(text)
             if m and pattern is _DASH_LABEL_LINE and _SENTENCE_START.match(m["label"]):
                 continue  # "Please use the cell - the home line is going": a sentence
+            if m and m["label"].count("(") > m["label"].count(")"):
+                continue  # "Edmonton (homeowner: Patel)": a label inside a value's bracket
             target = m and self._target(m["label"], m["value"].strip(), in_opportunity)
             if m and target:
                 return target, m["value"].strip()

@@ -78,7 +78,9 @@ def label_value(
         if nz.match_account(joined, v.org):
             offer_account(v, found, joined, conf, src)
         else:
-            offer_contact(v, found, joined, conf, src)
+            # "Customer: Hendricks" above "Scheduling contact: Marisol Ortega, 780-...": whom
+            # the work is for yields to a label naming whom to call
+            offer_contact(v, found, joined, conf - 0.05, src)
     elif name == "product_specs":
         # "Quote valid 60 days please - ...": a line asking something of the quoter is no spec
         lines = [ln for ln in lines if not _ASKS.search(ln) or v.qty_product.search(ln)]

@@ -558,3 +558,29 @@ def test_an_estimate_said_after_the_amounts_label(extractor, label):
     text = f"Account: A&O\nProducts:\n11x Series 300 casement 30x48\n{label}: 19,800\n"
     got = quote(extractor, message(text))
     assert (got["amount"], got["product_specs"]) == ("19800.00", "11x Series 300 casement 30x48")
+
+
+def test_a_label_inside_a_values_bracket_is_part_of_the_value(extractor):
+    text = (
+        "Service needed on one of our reno jobs:\n\n"
+        " * Site: 10327 84 Ave NW, Edmonton (homeowner: Patel)\n"
+        " * Your SO: SO-561077\n"
+        " * Issue: 2 casements won't close fully\n"
+    )
+    msg = message(text, subject="Service", from_name="Nadia Kowalczyk", from_addr="n@example.org")
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Nadia Kowalczyk"
+    assert got["site_address"] == "10327 84 Ave NW, Edmonton (homeowner: Patel)"
+    assert got["reference"] == "SO-561077"  # "Your SO:", as "Our PO:"
+
+
+def test_the_customer_label_yields_to_the_contact_to_schedule_with(extractor):
+    text = (
+        "Customer: Hendricks\nSite: 1190 Lakeside Bay, Sherwood Park AB\n"
+        "Issue: condensation between the panes\n"
+        "Scheduling contact: Marisol Ortega, 780-555-0155\n"
+    )
+    got = service(extractor, message(text, subject="Service request"), staff=False)
+    assert got["contact_name"] == "Marisol Ortega"
+    text = "Customer: Bill Hendricks, 780-555-0155\nIssue: condensation between the panes\n"
+    assert service(extractor, message(text), staff=False)["contact_name"] == "Bill Hendricks"
