@@ -359,6 +359,7 @@ def parse_date(
     raw = text.strip().strip(".,;:()[]").strip()
     if not raw or is_no_value(raw):
         return None
+    raw = _TOMORROW_SHORT.sub("tomorrow", raw)  # "tmrw EOD"
     # "on the 20th": dateparser reads a day after "on" in the past month, not the next one
     raw = re.sub(r"^(?i:on|around|about)\s+(?=\S)", "", raw)
     key = fold(raw).replace("/", " ").strip()
@@ -395,6 +396,9 @@ def parse_date(
     return _dateparser_date(_SHORT_WEEKDAY.sub(_full_weekday, raw), now, tuple(languages))
 
 
+# "tmrw EOD", "tmr am", "2moro": tomorrow as people text it
+TOMORROW_SHORT_RE = r"(?:tmrw|tmrow|tmr|tmw|2mor+ow|2moro)"
+_TOMORROW_SHORT = re.compile(rf"\b{TOMORROW_SHORT_RE}\b", re.IGNORECASE)
 # "thurs noon", "weds", "tues am": the short weekday names dateparser does not know
 _SHORT_WEEKDAY = re.compile(r"\b(thurs?|tues|weds)\b\.?", re.IGNORECASE)
 _FULL_WEEKDAY = {"thur": "Thursday", "thurs": "Thursday", "tues": "Tuesday", "weds": "Wednesday"}
@@ -438,7 +442,7 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
     rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
-    r"|(?:noon|midday|morning)\s+tomorrow"
+    rf"|(?:noon|midday|morning)\s+(?:tomorrow|{TOMORROW_SHORT_RE})"
     r"|\d{1,2}/\d{1,2}"
     rf"|(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
     r"|(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|(?:first|second|third|fourth)\s+quarter)"
@@ -446,7 +450,9 @@ _DATE_IN_TEXT = re.compile(
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?quarter|quarter[-\s]end|eoq"
     r"|(?:the\s+)?month[-\s]end"
     rf"|before\s+the\s+end\s+of\s+{_MONTH_RE}"
-    r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
+    r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?"
+    rf"(?:tomorrow|{TOMORROW_SHORT_RE})"
+    r"(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
     r"|today|tonight|demain"
     r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
     rf"|(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"

@@ -428,7 +428,8 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             continue
         for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
             r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
-            r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day)\b)",
+            r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day|"
+            rf"{nz.TOMORROW_SHORT_RE})\b)",
             sentence,
             re.IGNORECASE,
         ):

@@ -1284,3 +1284,11 @@ def test_a_sum_alone_as_a_sentence_is_the_amount(extractor, said, amount):
 def test_a_sum_inside_a_sentence_is_not_taken_for_the_amount(extractor):
     text = "Quote 4 casements 30x48 for Martel, Standard. Their deposit was ~2k last time."
     assert "amount" not in quote(extractor, message(text))
+
+
+@pytest.mark.parametrize(
+    "said", ["Need the qte tmrw EOD", "need it tmrw am pls", "can I get it 2moro noon"]
+)
+def test_tomorrow_as_people_text_it(extractor, said):
+    text = f"Quote 4 casements 30x48 for Clearview, factor .60. {said}."
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"  # written Wed Nov 4
