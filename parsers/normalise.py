@@ -360,6 +360,7 @@ def parse_date(
     if not raw or is_no_value(raw):
         return None
     raw = _TOMORROW_SHORT.sub("tomorrow", raw)  # "tmrw EOD"
+    raw = _DAY_END_BEFORE.sub("", raw)  # "EOD Wed Nov 5": the end of that day
     # "on the 20th": dateparser reads a day after "on" in the past month, not the next one
     raw = re.sub(r"^(?i:on|around|about)\s+(?=\S)", "", raw)
     key = fold(raw).replace("/", " ").strip()
@@ -399,6 +400,8 @@ def parse_date(
 # "tmrw EOD", "tmr am", "2moro": tomorrow as people text it
 TOMORROW_SHORT_RE = r"(?:tmrw|tmrow|tmr|tmw|2mor+ow|2moro)"
 _TOMORROW_SHORT = re.compile(rf"\b{TOMORROW_SHORT_RE}\b", re.IGNORECASE)
+# "EOD Wed Nov 5", "COB Friday": the end of the day named after it
+_DAY_END_BEFORE = re.compile(r"^(?i:eod|cob|end of (?:the )?day)\s+(?=\S)")
 # "thurs noon", "weds", "tues am": the short weekday names dateparser does not know
 _SHORT_WEEKDAY = re.compile(r"\b(thurs?|tues|weds)\b\.?", re.IGNORECASE)
 _FULL_WEEKDAY = {"thur": "Thursday", "thurs": "Thursday", "tues": "Tuesday", "weds": "Wednesday"}
@@ -438,9 +441,10 @@ _DATE_IN_TEXT = re.compile(
     r"(?<![\w/.-])(?:"
     r"\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
-    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|(?:(?:eod|cob)\s+)?(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    r"(?:,?\s+\d{4})?"
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
-    rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
+    rf"|(?:(?:eod|cob)\s+)?(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
     rf"|(?:noon|midday|morning)\s+(?:tomorrow|{TOMORROW_SHORT_RE})"
     r"|\d{1,2}/\d{1,2}"

@@ -48,6 +48,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     ],
     "special_instructions": [
         "special instructions", "special instruction", "special", "instructions", "notes",
+        "special instr", "special instrs", "spec instr", "instr",
         "note", "comments", "comment", "remarks", "instructions speciales", "remarques",
         "commentaires", "shipping", "delivery", "delivery notes", "shipping notes",
         "livraison", "other", "misc", "extras",
