@@ -1005,3 +1005,15 @@ def test_a_self_introduction_ending_in_a_company_suffix_ends_its_sentence(extrac
         "Ordered by Aspen Co. Ltd.",
         "Then shipped.",
     ]
+
+
+def test_an_address_label_in_a_paragraph_ends_at_its_sentence_and_whom_to_call(extractor):
+    text = (
+        "Our client says water is coming in at the bottom corner of the new dining room window "
+        "when it rains hard. Installed about 2 weeks ago. Address: 88 Mackenzie Towne Link SE, "
+        "Calgary. Please contact our PM, Steve Olafson, at 403-555-0147 to book - he has the keys."
+    )
+    msg = message(text, subject="Leak at sill", from_name="Nadia Kerr", from_addr="nk@example.org")
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "88 Mackenzie Towne Link SE, Calgary"
+    assert (got["contact_name"], got["contact_phone"]) == ("Steve Olafson", "+14035550147")
