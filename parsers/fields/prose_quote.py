@@ -531,8 +531,10 @@ _INSTRUCTION = re.compile(
     r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
     # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
     # "Need the install pricing broken out separate from product please."
+    # "Need stamped shop drawings w/ the quote": what must come with it
     r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
-    r"listed separately|shown separately|separate from))"
+    r"listed separately|shown separately|separate from|"
+    r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
     r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
     r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
     r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "

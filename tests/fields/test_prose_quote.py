@@ -1292,3 +1292,14 @@ def test_a_sum_inside_a_sentence_is_not_taken_for_the_amount(extractor):
 def test_tomorrow_as_people_text_it(extractor, said):
     text = f"Quote 4 casements 30x48 for Clearview, factor .60. {said}."
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"  # written Wed Nov 4
+
+
+def test_what_must_come_with_the_quote_is_an_instruction(extractor):
+    text = (
+        "Harbourfront - Bayview amenity building. Need:\n"
+        "* 26 Series 500 fixed + awning, black/black, dual pane Low-E\n\n"
+        "Factor 0.50\nOpp: HFD Bayview Amenity Bldg\n\n"
+        "Need stamped shop drawings w/ the quote.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "Need stamped shop drawings w/ the quote."
