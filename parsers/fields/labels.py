@@ -46,4 +46,4 @@ def read_inline(v: OrgVocabulary, found: Found, block: Block, ctx: Context) -> N
 # The labels whose value is one sentence when written inside a paragraph.
 # ("Address: 88 Mackenzie Towne Link SE, Calgary. Please contact our PM, ...": the sentences
 # after an address are prose again, a contact and a phone among them)
-_ONE_SENTENCE = {"opportunity", "opportunity_name", "account", "site_address"}
+_ONE_SENTENCE = {"opportunity", "opportunity_name", "job", "account", "site_address"}

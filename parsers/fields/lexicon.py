@@ -26,9 +26,13 @@ QUOTE_LABELS: dict[str, list[str]] = {
     ],
     "opportunity": ["opportunity", "opp", "oppty", "opportunite", "opportunity details"],
     "opportunity_name": [
-        "opportunity name", "opp name", "oppty name", "job", "job name", "job opp", "opp job",
-        "project", "project name", "projet", "nom de l opportunite", "nom du projet",
+        "opportunity name", "opp name", "oppty name", "job name", "job opp", "opp job",
+        "project name", "nom de l opportunite", "nom du projet",
     ],
+    # The trade's word for the job names the opportunity less surely than a label that says
+    # "name" ("Job: Chen residence full window replacement" above "Opp name: BVR Chen
+    # Residence Retrofit"): values.label_value reads it as the name, a little less sure.
+    "job": ["project", "projet"],
     "opportunity_type": [
         "opportunity type", "opp type", "oppty type", "type", "type d opportunite",
         "type de projet",

@@ -108,7 +108,7 @@ def _name_is_one_sentence(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         out.append(block)
-        if block.kind != "label" or block.target not in ("opportunity", "opportunity_name"):
+        if block.kind != "label" or block.target not in ("opportunity", "opportunity_name", "job"):
             continue
         split = first_sentence(block.text)
         if split and len(split[1].split()) >= 6:

@@ -584,3 +584,15 @@ def test_the_customer_label_yields_to_the_contact_to_schedule_with(extractor):
     assert got["contact_name"] == "Marisol Ortega"
     text = "Customer: Bill Hendricks, 780-555-0155\nIssue: condensation between the panes\n"
     assert service(extractor, message(text), staff=False)["contact_name"] == "Bill Hendricks"
+
+
+def test_a_label_naming_the_opportunity_beats_the_trades_word_for_the_job(extractor):
+    text = (
+        "Quote request for Bow Valley Renovations:\n"
+        "- Job: Chen residence full window replacement, Mackenzie Towne\n"
+        "- 14 windows: Series 300 casement/awning combos, white\n"
+        "- Opp name: BVR Chen Residence Retrofit\n"
+    )
+    assert quote(extractor, message(text))["opportunity_name"] == "BVR Chen Residence Retrofit"
+    alone = "Account: BVR\nProject: Chen Residence Retrofit\nSpecs: 14 casements 30x48\n"
+    assert quote(extractor, message(alone))["opportunity_name"] == "Chen Residence Retrofit"
