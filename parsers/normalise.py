@@ -402,6 +402,7 @@ TOMORROW_SHORT_RE = r"(?:tmrw|tmrow|tmr|tmw|2mor+ow|2moro)"
 _TOMORROW_SHORT = re.compile(rf"\b{TOMORROW_SHORT_RE}\b", re.IGNORECASE)
 # "EOD Wed Nov 5", "COB Friday": the end of the day named after it
 _DAY_END_BEFORE = re.compile(r"^(?i:eod|cob|end of (?:the )?day)\s+(?=\S)")
+_DAY_END_ALONE = re.compile(r"(?i:eod|cob|end\s+of\s+(?:the\s+)?day)")
 # "thurs noon", "weds", "tues am": the short weekday names dateparser does not know
 _SHORT_WEEKDAY = re.compile(r"\b(thurs?|tues|weds)\b\.?", re.IGNORECASE)
 _FULL_WEEKDAY = {"thur": "Thursday", "thurs": "Thursday", "tues": "Tuesday", "weds": "Wednesday"}
@@ -441,10 +442,9 @@ _DATE_IN_TEXT = re.compile(
     r"(?<![\w/.-])(?:"
     r"\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
-    rf"|(?:(?:eod|cob)\s+)?(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?"
-    r"(?:,?\s+\d{4})?"
+    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
-    rf"|(?:(?:eod|cob)\s+)?(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
+    rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
     rf"|(?:noon|midday|morning)\s+(?:tomorrow|{TOMORROW_SHORT_RE})"
     r"|\d{1,2}/\d{1,2}"
@@ -483,6 +483,16 @@ def find_date(
     """
     for m in _DATE_IN_TEXT.finditer(text):
         found = parse_date(m.group(0), now=now, date_order=date_order)
+        if found and _DAY_END_ALONE.fullmatch(m.group(0)):
+            # "EOD Wed Nov 5": the end of the day named next, not today's
+            after = (
+                _DATE_IN_TEXT.match(text, m.end() + 1)
+                if text[m.end() : m.end() + 1] == " "
+                else None
+            )
+            day = after and parse_date(after.group(0), now=now, date_order=date_order)
+            if day:
+                return day, m.start(), after.end()
         if found:
             return found, m.start(), m.end()
     return None
