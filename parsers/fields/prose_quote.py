@@ -34,6 +34,7 @@ from intake.parsers.fields.structure import Block
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import _CLAUSE_START, due_of, opportunity, undecided
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
@@ -162,15 +163,17 @@ _DECIDING = re.compile(
 
 # "Factor either .52 or .54 depending ...", "not sure yet if they stay on .48 or move to the
 # new program rate", "back and forth between .58 and .60": a factor still being weighed
-_FACTOR_WEIGHED = re.compile(
-    r"\b(?:(?P<or>not sure|whether|still deciding|undecided|either|"
-    r"(?:haven(?:'|’)?t|have not) decided)|between)\b"
-    # within one clause: the cue, a factor, and "or" (after "between", "and") close after it
-    r"(?:[^.!?\n;]|\.\d){0,40}?(?<![\w.,$/])[x×]?\s?0?[.,]\d{2,3}(?!\d)[^.!?\n;]{0,30}?"
-    r"\b(?(or)or|and)\b",
-    re.IGNORECASE,
+_FACTOR_WEIGHED = guarded(
+    re.compile(
+        r"\b(?:(?P<or>not sure|whether|still deciding|undecided|either|"
+        r"(?:haven(?:'|’)?t|have not) decided)|between)\b"
+        # within one clause: the cue, a factor, and "or" (after "between", "and") close after it
+        r"(?:[^.!?\n;]|\.\d){0,40}?(?<![\w.,$/])[x×]?\s?0?[.,]\d{2,3}(?!\d)[^.!?\n;]{0,30}?"
+        r"\b(?(or)or|and)\b",
+        re.IGNORECASE,
+    )
 )
-_FACTOR_WORD = re.compile(r"\b(?:factor|fctr|multiplier|mult|facteur)\b", re.IGNORECASE)
+_FACTOR_WORD = guarded(re.compile(r"\b(?:factor|fctr|multiplier|mult|facteur)\b", re.IGNORECASE))
 
 
 def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:

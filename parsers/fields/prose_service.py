@@ -223,7 +223,7 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 
 # "Mrs. Adaeze Okonkwo called, the crank ...", "From the VM: Mr. Harold Finch (elderly) -
 # ...": a person given a title and a full name. (Not "Dr": a street's abbreviation.)
-_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Mme|Miss)\.?\s+(?P<name>{_PERSON})")
+_TITLED = guarded(re.compile(rf"\b(?:Mr|Mrs|Ms|Mme|Miss)\.?\s+(?P<name>{_PERSON})"))
 
 
 def _titled_customer(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

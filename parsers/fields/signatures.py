@@ -26,6 +26,7 @@ from intake.parsers.fields.patterns import (
 )
 from intake.parsers.fields.resolver import CLAUSE, GUESS, HEADER, PROSE, SIGNATURE, Found
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 from intake.parsers.message import ParsedMessage
 
 
@@ -56,12 +57,14 @@ def read(
 
 
 # The sender asking to be the one the visit is arranged with
-_THROUGH_ME = re.compile(
-    r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
-    r"\b(?:through|with) me\b(?! or)"
-    r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
-    r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
-    re.IGNORECASE,
+_THROUGH_ME = guarded(
+    re.compile(
+        r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
+        r"\b(?:through|with) me\b(?! or)"
+        r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
+        r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
+        re.IGNORECASE,
+    )
 )
 
 

@@ -30,6 +30,7 @@ from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 from intake.parsers.message import ParsedMessage
 
 
@@ -137,7 +138,7 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
 
 
 # "Close moves per subject", "new date in the subject line"
-_PER_SUBJECT = re.compile(r"\b(?:(?:as )?per|see|in) (?:the )?subject(?: line)?\b", re.I)
+_PER_SUBJECT = guarded(re.compile(r"\b(?:(?:as )?per|see|in) (?:the )?subject(?: line)?\b", re.I))
 
 
 def _answers_in_subject(
