@@ -59,7 +59,9 @@ _NO_VALUE_PREFIX = re.compile(
     r"to (?:confirm|follow|come)|will (?:confirm|advise|follow|send|update|let (?:you|u) know)|"
     r"not (?:yet )?(?:known|decided|sure|set|confirmed)|waiting (?:on|for)|pending|"
     r"à (?:confirmer|venir|déterminer)|a (?:confirmer|venir|determiner)|"
-    r"(?:none|n\s*/\s*a|unknown)(?=\s*[-–—,;:(.]))(?:\W|$)",
+    r"(?:none|n\s*/\s*a|unknown)(?=\s*[-–—,;:(.])|"
+    # "?? (Priya to confirm whether install is included)": the question marks, then why
+    r"\?+(?=\s*[-–—,;:(]))(?:\W|$)",
     re.IGNORECASE,
 )
 
@@ -357,6 +359,8 @@ def parse_date(
     raw = text.strip().strip(".,;:()[]").strip()
     if not raw or is_no_value(raw):
         return None
+    raw = _TOMORROW_SHORT.sub("tomorrow", raw)  # "tmrw EOD"
+    raw = _DAY_END_BEFORE.sub("", raw)  # "EOD Wed Nov 5": the end of that day
     # "on the 20th": dateparser reads a day after "on" in the past month, not the next one
     raw = re.sub(r"^(?i:on|around|about)\s+(?=\S)", "", raw)
     key = fold(raw).replace("/", " ").strip()
@@ -393,6 +397,12 @@ def parse_date(
     return _dateparser_date(_SHORT_WEEKDAY.sub(_full_weekday, raw), now, tuple(languages))
 
 
+# "tmrw EOD", "tmr am", "2moro": tomorrow as people text it
+TOMORROW_SHORT_RE = r"(?:tmrw|tmrow|tmr|tmw|2mor+ow|2moro)"
+_TOMORROW_SHORT = re.compile(rf"\b{TOMORROW_SHORT_RE}\b", re.IGNORECASE)
+# "EOD Wed Nov 5", "COB Friday": the end of the day named after it
+_DAY_END_BEFORE = re.compile(r"^(?i:eod|cob|end of (?:the )?day)\s+(?=\S)")
+_DAY_END_ALONE = re.compile(r"(?i:eod|cob|end\s+of\s+(?:the\s+)?day)")
 # "thurs noon", "weds", "tues am": the short weekday names dateparser does not know
 _SHORT_WEEKDAY = re.compile(r"\b(thurs?|tues|weds)\b\.?", re.IGNORECASE)
 _FULL_WEEKDAY = {"thur": "Thursday", "thurs": "Thursday", "tues": "Tuesday", "weds": "Wednesday"}
@@ -436,7 +446,7 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
     rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
-    r"|(?:noon|midday|morning)\s+tomorrow"
+    rf"|(?:noon|midday|morning)\s+(?:tomorrow|{TOMORROW_SHORT_RE})"
     r"|\d{1,2}/\d{1,2}"
     rf"|(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
     r"|(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|(?:first|second|third|fourth)\s+quarter)"
@@ -444,7 +454,9 @@ _DATE_IN_TEXT = re.compile(
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?quarter|quarter[-\s]end|eoq"
     r"|(?:the\s+)?month[-\s]end"
     rf"|before\s+the\s+end\s+of\s+{_MONTH_RE}"
-    r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?tomorrow(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
+    r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?"
+    rf"(?:tomorrow|{TOMORROW_SHORT_RE})"
+    r"(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
     r"|today|tonight|demain"
     r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
     rf"|(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
@@ -471,6 +483,16 @@ def find_date(
     """
     for m in _DATE_IN_TEXT.finditer(text):
         found = parse_date(m.group(0), now=now, date_order=date_order)
+        if found and _DAY_END_ALONE.fullmatch(m.group(0)):
+            # "EOD Wed Nov 5": the end of the day named next, not today's
+            after = (
+                _DATE_IN_TEXT.match(text, m.end() + 1)
+                if text[m.end() : m.end() + 1] == " "
+                else None
+            )
+            day = after and parse_date(after.group(0), now=now, date_order=date_order)
+            if day:
+                return day, m.start(), after.end()
         if found:
             return found, m.start(), m.end()
     return None
@@ -489,8 +511,23 @@ _CORRECTION = re.compile(
 )
 
 
+def after_correction(text: str) -> str | None:
+    """What follows the last on-the-spot correction in `text`, its "no," dropped: "Submissions
+    -- sorry no, Approvals, they signed off" -> "Approvals, they signed off". None without
+    one. For values `take_corrections` cannot swap in place (a picklist's words); the
+    caller reads it as the value only when it names one."""
+    hits = list(_CORRECTION.finditer(text))
+    if not hits:
+        return None
+    rest = _LEADING_NO.sub("", text[hits[-1].end() :])
+    return rest or None
+
+
+_LEADING_NO = re.compile(r"^(?:no|nope|not that)\b[\s,.!:;–—-]*", re.IGNORECASE)
+
 # A decimal written as a fraction (a factor, a rate): ".54", "0.56", "0,515"
-_FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3})(?![\w%/×]|[.,]\d)"
+# (one digit after a point only: ".5" is half, ",5" more often a list's comma)
+_FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3}|0?\.\d)(?![\w%/×]|[.,]\d)"
 _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
 _FRACTION_IN = re.compile(_FRACTION)
 # A factor as a whole number, said after its label: "Factor 52 — sorry, 55"

@@ -33,6 +33,10 @@ _FACTOR_NUMBER = re.compile(
     r"(?<![\w.$/,-])((?:0?[.,])?\d{2})(\s?%)?(?![\w/-]|[.,]\d|\s?[x×]\s?\d)"
 )
 _NAME = re.compile(r"(?-i:[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’.-]+){1,2})")
+# "its Kim Doucette, 77 Lakeview Pt": the name answered as an introduction
+_INTRODUCED = re.compile(
+    r"^\s*(?i:it(?:'|’)?s|this is|(?:my )?name(?:'|’)?s|(?:my )?name is|i(?:'|’)m|i am)\s+"
+)
 
 
 def read(
@@ -112,7 +116,7 @@ def answer_value(v: OrgVocabulary, name: str, text: str, ctx: Context) -> str | 
         answered = _ANSWERED_ADDRESS.fullmatch(text.strip().rstrip("."))
         return answered.group(0) if answered else None
     if name == "contact_name":
-        hit = _NAME.fullmatch(text.rstrip(". "))
+        hit = _NAME.fullmatch(_INTRODUCED.sub("", text).rstrip(". "))
         return hit.group(0) if hit else None
     return None
 

@@ -68,8 +68,8 @@ def _attachment_texts(
     if not ctx.is_reply and all(found.has(name) for name in required):
         return
     # a reply answers what the case still misses ("Takeoff attached."); a revision also
-    # changes the products
-    wanted = ({*expected, "product_specs"} if revision else set(expected)) if ctx.is_reply else None
+    # changes the products, and the pricing that goes with them
+    wanted = ({*expected, *_REVISED} if revision else set(expected)) if ctx.is_reply else None
     for attachment in msg.real_attachments:
         if ctx.queue != SERVICE and document_kind(attachment) == "vcard":
             continue
@@ -86,6 +86,11 @@ def _attachment_texts(
             _address_note(found, text, src)
     if pointer is not None and not found.has("product_specs"):
         found.values["product_specs"] = pointer  # no document said more: the sender's words
+
+
+# What a revised document attached to a reply changes: the products, and the factor and the
+# amount priced on them ("Rev 2 change sheet attached. HFD dropped the triple pane.")
+_REVISED = ("product_specs", "factor", "amount")
 
 
 # "revised list attached", "the updated schedule is attached", "type is on the attached

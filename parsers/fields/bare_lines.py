@@ -59,8 +59,9 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
         stage = v.pick("stage", cell)
         return ("stage", stage) if stage else None
     factor = FACTOR_CELL.fullmatch(cell)
-    if factor and nz.parse_factor(factor["value"]) is not None:
-        return "factor", str(nz.parse_factor(factor["value"]))
+    said = factor and (factor["value"] or factor["whole"])
+    if said and nz.parse_factor(said) is not None:
+        return "factor", str(nz.parse_factor(said))
     if not re.search(r"\d|\$", cell) and not nz._DATE_WORDS.search(key):
         return None  # no number, no date word: neither a date, a factor nor an amount
     said = part_fields(v, cell, ctx, loose=False)

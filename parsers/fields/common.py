@@ -96,6 +96,9 @@ _ABBREVIATIONS = {
     "st", "dr", "ave", "mr", "mrs", "ms", "ltd", "inc", "co", "approx", "vs", "rd", "blvd",
     "cres", "mt", "jr", "sr", "e.g", "i.e", "etc",
 }  # fmt: skip
+# A company's legal suffix: at a stop, before a capital or a digit, the name ends a sentence
+_COMPANY_ENDS = {"ltd", "inc", "corp"}
+_COMPANY_END_NEXT = re.compile(r"(?i:ltd|inc|corp|llc|limited)\b")
 _NUMBER_ABBREVIATIONS = {"no", "ext", "tel", "apt", "ste", "p", "nos", "pg"}  # "ext. 2"
 
 
@@ -104,6 +107,9 @@ def sentences(text: str) -> list[str]:
     return list(_sentences(text))  # a list of its own: callers may change theirs
 
 
+# What a sentence may open with besides a capital or a digit: a quote, a bracket, and a sum
+# ("close Oct 17th. ~6.2k. Prepaid terms ...", "... this week. $9,000 all in.")
+_OPENERS = "\"“'(«~$"
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)]*\s+")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _WORD_WINDOW = 24  # a longer word before a stop is no abbreviation either way
@@ -118,11 +124,18 @@ def _sentences(text: str) -> tuple[str, ...]:
         before = _WORD_BEFORE.search(text, max(start, m.start() - _WORD_WINDOW), m.start())
         word = before.group(1).casefold() if before else ""
         following = text[m.end() : m.end() + 1]
+        if word in _COMPANY_ENDS and (following.isupper() or following.isdigit()):
+            if not _COMPANY_END_NEXT.match(text, m.end()):
+                # "this is Tyler with Kestrel Homes Ltd. 5 windows from ...": the company's
+                # name ends its sentence (but "Aspen Co. Ltd." is one name)
+                out.append(text[start : m.end()].strip())
+                start = m.end()
+            continue
         if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or not following:
             continue
         if word in _NUMBER_ABBREVIATIONS and following.isdigit():
             continue
-        if not (following.isupper() or following.isdigit() or following in "\"“'(«"):
+        if not (following.isupper() or following.isdigit() or following in _OPENERS):
             continue
         out.append(text[start : m.end()].strip())
         start = m.end()

@@ -174,7 +174,13 @@ class LabelExtractor:
 
     def _labelled(self, text: str, queue: str) -> set[str]:
         """The fields `text` states on label lines of `queue` (colon-less ones included)."""
-        return {b.target for b in self._structure(queue).parse(text) if b.kind == "label"}
+        blocks = self._structure(queue).parse(text)
+        # ("Job:"/"Project:" names the opportunity too, a little less surely: see lexicon)
+        return {
+            "opportunity_name" if b.target == "job" else b.target
+            for b in blocks
+            if b.kind == "label"
+        }
 
     def _structure(self, queue: str) -> Structure:
         v = self.vocab

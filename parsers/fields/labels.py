@@ -36,6 +36,7 @@ def read_inline(v: OrgVocabulary, found: Found, block: Block, ctx: Context) -> N
             # "Opportunity: Clearview - Fairbanks Condo Retrofit. Type is Project ...": the
             # name is its sentence; the sentences after it are prose again
             value, more = split
+            value = value.rstrip(".") if name == "site_address" else value  # the stop, not "St."
             rest.append(more)
         label_value(v, found, name, value, [], LABELLED - 0.05, ctx)
     if starts:
@@ -43,4 +44,6 @@ def read_inline(v: OrgVocabulary, found: Found, block: Block, ctx: Context) -> N
 
 
 # The labels whose value is one sentence when written inside a paragraph.
-_ONE_SENTENCE = {"opportunity", "opportunity_name", "account"}
+# ("Address: 88 Mackenzie Towne Link SE, Calgary. Please contact our PM, ...": the sentences
+# after an address are prose again, a contact and a phone among them)
+_ONE_SENTENCE = {"opportunity", "opportunity_name", "job", "account", "site_address"}

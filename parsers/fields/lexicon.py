@@ -26,9 +26,13 @@ QUOTE_LABELS: dict[str, list[str]] = {
     ],
     "opportunity": ["opportunity", "opp", "oppty", "opportunite", "opportunity details"],
     "opportunity_name": [
-        "opportunity name", "opp name", "oppty name", "job", "job name", "job opp", "opp job",
-        "project", "project name", "projet", "nom de l opportunite", "nom du projet",
+        "opportunity name", "opp name", "oppty name", "job name", "job opp", "opp job",
+        "project name", "nom de l opportunite", "nom du projet",
     ],
+    # The trade's word for the job names the opportunity less surely than a label that says
+    # "name" ("Job: Chen residence full window replacement" above "Opp name: BVR Chen
+    # Residence Retrofit"): values.label_value reads it as the name, a little less sure.
+    "job": ["project", "projet"],
     "opportunity_type": [
         "opportunity type", "opp type", "oppty type", "type", "type d opportunite",
         "type de projet",
@@ -43,9 +47,12 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "amount", "opp amount", "opportunity amount", "value", "estimated value",
         "estimated amount", "est amount", "montant", "valeur", "montant estime", "budget",
         "est value", "deal size", "total", "amt", "opp amt", "est amt",
+        # the estimate said after the word: "Amount est: 19,800", "Value (est.)"
+        "amount est", "amt est", "value est", "amount estimated", "amount estimate",
     ],
     "special_instructions": [
         "special instructions", "special instruction", "special", "instructions", "notes",
+        "special instr", "special instrs", "spec instr", "instr",
         "note", "comments", "comment", "remarks", "instructions speciales", "remarques",
         "commentaires", "shipping", "delivery", "delivery notes", "shipping notes",
         "livraison", "other", "misc", "extras",
@@ -68,7 +75,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
     "contact_phone": [
         "phone", "phone number", "tel", "telephone", "cell", "cell phone", "mobile",
         "number", "contact number", "best number", "callback number", "telephone number",
-        "tel cell", "cellulaire", "numero", "numero de telephone",
+        "tel cell", "cellulaire", "numero", "numero de telephone", "callback", "call back",
     ],
     "site_address": [
         "address", "site", "site address", "home address", "building address",
@@ -203,10 +210,11 @@ EMERGENCY_CUES = [
     r"burning smell", r"smell(?:s|ed)? (?:of |like )?burning", r"\bspark(?:s|ed|ing)\b",
     r"\bsmoking\b", r"breaker (?:has |keeps |kept )?(?:trip(?:s|ped|ping)?)",
     # Anything heavy that may come down on someone, not only glass.
-    r"(?:could|might|may|going to|gonna|about to|will|can) (?:fall|come down|drop) "
+    r"(?:could|might|may|going to|gonna|about to|will|'ll|can) (?:fall|come down|drop) "
     r"(?:on|onto|on to) (?:someone|somebody|anyone|people|a person|a child|a kid|the "
     r"(?:sidewalk|street|walkway|parking|people))",
-    r"hanging (?:out |off |down |loose )?(?:over|by (?:one|a single|the last) (?:hinge|screw))",
+    r"hanging (?:out |outwards? |off |down |loose )?(?:over|by (?:one|a single|the last) "
+    r"(?:hinge|screw))",
     r"hanging (?:off|by|from) (?:one|a single|the last|only one) \w+",
     r"(?:have it|it could|it might|it may|it will|before it) let go\b",
     r"(?:pieces|bits|chips|chunks|fragments|slivers|shards) of (?:broken )?glass",
@@ -429,13 +437,14 @@ SERVICE_HEADS: list[tuple[set[str], set[str] | None, str]] = [
     ({"number"}, {"po", "order", "job", "case", "invoice", "ref", "reference", "claim",
                   "ticket", "work"}, "reference"),
     ({"address", "adresse", "location", "site"}, None, "site_address"),
-    ({"contact", "homeowner", "owner", "tenant", "resident"}, None, "contact_name"),
-    ({"name"}, {"contact", "homeowner", "owner", "tenant", "customer", "client", "site"},
-     "contact_name"),
+    # "Caller:", "Caller name:": a call centre's screen of the call
+    ({"contact", "homeowner", "owner", "tenant", "resident", "caller"}, None, "contact_name"),
+    ({"name"}, {"contact", "homeowner", "owner", "tenant", "customer", "client", "site",
+                "caller"}, "contact_name"),
     ({"problem", "issue", "description", "details", "probleme", "complaint"}, None,
      "description"),
     ({"urgency", "priority", "urgence", "priorite"}, None, "urgency"),
-    ({"reference", "ref", "po"}, None, "reference"),
+    ({"reference", "ref", "po", "so"}, None, "reference"),  # "Our PO:", "Your SO:"
     ({"account", "builder", "dealer", "company"}, None, "account"),
 ]  # fmt: skip
 

@@ -73,9 +73,11 @@ FOR_NOW = (
 )
 
 # A cell that is a factor alone, its label at most abbreviated: ".47", "x.47", "@ .47",
-# "f .49", "fctr: 0,58"
+# "f .49", "fctr: 0,58"; a whole number only after its label ("f 52", "factor 55%"), for a
+# bare "52" in a cell is a count or a lot
 FACTOR_CELL = re.compile(
     r"(?i:factor|fctr|f|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
+    r"|(?i:factor|fctr|f|mult(?:iplier)?)\s*[:=]?\s*(?P<whole>[2-9]\d)\s*%?"
 )
 
 # Words that say a sentence is about a field or about the email itself, not an instruction.
@@ -144,7 +146,7 @@ _STREET_TYPE = (
     r"Highway|Hwy|Row|Square|Sq|Green|Grove|Manor|Mews|Point|Ridge|View|Link|Landing|"
     r"Common|Commons|Gardens|Rise|Bay|Hill|Hills|Estates|Wynd|Path|Walk|Loop|Bend|Cove|"
     r"Park|Mount|Vale|Village|Glen|Meadows?|Route|Heath|Crest|Plaza|Circuit|Crossing|Pass|"
-    r"Run|Harbour|Alley|Chase|Grange|Villas?|"
+    r"Run|Harbour|Alley|Chase|Grange|Villas?|Ravine|Vista|Knoll|Glade|Hollow|Dale|Downs|"
     # Canada Post's abbreviations of the longer ones
     r"Pt|Trl|Terr|Ter|Grv|Rdg|Vw|Lndg|Cmn|Gdns|Mnr|Cv|Pky|Hl|Crcl|Ests|Hts)"
 )
@@ -231,7 +233,9 @@ _PART_CUES = re.compile(
 )
 _CLOSE_PART = re.compile(
     r"^(?:.*\b(?:to |expect(?:ed|s)? to |will |should |and ))?(?:close|closing|closes|"
-    r"cl[oô]ture|date de cl[oô]ture)(?: date)?(?:\s+(?:is|on|in|by|around|le|de))?\b[:\s]*(.*)$",
+    r"cl[oô]ture|date de cl[oô]ture)(?: date)?"
+    # "close now 12-05", "close moves to Dec 5": the new date of a change
+    r"(?:\s+(?:is now|now|is|on|in|by|around|moves? to|moved to|le|de))?\b[:\s]*(.*)$",
     re.IGNORECASE,
 )
 _TITLE_AND_COMPANY = re.compile(

@@ -34,6 +34,7 @@ from intake.parsers.fields.structure import Block
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import _CLAUSE_START, due_of, opportunity, undecided
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
@@ -160,13 +161,32 @@ _DECIDING = re.compile(
 )
 
 
+# "Factor either .52 or .54 depending ...", "not sure yet if they stay on .48 or move to the
+# new program rate", "back and forth between .58 and .60": a factor still being weighed
+_FACTOR_WEIGHED = guarded(
+    re.compile(
+        r"\b(?:(?P<or>not sure|whether|still deciding|undecided|either|"
+        r"(?:haven(?:'|’)?t|have not) decided)|between)\b"
+        # within one clause: the cue, a factor, and "or" (after "between", "and") close after it
+        r"(?:[^.!?\n;]|\.\d){0,40}?(?<![\w.,$/])[x×]?\s?0?[.,]\d{2,3}(?!\d)[^.!?\n;]{0,30}?"
+        r"\b(?(or)or|and)\b",
+        re.IGNORECASE,
+    )
+)
+_FACTOR_WORD = guarded(re.compile(r"\b(?:factor|fctr|multiplier|mult|facteur)\b", re.IGNORECASE))
+
+
 def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
     """A picklist whose two values a sentence weighs ("whether it's a Project or Project w/
-    install") gives no value: the bot asks for it once it is decided."""
+    install"), or a factor it weighs ("either .52 or .54"), gives no value: the bot asks for
+    it once it is decided."""
     for sentence in sentences(text):
-        if not _DECIDING.search(sentence):
-            continue
-        for name in v.weighed_picklists(sentence):
+        weighed = []
+        if _FACTOR_WORD.search(sentence) and _FACTOR_WEIGHED.search(sentence):
+            weighed.append("factor")
+        if _DECIDING.search(sentence):
+            weighed += v.weighed_picklists(sentence)
+        for name in weighed:
             held = found.values.get(name)
             if held is not None and held.confidence < LABELLED:
                 del found.values[name]
@@ -354,8 +374,22 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             if amount is not None:
                 found.offer("amount", str(amount), PROSE, src)
                 break
+    for sentence in said if not found.has("amount") else ():
+        # "... close Oct 17th. ~6.2k. Prepaid terms": a sum alone as a sentence of its own
+        if _MONEY_ALONE.fullmatch(sentence.strip().rstrip(".!")):
+            amount = nz.find_amount(sentence)
+            if amount is not None:
+                found.offer("amount", str(amount), PROSE - 0.1, src)
+                break
     if not ctx.source.startswith("attachment"):
         prose_due(v, found, text, ctx)
+
+
+# A sum written as money and nothing else: "~6.2k", "$9,000", "approx $24k"
+_MONEY_ALONE = re.compile(
+    r"(?i:~|≈|approx\.?\s*|(?:about|around|roughly)\s+)?"
+    r"(?:\$\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?|\d[\d,]*(?:\.\d+)?\s?[kKmM])"
+)
 
 
 _FACTOR_ORDERED = re.compile(
@@ -397,7 +431,8 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             continue
         for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
             r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
-            r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day)\b)",
+            r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day|"
+            rf"{nz.TOMORROW_SHORT_RE})\b)",
             sentence,
             re.IGNORECASE,
         ):
@@ -499,8 +534,10 @@ _INSTRUCTION = re.compile(
     r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
     # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
     # "Need the install pricing broken out separate from product please."
+    # "Need stamped shop drawings w/ the quote": what must come with it
     r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
-    r"listed separately|shown separately|separate from))"
+    r"listed separately|shown separately|separate from|"
+    r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
     r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
     r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
     r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
@@ -779,12 +816,17 @@ def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Conte
                 found.offer(name, v.picklists[name].match(part), PROSE - 0.1, ctx.source)
 
 
+# "we're essentially at Approvals", "they're already at Submissions": how far along, said
+# between the subject and "at"; one word, or an "-ly" adverb of the writer's own
+_HOW_FAR = r"(?: only| still| now| just| already| pretty much| \w{3,}ly)"
+
+
 def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "type is Standard, stage Funding": picklist values right after their cue word."""
     cues = {
         "stage": r"\b(?:stage|[ée]tape|"
-        r"(?:we|they|it)(?:'|’)?(?:re|s)(?: only| still| now| just)? at|"
-        r"(?:we|they) are(?: only| still| now| just)? at|"
+        rf"(?:we|they|it)(?:'|’)?(?:re|s){_HOW_FAR}? at|"
+        rf"(?:we|they) are{_HOW_FAR}? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         r"(?:moved|bumped|changed|updated|set|put) (?:it|this(?: one)?|the opp(?:ortunity)?) "
         r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"

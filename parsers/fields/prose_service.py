@@ -124,6 +124,16 @@ _NAMED_CONTACT = guarded(
     )
 )
 
+# "Please contact our PM, Steve Olafson, at 403-...": the sender names whom to call by their
+# role in the sender's own firm or the customer's
+_TO_CALL = guarded(
+    re.compile(
+        r"\b(?i:contact|call|reach|text|book with|coordinate with)\s+(?i:our|their|the)\s+"
+        r"(?i:pm|project manager|project coordinator|site (?:super(?:intendent)?|lead|manager|"
+        r"foreman)|super(?:intendent)?|foreman|coordinator|manager)\s*,?\s+"
+        rf"({_PERSON})\b"
+    )
+)
 # The sender says who the contact is: "one of our customers, X", "book directly with the
 # homeowner: X"
 _DESIGNATED = re.compile(
@@ -190,6 +200,10 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             continue
         found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
         return
+    for m in _TO_CALL.finditer(text):
+        if _a_persons_name(v, m.group(1)):
+            found.offer("contact_name", m.group(1), CLAUSE, ctx.source)
+            return
     for m in _NAMED_CONTACT.finditer(text):
         name = m.group(1)
         key = nz.account_key(name)
@@ -202,6 +216,24 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("contact_name", name, CLAUSE, ctx.source)
         else:
             found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
+        return
+    if ctx.sender_is_staff:
+        _titled_customer(v, found, text, ctx)
+
+
+# "Mrs. Adaeze Okonkwo called, the crank ...", "From the VM: Mr. Harold Finch (elderly) -
+# ...": a person given a title and a full name. (Not "Dr": a street's abbreviation.)
+_TITLED = guarded(re.compile(rf"\b(?:Mr|Mrs|Ms|Mme|Miss)\.?\s+(?P<name>{_PERSON})"))
+
+
+def _titled_customer(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """In a staff member's note of a call, the person named with a title is the customer:
+    staff write their colleagues by first name, and customers as "Mrs. Okonkwo". A
+    neighbour or key holder so named is not the contact."""
+    for m in _TITLED.finditer(text):
+        if _third_party(text, m.start()) or not _a_persons_name(v, m["name"]):
+            continue
+        found.offer("contact_name", m["name"], PROSE, ctx.source)
         return
 
 

@@ -24,8 +24,9 @@ from intake.parsers.fields.patterns import (
     _SIGN_OFF,
     _TITLE_AND_COMPANY,
 )
-from intake.parsers.fields.resolver import GUESS, HEADER, PROSE, SIGNATURE, Found
+from intake.parsers.fields.resolver import CLAUSE, GUESS, HEADER, PROSE, SIGNATURE, Found
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 from intake.parsers.message import ParsedMessage
 
 
@@ -48,7 +49,23 @@ def read(
     from_name = _person_name(msg.from_name)
     full = _spelled_out(from_name, body[-300:] + "\n" + signature)  # signed at the end
     found.offer("contact_name", full or from_name, HEADER, "from")
+    if _THROUGH_ME.search(body):
+        # "Please book through me rather than calling the homeowner": the dealer who writes
+        # for a customer named above makes themself the one to call
+        found.offer("contact_name", full or from_name, CLAUSE + 0.05, "from")
     _customer_signature(v, found, signature, ctx)
+
+
+# The sender asking to be the one the visit is arranged with
+_THROUGH_ME = guarded(
+    re.compile(
+        r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
+        r"\b(?:through|with) me\b(?! or)"
+        r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
+        r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
+        re.IGNORECASE,
+    )
+)
 
 
 def _forwarded_customer(v: OrgVocabulary, found: Found, forwarded: str, ctx: Context) -> None:

@@ -52,6 +52,8 @@ _SENTENCE_START = re.compile(
 # A label key with an item number: "item 1", "issue number 2" ("Issue #2")
 _NUMBERED_LABEL = re.compile(r"(?P<base>[a-z][a-z ]{1,30}?) (?:number )?\d{1,2}")
 _ITEM_WORDS = frozenset({"item", "warranty item", "deficiency", "concern", "repair", "task"})
+# A gap between two columns of a row ("Special instructions  CX dealer - ...")
+_CELL_GAP = re.compile(r"\S(?:\t|\s{2,})\S")
 _BARE_LABEL = re.compile(r"^[^\W\d_][\w ]{1,28}$")
 _INI_SECTION = re.compile(r"^\s*\[([^\]\[]{2,30})\]\s*$")
 
@@ -106,7 +108,7 @@ def _name_is_one_sentence(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         out.append(block)
-        if block.kind != "label" or block.target not in ("opportunity", "opportunity_name"):
+        if block.kind != "label" or block.target not in ("opportunity", "opportunity_name", "job"):
             continue
         split = first_sentence(block.text)
         if split and len(split[1].split()) >= 6:
@@ -222,6 +224,10 @@ class Structure:
             m = pattern.match(text)
             if m and pattern is _DASH_LABEL_LINE and _SENTENCE_START.match(m["label"]):
                 continue  # "Please use the cell - the home line is going": a sentence
+            if m and m["label"].count("(") > m["label"].count(")"):
+                continue  # "Edmonton (homeowner: Patel)": a label inside a value's bracket
+            if m and pattern is _DASH_LABEL_LINE and _CELL_GAP.search(m["label"]):
+                continue  # "Special instructions  CX dealer - they ...": two cells, a dash in one
             target = m and self._target(m["label"], m["value"].strip(), in_opportunity)
             if m and target:
                 return target, m["value"].strip()

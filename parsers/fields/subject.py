@@ -30,6 +30,7 @@ from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 from intake.parsers.message import ParsedMessage
 
 
@@ -48,8 +49,9 @@ def read(
             _subject_as_request(v, found, msg, ctx)
         if not ctx.is_reply:
             _shorthand(v, found, msg, ctx)
-        elif expected:
-            _answers_in_subject(v, found, msg, ctx, expected)
+        elif expected or _PER_SUBJECT.search(body):
+            # "Close moves per subject": the body points at the reply's subject for the news
+            _answers_in_subject(v, found, msg, ctx, expected or None)
         _quote_subject(v, found, msg, ctx)
     elif not ctx.is_reply:
         _service_subject(v, found, msg, body)
@@ -81,8 +83,9 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
                 found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
 
 
-# A cell that is a close date: "close EOM", "closing 4/15"
-_CLOSE_CELL = re.compile(r"\s*(?i:close|closing|clos)\b")
+# A cell that is a close date or a factor after its label: "close EOM", "closing 4/15",
+# "factor 55%"
+_LABELLED_CELL = re.compile(r"\s*(?i:close|closing|clos|factor|fctr|mult(?:iplier)?)\b")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
 _LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")
@@ -134,20 +137,29 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
         after_account = is_account
 
 
+# "Close moves per subject", "new date in the subject line"
+_PER_SUBJECT = guarded(re.compile(r"\b(?:(?:as )?per|see|in) (?:the )?subject(?: line)?\b", re.I))
+
+
 def _answers_in_subject(
-    v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context, expected: Collection[str]
+    v: OrgVocabulary,
+    found: Found,
+    msg: ParsedMessage,
+    ctx: Context,
+    expected: Collection[str] | None,
 ) -> None:
     """ "RE: [CASE-…] QUOTE REQ | Northgate | stage = Submissions 50%" over a body of "-L": a
     reply that answers the bot's request in its subject. Only the fields the case still
     misses: the rest of a reply's subject repeats what the case already holds, and may be
-    older than a correction made since."""
+    older than a correction made since. `expected` None: the body sends the reader to the
+    subject ("Close moves per subject"), whose values are then the reply's own."""
     subject = _subject_text(msg.subject)
     for cell in re.split(r"\s+[|/]\s+|\s*;\s+", subject):
         said = part_fields(v, cell.strip(), ctx, loose=True)
         if not said and (value_of := bare_lines.value_of(v, cell, ctx)):
             said = dict([value_of])
         for name, value in said.items():
-            if name in expected and value and not found.has(name):
+            if (expected is None or name in expected) and value and not found.has(name):
                 found.offer(name, value, PROSE, "subject")
 
 
@@ -164,13 +176,14 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
                 found.offer("product_specs", _clean(subject[m.start() :]), GUESS, "subject")
         if not found.has("quote_due"):
             prose_due(v, found, subject, sub_ctx)
-        if not found.has("close_date") and "close_date" not in found.declared_empty:
-            # "BVR garage suite - qt pls, close EOM": a close date in a cell of its own
-            for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
-                said = bare_lines.value_of(v, cell, ctx) if _CLOSE_CELL.match(cell) else None
-                if said and said[0] == "close_date":
-                    found.offer("close_date", said[1], PROSE - 0.1, "subject")
-                    break
+        # "BVR garage suite - qt pls, close EOM", "Pemberton reno qte - factor 55%": a close
+        # date or a factor in a cell of its own, after its label
+        for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
+            said = bare_lines.value_of(v, cell, ctx) if _LABELLED_CELL.match(cell) else None
+            named = said[0] if said else ""
+            open_field = not found.has(named) and named not in found.declared_empty
+            if said and named in ("close_date", "factor") and open_field:
+                found.offer(named, said[1], PROSE - 0.1, "subject")
 
 
 def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: str) -> None:

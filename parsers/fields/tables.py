@@ -58,9 +58,11 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
             offer_account(v, found, cell, CLAUSE, ctx.source)
         elif v.qty_product.search(cell) and _DIMENSION.search(cell):
             found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)
-        elif (factor := FACTOR_CELL.fullmatch(cell.strip())) and nz.parse_factor(factor["value"]):
+        elif (factor := FACTOR_CELL.fullmatch(cell.strip())) and nz.parse_factor(
+            said := factor["value"] or factor["whole"]
+        ):
             # ".55", "f .49", "fctr 0.49": a factor, never part of the name before it
-            found.offer("factor", str(nz.parse_factor(factor["value"])), CLAUSE, ctx.source)
+            found.offer("factor", str(nz.parse_factor(said)), CLAUSE, ctx.source)
         else:
             rest.append(cell)
     said = [part_fields(v, cell, ctx, loose=True) for cell in rest]

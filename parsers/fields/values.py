@@ -37,6 +37,10 @@ from intake.parsers.fields.vocab import OrgVocabulary
 _CORRECTABLE = {"factor", "amount", "close_date"}
 
 
+# How much less sure "Job:" or "Project:" names the opportunity than "Opp name:" does
+JOB_DISCOUNT = 0.02
+
+
 _ASKS = re.compile(r"\b(?:please|pls|kindly)\b", re.IGNORECASE)
 
 
@@ -51,6 +55,8 @@ def label_value(
 ) -> None:
     """Normalise one labelled value into its field (or fields, for a composite)."""
     src = ctx.source
+    if name == "job":
+        name, conf = "opportunity_name", conf - JOB_DISCOUNT  # see lexicon: "job"
     value = _revised(value)  # "Factor: 0.54 -> [0.58]": a copied form with its edits
     if name == "attachments" or (not value.strip() and not lines):
         return
@@ -78,7 +84,9 @@ def label_value(
         if nz.match_account(joined, v.org):
             offer_account(v, found, joined, conf, src)
         else:
-            offer_contact(v, found, joined, conf, src)
+            # "Customer: Hendricks" above "Scheduling contact: Marisol Ortega, 780-...": whom
+            # the work is for yields to a label naming whom to call
+            offer_contact(v, found, joined, conf - 0.05, src)
     elif name == "product_specs":
         # "Quote valid 60 days please - ...": a line asking something of the quoter is no spec
         lines = [ln for ln in lines if not _ASKS.search(ln) or v.qty_product.search(ln)]
@@ -90,7 +98,8 @@ def label_value(
         opportunity(v, found, value, conf, ctx, name_first=True)
     elif name in v.picklists:
         value = _checked_option(value)  # "☐ Single ☐ Non-Forecast Quote ☒ Account Monthly"
-        picked = v.pick(name, value)
+        later = nz.after_correction(value)  # "Submissions -- sorry no, Approvals": the later
+        picked = (v.pick(name, later) if later else None) or v.pick(name, value)
         percent = re.match(r"\s*(\d{2,3})\s*%?\s*(?:$|[(,;–—-])", value)
         if picked is None and name == "stage" and percent:
             # "Stage: 25", "Stage: 25% (budget goes to their board next week)"
@@ -344,7 +353,8 @@ _WHY = re.compile(r"\s+(?:since|because|as|so|but|and|for now)\b", re.IGNORECASE
 # A part that names another field of the opportunity first ("Type is Project", "Stage
 # Funding - the board votes ...", "close the 30th")
 _FIELD_START = re.compile(
-    r"(?i:(?:opp(?:ortunity)?\s+)?(?:type|stage|close|closing|factor|amount|record(?:\s+type)?))"
+    r"(?i:(?:opp(?:ortunity)?\s+)?(?:type|stage|close|closing|factor|amount|record(?:\s+type)?|"
+    r"rec\s+type))"
     r"\b(?:\s+(?:is|=|of|at|date))?\s+\S"
 )
 _BRACKETED_END = re.compile(r"\s*\(([^()]{2,40})\)\s*\.?\s*$")
@@ -447,10 +457,17 @@ def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
         return None
     order = v.org.date_order  # "08/09/2027" as the organisation writes it
     parsed = nz.parse_date(text, now=ctx.now, date_order=order)
+    if parsed is None and _MONTH_DAY_DASHED.fullmatch(text):
+        # "close 11-28": after its label, a month and day with a dash are a date (alone, a
+        # "11-28" may as well be a range of lots)
+        parsed = nz.parse_date(text.replace("-", "/"), now=ctx.now, date_order=order)
     if parsed is None:
         hit = nz.find_date(text, now=ctx.now, date_order=order)
         parsed = hit[0] if hit else None
     return parsed.isoformat() if parsed else None
+
+
+_MONTH_DAY_DASHED = re.compile(r"\d{1,2}-\d{1,2}")
 
 
 def due_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:

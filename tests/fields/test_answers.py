@@ -95,3 +95,16 @@ def test_an_address_answered_in_lower_case_is_the_site_address(extractor):
         "site_address": "67 rowan way spruce grove"
     }
     assert "site_address" not in answer(extractor, "tuesday after 3 works", ["site_address"])
+
+
+def test_a_name_answered_as_an_introduction(extractor):
+    said = "its Kim Doucette, 77 Lakeview Pt, Chestermere. phone should be on file"
+    msg = message(said, subject="Re: patio door stuck")
+    got = values(
+        extractor.extract(
+            msg, "service", now=msg.date, sender_is_staff=False, is_reply=True,
+            expected=["contact_name", "contact_phone"],
+        )
+    )  # fmt: skip
+    assert got["contact_name"] == "Kim Doucette"
+    assert "contact_phone" not in got

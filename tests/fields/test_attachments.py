@@ -414,3 +414,18 @@ def test_a_field_value_sheet_whose_labels_are_field_names(extractor):
     got = quote(extractor, msg)
     assert got["product_specs"] == "PD-600 patio door 6' 2-panel white x24"
     assert got["special_instructions"] == "Dealer pickup at the DC"
+
+
+def test_a_revised_sheet_on_a_reply_also_reprices(extractor):
+    """A revision's factor and amount go with its products: the sheet is the newest word."""
+    sheet = (
+        b'field,value\nFactor,0.45\nAmount,"$79,600"\n'
+        b'Product specs,"24 townhomes, per unit: 7x 100 Series slider 48x36 double pane"\n'
+    )
+    msg = message(
+        "Rev 2 change sheet attached. HFD dropped the triple pane.",
+        attachments=(Attachment("QR_rev2_changes.csv", "text/csv", sheet),),
+    )
+    got = quote(extractor, msg, reply=True)
+    assert (got["factor"], got["amount"]) == ("0.45", "79600.00")
+    assert got["product_specs"].startswith("24 townhomes, per unit: 7x 100 Series slider")

@@ -325,6 +325,14 @@ def test_two_labels_over_one_cell_of_two_lines(extractor):
         ("Amount: 80k - sorry, 85k, they added the garage units", "amount", "85000.00"),
         ("Factor: .54 - sorry, .56", "factor", "0.56"),
         ("Close: Oct 15, I mean Oct 22", "close_date", "2027-10-22"),
+        # a picklist's word, then "sorry no," and the right one with a comment after it
+        ("Stage: Submissions -- sorry no, Approvals, they signed off today", "stage", "Approvals"),
+        (
+            "Type: Standard - sorry, Project w/ installation",
+            "opportunity_type",
+            "Project w/ installation",
+        ),
+        ("Stage: Approvals, sorry for the delay on this one", "stage", "Approvals"),
     ],
 )
 def test_a_labelled_value_corrected_on_the_spot(extractor, line, field, value):
@@ -530,3 +538,61 @@ def test_a_label_that_says_what_the_customer_wants_gives_the_products(extractor,
         f"{label}: 4x hopper 32x20, white/white, dual pane LoE-366 argon."
     )
     assert quote(extractor, message(text))["product_specs"].startswith("4x hopper 32x20")
+
+
+def test_a_call_centres_screen_names_the_caller_and_the_callback_number(extractor):
+    text = (
+        "Logging a call for service - screen below.\n\n"
+        "Call ID:        IN-20311111-0133\n"
+        "Caller:         Doreen Pilkington\n"
+        "Callback:       780.555.0190\n"
+        "Site address:   56 Grandin Woods Estates, St. Albert AB\n"
+        "Notes:          Bay window crank handle broke off, window stuck open.\n"
+    )
+    got = service(extractor, message(text, subject="Call-in"), staff=True)
+    assert (got["contact_name"], got["contact_phone"]) == ("Doreen Pilkington", "+17805550190")
+
+
+@pytest.mark.parametrize("label", ["Amount est", "Value (est.)", "Amt est"])
+def test_an_estimate_said_after_the_amounts_label(extractor, label):
+    text = f"Account: A&O\nProducts:\n11x Series 300 casement 30x48\n{label}: 19,800\n"
+    got = quote(extractor, message(text))
+    assert (got["amount"], got["product_specs"]) == ("19800.00", "11x Series 300 casement 30x48")
+
+
+def test_a_label_inside_a_values_bracket_is_part_of_the_value(extractor):
+    text = (
+        "Service needed on one of our reno jobs:\n\n"
+        " * Site: 10327 84 Ave NW, Edmonton (homeowner: Patel)\n"
+        " * Your SO: SO-561077\n"
+        " * Issue: 2 casements won't close fully\n"
+    )
+    msg = message(text, subject="Service", from_name="Nadia Kowalczyk", from_addr="n@example.org")
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Nadia Kowalczyk"
+    assert got["site_address"] == "10327 84 Ave NW, Edmonton (homeowner: Patel)"
+    assert got["reference"] == "SO-561077"  # "Your SO:", as "Our PO:"
+
+
+def test_the_customer_label_yields_to_the_contact_to_schedule_with(extractor):
+    text = (
+        "Customer: Hendricks\nSite: 1190 Lakeside Bay, Sherwood Park AB\n"
+        "Issue: condensation between the panes\n"
+        "Scheduling contact: Marisol Ortega, 780-555-0155\n"
+    )
+    got = service(extractor, message(text, subject="Service request"), staff=False)
+    assert got["contact_name"] == "Marisol Ortega"
+    text = "Customer: Bill Hendricks, 780-555-0155\nIssue: condensation between the panes\n"
+    assert service(extractor, message(text), staff=False)["contact_name"] == "Bill Hendricks"
+
+
+def test_a_label_naming_the_opportunity_beats_the_trades_word_for_the_job(extractor):
+    text = (
+        "Quote request for Bow Valley Renovations:\n"
+        "- Job: Chen residence full window replacement, Mackenzie Towne\n"
+        "- 14 windows: Series 300 casement/awning combos, white\n"
+        "- Opp name: BVR Chen Residence Retrofit\n"
+    )
+    assert quote(extractor, message(text))["opportunity_name"] == "BVR Chen Residence Retrofit"
+    alone = "Account: BVR\nProject: Chen Residence Retrofit\nSpecs: 14 casements 30x48\n"
+    assert quote(extractor, message(alone))["opportunity_name"] == "Chen Residence Retrofit"

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from intake.parsers.fields import LabelExtractor
+from intake.parsers.fields import LabelExtractor, missing_fields
 from intake.parsers.fields.resolver import GUESS
 from tests.fields.helpers import MST, message, quote, values
 
@@ -1222,3 +1222,84 @@ def test_a_hurried_request_with_lower_case_sentences_and_a_factor_in_words(extra
     assert got["product_specs"] == "18 openings 3500 casement tri-pane white/white"
     assert (got["factor"], got["stage"]) == ("0.54", "Proofing")
     assert got["opportunity_name"] == "PCH Redwood L7 Spec"
+
+
+def test_a_stage_said_with_how_far_along_before_it(extractor):
+    # an adverb between "we're"/"they're" and "at" still names the stage that follows
+    said = {
+        "Quote 4 awnings 30x20. They're already at Submissions with the owner.": "Submissions",
+        "Quote 4 awnings 30x20. So we're essentially at Approvals, pending the number.": (
+            "Approvals"
+        ),
+    }
+    for text, stage in said.items():
+        assert quote(extractor, message(text))["stage"] == stage, text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Factor either .52 or .54 depending if they commit to all 3, TBD w Lena.",
+        "Factor - not sure yet if they stay on .48 or move to the new program rate.",
+        "On the factor, I'm still going back and forth between .58 and .60.",
+    ],
+)
+def test_a_factor_still_weighed_between_two_is_asked_for(extractor, sentence):
+    text = f"Ridgeline wants pricing on 22 casements 30x48 black, Standard, Funding. {sentence}"
+    got = extractor.extract(message(text), "quotes", now=message(text).date, sender_is_staff=True)
+    assert "factor" not in got
+    assert "factor" in missing_fields(got, ["factor", "product_specs"])
+
+
+def test_a_factor_beside_another_choice_still_stands(extractor):
+    text = "Quote 22 casements 30x48. Not sure whether they want screens; factor .52 or so."
+    assert quote(extractor, message(text))["factor"] == "0.52"
+    text = "Quote 22 casements 30x48 at factor .52, and close either Oct 15 or Oct 22."
+    assert quote(extractor, message(text))["factor"] == "0.52"
+
+
+def test_a_one_digit_factor_corrected_on_the_spot(extractor):
+    text = "Lena ok'd factor .5 - sorry, .52 is what she approved, .5 was my ask. close Oct 31."
+    assert quote(extractor, message(text), reply=True)["factor"] == "0.52"
+
+
+def test_a_record_type_after_the_name_in_shorthand(extractor):
+    # "rec type single" after the name: the name ended, the clause is the record type
+    text = (
+        "Quote 4 casements 30x48. Opp name Martel Basement Egress, rec type single, "
+        "type Standard, stage 50%, close Oct 17th."
+    )
+    got = quote(extractor, message(text))
+    assert (got["opportunity_name"], got["record_type"]) == ("Martel Basement Egress", "Single")
+
+
+@pytest.mark.parametrize(
+    ("said", "amount"), [("~6.2k", "6200.00"), ("$9,000", "9000.00"), ("approx $24k", "24000.00")]
+)
+def test_a_sum_alone_as_a_sentence_is_the_amount(extractor, said, amount):
+    text = f"Quote 4 casements 30x48 for Martel, Standard, close Oct 17th. {said}. Prepaid terms."
+    assert quote(extractor, message(text))["amount"] == amount
+
+
+def test_a_sum_inside_a_sentence_is_not_taken_for_the_amount(extractor):
+    text = "Quote 4 casements 30x48 for Martel, Standard. Their deposit was ~2k last time."
+    assert "amount" not in quote(extractor, message(text))
+
+
+@pytest.mark.parametrize(
+    "said", ["Need the qte tmrw EOD", "need it tmrw am pls", "can I get it 2moro noon"]
+)
+def test_tomorrow_as_people_text_it(extractor, said):
+    text = f"Quote 4 casements 30x48 for Clearview, factor .60. {said}."
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"  # written Wed Nov 4
+
+
+def test_what_must_come_with_the_quote_is_an_instruction(extractor):
+    text = (
+        "Harbourfront - Bayview amenity building. Need:\n"
+        "* 26 Series 500 fixed + awning, black/black, dual pane Low-E\n\n"
+        "Factor 0.50\nOpp: HFD Bayview Amenity Bldg\n\n"
+        "Need stamped shop drawings w/ the quote.\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "Need stamped shop drawings w/ the quote."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from intake.parsers.fields import sentences
 from tests.fields.helpers import message, service
 
 
@@ -93,6 +94,8 @@ def test_extension_and_order_reference(extractor):
         "27 Saltmarsh Lane (Lot 14), Bedford NS B4A 0G7",  # the lot in brackets
         "31045 Range Road 31, Rocky View County",  # a numbered road
         "412, avenue Bellevue, Beaumont (Alb.) T4X 1M3",  # French: comma, avenue, (Alb.)
+        "14 Wedgewood Ravine NW, Edmonton, AB T6M 0K2",  # a ravine, a glade, a knoll ...
+        "3 Aspen Glade SW, Calgary",
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
@@ -139,6 +142,13 @@ def test_a_door_that_does_not_close_fully_is_not_an_emergency(extractor):
             "emergency",
         ),
         ("Patio door", "The slider came off its track and the house can't be locked.", "emergency"),
+        # "it'll" for "it will"; a sash hanging "outward" over the walk
+        (
+            "Sash",
+            "The bedroom sash came off the bottom hinge. Worried it'll drop on someone.",
+            "emergency",
+        ),
+        ("Sash", "The casement sash is hanging outward over the front walkway.", "emergency"),
         # "Urgent" shouted, or denied, over a cosmetic problem.
         (
             "URGENT - patio screen door",
@@ -268,6 +278,9 @@ def test_a_service_form_names_the_problem_and_the_urgency_in_its_own_words(extra
         "Ridgeline's customer Joan Whitby has a casement that will not latch.",
         "The homeowner is Joan Whitby, 403-555-0112. Her casement will not latch.",
         "Her casement will not latch. Ridgeline's site lead Joan Whitby will meet you there.",
+        # a note of a call: the customer is the one given a title
+        "Logging a call - Mrs. Joan Whitby called, her casement will not latch.",
+        "From the VM: Ms. Joan Whitby (lives alone) - her casement will not latch.",
     ],
 )
 def test_staff_name_the_customer_in_prose(extractor, sentence):
@@ -283,6 +296,12 @@ def test_a_person_named_by_role_never_beats_the_customer_or_names_staff(extracto
     assert service(extractor, msg, staff=False)["contact_name"] == "Ivy Chen"
     msg = message("The customer Priya Shah mentioned is away; the slider sticks.",
                   subject="Slider")  # fmt: skip
+    assert "contact_name" not in service(extractor, msg, staff=True)
+
+
+def test_a_titled_neighbour_with_a_key_is_not_the_contact(extractor):
+    text = "The casement will not latch. Our neighbour Mr. Karl Haas has a key, 403-555-0110."
+    msg = message(text, subject="Casement")
     assert "contact_name" not in service(extractor, msg, staff=True)
 
 
@@ -970,3 +989,31 @@ def test_a_fall_hazard_said_without_the_word_and_a_slow_leak_after_rain(extracto
     text = f"Hello,\n\n{said}\n\nAddress: 9 Sandbar Close NW, Edmonton\nPhone: 780 555 0148"
     msg = message(text, from_name="Ola Kovac", from_addr="ok@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == urgency
+
+
+def test_a_self_introduction_ending_in_a_company_suffix_ends_its_sentence(extractor):
+    # "... Kestrel Homes Ltd. 5 windows ...": the name's "Ltd." is the introduction's stop
+    text = (
+        "Hi, this is Tyler with Kestrel Homes Ltd. 5 windows from Tuesday's delivery have the "
+        "nailing fins bent along the top edge. Call me 780-555-0108."
+    )
+    got = service(extractor, message(text, subject="damaged windows"), staff=False)
+    assert got["description"] == (
+        "5 windows from Tuesday's delivery have the nailing fins bent along the top edge."
+    )
+    assert sentences("Ordered by Aspen Co. Ltd. Then shipped.") == [
+        "Ordered by Aspen Co. Ltd.",
+        "Then shipped.",
+    ]
+
+
+def test_an_address_label_in_a_paragraph_ends_at_its_sentence_and_whom_to_call(extractor):
+    text = (
+        "Our client says water is coming in at the bottom corner of the new dining room window "
+        "when it rains hard. Installed about 2 weeks ago. Address: 88 Mackenzie Towne Link SE, "
+        "Calgary. Please contact our PM, Steve Olafson, at 403-555-0147 to book - he has the keys."
+    )
+    msg = message(text, subject="Leak at sill", from_name="Nadia Kerr", from_addr="nk@example.org")
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "88 Mackenzie Towne Link SE, Calgary"
+    assert (got["contact_name"], got["contact_phone"]) == ("Steve Olafson", "+14035550147")

@@ -25,6 +25,17 @@ Close date: December 4
     assert missing_fields(fields, org.required_fields("quotes")) == ["factor"]
 
 
+def test_question_marks_with_a_reason_leave_the_field_to_be_asked(extractor, org):
+    text = (
+        "1. Account name: Ridgeline Custom\n2. Product specs: 16 casements 30x60, triple\n"
+        "3. Factor: .54\n4. Opportunity Name: Ridgeline - Whitemud | Type: ?? (Priya to "
+        "confirm whether install is included) | Stage: Submissions | Close Date: Jan 30\n"
+    )
+    fields = extractor.extract(message(text), "quotes", now=WED_NOV_4, sender_is_staff=True)
+    assert "opportunity_type" not in fields
+    assert missing_fields(fields, org.required_fields("quotes")) == ["opportunity_type"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from intake.parsers.fields import missing_fields, split_tail
 from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
@@ -276,3 +278,16 @@ def test_a_customers_signature_gives_the_cell_before_a_plain_or_office_number(ex
             from_addr="gord@builder.example.net",
         )
         assert service(extractor, msg, staff=False)["contact_phone"] == "+14035550185", block
+
+
+def test_a_dealer_asking_to_be_booked_through_is_the_contact(extractor):
+    text = (
+        "Our customer Bill Haldane has 4 casement operators that are stripping. "
+        "Site: 312 Maple Ridge Dr, Sherwood Park AB. Please book through me rather than "
+        "calling the homeowner."
+    )
+    msg = message(text, subject="Service request", from_name="Janice Worobetz",
+                  from_addr="jworobetz@example.org")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Janice Worobetz"
+    msg = dataclasses.replace(msg, new_text=text.replace("Please book through me rather", "Not"))
+    assert service(extractor, msg, staff=False)["contact_name"] == "Bill Haldane"

@@ -211,3 +211,46 @@ def test_a_close_date_or_an_abbreviated_record_type_in_a_subject_cell(
 ):
     body = "9 openings 2000 series sliders white/white. factor .62, Standard, 25%, opp BVR Suite."
     assert quote(extractor, message(body, subject=subject))[field] == value
+
+
+def test_a_factor_after_its_label_in_the_subject(extractor):
+    # "factor 55%" as a cell of a subject whose body writes only the products
+    msg = message(
+        "8 Series 300 sliders 60x36 white, dual pane. opp A&O Pemberton Reno, standard.",
+        subject="Aspen&Oak Pemberton reno qte - factor 55%",
+    )
+    assert quote(extractor, msg)["factor"] == "0.55"
+
+
+def test_shorthand_cell_with_a_whole_factor_after_a_one_letter_label(extractor):
+    # "f 52": a whole-number factor after its one-letter label
+    msg = message(
+        "Rest as per subject.\n\n- 9x 100 Series slider 48x36, white\n",
+        subject="A&O / Ritchie Duplex Infill / f 52 / Standard / Approvals / close Dec",
+    )
+    got = quote(extractor, msg)
+    assert (got["factor"], got["opportunity_type"], got["stage"]) == (
+        "0.52",
+        "Standard",
+        "Approvals",
+    )
+
+
+def test_a_close_date_written_month_dash_day(extractor):
+    # "close 11-28" after its label: November 28, where "11-28" alone may be lots
+    msg = message(
+        "Rest as per subject.\n\n- 9x 100 Series slider 48x36, white\n",
+        subject="PCH / Walker Ridge Lot 22 / f .47 / Standard / 50% / close 11-28",
+    )
+    assert quote(extractor, msg)["close_date"] == "2026-11-28"  # written Nov 4 2026
+    assert "close_date" not in quote(extractor, message("Lots 11-28, 9 sliders 48x36 white"))
+
+
+def test_a_reply_that_points_at_its_subject_for_the_change(extractor):
+    subject = "Re: [CASE-000905] PCH / Walker Ridge Lot 22 / close now 12-05"
+    said = "Close moves per subject - buyer's financing slipped a week. Nothing else changes."
+    got = quote(extractor, message(said, subject=subject), reply=True)
+    assert got == {"close_date": "2026-12-05"}
+    # a reply that does not point there: its subject repeats the case's
+    got = quote(extractor, message("Thanks, talk soon.", subject=subject), reply=True)
+    assert "close_date" not in got

@@ -178,3 +178,32 @@ def test_a_schedule_whose_header_names_each_rows_type_and_count(extractor):
         "NM-24A W1 Slider 60 48 1 Dual pane Low-E argon; NM-24B W2 Casement 24 48 4 Dual pane "
         "Low-E argon"
     )
+
+
+def test_a_field_table_with_abbreviated_instructions_and_a_due_at_end_of_day(extractor):
+    text = (
+        "Field            | Value\n"
+        "-----------------|------------------------\n"
+        "Account          | Prairie Crest Homes\n"
+        "Quote needed by  | EOD Thu Nov 5\n"
+        "Product specs    | 14x 200 Series casement, triple pane\n"
+        "Special instr.   | Rack delivery, one rack per lot. No grids.\n"
+    )
+    got = quote(extractor, message(text))  # written Wed Nov 4 2026
+    assert got["product_specs"] == "14x 200 Series casement, triple pane"
+    assert got["special_instructions"] == "Rack delivery, one rack per lot. No grids."
+    assert got["quote_due"] == "2026-11-05"  # the end of that day, not today's
+
+
+def test_a_dash_inside_a_rows_value_cell_is_no_label(extractor):
+    # a sheet's row as two cells; the value's own " - " does not make "... CX dealer" a label
+    text = (
+        "field  value\nAccount  Clearview Windows\nFactor  0.41\n"
+        "Product specs  40x 100 Series slider 48x48\n"
+        "Special instructions  CX dealer - they submit the order themselves. Quote only.\n"
+    )
+    got = quote(extractor, message(text))
+    assert (
+        got["special_instructions"] == "CX dealer - they submit the order themselves. Quote only."
+    )
+    assert got["account"] == "Clearview Window Centre"
