@@ -85,6 +85,7 @@ def test_with_nobody_to_remind_the_case_says_so_and_nothing_is_queued(session: S
     signal(session, rt, case, "opened", T0)
     (reminder,) = swept(session, rt, T0 + 10 * H)
     assert (reminder.step, reminder.to, reminder.message_id) == ("breach", [], None)
+    assert (reminder.scheduled, reminder.due_at) == (T0 + 10 * H, T0 + 10 * H)
     assert session.scalars(select(OutboxMessage)).all() == []
     unsent = session.scalars(
         select(CaseEvent.data).where(CaseEvent.kind == "sla_reminder_unsent")
@@ -305,4 +306,32 @@ def test_a_late_reminder_on_the_salesforce_feed_says_how_late(session: Session) 
             f"reply for Prairie Crest Homes was due {due}, 2 hours late",
             ["tara.nguyen"],
         )
+    ]
+
+
+def test_nobody_is_concerned_by_a_deadline_of_a_case_without_an_owner(session: Session) -> None:
+    case = quote_case(session, owner=None)
+    assert concerned(org(), case, REPLY, "breach") == []
+    assert concerned(org(), case, CHASE, "follow_up") == ["alex.martin"]
+
+
+def test_salesforce_is_told_of_an_on_time_warning_and_a_follow_up_with_whom_they_concern(
+    session: Session,
+) -> None:
+    noted = NotedFeed()
+    rt = dataclasses.replace(runtime(REPLY, CHASE), salesforce=noted)
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    signal(session, rt, case, "quote_sent", T0)
+    swept(session, rt, T0 + 5 * H)  # the warning, on time: nothing is late
+    swept(session, rt, T0 + 72 * H)  # the follow-up, on time
+    due = "Mon 02 Nov 20:00 MST"
+    assert [post for post in noted.posts if post[1] in ("Due soon", "Follow up")] == [
+        (case.number, "Due soon", f"reply for Prairie Crest Homes due {due}", ["tara.nguyen"]),
+        (
+            case.number,
+            "Follow up",
+            "chase for Prairie Crest Homes",
+            ["tara.nguyen", "alex.martin"],
+        ),
     ]

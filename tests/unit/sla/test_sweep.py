@@ -289,3 +289,18 @@ def test_a_sweep_failure_is_counted_per_case(session: Session) -> None:
         (second.id, 1, False),
     ]
     assert clock(session, second, "first").state == "running"
+
+
+def test_a_late_repeat_also_starts_the_next_interval_from_when_it_was_sent(
+    session: Session,
+) -> None:
+    """The breach told on time, then the sweep away past the repeat (due at 34 h): the repeat
+    sent three hours late is followed by the next a full day after it, not at 58 h."""
+    rt = runtime(REPLY.model_copy(update={"escalate_after": None}))
+    case = quote_case(session)
+    signal(session, rt, case, "opened", T0)
+    swept(session, rt, T0 + 5 * H)
+    swept(session, rt, T0 + 10 * H)
+    assert [r.step for r in swept(session, rt, T0 + 37 * H)] == ["repeat"]
+    c = clock(session, case, "reply")
+    assert (c.next_at, c.next_step) == (T0 + 61 * H, "repeat")

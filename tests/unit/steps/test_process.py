@@ -111,3 +111,10 @@ def test_process_logs_the_envelope_of_a_message_it_stopped_before_knowing_more(
     line = logged(caplog)[-1][1]
     assert line.startswith(f"inbound #{row.id} smtp from ")
     assert " to a@elsewhere.example,b@elsewhere.example " in line
+
+
+def test_process_notes_each_message_for_the_metrics_taken_at_commit(session: Session) -> None:
+    """bot/metrics.py counts what was processed from the session's note, after the commit."""
+    row = store(session, raw_mail(), sender_auth=TRUSTED_SUBMISSION)
+    pipeline.process(session, row, config(), T0)
+    assert session.info[pipeline.PROCESSED] == [("smtp", "new_case", T0)]
