@@ -26,6 +26,7 @@ from intake.parsers.fields.patterns import (
     _NOT_A_QUOTE_DATE,
     _SIGN_OFF,
     _WANTS_QUOTE,
+    FACTOR_GLUED,
     FOR_NOW,
     NAMES_OPPORTUNITY,
 )
@@ -270,6 +271,11 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if factor is not None:
             found.offer("factor", str(factor), PROSE, src)
             break
+    # "pt52 project 25% close end of next month": the factor as its glued shorthand
+    m = FACTOR_GLUED.search(text)
+    factor = _prose_factor(m["value"]) if m else None
+    if factor is not None:
+        found.offer("factor", str(factor), PROSE, src)
     m = re.search(
         r"(?<![\w.])[x×@]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
         r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
@@ -726,12 +732,26 @@ def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             return
 
 
-# (the item may say it is for now: "Project, 5% for now, close end of Q2")
+# (the item may say it is for now: "Project, 5% for now, close end of Q2"; a busy writer
+# runs the items on without commas: "pt52 project 25% close end of next month", "factor .47,
+# 50% close 3/31": then the close date is the item after it)
+_THEN_CLOSE = r",?\s+(?:close[sd]?|closing)\b"
 _PERCENT_ITEM = re.compile(
-    r"(?:^|,\s*)(\d{1,3})\s*%"
+    r"(?:^|,\s*|(?<=\w)\s+)(\d{1,3})\s*%"
     rf"(?:\s+{FOR_NOW})?"
-    r"(?=\s*(?:$|[,;.]|\s[-–—]\s))"
+    rf"(?=\s*(?:$|[,;.]|\s[-–—]\s)|{_THEN_CLOSE})"
 )
+# "pt52 std 25 close apr 30": the probability without its sign, right after the type and
+# right before the close date, where the run of values leaves nothing else it could be
+_BARE_PERCENT_ITEM = re.compile(r"\s*,?\s*(\d{1,3})" + rf"(?={_THEN_CLOSE})")
+
+
+def _after_record_type(v: OrgVocabulary, sentence: str, end: int) -> str:
+    """The words after a type, past a record type said with it ("std single 25 close")."""
+    for _, start, stop in v.picklists["record_type"].find(sentence):
+        if start > end and not sentence[end:start].strip():
+            return sentence[stop:]
+    return sentence[end:]
 
 
 def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -780,7 +800,17 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
             m = _PERCENT_ITEM.search(sentence)
             if m and next(v.picklists["opportunity_type"].find(sentence), None):
                 break
-            m = None
+            m = next(
+                (
+                    said
+                    for _, _, end in v.picklists["opportunity_type"].find(sentence)
+                    if (said := _BARE_PERCENT_ITEM.match(_after_record_type(v, sentence, end)))
+                    and v.pick("stage", said.group(1) + "%")
+                ),
+                None,
+            )
+            if m:
+                break
     if m and not found.has("stage"):
         found.offer("stage", v.pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
     # "the opportunity (HFD - Block E) is won", "we won it": the stage is Closed Won

@@ -1303,3 +1303,35 @@ def test_what_must_come_with_the_quote_is_an_instruction(extractor):
     )
     got = quote(extractor, message(text))
     assert got["special_instructions"] == "Need stamped shop drawings w/ the quote."
+
+
+@pytest.mark.parametrize(
+    ("said", "factor"),
+    [("pt52 project, close end of next month", "0.52"), ("opp BVR Den, pt.58 std", "0.58")],
+)
+def test_a_factor_as_its_glued_shorthand(extractor, said, factor):
+    got = quote(extractor, message(f"new opp for Bow Valley. {said}"))
+    assert got["factor"] == factor
+
+
+def test_a_count_of_pints_is_no_factor(extractor):
+    got = quote(extractor, message("Bow Valley wants 2 pt 52 of caulk with the 10 casements."))
+    assert "factor" not in got
+
+
+@pytest.mark.parametrize(
+    ("said", "stage"),
+    [
+        ("Bow Valley den, 10 casements. .52 project 25% close end of next month", "Funding"),
+        ("Bow Valley den, 10 casements. std, factor .47, 50% close 3/31", "Submissions"),
+        ("Bow Valley den, 10 casements. factor .52 std 25 close apr 30", "Funding"),
+        ("Bow Valley den, 10 casements. factor .52 std single 50 close apr 30", "Submissions"),
+    ],
+)
+def test_a_stage_as_its_percentage_in_a_run_of_values(extractor, said, stage):
+    assert quote(extractor, message(said))["stage"] == stage
+
+
+def test_a_bare_number_before_the_close_after_no_type_is_no_stage(extractor):
+    got = quote(extractor, message("Bow Valley den, 10 casements, factor 25 close apr 30"))
+    assert "stage" not in got
