@@ -449,6 +449,22 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
                 return
 
 
+# Where a name written after "opp" in running prose ends though no comma says so: a busy
+# writer goes straight on, lower-case, with a field ("opp A&O Hendricks Acreage. pt58 std",
+# "opp BVR 17 Ave Reno factor tbd"), a clause ("... Prod Run they added the 2 new plans"),
+# a note ("... Bldg C same 2 colour options as B") or a count of what to quote ("opp PCH Sage
+# Meadows Ph3 - 14 homes same pkg"). A name's own words are capitalised ("Lot 14", "Ph 2").
+_NAME_RUNS_ON = re.compile(
+    r"(?<=\S)[.,]?\s+(?:[-–]\s+(?=\d+\s+[a-z]{3,})"
+    r"|(?=(?:they|we|he|she|i|pls|please|thx|thanks|same|see|factor|fctr|stage|close|"
+    r"closing)\b[^\n]*?\s[a-z0-9]"
+    r"|(?i:pt|fctr)(?:[2-9]\d|[.,]\d{2,3})\b))"
+)
+
+# ... only after a name whose every word is capitalised, a number, a count or a dash
+_CAPITALISED_NAME = re.compile(r"[A-Z0-9][^\s,;]*(?:\s+(?:[A-Z0-9&][^\s,;]*|[-–&]|x\d+))*")
+
+
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
     for sentence in sentences(text):
@@ -468,7 +484,13 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
         elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
             # ("This will be its own Project opp – I'll get you the name": no name)
-            opportunity(v, found, rest, PROSE, ctx, name_first=True)
+            ends = _NAME_RUNS_ON.search(rest)
+            # "opp BVR 17 Ave Reno factor tbd": the name, then the rest's values
+            if ends and _CAPITALISED_NAME.fullmatch(rest[: ends.start()]):
+                found.offer("opportunity_name", _clean(rest[: ends.start()]), PROSE, ctx.source)
+                opportunity(v, found, rest[ends.start() :], CLAUSE, ctx, name_first=False)
+            else:
+                opportunity(v, found, rest, PROSE, ctx, name_first=True)
         elif paren := re.match(r"\(([A-Z0-9][^()]{1,30}?\s[-–]\s[^()]{2,60})\)", rest):
             # "so the opportunity (HFD - Quayside Towns Block E) is won"
             found.offer("opportunity_name", _clean(paren.group(1)), PROSE, ctx.source)

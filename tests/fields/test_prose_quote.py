@@ -1335,3 +1335,22 @@ def test_a_stage_as_its_percentage_in_a_run_of_values(extractor, said, stage):
 def test_a_bare_number_before_the_close_after_no_type_is_no_stage(extractor):
     got = quote(extractor, message("Bow Valley den, 10 casements, factor 25 close apr 30"))
     assert "stage" not in got
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "opp BVR Den Reno factor tbd, will send",
+        "opp BVR Den Reno. pt52 std, close apr 30",
+        "new opp BVR Den Reno - 10 casements same as last time",
+        "opp BVR Den Reno they added 2 sliders so watch for those",
+    ],
+)
+def test_an_opp_name_ends_where_the_writer_runs_on_lower_case(extractor, said):
+    got = quote(extractor, message(f"Bow Valley wants 10 casements 30x48. {said}"))
+    assert got["opportunity_name"] == "BVR Den Reno"
+
+
+def test_a_name_with_a_dash_and_capitalised_parts_is_whole(extractor):
+    got = quote(extractor, message("Bow Valley wants 10 casements. opp BVR - Lot 14 Den Reno"))
+    assert got["opportunity_name"] == "BVR - Lot 14 Den Reno"
