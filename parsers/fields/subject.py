@@ -18,7 +18,6 @@ from intake.parsers.fields.common import (
     _subject_text,
 )
 from intake.parsers.fields.patterns import (
-    _ADDRESS,
     _FIELD_CUE,
     _META,
     _REFERENCE,
@@ -26,6 +25,7 @@ from intake.parsers.fields.patterns import (
     names_a_job,
 )
 from intake.parsers.fields.prose_quote import prose_due
+from intake.parsers.fields.prose_service import site_address
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
@@ -198,6 +198,7 @@ def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: s
     ref = _REFERENCE.search(subject)
     if ref:
         found.offer("reference", _reference(ref), GUESS, "subject")
-    address = _ADDRESS.search(subject)
-    if address and not found.has("site_address"):  # "Foggy window - 42 Cranbrook Rise SE"
-        found.offer("site_address", _clean(address.group(0)), GUESS, "subject")
+    # "Foggy window - 42 Cranbrook Rise SE", "URGENT shattered glass - 4419 bow cres nw"
+    address = site_address(subject, v.org.phone_region)
+    if address and not found.has("site_address"):
+        found.offer("site_address", address, GUESS, "subject")
