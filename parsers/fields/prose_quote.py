@@ -80,6 +80,16 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     _to_follow(v, found, text)
 
 
+def values_said(v: OrgVocabulary, text: str, ctx: Context) -> Found:
+    """The opportunity's values a run of words states as prose states them ("pt62 std single
+    50% close 4/30"): factor, close date, amount, type, record type and stage; no name."""
+    said = Found()
+    _prose_numbers(v, said, text, ctx)
+    _prose_picklists(v, said, text, ctx)
+    _stage_by_probability(v, said, text, ctx)
+    return said
+
+
 # A sentence that corrects a value given earlier in the message: "Correction – close is Aug
 # 31", "Correction on the factor – use .56 not .58", "Put it at Submissions – actually no,
 # leave it at Funding"

@@ -262,3 +262,14 @@ def test_an_address_in_a_lower_case_subject(extractor):
     )
     got = service(extractor, msg, staff=False)
     assert got["site_address"].lower() == "4419 bow cres nw"
+
+
+def test_a_subject_cell_that_runs_the_opportunitys_values_together(extractor):
+    subject = "bvr den reno - 10 casements 30x48 white - pt55 std single 50% close 4/30"
+    got = quote(extractor, message("opp BVR Den Reno", subject=subject))
+    assert got["factor"] == "0.55"
+    assert got["opportunity_type"] == "Standard"
+    assert got["record_type"] == "Single"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2027-04-30"
+    assert got["product_specs"] == "10 casements 30x48 white"
