@@ -72,10 +72,6 @@ FOR_NOW = (
     r"at the moment|so far|right now|currently)"
 )
 
-# A factor written as a shorthand glued to its number, as people type it on a phone: "pt52",
-# "pt.52", "fctr52". Only glued (no space), so "2 pt 52" or a model code with a space is not one.
-FACTOR_GLUED = re.compile(r"(?<![\w.])(?i:pt|fctr)(?P<value>[2-9]\d|[.,]\d{2,3})(?![\w%]|[.,]\d)")
-
 # A cell that is a factor alone, its label at most abbreviated: ".47", "x.47", "@ .47",
 # "f .49", "fctr: 0,58"; a whole number only after its label ("f 52", "factor 55%"), for a
 # bare "52" in a cell is a count or a lot

@@ -26,7 +26,6 @@ from intake.parsers.fields.patterns import (
     _NOT_A_QUOTE_DATE,
     _SIGN_OFF,
     _WANTS_QUOTE,
-    FACTOR_GLUED,
     FOR_NOW,
     NAMES_OPPORTUNITY,
 )
@@ -282,8 +281,8 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("factor", str(factor), PROSE, src)
             break
     # "pt52 project 25% close end of next month": the factor as its glued shorthand
-    m = FACTOR_GLUED.search(text)
-    factor = _prose_factor(m["value"]) if m else None
+    m = nz.FACTOR_GLUED.search(text)
+    factor = _prose_factor(m.group(1)) if m else None
     if factor is not None:
         found.offer("factor", str(factor), PROSE, src)
     m = re.search(
@@ -468,7 +467,7 @@ _NAME_RUNS_ON = re.compile(
     r"(?<=\S)[.,]?\s+(?:[-–]\s+(?=\d+\s+[a-z]{3,})"
     r"|(?=(?:they|we|he|she|i|pls|please|thx|thanks|same|see|factor|fctr|stage|close|"
     r"closing)\b[^\n]*?\s[a-z0-9]"
-    r"|(?i:pt|fctr)(?:[2-9]\d|[.,]\d{2,3})\b))"
+    r"|" + nz.FACTOR_GLUED.pattern + "))"
 )
 
 # ... only after a name whose every word is capitalised, a number, a count or a dash
@@ -870,11 +869,13 @@ def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Conte
     """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
     one picklist's value, written capitalised as a value is, names that picklist."""
     for sentence in sentences(text):
-        for part in re.split(r"\s*[,;]\s*|\s+-\s+", sentence.strip(" .!?")):
-            if not part[:1].isupper() or len(part.split()) > 4:
-                continue
-            name = v.picklist_of_value(part)
-            if name and not found.has(name):
+        parts = re.split(r"\s*[,;]\s*|\s+-\s+|\.\s+", sentence.strip(" .!?"))
+        named = [(part, v.picklist_of_value(part)) for part in parts if len(part.split()) <= 4]
+        # ("project, submissions, close end of Q2": written lower case, the values still
+        # say what they are when two picklists' values stand side by side)
+        lower_ok = len({name for _, name in named if name}) >= 2
+        for part, name in named:
+            if name and (lower_ok or part[:1].isupper()) and not found.has(name):
                 found.offer(name, v.picklists[name].match(part), PROSE - 0.1, ctx.source)
 
 

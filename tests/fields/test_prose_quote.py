@@ -1354,3 +1354,20 @@ def test_an_opp_name_ends_where_the_writer_runs_on_lower_case(extractor, said):
 def test_a_name_with_a_dash_and_capitalised_parts_is_whole(extractor):
     got = quote(extractor, message("Bow Valley wants 10 casements. opp BVR - Lot 14 Den Reno"))
     assert got["opportunity_name"] == "BVR - Lot 14 Den Reno"
+
+
+def test_a_glued_factor_corrected_on_the_spot(extractor):
+    got = quote(extractor, message("Bow Valley, 10 casements. factor pt54 - sorry pt57, new tier"))
+    assert got["factor"] == "0.57"
+
+
+def test_two_picklist_values_side_by_side_in_lower_case(extractor):
+    text = "Bow Valley wants 3 awnings 30x24, all white. project, submissions, close end of Q2."
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Submissions"
+
+
+def test_one_lower_case_picklist_word_alone_names_nothing(extractor):
+    got = quote(extractor, message("Bow Valley wants 3 awnings 30x24. submissions go in friday."))
+    assert "stage" not in got
