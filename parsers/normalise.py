@@ -534,6 +534,11 @@ _FRACTION_IN = re.compile(_FRACTION)
 _WHOLE_FACTOR_AT_END = re.compile(r"\b(?i:factor|fctr|mult(?:iplier)?)\s*[:=]?\s*([2-9]\d)\s*$")
 _WHOLE_FACTOR_IN = re.compile(r"(?<![\w.,$/])([2-9]\d)(?![\w%/×]|[.,]\d)")
 _SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
+# A factor written as a shorthand glued to its number, as people type it on a phone: "pt52",
+# "pt.52", "fctr52". Only glued (no space), so "2 pt 52" or a model code with a space is not one.
+_GLUED = r"(?<![\w.])(?i:pt|fctr)([2-9]\d|[.,]\d{2,3})"
+FACTOR_GLUED = re.compile(_GLUED + r"(?![\w%]|[.,]\d)")
+_GLUED_FACTOR_AT_END = re.compile(_GLUED + r"\s*$")
 
 
 def _is_marked(m: re.Match[str]) -> bool:
@@ -557,13 +562,17 @@ def take_corrections(text: str, *, now: datetime) -> str:
     So is a fraction: "Factor is .54 - sorry, I just checked and their rate is .56" reads
     "Factor is .56 ...", and an amount: "80k - sorry, 85k" reads "85k"."""
     for m in reversed(list(_CORRECTION.finditer(text))):
-        said = _FRACTION_AT_END.search(text[: m.start()]) or _WHOLE_FACTOR_AT_END.search(
-            text[: m.start()]
+        said = (
+            _FRACTION_AT_END.search(text[: m.start()])
+            or _WHOLE_FACTOR_AT_END.search(text[: m.start()])
+            or _GLUED_FACTOR_AT_END.search(text[: m.start()])  # "pt54 - sorry pt57"
         )
         if said:
             rest = text[m.end() : m.end() + 120]
             end = _SENTENCE_END.search(rest)
-            pattern = _FRACTION_IN if said.re is _FRACTION_AT_END else _WHOLE_FACTOR_IN
+            pattern = {_FRACTION_AT_END: _FRACTION_IN, _WHOLE_FACTOR_AT_END: _WHOLE_FACTOR_IN}.get(
+                said.re, FACTOR_GLUED
+            )
             later = pattern.search(rest[: end.start() if end else len(rest)])
             if later:
                 text = text[: said.start(1)] + later.group(1) + text[said.end(1) :]

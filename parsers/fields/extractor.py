@@ -103,6 +103,10 @@ class LabelExtractor:
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
         ctx = Context(queue, now, sender_is_staff, is_reply, "body")
+        if queue == SERVICE and not is_reply and not body.strip():
+            # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls
+            # call" over an empty body: the subject is the request, read as its body would be
+            body = _subject_text(msg.subject)
         found = self._read_text(body, ctx)
         if msg.forwarded_text and not is_reply:
             merge_forwarded(found, forwarded.read(msg, ctx, self._read_text), queue, body)

@@ -38,7 +38,11 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "type de projet",
     ],
     "record_type": ["record type", "record", "rec type", "type d enregistrement", "type de fiche"],
-    "stage": ["stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade", "stg"],
+    # a stage is also given as its win probability ("Probability: 50%"; values.label_value)
+    "stage": [
+        "stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade", "stg",
+        "probability", "win probability", "close probability", "probabilite",
+    ],
     "close_date": [
         "close date", "closing", "closing date", "close", "expected close",
         "expected close date", "est close", "date de cloture", "cloture", "date de fermeture",

@@ -79,6 +79,16 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     _to_follow(v, found, text)
 
 
+def values_said(v: OrgVocabulary, text: str, ctx: Context) -> Found:
+    """The opportunity's values a run of words states as prose states them ("pt62 std single
+    50% close 4/30"): factor, close date, amount, type, record type and stage; no name."""
+    said = Found()
+    _prose_numbers(v, said, text, ctx)
+    _prose_picklists(v, said, text, ctx)
+    _stage_by_probability(v, said, text, ctx)
+    return said
+
+
 # A sentence that corrects a value given earlier in the message: "Correction – close is Aug
 # 31", "Correction on the factor – use .56 not .58", "Put it at Submissions – actually no,
 # leave it at Funding"
@@ -270,6 +280,11 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if factor is not None:
             found.offer("factor", str(factor), PROSE, src)
             break
+    # "pt52 project 25% close end of next month": the factor as its glued shorthand
+    m = nz.FACTOR_GLUED.search(text)
+    factor = _prose_factor(m.group(1)) if m else None
+    if factor is not None:
+        found.offer("factor", str(factor), PROSE, src)
     m = re.search(
         r"(?<![\w.])[x×@]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
         r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
@@ -443,6 +458,22 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
                 return
 
 
+# Where a name written after "opp" in running prose ends though no comma says so: a busy
+# writer goes straight on, lower-case, with a field ("opp A&O Hendricks Acreage. pt58 std",
+# "opp BVR 17 Ave Reno factor tbd"), a clause ("... Prod Run they added the 2 new plans"),
+# a note ("... Bldg C same 2 colour options as B") or a count of what to quote ("opp PCH Sage
+# Meadows Ph3 - 14 homes same pkg"). A name's own words are capitalised ("Lot 14", "Ph 2").
+_NAME_RUNS_ON = re.compile(
+    r"(?<=\S)[.,]?\s+(?:[-–]\s+(?=\d+\s+[a-z]{3,})"
+    r"|(?=(?:they|we|he|she|i|pls|please|thx|thanks|same|see|factor|fctr|stage|close|"
+    r"closing)\b[^\n]*?\s[a-z0-9]"
+    r"|" + nz.FACTOR_GLUED.pattern + "))"
+)
+
+# ... only after a name whose every word is capitalised, a number, a count or a dash
+_CAPITALISED_NAME = re.compile(r"[A-Z0-9][^\s,;]*(?:\s+(?:[A-Z0-9&][^\s,;]*|[-–&]|x\d+))*")
+
+
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
     for sentence in sentences(text):
@@ -462,7 +493,13 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
         elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
             # ("This will be its own Project opp – I'll get you the name": no name)
-            opportunity(v, found, rest, PROSE, ctx, name_first=True)
+            ends = _NAME_RUNS_ON.search(rest)
+            # "opp BVR 17 Ave Reno factor tbd": the name, then the rest's values
+            if ends and _CAPITALISED_NAME.fullmatch(rest[: ends.start()]):
+                found.offer("opportunity_name", _clean(rest[: ends.start()]), PROSE, ctx.source)
+                opportunity(v, found, rest[ends.start() :], CLAUSE, ctx, name_first=False)
+            else:
+                opportunity(v, found, rest, PROSE, ctx, name_first=True)
         elif paren := re.match(r"\(([A-Z0-9][^()]{1,30}?\s[-–]\s[^()]{2,60})\)", rest):
             # "so the opportunity (HFD - Quayside Towns Block E) is won"
             found.offer("opportunity_name", _clean(paren.group(1)), PROSE, ctx.source)
@@ -726,12 +763,26 @@ def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             return
 
 
-# (the item may say it is for now: "Project, 5% for now, close end of Q2")
+# (the item may say it is for now: "Project, 5% for now, close end of Q2"; a busy writer
+# runs the items on without commas: "pt52 project 25% close end of next month", "factor .47,
+# 50% close 3/31": then the close date is the item after it)
+_THEN_CLOSE = r",?\s+(?:close[sd]?|closing)\b"
 _PERCENT_ITEM = re.compile(
-    r"(?:^|,\s*)(\d{1,3})\s*%"
+    r"(?:^|,\s*|(?<=\w)\s+)(\d{1,3})\s*%"
     rf"(?:\s+{FOR_NOW})?"
-    r"(?=\s*(?:$|[,;.]|\s[-–—]\s))"
+    rf"(?=\s*(?:$|[,;.]|\s[-–—]\s)|{_THEN_CLOSE})"
 )
+# "pt52 std 25 close apr 30": the probability without its sign, right after the type and
+# right before the close date, where the run of values leaves nothing else it could be
+_BARE_PERCENT_ITEM = re.compile(r"\s*,?\s*(\d{1,3})" + rf"(?={_THEN_CLOSE})")
+
+
+def _after_record_type(v: OrgVocabulary, sentence: str, end: int) -> str:
+    """The words after a type, past a record type said with it ("std single 25 close")."""
+    for _, start, stop in v.picklists["record_type"].find(sentence):
+        if start > end and not sentence[end:start].strip():
+            return sentence[stop:]
+    return sentence[end:]
 
 
 def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -780,7 +831,17 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
             m = _PERCENT_ITEM.search(sentence)
             if m and next(v.picklists["opportunity_type"].find(sentence), None):
                 break
-            m = None
+            m = next(
+                (
+                    said
+                    for _, _, end in v.picklists["opportunity_type"].find(sentence)
+                    if (said := _BARE_PERCENT_ITEM.match(_after_record_type(v, sentence, end)))
+                    and v.pick("stage", said.group(1) + "%")
+                ),
+                None,
+            )
+            if m:
+                break
     if m and not found.has("stage"):
         found.offer("stage", v.pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
     # "the opportunity (HFD - Block E) is won", "we won it": the stage is Closed Won
@@ -808,11 +869,13 @@ def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Conte
     """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
     one picklist's value, written capitalised as a value is, names that picklist."""
     for sentence in sentences(text):
-        for part in re.split(r"\s*[,;]\s*|\s+-\s+", sentence.strip(" .!?")):
-            if not part[:1].isupper() or len(part.split()) > 4:
-                continue
-            name = v.picklist_of_value(part)
-            if name and not found.has(name):
+        parts = re.split(r"\s*[,;]\s*|\s+-\s+|\.\s+", sentence.strip(" .!?"))
+        named = [(part, v.picklist_of_value(part)) for part in parts if len(part.split()) <= 4]
+        # ("project, submissions, close end of Q2": written lower case, the values still
+        # say what they are when two picklists' values stand side by side)
+        lower_ok = len({name for _, name in named if name}) >= 2
+        for part, name in named:
+            if name and (lower_ok or part[:1].isupper()) and not found.has(name):
                 found.offer(name, v.picklists[name].match(part), PROSE - 0.1, ctx.source)
 
 

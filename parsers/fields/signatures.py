@@ -18,12 +18,12 @@ from intake.parsers.fields.common import (
     _strip_forward_headers,
 )
 from intake.parsers.fields.patterns import (
-    _ADDRESS,
     _COMPANY_LINE,
     _FORWARD_HEADER,
     _SIGN_OFF,
     _TITLE_AND_COMPANY,
 )
+from intake.parsers.fields.prose_service import site_address
 from intake.parsers.fields.resolver import CLAUSE, GUESS, HEADER, PROSE, SIGNATURE, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
@@ -167,11 +167,11 @@ def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Con
         if phones:
             found.offer("contact_phone", phones[0][0], SIGNATURE, source)
             break
-    joined = ", ".join(lines)
-    addresses = [(m.start(), _clean(m.group(0)).rstrip(".")) for m in _ADDRESS.finditer(joined)]
-    addresses += [(start, value) for start, _, value in nz.find_rural_addresses(joined)]
-    if addresses:
-        found.offer("site_address", min(addresses)[1], GUESS, source)
+    # the prose's own finder: a sender who signs in lower case writes the address so too
+    # ("kyle brandt / 403 555 0187 / 118 sagewood cres sw airdrie")
+    address = site_address(", ".join(lines), v.org.phone_region)
+    if address:
+        found.offer("site_address", address, GUESS, source)
     if not found.has("account"):  # "Site Supervisor / Bow Valley Renovations"
         for line in lines:
             for part in re.split(r"\s*[,|/•·]\s*|\s+[-–]\s+", line):

@@ -343,7 +343,7 @@ class Structure:
                 if current is None or current.kind != "table":
                     current = Block("table")
                     blocks.append(current)
-                current.rows.append(_cells(rest))
+                current.rows.append(_spreadsheet_row(rest, current.rows))
             elif bullet:
                 if current is None or current.kind != "bullets":
                     intro = blocks[-1].text if blocks and blocks[-1].kind == "prose" else ""
@@ -383,6 +383,19 @@ class Structure:
 
 
 # A row pasted from a CRM screen: a short label, a tab, its value
+def _spreadsheet_row(line: str, rows: list[list[str]]) -> list[str]:
+    """A row's cells; a row pasted from a spreadsheet keeps its empty cells (one tab each)
+    when that puts its values under the header's columns ("PCH<TAB><TAB>Single" under
+    "Account<TAB>Factor<TAB>Rec Type"): without them every value after a gap moves one
+    column left, under the wrong label."""
+    cells = _cells(line)
+    if rows and "\t" in line and "|" not in line:
+        tabbed = [c.strip() for c in line.strip(" \r\n").split("\t")]
+        if len(tabbed) == len(rows[0]) != len(cells):
+            return tabbed
+    return cells
+
+
 _TAB_ROW = re.compile(r"[A-Z][\w ()%/.-]{1,30}\t+\S")
 
 # "2. Specs in the attached takeoff     3. 0.5": the next item after a gap on the same line

@@ -18,14 +18,14 @@ from intake.parsers.fields.common import (
     _subject_text,
 )
 from intake.parsers.fields.patterns import (
-    _ADDRESS,
     _FIELD_CUE,
     _META,
     _REFERENCE,
     NAME_LABEL,
     names_a_job,
 )
-from intake.parsers.fields.prose_quote import prose_due
+from intake.parsers.fields.prose_quote import prose_due, values_said
+from intake.parsers.fields.prose_service import site_address
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
@@ -47,6 +47,7 @@ def read(
     if ctx.queue == QUOTES:
         if len(body.split()) < 12 and not ctx.is_reply:
             _subject_as_request(v, found, msg, ctx)
+            _runs_of_values(v, found, msg, ctx)
         if not ctx.is_reply:
             _shorthand(v, found, msg, ctx)
         elif expected or _PER_SUBJECT.search(body):
@@ -81,6 +82,35 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
                 found.offer("opportunity_name", _clean(last), PROSE - 0.1, "subject")
             else:
                 found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
+
+
+def _runs_of_values(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
+    """ "clearview bayside reno - 12 dbl hung white vinyl 32x54 - pt62 std single 50% close
+    4/30 - 8.2k" over a body that only names the opp: a subject cell that runs two values or
+    more together, read as the prose reads such a run. What the body states stands."""
+    sub_ctx = _replace(ctx, "subject")
+    for cell in _LOOSE_CELL_BREAK.split(_subject_text(msg.subject)):
+        if v.qty_product.search(cell):
+            continue  # the products, whose sizes and counts are no values
+        said = values_said(v, cell, sub_ctx)
+        if len(said.values) >= 2:
+            # in a run of values a bare picklist word is that picklist's ("std single")
+            for name in ("opportunity_type", "record_type"):
+                for value, _, _ in v.picklists[name].find(cell):
+                    said.offer(name, value, PROSE - 0.1, "subject")
+            for name, value in said.values.items():
+                if not found.has(name) and name not in found.declared_empty:
+                    found.offer(name, value.value, PROSE - 0.1, "subject")
+
+
+def _specs_cells(v: OrgVocabulary, specs: str, ctx: Context) -> str:
+    """The subject's products end where a cell of values begins ("12 dbl hung 32x54 - pt62
+    std single 50% close 4/30 - 8.2k"): those are the opportunity's, not the products'."""
+    for gap in _LOOSE_CELL_BREAK.finditer(specs):
+        cell = _LOOSE_CELL_BREAK.split(specs[gap.end() :], maxsplit=1)[0]
+        if bare_lines.value_of(v, cell, ctx) or len(values_said(v, cell, ctx).values) >= 2:
+            return specs[: gap.start()]
+    return specs
 
 
 # A cell that is a close date or a factor after its label: "close EOM", "closing 4/15",
@@ -173,7 +203,8 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
         if not found.has("product_specs"):
             m = v.qty_product.search(subject)
             if m:
-                found.offer("product_specs", _clean(subject[m.start() :]), GUESS, "subject")
+                specs = _specs_cells(v, subject[m.start() :], sub_ctx)
+                found.offer("product_specs", _clean(specs), GUESS, "subject")
         if not found.has("quote_due"):
             prose_due(v, found, subject, sub_ctx)
         # "BVR garage suite - qt pls, close EOM", "Pemberton reno qte - factor 55%": a close
@@ -198,6 +229,7 @@ def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: s
     ref = _REFERENCE.search(subject)
     if ref:
         found.offer("reference", _reference(ref), GUESS, "subject")
-    address = _ADDRESS.search(subject)
-    if address and not found.has("site_address"):  # "Foggy window - 42 Cranbrook Rise SE"
-        found.offer("site_address", _clean(address.group(0)), GUESS, "subject")
+    # "Foggy window - 42 Cranbrook Rise SE", "URGENT shattered glass - 4419 bow cres nw"
+    address = site_address(subject, v.org.phone_region)
+    if address and not found.has("site_address"):
+        found.offer("site_address", address, GUESS, "subject")

@@ -41,7 +41,11 @@ def _field_table(
     if known < 3 or known * 5 < len(header) * 3 or len(values) != len(header):
         return
     for target, value in zip(targets, values, strict=True):
-        if target is not None and target != "product_specs":
+        if target == "product_specs" and len(block.rows) == 2 and value:
+            # a header over one row of values: the cell under "Product" is the specs, not
+            # the whole row, which the products reader would take for one product line
+            found.offer("product_specs", _clean(value), TABLE + 0.05, ctx.source)
+        elif target is not None and target != "product_specs" and value:
             label_value(v, found, target, value, [], TABLE, ctx)
 
 

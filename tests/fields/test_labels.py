@@ -596,3 +596,9 @@ def test_a_label_naming_the_opportunity_beats_the_trades_word_for_the_job(extrac
     assert quote(extractor, message(text))["opportunity_name"] == "BVR Chen Residence Retrofit"
     alone = "Account: BVR\nProject: Chen Residence Retrofit\nSpecs: 14 casements 30x48\n"
     assert quote(extractor, message(alone))["opportunity_name"] == "Chen Residence Retrofit"
+
+
+@pytest.mark.parametrize(("said", "stage"), [("50%", "Submissions"), ("25", "Funding")])
+def test_a_stage_labelled_as_its_win_probability(extractor, said, stage):
+    text = f"Client: Bow Valley\nMultiplier: .55\nDeal type: Standard\nProbability: {said}\n"
+    assert quote(extractor, message(text))["stage"] == stage

@@ -1303,3 +1303,71 @@ def test_what_must_come_with_the_quote_is_an_instruction(extractor):
     )
     got = quote(extractor, message(text))
     assert got["special_instructions"] == "Need stamped shop drawings w/ the quote."
+
+
+@pytest.mark.parametrize(
+    ("said", "factor"),
+    [("pt52 project, close end of next month", "0.52"), ("opp BVR Den, pt.58 std", "0.58")],
+)
+def test_a_factor_as_its_glued_shorthand(extractor, said, factor):
+    got = quote(extractor, message(f"new opp for Bow Valley. {said}"))
+    assert got["factor"] == factor
+
+
+def test_a_count_of_pints_is_no_factor(extractor):
+    got = quote(extractor, message("Bow Valley wants 2 pt 52 of caulk with the 10 casements."))
+    assert "factor" not in got
+
+
+@pytest.mark.parametrize(
+    ("said", "stage"),
+    [
+        ("Bow Valley den, 10 casements. .52 project 25% close end of next month", "Funding"),
+        ("Bow Valley den, 10 casements. std, factor .47, 50% close 3/31", "Submissions"),
+        ("Bow Valley den, 10 casements. factor .52 std 25 close apr 30", "Funding"),
+        ("Bow Valley den, 10 casements. factor .52 std single 50 close apr 30", "Submissions"),
+    ],
+)
+def test_a_stage_as_its_percentage_in_a_run_of_values(extractor, said, stage):
+    assert quote(extractor, message(said))["stage"] == stage
+
+
+def test_a_bare_number_before_the_close_after_no_type_is_no_stage(extractor):
+    got = quote(extractor, message("Bow Valley den, 10 casements, factor 25 close apr 30"))
+    assert "stage" not in got
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "opp BVR Den Reno factor tbd, will send",
+        "opp BVR Den Reno. pt52 std, close apr 30",
+        "new opp BVR Den Reno - 10 casements same as last time",
+        "opp BVR Den Reno they added 2 sliders so watch for those",
+    ],
+)
+def test_an_opp_name_ends_where_the_writer_runs_on_lower_case(extractor, said):
+    got = quote(extractor, message(f"Bow Valley wants 10 casements 30x48. {said}"))
+    assert got["opportunity_name"] == "BVR Den Reno"
+
+
+def test_a_name_with_a_dash_and_capitalised_parts_is_whole(extractor):
+    got = quote(extractor, message("Bow Valley wants 10 casements. opp BVR - Lot 14 Den Reno"))
+    assert got["opportunity_name"] == "BVR - Lot 14 Den Reno"
+
+
+def test_a_glued_factor_corrected_on_the_spot(extractor):
+    got = quote(extractor, message("Bow Valley, 10 casements. factor pt54 - sorry pt57, new tier"))
+    assert got["factor"] == "0.57"
+
+
+def test_two_picklist_values_side_by_side_in_lower_case(extractor):
+    text = "Bow Valley wants 3 awnings 30x24, all white. project, submissions, close end of Q2."
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Submissions"
+
+
+def test_one_lower_case_picklist_word_alone_names_nothing(extractor):
+    got = quote(extractor, message("Bow Valley wants 3 awnings 30x24. submissions go in friday."))
+    assert "stage" not in got

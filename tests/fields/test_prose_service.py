@@ -1017,3 +1017,11 @@ def test_an_address_label_in_a_paragraph_ends_at_its_sentence_and_whom_to_call(e
     got = service(extractor, msg, staff=False)
     assert got["site_address"] == "88 Mackenzie Towne Link SE, Calgary"
     assert (got["contact_name"], got["contact_phone"]) == ("Steve Olafson", "+14035550147")
+
+
+def test_a_service_request_said_all_in_the_subject(extractor):
+    subject = "fogged up window in bedroom call dave 780 555 0172"
+    msg = message("", subject=subject, from_name="dave w", from_addr="dw88@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["contact_phone"] == "+17805550172"
+    assert "fogged up window in bedroom" in got["description"]

@@ -291,3 +291,15 @@ def test_a_dealer_asking_to_be_booked_through_is_the_contact(extractor):
     assert service(extractor, msg, staff=False)["contact_name"] == "Janice Worobetz"
     msg = dataclasses.replace(msg, new_text=text.replace("Please book through me rather", "Not"))
     assert service(extractor, msg, staff=False)["contact_name"] == "Bill Haldane"
+
+
+def test_an_address_signed_in_lower_case(extractor):
+    text = "our patio door is hard to open, it grinds. can someone come look at it"
+    msg = message(
+        text,
+        from_name="kyle brandt",
+        from_addr="kbrandt@example.net",
+        signature="kyle brandt\n403 555 0187\n118 sagewood cres sw airdrie",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"].lower().startswith("118 sagewood cres sw")

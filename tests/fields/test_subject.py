@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fields.helpers import message, quote
+from tests.fields.helpers import message, quote, service
 
 
 def test_subject_only_gives_account_and_specs(extractor):
@@ -254,3 +254,22 @@ def test_a_reply_that_points_at_its_subject_for_the_change(extractor):
     # a reply that does not point there: its subject repeats the case's
     got = quote(extractor, message("Thanks, talk soon.", subject=subject), reply=True)
     assert "close_date" not in got
+
+
+def test_an_address_in_a_lower_case_subject(extractor):
+    msg = message(
+        "glass exploded overnight, need it replaced", subject="broken slider - 4419 bow cres nw"
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"].lower() == "4419 bow cres nw"
+
+
+def test_a_subject_cell_that_runs_the_opportunitys_values_together(extractor):
+    subject = "bvr den reno - 10 casements 30x48 white - pt55 std single 50% close 4/30"
+    got = quote(extractor, message("opp BVR Den Reno", subject=subject))
+    assert got["factor"] == "0.55"
+    assert got["opportunity_type"] == "Standard"
+    assert got["record_type"] == "Single"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2027-04-30"
+    assert got["product_specs"] == "10 casements 30x48 white"

@@ -207,3 +207,17 @@ def test_a_dash_inside_a_rows_value_cell_is_no_label(extractor):
         got["special_instructions"] == "CX dealer - they submit the order themselves. Quote only."
     )
     assert got["account"] == "Clearview Window Centre"
+
+
+def test_a_pasted_spreadsheet_row_keeps_its_empty_cells_under_the_header(extractor):
+    text = (
+        "Row below.\n\n"
+        "Account\tOpp Name\tOpp Type\tStage\tClose Date\tFactor\tProduct\n"
+        "Bow Valley\tBVR - Den Reno\tStandard\t\t15-Jun-27\t52%\t10 casements 30x48, white\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "BVR - Den Reno"
+    assert got["close_date"] == "2027-06-15"
+    assert got["factor"] == "0.52"
+    assert "stage" not in got
+    assert got["product_specs"] == "10 casements 30x48, white"
