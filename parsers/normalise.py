@@ -530,8 +530,11 @@ _LEADING_NO = re.compile(r"^(?:no|nope|not that)\b[\s,.!:;–—-]*", re.IGNOREC
 _FRACTION = r"(?<![\w.,$/])(0?[.,]\d{2,3}|0?\.\d)(?![\w%/×]|[.,]\d)"
 _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
 _FRACTION_IN = re.compile(_FRACTION)
+# The words a factor is labelled with in running text (the label lines' own list is
+# lexicon.QUOTE_LABELS["factor"])
+FACTOR_WORDS = r"factor|fctr|mult(?:iplier)?"
 # A factor as a whole number, said after its label: "Factor 52 — sorry, 55"
-_WHOLE_FACTOR_AT_END = re.compile(r"\b(?i:factor|fctr|mult(?:iplier)?)\s*[:=]?\s*([2-9]\d)\s*$")
+_WHOLE_FACTOR_AT_END = re.compile(rf"\b(?i:{FACTOR_WORDS})\s*[:=]?\s*([2-9]\d)\s*$")
 _WHOLE_FACTOR_IN = re.compile(r"(?<![\w.,$/])([2-9]\d)(?![\w%/×]|[.,]\d)")
 _SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
 # A factor written as a shorthand glued to its number, as people type it on a phone: "pt52",
@@ -539,6 +542,16 @@ _SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
 _GLUED = r"(?<![\w.])(?i:pt|fctr)([2-9]\d|[.,]\d{2,3})"
 FACTOR_GLUED = re.compile(_GLUED + r"(?![\w%]|[.,]\d)")
 _GLUED_FACTOR_AT_END = re.compile(_GLUED + r"\s*$")
+
+
+# A factor said before a correction, and how the corrected one is written after it: a
+# fraction (".54 - sorry, .56"), a whole number after its label ("Factor 52 — sorry, 55"),
+# the glued shorthand ("pt54 - sorry pt57")
+_FACTOR_FORMS = (
+    (_FRACTION_AT_END, _FRACTION_IN),
+    (_WHOLE_FACTOR_AT_END, _WHOLE_FACTOR_IN),
+    (_GLUED_FACTOR_AT_END, FACTOR_GLUED),
+)
 
 
 def _is_marked(m: re.Match[str]) -> bool:
@@ -562,18 +575,18 @@ def take_corrections(text: str, *, now: datetime) -> str:
     So is a fraction: "Factor is .54 - sorry, I just checked and their rate is .56" reads
     "Factor is .56 ...", and an amount: "80k - sorry, 85k" reads "85k"."""
     for m in reversed(list(_CORRECTION.finditer(text))):
-        said = (
-            _FRACTION_AT_END.search(text[: m.start()])
-            or _WHOLE_FACTOR_AT_END.search(text[: m.start()])
-            or _GLUED_FACTOR_AT_END.search(text[: m.start()])  # "pt54 - sorry pt57"
+        said, later_form = next(
+            (
+                (hit, later)
+                for at_end, later in _FACTOR_FORMS
+                if (hit := at_end.search(text[: m.start()]))
+            ),
+            (None, None),
         )
-        if said:
+        if said and later_form:
             rest = text[m.end() : m.end() + 120]
             end = _SENTENCE_END.search(rest)
-            pattern = {_FRACTION_AT_END: _FRACTION_IN, _WHOLE_FACTOR_AT_END: _WHOLE_FACTOR_IN}.get(
-                said.re, FACTOR_GLUED
-            )
-            later = pattern.search(rest[: end.start() if end else len(rest)])
+            later = later_form.search(rest[: end.start() if end else len(rest)])
             if later:
                 text = text[: said.start(1)] + later.group(1) + text[said.end(1) :]
             continue

@@ -20,11 +20,10 @@ from intake.parsers.fields.patterns import (
     _MONEY,
     _SIGN_OFF,
     _SPEC_WORDS,
-    FACTOR_CELL,
     names_a_job,
 )
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
-from intake.parsers.fields.tables import summary_row
+from intake.parsers.fields.tables import cell_factor, summary_row
 from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary
 
@@ -58,10 +57,9 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
     if _PERCENT_ALONE.fullmatch(cell):
         stage = v.pick("stage", cell)
         return ("stage", stage) if stage else None
-    factor = FACTOR_CELL.fullmatch(cell)
-    said = factor and (factor["value"] or factor["whole"])
-    if said and nz.parse_factor(said) is not None:
-        return "factor", str(nz.parse_factor(said))
+    factor = cell_factor(cell)
+    if factor is not None:
+        return "factor", str(factor)
     if not re.search(r"\d|\$", cell) and not nz._DATE_WORDS.search(key):
         return None  # no number, no date word: neither a date, a factor nor an amount
     said = part_fields(v, cell, ctx, loose=False)

@@ -41,6 +41,7 @@ from intake.parsers.fields.common import (
     calm,
     is_shouting,
 )
+from intake.parsers.fields.lexicon import LABEL_STANDS_FOR
 from intake.parsers.fields.resolver import CLAUSE, FieldValue, Found, merge_forwarded
 from intake.parsers.fields.signatures import _without_lines_of, split_tail
 from intake.parsers.fields.structure import Structure, _items_as_bullets
@@ -179,12 +180,7 @@ class LabelExtractor:
     def _labelled(self, text: str, queue: str) -> set[str]:
         """The fields `text` states on label lines of `queue` (colon-less ones included)."""
         blocks = self._structure(queue).parse(text)
-        # ("Job:"/"Project:" names the opportunity too, a little less surely: see lexicon)
-        return {
-            "opportunity_name" if b.target == "job" else b.target
-            for b in blocks
-            if b.kind == "label"
-        }
+        return {LABEL_STANDS_FOR.get(b.target, b.target) for b in blocks if b.kind == "label"}
 
     def _structure(self, queue: str) -> Structure:
         v = self.vocab

@@ -5,6 +5,10 @@ org.synonyms["products"]); `vocab.OrgVocabulary` merges them."""
 
 from __future__ import annotations
 
+# Label targets that stand for another field: "Job:"/"Project:" is the opportunity's name
+# (read a little less surely than "Opp name:", values.label_value)
+LABEL_STANDS_FOR = {"job": "opportunity_name"}
+
 QUOTE_LABELS: dict[str, list[str]] = {
     "account": [
         "account", "account name", "acct", "acct name", "acc", "customer", "customer name",
@@ -31,7 +35,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     ],
     # The trade's word for the job names the opportunity less surely than a label that says
     # "name" ("Job: Chen residence full window replacement" above "Opp name: BVR Chen
-    # Residence Retrofit"): values.label_value reads it as the name, a little less sure.
+    # Residence Retrofit"): see LABEL_STANDS_FOR.
     "job": ["project", "projet"],
     "opportunity_type": [
         "opportunity type", "opp type", "oppty type", "type", "type d opportunite",

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
 from intake.parsers.first_chars import guarded
+from intake.parsers.normalise import FACTOR_WORDS
 
 _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
 # "not urgent", "no emergency", "not really urgent", "I would not call it an emergency"
@@ -75,9 +76,12 @@ FOR_NOW = (
 # A cell that is a factor alone, its label at most abbreviated: ".47", "x.47", "@ .47",
 # "f .49", "fctr: 0,58"; a whole number only after its label ("f 52", "factor 55%"), for a
 # bare "52" in a cell is a count or a lot
+_CELL_FACTOR_LABEL = rf"(?i:{FACTOR_WORDS}|f)"
 FACTOR_CELL = re.compile(
-    r"(?i:factor|fctr|f|mult(?:iplier)?)?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})"
-    r"|(?i:factor|fctr|f|mult(?:iplier)?)\s*[:=]?\s*(?P<whole>[2-9]\d)\s*%?"
+    _CELL_FACTOR_LABEL
+    + r"?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})|"
+    + _CELL_FACTOR_LABEL
+    + r"\s*[:=]?\s*(?P<whole>[2-9]\d)\s*%?"
 )
 
 # Words that say a sentence is about a field or about the email itself, not an instruction.

@@ -163,27 +163,24 @@ _TO_FOLLOW = re.compile(
 )
 
 
+# The words of a choice not made yet, before its "or"
+_WEIGHING = r"not sure|whether|still deciding|undecided|either|(?:haven(?:'|’)?t|have not) decided"
 # "Not sure yet whether it's a Project or Project w/ install": two values still in the running
-_DECIDING = re.compile(
-    r"\b(?:not sure|whether|still deciding|undecided|(?:haven(?:'|’)?t|have not) decided|"
-    r"either)\b[^.!?\n]*\bor\b",
-    re.IGNORECASE,
-)
+_DECIDING = re.compile(rf"\b(?:{_WEIGHING})\b[^.!?\n]*\bor\b", re.IGNORECASE)
 
 
 # "Factor either .52 or .54 depending ...", "not sure yet if they stay on .48 or move to the
 # new program rate", "back and forth between .58 and .60": a factor still being weighed
 _FACTOR_WEIGHED = guarded(
     re.compile(
-        r"\b(?:(?P<or>not sure|whether|still deciding|undecided|either|"
-        r"(?:haven(?:'|’)?t|have not) decided)|between)\b"
+        rf"\b(?:(?P<or>{_WEIGHING})|between)\b"
         # within one clause: the cue, a factor, and "or" (after "between", "and") close after it
         r"(?:[^.!?\n;]|\.\d){0,40}?(?<![\w.,$/])[x×]?\s?0?[.,]\d{2,3}(?!\d)[^.!?\n;]{0,30}?"
         r"\b(?(or)or|and)\b",
         re.IGNORECASE,
     )
 )
-_FACTOR_WORD = guarded(re.compile(r"\b(?:factor|fctr|multiplier|mult|facteur)\b", re.IGNORECASE))
+_FACTOR_WORD = guarded(re.compile(rf"\b(?:{nz.FACTOR_WORDS}|facteur)\b", re.IGNORECASE))
 
 
 def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
@@ -240,7 +237,8 @@ _FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
 _FACTOR_CORRECTION = re.compile(
-    r"\b(?:factor|multiplier|facteur|fctr|mult)(?:\s+(?:on|for)\s+(?:this|that|these|it)"
+    rf"\b(?:{nz.FACTOR_WORDS}|facteur)"
+    r"(?:\s+(?:on|for)\s+(?:this|that|these|it)"
     r"(?:\s+one)?)?\s+(?:is|should be|should have been|s/b|"
     r"will be|needs to be|was supposed to be|=|:)"
     rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",

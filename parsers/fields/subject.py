@@ -115,7 +115,7 @@ def _specs_cells(v: OrgVocabulary, specs: str, ctx: Context) -> str:
 
 # A cell that is a close date or a factor after its label: "close EOM", "closing 4/15",
 # "factor 55%"
-_LABELLED_CELL = re.compile(r"\s*(?i:close|closing|clos|factor|fctr|mult(?:iplier)?)\b")
+_LABELLED_CELL = re.compile(rf"\s*(?i:close|closing|clos|{nz.FACTOR_WORDS})\b")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
 _LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")

@@ -4,6 +4,7 @@ unlabelled cells, and tables and bullet lists of products."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
@@ -49,6 +50,14 @@ def _field_table(
             label_value(v, found, target, value, [], TABLE, ctx)
 
 
+def cell_factor(cell: str) -> Decimal | None:
+    """The factor a cell is and nothing else (patterns.FACTOR_CELL: ".47", "f .49",
+    "factor 55%"), else None."""
+    factor = FACTOR_CELL.fullmatch(cell)
+    said = factor and (factor["value"] or factor["whole"])
+    return nz.parse_factor(said) if said else None
+
+
 def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) -> None:
     """One line of unlabelled cells, as people jot an opportunity down:
     "Northgat Modular | NMI - Lakeside Park Phase 2 | Project | Approvals | close 3/15 |
@@ -62,11 +71,9 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
             offer_account(v, found, cell, CLAUSE, ctx.source)
         elif v.qty_product.search(cell) and _DIMENSION.search(cell):
             found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)
-        elif (factor := FACTOR_CELL.fullmatch(cell.strip())) and nz.parse_factor(
-            said := factor["value"] or factor["whole"]
-        ):
+        elif factor := cell_factor(cell.strip()):
             # ".55", "f .49", "fctr 0.49": a factor, never part of the name before it
-            found.offer("factor", str(nz.parse_factor(said)), CLAUSE, ctx.source)
+            found.offer("factor", str(factor), CLAUSE, ctx.source)
         else:
             rest.append(cell)
     said = [part_fields(v, cell, ctx, loose=True) for cell in rest]

@@ -17,7 +17,7 @@ from intake.parsers.fields.common import (
     _split_parts,
     _unquote,
 )
-from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS
+from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS, LABEL_STANDS_FOR
 from intake.parsers.fields.patterns import (
     _ADDRESS,
     _AMOUNT_PART,
@@ -55,8 +55,8 @@ def label_value(
 ) -> None:
     """Normalise one labelled value into its field (or fields, for a composite)."""
     src = ctx.source
-    if name == "job":
-        name, conf = "opportunity_name", conf - JOB_DISCOUNT  # see lexicon: "job"
+    if name in LABEL_STANDS_FOR:
+        name, conf = LABEL_STANDS_FOR[name], conf - JOB_DISCOUNT
     value = _revised(value)  # "Factor: 0.54 -> [0.58]": a copied form with its edits
     if name == "attachments" or (not value.strip() and not lines):
         return
