@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import phonenumbers
 from rapidfuzz import fuzz
 
+from intake.parsers.cues import cued
 from intake.parsers.first_chars import guarded
 
 if TYPE_CHECKING:
@@ -498,16 +499,18 @@ def find_date(
     return None
 
 
-_CORRECTION = re.compile(
-    r"\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|no wait|"
-    r"revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
-    # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
-    r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
-    r"(?:\bno\b(?:[\s,!]|\.(?=\s))*)?"
-    r"(?:\b(?:sorry|oops|make (?:that|it)|i mean)\b)?"
-    # "Factor: 0.50 -> revised: use .49", "0.50 → 0.49": an arrow to the value that replaces
-    r"|(?:->|→|=>)\s*(?:(?:revised|corrected|updated|new)\b)?)\s*[,:–—-]?\s*",
-    re.IGNORECASE,
+_CORRECTION = cued(
+    re.compile(
+        r"\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|no wait|"
+        r"revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
+        # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
+        r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
+        r"(?:\bno\b(?:[\s,!]|\.(?=\s))*)?"
+        r"(?:\b(?:sorry|oops|make (?:that|it)|i mean)\b)?"
+        # "Factor: 0.50 -> revised: use .49", "0.50 → 0.49": an arrow to the value that replaces
+        r"|(?:->|→|=>)\s*(?:(?:revised|corrected|updated|new)\b)?)\s*[,:–—-]?\s*",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -540,7 +543,7 @@ _SENTENCE_END = re.compile(r"[!?\n]|\.(?=\s|$)")
 # A factor written as a shorthand glued to its number, as people type it on a phone: "pt52",
 # "pt.52", "fctr52". Only glued (no space), so "2 pt 52" or a model code with a space is not one.
 _GLUED = r"(?<![\w.])(?i:pt|fctr)([2-9]\d|[.,]\d{2,3})"
-FACTOR_GLUED = re.compile(_GLUED + r"(?![\w%]|[.,]\d)")
+FACTOR_GLUED = cued(re.compile(_GLUED + r"(?![\w%]|[.,]\d)"))
 _GLUED_FACTOR_AT_END = re.compile(_GLUED + r"\s*$")
 
 
@@ -1043,18 +1046,20 @@ _ORDINAL_WORDS = {
     "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
 _ORDINAL_SAID = r"(?:(?P<tens>twenty|thirty)[\s-]+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r")"
-_MONTH_THEN_ORDINAL = re.compile(
-    r"\b(?P<month>" + "|".join(_MONTHS_EN) + r")\s+(?:the\s+)?" + _ORDINAL_SAID + r"\b",
-    re.IGNORECASE,
+_MONTH_THEN_ORDINAL = cued(
+    re.compile(
+        r"\b(?P<month>" + "|".join(_MONTHS_EN) + r")\s+(?:the\s+)?" + _ORDINAL_SAID + r"\b",
+        re.IGNORECASE,
+    )
 )
-_POINT_DIGITS = re.compile(
-    r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r")\b){1,3})", re.IGNORECASE
+_POINT_DIGITS = cued(
+    re.compile(r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r")\b){1,3})", re.IGNORECASE)
 )
 # "BVR dash Elbow Drive": a spoken dash between two words, the second capitalised
-_SPOKEN_DASH = re.compile(r"(?<=\w)\s+dash\s+(?=[A-Z0-9])")
+_SPOKEN_DASH = cued(re.compile(r"(?<=\w)\s+dash\s+(?=[A-Z0-9])"))
 # "... on the casements period thanks Priya": a spoken full stop before a sign-off or at the end
-_SPOKEN_PERIOD = re.compile(
-    r"\s+period(?=\s+(?:thanks|thank you|thx|cheers|regards)\b|\s*$)", re.IGNORECASE
+_SPOKEN_PERIOD = cued(
+    re.compile(r"\s+period(?=\s+(?:thanks|thank you|thx|cheers|regards)\b|\s*$)", re.IGNORECASE)
 )
 
 
@@ -1086,10 +1091,12 @@ def from_speech(text: str) -> str:
 # amounts, `_ONES`: its tens twenty to ninety, then one to nine)
 _TENS = [w for w, n in _ONES.items() if n >= 20]
 _UNITS = [w for w, n in _ONES.items() if 1 <= n <= 9 and w not in ("a", "an")]
-_FACTOR_IN_WORDS = re.compile(
-    r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
-    rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
-    re.IGNORECASE,
+_FACTOR_IN_WORDS = cued(
+    re.compile(
+        r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
+        rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
+        re.IGNORECASE,
+    )
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from intake.parsers.cues import cued
 from intake.parsers.documents import attachment_text, document_kind
 from intake.parsers.fields.common import MAX_DOCUMENT_TEXT, SERVICE, Context, _clean, _replace
 from intake.parsers.fields.patterns import _ADDRESS
@@ -18,9 +19,11 @@ from intake.parsers.message import Attachment, ParsedMessage
 ADDRESS_NOTE_LINES = 8
 # A label that says whom to call ("Site contact:", "Contact phone:", "On-site contact name:"),
 # at a line's start or after a column gap; "Homeowner:" only names the owner.
-_CONTACT_LABEL = re.compile(
-    r"(?im)(?:^|\t|\s{2,}|\|\s*)[ \t]*(?:(?:site|on-?site|primary|homeowner)\s+)?contact"
-    r"(?:\s+(?:name|person|phone|number|tel|cell))?\s*[:：]"
+_CONTACT_LABEL = cued(
+    re.compile(
+        r"(?im)(?:^|\t|\s{2,}|\|\s*)[ \t]*(?:(?:site|on-?site|primary|homeowner)\s+)?contact"
+        r"(?:\s+(?:name|person|phone|number|tel|cell))?\s*[:：]"
+    )
 )
 
 

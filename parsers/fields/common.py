@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.patterns import (
     _DIMENSION,
     _FORWARD_HEADER,
@@ -311,7 +312,7 @@ def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
 
 
 # Searched in every text read: guarded by the characters its matches start with (first_chars).
-_URGENCY_SEARCH = guarded(_URGENCY_WORDS)
+_URGENCY_SEARCH = cued(guarded(_URGENCY_WORDS))
 
 
 def _says_urgent(text: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from intake.parsers.cues import cued
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
 from intake.parsers.first_chars import guarded
 from intake.parsers.normalise import FACTOR_WORDS
@@ -85,36 +86,42 @@ FACTOR_CELL = re.compile(
 )
 
 # Words that say a sentence is about a field or about the email itself, not an instruction.
-_FIELD_CUE = re.compile(
-    r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
-    r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
-    r"(?:make|change|set) (?:the|it to) type)\b",
-    re.IGNORECASE,
+_FIELD_CUE = cued(
+    re.compile(
+        r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
+        r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
+        r"(?:make|change|set) (?:the|it to) type)\b",
+        re.IGNORECASE,
+    )
 )
 # The verb a name for the opportunity follows: "call it", "set it up as", "this opened as",
 # "open it in SF under"
-NAMES_OPPORTUNITY = re.compile(
-    r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
-    r"|set\s+(?:it|this(?: one)?)\s+up\s+as"
-    r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
-    r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
-    r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
-    r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
-    # "a Standard opp I've named Clearview - Lethbridge retrofit"
-    r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
+NAMES_OPPORTUNITY = cued(
+    re.compile(
+        r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
+        r"|set\s+(?:it|this(?: one)?)\s+up\s+as"
+        r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
+        r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
+        r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
+        r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
+        # "a Standard opp I've named Clearview - Lethbridge retrofit"
+        r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
+    )
 )
-_META = re.compile(
-    r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
-    r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
-    r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
-    # the sender's own follow-up: "I'll send the final number once we land on it"
-    r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
-    # "Timing I'm still sorting out with them, I'll let you know."
-    r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
-    r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|(?:rest|details|more) to follow|"
-    r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
-    r"\w+ to follow|sitting down with)\b",
-    re.IGNORECASE,
+_META = cued(
+    re.compile(
+        r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
+        r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
+        r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
+        # the sender's own follow-up: "I'll send the final number once we land on it"
+        r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
+        # "Timing I'm still sorting out with them, I'll let you know."
+        r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
+        r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|(?:rest|details|more) to follow|"
+        r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
+        r"\w+ to follow|sitting down with)\b",
+        re.IGNORECASE,
+    )
 )
 _SIGN_OFF = re.compile(
     r"^(?:thanks|thank you|thx|ty|cheers|regards|best|best regards|kind regards|warm regards|"
@@ -207,12 +214,14 @@ _NOT_A_QUOTE_DATE = re.compile(
     r"\baccount (?:set ?up|created|opened)|\b(?:set|get) (?:up )?(?:the |their )?account\b",
     re.IGNORECASE,
 )
-_WANTS_QUOTE = re.compile(
-    r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
-    r"turn (?:it|this|them|that) around|"
-    r"(?:it|this|them|that|one) back|"
-    r"asap|besoin|soumission|prix)\b",
-    re.IGNORECASE,
+_WANTS_QUOTE = cued(
+    re.compile(
+        r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
+        r"turn (?:it|this|them|that) around|"
+        r"(?:it|this|them|that|one) back|"
+        r"asap|besoin|soumission|prix)\b",
+        re.IGNORECASE,
+    )
 )
 # ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
 _BARE_DECIMAL = re.compile(
@@ -222,7 +231,9 @@ _BARE_DECIMAL = re.compile(
 _PHONE_PREFERRED = re.compile(
     r"\b(?:new|cell|mobile|my number|call me|reach me|best number|cellulaire)\b[^.!?\d]*$", re.I
 )
-_USE_WHICH_PHONE = re.compile(r"\buse (?:the |my |our )?(cell|mobile|home|office|work)\b", re.I)
+_USE_WHICH_PHONE = cued(
+    re.compile(r"\buse (?:the |my |our )?(cell|mobile|home|office|work)\b", re.I)
+)
 _PHONE_AVOIDED = re.compile(
     r"\b(?:old|office|fax|work|disconnected|main line|switchboard|ancien)\b[^.!?\d]*$", re.I
 )

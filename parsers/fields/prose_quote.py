@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields import prose_specs
 from intake.parsers.fields.common import (
     QUOTES,
@@ -92,10 +93,12 @@ def values_said(v: OrgVocabulary, text: str, ctx: Context) -> Found:
 # A sentence that corrects a value given earlier in the message: "Correction – close is Aug
 # 31", "Correction on the factor – use .56 not .58", "Put it at Submissions – actually no,
 # leave it at Funding"
-_CORRECTS = re.compile(
-    r"\b(?:correction|corrected|actually no|scratch that|change (?:that|it) to|"
-    r"make (?:it|that|the type|the stage|the factor))\b",
-    re.IGNORECASE,
+_CORRECTS = cued(
+    re.compile(
+        r"\b(?:correction|corrected|actually no|scratch that|change (?:that|it) to|"
+        r"make (?:it|that|the type|the stage|the factor))\b",
+        re.IGNORECASE,
+    )
 )
 # What a corrected value is not: "use .56 not .58", "instead of Jan 12"
 _REPLACED = re.compile(r"(?:\bnot|instead of|rather than|\bwas|\bfrom)\s*$", re.IGNORECASE)
@@ -155,18 +158,20 @@ _SAID_INSTRUCTIONS = re.compile(
 
 
 # "Type and close date to follow", "factor TBD": fields the sender says are still coming
-_TO_FOLLOW = re.compile(
-    r"\b(?P<a>type|close(?: date)?|stage|factor|amount|specs?)(?:\s+(?:and|&)\s+"
-    r"(?P<b>type|close(?: date)?|stage|factor|amount|specs?))?\s+(?:are\s+|is\s+)?"
-    r"(?:to follow|to come|tbd|tbc|coming later|still to come)\b",
-    re.IGNORECASE,
+_TO_FOLLOW = cued(
+    re.compile(
+        r"\b(?P<a>type|close(?: date)?|stage|factor|amount|specs?)(?:\s+(?:and|&)\s+"
+        r"(?P<b>type|close(?: date)?|stage|factor|amount|specs?))?\s+(?:are\s+|is\s+)?"
+        r"(?:to follow|to come|tbd|tbc|coming later|still to come)\b",
+        re.IGNORECASE,
+    )
 )
 
 
 # The words of a choice not made yet, before its "or"
 _WEIGHING = r"not sure|whether|still deciding|undecided|either|(?:haven(?:'|’)?t|have not) decided"
 # "Not sure yet whether it's a Project or Project w/ install": two values still in the running
-_DECIDING = re.compile(rf"\b(?:{_WEIGHING})\b[^.!?\n]*\bor\b", re.IGNORECASE)
+_DECIDING = cued(re.compile(rf"\b(?:{_WEIGHING})\b[^.!?\n]*\bor\b", re.IGNORECASE))
 
 
 # "Factor either .52 or .54 depending ...", "not sure yet if they stay on .48 or move to the
@@ -180,7 +185,7 @@ _FACTOR_WEIGHED = guarded(
         re.IGNORECASE,
     )
 )
-_FACTOR_WORD = guarded(re.compile(rf"\b(?:{nz.FACTOR_WORDS}|facteur)\b", re.IGNORECASE))
+_FACTOR_WORD = cued(guarded(re.compile(rf"\b(?:{nz.FACTOR_WORDS}|facteur)\b", re.IGNORECASE)))
 
 
 def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
@@ -236,13 +241,15 @@ _WHOLE_FACTOR_END = re.compile(
 _FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
-_FACTOR_CORRECTION = re.compile(
-    rf"\b(?:{nz.FACTOR_WORDS}|facteur)"
-    r"(?:\s+(?:on|for)\s+(?:this|that|these|it)"
-    r"(?:\s+one)?)?\s+(?:is|should be|should have been|s/b|"
-    r"will be|needs to be|was supposed to be|=|:)"
-    rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
-    re.IGNORECASE,
+_FACTOR_CORRECTION = cued(
+    re.compile(
+        rf"\b(?:{nz.FACTOR_WORDS}|facteur)"
+        r"(?:\s+(?:on|for)\s+(?:this|that|these|it)"
+        r"(?:\s+one)?)?\s+(?:is|should be|should have been|s/b|"
+        r"will be|needs to be|was supposed to be|=|:)"
+        rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -405,15 +412,19 @@ _MONEY_ALONE = re.compile(
 )
 
 
-_FACTOR_ORDERED = re.compile(
-    r"(?:^|[.!?]\s+|\n)\s*(?:go|use|let(?:'|’)?s (?:do|go)|make it|do)\s+(?:with\s+)?"
-    r"[x×@]?\s?(0?[.,]\d{2,3})(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))",
-    re.IGNORECASE,
+_FACTOR_ORDERED = cued(
+    re.compile(
+        r"(?:^|[.!?]\s+|\n)\s*(?:go|use|let(?:'|’)?s (?:do|go)|make it|do)\s+(?:with\s+)?"
+        r"[x×@]?\s?(0?[.,]\d{2,3})(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))",
+        re.IGNORECASE,
+    )
 )
-_USUAL_FACTOR = re.compile(
-    r"\b(?:our|the|my|his|her)\s+usual\s+(?:factor\s+(?:of\s+)?)?"
-    r"([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b)?)",
-    re.IGNORECASE,
+_USUAL_FACTOR = cued(
+    re.compile(
+        r"\b(?:our|the|my|his|her)\s+usual\s+(?:factor\s+(?:of\s+)?)?"
+        r"([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b)?)",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -560,24 +571,26 @@ _QUOTE_VERB_HOW = re.compile(
     r"|\b(?:quote|price)\s+(?:it|them|this|these|everything|all)\s+as\b",
     re.IGNORECASE,
 )
-_INSTRUCTION = re.compile(
-    rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
-    rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
-    rf"|\b(?:please|pls|could you(?: please| also)?|can you(?: please| also)?)\s+"
-    rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b"
-    # "pebble exterior on everything so double check availability": what to do, after "so"
-    r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
-    # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
-    # "Need the install pricing broken out separate from product please."
-    # "Need stamped shop drawings w/ the quote": what must come with it
-    r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
-    r"listed separately|shown separately|separate from|"
-    r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
-    r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
-    r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
-    r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
-    r"(?:the |their own )?install)",
-    re.IGNORECASE,
+_INSTRUCTION = cued(
+    re.compile(
+        rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
+        rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
+        rf"|\b(?:please|pls|could you(?: please| also)?|can you(?: please| also)?)\s+"
+        rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b"
+        # "pebble exterior on everything so double check availability": what to do, after "so"
+        r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
+        # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
+        # "Need the install pricing broken out separate from product please."
+        # "Need stamped shop drawings w/ the quote": what must come with it
+        r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
+        r"listed separately|shown separately|separate from|"
+        r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
+        r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
+        r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
+        r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
+        r"(?:the |their own )?install)",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -765,10 +778,12 @@ def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
 # runs the items on without commas: "pt52 project 25% close end of next month", "factor .47,
 # 50% close 3/31": then the close date is the item after it)
 _THEN_CLOSE = r",?\s+(?:close[sd]?|closing)\b"
-_PERCENT_ITEM = re.compile(
-    r"(?:^|,\s*|(?<=\w)\s+)(\d{1,3})\s*%"
-    rf"(?:\s+{FOR_NOW})?"
-    rf"(?=\s*(?:$|[,;.]|\s[-–—]\s)|{_THEN_CLOSE})"
+_PERCENT_ITEM = cued(
+    re.compile(
+        r"(?:^|,\s*|(?<=\w)\s+)(\d{1,3})\s*%"
+        rf"(?:\s+{FOR_NOW})?"
+        rf"(?=\s*(?:$|[,;.]|\s[-–—]\s)|{_THEN_CLOSE})"
+    )
 )
 # "pt52 std 25 close apr 30": the probability without its sign, right after the type and
 # right before the close date, where the run of values leaves nothing else it could be

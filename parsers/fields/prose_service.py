@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import Context, _clean, _reference, _strip_greeting, sentences
 from intake.parsers.fields.lexicon import DEFECT_CUES, REQUEST_CUES
 from intake.parsers.fields.patterns import (
@@ -111,27 +112,31 @@ _PERSON_ON_ONE_LINE = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?: " + _NAME_WORD + r"){1,2}"
 # "Clearview's customer Anita Desjardins has ...", "the homeowner is Mark Jensen, 403-...",
 # "please contact the homeowner directly: Ilyas Karimi, 77 ...",
 # "Bow Valley's site lead Mark Jensen will meet you there": the person the request is for.
-_NAMED_CONTACT = guarded(
-    re.compile(
-        r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
-        r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
-        r"foreman|caretaker|property manager|"
-        # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview"
-        r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?|"
-        r"(?<![\w ])contact(?= is\b))"
-        r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
-        rf"({_PERSON})\b"
+_NAMED_CONTACT = cued(
+    guarded(
+        re.compile(
+            r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
+            r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
+            r"foreman|caretaker|property manager|"
+            # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview"
+            r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?|"
+            r"(?<![\w ])contact(?= is\b))"
+            r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
+            rf"({_PERSON})\b"
+        )
     )
 )
 
 # "Please contact our PM, Steve Olafson, at 403-...": the sender names whom to call by their
 # role in the sender's own firm or the customer's
-_TO_CALL = guarded(
-    re.compile(
-        r"\b(?i:contact|call|reach|text|book with|coordinate with)\s+(?i:our|their|the)\s+"
-        r"(?i:pm|project manager|project coordinator|site (?:super(?:intendent)?|lead|manager|"
-        r"foreman)|super(?:intendent)?|foreman|coordinator|manager)\s*,?\s+"
-        rf"({_PERSON})\b"
+_TO_CALL = cued(
+    guarded(
+        re.compile(
+            r"\b(?i:contact|call|reach|text|book with|coordinate with)\s+(?i:our|their|the)\s+"
+            r"(?i:pm|project manager|project coordinator|site (?:super(?:intendent)?|lead|manager|"
+            r"foreman)|super(?:intendent)?|foreman|coordinator|manager)\s*,?\s+"
+            rf"({_PERSON})\b"
+        )
     )
 )
 # The sender says who the contact is: "one of our customers, X", "book directly with the
@@ -150,32 +155,39 @@ _COMPANY_WORD = re.compile(
 
 # "Genevieve Martel called me last night – the deadbolt ...": a customer who called the
 # sender, named as the subject of the call; the lead clause is no part of the fault.
-_CALLER = re.compile(
-    rf"(?:^|(?<=[.!?\n])\s*)(?P<name>{_PERSON})"
-    r"\s+(?:just\s+)?(?:called|phoned|rang|texted|emailed|e-mailed|messaged)\s+"
-    r"(?:me|us|in|our office)\b(?P<when>[^.!?\n–—:;-]{0,30}?)\s*(?P<sep>[–—:;-]|,|$)",
-    re.M,
+_CALLER = cued(
+    re.compile(
+        rf"(?:^|(?<=[.!?\n])\s*)(?P<name>{_PERSON})"
+        r"\s+(?:just\s+)?(?:called|phoned|rang|texted|emailed|e-mailed|messaged)\s+"
+        r"(?:me|us|in|our office)\b(?P<when>[^.!?\n–—:;-]{0,30}?)\s*(?P<sep>[–—:;-]|,|$)",
+        re.M,
+    )
 )
 
 
 # "Just got a call from Kyle Brandt, Prairie Crest's site super", "Just got off the phone
 # with Gord Lacey, ...": the caller, named after
-_CALL_FROM = guarded(
-    re.compile(
-        rf"\b(?:(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)"
-        rf"(?:\s+[a-z]+){{0,4}}?\s+from|"
-        rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
-        rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
-        # "Could someone get out to see Dale Kowalski at 2207 Elm Ridge Dr": whom the visit is for
-        rf"|\b(?:out to see|to see|to meet|visit|reach out to|get in touch with)\s+"
-        rf"(?P<visited>{_PERSON})\s+(?:at|in|about|regarding)\b"
+_CALL_FROM = cued(
+    guarded(
+        re.compile(
+            rf"\b(?:(?:got|had|received|took)\s+(?:a|an)\s+(?:call|text|message|voicemail)"
+            rf"(?:\s+[a-z]+){{0,4}}?\s+from|"
+            rf"(?:got|just got) off the phone with|(?:spoke|talked) (?:to|with))\s+"
+            rf"(?P<name>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+            # "Could someone get out to see Dale Kowalski at 2207 Elm Ridge Dr": whom the visit
+            # is for
+            rf"|\b(?:out to see|to see|to meet|visit|reach out to|get in touch with)\s+"
+            rf"(?P<visited>{_PERSON})\s+(?:at|in|about|regarding)\b"
+        )
     )
 )
 # "Please coordinate with Jasmine Kerr, site super: 587-555-0133": who lets the tech in
-_WITH = guarded(
-    re.compile(
-        rf"\b(?:coordinate|arrange (?:it|access|the visit)|book (?:it|the visit))\s+with\s+"
-        rf"(?P<visited>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+_WITH = cued(
+    guarded(
+        re.compile(
+            rf"\b(?:coordinate|arrange (?:it|access|the visit)|book (?:it|the visit))\s+with\s+"
+            rf"(?P<visited>{_PERSON})(?=\s*(?:[,.;:(–—-]|$))"
+        )
     )
 )
 # Words that open a sentence in capitals and are no one's name
@@ -314,10 +326,12 @@ _ENVELOPE_NAME = re.compile(
 
 # "Marco's cell: 403-...", "Best number for Lisa is her cell, 403-...", "call Dave at":
 # the person a phone number belongs to, by first name
-_FIRST_NAME_FOR_PHONE = re.compile(
-    r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ]+)(?:'s|’s)\s+(?:cell|mobile|number|phone|cel)\b"
-    r"|\b(?:number|cell|phone) for (?P<for>[A-ZÀ-Ý][a-zà-ÿ]+)\b"
-    r"|\b(?:call|text|reach) (?P<call>[A-ZÀ-Ý][a-zà-ÿ]+) (?:at|on)\b"
+_FIRST_NAME_FOR_PHONE = cued(
+    re.compile(
+        r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ]+)(?:'s|’s)\s+(?:cell|mobile|number|phone|cel)\b"
+        r"|\b(?:number|cell|phone) for (?P<for>[A-ZÀ-Ý][a-zà-ÿ]+)\b"
+        r"|\b(?:call|text|reach) (?P<call>[A-ZÀ-Ý][a-zà-ÿ]+) (?:at|on)\b"
+    )
 )
 
 
@@ -377,29 +391,33 @@ _COMMON_WORDS = (
     r"(?:not|and|but|the|is|was|please|can|could|we|i|it|its|our|my|in|on|at|for|to|with|"
     r"near|by|from|so|if|or|thanks|thx|sorry|ok|okay|cell|phone|call)"
 )
-_LOWER_ADDRESS = guarded(
-    re.compile(
-        # (a numbered street: "1417 8 ave nw calgary")
-        r"(?<![\w\-.#])\d{1,6}[a-z]?\s+"
-        r"(?:\d{1,3}(?:st|nd|rd|th)?\s+(?:[a-z][\w'’-]*\s+){0,2}?|(?:[a-z][\w'’-]*\s+){1,3}?)"
-        + _LOWER_STREET
-        + r"\.?\s+(?:nw|ne|sw|se)\b(?:,?\s+(?!"
-        + _COMMON_WORDS
-        + r"\b)[a-z][a-z'’-]{2,}\b)?",
-        re.IGNORECASE,
+_LOWER_ADDRESS = cued(
+    guarded(
+        re.compile(
+            # (a numbered street: "1417 8 ave nw calgary")
+            r"(?<![\w\-.#])\d{1,6}[a-z]?\s+"
+            r"(?:\d{1,3}(?:st|nd|rd|th)?\s+(?:[a-z][\w'’-]*\s+){0,2}?|(?:[a-z][\w'’-]*\s+){1,3}?)"
+            + _LOWER_STREET
+            + r"\.?\s+(?:nw|ne|sw|se)\b(?:,?\s+(?!"
+            + _COMMON_WORDS
+            + r"\b)[a-z][a-z'’-]{2,}\b)?",
+            re.IGNORECASE,
+        )
     )
 )
 # "we are at 1650 industrial rd, dock 3, olds": an address written all in lower case and
 # without a quadrant, taken only where the sender says it is where they are
-_CUED_LOWER_ADDRESS = re.compile(
-    r"\b(?:we(?:'re|’re| are) at|i(?:'m|’m| am) at|located at|address is|site is at|"
-    r"come (?:out )?to|deliver(?:ed)? to|at our (?:plant|shop|yard|site|office)(?: at)?)\s+"
-    r"(?P<address>\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
-    + _LOWER_STREET
-    + r"\.?(?:,?\s*(?:dock|bay|door|gate|unit|suite|bldg|building)\s*#?\s*\w{1,5})?"
-    r"(?:,\s*(?!" + _COMMON_WORDS + r"\b)[a-z][a-z'’-]{2,}(?:\s[a-z][a-z'’-]{2,})?)?)"
-    r"(?=\s*(?:[.;!\n]|$))",
-    re.IGNORECASE,
+_CUED_LOWER_ADDRESS = cued(
+    re.compile(
+        r"\b(?:we(?:'re|’re| are) at|i(?:'m|’m| am) at|located at|address is|site is at|"
+        r"come (?:out )?to|deliver(?:ed)? to|at our (?:plant|shop|yard|site|office)(?: at)?)\s+"
+        r"(?P<address>\d{1,6}[a-z]?\s+(?:[a-z][\w'’-]*\s+){1,3}?"
+        + _LOWER_STREET
+        + r"\.?(?:,?\s*(?:dock|bay|door|gate|unit|suite|bldg|building)\s*#?\s*\w{1,5})?"
+        r"(?:,\s*(?!" + _COMMON_WORDS + r"\b)[a-z][a-z'’-]{2,}(?:\s[a-z][a-z'’-]{2,})?)?)"
+        r"(?=\s*(?:[.;!\n]|$))",
+        re.IGNORECASE,
+    )
 )
 # "its 91 not 19 Mapleridge Cres SE": the number before "not" replaces the address's own.
 _NUMBER_CORRECTION = re.compile(r"\b(\d{1,6}[A-Za-z]?)\s*,?\s*(?:and |but )?not\s*$", re.I)
@@ -646,28 +664,33 @@ def _not_problem(sentence: str) -> bool:
     )
 
 
-_NOT_PROBLEM = guarded(
-    re.compile(
-        r"\b(?:attached|attaching|ci-joint|see photos?|this is [A-Z]\w+|my name is|"
-        r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
-        r"(?:call|text)(?: or (?:call|text))? (?:me |us )?(?:at |on )?(?:this|that|my) "
-        r"(?:number|cell|phone)|"
-        r"best (?:number|time)|sent from my|thanks|thank you|merci|"
-        # a photo sent in French, an inline image's name, a letter's sign-off
-        r"j(?:'|’)ai joint|je vous joins|joint une photo|image: [\w.-]+|"
-        r"yours (?:faithfully|sincerely|truly))\b",
-        re.IGNORECASE,
+_NOT_PROBLEM = cued(
+    guarded(
+        re.compile(
+            r"\b(?:attached|attaching|ci-joint|see photos?|this is [A-Z]\w+|my name is|"
+            r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
+            r"(?:call|text)(?: or (?:call|text))? (?:me |us )?(?:at |on )?(?:this|that|my) "
+            r"(?:number|cell|phone)|"
+            r"best (?:number|time)|sent from my|thanks|thank you|merci|"
+            # a photo sent in French, an inline image's name, a letter's sign-off
+            r"j(?:'|’)ai joint|je vous joins|joint une photo|image: [\w.-]+|"
+            r"yours (?:faithfully|sincerely|truly))\b",
+            re.IGNORECASE,
+        )
     )
 )
 
 
 # "The site super is Kyle Brandt.", "I don't have his cell handy, I'll send it over": who
 # the contact is, or what the sender will send later, is no part of the fault
-_WHO_OR_LATER = guarded(
-    re.compile(
-        r"\b(?i:site super(?:intendent)?|site contact|site lead|contact|home ?owner|owner|tenant|"
-        r"foreman|super)(?:'s name)? (?i:is|will be) [A-ZÀ-Ý][a-zà-ÿ'’-]+ [A-ZÀ-Ý]"
-        r"|\b(?i:i(?:'|’)ll send|i will send|(?:don(?:'|’)t|do not) have (?:his|her|their|the) "
-        r"(?:cell|number|phone|mobile))\b"
+_WHO_OR_LATER = cued(
+    guarded(
+        re.compile(
+            r"\b(?i:site super(?:intendent)?|site contact|site lead|contact|home ?owner|owner|"
+            r"tenant|"
+            r"foreman|super)(?:'s name)? (?i:is|will be) [A-ZÀ-Ý][a-zà-ÿ'’-]+ [A-ZÀ-Ý]"
+            r"|\b(?i:i(?:'|’)ll send|i will send|(?:don(?:'|’)t|do not) have (?:his|her|their|the) "
+            r"(?:cell|number|phone|mobile))\b"
+        )
     )
 )

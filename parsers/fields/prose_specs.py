@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import Context, _cut_at_cue, _strip_greeting
 from intake.parsers.fields.patterns import (
     _DIMENSION,
@@ -50,10 +51,12 @@ def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Cont
 
 
 # A word that says the sentence is about what the job is worth.
-AMOUNT_CUE = re.compile(
-    r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
-    r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
-    re.IGNORECASE,
+AMOUNT_CUE = cued(
+    re.compile(
+        r"\b(?:amount|amt|montant|valeur|value|worth|budget|total|estimated|estim[ée]|"
+        r"all in|all-in|ballpark|around|about|roughly|approx(?:imately)?)\b",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -130,7 +133,7 @@ def _tells_something_else(v: OrgVocabulary, sentence: str, ctx: Context) -> bool
 
 # "We plan to award by the end of November.": when the customer decides (the close date);
 # the words a sentence about the decision has, whatever else it says
-DECIDES = re.compile(r"\b(?:award|decid|decision|sign|commit)", re.IGNORECASE)
+DECIDES = cued(re.compile(r"\b(?:award|decid|decision|sign|commit)", re.IGNORECASE))
 
 
 def states_factor(sentence: str) -> bool:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import (
     Context,
     _clean,
@@ -57,13 +58,15 @@ def read(
 
 
 # The sender asking to be the one the visit is arranged with
-_THROUGH_ME = guarded(
-    re.compile(
-        r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
-        r"\b(?:through|with) me\b(?! or)"
-        r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
-        r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
-        re.IGNORECASE,
+_THROUGH_ME = cued(
+    guarded(
+        re.compile(
+            r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
+            r"\b(?:through|with) me\b(?! or)"
+            r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
+            r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
+            re.IGNORECASE,
+        )
     )
 )
 
@@ -198,12 +201,14 @@ def _ours(v: OrgVocabulary, name: str) -> bool:
     return any(nz.account_key(x) == key for x in own)
 
 
-_INTRODUCTION = re.compile(
-    r"(?:\b(?:this is|my name is|my name's|i am|i'm|je m'appelle|ici)"
-    # a caller's greeting: "Hi Alex it's uh Darren Kessler, we got ..."
-    r"|\b(?i:hi|hello|hey|bonjour)\b[^.!?\n]{0,24}?\b(?i:it)(?:'|’)?s)"
-    r"\s+(?:(?:uh|um|er|euh)\b,?\s+)?"
-    r"([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})",
+_INTRODUCTION = cued(
+    re.compile(
+        r"(?:\b(?:this is|my name is|my name's|i am|i'm|je m'appelle|ici)"
+        # a caller's greeting: "Hi Alex it's uh Darren Kessler, we got ..."
+        r"|\b(?i:hi|hello|hey|bonjour)\b[^.!?\n]{0,24}?\b(?i:it)(?:'|’)?s)"
+        r"\s+(?:(?:uh|um|er|euh)\b,?\s+)?"
+        r"([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})",
+    )
 )
 
 

@@ -11,6 +11,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import QUOTES, SERVICE, _label_key, _says_urgent, _sla, _unnegated
 from intake.parsers.fields.lexicon import (
     EMERGENCY_CUES,
@@ -169,7 +170,7 @@ class OrgVocabulary:
         return _unnegated(self.hazard, unlocked) or _says_urgent(lowered)
 
 
-_LOCK_FAILS = guarded(re.compile(r"\b" + LOCK_FAILS))
+_LOCK_FAILS = cued(guarded(re.compile(r"\b" + LOCK_FAILS)))
 _LOCK_OWNERS = re.compile(LOCK_OWNERS)
 _OWNER_BEFORE = re.compile(LOCK_OWNERS + r"\s*$")
 
@@ -190,7 +191,7 @@ def _without_slow_leaks(text: str) -> str:
     return text
 
 
-_WATER_IN = re.compile(WATER_IN)
+_WATER_IN = cued(re.compile(WATER_IN))
 _SLOW_LEAK = re.compile(SLOW_LEAK)
 
 
@@ -203,7 +204,7 @@ def _without_secured_locks(text: str) -> str:
     return _ANY_LOCK_FAILS.sub(lambda m: " " * len(m.group(0)), text)
 
 
-_SECURED_ANYWAY = guarded(re.compile(SECURED_ANYWAY))
+_SECURED_ANYWAY = cued(guarded(re.compile(SECURED_ANYWAY)))
 _ANY_LOCK_FAILS = re.compile(
     r"\b" + LOCK_FAILS + r"|\bne (?:se )?(?:verrouille|barre|ferme) plus|"
     r"(?:peut|pouvons|pouvez|peux) (?:plus|pas) (?:la |le )?(?:verrouiller|barrer)"
