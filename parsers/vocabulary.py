@@ -335,6 +335,8 @@ class PhraseGate:
 
     def may_name(self, text: str) -> bool:
         pieces = self.PIECES.findall(text.lower())
+        if self.by_first.keys().isdisjoint(pieces):
+            return False  # no phrase's first word: the usual answer, found in C
         for i, piece in enumerate(pieces):
             for form in self.by_first.get(piece, ()):
                 if tuple(pieces[i : i + len(form)]) == form:
