@@ -198,10 +198,11 @@ FIELD_BREAK = r"(?<=[\w%])\.\s+(?=\d{1,3}\s?%(?!\w)|(?i:close|closing|factor|sta
 
 
 def _split_parts(text: str) -> list[str]:
-    """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
+    """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part (a double
+    slash sets parts apart as one does: "OPP Bayside Reno // PROJ // CLS 9/17")."""
     pieces = re.split(
         # (a comma between digits and three more is a thousands separator: "$212,000")
-        r"\s+/\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
+        r"\s+//?\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
         + SENTENCE_BREAK
         + "|"
         + FIELD_BREAK

@@ -116,6 +116,9 @@ def _specs_cells(v: OrgVocabulary, specs: str, ctx: Context) -> str:
 # A cell that is a close date or a factor after its label: "close EOM", "closing 4/15",
 # "factor 55%"
 _LABELLED_CELL = re.compile(rf"\s*(?i:close|closing|clos|{nz.FACTOR_WORDS})\b")
+# Cells set apart by a slash, two slashes or a pipe: "Clearview / Std / 50%", "NORTHGATE //
+# FX .46 // CLS 7/30"
+_CELL_BREAK = re.compile(r"\s+(?://?|\|)\s+")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
 _LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")
@@ -132,7 +135,7 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     body states stands; the subject fills the rest."""
     subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
     # ("Opp: Northgate - Q3 2029 Unit Run": a cell may carry its label)
-    cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
+    cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(_CELL_BREAK, subject) if c.strip()]
     said = [bare_lines.value_of(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
     if sum(bool(x) for x in said) < 2:
         if len(_LOOSE_CELL_BREAK.findall(subject)) < 3:
@@ -184,7 +187,7 @@ def _answers_in_subject(
     older than a correction made since. `expected` None: the body sends the reader to the
     subject ("Close moves per subject"), whose values are then the reply's own."""
     subject = _subject_text(msg.subject)
-    for cell in re.split(r"\s+[|/]\s+|\s*;\s+", subject):
+    for cell in re.split(_CELL_BREAK.pattern + r"|\s*;\s+", subject):
         said = part_fields(v, cell.strip(), ctx, loose=True)
         if not said and (value_of := bare_lines.value_of(v, cell, ctx)):
             said = dict([value_of])
@@ -209,7 +212,7 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
             prose_due(v, found, subject, sub_ctx)
         # "BVR garage suite - qt pls, close EOM", "Pemberton reno qte - factor 55%": a close
         # date or a factor in a cell of its own, after its label
-        for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
+        for cell in re.split(_CELL_BREAK.pattern + "|" + _LOOSE_CELL_BREAK.pattern, subject):
             said = bare_lines.value_of(v, cell, ctx) if _LABELLED_CELL.match(cell) else None
             named = said[0] if said else ""
             open_field = not found.has(named) and named not in found.declared_empty

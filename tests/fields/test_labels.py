@@ -602,3 +602,15 @@ def test_a_label_naming_the_opportunity_beats_the_trades_word_for_the_job(extrac
 def test_a_stage_labelled_as_its_win_probability(extractor, said, stage):
     text = f"Client: Bow Valley\nMultiplier: .55\nDeal type: Standard\nProbability: {said}\n"
     assert quote(extractor, message(text))["stage"] == stage
+
+
+def test_an_opportunity_line_whose_parts_are_set_apart_by_double_slashes(extractor):
+    text = (
+        "Bow Valley wants 9 casements 30x48 white.\n"
+        "Opp: Elm Street Reno // Project // Funding // close 3/12\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Elm Street Reno"
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2027-03-12"

@@ -273,3 +273,11 @@ def test_a_subject_cell_that_runs_the_opportunitys_values_together(extractor):
     assert got["stage"] == "Submissions"
     assert got["close_date"] == "2027-04-30"
     assert got["product_specs"] == "10 casements 30x48 white"
+
+
+def test_a_shorthand_subject_whose_cells_are_set_apart_by_double_slashes(extractor):
+    subject = "BOW VALLEY // Elm Street Reno // factor .44 // Standard // 50%"
+    got = quote(extractor, message("8 awnings 30x20 white, see subject.", subject=subject))
+    assert got["factor"] == "0.44"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Submissions"
