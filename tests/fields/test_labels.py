@@ -614,3 +614,9 @@ def test_an_opportunity_line_whose_parts_are_set_apart_by_double_slashes(extract
     assert got["opportunity_type"] == "Project"
     assert got["stage"] == "Funding"
     assert got["close_date"] == "2027-03-12"
+
+
+@pytest.mark.parametrize(("said", "stage"), [("prob 25", "Funding"), ("stg 90", "Approvals")])
+def test_an_opportunity_part_that_is_the_stages_short_label_and_probability(extractor, said, stage):
+    text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / Std / {said} / close 3/12"
+    assert quote(extractor, message(text))["stage"] == stage
