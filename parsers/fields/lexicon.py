@@ -132,6 +132,8 @@ PICKLIST_SYNONYMS: dict[str, dict[str, list[str]]] = {
             "proj w/ installation", "project with install", "project + install",
             "project + installation", "project and install", "project & install",
             "project incl install", "supply and install", "supply & install",
+            # "w" for "with" without its slash: "Proj w install"
+            "proj w install", "project w install", "proj w installation",
             "projet avec installation", "projet avec pose", "projet et installation",
             "fourniture et pose", "fourniture et installation",
         ],

@@ -620,3 +620,11 @@ def test_an_opportunity_line_whose_parts_are_set_apart_by_double_slashes(extract
 def test_an_opportunity_part_that_is_the_stages_short_label_and_probability(extractor, said, stage):
     text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / Std / {said} / close 3/12"
     assert quote(extractor, message(text))["stage"] == stage
+
+
+@pytest.mark.parametrize("said", ["Proj w install", "project w install"])
+def test_with_written_as_a_bare_w_in_the_type(extractor, said):
+    text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / {said} / Funding\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["opportunity_name"] == "Elm Street Reno"
