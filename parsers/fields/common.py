@@ -180,8 +180,9 @@ def _looks_like_name(text: str) -> bool:
 
 
 # Where a sentence ends inside a value: after a word or a year, before a capital ("... Stock
-# Order 2027. Standard. Stage funding"), not after an initial or an abbreviation's letter
-SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])"
+# Order 2027. Standard. Stage funding") or a bracket closed after a word ("... prob 25
+# (Funding). Mult TBC"), not after an initial or an abbreviation's letter
+SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4})|(?<=[a-z]{2}\)))\.\s+(?=[A-Z])"
 _SENTENCE_BREAK = re.compile(SENTENCE_BREAK)
 
 

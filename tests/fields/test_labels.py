@@ -628,3 +628,13 @@ def test_with_written_as_a_bare_w_in_the_type(extractor, said):
     got = quote(extractor, message(text))
     assert got["opportunity_type"] == "Project w/ installation"
     assert got["opportunity_name"] == "Elm Street Reno"
+
+
+def test_an_opportunity_sentence_ending_in_a_bracket(extractor):
+    text = (
+        "Bow Valley wants 9 casements 30x48. Opp: Elm Street Reno / Standard / prob 25 (Funding). "
+        "Mult + CD TBC, they are still waiting on the bank."
+    )
+    got = quote(extractor, message(text))
+    assert got["stage"] == "Funding"
+    assert got["opportunity_name"] == "Elm Street Reno"
