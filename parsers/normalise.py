@@ -499,7 +499,8 @@ def find_date(
 
 
 _CORRECTION = re.compile(
-    r"\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|no wait|"
+    # (the writer may trail off first: "FX .47.. sorry, .45", "close Oct 15… I mean Oct 22")
+    r"\s*(?:\.{2,}|…)?\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|no wait|"
     r"revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
     # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
     r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
