@@ -533,7 +533,7 @@ _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
 _FRACTION_IN = re.compile(_FRACTION)
 # The words a factor is labelled with in running text (the label lines' own list is
 # lexicon.QUOTE_LABELS["factor"])
-FACTOR_WORDS = r"factor|fctr|mult(?:iplier)?"
+FACTOR_WORDS = r"factor|fctr|mult(?:iplier)?|fac|fx"
 # A factor as a whole number, said after its label: "Factor 52 — sorry, 55"
 _WHOLE_FACTOR_AT_END = re.compile(rf"\b(?i:{FACTOR_WORDS})\s*[:=]?\s*([2-9]\d)\s*$")
 _WHOLE_FACTOR_IN = re.compile(r"(?<![\w.,$/])([2-9]\d)(?![\w%/×]|[.,]\d)")
