@@ -415,6 +415,9 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
                 value = first[0]
         if value:
             return {name: value}
+    abbreviated = v.abbreviated(part)  # "OPP Harbour Mews // PROJ // SUBM": a part of its own
+    if abbreviated:
+        return {abbreviated[0]: abbreviated[1]}
     # "stage 50", "prob 25": the stage by its probability, without the sign
     said = _STAGE_NUMBER_PART.fullmatch(part.strip())
     if said and "stage" in v.picklists and v.pick("stage", said.group(1) + "%"):

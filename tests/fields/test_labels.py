@@ -638,3 +638,10 @@ def test_an_opportunity_sentence_ending_in_a_bracket(extractor):
     got = quote(extractor, message(text))
     assert got["stage"] == "Funding"
     assert got["opportunity_name"] == "Elm Street Reno"
+
+
+def test_an_opportunity_part_that_is_a_picklist_values_abbreviation(extractor):
+    text = "Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno // Std // Subm // 3/12\n"
+    got = quote(extractor, message(text))
+    assert got["stage"] == "Submissions"
+    assert got["opportunity_name"] == "Elm Street Reno"
