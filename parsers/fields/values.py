@@ -444,7 +444,10 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
         return {"factor": str(nz.parse_factor(said))}
     if _AMOUNT_PART.fullmatch(part.strip()):
         said = re.sub(
-            r"(?i)^(?:~|≈|(?:approx|est)\.?|estimated|about|around|roughly)\s*", "", part.strip()
+            r"(?i)^(?:(?:amt|amount)\s*[:=]?\s*)?(?:~|≈|(?:approx|est)\.?|estimated|about|around|"
+            r"roughly)?\s*",
+            "",
+            part.strip(),
         )
         amount = nz.parse_amount(said)
         if amount is not None:

@@ -645,3 +645,19 @@ def test_an_opportunity_part_that_is_a_picklist_values_abbreviation(extractor):
     got = quote(extractor, message(text))
     assert got["stage"] == "Submissions"
     assert got["opportunity_name"] == "Elm Street Reno"
+
+
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        ("CD 3/12", "close_date", "2027-03-12"),
+        ("cls 3/12", "close_date", "2027-03-12"),
+        ("~45k", "amount", "45000.00"),
+        ("amt 45,250", "amount", "45250.00"),
+    ],
+)
+def test_an_opportunity_part_with_a_short_label_or_a_sum_in_thousands(
+    extractor, said, field, value
+):
+    text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / Std / Funding / {said}\n"
+    assert quote(extractor, message(text))[field] == value
