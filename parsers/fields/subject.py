@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields import accounts, bare_lines
+from intake.parsers.fields import accounts, bare_lines, shorthand
 from intake.parsers.fields.common import (
     QUOTES,
     Context,
@@ -136,23 +136,29 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
     # ("Opp: Northgate - Q3 2029 Unit Run": a cell may carry its label)
     cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(_CELL_BREAK, subject) if c.strip()]
-    said = [bare_lines.value_of(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
+    said = [_cell_values(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
     if sum(bool(x) for x in said) < 2:
         if len(_LOOSE_CELL_BREAK.findall(subject)) < 3:
             return
         # "New acct Kestrel Lake Cabins - 12 cabin pkgs - .58 - Project - Funding - close
         # 15/11": cells set apart by dashes or commas, when three of them are values (a
-        # name's own dash, "Ridgeline - Kessler Residence", leaves too few)
+        # name's own dash, "Ridgeline - Kessler Residence", leaves too few; a cell that
+        # names the opportunity after its label, "opp Lakeshore Bldg B", counts)
         cells = [c.strip() for c in _LOOSE_CELL_BREAK.split(subject) if c.strip()]
-        said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
-        if sum(bool(x) for x in said) < 3:
+        said = [_cell_values(v, cell, ctx) for cell in cells]
+        named = any(_OPP_NAMED.match(cell) for cell in cells)
+        if sum(bool(x) for x in said) + named < 3:
             return
     after_account = False
-    for cell, value in zip(cells, said, strict=True):
+    for cell, values in zip(cells, said, strict=True):
         words = cell.split()
         is_account = len(words) <= 3 and nz.match_account(cell, v.org) is not None
-        if value:
-            found.offer(value[0], value[1], PROSE, "subject")
+        opp = _OPP_NAMED.match(cell)
+        if values:
+            for name, value in values:
+                found.offer(name, value, PROSE, "subject")
+        elif opp:  # "CLEARVIEW - opp Lakeshore Condos Bldg B - FX 44 - 50%"
+            found.offer("opportunity_name", _clean(cell[opp.end() :]), PROSE, "subject")
         elif is_account:
             if not found.has("account"):
                 offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
@@ -168,6 +174,19 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             # account, where a subject names the job
             found.offer("opportunity_name", _clean(cell), PROSE - 0.1, "subject")
         after_account = is_account
+
+
+# A cell that names the opportunity after its label, colon or not: "opp Model 14 Retrofit"
+_OPP_NAMED = re.compile(r"(?i:opp|oppty|opportunity)(?i: name)?\s*[:\-–]?\s+(?=[A-Z0-9\"“])")
+
+
+def _cell_values(v: OrgVocabulary, cell: str, ctx: Context) -> list[tuple[str, str]]:
+    """The values one subject cell states: one by its shape (".47", "Std", "close 9/24"), or
+    a run of short labels and values ("FX .46 STD SUBM")."""
+    value = bare_lines.value_of(v, cell, ctx)
+    if value:
+        return [value]
+    return [(name, said) for name, said, _ in shorthand.labelled_values(v, cell, ctx)]
 
 
 # "Close moves per subject", "new date in the subject line"
