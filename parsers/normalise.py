@@ -501,8 +501,9 @@ def find_date(
 
 _CORRECTION = cued(
     re.compile(
-        r"\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|no wait|"
-        r"revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
+        # (the writer may trail off first: "FX .47.. sorry, .45", "close Oct 15… I mean Oct 22")
+        r"\s*(?:\.{2,}|…)?\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|"
+        r"no wait|revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
         # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
         r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
         r"(?:\bno\b(?:[\s,!]|\.(?=\s))*)?"
@@ -535,7 +536,7 @@ _FRACTION_AT_END = re.compile(_FRACTION + r"\s*$")
 _FRACTION_IN = re.compile(_FRACTION)
 # The words a factor is labelled with in running text (the label lines' own list is
 # lexicon.QUOTE_LABELS["factor"])
-FACTOR_WORDS = r"factor|fctr|mult(?:iplier)?"
+FACTOR_WORDS = r"factor|fctr|mult(?:iplier)?|fac|fx"
 # A factor as a whole number, said after its label: "Factor 52 — sorry, 55"
 _WHOLE_FACTOR_AT_END = re.compile(rf"\b(?i:{FACTOR_WORDS})\s*[:=]?\s*([2-9]\d)\s*$")
 _WHOLE_FACTOR_IN = re.compile(r"(?<![\w.,$/])([2-9]\d)(?![\w%/×]|[.,]\d)")

@@ -500,3 +500,11 @@ def test_a_day_the_month_does_not_have_is_the_next_month_that_has_it():
 def test_a_day_said_after_on_is_the_next_such_day(said: str, day: date) -> None:
     now = datetime(2030, 8, 28, 10, 30, tzinfo=UTC)  # a Wednesday
     assert parse_date(said, now=now) == day
+
+
+def test_take_corrections_after_the_writer_trails_off():
+    from intake.parsers.normalise import parse_factor, take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=UTC)
+    assert parse_factor(take_corrections("factor .52.. sorry, .50", now=now)) == Decimal("0.50")
+    assert take_corrections("close Oct 15… I mean Oct 22", now=now) == "close Oct 22"

@@ -37,6 +37,7 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
         if opp and nz.match_account(re.split(r"\s[-–—|:]\s", opp)[0], v.org) is account:
             scores[account_id] += 2.0
     if not scores:
+        _lower_case_acronym(v, found, text, ctx)
         return
     best = max(scores, key=lambda k: scores[k])
     conf = PROSE if ctx.source != "subject" else GUESS
@@ -44,6 +45,47 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
         conf -= 0.1
     found.offer("account", accounts[best].name, conf, ctx.source)
     found.offer("account_id", accounts[best].id, conf, ctx.source)
+
+
+def _lower_case_acronym(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "pch hollows ph 4 is a go", "a&o - whitford reno": a writer who starts sentences in
+    lower case writes an account's acronym (PCH, or A&O for Aspen & Oak) in lower case too.
+    Only such a writer's: where capitals are used, "pch" is no account's name."""
+    if not _writes_lower_case(text):
+        return
+    named = {
+        account.id: account
+        for account in v.org.accounts.values()
+        for acronym in _acronyms(account)
+        if re.search(rf"(?<![\w&]){re.escape(acronym)}(?![\w&])", text)
+    }
+    if len(named) == 1:
+        account = named.popitem()[1]
+        found.offer("account", account.name, PROSE - 0.1, ctx.source)
+        found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
+
+
+def _acronyms(account: Account) -> list[str]:
+    """An account's short acronyms as a lower-case writer types them: "pch" for the alias
+    PCH, "a&o" for "Aspen & Oak" (the initials of a name joined by an ampersand)."""
+    out = []
+    for name in (account.name, *account.aliases):
+        if name.isupper() and len(name) <= 5:
+            out.append(name.lower())
+        words = nz.account_key(name).split()
+        if re.search(r"&|\band\b", name) and 2 <= len(words) <= 3:
+            out.append("&".join(w[0] for w in words))
+    return out
+
+
+def _writes_lower_case(text: str) -> bool:
+    """Whether most of the sentences and lines of `text` start with a lower-case letter."""
+    starts = _SENTENCE_STARTS.findall(text)
+    return len(starts) >= 1 and sum(c.islower() for c in starts) * 2 > len(starts)
+
+
+# The first letter of each line and of each sentence after a full stop
+_SENTENCE_STARTS = re.compile(r"(?:^|[.!?]\s+)[^\w\n]*([^\W\d_])", re.MULTILINE)
 
 
 # Who installed or sold a homeowner's windows, named in a service request: the customer is

@@ -47,10 +47,9 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
     if not cell or len(cell) > 40:
         return None
     key = nz.fold(cell)
-    for name, values in PICKLIST_ABBREVIATIONS.items():
-        for value, words in values.items():
-            if key in words and value in v.picklists[name].values:
-                return name, value
+    abbreviated = v.abbreviated(cell)
+    if abbreviated:
+        return abbreviated
     name = v.picklist_of_value(cell)
     if name:
         return name, v.picklists[name].match(cell) or ""

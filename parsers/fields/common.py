@@ -181,8 +181,9 @@ def _looks_like_name(text: str) -> bool:
 
 
 # Where a sentence ends inside a value: after a word or a year, before a capital ("... Stock
-# Order 2027. Standard. Stage funding"), not after an initial or an abbreviation's letter
-SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4}))\.\s+(?=[A-Z])"
+# Order 2027. Standard. Stage funding") or a bracket closed after a word ("... prob 25
+# (Funding). Mult TBC"), not after an initial or an abbreviation's letter
+SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4})|(?<=[a-z]{2}\)))\.\s+(?=[A-Z])"
 _SENTENCE_BREAK = re.compile(SENTENCE_BREAK)
 
 
@@ -199,10 +200,11 @@ FIELD_BREAK = r"(?<=[\w%])\.\s+(?=\d{1,3}\s?%(?!\w)|(?i:close|closing|factor|sta
 
 
 def _split_parts(text: str) -> list[str]:
-    """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part."""
+    """Comma / slash / semicolon parts, keeping "December 22, 2026" in one part (a double
+    slash sets parts apart as one does: "OPP Bayside Reno // PROJ // CLS 9/17")."""
     pieces = re.split(
         # (a comma between digits and three more is a thousands separator: "$212,000")
-        r"\s+/\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
+        r"\s+//?\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
         + SENTENCE_BREAK
         + "|"
         + FIELD_BREAK

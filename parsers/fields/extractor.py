@@ -26,6 +26,7 @@ from intake.parsers.fields import (
     prose_quote,
     prose_service,
     sender_address,
+    shorthand,
     signatures,
     spoken,
     subject,
@@ -54,7 +55,7 @@ from intake.parsers.org import Organisation
 BLOCK_READERS = {"label": labels.read, "item": numbered.read, "table": tables.read}
 # Then, over the whole text, per queue: what the paragraphs and lists say.
 PROSE_READERS = {
-    QUOTES: (tables.read_products, prose_quote.read),
+    QUOTES: (tables.read_products, shorthand.read, prose_quote.read),
     SERVICE: (prose_service.read,),
 }
 

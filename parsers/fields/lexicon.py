@@ -27,6 +27,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     "factor": [
         "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",
         "discount factor", "facteur", "facteur de prix", "multiplicateur", "fctr",
+        "fac", "fx",
     ],
     "opportunity": ["opportunity", "opp", "oppty", "opportunite", "opportunity details"],
     "opportunity_name": [
@@ -41,15 +42,18 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "opportunity type", "opp type", "oppty type", "type", "type d opportunite",
         "type de projet",
     ],
-    "record_type": ["record type", "record", "rec type", "type d enregistrement", "type de fiche"],
+    "record_type": [
+        "record type", "record", "rec type", "type d enregistrement", "type de fiche", "rt",
+    ],
     # a stage is also given as its win probability ("Probability: 50%"; values.label_value)
     "stage": [
         "stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade", "stg",
-        "probability", "win probability", "close probability", "probabilite",
+        "probability", "win probability", "close probability", "probabilite", "prob",
     ],
     "close_date": [
         "close date", "closing", "closing date", "close", "expected close",
         "expected close date", "est close", "date de cloture", "cloture", "date de fermeture",
+        "cls",
     ],
     "amount": [
         "amount", "opp amount", "opportunity amount", "value", "estimated value",
@@ -132,6 +136,8 @@ PICKLIST_SYNONYMS: dict[str, dict[str, list[str]]] = {
             "proj w/ installation", "project with install", "project + install",
             "project + installation", "project and install", "project & install",
             "project incl install", "supply and install", "supply & install",
+            # "w" for "with" without its slash: "Proj w install"
+            "proj w install", "project w install", "proj w installation",
             "projet avec installation", "projet avec pose", "projet et installation",
             "fourniture et pose", "fourniture et installation",
         ],
@@ -162,7 +168,7 @@ PICKLIST_SYNONYMS: dict[str, dict[str, list[str]]] = {
 # prose, where "sub" is as likely the subcontractor. Folded spellings.
 PICKLIST_ABBREVIATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "stage": {
-        "Submissions": ("sub", "subs", "submit", "submiss"),
+        "Submissions": ("sub", "subs", "subm", "submit", "submiss"),
         "Approvals": ("appr", "apprv", "approv"),
         "Basic Qualification": ("bq", "qual", "basic"),
         "Funding": ("fund",),

@@ -248,7 +248,7 @@ _PART_CUES = re.compile(
 )
 _CLOSE_PART = re.compile(
     r"^(?:.*\b(?:to |expect(?:ed|s)? to |will |should |and ))?(?:close|closing|closes|"
-    r"cl[oô]ture|date de cl[oô]ture)(?: date)?"
+    r"cl[oô]ture|date de cl[oô]ture|cls|cd)(?: date)?"
     # "close now 12-05", "close moves to Dec 5": the new date of a change
     r"(?:\s+(?:is now|now|is|on|in|by|around|moves? to|moved to|le|de))?\b[:\s]*(.*)$",
     re.IGNORECASE,
@@ -284,8 +284,11 @@ _SPEC_WORDS = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT_PART = re.compile(
+    # ("amt 58,750", "~145k": after its short label, or in thousands, a sum needs no sign)
+    r"(?i:(?:amt|amount)\s*[:=]?\s*)?"
     r"(?i:~|≈|(?:approx|est)\.?\s*|(?:estimated|about|around|roughly)\s+)?"
-    r"(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?"
+    r"(?:(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?|\d[\d,.]*\s?(?:[kK]|M)"
+    r"|(?<=[\s:=])\d{1,3}(?:,\d{3})+(?:\.\d\d)?)"
 )
 _MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")

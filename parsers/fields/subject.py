@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields import accounts, bare_lines
+from intake.parsers.fields import accounts, bare_lines, shorthand
 from intake.parsers.fields.common import (
     QUOTES,
     Context,
@@ -116,6 +116,9 @@ def _specs_cells(v: OrgVocabulary, specs: str, ctx: Context) -> str:
 # A cell that is a close date or a factor after its label: "close EOM", "closing 4/15",
 # "factor 55%"
 _LABELLED_CELL = re.compile(rf"\s*(?i:close|closing|clos|{nz.FACTOR_WORDS})\b")
+# Cells set apart by a slash, two slashes or a pipe: "Clearview / Std / 50%", "NORTHGATE //
+# FX .46 // CLS 7/30"
+_CELL_BREAK = re.compile(r"\s+(?://?|\|)\s+")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
 _LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")
@@ -132,24 +135,30 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     body states stands; the subject fills the rest."""
     subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
     # ("Opp: Northgate - Q3 2029 Unit Run": a cell may carry its label)
-    cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(r"\s+[/|]\s+", subject) if c.strip()]
-    said = [bare_lines.value_of(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
+    cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(_CELL_BREAK, subject) if c.strip()]
+    said = [_cell_values(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
     if sum(bool(x) for x in said) < 2:
         if len(_LOOSE_CELL_BREAK.findall(subject)) < 3:
             return
         # "New acct Kestrel Lake Cabins - 12 cabin pkgs - .58 - Project - Funding - close
         # 15/11": cells set apart by dashes or commas, when three of them are values (a
-        # name's own dash, "Ridgeline - Kessler Residence", leaves too few)
+        # name's own dash, "Ridgeline - Kessler Residence", leaves too few; a cell that
+        # names the opportunity after its label, "opp Lakeshore Bldg B", counts)
         cells = [c.strip() for c in _LOOSE_CELL_BREAK.split(subject) if c.strip()]
-        said = [bare_lines.value_of(v, cell, ctx) for cell in cells]
-        if sum(bool(x) for x in said) < 3:
+        said = [_cell_values(v, cell, ctx) for cell in cells]
+        named = any(_OPP_NAMED.match(cell) for cell in cells)
+        if sum(bool(x) for x in said) + named < 3:
             return
     after_account = False
-    for cell, value in zip(cells, said, strict=True):
+    for cell, values in zip(cells, said, strict=True):
         words = cell.split()
         is_account = len(words) <= 3 and nz.match_account(cell, v.org) is not None
-        if value:
-            found.offer(value[0], value[1], PROSE, "subject")
+        opp = _OPP_NAMED.match(cell)
+        if values:
+            for name, value in values:
+                found.offer(name, value, PROSE, "subject")
+        elif opp:  # "CLEARVIEW - opp Lakeshore Condos Bldg B - FX 44 - 50%"
+            found.offer("opportunity_name", _clean(cell[opp.end() :]), PROSE, "subject")
         elif is_account:
             if not found.has("account"):
                 offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
@@ -165,6 +174,19 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             # account, where a subject names the job
             found.offer("opportunity_name", _clean(cell), PROSE - 0.1, "subject")
         after_account = is_account
+
+
+# A cell that names the opportunity after its label, colon or not: "opp Model 14 Retrofit"
+_OPP_NAMED = re.compile(r"(?i:opp|oppty|opportunity)(?i: name)?\s*[:\-–]?\s+(?=[A-Z0-9\"“])")
+
+
+def _cell_values(v: OrgVocabulary, cell: str, ctx: Context) -> list[tuple[str, str]]:
+    """The values one subject cell states: one by its shape (".47", "Std", "close 9/24"), or
+    a run of short labels and values ("FX .46 STD SUBM")."""
+    value = bare_lines.value_of(v, cell, ctx)
+    if value:
+        return [value]
+    return [(name, said) for name, said, _ in shorthand.labelled_values(v, cell, ctx)]
 
 
 # "Close moves per subject", "new date in the subject line"
@@ -184,7 +206,7 @@ def _answers_in_subject(
     older than a correction made since. `expected` None: the body sends the reader to the
     subject ("Close moves per subject"), whose values are then the reply's own."""
     subject = _subject_text(msg.subject)
-    for cell in re.split(r"\s+[|/]\s+|\s*;\s+", subject):
+    for cell in re.split(_CELL_BREAK.pattern + r"|\s*;\s+", subject):
         said = part_fields(v, cell.strip(), ctx, loose=True)
         if not said and (value_of := bare_lines.value_of(v, cell, ctx)):
             said = dict([value_of])
@@ -209,7 +231,7 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
             prose_due(v, found, subject, sub_ctx)
         # "BVR garage suite - qt pls, close EOM", "Pemberton reno qte - factor 55%": a close
         # date or a factor in a cell of its own, after its label
-        for cell in re.split(r"\s+[|/]\s+|" + _LOOSE_CELL_BREAK.pattern, subject):
+        for cell in re.split(_CELL_BREAK.pattern + "|" + _LOOSE_CELL_BREAK.pattern, subject):
             said = bare_lines.value_of(v, cell, ctx) if _LABELLED_CELL.match(cell) else None
             named = said[0] if said else ""
             open_field = not found.has(named) and named not in found.declared_empty

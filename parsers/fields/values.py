@@ -389,6 +389,11 @@ _STAGE_PERCENT = re.compile(
 )
 
 
+# A part that is the stage's label, abbreviated or not, and its win probability ("stg 50",
+# "prob 25", "probability 90%")
+_STAGE_NUMBER_PART = re.compile(r"(?i:stage|stg|prob|probability)\s*[:=]?\s*(\d{1,3})\s*%?")
+
+
 def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> dict[str, str | None]:
     """What one comma/slash part of an opportunity line says: {"stage": "Submissions"}
     for "stage Submissions", {"close_date": None} for "close date TBD", {} for a name.
@@ -410,8 +415,11 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
                 value = first[0]
         if value:
             return {name: value}
-    # "stage 50": the stage by its probability, without the sign
-    said = re.fullmatch(r"(?i:stage)\s*[:=]?\s*(\d{1,3})\s*%?", part.strip())
+    abbreviated = v.abbreviated(part)  # "OPP Harbour Mews // PROJ // SUBM": a part of its own
+    if abbreviated:
+        return {abbreviated[0]: abbreviated[1]}
+    # "stage 50", "prob 25": the stage by its probability, without the sign
+    said = _STAGE_NUMBER_PART.fullmatch(part.strip())
     if said and "stage" in v.picklists and v.pick("stage", said.group(1) + "%"):
         return {"stage": v.pick("stage", said.group(1) + "%")}
     # "standard, 25% for now": a stage given by its win probability alone
@@ -436,7 +444,10 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
         return {"factor": str(nz.parse_factor(said))}
     if _AMOUNT_PART.fullmatch(part.strip()):
         said = re.sub(
-            r"(?i)^(?:~|≈|(?:approx|est)\.?|estimated|about|around|roughly)\s*", "", part.strip()
+            r"(?i)^(?:(?:amt|amount)\s*[:=]?\s*)?(?:~|≈|(?:approx|est)\.?|estimated|about|around|"
+            r"roughly)?\s*",
+            "",
+            part.strip(),
         )
         amount = nz.parse_amount(said)
         if amount is not None:

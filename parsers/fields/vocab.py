@@ -17,6 +17,7 @@ from intake.parsers.fields.lexicon import (
     EMERGENCY_CUES,
     LOCK_FAILS,
     LOCK_OWNERS,
+    PICKLIST_ABBREVIATIONS,
     PICKLIST_SYNONYMS,
     PRODUCT_NOUNS,
     QUOTE_LABELS,
@@ -133,6 +134,16 @@ class OrgVocabulary:
             for name, picklist in self.picklists.items()
             if len({value for value, _, _ in picklist.find(sentence)}) >= 2
         ]
+
+    def abbreviated(self, cell: str) -> tuple[str, str] | None:
+        """(picklist, value) for a cell that is a value's abbreviation ("Std", "Subm", "NFQ"),
+        read only as a whole cell or part, never in prose ("sub" is as likely the sub)."""
+        key = nz.fold(cell.strip().rstrip(".;"))
+        for name, values in PICKLIST_ABBREVIATIONS.items():
+            for value, words in values.items():
+                if key in words and value in self.picklists[name].values:
+                    return name, value
+        return None
 
     def picklist_of_value(self, value: str) -> str | None:
         """The one picklist whose value (or synonym) `value` is, else None."""

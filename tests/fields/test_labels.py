@@ -602,3 +602,62 @@ def test_a_label_naming_the_opportunity_beats_the_trades_word_for_the_job(extrac
 def test_a_stage_labelled_as_its_win_probability(extractor, said, stage):
     text = f"Client: Bow Valley\nMultiplier: .55\nDeal type: Standard\nProbability: {said}\n"
     assert quote(extractor, message(text))["stage"] == stage
+
+
+def test_an_opportunity_line_whose_parts_are_set_apart_by_double_slashes(extractor):
+    text = (
+        "Bow Valley wants 9 casements 30x48 white.\n"
+        "Opp: Elm Street Reno // Project // Funding // close 3/12\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Elm Street Reno"
+    assert got["opportunity_type"] == "Project"
+    assert got["stage"] == "Funding"
+    assert got["close_date"] == "2027-03-12"
+
+
+@pytest.mark.parametrize(("said", "stage"), [("prob 25", "Funding"), ("stg 90", "Approvals")])
+def test_an_opportunity_part_that_is_the_stages_short_label_and_probability(extractor, said, stage):
+    text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / Std / {said} / close 3/12"
+    assert quote(extractor, message(text))["stage"] == stage
+
+
+@pytest.mark.parametrize("said", ["Proj w install", "project w install"])
+def test_with_written_as_a_bare_w_in_the_type(extractor, said):
+    text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / {said} / Funding\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_type"] == "Project w/ installation"
+    assert got["opportunity_name"] == "Elm Street Reno"
+
+
+def test_an_opportunity_sentence_ending_in_a_bracket(extractor):
+    text = (
+        "Bow Valley wants 9 casements 30x48. Opp: Elm Street Reno / Standard / prob 25 (Funding). "
+        "Mult + CD TBC, they are still waiting on the bank."
+    )
+    got = quote(extractor, message(text))
+    assert got["stage"] == "Funding"
+    assert got["opportunity_name"] == "Elm Street Reno"
+
+
+def test_an_opportunity_part_that_is_a_picklist_values_abbreviation(extractor):
+    text = "Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno // Std // Subm // 3/12\n"
+    got = quote(extractor, message(text))
+    assert got["stage"] == "Submissions"
+    assert got["opportunity_name"] == "Elm Street Reno"
+
+
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        ("CD 3/12", "close_date", "2027-03-12"),
+        ("cls 3/12", "close_date", "2027-03-12"),
+        ("~45k", "amount", "45000.00"),
+        ("amt 45,250", "amount", "45250.00"),
+    ],
+)
+def test_an_opportunity_part_with_a_short_label_or_a_sum_in_thousands(
+    extractor, said, field, value
+):
+    text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / Std / Funding / {said}\n"
+    assert quote(extractor, message(text))[field] == value

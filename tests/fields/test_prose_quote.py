@@ -1371,3 +1371,19 @@ def test_two_picklist_values_side_by_side_in_lower_case(extractor):
 def test_one_lower_case_picklist_word_alone_names_nothing(extractor):
     got = quote(extractor, message("Bow Valley wants 3 awnings 30x24. submissions go in friday."))
     assert "stage" not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "account"),
+    [
+        ("bvr elm st reno is a go, 9 casements 30x48. fac 53", "Bow Valley Renovations"),
+        ("a&o - elm st reno, 9 casements 30x48. fac 53 std", "Aspen & Oak Dealers Co."),
+    ],
+)
+def test_an_accounts_acronym_in_lower_case_from_a_lower_case_writer(extractor, text, account):
+    assert quote(extractor, message(text))["account"] == account
+
+
+def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
+    text = "Hi team. The bvr cutout is 30x48 on all 9 casements. Factor .53."
+    assert "account" not in quote(extractor, message(text))

@@ -273,3 +273,29 @@ def test_a_subject_cell_that_runs_the_opportunitys_values_together(extractor):
     assert got["stage"] == "Submissions"
     assert got["close_date"] == "2027-04-30"
     assert got["product_specs"] == "10 casements 30x48 white"
+
+
+def test_a_shorthand_subject_whose_cells_are_set_apart_by_double_slashes(extractor):
+    subject = "BOW VALLEY // Elm Street Reno // factor .44 // Standard // 50%"
+    got = quote(extractor, message("8 awnings 30x20 white, see subject.", subject=subject))
+    assert got["factor"] == "0.44"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Submissions"
+
+
+def test_a_subject_cell_that_runs_short_labels_and_values(extractor):
+    subject = "BOW VALLEY // opp Elm St Retrofit // FX .46 STD SUBM // CLS 7/30"
+    got = quote(extractor, message("Team - pls quote per the attached sheet.", subject=subject))
+    assert got["factor"] == "0.46"
+    assert got["opportunity_type"] == "Standard"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2027-07-30"
+    assert got["opportunity_name"] == "Elm St Retrofit"
+
+
+def test_a_dashed_subject_with_a_labelled_opportunity_cell(extractor):
+    subject = "BOW VALLEY - opp Elm St Condos Bldg B - FX 44 - 50% - RUSH"
+    got = quote(extractor, message("Team - pls quote per the attached sheet.", subject=subject))
+    assert got["opportunity_name"] == "Elm St Condos Bldg B"
+    assert got["factor"] == "0.44"
+    assert got["stage"] == "Submissions"
