@@ -1,0 +1,78 @@
+"""Dictated text: words a phone's dictation writes for digits, marks and ordinals."""
+
+from __future__ import annotations
+
+import re
+
+from intake.parsers.cues import cued
+from intake.parsers.normalise.dates import _MONTHS_EN
+from intake.parsers.normalise.numbers import _ONES
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+}  # fmt: skip
+_ORDINAL_SAID = r"(?:(?P<tens>twenty|thirty)[\s-]+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r")"
+_MONTH_THEN_ORDINAL = cued(
+    re.compile(
+        r"\b(?P<month>" + "|".join(_MONTHS_EN) + r")\s+(?:the\s+)?" + _ORDINAL_SAID + r"\b",
+        re.IGNORECASE,
+    )
+)
+_POINT_DIGITS = cued(
+    re.compile(r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r")\b){1,3})", re.IGNORECASE)
+)
+# "BVR dash Elbow Drive": a spoken dash between two words, the second capitalised
+_SPOKEN_DASH = cued(re.compile(r"(?<=\w)\s+dash\s+(?=[A-Z0-9])"))
+# "... on the casements period thanks Priya": a spoken full stop before a sign-off or at the end
+_SPOKEN_PERIOD = cued(
+    re.compile(r"\s+period(?=\s+(?:thanks|thank you|thx|cheers|regards)\b|\s*$)", re.IGNORECASE)
+)
+
+
+def from_speech(text: str) -> str:
+    """Dictated words written as typed: "point five two" -> ".52", "December fifteenth" ->
+    "December 15", "BVR dash Elbow Drive" -> "BVR - Elbow Drive", "... casements period
+    thanks" -> "... casements. thanks". Anything else is left as it is."""
+
+    def ordinal(m: re.Match[str]) -> str:
+        day = _ORDINAL_WORDS[m["ord"].lower()]
+        if m["tens"]:
+            if day > 9:
+                return m.group(0)
+            day += 20 if m["tens"].lower() == "twenty" else 30
+        if day > 31:
+            return m.group(0)
+        return f"{m['month']} {day}"
+
+    text = _MONTH_THEN_ORDINAL.sub(ordinal, text)
+    text = _POINT_DIGITS.sub(
+        lambda m: "." + "".join(_DIGIT_WORDS[w.lower()] for w in m.group(1).split()), text
+    )
+    text = _SPOKEN_DASH.sub(" - ", text)
+    text = _FACTOR_IN_WORDS.sub(_factor_in_digits, text)
+    return _SPOKEN_PERIOD.sub(".", text)
+
+
+# "factor fifty four": a factor said as a whole number in words (the number words of
+# amounts, `_ONES`: its tens twenty to ninety, then one to nine)
+_TENS = [w for w, n in _ONES.items() if n >= 20]
+_UNITS = [w for w, n in _ONES.items() if 1 <= n <= 9 and w not in ("a", "an")]
+_FACTOR_IN_WORDS = cued(
+    re.compile(
+        r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
+        rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
+        re.IGNORECASE,
+    )
+)
+
+
+def _factor_in_digits(m: re.Match[str]) -> str:
+    number = _ONES[m["tens"].lower()] + (_ONES[m["units"].lower()] if m["units"] else 0)
+    return f"{m['label']}{m['cue']}{number}"
