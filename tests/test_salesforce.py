@@ -40,8 +40,8 @@ from tests.conftest import ORG_FILE
 from tests.mailhelpers import Sink, free_port, serving, store_submission, wait_for
 from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, FakeSalesforce
 from tests.slack_api import DEFAULT_TOKEN, FakeSlack
+from tests.slack_app.helpers import T0, Clock
 from tests.test_pipeline import COMPLETE_QUOTE, mail
-from tests.test_slack_app import T0, Clock
 
 DAY = timedelta(days=1)
 PEOPLE = [

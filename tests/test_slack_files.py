@@ -19,8 +19,8 @@ from intake.parsers.slack_event import slack_files
 from intake.storage import slack_files as files_store
 from intake.storage.models import AttachmentRow, OutboxMessage
 from tests.slack_api import FakeSlack
+from tests.slack_app.helpers import ALEX, TARA, Bot, Clock, message, settings_for
 from tests.test_pipeline import COMPLETE_QUOTE
-from tests.test_slack_app import ALEX, TARA, Bot, Clock, message, settings_for
 
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"  # a small "JPEG"
 

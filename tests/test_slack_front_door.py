@@ -1,8 +1,8 @@
 """The Slack endpoint's front door (bot/slack_http.py) over real sockets, and who may act on
 a case from Slack (bot/slack_app.py).
 
-The bot is the one of tests/test_slack_app.py: the real front door on a real port, bolt
-behind it, the real pipeline against a local fake of the Web API. Requests that should get
+The bot is the one of tests/slack_app/: the real front door on a real port, bolt behind it,
+the real pipeline against a local fake of the Web API. Requests that should get
 through are signed as Slack signs them; the abuse arrives as raw bytes on a socket, so the
 test decides exactly what the server has been sent and when. The server runs in this process,
 so its memory (RSS) and its threads are this process's.
@@ -32,8 +32,7 @@ from intake.parsers.slack_event import slack_message_id
 from intake.storage.models import CaseEvent, InboundMessage
 from tests.mailhelpers import wait_for
 from tests.slack_api import FakeSlack
-from tests.test_pipeline import COMPLETE_QUOTE
-from tests.test_slack_app import (
+from tests.slack_app.helpers import (
     ALEX,
     BOT_USER,
     OMAR,
@@ -52,6 +51,7 @@ from tests.test_slack_app import (
     settings_for,
     texts,
 )
+from tests.test_pipeline import COMPLETE_QUOTE
 
 STRANGER = "U0STRANGE1"  # in the workspace, not in the organisation file
 
@@ -109,7 +109,7 @@ def signed_headers(body: bytes, content_type: str) -> dict[str, str]:
 
 
 def sign_bytes(body: bytes, stamp: int) -> str:
-    """`sign` of test_slack_app, for a body that may not be UTF-8."""
+    """`sign` of tests/slack_app/helpers.py, for a body that may not be UTF-8."""
     base = f"v0:{stamp}:".encode() + body
     return "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
 
