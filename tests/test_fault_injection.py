@@ -56,7 +56,11 @@ DUPLICATES = 30  # the same bytes (same Message-ID) as an earlier item, sent aga
 CONNECTIONS = 5
 KILLS = (50, 140)  # SIGKILL once this many 250s have been given (the second also waits for
 # acknowledgements to be flowing, so the worker and the dispatcher are busy too)
-TIME_LIMIT = 90.0  # seconds for the whole test, restarts included
+# Seconds for the whole test, restarts included: a bound for a bot that hangs, not a speed
+# test (speed is bench/'s). 90 s was passed in 30-60 s on a quiet machine, but not on two
+# cores with the whole suite and other work beside it (a clean-clone CI run at load 6 still
+# had 60 of the burst's 200 messages to send at the deadline).
+TIME_LIMIT = 150.0
 RETRY_DELAY = 0.2  # a sending MTA's retry interval, shortened
 
 AMS = [  # (sender, account): staff quote requests, each for an account of that AM
