@@ -89,6 +89,17 @@ def _forwarded_customer(v: OrgVocabulary, found: Found, forwarded: str, ctx: Con
     _customer_signature(v, found, tail, fwd_ctx)
 
 
+def handed_customer(v: OrgVocabulary, found: Found, tail: str, ctx: Context) -> None:
+    """A customer whose own mail the sender hands over ("deal with Linda direct please"):
+    their signature gives the number and address, and the sender's own signature (a dealer's
+    store, its phone) is no longer the site or the one to call."""
+    for name in ("contact_phone", "site_address"):
+        held = found.values.get(name)
+        if held is not None and held.source == "signature":
+            del found.values[name]
+    _customer_signature(v, found, tail, _replace(ctx, "forwarded"))
+
+
 # "From: Dan Schultz <dan@...>", or a Notes/Domino header's "From:<tab>Wendell Kraus/AspenOak"
 # (no address: a directory name, its organisation after the slash)
 _FROM_LINE = re.compile(
