@@ -273,8 +273,19 @@ def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: s
     if account:
         found.offer("account", account.name, conf, src)
         found.offer("account_id", account.id, conf, src)
-    else:
+    elif not _is_sentence(text):
         found.offer("account", text, conf * 0.9, src)
+
+
+# "credit app is in progress, so they're not in the system yet": a lower-case clause of more
+# words than a company's name runs to
+_SENTENCE_LIKE = re.compile(r"[a-z]\S*(?:\s+\S+){4,}")
+
+
+def _is_sentence(text: str) -> bool:
+    """A value that is a sentence about the customer, not their name ("New custom builder -
+    credit app is in progress, ..."): it names no account we could create."""
+    return _SENTENCE_LIKE.fullmatch(text) is not None
 
 
 def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
