@@ -118,8 +118,10 @@ _NAMED_CONTACT = cued(
             r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
             r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
             r"foreman|caretaker|property manager|"
-            # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview"
-            r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?|"
+            # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview",
+            # "Contact at the plant is Wes Harder"
+            r"contact (?:on|at|for) (?:the |their |our )?(?:site|job|[a-z]+(?= is\b))(?: is)?"
+            r"(?: (?:their|our|the) [\w ]{2,30}?,)?|"
             r"(?<![\w ])contact(?= is\b))"
             r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
             rf"({_PERSON})\b"

@@ -755,6 +755,19 @@ def test_the_contact_on_site_named_with_their_role(extractor):
     assert service(extractor, msg, staff=True)["contact_name"] == "Ryan Decker"
 
 
+@pytest.mark.parametrize("place", ["the plant", "the yard", "the house"])
+def test_the_contact_at_a_place_named_in_prose(extractor, place):
+    """ "Contact at the plant is Wes Harder, plant manager, 403-...": the contact of the site,
+    whatever the site is called."""
+    msg = message(
+        f"Six of the sliders came with the wrong fin. Contact at {place} is Jo Varga, "
+        "manager, 403-555-0128.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Jo Varga"
+
+
 def test_a_description_written_without_capitals_at_sentence_starts(extractor):
     msg = message(
         "morning, got a cracked frame on one of your casements in module 3 on the Hanlon house. "
