@@ -400,6 +400,16 @@ def test_take_corrections_reads_a_writer_catching_themself():
     assert parse_factor(take_corrections(said, now=now).split(",")[0]) == Decimal("0.45")
 
 
+def test_take_corrections_reads_a_no_before_the_correcting_word():
+    """ "Factor 48 no sorry 46", "close Oct 15, no, I mean Oct 22": a dictating writer's
+    "no" before the word that corrects."""
+    from intake.parsers.normalise import take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=UTC)
+    assert take_corrections("Factor 48 no sorry 46", now=now).startswith("Factor 46 ")
+    assert take_corrections("close Oct 15, no, I mean Oct 22", now=now) == "close Oct 22"
+
+
 def test_take_corrections_reads_a_revision_written_with_an_arrow():
     from intake.parsers.normalise import parse_factor, take_corrections
 
