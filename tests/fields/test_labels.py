@@ -686,3 +686,11 @@ def test_a_sentence_after_an_account_word_names_no_account(extractor):
         "1. Account: Larkin Homes\n2. Factor: .5\n"
     )
     assert quote(extractor, message(text))["account"] == "Larkin Homes"
+
+
+@pytest.mark.parametrize("value", ["52 - sorry, 55", "52 no sorry 55", "52, I mean 55"])
+def test_a_whole_number_factor_corrected_on_the_spot(extractor, value):
+    """ "Factor: 52 - sorry, 55": after its label a whole number is a factor, and the one
+    said after the correction stands."""
+    got = quote(extractor, message(f"Account: Larkin Homes\nFactor: {value}\n"))
+    assert got["factor"] == "0.55"
