@@ -29,3 +29,19 @@ def test_typed_prose_is_left_as_written(extractor):
     assert spoken.as_form("Factor: .49\n" + DICTATED, labels) == "Factor: .49\n" + DICTATED
     assert spoken.as_form(DICTATED[:120], labels) == DICTATED[:120]  # too short to be a run-on
     assert spoken.as_form(DICTATED, labels) != DICTATED
+
+
+def test_a_dictation_the_phone_punctuated_is_read_sentence_by_sentence(extractor):
+    """The phone put in the stops: each sentence that opens with a field's own name is that
+    field's line (a spoken correction in it taken), and a sentence that names none stays
+    prose, so no value runs on into it."""
+    said = (
+        "Quote request for Bow Valley. Opportunity name Bow Valley garage suite. Stage "
+        "submissions. Close date June 3rd. Factor 52 no sorry 54. Products 4 casements 24 by "
+        "36 triple pane, black. Mia is off today so please copy her on the quote"
+    )
+    got = quote(extractor, message(said))
+    assert got["opportunity_name"] == "Bow Valley garage suite"
+    assert (got["stage"], got["factor"]) == ("Submissions", "0.54")
+    assert got["product_specs"] == "4 casements 24 by 36 triple pane, black"
+    assert got["special_instructions"] == "Mia is off today so please copy her on the quote"
