@@ -423,6 +423,18 @@ def test_where_the_quote_goes_is_an_instruction(extractor):
     )
 
 
+def test_who_else_gets_the_quote_is_an_instruction_and_their_day_no_due_date(extractor):
+    """ "Omar is on site today so please cc him on the quote": today is where Omar is, not
+    when the quote is due; copying him in is what to do with it."""
+    text = (
+        'Quote for the Olsens at .55, opp "Olsen - Sunroom", Standard, Funding, close Mar 3.\n'
+        "Omar is on site today so please cc him on the quote"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "Omar is on site today so please cc him on the quote"
+    assert "quote_due" not in got
+
+
 @pytest.mark.parametrize(
     ("text", "stage"),
     [
