@@ -30,6 +30,7 @@ from intake.parsers.fields import (
     signatures,
     spoken,
     subject,
+    subject_request,
     tables,
 )
 from intake.parsers.fields.common import (
@@ -105,10 +106,11 @@ class LabelExtractor:
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
         ctx = Context(queue, now, sender_is_staff, is_reply, "body")
-        if queue == SERVICE and not is_reply and not body.strip():
+        if queue == SERVICE and not is_reply:
             # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls
-            # call" over an empty body: the subject is the request, read as its body would be
-            body = _subject_text(msg.subject)
+            # call" over an empty body, or a subject of cells over "Pics attached.": the
+            # subject is the request, read as its body would be
+            body = subject_request.with_subject(msg.subject, body)
         found = self._read_text(body, ctx)
         staff = self.org.is_company_address
         handed = None

@@ -299,3 +299,21 @@ def test_a_dashed_subject_with_a_labelled_opportunity_cell(extractor):
     assert got["opportunity_name"] == "Elm St Condos Bldg B"
     assert got["factor"] == "0.44"
     assert got["stage"] == "Submissions"
+
+
+def test_a_service_request_written_in_the_subjects_cells_over_a_short_body(extractor):
+    """ "Bow Valley – Unit 6 Maple Court – sash cracked in transit – site lead Jo Varga
+    403-... – SO-..." over "Photos attached. Site is ...": the subject's cells are the
+    request, the body only adds to it."""
+    msg = message(
+        "Photos attached. Site is 18 Maple Court NE, Calgary.",
+        subject="Bow Valley – Unit 6 Maple Court – sash cracked in transit – site lead Jo Varga "
+        "403-555-0166 – SO-551234",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    got = service(extractor, msg, staff=True)
+    assert (got["contact_name"], got["contact_phone"]) == ("Jo Varga", "+14035550166")
+    assert "sash cracked in transit" in got["description"]
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["site_address"] == "18 Maple Court NE, Calgary"
