@@ -115,7 +115,7 @@ class LabelExtractor:
         staff = self.org.is_company_address
         handed = None
         if queue == SERVICE and not is_reply:  # a customer's own mail the sender hands over
-            handed = forwarded.handed_over(msg, body, staff)
+            handed = forwarded.handed_over(msg, body, staff, sender_is_staff=sender_is_staff)
         if msg.forwarded_text and not is_reply:
             fwd = forwarded.read(msg, ctx, self._read_text)
             merge_forwarded(found, fwd, queue, body, handed=handed is not None)

@@ -101,14 +101,16 @@ _CONTACT_VERB = r"(?:call|phone|contact|text|reach|deal with|book with|talk to|s
 
 
 def handed_over(
-    msg: ParsedMessage, body: str, is_staff: Callable[[str], bool]
+    msg: ParsedMessage, body: str, is_staff: Callable[[str], bool], *, sender_is_staff: bool
 ) -> ChainMessage | None:
     """The forwarded mail of the customer the sender hands over, or None.
 
     The customer is the oldest writer in the chain who is a person, not staff and not the
     sender; the sender hands them over by saying so ("call her directly", "deal with Linda
     direct please"), or, in a short cover note, by speaking of them in the third person
-    ("homeowner is elderly and can't lock up") without keeping the visit themself."""
+    ("homeowner is elderly and can't lock up") without keeping the visit themself. Our own
+    staff's note speaks of the homeowner when it names someone else to call ("Marc at BVR is
+    the contact, not the homeowner"): from staff only the saying so counts."""
     if not msg.forwarded_text:
         return None
     customer = _oldest_customer(msg, is_staff)
@@ -116,7 +118,7 @@ def handed_over(
         return None
     if _HANDS_OVER.search(body) or _names_to_contact(body, customer.from_name):
         return customer
-    short = len(body.split()) < COVER_NOTE_WORDS
+    short = len(body.split()) < COVER_NOTE_WORDS and not sender_is_staff
     if short and _SPEAKS_OF_CUSTOMER.search(body) and not _KEEPS_IT.search(body):
         return customer
     return None

@@ -559,3 +559,16 @@ def test_a_dealer_keeping_the_visit_stays_the_contact(extractor):
         forwarded=_HOMEOWNER_MAIL,
     )
     assert service(extractor, msg, staff=False)["contact_name"] == "Pat Reyes"
+
+
+def test_staff_speaking_of_the_homeowner_hand_over_no_one(extractor):
+    """Our own account manager's note speaks of the homeowner to name someone else: only a
+    dealer's short cover hands the homeowner over by speaking of them."""
+    msg = message(
+        "Passing this along from the dealer. Pat is the contact, not the homeowner: "
+        "Pat Reyes, 403-555-0100.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+        forwarded=_HOMEOWNER_MAIL,
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Pat Reyes"
