@@ -79,9 +79,13 @@ def _sentence_per_label(paragraph: str, labels: Mapping[str, str]) -> str | None
     submissions. Factor 48 no sorry 46. Products 10 awnings ..."): three or more of its
     sentences open with a field's own name, and each such sentence is that label's line; the
     other sentences stay prose, a paragraph each, so that no label's value runs on into
-    them. None when the paragraph is not one such run (typed lines, a colon, fewer labels)."""
-    if "\n" in paragraph.strip() or ":" in paragraph:
+    them. None when the paragraph is not one such run (typed lines, a colon, the commas a
+    typist puts between values, fewer labels)."""
+    words = len(paragraph.split())
+    if "\n" in paragraph.strip() or ":" in paragraph or words < RUN_ON_WORDS:
         return None
+    if paragraph.count(",") * WORDS_PER_STOP > words:
+        return None  # "Factor .62, Standard, Single. Opp name ...": typed, its commas say so
     pattern = _spoken_labels(_table(labels))
     sentences = _STOP.split(nz.from_speech(paragraph.strip()))
     said = [pattern.match(x) for x in sentences]
