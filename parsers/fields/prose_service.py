@@ -73,7 +73,10 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
         kinds = ("prose", "bullets", "table")
         description = _description([b for b in blocks if b.kind in kinds], v.org.phone_region)
         found.offer("description", description, PROSE, ctx.source)
-    _urgency(v, found, text, ctx)
+    # a form's "Issue description: ... glass shattered, door cannot be locked" names the
+    # hazard as prose would
+    described = [" ".join([b.text, *b.lines]) for b in blocks if b.target == "description"]
+    _urgency(v, found, "\n\n".join([text, *described]), ctx)
 
 
 def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

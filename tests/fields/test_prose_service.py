@@ -1038,3 +1038,26 @@ def test_a_service_request_said_all_in_the_subject(extractor):
     got = service(extractor, msg, staff=False)
     assert got["contact_phone"] == "+17805550172"
     assert "fogged up window in bedroom" in got["description"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "urgency"),
+    [("Is this an emergency?: No", "normal"), ("Urgent (Y/N): Y", "emergency")],
+)
+def test_a_web_forms_emergency_question_says_so_by_its_answer(extractor, answer, urgency):
+    """ "Is this an emergency?: No" names the word but answers no; "Urgent (Y/N): Y" yes."""
+    text = (
+        "A new service request was submitted from the website.\n\nName: Ada Kim\n"
+        f"{answer}\nDescribe the issue: The awning in the den sticks when we crank it.\n"
+    )
+    assert service(extractor, message(text), staff=False)["urgency"] == urgency
+
+
+def test_a_hazard_in_a_forms_labelled_description_is_an_emergency(extractor):
+    """A property manager's form: the hazard is in its "Issue description:" value."""
+    text = (
+        "PROPERTY MANAGEMENT - WORK ORDER\n\nSite address: 12 Elm Court NW, Edmonton\n"
+        "Issue description: Break-in overnight, bedroom window glass smashed, the unit is "
+        "open.\nPO #: PO-1234\n"
+    )
+    assert service(extractor, message(text), staff=False)["urgency"] == "emergency"
