@@ -206,6 +206,13 @@ EMERGENCY_CUES = [
     r"(?:glass|pane|igu|sealed unit)\b[^.!?\n]{0,30}\b(?:is |are |has |was )?(?:bowing|bulging|"
     r"sagging|bowed|bulged|sagged|bellying) (?:out|in|down|outwards?|inwards?)\b",
     r"(?:lets?|letting|let) go (?:onto|on to|on|over) (?:the |a |someone|somebody|people)",
+    # "The glass in her balcony door has come loose from the frame", "I'm worried it could
+    # fall": the pane itself loose, a fall the sender fears
+    r"(?:glass|pane)\b[^.!?\n]{0,30}\b(?:has |have |is |are )?(?:come|came|coming|working) "
+    r"loose\b",
+    r"\b(?:worried|afraid|scared|concerned)\b[^.!?\n]{0,20}\b(?:it|glass|pane|pieces?|"
+    r"something) (?:could|might|may|will|'ll|is going to|is gonna) (?:fall|come down)\b"
+    r"(?! behind)",
     r"glass shards", r"shards of glass", r"\bshards\b",
     r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:break(?:ing)? apart|hanging (?:loose|out|down))",
     r"(?:rain|snow|wind|water) (?:is |was |keeps )?(?:blowing|coming|getting|driving) in\b",

@@ -65,6 +65,10 @@ Sandra Whitfield"""
         ("We don't consider this urgent at all, whenever suits.", "normal"),
         ("Two casements arrived with cracked glass, not installed yet.", "normal"),
         ("The window closes and locks fine if I push it.", "normal"),
+        # the pane itself loose in its frame, and a fall the sender fears
+        ("The glass in the 9th floor door has come loose from the frame.", "emergency"),
+        ("Since the storm it knocks in every gust. I am very worried it could fall.", "emergency"),
+        ("The glazing stop came loose; worried we could fall behind on the paint.", "normal"),
     ],
 )
 def test_urgency(extractor, text, urgency):
