@@ -38,6 +38,8 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             scores[account_id] += 2.0
     if not scores:
         _lower_case_acronym(v, found, text, ctx)
+        if not found.has("account"):
+            _capital_initials(v, found, text, ctx)
         return
     best = max(scores, key=lambda k: scores[k])
     conf = PROSE if ctx.source != "subject" else GUESS
@@ -63,6 +65,57 @@ def _lower_case_acronym(v: OrgVocabulary, found: Found, text: str, ctx: Context)
         account = named.popitem()[1]
         found.offer("account", account.name, PROSE - 0.1, ctx.source)
         found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
+
+
+# A word of three to five capitals, standing alone: "NGM", "CWC"
+_CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,5}(?![\w&])")
+
+
+def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "NGM duplex model pilot" for Northgate Modular: a writer's own initials for an account
+    the organisation file gives only in full, the first letter of each word and perhaps
+    another from inside it (North-Gate). Only where safe: every such word fits one account
+    only, and one account in all; a code the fit does not reach ("ASAP", "IGU") names none."""
+    named: dict[str, Account] = {}
+    for token in set(_CAPITALS.findall(text)):
+        fits = [a for a in v.org.accounts.values() if _initials_fit(token.lower(), a)]
+        if len(fits) > 1:
+            return  # one set of initials, two accounts: not safe
+        named.update((a.id, a) for a in fits)
+    if len(named) == 1:
+        account = named.popitem()[1]
+        found.offer("account", account.name, PROSE - 0.1, ctx.source)
+        found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
+
+
+def _initials_fit(initials: str, account: Account) -> bool:
+    """Whether `initials` (lower case) are one of the account's names of two words or more
+    written as initials: each word in turn gives its first letter, then perhaps more of its
+    own letters in order."""
+    return any(
+        len(words) >= 2 and _fits(initials, words)
+        for words in (nz.account_key(n).split() for n in (account.name, *account.aliases))
+    )
+
+
+def _fits(initials: str, words: list[str]) -> bool:
+    """`initials` read as each of `words` in turn: its first letter, then any of its later
+    letters in order, every word giving at least its first."""
+    if not words:
+        return not initials
+    word, rest = words[0], words[1:]
+    if not initials or initials[0] != word[0]:
+        return False
+    for taken in range(1, len(initials) + 1):  # this word gives initials[:taken]
+        if _in_order(initials[1:taken], word[1:]) and _fits(initials[taken:], rest):
+            return True
+    return False
+
+
+def _in_order(letters: str, word: str) -> bool:
+    """`letters` appear in `word` in this order (not necessarily side by side)."""
+    it = iter(word)
+    return all(ch in it for ch in letters)
 
 
 def _acronyms(account: Account) -> list[str]:

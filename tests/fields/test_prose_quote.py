@@ -1396,6 +1396,24 @@ def test_an_accounts_acronym_in_lower_case_from_a_lower_case_writer(extractor, t
     assert quote(extractor, message(text))["account"] == account
 
 
+@pytest.mark.parametrize(
+    ("text", "account"),
+    [
+        # the first letter of each word, and one from inside "Northgate" (North-Gate)
+        ("NGM cabin pilot - 12 awnings 30x24 white. Factor .45.", "Northgate Modular Inc."),
+        ("Quote for RCB please: 4 casements 24x36. Factor .5.", "Ridgeline Custom Builds Ltd."),
+    ],
+)  # fmt: skip
+def test_an_account_written_as_its_capital_initials(extractor, text, account):
+    """The organisation file gives the name in full; the writer uses its initials."""
+    assert quote(extractor, message(text))["account"] == account
+
+
+def test_capitals_that_fit_no_accounts_initials_name_none(extractor):
+    text = "Need this ASAP - the IGU sizes are RO. 4 casements 24x36. Factor .5."
+    assert "account" not in quote(extractor, message(text))
+
+
 def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
     text = "Hi team. The bvr cutout is 30x48 on all 9 casements. Factor .53."
     assert "account" not in quote(extractor, message(text))
