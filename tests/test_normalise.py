@@ -262,6 +262,18 @@ def test_fold_and_no_value():
         assert not is_no_value(text), text
 
 
+def test_a_value_still_being_decided_is_no_value():
+    """ "checking w/ them if install is incl, will confirm": the writer is still deciding."""
+    for text in (
+        "checking w/ them if install is incl, will confirm",
+        "confirming with Lena on Friday",
+        "still deciding - probably project",
+    ):
+        assert is_no_value(text), text
+    for text in ("checking windows on site before install", "Still water in the track"):
+        assert not is_no_value(text), text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
