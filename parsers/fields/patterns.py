@@ -145,7 +145,9 @@ _REFERENCE = re.compile(
     # ("WO PO-55120": a work order's PO is the PO, the word before it only says what it is)
     r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*(?!(?-i:PO|SO|WO|INV|RMA)\b)"
     r"(?:[A-Z]{2,5}-)?\d{3,}[-\w]*"
-    r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande)\s*"
+    # ("Warranty request WR-3318": a builder's own numbered request)
+    r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande|"
+    r"(?:warranty|service) request)\s*"
     r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
     r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
     re.IGNORECASE,

@@ -317,3 +317,14 @@ def test_a_service_request_written_in_the_subjects_cells_over_a_short_body(extra
     assert "sash cracked in transit" in got["description"]
     assert got["account"] == "Bow Valley Renovations"
     assert got["site_address"] == "18 Maple Court NE, Calgary"
+
+
+@pytest.mark.parametrize(
+    "subject", ["Warranty request WR-2207 - Sage Hill", "Service request SR-41190 - lot 6"]
+)
+def test_a_builders_numbered_request_in_the_subject_is_the_reference(extractor, subject):
+    """A builder's warranty desk numbers its own requests ("Warranty request WR-2207") and
+    sends the form attached: the number in the subject is the reference."""
+    msg = message("Please see the attached request and photo.", subject=subject)
+    got = service(extractor, msg, staff=False)
+    assert got["reference"] == subject.split()[2]
