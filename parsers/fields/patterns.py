@@ -183,6 +183,8 @@ _ADDRESS = re.compile(
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
     # "1540 Concession Rd 4, Alliston", "31045 Range Road 31, Rocky View": a numbered road
     r"(?:\s+\d{1,3}(?=\s*(?:,|$|\n|\s+(?:NW|NE|SW|SE)\b)))?"
+    # "1407 Lakewood Road South NW": a spelled-out side of the road before the quadrant
+    r"(?:\s+(?:North|South|East|West)(?=\s+(?:NW|NE|SW|SE)\b|,|$))?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
     # "27 Saltmarsh Lane (Lot 14), Bedford": the lot or unit in brackets

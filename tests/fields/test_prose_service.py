@@ -100,6 +100,7 @@ def test_extension_and_order_reference(extractor):
         "412, avenue Bellevue, Beaumont (Alb.) T4X 1M3",  # French: comma, avenue, (Alb.)
         "14 Wedgewood Ravine NW, Edmonton, AB T6M 0K2",  # a ravine, a glade, a knoll ...
         "3 Aspen Glade SW, Calgary",
+        "2210 Mill Creek Road East NW, Edmonton AB T6K 1B2",  # the road's side spelled out
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
