@@ -1417,3 +1417,12 @@ def test_capitals_that_fit_no_accounts_initials_name_none(extractor):
 def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
     text = "Hi team. The bvr cutout is 30x48 on all 9 casements. Factor .53."
     assert "account" not in quote(extractor, message(text))
+
+
+@pytest.mark.parametrize(
+    "said", ["Please move the opp to Funding.", "They signed - can you bump it to Funding?"]
+)
+def test_a_stage_asked_for_in_the_imperative(extractor, said):
+    """ "Please move the opp to Funding": the stage the writer tells us to set."""
+    got = quote(extractor, message(f"Good news on the Olsen job. {said}"), reply=True)
+    assert got["stage"] == "Funding"
