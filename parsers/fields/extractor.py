@@ -110,7 +110,9 @@ class LabelExtractor:
             # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls
             # call" over an empty body, or a subject of cells over "Pics attached.": the
             # subject is the request, read as its body would be
-            body = subject_request.with_subject(msg.subject, body)
+            body = subject_request.with_subject(
+                msg.subject, body, forwards=bool(msg.forwarded_text)
+            )
         found = self._read_text(body, ctx)
         staff = self.org.is_company_address
         handed = None

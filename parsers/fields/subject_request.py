@@ -20,14 +20,17 @@ MIN_CELLS = 3  # a subject of this many cells is a request written out, not a ti
 _CELL_BREAK = re.compile(r"\s+[-–—|]\s+")
 
 
-def with_subject(subject: str, body: str) -> str:
+def with_subject(subject: str, body: str, *, forwards: bool = False) -> str:
     """The body to read for a new service request: the subject alone over an empty body;
     the subject's cells, a paragraph each, below a short body that names no fault when the
-    subject is a run of cells (the request is in the subject); else the body."""
+    subject is a run of cells (the request is in the subject); else the body. Over a
+    forwarded or attached mail (`forwards`) that mail is the request, the subject its title."""
     text = _subject_text(subject)
     if not body.strip():
         return text
     cells = [c.strip() for c in _CELL_BREAK.split(text) if c.strip()]
     if len(cells) < MIN_CELLS or len(body.split()) >= SHORT_BODY or describes_fault(body):
+        return body
+    if forwards:
         return body
     return "\n\n".join([body, *cells])

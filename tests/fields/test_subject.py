@@ -328,3 +328,21 @@ def test_a_builders_numbered_request_in_the_subject_is_the_reference(extractor, 
     msg = message("Please see the attached request and photo.", subject=subject)
     got = service(extractor, msg, staff=False)
     assert got["reference"] == subject.split()[2]
+
+
+def test_a_subject_of_cells_over_a_forwarded_mail_is_only_its_title(extractor):
+    """ "FW: Dealer - PO-1234 - customer door sweep" over "see the attached": the forwarded
+    mail is the request, and the subject's cells never stand for its description."""
+    forwarded = (
+        "From: Ana Ruiz <ana@dealer.example.net>\nSubject: sweep\n\n"
+        "The bottom sweep on the patio door has torn and snow blows in under it.\n\nAna Ruiz"
+    )
+    msg = message(
+        "Please see the attached and contact the homeowner directly.",
+        subject="FW: Clearview - PO-41234 - customer patio door sweep",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+        forwarded=forwarded,
+    )
+    got = service(extractor, msg, staff=True)
+    assert got["description"].startswith("The bottom sweep on the patio door has torn")
