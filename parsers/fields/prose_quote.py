@@ -443,6 +443,8 @@ _CLAUSE_BREAK = re.compile(
     r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
     # "Dan is at the plant today so please copy him": the reason is no due date
     r"|\s+(?=so (?:please|pls|can you|could you)\b)"
+    # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it
+    r"|,\s+(?=(?:I(?:'m|’m| am| will|'ll|’ll)|we(?:'re|’re| are))\s)"
 )
 
 

@@ -1426,3 +1426,15 @@ def test_a_stage_asked_for_in_the_imperative(extractor, said):
     """ "Please move the opp to Funding": the stage the writer tells us to set."""
     got = quote(extractor, message(f"Good news on the Olsen job. {said}"), reply=True)
     assert got["stage"] == "Funding"
+
+
+def test_where_the_quote_goes_with_the_writers_return_date_after_it(extractor):
+    """ "Please send the quote straight to Gilles, I'm back the 21st": the date is when the
+    writer is back, not when the quote is due; the sentence is the instruction."""
+    text = (
+        'Quote for the Olsens at .55, opp "Olsen - Sunroom", Standard, Funding, close Mar 3.\n'
+        "Please send the quote straight to Gilles at the dealer, I'm back the 21st."
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"].startswith("Please send the quote straight to Gilles")
+    assert "quote_due" not in got
