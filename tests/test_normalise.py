@@ -505,6 +505,14 @@ def test_a_street_number_is_no_local_phone_number():
     assert [p for p, _, _ in find_phones(text, "CA")] == ["+17805550157"]
 
 
+def test_a_size_in_inch_fractions_is_no_phone_number():
+    """ "(23-1/2 x 47-1/2) - 11 short": a size and a count, whatever their digits spell."""
+    from intake.parsers.normalise import find_phones
+
+    text = "we got 22 of the 35 screens (25-1/2 x 49-1/2) - 13 short. Call 403-555-0166."
+    assert [p for p, _, _ in find_phones(text, "CA")] == ["+14035550166"]
+
+
 def test_a_day_the_month_does_not_have_is_the_next_month_that_has_it():
     """ "Close: the 30th" written on 8 February is 30 March, not no date."""
     from intake.parsers.normalise import parse_date
