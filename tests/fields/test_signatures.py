@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from intake.parsers.fields import missing_fields, split_tail
 from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
@@ -237,6 +239,18 @@ def test_a_department_mailbox_is_no_contact_its_signer_is(extractor):
     msg = message(text, subject="Deficiency", from_name="Prairie Crest Warranty",
                   from_addr="warranty@prairiecrest.example.org")  # fmt: skip
     assert service(extractor, msg, staff=False)["contact_name"] == "Kendra Boyce"
+
+
+@pytest.mark.parametrize("mailbox", ["Bow Valley Purchasing", "Receiving - Larch Homes"])
+def test_a_purchasing_or_receiving_mailbox_is_no_contact(extractor, mailbox):
+    """A builder's shared purchasing mailbox: the person who signs is the contact."""
+    text = (
+        "Our PO-20311 came 4 screens short. Can you confirm when the rest ship?\n\n"
+        "Regards,\n\nMaria Olsen\nPurchasing Coordinator\n403-555-0181"
+    )
+    msg = message(text, subject="Short shipped", from_name=mailbox,
+                  from_addr="purchasing@builder.example.org")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Maria Olsen"
 
 
 def test_values_set_off_above_the_signature_proper_are_the_requests(extractor):
