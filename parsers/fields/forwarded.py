@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from intake.parsers import normalise as nz
 from intake.parsers.body_parts import reply_header_at, without_disclaimer
 from intake.parsers.cues import cued
 from intake.parsers.fields.common import (
@@ -20,7 +21,7 @@ from intake.parsers.fields.common import (
     _replace,
     _strip_forward_headers,
 )
-from intake.parsers.fields.prose_service import describes_fault
+from intake.parsers.fields.prose_service import _NAMED_CONTACT, describes_fault
 from intake.parsers.fields.resolver import COVER_NOTE_WORDS, Found, is_approval_note
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage
@@ -116,6 +117,8 @@ def handed_over(
     customer = _oldest_customer(msg, is_staff)
     if customer is None:
         return None
+    if _names_someone_else(body, customer.from_name):
+        return None  # "Homeowner is Erik Lindqvist, ... - Shelby says call him direct"
     if _HANDS_OVER.search(body) or _names_to_contact(body, customer.from_name):
         return customer
     short = len(body.split()) < COVER_NOTE_WORDS and not sender_is_staff
@@ -134,6 +137,15 @@ def _oldest_customer(msg: ParsedMessage, is_staff: Callable[[str], bool]) -> Cha
         if person and address and address != sender and not is_staff(address):
             return message
     return None
+
+
+def _names_someone_else(body: str, name: str) -> bool:
+    """Whether the body names the customer itself ("Homeowner is Erik Lindqvist") and it is
+    not the forwarded mail's writer (the dealer who passed the call on)."""
+    named = _NAMED_CONTACT.search(body)
+    return named is not None and nz.account_key(named.group(1)) != nz.account_key(
+        _person_name(name) or name
+    )
 
 
 def _names_to_contact(body: str, name: str) -> bool:

@@ -572,3 +572,22 @@ def test_staff_speaking_of_the_homeowner_hand_over_no_one(extractor):
         forwarded=_HOMEOWNER_MAIL,
     )
     assert service(extractor, msg, staff=True)["contact_name"] == "Pat Reyes"
+
+
+def test_a_hand_over_to_the_homeowner_the_body_names_is_not_to_the_forwarded_dealer(extractor):
+    """ "Homeowner is Nora Lindahl, ... - Pat says call her direct" above the dealer Pat's
+    forwarded mail: "call her" hands over the homeowner named, not the mail's writer."""
+    forwarded = (
+        "From: Pat Reyes <pat@dealer.example.net>\nSent: Monday, May 2, 2033 7:10 PM\n"
+        "To: Priya Shah <priya.shah@example.com>\nSubject: service\n\n"
+        "One of our customers, Nora Lindahl, called: her basement awning will not open.\n\n"
+        "Pat Reyes\nDealer Windows Ltd.\n403-555-0100"
+    )
+    msg = message(
+        "Can you book a service for the dealer's customer below. Homeowner is Nora Lindahl, "
+        "88 Heron Bay NW, Calgary, 403-555-0177 - Pat says call her direct.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+        forwarded=forwarded,
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Nora Lindahl"
