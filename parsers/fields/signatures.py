@@ -63,8 +63,10 @@ _THROUGH_ME = cued(
         re.compile(
             r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
             r"\b(?:through|with) me\b(?! or)"
-            r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
-            r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
+            r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,40}?\b(?:rather than|instead of|not) "
+            r"(?:calling |contacting )?(?:the (?:home ?owners?|customers?|clients?|tenants?)\b"
+            # "call me to set up the appointment rather than Donna directly"
+            r"|(?-i:[A-Z][a-z'’-]+)\b(?! me\b))",
             re.IGNORECASE,
         )
     )

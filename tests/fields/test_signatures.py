@@ -317,3 +317,16 @@ def test_an_address_signed_in_lower_case(extractor):
     )
     got = service(extractor, msg, staff=False)
     assert got["site_address"].lower().startswith("118 sagewood cres sw")
+
+
+def test_the_dealer_asks_to_be_called_rather_than_the_customer_by_name(extractor):
+    """ "Please call me to set up the appointment rather than Nora directly": the dealer
+    who writes for the customer named above is the one to call."""
+    text = (
+        "We need a service call for one of our customers, Nora Lindahl at 88 Heron Bay NW, "
+        "Calgary. The awning crank spins. Please call me to set up the appointment rather "
+        "than Nora directly, she works days.\n\nThanks,\n\nPat Reyes\nService Coordinator"
+    )
+    msg = message(text, subject="Service", from_name="Pat Reyes",
+                  from_addr="pat@dealer.example.net")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Pat Reyes"
