@@ -186,6 +186,11 @@ def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
     m = _FOR_COMPANY.search(body) or _TITLE_AND_COMPANY.search(body)
     if m:
         found.offer("account", _clean(m.group(1)), GUESS, "body")
+        return
+    header = _FORM_HEADER.match(body.lstrip()[:200])
+    if header:  # a work order headed with the company's name, often in capitals
+        name = _clean(header["company"])
+        found.offer("account", name.title() if name.isupper() else name, GUESS, "body")
 
 
 # The last word of a company's name ("... Homes", "... Timberframe Co.")
@@ -198,6 +203,15 @@ _COMPANY = rf"((?:[A-Z][\w&'’-]*\s+){{1,4}}{_COMPANY_SUFFIX})"
 _FOR_COMPANY = re.compile(rf"\b(?:for|at|with|from|of)\s+{_COMPANY}\b")
 # "Property Manager | Bowmont Property Management": a signature's title line
 _TITLE_AND_COMPANY = re.compile(rf"(?m)^[A-Z][\w .&'’-]{{2,40}}?\s*[|,–]\s*{_COMPANY}\s*$")
+
+
+# "KESTREL PROPERTY MANAGEMENT - VENDOR SERVICE REQUEST": the first line of a company's own
+# work-order form names the company
+_FORM_HEADER = re.compile(
+    rf"(?P<company>(?:[A-Z][\w&'’-]*\s+){{1,4}}(?i:{_COMPANY_SUFFIX}))\s*[-–—|:]\s*"
+    r"(?i:(?:vendor |contractor |trade )?(?:service|work|maintenance|repair) "
+    r"(?:request|order)(?: form)?)[ \t]*(?:\n|$)"
+)
 
 
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",

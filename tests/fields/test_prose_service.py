@@ -1066,3 +1066,20 @@ def test_a_hazard_in_a_forms_labelled_description_is_an_emergency(extractor):
         "open.\nPO #: PO-1234\n"
     )
     assert service(extractor, message(text), staff=False)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("header", "account"),
+    [
+        ("MAPLEWOOD PROPERTY MANAGEMENT - VENDOR SERVICE REQUEST", "Maplewood Property Management"),
+        ("Maplewood Homes | Work Order", "Maplewood Homes"),
+    ],
+)  # fmt: skip
+def test_a_work_order_headed_with_the_companys_name_names_the_account(extractor, header, account):
+    """A property manager's own form opens with the company's name, often in capitals."""
+    text = (
+        f"{header}\n\nSite address: 12 Elm Court NW, Edmonton\n"
+        "Issue description: The bedroom casement will not crank open.\n"
+    )
+    msg = message(text, from_name="Ida Park", from_addr="ipark@maplewoodpm.example.org")
+    assert service(extractor, msg, staff=False)["account"] == account
