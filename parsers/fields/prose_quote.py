@@ -922,8 +922,10 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         rf"(?:we|they|it)(?:'|’)?(?:re|s){_HOW_FAR}? at|"
         rf"(?:we|they) are{_HOW_FAR}? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
-        # ("Please move the opp to Approvals": the imperative as well as the past)
-        r"(?:move|moved|bump|bumped|change|changed|update|updated|set|put) "
+        # ("Please move the opp to Approvals", "can you bump it to Funding": asked for as
+        # well as done; "You can move it to Approvals once they confirm" is for later)
+        r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put)|"
+        r"moved|bumped|changed|updated|set|put) "
         r"(?:it|this(?: one)?|the opp(?:ortunity)?) "
         r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"

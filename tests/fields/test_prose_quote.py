@@ -1438,3 +1438,13 @@ def test_where_the_quote_goes_with_the_writers_return_date_after_it(extractor):
     got = quote(extractor, message(text))
     assert got["special_instructions"].startswith("Please send the quote straight to Gilles")
     assert "quote_due" not in got
+
+
+def test_a_stage_permitted_for_later_is_no_stage(extractor):
+    """ "You can move it to Funding once they confirm": a stage for later, not now."""
+    got = quote(
+        extractor,
+        message("Approved at .47. You can move it to Funding once they confirm."),
+        reply=True,
+    )
+    assert "stage" not in got
