@@ -397,7 +397,10 @@ SLOW_LEAK = (
     r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut|"
     # past a worn seal: "the bottom sweep has torn and snow is blowing in under the door"
     r"\bunder (?:the|our|my|their|her|his) (?:\w+ )?(?:door|sweep|threshold|sill)\b|\bsweep\b|"
-    r"\bweather ?strip"
+    r"\bweather ?strip|"
+    # "a gap at the bottom of our front door, I can see daylight under it and snow is blowing
+    # in": a draft past the door's bottom, not an opening
+    r"\bdaylight\b|\bgap (?:at|along|under) the bottom\b"
 )
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (

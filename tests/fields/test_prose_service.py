@@ -69,6 +69,9 @@ Sandra Whitfield"""
         ("The glass in the 9th floor door has come loose from the frame.", "emergency"),
         ("Since the storm it knocks in every gust. I am very worried it could fall.", "emergency"),
         ("The glazing stop came loose; worried we could fall behind on the paint.", "normal"),
+        # a draft past the door's bottom, whatever blows in
+        ("There's a gap at the bottom of the back door and snow is blowing in.", "normal"),
+        ("I can see daylight under the patio door and snow is blowing in on the mat.", "normal"),
     ],
 )
 def test_urgency(extractor, text, urgency):
