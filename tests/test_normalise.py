@@ -262,6 +262,18 @@ def test_fold_and_no_value():
         assert not is_no_value(text), text
 
 
+def test_a_value_still_being_decided_is_no_value():
+    """ "checking w/ them if install is incl, will confirm": the writer is still deciding."""
+    for text in (
+        "checking w/ them if install is incl, will confirm",
+        "confirming with Lena on Friday",
+        "still deciding - probably project",
+    ):
+        assert is_no_value(text), text
+    for text in ("checking windows on site before install", "Still water in the track"):
+        assert not is_no_value(text), text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -400,6 +412,16 @@ def test_take_corrections_reads_a_writer_catching_themself():
     assert parse_factor(take_corrections(said, now=now).split(",")[0]) == Decimal("0.45")
 
 
+def test_take_corrections_reads_a_no_before_the_correcting_word():
+    """ "Factor 48 no sorry 46", "close Oct 15, no, I mean Oct 22": a dictating writer's
+    "no" before the word that corrects."""
+    from intake.parsers.normalise import take_corrections
+
+    now = datetime(2027, 9, 1, tzinfo=UTC)
+    assert take_corrections("Factor 48 no sorry 46", now=now).startswith("Factor 46 ")
+    assert take_corrections("close Oct 15, no, I mean Oct 22", now=now) == "close Oct 22"
+
+
 def test_take_corrections_reads_a_revision_written_with_an_arrow():
     from intake.parsers.normalise import parse_factor, take_corrections
 
@@ -481,6 +503,14 @@ def test_a_street_number_is_no_local_phone_number():
 
     text = "5316 112 Street NW\nEdmonton AB  T6H 3J5\n(780) 555-0157"
     assert [p for p, _, _ in find_phones(text, "CA")] == ["+17805550157"]
+
+
+def test_a_size_in_inch_fractions_is_no_phone_number():
+    """ "(23-1/2 x 47-1/2) - 11 short": a size and a count, whatever their digits spell."""
+    from intake.parsers.normalise import find_phones
+
+    text = "we got 22 of the 35 screens (25-1/2 x 49-1/2) - 13 short. Call 403-555-0166."
+    assert [p for p, _, _ in find_phones(text, "CA")] == ["+14035550166"]
 
 
 def test_a_day_the_month_does_not_have_is_the_next_month_that_has_it():

@@ -38,6 +38,8 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             scores[account_id] += 2.0
     if not scores:
         _lower_case_acronym(v, found, text, ctx)
+        if not found.has("account"):
+            _capital_initials(v, found, text, ctx)
         return
     best = max(scores, key=lambda k: scores[k])
     conf = PROSE if ctx.source != "subject" else GUESS
@@ -63,6 +65,57 @@ def _lower_case_acronym(v: OrgVocabulary, found: Found, text: str, ctx: Context)
         account = named.popitem()[1]
         found.offer("account", account.name, PROSE - 0.1, ctx.source)
         found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
+
+
+# A word of three to five capitals, standing alone: "NGM", "CWC"
+_CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,5}(?![\w&])")
+
+
+def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "NGM duplex model pilot" for Northgate Modular: a writer's own initials for an account
+    the organisation file gives only in full, the first letter of each word and perhaps
+    another from inside it (North-Gate). Only where safe: every such word fits one account
+    only, and one account in all; a code the fit does not reach ("ASAP", "IGU") names none."""
+    named: dict[str, Account] = {}
+    for token in set(_CAPITALS.findall(text)):
+        fits = [a for a in v.org.accounts.values() if _initials_fit(token.lower(), a)]
+        if len(fits) > 1:
+            return  # one set of initials, two accounts: not safe
+        named.update((a.id, a) for a in fits)
+    if len(named) == 1:
+        account = named.popitem()[1]
+        found.offer("account", account.name, PROSE - 0.1, ctx.source)
+        found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
+
+
+def _initials_fit(initials: str, account: Account) -> bool:
+    """Whether `initials` (lower case) are one of the account's names of two words or more
+    written as initials: each word in turn gives its first letter, then perhaps more of its
+    own letters in order."""
+    return any(
+        len(words) >= 2 and _fits(initials, words)
+        for words in (nz.account_key(n).split() for n in (account.name, *account.aliases))
+    )
+
+
+def _fits(initials: str, words: list[str]) -> bool:
+    """`initials` read as each of `words` in turn: its first letter, then any of its later
+    letters in order, every word giving at least its first."""
+    if not words:
+        return not initials
+    word, rest = words[0], words[1:]
+    if not initials or initials[0] != word[0]:
+        return False
+    for taken in range(1, len(initials) + 1):  # this word gives initials[:taken]
+        if _in_order(initials[1:taken], word[1:]) and _fits(initials[taken:], rest):
+            return True
+    return False
+
+
+def _in_order(letters: str, word: str) -> bool:
+    """`letters` appear in `word` in this order (not necessarily side by side)."""
+    it = iter(word)
+    return all(ch in it for ch in letters)
 
 
 def _acronyms(account: Account) -> list[str]:
@@ -133,6 +186,11 @@ def unknown_company(v: OrgVocabulary, found: Found, body: str) -> None:
     m = _FOR_COMPANY.search(body) or _TITLE_AND_COMPANY.search(body)
     if m:
         found.offer("account", _clean(m.group(1)), GUESS, "body")
+        return
+    header = _FORM_HEADER.match(body.lstrip()[:200])
+    if header:  # a work order headed with the company's name, often in capitals
+        name = _clean(header["company"])
+        found.offer("account", name.title() if name.isupper() else name, GUESS, "body")
 
 
 # The last word of a company's name ("... Homes", "... Timberframe Co.")
@@ -145,6 +203,15 @@ _COMPANY = rf"((?:[A-Z][\w&'’-]*\s+){{1,4}}{_COMPANY_SUFFIX})"
 _FOR_COMPANY = re.compile(rf"\b(?:for|at|with|from|of)\s+{_COMPANY}\b")
 # "Property Manager | Bowmont Property Management": a signature's title line
 _TITLE_AND_COMPANY = re.compile(rf"(?m)^[A-Z][\w .&'’-]{{2,40}}?\s*[|,–]\s*{_COMPANY}\s*$")
+
+
+# "KESTREL PROPERTY MANAGEMENT - VENDOR SERVICE REQUEST": the first line of a company's own
+# work-order form names the company
+_FORM_HEADER = re.compile(
+    rf"(?P<company>(?:[A-Z][\w&'’-]*\s+){{1,4}}(?i:{_COMPANY_SUFFIX}))\s*[-–—|:]\s*"
+    r"(?i:(?:vendor |contractor |trade )?(?:service|work|maintenance|repair) "
+    r"(?:request|order)(?: form)?)[ \t]*(?:\n|$)"
+)
 
 
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",

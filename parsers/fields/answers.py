@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from intake.parsers import normalise as nz
+from intake.parsers.fields import inline_answers as inline
 from intake.parsers.fields.common import Context, _label_key
 from intake.parsers.fields.patterns import _ADDRESS
 from intake.parsers.fields.prose_service import _LOWER_STREET
@@ -51,9 +52,14 @@ def read(
     wanted = [name for name in expected if not found.has(name)]
     if not ctx.is_reply or not wanted:
         return
-    for name, answer in interleaved(v, msg.body_text or "", ctx.queue, wanted):
+    text = msg.body_text or ""
+    for name, answer in interleaved(v, text, ctx.queue, wanted):
         if not found.has(name):
             value = answer_value(v, name, answer, ctx)
+            found.offer(name, value, CLAUSE, ctx.source)
+    for name, answer in inline.under_asked_items(v.labels[ctx.queue], text, wanted):
+        if not found.has(name):
+            value = inline.free_text(name, answer) or answer_value(v, name, answer, ctx)
             found.offer(name, value, CLAUSE, ctx.source)
     wanted = [name for name in wanted if not found.has(name)]
     if wanted and body.strip() and len(body.split()) <= SHORT_REPLY:

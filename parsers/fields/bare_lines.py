@@ -76,11 +76,17 @@ _BARE_LABEL_FIELDS = {
 }  # fmt: skip
 
 
+# A value the writer has not got yet, said right after the label: "TBD", "still TBD, ..."
+_UNDECIDED = re.compile(r"(?i)(?:still\s+)?(?:tbd|tbc|tba|unknown)\b")
+
+
 def states(v: OrgVocabulary, field: str, value: str) -> bool:
     """Whether `value`, written after a label without a colon, reads as `field`'s value; a
     sentence that merely starts with a label word ("close to the lake", "type of glass")
     does not."""
     value = value.strip().rstrip(".;")
+    if field in _BARE_LABEL_FIELDS and _UNDECIDED.match(value):
+        return True  # "Stage still TBD, waiting to hear back": the label, its value to come
     if re.search(r"[,;]\s", value):
         return False  # "Factor .50, we're at Funding, closing Dec 30.": a sentence of clauses
     head = re.split(r"\s*[(]", value, maxsplit=1)[0]  # "52 (as always)"

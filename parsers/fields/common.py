@@ -164,7 +164,10 @@ def _person_name(display: str) -> str | None:
     if re.search(
         r"\b(?:team|service|support|info|admin|office|sales|accounts?|no-?reply|"
         r"mailer|daemon|postmaster|connect you|reception|billing|inc|ltd|warranty|"
-        r"customer care|dispatch|scheduling|department|dept|desk|homes|builders)\b",
+        r"customer care|dispatch|scheduling|department|dept|desk|homes|builders|"
+        # "Harbourfront Purchasing": a department's shared mailbox
+        r"purchasing|procurement|orders|ordering|accounting|payables?|receivables?|"
+        r"operations|logistics|shipping|receiving|estimating)\b",
         name,
         re.IGNORECASE,
     ):

@@ -30,6 +30,7 @@ from intake.parsers.fields import (
     signatures,
     spoken,
     subject,
+    subject_request,
     tables,
 )
 from intake.parsers.fields.common import (
@@ -105,13 +106,21 @@ class LabelExtractor:
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
         ctx = Context(queue, now, sender_is_staff, is_reply, "body")
-        if queue == SERVICE and not is_reply and not body.strip():
+        if queue == SERVICE and not is_reply:
             # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls
-            # call" over an empty body: the subject is the request, read as its body would be
-            body = _subject_text(msg.subject)
+            # call" over an empty body, or a subject of cells over "Pics attached.": the
+            # subject is the request, read as its body would be
+            body = subject_request.with_subject(
+                msg.subject, body, forwards=bool(msg.forwarded_text)
+            )
         found = self._read_text(body, ctx)
+        staff = self.org.is_company_address
+        handed = None
+        if queue == SERVICE and not is_reply:  # a customer's own mail the sender hands over
+            handed = forwarded.handed_over(msg, body, staff, sender_is_staff=sender_is_staff)
         if msg.forwarded_text and not is_reply:
-            merge_forwarded(found, forwarded.read(msg, ctx, self._read_text), queue, body)
+            fwd = forwarded.read(msg, ctx, self._read_text)
+            merge_forwarded(found, fwd, queue, body, handed=handed is not None)
         elif msg.forwarded_text:  # "see Lena's OK below": the approval forwarded on a case
             found.merge_missing(forwarded.read_newest(msg, body, ctx, self._read_text))
         if queue == QUOTES:
@@ -127,10 +136,9 @@ class LabelExtractor:
             if not is_reply and not found.has("account") and not sender_is_staff:
                 accounts.unknown_company(v, found, body)
             signatures.read(v, found, msg, ctx, body, tail)
-            staff = self.org.is_company_address
-            customer = None if is_reply else forwarded.customer_contact(msg, body, staff)
-            if customer:  # "her email is attached ... call her directly": she is the contact
-                found.offer("contact_name", customer, CLAUSE, "forwarded")
+            if handed is not None:  # "her email is attached ... call her directly"
+                found.offer("contact_name", _person_name(handed.from_name), CLAUSE, "forwarded")
+                signatures.handed_customer(v, found, forwarded.customer_details(handed), ctx)
             if not is_reply:  # "Marco's cell: 403-...", and Marco Ruiz named above
                 prose_service.first_name_with_phone(v, found, body, ctx)
             if not is_reply:

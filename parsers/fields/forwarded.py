@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from intake.parsers import normalise as nz
 from intake.parsers.body_parts import reply_header_at, without_disclaimer
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import (
     MAX_TEXT,
     Context,
@@ -19,8 +21,8 @@ from intake.parsers.fields.common import (
     _replace,
     _strip_forward_headers,
 )
-from intake.parsers.fields.prose_service import describes_fault
-from intake.parsers.fields.resolver import Found, is_approval_note
+from intake.parsers.fields.prose_service import _NAMED_CONTACT, describes_fault
+from intake.parsers.fields.resolver import COVER_NOTE_WORDS, Found, is_approval_note
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage
 
@@ -82,19 +84,85 @@ _HANDS_OVER = re.compile(
 )
 
 
-def customer_contact(msg: ParsedMessage, body: str, is_staff: Callable[[str], bool]) -> str | None:
-    """The customer whose own mail a service request forwards, when the sender hands it
-    over ("from one of our customers ... call her directly"): the oldest writer in the
-    chain who is a person, not staff and not the sender. Their own mail says who to call."""
-    if not msg.forwarded_text or not _HANDS_OVER.search(body):
+# A dealer's one-line cover above a homeowner's own mail speaks of them in the third person:
+# "Pls get someone out ASAP - homeowner is elderly", "the customer is home after 3"
+_SPEAKS_OF_CUSTOMER = cued(
+    re.compile(r"\b(?:home ?owners?|customers?|clients?|tenants?)\b", re.IGNORECASE)
+)
+# ... unless the sender keeps the visit: "I'll be on site myself, call me", "book through me"
+_KEEPS_IT = cued(
+    re.compile(
+        r"\b(?:call|contact|reach|text|phone) me\b|\b(?:through|with) me\b"
+        r"|\bI(?:'ll| will) be (?:on site|there)\b",
+        re.IGNORECASE,
+    )
+)
+# "deal with Linda direct", "please call Ravi directly to book", "Linda's expecting a call"
+_CONTACT_VERB = r"(?:call|phone|contact|text|reach|deal with|book with|talk to|speak (?:to|with))"
+
+
+def handed_over(
+    msg: ParsedMessage, body: str, is_staff: Callable[[str], bool], *, sender_is_staff: bool
+) -> ChainMessage | None:
+    """The forwarded mail of the customer the sender hands over, or None.
+
+    The customer is the oldest writer in the chain who is a person, not staff and not the
+    sender; the sender hands them over by saying so ("call her directly", "deal with Linda
+    direct please"), or, in a short cover note, by speaking of them in the third person
+    ("homeowner is elderly and can't lock up") without keeping the visit themself. Our own
+    staff's note speaks of the homeowner when it names someone else to call ("Marc at BVR is
+    the contact, not the homeowner"): from staff only the saying so counts."""
+    if not msg.forwarded_text:
         return None
+    customer = _oldest_customer(msg, is_staff)
+    if customer is None:
+        return None
+    if _names_someone_else(body, customer.from_name):
+        return None  # "Homeowner is Erik Lindqvist, ... - Shelby says call him direct"
+    if _HANDS_OVER.search(body) or _names_to_contact(body, customer.from_name):
+        return customer
+    short = len(body.split()) < COVER_NOTE_WORDS and not sender_is_staff
+    if short and _SPEAKS_OF_CUSTOMER.search(body) and not _KEEPS_IT.search(body):
+        return customer
+    return None
+
+
+def _oldest_customer(msg: ParsedMessage, is_staff: Callable[[str], bool]) -> ChainMessage | None:
+    """The oldest writer of the forwarded chain who is a person, not staff and not the
+    sender: whose own mail it is."""
     sender = (msg.from_addr or "").lower()
     for message in reversed(split_chain(msg.forwarded_text[:MAX_TEXT])):
-        name = _person_name(message.from_name or "")
         address = message.from_addr.lower()
-        if name and address and address != sender and not is_staff(address):
-            return name
+        person = _person_name(message.from_name or "")
+        if person and address and address != sender and not is_staff(address):
+            return message
     return None
+
+
+def _names_someone_else(body: str, name: str) -> bool:
+    """Whether the body names the customer itself ("Homeowner is Erik Lindqvist") and it is
+    not the forwarded mail's writer (the dealer who passed the call on)."""
+    named = _NAMED_CONTACT.search(body)
+    return named is not None and nz.account_key(named.group(1)) != nz.account_key(
+        _person_name(name) or name
+    )
+
+
+def _names_to_contact(body: str, name: str) -> bool:
+    """Whether the body tells us to contact the customer by their first name ("please call
+    Ravi directly", "deal with Linda direct")."""
+    first = (_person_name(name) or "").split(" ")[0]
+    if len(first) < 2:
+        return False
+    said = rf"\b{_CONTACT_VERB}\s+{re.escape(first)}\b"
+    return re.search(said, body, re.IGNORECASE) is not None
+
+
+def customer_details(message: ChainMessage) -> str:
+    """The sign-off and signature of the customer's own forwarded mail: their number and
+    address, as they sign them."""
+    _, tail = split_tail(_strip_forward_headers(message.text), message.from_name)
+    return tail
 
 
 def _own_words(message: ChainMessage) -> tuple[str, str]:

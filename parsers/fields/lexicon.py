@@ -206,6 +206,13 @@ EMERGENCY_CUES = [
     r"(?:glass|pane|igu|sealed unit)\b[^.!?\n]{0,30}\b(?:is |are |has |was )?(?:bowing|bulging|"
     r"sagging|bowed|bulged|sagged|bellying) (?:out|in|down|outwards?|inwards?)\b",
     r"(?:lets?|letting|let) go (?:onto|on to|on|over) (?:the |a |someone|somebody|people)",
+    # "The glass in her balcony door has come loose from the frame", "I'm worried it could
+    # fall": the pane itself loose, a fall the sender fears
+    r"(?:glass|pane)\b[^.!?\n]{0,30}\b(?:has |have |is |are )?(?:come|came|coming|working) "
+    r"loose\b",
+    r"\b(?:worried|afraid|scared|concerned)\b[^.!?\n]{0,20}\b(?:it|glass|pane|pieces?|"
+    r"something) (?:could|might|may|will|'ll|is going to|is gonna) (?:fall|come down)\b"
+    r"(?! behind)",
     r"glass shards", r"shards of glass", r"\bshards\b",
     r"(?:glass|pane)\b[^.!?\n]{0,40}\b(?:break(?:ing)? apart|hanging (?:loose|out|down))",
     r"(?:rain|snow|wind|water) (?:is |was |keeps )?(?:blowing|coming|getting|driving) in\b",
@@ -390,7 +397,10 @@ SLOW_LEAK = (
     r"\bcoin\b|\btach(?:e|es|ent|é)\b|\blors des (?:fortes )?pluies|\bquand il pleut|"
     # past a worn seal: "the bottom sweep has torn and snow is blowing in under the door"
     r"\bunder (?:the|our|my|their|her|his) (?:\w+ )?(?:door|sweep|threshold|sill)\b|\bsweep\b|"
-    r"\bweather ?strip"
+    r"\bweather ?strip|"
+    # "a gap at the bottom of our front door, I can see daylight under it and snow is blowing
+    # in": a draft past the door's bottom, not an opening
+    r"\bdaylight\b|\bgap (?:at|along|under) the bottom\b"
 )
 # A door that will not lock but is held shut anyway: lifted into place, a bar in the track
 SECURED_ANYWAY = (

@@ -145,7 +145,9 @@ _REFERENCE = re.compile(
     # ("WO PO-55120": a work order's PO is the PO, the word before it only says what it is)
     r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*(?!(?-i:PO|SO|WO|INV|RMA)\b)"
     r"(?:[A-Z]{2,5}-)?\d{3,}[-\w]*"
-    r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande)\s*"
+    # ("Warranty request WR-3318": a builder's own numbered request)
+    r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande|"
+    r"(?:warranty|service) request)\s*"
     r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
     r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
     re.IGNORECASE,
@@ -181,6 +183,8 @@ _ADDRESS = re.compile(
     rf"|(?:[A-Z0-9À-Ý][\w'’.-]*\s+){{1,4}}{_STREET_TYPE}\b\.?)"
     # "1540 Concession Rd 4, Alliston", "31045 Range Road 31, Rocky View": a numbered road
     r"(?:\s+\d{1,3}(?=\s*(?:,|$|\n|\s+(?:NW|NE|SW|SE)\b)))?"
+    # "1407 Lakewood Road South NW": a spelled-out side of the road before the quadrant
+    r"(?:\s+(?:North|South|East|West)(?=\s+(?:NW|NE|SW|SE)\b|,|$))?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?i:unit|suite|apt|ste\.?|#)\s*\w+)?"
     # "27 Saltmarsh Lane (Lot 14), Bedford": the lot or unit in brackets

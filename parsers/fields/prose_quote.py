@@ -437,19 +437,40 @@ def _bare_factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
         found.offer("factor", str(candidates.pop()), GUESS, ctx.source)
 
 
+# Where a clause that may ask for the quote by a date ends
+_CLAUSE_BREAK = re.compile(
+    # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
+    r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
+    # "Dan is at the plant today so please copy him": the reason is no due date
+    r"|\s+(?=so (?:please|pls|can you|could you)\b)"
+    # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it
+    r"|,\s+(?=(?:I(?:'m|’m| am| will|'ll|’ll)|we(?:'re|’re| are))\s)"
+)
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A sentence's clauses, as far as a due date goes: a date asks for the quote only in
+    the clause that wants it."""
+    return _CLAUSE_BREAK.split(sentence)
+
+
+def _asks_by_date(sentence: str, ctx: Context, *, clause: bool) -> bool:
+    """Whether one clause of the sentence wants the quote and says a date: a due date, not
+    an instruction."""
+    return any(
+        _WANTS_QUOTE.search(part)
+        and not (clause and _NOT_A_QUOTE_DATE.search(part))
+        and not _PRICE_VALIDITY.search(part)
+        and nz.find_date(part, now=ctx.now)
+        for part in _clauses(sentence)
+    )
+
+
 def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "Can I get this one by tomorrow at noon?", "I need it today" -> quote_due, when
     that is earlier than the SLA. A close, install or delivery date is not a quote date,
     and "no rush, anytime before Dec 4" asks for nothing."""
-    clauses = [
-        clause
-        for sentence in sentences(text)
-        # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
-        for clause in re.split(
-            r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])",
-            sentence,
-        )
-    ]
+    clauses = [clause for sentence in sentences(text) for clause in _clauses(sentence)]
     for sentence in clauses:  # "I sent the form today, ... can you start the quote?": no due
         if _NOT_A_QUOTE_DATE.search(sentence) or not _WANTS_QUOTE.search(sentence):
             continue
@@ -561,6 +582,8 @@ _INSTRUCTION_VERBS = (
     r"note (?:that |it |this )?on the quote|"
     r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
     r"double[- ]check|make sure|ensure|verify|"
+    # "so please copy him on the quote", "pls cc Dan": who else gets it
+    r"copy|cc|"
     # "Send the quote straight to Gilles when done": where the quote goes
     r"(?:send|email|e-mail)\s+(?:the\s+)?(?:quote|it|pricing)(?:\s+(?:straight|directly))?\s+to)"
 )
@@ -740,12 +763,7 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         or prose_specs.states_factor(sentence)
         or _USUAL_FACTOR.search(sentence)
         or (clause and prose_specs.DECIDES.search(sentence))
-        or (
-            _WANTS_QUOTE.search(sentence)
-            and not (clause and _NOT_A_QUOTE_DATE.search(sentence))
-            and not _PRICE_VALIDITY.search(sentence)
-            and nz.find_date(sentence, now=ctx.now)
-        )
+        or _asks_by_date(sentence, ctx, clause=clause)
         or len(sentence.split()) < 4
     )
 
@@ -904,7 +922,11 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         rf"(?:we|they|it)(?:'|’)?(?:re|s){_HOW_FAR}? at|"
         rf"(?:we|they) are{_HOW_FAR}? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
-        r"(?:moved|bumped|changed|updated|set|put) (?:it|this(?: one)?|the opp(?:ortunity)?) "
+        # ("Please move the opp to Approvals", "can you bump it to Funding": asked for as
+        # well as done; "You can move it to Approvals once they confirm" is for later)
+        r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put)|"
+        r"moved|bumped|changed|updated|set|put) "
+        r"(?:it|this(?: one)?|the opp(?:ortunity)?) "
         r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
         r"(?:is|=|:|-|of|at)?(?:\s+the)?\s*$",

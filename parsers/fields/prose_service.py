@@ -73,7 +73,10 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
         kinds = ("prose", "bullets", "table")
         description = _description([b for b in blocks if b.kind in kinds], v.org.phone_region)
         found.offer("description", description, PROSE, ctx.source)
-    _urgency(v, found, text, ctx)
+    # a form's "Issue description: ... glass shattered, door cannot be locked" names the
+    # hazard as prose would
+    described = [" ".join([b.text, *b.lines]) for b in blocks if b.target == "description"]
+    _urgency(v, found, "\n\n".join([text, *described]), ctx)
 
 
 def _prose_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -118,8 +121,10 @@ _NAMED_CONTACT = cued(
             r"\b(?i:home ?owners?|owners?|customers?|clients?|tenants?|residents?|buyers?|"
             r"site (?:lead|super(?:intendent)?|contact|manager|foreman)|super(?:intendent)?|"
             r"foreman|caretaker|property manager|"
-            # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview"
-            r"contact (?:on|at the) (?:site|job)(?: is)?(?: (?:their|our|the) [\w ]{2,30}?,)?|"
+            # "Contact on site is their PM, Ryan Decker", "Contact is Marco Bellini at Clearview",
+            # "Contact at the plant is Wes Harder"
+            r"contact (?:on|at|for) (?:the |their |our )?(?:site|job|[a-z]+(?= is\b))(?: is)?"
+            r"(?: (?:their|our|the) [\w ]{2,30}?,)?|"
             r"(?<![\w ])contact(?= is\b))"
             r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
             rf"({_PERSON})\b"

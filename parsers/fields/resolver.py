@@ -106,9 +106,13 @@ class Found:
         self.declared_empty |= other.declared_empty - set(self.values)
 
 
-def merge_forwarded(found: Found, forwarded: Found, queue: str, body: str) -> None:
-    """Fields of the forwarded mail below the body (rule 3)."""
-    if queue == SERVICE and "description" in forwarded.values and _is_cover_note(body):
+def merge_forwarded(
+    found: Found, forwarded: Found, queue: str, body: str, *, handed: bool = False
+) -> None:
+    """Fields of the forwarded mail below the body (rule 3). `handed`: the body hands the
+    customer whose own mail is forwarded over to us; a short note then only covers it."""
+    cover = _is_cover_note(body) or handed and len(body.split()) < COVER_NOTE_WORDS
+    if queue == SERVICE and "description" in forwarded.values and cover:
         found.values.pop("description", None)  # the forwarded mail is the request
     # An older thread's pricing is not this request's, unless the body is a short note
     # approving or sending the forwarded draft: then the draft is the request, and the

@@ -63,8 +63,10 @@ _THROUGH_ME = cued(
         re.compile(
             r"\b(?:book|schedul\w*|arrang\w*|coordinat\w*|set (?:it |this )?up|go)\b[^.!?\n]{0,30}?"
             r"\b(?:through|with) me\b(?! or)"
-            r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,20}?\b(?:rather than|instead of|not) "
-            r"(?:calling |contacting )?the (?:home ?owners?|customers?|clients?|tenants?)\b",
+            r"|\b(?:call|contact|reach) me\b[^.!?\n]{0,40}?\b(?:rather than|instead of|not) "
+            r"(?:calling |contacting )?(?:the (?:home ?owners?|customers?|clients?|tenants?)\b"
+            # "call me to set up the appointment rather than Donna directly"
+            r"|(?-i:[A-Z][a-z'’-]+)\b(?! me\b))",
             re.IGNORECASE,
         )
     )
@@ -87,6 +89,17 @@ def _forwarded_customer(v: OrgVocabulary, found: Found, forwarded: str, ctx: Con
     _, tail = split_tail(_strip_forward_headers(oldest.text), oldest.from_name)
     fwd_ctx = _replace(ctx, "forwarded")
     _customer_signature(v, found, tail, fwd_ctx)
+
+
+def handed_customer(v: OrgVocabulary, found: Found, tail: str, ctx: Context) -> None:
+    """A customer whose own mail the sender hands over ("deal with Linda direct please"):
+    their signature gives the number and address, and the sender's own signature (a dealer's
+    store, its phone) is no longer the site or the one to call."""
+    for name in ("contact_phone", "site_address"):
+        held = found.values.get(name)
+        if held is not None and held.source == "signature":
+            del found.values[name]
+    _customer_signature(v, found, tail, _replace(ctx, "forwarded"))
 
 
 # "From: Dan Schultz <dan@...>", or a Notes/Domino header's "From:<tab>Wendell Kraus/AspenOak"

@@ -29,6 +29,8 @@ def as_form(text: str, labels: Mapping[str, str]) -> str:
 
 
 def _as_form(paragraph: str, labels: Mapping[str, str]) -> str:
+    if (sentenced := _sentence_per_label(paragraph, labels)) is not None:
+        return sentenced
     words = paragraph.split()
     stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
     if (
@@ -66,3 +68,31 @@ def _spoken_labels(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     phrases |= {"product", "products", "product specs"} & {key for key, _ in table}
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?i)\b(?P<label>{alternation})\b(?:\s+(?:is|are|was|=))?\s+")
+
+
+# Where a dictation app has put in the stops: each sentence ends at one
+_STOP = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+def _sentence_per_label(paragraph: str, labels: Mapping[str, str]) -> str | None:
+    """A dictation the phone punctuated ("Opportunity name Northgate cabin pilot. Stage
+    submissions. Factor 48 no sorry 46. Products 10 awnings ..."): three or more of its
+    sentences open with a field's own name, and each such sentence is that label's line; the
+    other sentences stay prose, a paragraph each, so that no label's value runs on into
+    them. None when the paragraph is not one such run (typed lines, a colon, the commas a
+    typist puts between values, fewer labels)."""
+    words = len(paragraph.split())
+    if "\n" in paragraph.strip() or ":" in paragraph or words < RUN_ON_WORDS:
+        return None
+    if paragraph.count(",") * WORDS_PER_STOP > words:
+        return None  # "Factor .62, Standard, Single. Opp name ...": typed, its commas say so
+    pattern = _spoken_labels(_table(labels))
+    sentences = _STOP.split(nz.from_speech(paragraph.strip()))
+    said = [pattern.match(x) for x in sentences]
+    if len({labels[m["label"].lower()] for m in said if m}) < MIN_FIELDS:
+        return None
+    parts = [
+        f"{m['label']}: {x[m.end() :].strip().rstrip('.')}" if m else x
+        for m, x in zip(said, sentences, strict=True)
+    ]
+    return "\n\n".join(parts)

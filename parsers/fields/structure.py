@@ -39,7 +39,7 @@ _DASH_LABEL_LINE = re.compile(
     r"(?:\s+[-–]\s+|\s+[-–]$|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
 )
 _MULTI_LABEL_SPLIT = re.compile(
-    r"(?:\s+\|\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
+    r"(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
 # The same at a column gap only (a form's row laid out in columns, as a PDF's text layer
 # or a sheet gives it): "Homeowners: Mei & Aaron Fung  Site contact: Mei Fung".
@@ -180,6 +180,8 @@ class Structure:
             pieces = [self._one_label(s, in_opportunity) for s in segments]
             if all(pieces):
                 return [p for p in pieces if p]
+            if glued := self._glued_labels(rest, in_opportunity):
+                return glued
         columns = _COLUMN_LABEL_SPLIT.split(rest) if len(segments) > 1 else ()
         if len(columns) > 1 and all(_LABEL_LINE.match(c) for c in columns):
             # side by side in columns, every piece "Label: value": the known labels count,
@@ -203,6 +205,24 @@ class Structure:
                 return [(target, cells[1])]
         piece = self._bare_label(rest, in_opportunity) if bare else None
         return [piece] if piece else []
+
+    def _glued_labels(self, rest: str, in_opportunity: bool) -> list[tuple[str, str]]:
+        """ "Opportunity: X / Type: Project or Project w/ install, TBD / Stage: Y": a split
+        point whose piece is no known label ("TBD / Stage" split at its comma) belongs to the
+        value before it; the line holds several labels when the first piece and at least one
+        more are known ones (else [])."""
+        starts = [0, *(m.end() for m in _MULTI_LABEL_SPLIT.finditer(rest))]
+        ends = [m.start() for m in _MULTI_LABEL_SPLIT.finditer(rest)] + [len(rest)]
+        pieces: list[tuple[int, int]] = []
+        for a, b in zip(starts, ends, strict=True):
+            if pieces and not self._one_label(rest[a:b], in_opportunity):
+                pieces[-1] = (pieces[-1][0], b)  # the separator and piece join the value
+            else:
+                pieces.append((a, b))
+        read = [self._one_label(rest[a:b], in_opportunity) for a, b in pieces]
+        if len(read) < 2 or not all(read):
+            return []
+        return [p for p in read if p]
 
     def _paired(self, label: str, value: str, in_opportunity: bool) -> list[tuple[str, str]]:
         """ "Account / Opp | Prairie Crest Homes / PCH Savanna Ph2": two labels over as many

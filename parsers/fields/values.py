@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from decimal import Decimal
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
@@ -92,7 +93,7 @@ def label_value(
         lines = [ln for ln in lines if not _ASKS.search(ln) or v.qty_product.search(ln)]
         found.offer(name, _spec_lines([value, *lines] if value else lines), conf, src)
     elif name == "factor":
-        factor = nz.parse_factor(value)
+        factor = _corrected_factor(value)
         found.offer(name, str(factor) if factor is not None else None, conf, src)
     elif name in ("opportunity", "opportunity_name"):
         opportunity(v, found, value, conf, ctx, name_first=True)
@@ -267,14 +268,34 @@ def _picklist_head(v: OrgVocabulary, found: Found, text: str, conf: float, src: 
     return text
 
 
+def _corrected_factor(value: str) -> Decimal | None:
+    """A label's factor, or the one said after an on-the-spot correction when that is a
+    factor of its own: "Factor: 48 no sorry 46" (a whole number, the label said before it)
+    is .46; "Factor: .52, sorry for the delay" stays .52."""
+    later = nz.after_correction(value)
+    corrected = nz.parse_factor(later) if later else None
+    return corrected if corrected is not None else nz.parse_factor(value)
+
+
 def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
     text = _clean(re.sub(r"\([^)]*\)", " ", text))
     account = nz.match_account(text, v.org)
     if account:
         found.offer("account", account.name, conf, src)
         found.offer("account_id", account.id, conf, src)
-    else:
+    elif not _is_sentence(text):
         found.offer("account", text, conf * 0.9, src)
+
+
+# "credit app is in progress, so they're not in the system yet": a lower-case clause of more
+# words than a company's name runs to
+_SENTENCE_LIKE = re.compile(r"[a-z]\S*(?:\s+\S+){4,}")
+
+
+def _is_sentence(text: str) -> bool:
+    """A value that is a sentence about the customer, not their name ("New custom builder -
+    credit app is in progress, ..."): it names no account we could create."""
+    return _SENTENCE_LIKE.fullmatch(text) is not None
 
 
 def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:

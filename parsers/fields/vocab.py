@@ -175,10 +175,26 @@ class OrgVocabulary:
         return picklist.misspelt(text) if len(text.split()) <= 3 else None
 
     def is_emergency(self, text: str) -> bool:
-        """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it."""
+        """A hazard named, or "urgent"/"emergency" said, neither with a "not" before it. A
+        form's question answered ("Is this an emergency?: No") says so by its answer."""
         lowered = text.replace("’", "'").lower()
+        answered = _ASKED_URGENCY.search(lowered)
+        if answered:
+            if answered["answer"] in _YES:
+                return True
+            lowered = lowered[: answered.start()] + lowered[answered.end() :]
         unlocked = _without_slow_leaks(_without_secured_locks(_without_window_locks(lowered)))
         return _unnegated(self.hazard, unlocked) or _says_urgent(lowered)
+
+
+# A web form's question and its answer: "Is this an emergency?: No", "Urgent (Y/N): N"
+_ASKED_URGENCY = cued(
+    re.compile(
+        r"\b(?:is (?:this|it) (?:an? )?)?(?:emergency|urgent)\s*(?:\([^)\n]{0,20}\))?"
+        r"\s*(?:\?\s*:?|:)\s*(?P<answer>yes|no|y|n|oui|non)\b"
+    )
+)
+_YES = ("yes", "y", "oui")
 
 
 _LOCK_FAILS = cued(guarded(re.compile(r"\b" + LOCK_FAILS)))

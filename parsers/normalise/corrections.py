@@ -12,7 +12,9 @@ from intake.parsers.normalise.numbers import _AMOUNT, _FACTOR_FORMS, _SENTENCE_E
 _CORRECTION = cued(
     re.compile(
         # (the writer may trail off first: "FX .47.. sorry, .45", "close Oct 15… I mean Oct 22")
-        r"\s*(?:\.{2,}|…)?\s*[-–—,;]?\s*(?:\b(?:sorry|oops|i mean|i meant|make that|correction|"
+        # ("Factor 48 no sorry 46": a dictating writer's "no" before the word that corrects)
+        r"\s*(?:\.{2,}|…)?\s*[-–—,;]?\s*(?:(?:\bno\b,?\s+)?"
+        r"\b(?:sorry|oops|i mean|i meant|make that|correction|"
         r"no wait|revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
         # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
         r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"

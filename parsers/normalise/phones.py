@@ -90,6 +90,8 @@ _NANP_SHAPE = re.compile(r"(?<![\d-])(?:\+?1[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]
 
 
 _DIALLABLE = phonenumbers.ValidationResult.IS_POSSIBLE
+# A fraction of an inch ("1/2", "3/4", "5/16") as sizes are written
+_INCH_FRACTION = re.compile(r"(?<![\d/])\d{1,2}/(?:2|4|8|16|32)(?![\d/])")
 
 
 @lru_cache(maxsize=4096)
@@ -102,6 +104,8 @@ def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
         # a number one can dial from anywhere: seven digits with no area code ("5316 112
         # Street NW" is a street address) are possible only as a local number
         if phonenumbers.is_possible_number_with_reason(m.number) == _DIALLABLE
+        # "(23-1/2 x 47-1/2) - 11": sizes in inches and fractions are no number to call
+        and not _INCH_FRACTION.search(m.raw_string)
     ]
     for m in _NANP_SHAPE.finditer(line):
         if any(s < m.end() and m.start() < e for _, s, e in found):

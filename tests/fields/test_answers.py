@@ -108,3 +108,23 @@ def test_a_name_answered_as_an_introduction(extractor):
     )  # fmt: skip
     assert got["contact_name"] == "Kim Doucette"
     assert "contact_phone" not in got
+
+
+def test_answers_tagged_inside_the_asks_quoted_without_markers(extractor):
+    """An Outlook reply quotes the acknowledgement as plain text; the writer answers under
+    each asked item, indented and tagged with their initials. An item left unanswered, or
+    answered with no value ("to confirm"), stays asked."""
+    body = (
+        "See inline - JP\n\n________________________________\nFrom: Account Team\n"
+        "Subject: More information needed\n\nTo complete it we still need:\n"
+        "  - Opportunity name\n        [JP] BVR - Elbow Park Garage Suite\n"
+        "  - Opportunity type (Standard / Project / Project w/ installation)\n"
+        "        [JP] Standard\n  - Stage\n  - Close date\n        [JP] Priya to confirm\n\n"
+        "Please reply to this email with the missing details.\n"
+    )
+    wanted = ["opportunity_name", "opportunity_type", "stage", "close_date"]
+    got = answer(extractor, "See inline - JP", wanted, body=body)
+    assert got == {
+        "opportunity_name": "BVR - Elbow Park Garage Suite",
+        "opportunity_type": "Standard",
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from intake.parsers.fields.resolver import GUESS
 from tests.fields.helpers import message, quote
 
@@ -80,3 +82,11 @@ def test_a_bullet_form_whose_product_line_starts_with_its_series(extractor):
     assert got["opportunity_name"] == "Foothill Meadows showhome"
     assert got["product_specs"].startswith("3000 series, black ext / white int: 9 casements")
     assert (got["factor"], got["stage"]) == ("0.47", "Funding")
+
+
+@pytest.mark.parametrize("said", ["Stage TBD", "Stage still TBD, waiting to hear back from them"])
+def test_a_bare_label_whose_value_is_still_to_come_ends_the_line_above(extractor, said):
+    """ "Opp name X" over "Stage still TBD, ...": the second line is the stage's label with
+    no value yet, not more of the name above it."""
+    got = quote(extractor, message(f"Opp name Bow Valley Garage Suite\n{said}"), reply=True)
+    assert got == {"opportunity_name": "Bow Valley Garage Suite"}

@@ -497,3 +497,97 @@ def test_a_field_the_sender_takes_from_the_forwarded_mail(extractor):
         extractor, message(body.replace(" per Karl's note below", " TBD"), forwarded=chain)
     )
     assert "close_date" not in unpointed  # an older thread's dates are history
+
+
+_HOMEOWNER_MAIL = (
+    "From: Nora Lindahl <nora.l@example.net>\nSent: Monday, May 2, 2033 7:10 PM\n"
+    "To: Pat Reyes <pat@dealer.example.net>\nSubject: basement window\n\n"
+    "Hi Pat,\n\nThe basement awning you put in last year fogs up between the panes and the "
+    "sash rattles in the wind. Could someone have a look?\n\nThanks,\nNora Lindahl\n"
+    "88 Heron Bay NW, Calgary AB\n403-555-0177"
+)
+_DEALER_SIGNATURE = (
+    "Pat Reyes\nService | Dealer Windows Ltd.\n12 Main St SE, Calgary AB\n403-555-0100"
+)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Can you look after this one? Deal with Nora direct please.",
+        "Another one for you - please call Nora directly to book.",
+        "Pls get someone out this week - homeowner works from home most days.",
+    ],
+)
+def test_a_dealer_handing_over_the_homeowners_mail_gives_their_signature(extractor, note):
+    """A dealer's one-line cover above the homeowner's own mail: the homeowner is the one to
+    call, their signature gives the number and the site, and the dealer's store is neither."""
+    msg = message(
+        note,
+        from_name="Pat Reyes",
+        from_addr="pat@dealer.example.net",
+        signature=_DEALER_SIGNATURE,
+        forwarded=_HOMEOWNER_MAIL,
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Nora Lindahl"
+    assert got["contact_phone"] == "+14035550177"
+    assert got["site_address"] == "88 Heron Bay NW, Calgary AB"
+    assert "fogs up between the panes" in got["description"]
+
+
+def test_a_dealer_handing_over_a_homeowner_who_gave_no_address_gives_none(extractor):
+    forwarded = _HOMEOWNER_MAIL.replace("88 Heron Bay NW, Calgary AB\n", "")
+    msg = message(
+        "Another one for you - please call Nora directly to book.",
+        from_name="Pat Reyes",
+        from_addr="pat@dealer.example.net",
+        signature=_DEALER_SIGNATURE,
+        forwarded=forwarded,
+    )
+    got = service(extractor, msg, staff=False)
+    assert "site_address" not in got
+    assert got["contact_phone"] == "+14035550177"
+
+
+def test_a_dealer_keeping_the_visit_stays_the_contact(extractor):
+    msg = message(
+        "The homeowner's mail is below - I'll be there myself, call me to book.",
+        from_name="Pat Reyes",
+        from_addr="pat@dealer.example.net",
+        signature=_DEALER_SIGNATURE,
+        forwarded=_HOMEOWNER_MAIL,
+    )
+    assert service(extractor, msg, staff=False)["contact_name"] == "Pat Reyes"
+
+
+def test_staff_speaking_of_the_homeowner_hand_over_no_one(extractor):
+    """Our own account manager's note speaks of the homeowner to name someone else: only a
+    dealer's short cover hands the homeowner over by speaking of them."""
+    msg = message(
+        "Passing this along from the dealer. Pat is the contact, not the homeowner: "
+        "Pat Reyes, 403-555-0100.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+        forwarded=_HOMEOWNER_MAIL,
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Pat Reyes"
+
+
+def test_a_hand_over_to_the_homeowner_the_body_names_is_not_to_the_forwarded_dealer(extractor):
+    """ "Homeowner is Nora Lindahl, ... - Pat says call her direct" above the dealer Pat's
+    forwarded mail: "call her" hands over the homeowner named, not the mail's writer."""
+    forwarded = (
+        "From: Pat Reyes <pat@dealer.example.net>\nSent: Monday, May 2, 2033 7:10 PM\n"
+        "To: Priya Shah <priya.shah@example.com>\nSubject: service\n\n"
+        "One of our customers, Nora Lindahl, called: her basement awning will not open.\n\n"
+        "Pat Reyes\nDealer Windows Ltd.\n403-555-0100"
+    )
+    msg = message(
+        "Can you book a service for the dealer's customer below. Homeowner is Nora Lindahl, "
+        "88 Heron Bay NW, Calgary, 403-555-0177 - Pat says call her direct.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+        forwarded=forwarded,
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Nora Lindahl"

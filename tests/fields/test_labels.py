@@ -661,3 +661,36 @@ def test_an_opportunity_part_with_a_short_label_or_a_sum_in_thousands(
 ):
     text = f"Bow Valley wants 9 casements 30x48.\nOpp: Elm Street Reno / Std / Funding / {said}\n"
     assert quote(extractor, message(text))[field] == value
+
+
+def test_labels_run_together_with_slashes_one_value_still_undecided(extractor):
+    """ "Opp: X / Type: A or B w/ install - not decided, TBD / Stage: Y": each slash before a
+    label starts the next label, and the comma inside the undecided type's value splits
+    nothing; the type itself is left to ask for."""
+    line = (
+        "Opportunity: Larkin Homes - Bluebird Acreage / Type: Standard or Project w/ install - "
+        "owner is still deciding, TBD / Stage: Submissions / Close: Dec 18"
+    )
+    got = quote(extractor, message(f"1. Account: Larkin Homes\n2. Factor: .5\n3. {line}\n"))
+    assert got["opportunity_name"] == "Larkin Homes - Bluebird Acreage"
+    assert got["stage"] == "Submissions"
+    assert got["close_date"] == "2026-12-18"
+    assert "opportunity_type" not in got
+
+
+def test_a_sentence_after_an_account_word_names_no_account(extractor):
+    """ "New custom builder - credit app is in progress, ...": "builder" reads as the account
+    label, but the sentence after it is no company's name; the labelled one below is."""
+    text = (
+        "New custom builder - credit app is in progress, so they're not set up yet.\n\n"
+        "1. Account: Larkin Homes\n2. Factor: .5\n"
+    )
+    assert quote(extractor, message(text))["account"] == "Larkin Homes"
+
+
+@pytest.mark.parametrize("value", ["52 - sorry, 55", "52 no sorry 55", "52, I mean 55"])
+def test_a_whole_number_factor_corrected_on_the_spot(extractor, value):
+    """ "Factor: 52 - sorry, 55": after its label a whole number is a factor, and the one
+    said after the correction stands."""
+    got = quote(extractor, message(f"Account: Larkin Homes\nFactor: {value}\n"))
+    assert got["factor"] == "0.55"

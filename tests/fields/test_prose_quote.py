@@ -423,6 +423,18 @@ def test_where_the_quote_goes_is_an_instruction(extractor):
     )
 
 
+def test_who_else_gets_the_quote_is_an_instruction_and_their_day_no_due_date(extractor):
+    """ "Omar is on site today so please cc him on the quote": today is where Omar is, not
+    when the quote is due; copying him in is what to do with it."""
+    text = (
+        'Quote for the Olsens at .55, opp "Olsen - Sunroom", Standard, Funding, close Mar 3.\n'
+        "Omar is on site today so please cc him on the quote"
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == "Omar is on site today so please cc him on the quote"
+    assert "quote_due" not in got
+
+
 @pytest.mark.parametrize(
     ("text", "stage"),
     [
@@ -1384,6 +1396,55 @@ def test_an_accounts_acronym_in_lower_case_from_a_lower_case_writer(extractor, t
     assert quote(extractor, message(text))["account"] == account
 
 
+@pytest.mark.parametrize(
+    ("text", "account"),
+    [
+        # the first letter of each word, and one from inside "Northgate" (North-Gate)
+        ("NGM cabin pilot - 12 awnings 30x24 white. Factor .45.", "Northgate Modular Inc."),
+        ("Quote for RCB please: 4 casements 24x36. Factor .5.", "Ridgeline Custom Builds Ltd."),
+    ],
+)  # fmt: skip
+def test_an_account_written_as_its_capital_initials(extractor, text, account):
+    """The organisation file gives the name in full; the writer uses its initials."""
+    assert quote(extractor, message(text))["account"] == account
+
+
+def test_capitals_that_fit_no_accounts_initials_name_none(extractor):
+    text = "Need this ASAP - the IGU sizes are RO. 4 casements 24x36. Factor .5."
+    assert "account" not in quote(extractor, message(text))
+
+
 def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
     text = "Hi team. The bvr cutout is 30x48 on all 9 casements. Factor .53."
     assert "account" not in quote(extractor, message(text))
+
+
+@pytest.mark.parametrize(
+    "said", ["Please move the opp to Funding.", "They signed - can you bump it to Funding?"]
+)
+def test_a_stage_asked_for_in_the_imperative(extractor, said):
+    """ "Please move the opp to Funding": the stage the writer tells us to set."""
+    got = quote(extractor, message(f"Good news on the Olsen job. {said}"), reply=True)
+    assert got["stage"] == "Funding"
+
+
+def test_where_the_quote_goes_with_the_writers_return_date_after_it(extractor):
+    """ "Please send the quote straight to Gilles, I'm back the 21st": the date is when the
+    writer is back, not when the quote is due; the sentence is the instruction."""
+    text = (
+        'Quote for the Olsens at .55, opp "Olsen - Sunroom", Standard, Funding, close Mar 3.\n'
+        "Please send the quote straight to Gilles at the dealer, I'm back the 21st."
+    )
+    got = quote(extractor, message(text))
+    assert got["special_instructions"].startswith("Please send the quote straight to Gilles")
+    assert "quote_due" not in got
+
+
+def test_a_stage_permitted_for_later_is_no_stage(extractor):
+    """ "You can move it to Funding once they confirm": a stage for later, not now."""
+    got = quote(
+        extractor,
+        message("Approved at .47. You can move it to Funding once they confirm."),
+        reply=True,
+    )
+    assert "stage" not in got

@@ -65,6 +65,13 @@ Sandra Whitfield"""
         ("We don't consider this urgent at all, whenever suits.", "normal"),
         ("Two casements arrived with cracked glass, not installed yet.", "normal"),
         ("The window closes and locks fine if I push it.", "normal"),
+        # the pane itself loose in its frame, and a fall the sender fears
+        ("The glass in the 9th floor door has come loose from the frame.", "emergency"),
+        ("Since the storm it knocks in every gust. I am very worried it could fall.", "emergency"),
+        ("The glazing stop came loose; worried we could fall behind on the paint.", "normal"),
+        # a draft past the door's bottom, whatever blows in
+        ("There's a gap at the bottom of the back door and snow is blowing in.", "normal"),
+        ("I can see daylight under the patio door and snow is blowing in on the mat.", "normal"),
     ],
 )
 def test_urgency(extractor, text, urgency):
@@ -96,6 +103,7 @@ def test_extension_and_order_reference(extractor):
         "412, avenue Bellevue, Beaumont (Alb.) T4X 1M3",  # French: comma, avenue, (Alb.)
         "14 Wedgewood Ravine NW, Edmonton, AB T6M 0K2",  # a ravine, a glade, a knoll ...
         "3 Aspen Glade SW, Calgary",
+        "2210 Mill Creek Road East NW, Edmonton AB T6K 1B2",  # the road's side spelled out
     ],
 )
 def test_addresses_keep_postal_codes_units_and_long_street_names(extractor, address):
@@ -755,6 +763,19 @@ def test_the_contact_on_site_named_with_their_role(extractor):
     assert service(extractor, msg, staff=True)["contact_name"] == "Ryan Decker"
 
 
+@pytest.mark.parametrize("place", ["the plant", "the yard", "the house"])
+def test_the_contact_at_a_place_named_in_prose(extractor, place):
+    """ "Contact at the plant is Wes Harder, plant manager, 403-...": the contact of the site,
+    whatever the site is called."""
+    msg = message(
+        f"Six of the sliders came with the wrong fin. Contact at {place} is Jo Varga, "
+        "manager, 403-555-0128.",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    assert service(extractor, msg, staff=True)["contact_name"] == "Jo Varga"
+
+
 def test_a_description_written_without_capitals_at_sentence_starts(extractor):
     msg = message(
         "morning, got a cracked frame on one of your casements in module 3 on the Hanlon house. "
@@ -1025,3 +1046,43 @@ def test_a_service_request_said_all_in_the_subject(extractor):
     got = service(extractor, msg, staff=False)
     assert got["contact_phone"] == "+17805550172"
     assert "fogged up window in bedroom" in got["description"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "urgency"),
+    [("Is this an emergency?: No", "normal"), ("Urgent (Y/N): Y", "emergency")],
+)
+def test_a_web_forms_emergency_question_says_so_by_its_answer(extractor, answer, urgency):
+    """ "Is this an emergency?: No" names the word but answers no; "Urgent (Y/N): Y" yes."""
+    text = (
+        "A new service request was submitted from the website.\n\nName: Ada Kim\n"
+        f"{answer}\nDescribe the issue: The awning in the den sticks when we crank it.\n"
+    )
+    assert service(extractor, message(text), staff=False)["urgency"] == urgency
+
+
+def test_a_hazard_in_a_forms_labelled_description_is_an_emergency(extractor):
+    """A property manager's form: the hazard is in its "Issue description:" value."""
+    text = (
+        "PROPERTY MANAGEMENT - WORK ORDER\n\nSite address: 12 Elm Court NW, Edmonton\n"
+        "Issue description: Break-in overnight, bedroom window glass smashed, the unit is "
+        "open.\nPO #: PO-1234\n"
+    )
+    assert service(extractor, message(text), staff=False)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("header", "account"),
+    [
+        ("MAPLEWOOD PROPERTY MANAGEMENT - VENDOR SERVICE REQUEST", "Maplewood Property Management"),
+        ("Maplewood Homes | Work Order", "Maplewood Homes"),
+    ],
+)  # fmt: skip
+def test_a_work_order_headed_with_the_companys_name_names_the_account(extractor, header, account):
+    """A property manager's own form opens with the company's name, often in capitals."""
+    text = (
+        f"{header}\n\nSite address: 12 Elm Court NW, Edmonton\n"
+        "Issue description: The bedroom casement will not crank open.\n"
+    )
+    msg = message(text, from_name="Ida Park", from_addr="ipark@maplewoodpm.example.org")
+    assert service(extractor, msg, staff=False)["account"] == account

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from intake.parsers.fields import missing_fields, split_tail
 from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
@@ -239,6 +241,18 @@ def test_a_department_mailbox_is_no_contact_its_signer_is(extractor):
     assert service(extractor, msg, staff=False)["contact_name"] == "Kendra Boyce"
 
 
+@pytest.mark.parametrize("mailbox", ["Bow Valley Purchasing", "Receiving - Larch Homes"])
+def test_a_purchasing_or_receiving_mailbox_is_no_contact(extractor, mailbox):
+    """A builder's shared purchasing mailbox: the person who signs is the contact."""
+    text = (
+        "Our PO-20311 came 4 screens short. Can you confirm when the rest ship?\n\n"
+        "Regards,\n\nMaria Olsen\nPurchasing Coordinator\n403-555-0181"
+    )
+    msg = message(text, subject="Short shipped", from_name=mailbox,
+                  from_addr="purchasing@builder.example.org")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Maria Olsen"
+
+
 def test_values_set_off_above_the_signature_proper_are_the_requests(extractor):
     msg = message(
         "Hi - Martel replacement quote please, takeoff attached.",
@@ -303,3 +317,16 @@ def test_an_address_signed_in_lower_case(extractor):
     )
     got = service(extractor, msg, staff=False)
     assert got["site_address"].lower().startswith("118 sagewood cres sw")
+
+
+def test_the_dealer_asks_to_be_called_rather_than_the_customer_by_name(extractor):
+    """ "Please call me to set up the appointment rather than Nora directly": the dealer
+    who writes for the customer named above is the one to call."""
+    text = (
+        "We need a service call for one of our customers, Nora Lindahl at 88 Heron Bay NW, "
+        "Calgary. The awning crank spins. Please call me to set up the appointment rather "
+        "than Nora directly, she works days.\n\nThanks,\n\nPat Reyes\nService Coordinator"
+    )
+    msg = message(text, subject="Service", from_name="Pat Reyes",
+                  from_addr="pat@dealer.example.net")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Pat Reyes"

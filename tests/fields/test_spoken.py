@@ -29,3 +29,32 @@ def test_typed_prose_is_left_as_written(extractor):
     assert spoken.as_form("Factor: .49\n" + DICTATED, labels) == "Factor: .49\n" + DICTATED
     assert spoken.as_form(DICTATED[:120], labels) == DICTATED[:120]  # too short to be a run-on
     assert spoken.as_form(DICTATED, labels) != DICTATED
+
+
+def test_a_dictation_the_phone_punctuated_is_read_sentence_by_sentence(extractor):
+    """The phone put in the stops: each sentence that opens with a field's own name is that
+    field's line (a spoken correction in it taken), and a sentence that names none stays
+    prose, so no value runs on into it."""
+    said = (
+        "Quote request for Bow Valley. Opportunity name Bow Valley garage suite. Stage "
+        "submissions. Close date June 3rd. Factor 52 no sorry 54. Products 4 casements 24 by "
+        "36 triple pane, black. Mia is off today so please copy her on the quote"
+    )
+    got = quote(extractor, message(said))
+    assert got["opportunity_name"] == "Bow Valley garage suite"
+    assert (got["stage"], got["factor"]) == ("Submissions", "0.54")
+    assert got["product_specs"] == "4 casements 24 by 36 triple pane, black"
+    assert got["special_instructions"] == "Mia is off today so please copy her on the quote"
+
+
+def test_typed_sentences_with_values_between_commas_stay_prose(extractor):
+    """ "Factor .62, Standard, Single. Opp name ... Stage TBD, ... Close date Dec 7, ...": a
+    typist's commas set values apart within a sentence, so it is no dictation."""
+    labels = extractor.vocab.labels["quotes"]
+    typed = (
+        "Quote please for the Olsens, phase 2 of their reno, the bay and two bedrooms. Factor "
+        ".62, Standard, Single. Opportunity name Olsen - Phase 2. Stage TBD, they're still "
+        "waiting on the loan. Close date Dec 7, that's when they said they'd decide."
+    )
+    assert spoken.as_form(typed, labels) == typed
+    assert quote(extractor, message(typed))["record_type"] == "Single"

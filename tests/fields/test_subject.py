@@ -299,3 +299,50 @@ def test_a_dashed_subject_with_a_labelled_opportunity_cell(extractor):
     assert got["opportunity_name"] == "Elm St Condos Bldg B"
     assert got["factor"] == "0.44"
     assert got["stage"] == "Submissions"
+
+
+def test_a_service_request_written_in_the_subjects_cells_over_a_short_body(extractor):
+    """ "Bow Valley – Unit 6 Maple Court – sash cracked in transit – site lead Jo Varga
+    403-... – SO-..." over "Photos attached. Site is ...": the subject's cells are the
+    request, the body only adds to it."""
+    msg = message(
+        "Photos attached. Site is 18 Maple Court NE, Calgary.",
+        subject="Bow Valley – Unit 6 Maple Court – sash cracked in transit – site lead Jo Varga "
+        "403-555-0166 – SO-551234",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+    )
+    got = service(extractor, msg, staff=True)
+    assert (got["contact_name"], got["contact_phone"]) == ("Jo Varga", "+14035550166")
+    assert "sash cracked in transit" in got["description"]
+    assert got["account"] == "Bow Valley Renovations"
+    assert got["site_address"] == "18 Maple Court NE, Calgary"
+
+
+@pytest.mark.parametrize(
+    "subject", ["Warranty request WR-2207 - Sage Hill", "Service request SR-41190 - lot 6"]
+)
+def test_a_builders_numbered_request_in_the_subject_is_the_reference(extractor, subject):
+    """A builder's warranty desk numbers its own requests ("Warranty request WR-2207") and
+    sends the form attached: the number in the subject is the reference."""
+    msg = message("Please see the attached request and photo.", subject=subject)
+    got = service(extractor, msg, staff=False)
+    assert got["reference"] == subject.split()[2]
+
+
+def test_a_subject_of_cells_over_a_forwarded_mail_is_only_its_title(extractor):
+    """ "FW: Dealer - PO-1234 - customer door sweep" over "see the attached": the forwarded
+    mail is the request, and the subject's cells never stand for its description."""
+    forwarded = (
+        "From: Ana Ruiz <ana@dealer.example.net>\nSubject: sweep\n\n"
+        "The bottom sweep on the patio door has torn and snow blows in under it.\n\nAna Ruiz"
+    )
+    msg = message(
+        "Please see the attached and contact the homeowner directly.",
+        subject="FW: Clearview - PO-41234 - customer patio door sweep",
+        from_name="Priya Shah",
+        from_addr="priya.shah@example.com",
+        forwarded=forwarded,
+    )
+    got = service(extractor, msg, staff=True)
+    assert got["description"].startswith("The bottom sweep on the patio door has torn")
