@@ -9,14 +9,15 @@ from one of our mailboxes, or carrying our X-Loop, is our own mail come back).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from intake.parsers.message import ParsedMessage
 
 _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 # Local parts of daemons and no-reply senders, compared without "-", "_", "." and a "+tag":
 # "do-not-reply", "no_reply", "mailer-daemon" and "noreply+bounces" are all written.
-_DAEMON_LOCALPARTS = {"mailerdaemon", "postmaster", "noreply", "donotreply"}
+_NO_REPLY_LOCALPARTS = {"noreply", "donotreply"}
+_DAEMON_LOCALPARTS = {"mailerdaemon", "postmaster", *_NO_REPLY_LOCALPARTS}
 _LOCAL_PUNCTUATION = re.compile(r"[-_.]")
 # RFC 3834's Auto-Submitted keyword, after any comment ("(by hand) no; reason=x").
 _KEYWORD = re.compile(r"\s*(?:\([^)]*\)\s*)*([^\s;(]*)")
@@ -33,9 +34,13 @@ CALENDAR_INVITATION = "calendar invitation"
 
 
 def automail_reason(
-    msg: ParsedMessage, envelope_from: str | None, our_addresses: Collection[str]
+    msg: ParsedMessage,
+    envelope_from: str | None,
+    our_addresses: Collection[str],
+    is_ours: Callable[[str], bool] = lambda _address: False,
 ) -> str | None:
-    """Why the message is automatic, or None for a message a person wrote."""
+    """Why the message is automatic, or None for a message a person wrote.
+    `is_ours`: whether an address is at one of our domains (our website's form relay)."""
     ours = {a.lower() for a in our_addresses}
     if envelope_from == "" or msg.return_path == "":
         return "null sender (bounce or notification)"
@@ -56,7 +61,7 @@ def automail_reason(
         return "X-Loop names our mailbox"
     if msg.other_auto_headers:
         return "auto-reply header " + ", ".join(msg.other_auto_headers)
-    if _is_daemon(msg.from_addr):
+    if _is_daemon(msg.from_addr) and not _form_relay(msg, is_ours):
         return "sent by a mail daemon or no-reply address"
     if _AUTO_SUBJECT.match(msg.subject or ""):
         return "auto-reply subject"
@@ -69,6 +74,26 @@ def _is_daemon(address: str) -> bool:
     """A mail daemon's or a no-reply address, however its local part is punctuated."""
     local = address.rpartition("@")[0].partition("+")[0]  # the local part ends at the last @
     return _LOCAL_PUNCTUATION.sub("", local) in _DAEMON_LOCALPARTS
+
+
+def _form_relay(msg: ParsedMessage, is_ours: Callable[[str], bool]) -> bool:
+    """Our website's form sends as "no-reply" at our own domain with the person who filled
+    it in as Reply-To ("From: Website Service Form <no-reply@example.com>", "Reply-To:
+    Harjit <...>"): a person's request, relayed, answered at the Reply-To. Only a no-reply
+    sender at our domains qualifies (anyone's no-reply mail with a Reply-To, a phishing
+    message's among them, stays a robot's; a mailer-daemon or postmaster is a bounce), only
+    with another, non-daemon Reply-To, and only after every header that marks automatic
+    mail (Auto-Submitted, Precedence, List-*, X-Autoreply...) has found none. It grants
+    nothing: the form's mailbox takes anyone's requests, and a forged one is a stranger's."""
+    local = _LOCAL_PUNCTUATION.sub("", msg.from_addr.rpartition("@")[0].partition("+")[0])
+    reply_to = (msg.reply_to or "").lower()
+    return (
+        local in _NO_REPLY_LOCALPARTS
+        and is_ours(msg.from_addr)
+        and "@" in reply_to
+        and reply_to != msg.from_addr
+        and not _is_daemon(reply_to)
+    )
 
 
 def _keyword(auto_submitted: str) -> str:

@@ -145,3 +145,50 @@ def test_the_local_part_is_what_comes_before_the_last_at() -> None:
     is the mailbox "noreply@list", no daemon's, while 'no-reply@example.org' is one."""
     assert not _is_daemon('"noreply@list"@example.org')
     assert _is_daemon("no-reply@example.org")
+
+
+def _ours(address: str) -> bool:
+    return org().is_company_address(address)
+
+
+def form(sender: str = "Website Service Form <no-reply@example.com>", **headers: str) -> str | None:
+    """A message our website's form sends: as no-reply, the customer in Reply-To."""
+    headers.setdefault("Reply-To", f"Harjit Dhillon <{CUSTOMER}>")
+    mail = parsed(sender=sender, subject="Service request - Doors", headers=headers)
+    return automail_reason(mail, "no-reply@example.com", OURS, _ours)
+
+
+def test_our_websites_form_sent_as_no_reply_for_a_customer_is_a_person() -> None:
+    assert form() is None
+
+
+@pytest.mark.parametrize(
+    ("sender", "headers", "why"),
+    [
+        # anyone else's no-reply mail with a Reply-To (a phishing message's, a vendor's)
+        ("Alerts <no-reply@vendor.example.org>", {}, "sent by a mail daemon or no-reply address"),
+        # a mail system's own address is a robot's whatever its Reply-To says
+        ("postmaster@example.com", {}, "sent by a mail daemon or no-reply address"),
+        # the Reply-To is itself a robot's, or the sender's own no-reply address
+        (
+            None,
+            {"Reply-To": "do-not-reply@example.com"},
+            "sent by a mail daemon or no-reply address",
+        ),
+        (None, {"Reply-To": "no-reply@example.com"}, "sent by a mail daemon or no-reply address"),
+        # the form's robots say so in their headers, and the headers decide first
+        (None, {"Auto-Submitted": "auto-generated"}, "Auto-Submitted: auto-generated"),
+        (None, {"Precedence": "bulk"}, "Precedence: bulk"),
+    ],
+)
+def test_no_reply_mail_that_is_no_form_relay_stays_a_robots(
+    sender: str | None, headers: dict[str, str], why: str
+) -> None:
+    assert (form(sender, **headers) if sender else form(**headers)) == why
+
+
+def test_no_reply_without_a_reply_to_stays_a_robots_even_at_our_domain() -> None:
+    mail = parsed(sender="no-reply@example.com", subject="Service request - Doors")
+    assert automail_reason(mail, "no-reply@example.com", OURS, _ours) == (
+        "sent by a mail daemon or no-reply address"
+    )
