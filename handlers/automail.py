@@ -72,8 +72,13 @@ def automail_reason(
 
 def _is_daemon(address: str) -> bool:
     """A mail daemon's or a no-reply address, however its local part is punctuated."""
+    return _local_key(address) in _DAEMON_LOCALPARTS
+
+
+def _local_key(address: str) -> str:
+    """The local part as the lists above write it: no "+tag", no "-", "_" or "."."""
     local = address.rpartition("@")[0].partition("+")[0]  # the local part ends at the last @
-    return _LOCAL_PUNCTUATION.sub("", local) in _DAEMON_LOCALPARTS
+    return _LOCAL_PUNCTUATION.sub("", local)
 
 
 def _form_relay(msg: ParsedMessage, is_ours: Callable[[str], bool]) -> bool:
@@ -85,10 +90,9 @@ def _form_relay(msg: ParsedMessage, is_ours: Callable[[str], bool]) -> bool:
     with another, non-daemon Reply-To, and only after every header that marks automatic
     mail (Auto-Submitted, Precedence, List-*, X-Autoreply...) has found none. It grants
     nothing: the form's mailbox takes anyone's requests, and a forged one is a stranger's."""
-    local = _LOCAL_PUNCTUATION.sub("", msg.from_addr.rpartition("@")[0].partition("+")[0])
     reply_to = (msg.reply_to or "").lower()
     return (
-        local in _NO_REPLY_LOCALPARTS
+        _local_key(msg.from_addr) in _NO_REPLY_LOCALPARTS
         and is_ours(msg.from_addr)
         and "@" in reply_to
         and reply_to != msg.from_addr

@@ -61,8 +61,13 @@ def _lower_case_acronym(v: OrgVocabulary, found: Found, text: str, ctx: Context)
         for acronym in _acronyms(account)
         if re.search(rf"(?<![\w&]){re.escape(acronym)}(?![\w&])", text)
     }
+    _offer_the_one(found, named, ctx)
+
+
+def _offer_the_one(found: Found, named: dict[str, Account], ctx: Context) -> None:
+    """The account a writer's own short form names, when it names exactly one."""
     if len(named) == 1:
-        account = named.popitem()[1]
+        account = next(iter(named.values()))
         found.offer("account", account.name, PROSE - 0.1, ctx.source)
         found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
 
@@ -82,10 +87,7 @@ def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -
         if len(fits) > 1:
             return  # one set of initials, two accounts: not safe
         named.update((a.id, a) for a in fits)
-    if len(named) == 1:
-        account = named.popitem()[1]
-        found.offer("account", account.name, PROSE - 0.1, ctx.source)
-        found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
+    _offer_the_one(found, named, ctx)
 
 
 def _initials_fit(initials: str, account: Account) -> bool:
