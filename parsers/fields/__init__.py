@@ -27,6 +27,7 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     entities       reader: a spaCy model's organisations and people
     forwarded      reader: a forwarded mail read as a body of its own
     attachments    reader: attached documents and their names
+    case_note      a service description said as the team notes a fault
     values         from a stated value to normal-form fields (shared by the readers)
     vocab          the organisation's labels, picklists, hazards, products and SLA
     lexicon        the built-in words: labels, synonyms, cues, product nouns

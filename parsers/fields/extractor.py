@@ -33,6 +33,7 @@ from intake.parsers.fields import (
     subject_request,
     tables,
 )
+from intake.parsers.fields.case_note import case_note
 from intake.parsers.fields.common import (
     MAX_TEXT,
     QUOTES,
@@ -148,6 +149,12 @@ class LabelExtractor:
         attachments.read(v, found, msg, ctx, self._read_text, expected)
         answers.read(v, found, msg, body, ctx, expected)
         fallback.read(v, found, body, ctx, self.org.required_fields(queue))
+        described = found.values.get("description")
+        if described is not None and isinstance(described.value, str):
+            # whatever gave it, the case shows the fault as a note (case_note)
+            found.values["description"] = dataclasses.replace(
+                described, value=case_note(described.value)
+            )
         return dict(found.values)
 
     def _read_text(self, text: str, ctx: Context) -> Found:

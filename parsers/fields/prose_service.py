@@ -650,6 +650,8 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
             defect = bool(_DEFECT.search(lowered))
             if not defect and _REQUEST.search(lowered) and not _STATE.search(lowered):
                 continue
+            if not defect and _context_only(sentence):
+                continue
             kept.append((sentence, defect))
     if sum(len(s.split()) for s, _ in kept) > LONG_STORY_WORDS and any(d for _, d in kept):
         kept = [(s, d) for s, d in kept if d]
@@ -659,6 +661,35 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
 def describes_fault(text: str) -> bool:
     """Does the text name a defect ("cracked", "won't lock", "leaking")?"""
     return bool(_DEFECT.search(text.replace("’", "'").lower()))
+
+
+# Said around a fault, never the fault: who is writing ("Corey from Ridgeline Custom
+# Builds.", "I'm the board president at ..."), who sent them ("Referral from Bow Valley"), a
+# pleasantry ("Hope you're well.", "Happy to pay if it's not covered.") or photos to come.
+_CONTEXT = cued(
+    guarded(
+        re.compile(
+            r"\b(?:i(?:'|’)m|i am) (?:the|a|an|one of)\b|^[A-Z][a-z]+ (?:here )?from [A-Z]|"
+            r"\breferr(?:al|ed) (?:from|by)\b|\basked me to (?:write|send|email|contact)\b|"
+            r"\bhope (?:you|all|this finds)\b|\bhappy to (?:pay|cover|send|help)\b|"
+            r"\b(?:will|i(?:'|’)ll|we(?:'|’)ll) (?:send|forward) (?:more |some )?"
+            r"(?:pics|pictures|photos|images|video)\b|\b(?:pics|photos) (?:to follow|later)\b",
+            re.IGNORECASE,
+        )
+    )
+)
+
+
+def _context_only(sentence: str) -> bool:
+    """A sentence naming no fault that only gives context: a question to the team ("Is
+    this normal for new windows?"), the order or job it concerns ("Original order
+    SO-558940."), who writes or sent them, a pleasantry (`_CONTEXT`). The case keeps the
+    whole message; its description keeps the fault."""
+    return (
+        sentence.rstrip().endswith("?")
+        or bool(_REFERENCE.search(sentence))
+        or bool(_CONTEXT.search(sentence))
+    )
 
 
 def _not_problem(sentence: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intake.parsers.fields import missing_fields
+from intake.parsers.fields.case_note import case_note
 from tests.fields.helpers import WED_NOV_4, message, quote, service, values
 
 
@@ -65,7 +66,7 @@ Paula Chen
     assert got["contact_name"] == "Paula Chen"
     assert got["contact_phone"] == "+15875550166"  # the customer's, not Alex's 403-555-0104
     assert got["site_address"] == "14 Evergreen Cres SW, Calgary"
-    assert got["description"] == "our bedroom window leaks when it rains."
+    assert got["description"] == case_note("our bedroom window leaks when it rains.")
     assert missing_fields(fields, org.required_fields("service")) == []
 
 
@@ -98,7 +99,7 @@ Tess Moreau
     msg = message(note, from_name="Omar Haddad", from_addr="omar.haddad@example.com",
                   forwarded=forwarded)  # fmt: skip
     got = values(extractor.extract(msg, "service", now=WED_NOV_4, sender_is_staff=True))
-    assert got["description"] == (
+    assert got["description"] == case_note(
         "Our back door drags on the sill and the deadbolt is hard to turn."
     )
     assert got["contact_name"] == "Tess Moreau"
@@ -151,7 +152,7 @@ Ola Berg
     got = service(extractor, msg, staff=True)
     assert got["contact_name"] == "Ola Berg"
     assert got["contact_phone"] == "+14035550149"
-    assert got["description"] == (
+    assert got["description"] == case_note(
         "Our patio door drags on the sill and is hard to slide since the cold snap."
     )
 
@@ -343,7 +344,7 @@ Trevor Lang"""
     msg = message(note, from_name="Alex Martin", from_addr="alex.martin@example.com",
                   forwarded=forwarded)  # fmt: skip
     got = service(extractor, msg, staff=True)
-    assert got["description"] == (
+    assert got["description"] == case_note(
         "Three casements have operators grinding and really stiff to crank."
     )
 

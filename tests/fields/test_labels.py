@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from intake.parsers.fields import missing_fields
+from intake.parsers.fields.case_note import case_note
 from tests.fields.helpers import WED_NOV_4, message, quote, service
 
 
@@ -396,7 +397,7 @@ def test_a_web_form_notification_with_its_address_in_parts(extractor):
                   from_addr="forms@example.com")  # fmt: skip
     got = service(extractor, msg, staff=False)
     assert got["site_address"] == "11 Larch Crescent, St. Albert, AB, T8N 2K4"
-    assert got["description"] == (
+    assert got["description"] == case_note(
         "Two of the living room windows have gone foggy between the glass. "
         "It started in the spring and now you can barely see through the left one."
     )
