@@ -303,7 +303,7 @@ DEFECT_CUES = [
     r"warp", r"peel", r"faulty", r"defect", r"noisy", r"hard to", r"won't", r"wont\b",
     r"doesn't", r"doesnt\b", r"does not", r"can't", r"cant\b", r"cannot", r"will not",
     r"isn't", r"isnt\b", r"no longer", r"(?:doesn't|doesnt|does not|won't|don't) line up",
-    r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc",
+    r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc", r"stripp",
     # short shipped: "the grille inserts ... were not in the shipment"
     r"not (?:in|on) the (?:shipment|delivery|truck|order|crate|box)", r"never (?:arrived|came)",
     r"(?:not|never) (?:delivered|shipped|included)",
@@ -371,6 +371,11 @@ REQUEST_CUES = [
     r"\bgot a call from\b", r"\bcalled (?:me )?(?:this|earlier|yesterday)\b",
     r"pourriez-vous", r"pouvez-vous", r"pourrait passer", r"est-ce que quelqu", r"rendez-vous",
     r"disponibles?\b", r"me rejoindre", r"treat (?:this|it) as urgent",
+    # what the sender wishes done ("we'd like someone to come and look at both", "would be
+    # grateful if a technician could inspect them", "need this fixed before Saturday")
+    r"(?:would|'d) (?:like|love) (?:someone|somebody|a tech|it|this|them|you)\b",
+    r"would be grateful", r"need someone", r"need (?:this|it|them) (?:fixed|looked at|sorted)",
+    r"(?:were|was) put in by (?:you|your)",
 ]  # fmt: skip
 
 # Words that say so outright; they count unless negated ("not an emergency"). "Urgent" or

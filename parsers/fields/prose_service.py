@@ -644,6 +644,7 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
                 if cue or len(rest.split()) < 5:
                     continue
                 sentence = rest[:1].upper() + rest[1:] if not before else rest
+            sentence = _without_urgency_aside(sentence)
             if len(sentence.split()) < 2:
                 continue
             lowered = sentence.replace("’", "'").lower()
@@ -678,6 +679,30 @@ _CONTEXT = cued(
         )
     )
 )
+
+
+# "Not urgent, it isn't leaking or anything, but we'd like someone to look at both": how
+# urgent it is (the urgency reader's business), and what follows a "but"
+_URGENCY_ASIDE = cued(
+    re.compile(
+        r"^(?:it(?:'|’)?s |this is |it is )?(?:not (?:urgent|an emergency|a big deal)|"
+        r"nothing urgent|no rush|no emergency)\b(?:.*?\bbut\b\s*(?P<rest>.*))?",
+        re.IGNORECASE | re.DOTALL,
+    )
+)
+
+
+def _without_urgency_aside(sentence: str) -> str:
+    """A sentence that opens by saying how urgent the matter is: what it goes on to say
+    after "but" if that names a fault, else nothing."""
+    aside = _URGENCY_ASIDE.match(sentence)
+    if not aside:
+        return sentence
+    rest = aside.group("rest") or ""
+    lowered = rest.replace("’", "'").lower()
+    if _DEFECT.search(lowered) and not _REQUEST.search(lowered):
+        return rest[:1].upper() + rest[1:]
+    return ""
 
 
 def _context_only(sentence: str) -> bool:

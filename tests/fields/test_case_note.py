@@ -66,6 +66,11 @@ def _described(extractor, said: str) -> str:
         "Hope you're well.",
         "Happy to pay if it's not covered.",
         "Will send pics later.",
+        # how urgent it is, and what the sender wishes done
+        "Not urgent, it isn't leaking or anything, but we'd like someone to look at it.",
+        "We'd like someone to come and look at both while they're under warranty.",
+        "Would be grateful if a technician could inspect it at your earliest convenience.",
+        "The windows were put in by you guys in 2024 I think.",
     ],
 )
 def test_a_sentence_of_context_is_no_part_of_the_description(extractor, aside):
@@ -76,3 +81,8 @@ def test_a_sentence_of_context_is_no_part_of_the_description(extractor, aside):
 def test_a_question_that_names_the_fault_stays(extractor):
     said = "Why is the kitchen window fogging between the panes?"
     assert "fogging between the panes" in _described(extractor, said)
+
+
+def test_the_fault_after_an_urgency_aside_stays(extractor):
+    said = "Not urgent, but the crank on the bedroom window is stripped."
+    assert _described(extractor, said) == "The crank on the bedroom window is stripped."
