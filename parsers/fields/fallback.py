@@ -3,7 +3,8 @@
 Asking an account manager for the close date they wrote is the moment they stop trusting
 the bot. So before a required field is listed as missing, this reader looks once more for
 any plausible value of it in the new text: the one future date, the one factor-shaped
-number, the one picklist value named anywhere. A value found here is offered at the weakest
+number, the one picklist value named anywhere; of a service request, the first sentence that
+names a fault. A value found here is offered at the weakest
 confidence (`GUESS`), so the acknowledgement names it in its "please check" sentence instead
 of asking for it, and any real reading of the field outranks it. Two candidates are no
 guess: a field still being decided gives nothing.
@@ -15,7 +16,15 @@ import re
 from datetime import date
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import QUOTES, Context
+from intake.parsers.fields.common import SERVICE, Context, _strip_greeting, sentences
+from intake.parsers.fields.patterns import _ADDRESS, _PHONE_SHAPE
+from intake.parsers.fields.prose_service import (
+    _PERSON_ON_ONE_LINE,
+    _PLACE_WORD,
+    _THIRD_PARTY,
+    _a_persons_name,
+    describes_fault,
+)
 from intake.parsers.fields.resolver import GUESS, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 
@@ -42,7 +51,7 @@ _TYPE_WORDS = (  # the picklist value a plain word most likely means, in prose
 
 def read(v: OrgVocabulary, found: Found, text: str, ctx: Context, required: list[str]) -> None:
     """Offer a guess for each required field of `ctx.queue` that `found` lacks."""
-    if ctx.is_reply or ctx.queue != QUOTES or not text.strip():
+    if ctx.is_reply or not text.strip():
         return
     text = _unclaimed(found, text)
     for name in required:
@@ -120,7 +129,55 @@ _PRODUCT_ATTRIBUTE = re.compile(
 )
 
 
+def _description(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+    """A service request whose every sentence the description reader set aside, because a
+    phone number, an address or a request for a visit sits in it ("Cracked window in front
+    room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls call", "got 3 windows off the rack
+    w cracked glass ... need replacements before we close in"): its first sentence that names
+    a fault, up to any phone number or address in it."""
+    for sentence in sentences(text):
+        sentence = _strip_greeting(sentence)
+        cuts = [m.start() for m in (_PHONE_SHAPE.search(sentence), _ADDRESS.search(sentence)) if m]
+        sentence = sentence[: min(cuts, default=len(sentence))].rstrip(" ,;:-–—(")
+        if len(sentence.split()) >= 2 and describes_fault(sentence):
+            return sentence
+    return None
+
+
+def _contact_name(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+    """A request passed on by staff that names one person outside the company, in no form a
+    contact reader knows ("Logging a call - Rosa Delgado, 14 Willow Bend", "Northgate's QA
+    lead Lyle Brandt will meet the tech"): that person, to check. Two people are no guess."""
+    if ctx.queue != SERVICE or not ctx.sender_is_staff:
+        return None
+    addresses = [m.span() for m in _ADDRESS.finditer(text)]
+    named = {
+        m.group(0)
+        for m in _PERSON.finditer(text)
+        if not any(a <= m.start() < b for a, b in addresses)
+        and _a_persons_name(v, m.group(0))
+        and not _PLACE_WORD.search(m.group(0))
+        and not _THING_WORD.search(m.group(0))
+        # "our neighbour Mr. Karl Haas has a key": someone beside the request, not its contact
+        and not _THIRD_PARTY.search(text[max(0, m.start() - 60) : m.end() + 40])
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+# "Service Request", "Warranty Dept", "Lakeview Lot": a heading, a department or a place
+# written in capitals, never a person
+_THING_WORD = re.compile(
+    r"\b(?:Request|Service|Form|Submission|Warranty|Customer|Department|Dept|Team|Order|Quote|"
+    r"Job|Site|Unit|Lot|Phase|Block|Window|Door|Patio|Sash|Glass|Frame|Issue|Problem)s?\b"
+    # "Hi Rita", "Thanks Marco": a greeting or a thanks to someone
+    r"|^(?:Hi|Hello|Hey|Dear|Thanks|Thank|Cheers|Morning|Afternoon|Evening)\b"
+)
+_PERSON = re.compile(r"(?<![\w'’])" + _PERSON_ON_ONE_LINE + r"(?![\w'’])")
+
+
 _GUESSERS = {
+    "description": _description,
+    "contact_name": _contact_name,
     "close_date": _close_date,
     "factor": _factor,
     # A stage word alone ("Funding season is over") is too often something else: a stage is

@@ -304,6 +304,8 @@ DEFECT_CUES = [
     r"doesn't", r"doesnt\b", r"does not", r"can't", r"cant\b", r"cannot", r"will not",
     r"isn't", r"isnt\b", r"no longer", r"(?:doesn't|doesnt|does not|won't|don't) line up",
     r"fissur", r"bris", r"cass", r"fuit", r"bu[ée]e", r"coinc", r"stripp",
+    # the wrong unit: "came hinged on the left, the order was right hand", "wrong size"
+    r"wrong\b", r"hinged (?:on the )?(?:left|right)\b",
     # short shipped: "the grille inserts ... were not in the shipment"
     r"not (?:in|on) the (?:shipment|delivery|truck|order|crate|box)", r"never (?:arrived|came)",
     r"(?:not|never) (?:delivered|shipped|included)",

@@ -68,3 +68,67 @@ def test_a_word_that_describes_a_part_names_no_opportunity_type(extractor) -> No
     assert "opportunity_type" not in got
     got = read(extractor, "Aspen and Oak - 14 casements 36x48. factor 48, std.")
     assert got["opportunity_type"].value == "Standard"
+
+
+def _service(extractor, text: str, subject: str = "window") -> dict:
+    msg = message(text, subject=subject, from_name="Wes Dyck", from_addr="wes@example.net")
+    return extractor.extract(msg, "service", now=msg.date, sender_is_staff=False)
+
+
+def test_a_fault_said_beside_a_phone_number_is_a_description_to_check(extractor) -> None:
+    subject = (
+        "Cracked window in front room 47 Tamarack Cres NW Edmonton - Karen Blum 780-555-0199 "
+        "pls call"
+    )
+    got = _service(extractor, "\n\nSent from my iPhone", subject=subject)
+    assert got["description"].value == "Cracked window in front room"
+
+
+def test_a_fault_in_a_sentence_asking_for_replacements_is_a_description_to_check(extractor):
+    text = (
+        "hey got 3 windows off todays rack w cracked glass, no rush today but need "
+        "replacements before we close in. call 403 555 0162\n\nwes"
+    )
+    got = _service(extractor, text)
+    assert "cracked glass" in got["description"].value
+
+
+def test_a_request_naming_no_fault_gives_no_description(extractor) -> None:
+    got = _service(extractor, "Can someone call me at 403 555 0162 to book a visit?\n\nwes")
+    assert "description" not in got
+
+
+def test_the_wrong_handing_is_the_fault(extractor) -> None:
+    text = (
+        "Morning,\n\nThe two new casements you shipped (your SO-560114) came hinged on the "
+        "left, the order was right hand. We need someone to come swap them asap.\n\nShane"
+    )
+    assert "hinged on the left" in _service(extractor, text)["description"].value
+
+
+def _passed_on(extractor, text: str) -> dict:
+    msg = message(text, subject="service", from_name="Dan Schultz", from_addr="dan@example.com")
+    return extractor.extract(msg, "service", now=msg.date, sender_is_staff=True)
+
+
+def test_the_one_person_a_staff_member_names_is_a_contact_to_check(extractor) -> None:
+    text = (
+        "Logging a call that came in on the main line - Rosa Delgado, 14 Willow Bend, "
+        "Okotoks. Bathroom awning window: the crank handle snapped off.\n\nDan"
+    )
+    got = _passed_on(extractor, text)
+    assert got["contact_name"].value == "Rosa Delgado"
+    assert got["contact_name"].confidence == GUESS
+
+
+def test_two_people_named_are_no_contact_guess(extractor) -> None:
+    text = (
+        "Logging a call that came in on the main line - Rosa Delgado and Tom Reyes, 14 Willow "
+        "Bend, Okotoks. Bathroom awning window: the crank handle snapped off.\n\nDan"
+    )
+    assert "contact_name" not in _passed_on(extractor, text)
+
+
+def test_a_heading_in_capitals_is_no_contact_guess(extractor) -> None:
+    text = "New Service Request\n\nThe patio door handle snapped off this morning.\n\nDan"
+    assert "contact_name" not in _passed_on(extractor, text)
