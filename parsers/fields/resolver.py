@@ -140,11 +140,24 @@ _FIELD_PER_BELOW = re.compile(
 _POINTED_FIELDS = {"close date": "close_date", "close": "close_date", "closing": "close_date"}
 
 
+# "Lena has approved a special factor for this one (her note is below), so please use her
+# number", "see below, go w lena's #": the approval forwarded below gives the factor
+_APPROVAL_BELOW = re.compile(
+    r"\b(?:approv\w*|factor|(?:her|his|their|\w+(?:'|’)s) (?:number|#|pricing|price))"
+    r"[^.\n]{0,80}\bbelow\b|\bbelow\b[^.\n]{0,60}(?:\bapprov\w*|\bfactor\b|"
+    r"\b(?:her|his|their|\w+(?:'|’)s) (?:number|#|pricing|price))",
+    re.IGNORECASE,
+)
+
+
 def _pointed_below(body: str) -> set[str]:
-    return {
+    pointed = {
         _POINTED_FIELDS.get(m["field"].lower(), m["field"].lower())
         for m in _FIELD_PER_BELOW.finditer(body)
     }
+    if _APPROVAL_BELOW.search(body):
+        pointed.add("factor")
+    return pointed
 
 
 def merge_attachment(

@@ -592,3 +592,40 @@ def test_a_hand_over_to_the_homeowner_the_body_names_is_not_to_the_forwarded_dea
         forwarded=forwarded,
     )
     assert service(extractor, msg, staff=True)["contact_name"] == "Nora Lindahl"
+
+
+_APPROVAL_CHAIN = (
+    "From: Lena Fischer <lena.fischer@example.com>\nSubject: RE: Elbow Park factor\n\n"
+    "Approved at .49 - not .47, we're already thin on this account.\nLena\n\n"
+    "From: Priya Shah <priya.shah@example.com>\nSubject: Elbow Park factor\n\n"
+    "Hi Lena, could I go to .47 on the Bow Valley Elbow Park addition?\n"
+)
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "Lena has approved a special factor for this one (her note is below), so please use "
+        "her number rather than the one in my original ask.",
+        "see below, go w lena's #.",
+    ],
+)
+def test_a_long_request_pointing_at_the_approval_below_takes_its_factor(extractor, pointer):
+    body = (
+        "Could you quote the Elbow Park kitchen addition for Bow Valley Renovations? "
+        f"{pointer} The package is 5 S400 casements 30x48, double pane LowE 272 with argon. "
+        'I\'ve set the opportunity up as "BVR - Elbow Park addition", Standard, at '
+        "Submissions, and they'd like to decide by June 20. Please send the quote to me "
+        "rather than straight to Bow Valley, as I want to walk them through the bay pricing."
+    )
+    got = quote(extractor, message(body, forwarded=_APPROVAL_CHAIN))
+    assert got["factor"] == "0.49"
+
+
+def test_a_long_request_that_points_at_nothing_below_keeps_no_older_factor(extractor):
+    body = (
+        "Could you quote the Elbow Park kitchen addition for Bow Valley Renovations? "
+        "The package is 5 S400 casements 30x48, double pane LowE 272 with argon. Standard, "
+        "Submissions, they'd like to decide by June 20. Their PO # is in the thread below."
+    )
+    assert "factor" not in quote(extractor, message(body, forwarded=_APPROVAL_CHAIN))
