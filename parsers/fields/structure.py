@@ -38,12 +38,17 @@ _DASH_LABEL_LINE = re.compile(
     r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
     r"(?:\s+[-–]\s+|\s+[-–]$|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
 )
+# (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
+# 12 x 2-panel slider" is one label whose value has a colon of its own.)
 _MULTI_LABEL_SPLIT = re.compile(
-    r"(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
+    r"(?<![:：\s])(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})"
+    r"(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
 # The same at a column gap only (a form's row laid out in columns, as a PDF's text layer
 # or a sheet gives it): "Homeowners: Mei & Aaron Fung  Site contact: Mei Fung".
-_COLUMN_LABEL_SPLIT = re.compile(r"(?:\s+\|\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)")
+_COLUMN_LABEL_SPLIT = re.compile(
+    r"(?<![:：\s])(?:\s+\|\s+|\t|\s{2,})(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
+)
 # A dash or "=" after these starts a sentence, not a label ("Please use the cell - ...").
 _SENTENCE_START = re.compile(
     r"(?i)^(?:please|pls|plz|can|could|would|will|use|i|i'm|we|we're|you|they|it|this|that|"

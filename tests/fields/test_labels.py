@@ -695,3 +695,17 @@ def test_a_whole_number_factor_corrected_on_the_spot(extractor, value):
     said after the correction stands."""
     got = quote(extractor, message(f"Account: Larkin Homes\nFactor: {value}\n"))
     assert got["factor"] == "0.55"
+
+
+@pytest.mark.parametrize("gap", ["     ", "\t"])
+def test_a_label_padded_to_a_value_with_a_colon_of_its_own(extractor, gap):
+    text = (
+        f"ACCOUNT:{gap}Aspen & Oak Dealers Co.\n"
+        f"PRODUCT SPECS:{gap}Spring patio door program: 12 x 2-panel sliding patio door 72x80\n"
+        f"FACTOR:{gap}0.51"
+    )
+    got = quote(extractor, message(text))
+    assert (
+        got["product_specs"] == "Spring patio door program: 12 x 2-panel sliding patio door 72x80"
+    )
+    assert got["factor"] == "0.51"
