@@ -21,6 +21,7 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     prose_quote    reader: cue words in a quote request's sentences
     prose_specs    reader: products and instructions written in prose
     prose_service  reader: phone, address, reference, urgency, description in prose
+    cell_lines     reader: a line of picklist cells ("Std / Single / Submissions")
     subject        reader: the subject line
     signatures     reader: sign-off, signature, From name, self-introduction
     accounts       reader: accounts named in text, by sender, by opportunity name

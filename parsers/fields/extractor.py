@@ -18,6 +18,7 @@ from intake.parsers.fields import (
     answers,
     attachments,
     bare_lines,
+    cell_lines,
     entities,
     fallback,
     forwarded,
@@ -179,6 +180,7 @@ class LabelExtractor:
         for read in PROSE_READERS[QUOTES if ctx.queue == QUOTES else SERVICE]:
             read(v, found, blocks, ctx)
         bare_lines.read(v, found, text, ctx)  # unlabelled lines, one value each
+        cell_lines.read(v, found, text, ctx)  # "Std / Single / Submissions"
         accounts.read(v, found, text, ctx)
         if ctx.queue == QUOTES:  # last: a correcting sentence beats what any reader said
             prose_quote.corrected_later(v, found, text, ctx)

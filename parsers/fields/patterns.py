@@ -99,7 +99,7 @@ _FIELD_CUE = cued(
 NAMES_OPPORTUNITY = cued(
     re.compile(
         r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
-        r"|set\s+(?:it|this(?: one)?)\s+up\s+as"
+        r"|set\s+(?:it|this(?: one)?)\s+up(?:\s+in\s+(?:sf|salesforce|the crm))?\s+as"
         r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
         r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
         r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"

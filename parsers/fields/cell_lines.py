@@ -1,0 +1,49 @@
+"""Reader: a line of picklist cells. "Std / Single / Submissions", "Single / Project w/
+installation / Approvals (90)": an account manager's shorthand for an opportunity's type,
+record type and stage, on a line of its own or as one sentence among others ("Factor 56%.
+Single / Project w/ installation / Approvals (90). Close 30 April."), with no label and no
+"Opp:" in front. Each cell must be one value by its shape alone (`bare_lines.value_of`), each
+of another field, and one of them a picklist value: then the line is the writer's form, not a
+sentence that happens to hold a slash ("30x48 / 36x60", "white / black")."""
+
+from __future__ import annotations
+
+import re
+
+from intake.parsers.fields.bare_lines import value_of
+from intake.parsers.fields.common import QUOTES, Context
+from intake.parsers.fields.resolver import PROSE, Found
+from intake.parsers.fields.vocab import OrgVocabulary
+
+# a line, or a sentence of one ("... 56%. Single / Project / Approvals (90). Close ...")
+_PIECE = re.compile(r"(?<=[.!?;])\s+|\n")
+_CELL_GAP = re.compile(r"\s+/{1,2}\s+|\s*\|\s*")
+# "Approvals (90)": the stage's probability beside its name says nothing more
+_PROBABILITY = re.compile(r"\s*\(\s*\d{1,3}\s*%?\s*\)$")
+_PICKLIST_FIELDS = frozenset({"opportunity_type", "record_type", "stage"})
+
+
+def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """Offer the values of each line (or sentence) made only of picklist-like cells. (A
+    reply's terse cells answer what the bot asked, or nothing: `answers`.)"""
+    if ctx.queue != QUOTES or ctx.is_reply or "/" not in text and "|" not in text:
+        return
+    for piece in _PIECE.split(text):
+        cells = _CELL_GAP.split(piece.strip().rstrip(".;"))
+        if len(cells) < 2:
+            continue
+        said = _cells(v, cells, ctx)
+        if said and _PICKLIST_FIELDS & said.keys():
+            for field, value in said.items():
+                found.offer(field, value, PROSE, ctx.source)
+
+
+def _cells(v: OrgVocabulary, cells: list[str], ctx: Context) -> dict[str, str] | None:
+    """{field: value} when every cell is one value of a field no other cell gave."""
+    said: dict[str, str] = {}
+    for cell in cells:
+        got = value_of(v, _PROBABILITY.sub("", cell), ctx)
+        if got is None or got[0] in said or not got[1]:
+            return None
+        said[got[0]] = got[1]
+    return said
