@@ -467,6 +467,9 @@ def test_rural_route_addresses_in_any_order() -> None:
     "text, expected",
     [
         ("multiplier point four nine", "multiplier .49"),
+        ("factor is point 5 2 opportunity", "factor is .52 opportunity"),
+        ("point 5 0 no sorry point 4 9", ".50 no sorry .49"),
+        ("see point 3 of the list", "see point 3 of the list"),
         ("close on June the third", "close on June 3"),
         ("by October thirty-first", "by October 31"),
         ("by October thirty second", "by October thirty second"),
