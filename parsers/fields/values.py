@@ -146,6 +146,15 @@ def label_value(
             found.values["site_address"] = FieldValue(
                 f"{held.value}, {joined}", held.confidence, src
             )
+    elif name in ("given_name", "family_name"):
+        held = found.values.get("contact_name")
+        if held is not None and held.source == src and len(str(held.value).split()) == 1:
+            # "First name: Harjit" / "Last name: Sandhu": one name, in the form's two parts
+            parts = [str(held.value), _clean(joined)]
+            whole = " ".join(parts if name == "family_name" else parts[::-1])
+            found.values["contact_name"] = FieldValue(whole, held.confidence, src)
+        else:
+            offer_contact(v, found, joined, conf, src)
     elif name in ("special_instructions", "description"):
         if name == "special_instructions":
             joined = _picklist_head(v, found, joined, min(conf, CLAUSE), src)

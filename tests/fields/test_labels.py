@@ -403,6 +403,16 @@ def test_a_web_form_notification_with_its_address_in_parts(extractor):
     assert got["contact_name"] == "Pat Olsen" and got["contact_phone"] == "+17805550163"
 
 
+def test_a_web_form_with_the_name_in_parts(extractor):
+    """ "First name:" then "Last name:": one contact, the form's two parts joined."""
+    text = (
+        "First name: Harjit\nLast name: Sandhu\nPhone: (780) 555-0158\nStreet address: 11 Oak Way"
+    )
+    msg = message(text, subject="Service request", from_name="Website Form",
+                  from_addr="forms@example.com")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Harjit Sandhu"
+
+
 def test_a_stage_label_by_its_percentage_with_a_comment(extractor):
     text = "Account: Northgate Modular\nStage: 25% (budget goes to their board next week)\n"
     assert quote(extractor, message(text))["stage"] == "Funding"
