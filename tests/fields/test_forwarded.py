@@ -531,6 +531,7 @@ _DEALER_SIGNATURE = (
         "Can you look after this one? Deal with Nora direct please.",
         "Another one for you - please call Nora directly to book.",
         "Pls get someone out this week - homeowner works from home most days.",
+        "FYI another one for you guys. Our job CV-4502",  # one more of its kind, passed on
     ],
 )
 def test_a_dealer_handing_over_the_homeowners_mail_gives_their_signature(extractor, note):
