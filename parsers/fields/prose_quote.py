@@ -185,6 +185,10 @@ _FACTOR_WEIGHED = guarded(
         re.IGNORECASE,
     )
 )
+# "factor .45 or .47 depending on volume": two candidates said side by side, no cue needed
+_TWO_FACTORS = cued(
+    re.compile(r"(?<![\w.,$/])0?[.,]\d{2,3}(?!\d)\s+or\s+(?:maybe\s+)?0?[.,]\d{2,3}(?![\d%])")
+)
 _FACTOR_WORD = cued(guarded(re.compile(rf"\b(?:{nz.FACTOR_WORDS}|facteur)\b", re.IGNORECASE)))
 
 
@@ -194,7 +198,9 @@ def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
     it once it is decided."""
     for sentence in sentences(text):
         weighed = []
-        if _FACTOR_WORD.search(sentence) and _FACTOR_WEIGHED.search(sentence):
+        if _FACTOR_WORD.search(sentence) and (
+            _FACTOR_WEIGHED.search(sentence) or _TWO_FACTORS.search(sentence)
+        ):
             weighed.append("factor")
         if _DECIDING.search(sentence):
             weighed += v.weighed_picklists(sentence)

@@ -1254,6 +1254,7 @@ def test_a_stage_said_with_how_far_along_before_it(extractor):
         "Factor either .52 or .54 depending if they commit to all 3, TBD w Lena.",
         "Factor - not sure yet if they stay on .48 or move to the new program rate.",
         "On the factor, I'm still going back and forth between .58 and .60.",
+        "factor .45 or .47 depending on volume, still working it out w Lena",  # no cue before
     ],
 )
 def test_a_factor_still_weighed_between_two_is_asked_for(extractor, sentence):
