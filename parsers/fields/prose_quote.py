@@ -836,10 +836,11 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         re.IGNORECASE,
     )
     if m is None:
-        # "use factor point five one, stage 25, close in 3 weeks": the word stage, then
-        # the probability without its sign, as the whole clause
+        # "use factor point five one, stage 25, close in 3 weeks", "approved, move to 90":
+        # the word stage or a move, then the probability without its sign, as the whole clause
         m = re.search(
-            r"\bstage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
+            r"\b(?:stage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?|(?:bump|move|push)(?: it)?(?: up)?"
+            r"\s+to\s+)(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
             text,
             re.IGNORECASE,
         )
@@ -930,10 +931,10 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         # ("Please move the opp to Approvals", "can you bump it to Funding": asked for as
         # well as done; "You can move it to Approvals once they confirm" is for later)
-        r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put)|"
-        r"moved|bumped|changed|updated|set|put) "
+        r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put|mark)|"
+        r"moved|bumped|changed|updated|set|put|marked) "
         r"(?:it|this(?: one)?|the opp(?:ortunity)?) "
-        r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
+        r"(?:to|at|in|as)?|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
         r"(?:is|=|:|-|of|at)?(?:\s+the)?\s*$",
         "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$"

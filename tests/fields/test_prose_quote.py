@@ -1421,12 +1421,19 @@ def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
 
 
 @pytest.mark.parametrize(
-    "said", ["Please move the opp to Funding.", "They signed - can you bump it to Funding?"]
+    ("said", "stage"),
+    [
+        ("Please move the opp to Funding.", "Funding"),
+        ("They signed - can you bump it to Funding?", "Funding"),
+        ("They went elsewhere. Please mark it closed lost, reason: price.", "Closed Lost"),
+        ("approved, move to 90. close date stays end of july", "Approvals"),
+    ],
 )
-def test_a_stage_asked_for_in_the_imperative(extractor, said):
-    """ "Please move the opp to Funding": the stage the writer tells us to set."""
-    got = quote(extractor, message(f"Good news on the Olsen job. {said}"), reply=True)
-    assert got["stage"] == "Funding"
+def test_a_stage_asked_for_in_the_imperative(extractor, said, stage):
+    """ "Please move the opp to Funding", "mark it closed lost", "move to 90": the stage the
+    writer tells us to set, by its name or its probability."""
+    got = quote(extractor, message(f"News on the Olsen job. {said}"), reply=True)
+    assert got["stage"] == stage
 
 
 def test_where_the_quote_goes_with_the_writers_return_date_after_it(extractor):
