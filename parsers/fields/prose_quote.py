@@ -38,6 +38,23 @@ from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
 
 
+def _joined(units: list[tuple[str, str]]) -> str:
+    """The sentences as one text. A label or product line between two of them ends the one
+    before ("Opp name BVR - Lindqvist Kitchen" / "factor 57" / "type project ..."), so that
+    no value runs on into the next prose line."""
+    out: list[str] = []
+    broken = False
+    for kind, said in units:
+        if kind != "sentence":
+            broken = bool(out)
+            continue
+        if broken and not re.search(r"[.!?]\W*$", out[-1]):
+            out[-1] += "."
+        out.append(said)
+        broken = False
+    return " ".join(out)
+
+
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
     """Cue words in the paragraphs: factor, close date, amount, opportunity clause, type,
     stage, record type, quote due, product quantities, and the instructions after them."""
@@ -62,7 +79,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
                     units.extend(("sentence", s) for s in sentences(line))
         elif block.kind == "label":
             units.append(("label", block.target))
-    text = nz.from_speech(" ".join(s for kind, s in units if kind == "sentence"))
+    text = nz.from_speech(_joined(units))
     _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
     for block in blocks:  # "Special instructions: I need this back by Thursday 10 AM"
         if (
@@ -828,7 +845,9 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
         r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
-        r"the stage|stage)(?= (?:at|to) )|(?:bump|move|push)(?: it)?(?: up)?(?= to ))"
+        r"the stage|stage)(?= (?:at|to) )|"
+        # ("Pls move Maple Run Ph2 to 95%": the job named between)
+        r"(?:bump|move|push)(?: it| [A-Z][^.!?\n]{0,40}?)?(?: up)?(?= to ))"
         r"\s+(?:at\s+|of\s+|to\s+)?"
         r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*%"
         r"(?!\s*(?:off|discount|of|deposit|down)\b)",
@@ -937,7 +956,9 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         r"(?:to|at|in|as)?|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
         r"(?:is|=|:|-|of|at)?(?:\s+the)?\s*$",
+        # ("so back to Standard, no install from us": a change undone)
         "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$"
+        r"|\bback to\s+$"
         r"|\b(?:make|change|switch|set) (?:it|this(?: one)?|the type) (?:to |as |a |an )?$",
         "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",
     }

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
     QUOTES,
     _cells,
@@ -256,12 +257,18 @@ class Structure:
     def _bare_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
         """ "fctr 52", "rec type single": a known label of up to three words, no colon, and
         a value that reads as that field's (`states`), on a short line of its own (no
-        columns, no second sentence: a wrapped paragraph's line may start with "close")."""
-        words = text.split()
+        columns, no second sentence: a wrapped paragraph's line may start with "close").
+        A line whose value is corrected on the spot ("type project w/ install.. actually no
+        scratch that, Standard, ...") is judged by what it said first, and keeps it all."""
+        corrected = nz.split_at_correction(text)
+        said, later = corrected or (text, "")
+        words = said.split()
         if (
             self.states is None
             or not 2 <= len(words) <= _BARE_LINE_WORDS
-            or _COLUMNS_OR_SENTENCES.search(text)
+            or len(later.split()) > _BARE_LINE_WORDS
+            or _COLUMNS_OR_SENTENCES.search(said)
+            or _COLUMNS_OR_SENTENCES.search(later)
         ):
             return None
         for size in (3, 2, 1):
@@ -270,7 +277,7 @@ class Structure:
                 continue
             target = self.field_for(head, in_opportunity)
             if target and self.states(target, " ".join(words[size:])):
-                return target, " ".join(words[size:])
+                return target, " ".join(text.split()[size:])
         return None
 
     def parse(self, text: str) -> list[Block]:

@@ -1427,6 +1427,7 @@ def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
         ("They signed - can you bump it to Funding?", "Funding"),
         ("They went elsewhere. Please mark it closed lost, reason: price.", "Closed Lost"),
         ("approved, move to 90. close date stays end of july", "Approvals"),
+        ("HFD signed off today. Pls move Maple Run Ph2 to 95%.", "Proofing"),
     ],
 )
 def test_a_stage_asked_for_in_the_imperative(extractor, said, stage):
@@ -1434,6 +1435,12 @@ def test_a_stage_asked_for_in_the_imperative(extractor, said, stage):
     writer tells us to set, by its name or its probability."""
     got = quote(extractor, message(f"News on the Olsen job. {said}"), reply=True)
     assert got["stage"] == stage
+
+
+def test_a_type_changed_back(extractor):
+    """ "so back to Standard, no install from us": a change undone names the type."""
+    text = "Ignore my last email re Lindqvist - BVR found a sub so back to Standard, sorry!"
+    assert quote(extractor, message(text), reply=True)["opportunity_type"] == "Standard"
 
 
 def test_where_the_quote_goes_with_the_writers_return_date_after_it(extractor):
