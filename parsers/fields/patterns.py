@@ -15,7 +15,9 @@ _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
 # "not urgent", "no emergency", "not really urgent", "I would not call it an emergency"
 _NEGATION = re.compile(
     r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?"
-    r"(?:(?:call|consider|say|think|it|this|that|an?|is|be|really|as)\s+){0,3}$",
+    r"(?:(?:call|consider|say|think|it|this|that|an?|is|be|really|as)\s+){0,3}"
+    # ("nothing is urgent or dangerous": the second of two words the "not" covers)
+    r"(?:\w+\s+(?:or|nor)\s+)?$",
     re.I,
 )
 

@@ -63,6 +63,7 @@ Sandra Whitfield"""
         ("Not urgent, it only happens in heavy rain.", "normal"),
         ("It still locks, so I would not call it an emergency.", "normal"),
         ("We don't consider this urgent at all, whenever suits.", "normal"),
+        ("The crank just clicks. Nothing is urgent or dangerous, just have a look.", "normal"),
         ("Two casements arrived with cracked glass, not installed yet.", "normal"),
         ("The window closes and locks fine if I push it.", "normal"),
         # the pane itself loose in its frame, and a fall the sender fears
