@@ -491,10 +491,13 @@ def test_from_speech_forms(text, expected):
         ("thurs noon", date(2028, 8, 10)),
         ("by weds", date(2028, 8, 9)),
         ("thur", date(2028, 8, 10)),
+        ("Thurs AM, their board meets", date(2028, 8, 10)),
+        ("Thursday p.m.", date(2028, 8, 10)),
     ],
 )
 def test_short_weekday_names_people_type(text, expected):
-    """ "thurs", "weds": shorter than dateparser's names, longer than its abbreviations."""
+    """ "thurs", "weds": shorter than dateparser's names, longer than its abbreviations; the
+    half of the day after one ("Thurs AM") is still that day."""
     found = find_date(text, now=datetime(2028, 8, 8, 15, 0))
     assert found is not None and found[0] == expected
 

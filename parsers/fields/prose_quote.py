@@ -38,17 +38,18 @@ from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
 
 
-def _joined(units: list[tuple[str, str]]) -> str:
-    """The sentences as one text. A label or product line between two of them ends the one
-    before ("Opp name BVR - Lindqvist Kitchen" / "factor 57" / "type project ..."), so that
-    no value runs on into the next prose line."""
+def _joined(units: list[tuple[str, str]], paragraphs: set[int]) -> str:
+    """The sentences as one text. A label or product line between two of them, or a new
+    paragraph (`paragraphs`: where each starts in `units`), ends the one before ("Opp name
+    BVR - Lindqvist Kitchen" / "factor 57" / "type project ..."), so that no value runs on
+    into the next prose line."""
     out: list[str] = []
     broken = False
-    for kind, said in units:
+    for i, (kind, said) in enumerate(units):
         if kind != "sentence":
             broken = bool(out)
             continue
-        if broken and not re.search(r"[.!?]\W*$", out[-1]):
+        if (broken or i in paragraphs) and out and not re.search(r"[.!?]\W*$", out[-1]):
             out[-1] += "."
         out.append(said)
         broken = False
@@ -59,8 +60,10 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     """Cue words in the paragraphs: factor, close date, amount, opportunity clause, type,
     stage, record type, quote due, product quantities, and the instructions after them."""
     units: list[tuple[str, str]] = []  # ("spec", "") markers and ("sentence", text)
+    paragraphs: set[int] = set()
     for block in blocks:
         if block.kind == "prose":
+            paragraphs.add(len(units))
             units.extend(("sentence", s) for s in sentences(block.text))
         elif block.kind == "bullets":
             # "- factor .51" / "- BVR - Elbow Park Sunroom / Standard / close May 28":
@@ -79,7 +82,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
                     units.extend(("sentence", s) for s in sentences(line))
         elif block.kind == "label":
             units.append(("label", block.target))
-    text = nz.from_speech(_joined(units))
+    text = nz.from_speech(_joined(units, paragraphs))
     _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
     for block in blocks:  # "Special instructions: I need this back by Thursday 10 AM"
         if (
@@ -499,6 +502,7 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             continue
         for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
             r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
+            r"\bneeds?\s+(?:it|this|them)(?:\s+back)?\s+(?=\w)|"  # "They need it Thursday AM"
             r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day|"
             rf"{nz.TOMORROW_SHORT_RE})\b)",
             sentence,

@@ -521,6 +521,21 @@ def test_the_due_date_follows_its_own_cue_not_the_first_for(extractor):
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Clearview - Rossi residence, all in the form. They need it Thursday AM for their "
+        "client meeting, so earlier than the usual 48h please.",
+        "opp Clearview - Lakeshore Budget, standard, 5%, close Dec 15\n\n"
+        "need by thurs noon if at all possible, they meet the homeowner thurs afternoon",
+    ],
+)
+def test_the_due_date_said_after_need_it_or_in_a_paragraph_of_its_own(extractor, text):
+    """ "They need it Thursday AM": the day the quote is needed, with no "by" before it; and
+    a paragraph of its own is a sentence of its own, not the close date's clause above."""
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
+
+
 def test_a_factor_corrected_as_percentages_without_the_sign(extractor):
     text = "Change on this one - fctr should be 51 not 52 (Lena ok'd it), close is now Sept 15."
     assert quote(extractor, message(text), reply=True)["factor"] == "0.51"
