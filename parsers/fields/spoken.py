@@ -42,23 +42,49 @@ def _as_form(
     words = paragraph.split()
     stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
     if (
-        len(words) < RUN_ON_WORDS
-        or stops * WORDS_PER_STOP > len(words)
-        or "\n" in paragraph.strip()  # lines of their own: typed, and read as typed
+        "\n" in paragraph.strip()  # lines of their own: typed, and read as typed
         or ":" in paragraph  # a typed label has its colon
     ):
         return paragraph
+    if len(words) < RUN_ON_WORDS or stops * WORDS_PER_STOP > len(words):
+        return _labelled_sentences(paragraph, labels, picklists) or paragraph
     spoken = nz.from_speech(paragraph)  # "point four nine" -> ".49", as it would be typed
-    found = _labels_said(spoken, labels, picklists)
+    return _cut(spoken, _labels_said(spoken, labels, picklists)) or paragraph
+
+
+def _cut(spoken: str, found: list[tuple[re.Match[str], str]]) -> str | None:
+    """`spoken` cut into a line per label said (`found`), the words before the first kept
+    as they are; None when fewer than three fields are said."""
+    if len({field for _, field in found}) < MIN_FIELDS:
+        return None
     # a label said twice running ("factor ... factor") is one
     said = [m for i, (m, field) in enumerate(found) if i == 0 or field != found[i - 1][1]]
-    if len({field for _, field in found}) < MIN_FIELDS:
-        return paragraph
     lines = [spoken[: said[0].start()].strip()]
     for m, after in zip(said, [*said[1:], None], strict=True):
         value = spoken[m.end() : after.start() if after else len(spoken)].strip()
         lines.append(f"{m['label']}: {value if after else _without_sign_off(value)}")
     return "\n".join(line for line in lines if line)
+
+
+def _labelled_sentences(
+    paragraph: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
+) -> str | None:
+    """ "... plus an 8 foot 3 panel slider. Factor 45 opportunity name PCH Aspen Ridge show
+    home lot 3 type standard stage submissions close date end of Q1. Please send ...": a
+    dictation the phone punctuated only here and there. A sentence that says three or more
+    labels with no comma between them is cut into label lines; the other sentences stay
+    prose, a paragraph each. None when no sentence is such a run."""
+    sentences = _STOP.split(nz.from_speech(paragraph.strip()))
+    out = []
+    for sentence in sentences:
+        run = sentence.rstrip(".!?")
+        cut = (
+            None
+            if re.search(r"[,;](?:\s|$)", run)
+            else _cut(run, _labels_said(run, labels, picklists))
+        )
+        out.append(cut or sentence)
+    return "\n\n".join(out) if out != sentences else None
 
 
 def _without_sign_off(value: str) -> str:

@@ -84,3 +84,18 @@ def test_a_short_label_said_before_a_picklist_value_is_a_label(extractor):
     assert {name: got.get(name) for name in WANT} == WANT
     typed = said.replace("type project", "type is project").replace("record type account", "")
     assert quote(extractor, message(typed))["opportunity_type"] == "Project"
+
+
+def test_one_sentence_of_labels_in_a_dictation_punctuated_here_and_there(extractor):
+    """The phone put a stop at the end of each breath: the one sentence that says the labels
+    one after another, no comma between them, is read label by label; the sentences around
+    it stay prose."""
+    said = (
+        "Hi team it's Lena covering for Alex. Prairie Crest needs a quote for the show home on "
+        "lot 3. Series 2000 casements and awnings white inside black outside plus an 8 foot 3 "
+        "panel slider. Factor 45 opportunity name PCH Aspen Ridge show home lot 3 type standard "
+        "stage submissions close date end of Q1 record type single. Please send the quote "
+        "straight to Brenda and copy me. Thanks Lena"
+    )
+    want = {"opportunity_name": "PCH Aspen Ridge show home lot 3", "record_type": "Single"}
+    assert quote(extractor, message(said)).items() >= want.items()
