@@ -17,6 +17,7 @@ from intake.parsers.fields.common import (
     _spec_lines,
     _split_parts,
     _unquote,
+    sentences,
 )
 from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS, LABEL_STANDS_FOR
 from intake.parsers.fields.patterns import (
@@ -288,6 +289,9 @@ def _corrected_factor(value: str) -> Decimal | None:
 
 def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
     text = _clean(re.sub(r"\([^)]*\)", " ", text))
+    # "Summit Ridge Framing Ltd. (credit app is in). They're framing ...": the name is the
+    # first sentence ("Ltd." ends none), what is said of the company after it is no part
+    text = re.sub(r"\s+[.]$", "", sentences(text)[0]) if text else text
     account = nz.match_account(text, v.org)
     if account:
         found.offer("account", account.name, conf, src)

@@ -698,6 +698,17 @@ def test_a_sentence_after_an_account_word_names_no_account(extractor):
     assert quote(extractor, message(text))["account"] == "Larkin Homes"
 
 
+def test_a_new_accounts_name_is_its_first_sentence(extractor):
+    """ "New account - Summit Ridge Framing Ltd. (credit app is in). They're framing ...": the
+    name ends with its sentence ("Ltd." ends none); what is said of the company after it is no
+    part of it."""
+    text = (
+        "New account - Summit Ridge Framing Ltd. (credit app is in with Marcy's team). They're "
+        "framing and supplying windows on a 6-plex in Cougar Creek.\n\n1. Factor: .5\n"
+    )
+    assert quote(extractor, message(text))["account"] == "Summit Ridge Framing Ltd."
+
+
 @pytest.mark.parametrize("value", ["52 - sorry, 55", "52 no sorry 55", "52, I mean 55"])
 def test_a_whole_number_factor_corrected_on_the_spot(extractor, value):
     """ "Factor: 52 - sorry, 55": after its label a whole number is a factor, and the one
