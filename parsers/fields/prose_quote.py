@@ -548,6 +548,10 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
         if quoted:
             found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
+        elif later and not _CAPITALISED_NAME.fullmatch(rest[: later.start()].strip()):
+            # 'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the
+            # name in quotes after the writer's own words
+            found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
         elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
             # ("This will be its own Project opp – I'll get you the name": no name)
             ends = _NAME_RUNS_ON.search(rest)

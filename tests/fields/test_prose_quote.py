@@ -77,6 +77,13 @@ def test_prose_with_number_words_decision_date_and_a_later_quoted_opp_name(extra
     assert got["close_date"] == "2026-12-10"  # written Wed 4 Nov
 
 
+def test_an_opp_name_in_quotes_after_the_writers_own_words(extractor):
+    """'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the name is
+    the quoted one, not the words that lead up to it."""
+    text = 'Quote 12 casements 30x48. For the opportunity I was thinking "Ridgeline - Lot 7".'
+    assert quote(extractor, message(text))["opportunity_name"] == "Ridgeline - Lot 7"
+
+
 def test_bare_picklist_clauses_and_a_lone_fraction_as_the_factor(extractor):
     got = quote(extractor, message("Northgate - opp NMI - Cedar Lane. Project, Funding, .57."))
     assert got["opportunity_type"] == "Project"
