@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields import inline_answers as inline
-from intake.parsers.fields.common import Context, _label_key
+from intake.parsers.fields.bare_lines import is_opportunity_name
+from intake.parsers.fields.common import Context, _clean, _label_key
 from intake.parsers.fields.patterns import _ADDRESS
 from intake.parsers.fields.prose_service import _LOWER_STREET
 from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
@@ -140,6 +141,13 @@ def short_answers(
     read as the first asked field it is a value of; a whole line answers a single ask."""
     got: dict[str, str] = {}
     wanted = sorted(wanted, key=lambda name: name not in v.picklists)  # "25%": a stage first
+    if "opportunity_name" in wanted:
+        # "PCH - Aug 2033 Monthly, standard": asked for the name, a clause that opens with
+        # the account is the name (its own dash no split between pieces)
+        named = next((c for c in _CLAUSES.split(body.strip()) if is_opportunity_name(v, c)), None)
+        if named:
+            got["opportunity_name"] = _clean(named)
+            body = body.replace(named, " ")
     pieces = [p for p in _PIECES.split(body.strip()) if p.strip()]
     unused = []
     for piece in pieces:
@@ -161,6 +169,10 @@ def short_answers(
             if value:
                 got[name] = value
     return got
+
+
+# The clauses of a terse answer, where a name's own dash splits nothing
+_CLAUSES = re.compile(r"\s*[;,\n]\s*")
 
 
 def _named_field(v: OrgVocabulary, piece: str, queue: str) -> str | None:

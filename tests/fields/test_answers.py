@@ -23,6 +23,13 @@ def test_terse_pieces_are_read_as_the_asked_fields(extractor):
     assert got == {"opportunity_type": "Project", "stage": "Submissions"}
 
 
+def test_an_asked_name_that_opens_with_the_account_keeps_its_dash(extractor):
+    """ "PCH - Aug 2033 Monthly, standard": the clause led by the account is the asked name;
+    its own dash splits it into no pieces."""
+    got = answer(extractor, "PCH - Aug 2033 Monthly, standard", ["opportunity_name"])
+    assert got["opportunity_name"] == "PCH - Aug 2033 Monthly"
+
+
 def test_a_slash_inside_w_slash_is_no_piece_separator(extractor):
     got = answer(extractor, "It's a proj w/ install - our crew does it", ["opportunity_type"])
     assert got["opportunity_type"] == "Project w/ installation"
