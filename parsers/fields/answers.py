@@ -59,6 +59,8 @@ def read(
             value = answer_value(v, name, answer, ctx)
             found.offer(name, value, CLAUSE, ctx.source)
     for name, answer in inline.under_asked_items(v.labels[ctx.queue], text, wanted):
+        if nz.is_no_value(answer):
+            continue  # "[LF] not set yet - their board meets the 18th": no value yet
         if not found.has(name):
             value = inline.free_text(name, answer) or answer_value(v, name, answer, ctx)
             found.offer(name, value, CLAUSE, ctx.source)
@@ -152,6 +154,11 @@ def short_answers(
     unused = []
     for piece in pieces:
         named = _named_field(v, piece, ctx.queue)
+        if named and _said_undecided(v, piece, ctx.queue):
+            # "Close date still TBD, I'll send it after Friday's walk thru": the date after
+            # it is when they will know, no answer
+            wanted = [name for name in wanted if name != named]
+            continue
         for name in wanted:
             if name in got or (named and named != name):
                 continue  # "stage 25%" answers the stage, never the factor
@@ -171,18 +178,30 @@ def short_answers(
     return got
 
 
+def _said_undecided(v: OrgVocabulary, piece: str, queue: str) -> bool:
+    """ "Close date still TBD", "stage not set yet": a label, then no value yet."""
+    labelled = _labelled(v, piece, queue)
+    return labelled is not None and nz.is_no_value(labelled[1])
+
+
 # The clauses of a terse answer, where a name's own dash splits nothing
 _CLAUSES = re.compile(r"\s*[;,\n]\s*")
 
 
 def _named_field(v: OrgVocabulary, piece: str, queue: str) -> str | None:
     """The field a piece names by a label before its value ("stage 25%", "close Dec 3")."""
+    labelled = _labelled(v, piece, queue)
+    return labelled[0] if labelled else None
+
+
+def _labelled(v: OrgVocabulary, piece: str, queue: str) -> tuple[str, str] | None:
+    """(field, what follows its label) for a piece that opens with a label."""
     words = piece.split()
     for n in (3, 2, 1):
         if len(words) > n:
             name = v.labels[queue].get(_label_key(" ".join(words[:n])))
             if name:
-                return name
+                return name, " ".join(words[n:])
     return None
 
 

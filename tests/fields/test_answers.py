@@ -97,6 +97,18 @@ def test_an_inline_answer_in_the_organisations_date_order(extractor):
     assert got["factor"].value == "0.48"
 
 
+def test_a_field_said_to_be_undecided_takes_no_date_said_after_it(extractor):
+    """ "Close date still TBD, I'll send it after Friday's walk thru", and "not set yet" under
+    the asked item: when they will know, not the close date."""
+    said = "Factor .55 - Shane agreed. Close date still TBD, I'll send it after Friday's walk"
+    assert answer(extractor, said, ["factor", "close_date"]) == {"factor": "0.55"}
+    body = (
+        "See inline.\n\nTo complete it, we still need:\n- Close date\n"
+        "    [LF] not set yet - their board meets the 18th, I'll send it after\n"
+    )
+    assert answer(extractor, "See inline.", ["close_date"], body=body) == {}
+
+
 def test_an_address_answered_in_lower_case_is_the_site_address(extractor):
     assert answer(extractor, "67 rowan way spruce grove", ["site_address"]) == {
         "site_address": "67 rowan way spruce grove"
