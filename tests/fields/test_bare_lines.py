@@ -110,3 +110,17 @@ def test_a_label_line_corrected_on_the_spot_is_the_label_and_no_note(extractor):
         "BVR - Lindqvist Kitchen",
     )
     assert "special_instructions" not in got
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "opp name Aspen&Oak - Kirby Reno\nstandard\nstage 25",
+        "Opp Aspen&Oak - Kirby Reno\nStandard\n5%",
+    ],
+)
+def test_a_picklist_value_alone_on_the_line_below_the_name_ends_it(extractor, lines):
+    """ "opp name Aspen&Oak - Kirby Reno" then "standard" on a line of its own: a form written
+    a value a line, the value no word of the name above it."""
+    text = f"Pricing for Kirby please, 9 casements 30x48 almond.\n\n{lines}\nclose end of july"
+    assert quote(extractor, message(text))["opportunity_name"] == "Aspen&Oak - Kirby Reno"
