@@ -22,6 +22,8 @@ from intake.parsers.fields.common import (
 from intake.parsers.fields.patterns import (
     _BARE_DECIMAL,
     _DIMENSION,
+    _FACTOR_INSTEAD,
+    _FACTOR_SAID,
     _FIELD_CUE,
     _MONEY,
     _NOT_A_QUOTE_DATE,
@@ -264,7 +266,6 @@ _WHOLE_FACTOR_END = re.compile(
 
 # "Sorry - factor is .53 on this one, not .51": the sender corrects a factor given above
 # ("fctr should be 51 not 52": the factors as percentages without the sign)
-_FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
 _FACTOR_CORRECTION = cued(
@@ -276,12 +277,6 @@ _FACTOR_CORRECTION = cued(
         rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
         re.IGNORECASE,
     )
-)
-
-
-_FACTOR_INSTEAD = re.compile(
-    rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+{_FACTOR_SAID}",
-    re.IGNORECASE,
 )
 
 

@@ -24,6 +24,7 @@ from intake.parsers.fields.patterns import (
     _ADDRESS,
     _AMOUNT_PART,
     _CLOSE_PART,
+    _FACTOR_INSTEAD,
     _FACTOR_PART,
     _META,
     _MONEY,
@@ -284,6 +285,9 @@ def _corrected_factor(value: str) -> Decimal | None:
     is .46; "Factor: .52, sorry for the delay" stays .52."""
     later = nz.after_correction(value)
     corrected = nz.parse_factor(later) if later else None
+    if corrected is None and (instead := _FACTOR_INSTEAD.search(value)):
+        # "Factor - Wendell asks for .47 below, ... so use .48 NOT .47": the one to use
+        corrected = nz.parse_factor(instead.group(1))
     return corrected if corrected is not None else nz.parse_factor(value)
 
 

@@ -709,6 +709,13 @@ def test_a_new_accounts_name_is_its_first_sentence(extractor):
     assert quote(extractor, message(text))["account"] == "Summit Ridge Framing Ltd."
 
 
+def test_a_factor_label_that_says_which_of_two_to_use(extractor):
+    """ "Factor - Wendell asks for .47 below, I got Lena to approve .48, so use .48 NOT .47":
+    the one the writer says to use."""
+    text = "Account: HFD\nFactor: Wendell asks for .47, Lena approved .48, so use .48 NOT .47\n"
+    assert quote(extractor, message(text))["factor"] == "0.48"
+
+
 @pytest.mark.parametrize("value", ["52 - sorry, 55", "52 no sorry 55", "52, I mean 55"])
 def test_a_whole_number_factor_corrected_on_the_spot(extractor, value):
     """ "Factor: 52 - sorry, 55": after its label a whole number is a factor, and the one
