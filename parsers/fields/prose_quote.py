@@ -606,7 +606,7 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 _INSTRUCTION_VERBS = (
     r"(?:include|show|ship|deliver|add|provide|list|break out|separate|split|itemi[sz]e|leave|"
     r"note (?:that |it |this )?on the quote|"
-    r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
+    r"mark|label|crate|rack|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
     r"double[- ]check|make sure|ensure|verify|"
     # "so please copy him on the quote", "pls cc Dan": who else gets it
     r"copy|cc|"

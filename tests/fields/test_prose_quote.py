@@ -210,6 +210,14 @@ def test_instruction_sentences_in_prose(extractor):
     assert "special_instructions" not in quote(extractor, message(intro))
 
 
+def test_a_line_on_how_the_units_travel_among_label_lines_is_the_instructions(extractor):
+    """ "Rack delivery to site pls, they don't want it crated": "rack" said as what to do."""
+    text = (
+        "Acct: HFD\nOpp: HFD Maple Run Ph2\nFactor: .48\nRack delivery to site pls\nType: Project"
+    )
+    assert quote(extractor, message(text))["special_instructions"] == "Rack delivery to site pls"
+
+
 def test_opportunity_name_after_call_it(extractor):
     text = "Hi team, Ridgeline is early on a cabin, standard opp. Call it Ridgeline - Elk Cabin 2."
     assert quote(extractor, message(text))["opportunity_name"] == "Ridgeline - Elk Cabin 2"
