@@ -84,7 +84,15 @@ def _labelled_sentences(
             else _cut(run, _labels_said(run, labels, picklists))
         )
         out.append(cut or sentence)
-    return "\n\n".join(out) if out != sentences else None
+    if out == sentences:
+        return None
+    # ("Special instructions dealer wants the screens shipped loose.": a sentence of the
+    # same dictation that opens with a label is that label's line)
+    opens = _spoken_labels(_table(labels)).match
+    return "\n\n".join(
+        f"{m['label']}: {x[m.end() :].strip().rstrip('.')}" if x is y and (m := opens(x)) else x
+        for x, y in zip(out, sentences, strict=True)
+    )
 
 
 def _without_sign_off(value: str) -> str:
