@@ -467,6 +467,9 @@ def test_rural_route_addresses_in_any_order() -> None:
     "text, expected",
     [
         ("multiplier point four nine", "multiplier .49"),
+        ("factor is point 5 2 opportunity", "factor is .52 opportunity"),
+        ("point 5 0 no sorry point 4 9", ".50 no sorry .49"),
+        ("see point 3 of the list", "see point 3 of the list"),
         ("close on June the third", "close on June 3"),
         ("by October thirty-first", "by October 31"),
         ("by October thirty second", "by October thirty second"),
@@ -488,10 +491,13 @@ def test_from_speech_forms(text, expected):
         ("thurs noon", date(2028, 8, 10)),
         ("by weds", date(2028, 8, 9)),
         ("thur", date(2028, 8, 10)),
+        ("Thurs AM, their board meets", date(2028, 8, 10)),
+        ("Thursday p.m.", date(2028, 8, 10)),
     ],
 )
 def test_short_weekday_names_people_type(text, expected):
-    """ "thurs", "weds": shorter than dateparser's names, longer than its abbreviations."""
+    """ "thurs", "weds": shorter than dateparser's names, longer than its abbreviations; the
+    half of the day after one ("Thurs AM") is still that day."""
     found = find_date(text, now=datetime(2028, 8, 8, 15, 0))
     assert found is not None and found[0] == expected
 

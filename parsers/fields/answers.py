@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields import inline_answers as inline
-from intake.parsers.fields.common import Context, _label_key
+from intake.parsers.fields.bare_lines import is_opportunity_name
+from intake.parsers.fields.common import Context, _clean, _label_key
 from intake.parsers.fields.patterns import _ADDRESS
 from intake.parsers.fields.prose_service import _LOWER_STREET
 from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
@@ -58,6 +59,8 @@ def read(
             value = answer_value(v, name, answer, ctx)
             found.offer(name, value, CLAUSE, ctx.source)
     for name, answer in inline.under_asked_items(v.labels[ctx.queue], text, wanted):
+        if nz.is_no_value(answer):
+            continue  # "[LF] not set yet - their board meets the 18th": no value yet
         if not found.has(name):
             value = inline.free_text(name, answer) or answer_value(v, name, answer, ctx)
             found.offer(name, value, CLAUSE, ctx.source)
@@ -140,10 +143,22 @@ def short_answers(
     read as the first asked field it is a value of; a whole line answers a single ask."""
     got: dict[str, str] = {}
     wanted = sorted(wanted, key=lambda name: name not in v.picklists)  # "25%": a stage first
+    if "opportunity_name" in wanted:
+        # "PCH - Aug 2033 Monthly, standard": asked for the name, a clause that opens with
+        # the account is the name (its own dash no split between pieces)
+        named = next((c for c in _CLAUSES.split(body.strip()) if is_opportunity_name(v, c)), None)
+        if named:
+            got["opportunity_name"] = _clean(named)
+            body = body.replace(named, " ")
     pieces = [p for p in _PIECES.split(body.strip()) if p.strip()]
     unused = []
     for piece in pieces:
         named = _named_field(v, piece, ctx.queue)
+        if named and _said_undecided(v, piece, ctx.queue):
+            # "Close date still TBD, I'll send it after Friday's walk thru": the date after
+            # it is when they will know, no answer
+            wanted = [name for name in wanted if name != named]
+            continue
         for name in wanted:
             if name in got or (named and named != name):
                 continue  # "stage 25%" answers the stage, never the factor
@@ -163,14 +178,30 @@ def short_answers(
     return got
 
 
+def _said_undecided(v: OrgVocabulary, piece: str, queue: str) -> bool:
+    """ "Close date still TBD", "stage not set yet": a label, then no value yet."""
+    labelled = _labelled(v, piece, queue)
+    return labelled is not None and nz.is_no_value(labelled[1])
+
+
+# The clauses of a terse answer, where a name's own dash splits nothing
+_CLAUSES = re.compile(r"\s*[;,\n]\s*")
+
+
 def _named_field(v: OrgVocabulary, piece: str, queue: str) -> str | None:
     """The field a piece names by a label before its value ("stage 25%", "close Dec 3")."""
+    labelled = _labelled(v, piece, queue)
+    return labelled[0] if labelled else None
+
+
+def _labelled(v: OrgVocabulary, piece: str, queue: str) -> tuple[str, str] | None:
+    """(field, what follows its label) for a piece that opens with a label."""
     words = piece.split()
     for n in (3, 2, 1):
         if len(words) > n:
             name = v.labels[queue].get(_label_key(" ".join(words[:n])))
             if name:
-                return name
+                return name, " ".join(words[n:])
     return None
 
 

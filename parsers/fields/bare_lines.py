@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import datetime
+from functools import lru_cache, partial
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import QUOTES, Context, _clean, _spec_lines, _split_parts
@@ -23,6 +24,7 @@ from intake.parsers.fields.patterns import (
     names_a_job,
 )
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
+from intake.parsers.fields.structure import Structure
 from intake.parsers.fields.tables import cell_factor, summary_row
 from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -202,6 +204,17 @@ def _read_run(v: OrgVocabulary, found: Found, run: list[str], ctx: Context) -> N
         _products_and_note(v, found, run, products, ctx, bulleted)
 
 
+def _a_label_line(v: OrgVocabulary, line: str) -> bool:
+    """ "type project w/ install.. actually no scratch that, Standard": a line the form's
+    structure reads as a label and its value, colon or not, which is no note."""
+    return bool(_quote_structure(v).label_of(line, False, bare=True))
+
+
+@lru_cache(maxsize=4)
+def _quote_structure(v: OrgVocabulary) -> Structure:
+    return Structure(v.labels[QUOTES], QUOTES, None, partial(states, v))
+
+
 def _whole_factor(line: str, bulleted: Collection[str]) -> tuple[str, str] | None:
     """ "• 55" among the bullets of a form: a factor written as a whole number."""
     if line not in bulleted or not re.fullmatch(r"[2-9]\d", line.strip()):
@@ -252,6 +265,7 @@ def _products_and_note(
                 or _FILE_NAME.match(line)
                 or _NO_ATTACHMENTS.match(line)
                 or value_of(v, line, ctx)
+                or _a_label_line(v, line)
                 or is_opportunity_name(v, _split_parts(line)[0])
                 or nz.match_account(line, v.org)
             )

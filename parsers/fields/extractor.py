@@ -166,7 +166,8 @@ class LabelExtractor:
             return found
         v = self.vocab
         if ctx.queue == QUOTES:
-            text = spoken.as_form(text, v.labels[QUOTES])  # a dictated request, label by label
+            # a dictated request, label by label
+            text = spoken.as_form(text, v.labels[QUOTES], v.picklist_values)
         structure = self._structure(ctx.queue)
         blocks = structure.parse(text)
         if not (ctx.queue == QUOTES and numbered.is_quote_form(v, blocks)):

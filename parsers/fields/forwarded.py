@@ -89,6 +89,9 @@ _HANDS_OVER = re.compile(
 _SPEAKS_OF_CUSTOMER = cued(
     re.compile(r"\b(?:home ?owners?|customers?|clients?|tenants?)\b", re.IGNORECASE)
 )
+# ... or passes the mail on as one more of its kind: "FYI another one for you guys",
+# "Another one for you, see attached"
+_PASSES_ON = cued(re.compile(r"\b(?:another one|one more) for (?:you|u)\b", re.IGNORECASE))
 # ... unless the sender keeps the visit: "I'll be on site myself, call me", "book through me"
 _KEEPS_IT = cued(
     re.compile(
@@ -122,7 +125,8 @@ def handed_over(
     if _HANDS_OVER.search(body) or _names_to_contact(body, customer.from_name):
         return customer
     short = len(body.split()) < COVER_NOTE_WORDS and not sender_is_staff
-    if short and _SPEAKS_OF_CUSTOMER.search(body) and not _KEEPS_IT.search(body):
+    spoken_of = _SPEAKS_OF_CUSTOMER.search(body) or _PASSES_ON.search(body)
+    if short and spoken_of and not _KEEPS_IT.search(body):
         return customer
     return None
 

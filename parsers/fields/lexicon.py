@@ -101,6 +101,10 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "city", "town", "municipality", "province", "prov", "state", "postal code", "postal",
         "postcode", "zip", "zip code", "ville", "code postal",
     ],
+    # A web form's name in parts ("First name:" then "Last name:", "Nom:" then "Prénom:"):
+    # each part joins the contact's name read just above it, the given name first.
+    "given_name": ["first name", "given name", "prenom"],
+    "family_name": ["last name", "surname", "family name", "nom de famille"],
     "description": [
         "description", "problem", "issue", "problem description", "issue description",
         "details", "probleme", "description du probleme", "what s wrong", "whats wrong",

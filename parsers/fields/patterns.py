@@ -15,7 +15,9 @@ _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
 # "not urgent", "no emergency", "not really urgent", "I would not call it an emergency"
 _NEGATION = re.compile(
     r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?"
-    r"(?:(?:call|consider|say|think|it|this|that|an?|is|be|really|as)\s+){0,3}$",
+    r"(?:(?:call|consider|say|think|it|this|that|an?|is|be|really|as)\s+){0,3}"
+    # ("nothing is urgent or dangerous": the second of two words the "not" covers)
+    r"(?:\w+\s+(?:or|nor)\s+)?$",
     re.I,
 )
 
@@ -321,3 +323,13 @@ _REQUEST_WORDS = re.compile(
 # "Opp:", "Opp name -": the label of a cell that names the opportunity, before the name
 # ("QR: Northgate | Opp: Northgate - Q3 Run | F .51", "Factor 0.45 | Project | Opp: HFD - X")
 NAME_LABEL = re.compile(r"^(?i:opp(?:ortunity)?(?: name)?|name)\s*[:\-–]\s+")
+
+
+# A factor said in prose: ".47", "x.47", "0,47", or as a percentage without the sign ("52")
+_FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
+# "Can you rerun it at .46 instead of .48?", "so use .48 NOT .47": the factor to use, and the
+# one it replaces
+_FACTOR_INSTEAD = re.compile(
+    rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+{_FACTOR_SAID}",
+    re.IGNORECASE,
+)

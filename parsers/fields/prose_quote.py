@@ -22,6 +22,8 @@ from intake.parsers.fields.common import (
 from intake.parsers.fields.patterns import (
     _BARE_DECIMAL,
     _DIMENSION,
+    _FACTOR_INSTEAD,
+    _FACTOR_SAID,
     _FIELD_CUE,
     _MONEY,
     _NOT_A_QUOTE_DATE,
@@ -38,12 +40,32 @@ from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
 
 
+def _joined(units: list[tuple[str, str]], paragraphs: set[int]) -> str:
+    """The sentences as one text. A label or product line between two of them, or a new
+    paragraph (`paragraphs`: where each starts in `units`), ends the one before ("Opp name
+    BVR - Lindqvist Kitchen" / "factor 57" / "type project ..."), so that no value runs on
+    into the next prose line."""
+    out: list[str] = []
+    broken = False
+    for i, (kind, said) in enumerate(units):
+        if kind != "sentence":
+            broken = bool(out)
+            continue
+        if (broken or i in paragraphs) and out and not re.search(r"[.!?]\W*$", out[-1]):
+            out[-1] += "."
+        out.append(said)
+        broken = False
+    return " ".join(out)
+
+
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
     """Cue words in the paragraphs: factor, close date, amount, opportunity clause, type,
     stage, record type, quote due, product quantities, and the instructions after them."""
     units: list[tuple[str, str]] = []  # ("spec", "") markers and ("sentence", text)
+    paragraphs: set[int] = set()
     for block in blocks:
         if block.kind == "prose":
+            paragraphs.add(len(units))
             units.extend(("sentence", s) for s in sentences(block.text))
         elif block.kind == "bullets":
             # "- factor .51" / "- BVR - Elbow Park Sunroom / Standard / close May 28":
@@ -62,7 +84,7 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
                     units.extend(("sentence", s) for s in sentences(line))
         elif block.kind == "label":
             units.append(("label", block.target))
-    text = nz.from_speech(" ".join(s for kind, s in units if kind == "sentence"))
+    text = nz.from_speech(_joined(units, paragraphs))
     _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
     for block in blocks:  # "Special instructions: I need this back by Thursday 10 AM"
         if (
@@ -185,6 +207,10 @@ _FACTOR_WEIGHED = guarded(
         re.IGNORECASE,
     )
 )
+# "factor .45 or .47 depending on volume": two candidates said side by side, no cue needed
+_TWO_FACTORS = cued(
+    re.compile(r"(?<![\w.,$/])0?[.,]\d{2,3}(?!\d)\s+or\s+(?:maybe\s+)?0?[.,]\d{2,3}(?![\d%])")
+)
 _FACTOR_WORD = cued(guarded(re.compile(rf"\b(?:{nz.FACTOR_WORDS}|facteur)\b", re.IGNORECASE)))
 
 
@@ -194,7 +220,9 @@ def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
     it once it is decided."""
     for sentence in sentences(text):
         weighed = []
-        if _FACTOR_WORD.search(sentence) and _FACTOR_WEIGHED.search(sentence):
+        if _FACTOR_WORD.search(sentence) and (
+            _FACTOR_WEIGHED.search(sentence) or _TWO_FACTORS.search(sentence)
+        ):
             weighed.append("factor")
         if _DECIDING.search(sentence):
             weighed += v.weighed_picklists(sentence)
@@ -238,7 +266,6 @@ _WHOLE_FACTOR_END = re.compile(
 
 # "Sorry - factor is .53 on this one, not .51": the sender corrects a factor given above
 # ("fctr should be 51 not 52": the factors as percentages without the sign)
-_FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
 _FACTOR_CORRECTION = cued(
@@ -250,12 +277,6 @@ _FACTOR_CORRECTION = cued(
         rf"\s*{_FACTOR_SAID}(?:[^.;!?\n]|\.\d){{0,50}}?,?\s+not\s+(?:the\s+)?{_FACTOR_SAID}",
         re.IGNORECASE,
     )
-)
-
-
-_FACTOR_INSTEAD = re.compile(
-    rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+{_FACTOR_SAID}",
-    re.IGNORECASE,
 )
 
 
@@ -476,6 +497,7 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             continue
         for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
             r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
+            r"\bneeds?\s+(?:it|this|them)(?:\s+back)?\s+(?=\w)|"  # "They need it Thursday AM"
             r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day|"
             rf"{nz.TOMORROW_SHORT_RE})\b)",
             sentence,
@@ -521,6 +543,10 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
         if quoted:
             found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
+        elif later and not _CAPITALISED_NAME.fullmatch(rest[: later.start()].strip()):
+            # 'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the
+            # name in quotes after the writer's own words
+            found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
         elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
             # ("This will be its own Project opp – I'll get you the name": no name)
             ends = _NAME_RUNS_ON.search(rest)
@@ -580,7 +606,7 @@ def _type_in_prose(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
 _INSTRUCTION_VERBS = (
     r"(?:include|show|ship|deliver|add|provide|list|break out|separate|split|itemi[sz]e|leave|"
     r"note (?:that |it |this )?on the quote|"
-    r"mark|label|crate|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
+    r"mark|label|crate|rack|hold|exclude|omit|use|allow for|break\s+(?:\w+\s+){0,3}?out|"
     r"double[- ]check|make sure|ensure|verify|"
     # "so please copy him on the quote", "pls cc Dan": who else gets it
     r"copy|cc|"
@@ -822,7 +848,9 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
         r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
-        r"the stage|stage)(?= (?:at|to) )|(?:bump|move|push)(?: it)?(?: up)?(?= to ))"
+        r"the stage|stage)(?= (?:at|to) )|"
+        # ("Pls move Maple Run Ph2 to 95%": the job named between)
+        r"(?:bump|move|push)(?: it| [A-Z][^.!?\n]{0,40}?)?(?: up)?(?= to ))"
         r"\s+(?:at\s+|of\s+|to\s+)?"
         r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*%"
         r"(?!\s*(?:off|discount|of|deposit|down)\b)",
@@ -830,10 +858,11 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         re.IGNORECASE,
     )
     if m is None:
-        # "use factor point five one, stage 25, close in 3 weeks": the word stage, then
-        # the probability without its sign, as the whole clause
+        # "use factor point five one, stage 25, close in 3 weeks", "approved, move to 90":
+        # the word stage or a move, then the probability without its sign, as the whole clause
         m = re.search(
-            r"\bstage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
+            r"\b(?:stage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?|(?:bump|move|push)(?: it)?(?: up)?"
+            r"\s+to\s+)(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
             text,
             re.IGNORECASE,
         )
@@ -924,13 +953,15 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
         # ("Please move the opp to Approvals", "can you bump it to Funding": asked for as
         # well as done; "You can move it to Approvals once they confirm" is for later)
-        r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put)|"
-        r"moved|bumped|changed|updated|set|put) "
+        r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put|mark)|"
+        r"moved|bumped|changed|updated|set|put|marked) "
         r"(?:it|this(?: one)?|the opp(?:ortunity)?) "
-        r"(?:to|at|in)|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
+        r"(?:to|at|in|as)?|(?:move|bump|change|update|set|put) (?:the )?stage (?:to|at)|"
         r"stage (?:I|we) (?:put|set|picked|chose)|stage (?:is|was) set to)\s*"
         r"(?:is|=|:|-|of|at)?(?:\s+the)?\s*$",
+        # ("so back to Standard, no install from us": a change undone)
         "opportunity_type": r"\b(?:type|opp type|opportunity type)\s*(?:is|=|:|-)?\s*$"
+        r"|\bback to\s+$"
         r"|\b(?:make|change|switch|set) (?:it|this(?: one)?|the type) (?:to |as |a |an )?$",
         "record_type": r"\brecord(?: type)?\s*(?:is|=|:|-)?\s*$",
     }

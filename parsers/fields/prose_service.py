@@ -195,6 +195,15 @@ _WITH = cued(
         )
     )
 )
+# "Northgate's QA lead Lyle Brandt will meet the tech on site": who lets the tech in
+_MEETS_THE_TECH = cued(
+    guarded(
+        re.compile(
+            rf"(?P<name>{_PERSON})\s+(?:will|can|is going to)\s+(?:meet|let in)\s+"
+            r"(?:the |our |your )?(?:tech|techs|technician|installer|service guy|you)\b"
+        )
+    )
+)
 # Words that open a sentence in capitals and are no one's name
 _NOT_A_NAME = re.compile(
     r"(?:Photo|Photos|Pic|Pics|Picture|Pictures|Image|Video|Email|Message|Note|Text|Here|"
@@ -207,6 +216,7 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     a customer's own From name."""
     staff = v.staff_keys
     callers = [*_CALLER.finditer(text), *_CALL_FROM.finditer(text), *_WITH.finditer(text)]
+    callers += _MEETS_THE_TECH.finditer(text)
     for m in callers:
         name = m.groupdict().get("name") or m.group("visited")
         if nz.account_key(name) in staff or _COMPANY_WORD.search(name):

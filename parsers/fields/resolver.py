@@ -130,10 +130,10 @@ def merge_forwarded(
     found.merge_missing(forwarded)
 
 
-# "Close date per Karl's note below - they moved it": a field the sender takes from the
-# forwarded mail, its newest statement there
+# "Close date per Karl's note below - they moved it", "Factor: per Lena below": a field the
+# sender takes from the forwarded mail, its newest statement there
 _FIELD_PER_BELOW = re.compile(
-    r"\b(?P<field>close date|close|closing|factor|stage|amount)\s+(?:is\s+)?"
+    r"\b(?P<field>close date|close|closing|factor|stage|amount)(?:\s+is\s+|\s*:\s*|\s+)"
     r"(?:per|as per|see|in|from)\b[^.\n]{0,40}\bbelow\b",
     re.IGNORECASE,
 )

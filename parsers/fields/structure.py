@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
     QUOTES,
     _cells,
@@ -81,6 +82,7 @@ class Block:
 
 
 _BARE_LINE_WORDS = 12  # the most words of a label line without a colon
+_WRAPPED_LINE = 65  # a line this long or longer may be hard-wrapped: its words run on
 # A line that goes on below it (a wrapped paragraph's line)
 _GOES_ON = re.compile(r"(?:[,;:&+-]|\b(?:and|or|with|the|to|of|for))\s*$", re.I)
 # Columns, a second sentence, or a line that goes on below it
@@ -261,12 +263,18 @@ class Structure:
     def _bare_label(self, text: str, in_opportunity: bool) -> tuple[str, str] | None:
         """ "fctr 52", "rec type single": a known label of up to three words, no colon, and
         a value that reads as that field's (`states`), on a short line of its own (no
-        columns, no second sentence: a wrapped paragraph's line may start with "close")."""
-        words = text.split()
+        columns, no second sentence: a wrapped paragraph's line may start with "close").
+        A line whose value is corrected on the spot ("type project w/ install.. actually no
+        scratch that, Standard, ...") is judged by what it said first, and keeps it all."""
+        corrected = nz.split_at_correction(text)
+        said, later = corrected or (text, "")
+        words = said.split()
         if (
             self.states is None
             or not 2 <= len(words) <= _BARE_LINE_WORDS
-            or _COLUMNS_OR_SENTENCES.search(text)
+            or len(later.split()) > _BARE_LINE_WORDS
+            or _COLUMNS_OR_SENTENCES.search(said)
+            or _COLUMNS_OR_SENTENCES.search(later)
         ):
             return None
         for size in (3, 2, 1):
@@ -275,7 +283,7 @@ class Structure:
                 continue
             target = self.field_for(head, in_opportunity)
             if target and self.states(target, " ".join(words[size:])):
-                return target, " ".join(words[size:])
+                return target, " ".join(text.split()[size:])
         return None
 
     def parse(self, text: str) -> list[Block]:
@@ -375,13 +383,27 @@ class Structure:
                     current = Block("bullets", intro, indent=indent)
                     blocks.append(current)
                 current.lines.append(rest)
-            elif current is not None and current.kind == "prose":
+            elif (
+                current is not None
+                and current.kind == "prose"
+                and not self._value_alone(rest, previous_length)
+            ):
                 current.text += " " + rest.strip()
             else:
                 current = Block("prose", rest.strip(), indent=indent)
                 blocks.append(current)
             previous_length, previous = len(line), line
         return _name_is_one_sentence(blocks)
+
+    def _value_alone(self, rest: str, previous_length: int) -> bool:
+        """ "opp name Aspen&Oak - Kirby Reno" then "standard" on a line of its own: a picklist
+        value alone under a short line is one more value of a form written a line each, no
+        words of the sentence above (a hard-wrapped line runs longer)."""
+        return (
+            self.value_field is not None
+            and previous_length < _WRAPPED_LINE
+            and self.value_field(rest.strip()) is not None
+        )
 
     @staticmethod
     def _continues(block: Block, indent: int, bullet: bool, rest: str, prev_len: int) -> bool:
@@ -404,7 +426,7 @@ class Structure:
             # a cell's second value below a one-line field's ("end of Q2" / "~$112k")
             short = len(rest.split()) <= _CELL_WORDS and not bullet
             return block.target in _TEXT_FIELDS or (block.target in _ONE_LINE_FIELDS and short)
-        return block.target in _TEXT_FIELDS and prev_len >= 65
+        return block.target in _TEXT_FIELDS and prev_len >= _WRAPPED_LINE
 
 
 # A row pasted from a CRM screen: a short label, a tab, its value

@@ -61,10 +61,8 @@ def read(
 def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
     """ "Clearview | Clearview - Sherwood Park | 12 casement 36x48 | .55 | Standard |
     Submissions | close 5/21" with a body of "^^ all in the subject"."""
-    subject = _subject_text(msg.subject)
-    cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
-    cells = [c for c in cells if not _REQUEST_TAG.fullmatch(c)]  # "QUOTE REQ | ..."
-    if len(cells) >= 4:
+    cells = _request_cells(msg)
+    if len(cells) >= 4 or _account_and_values(v, cells, ctx):
         summary_row(v, found, cells, _replace(ctx, "subject"))
         # "... | Submissions | close 5/21 | show lead times": a plain note after the values
         last = cells[-1]
@@ -77,11 +75,40 @@ def _subject_as_request(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx:
             and not _META.search(last)  # "... | sheet attached"
             and not nz.match_account(last, v.org)
         ):
-            if not found.has("opportunity_name") and names_a_job(last):
-                # "... | close 6/27 | Lakeview Ph2 units 1-12": the job, named last
+            if not found.has("opportunity_name") and (
+                names_a_job(last) or _opens_with_account(v, last)
+            ):
+                # "... | close 6/27 | Lakeview Ph2 units 1-12", "... | .55 | Clearview Q1
+                # 2034 Stock": the job, named last
                 found.offer("opportunity_name", _clean(last), PROSE - 0.1, "subject")
             else:
                 found.offer("special_instructions", _clean(last), PROSE - 0.1, "subject")
+
+
+def _request_cells(msg: ParsedMessage) -> list[str]:
+    """The subject's cells, pipes or semicolons between them, without the request's tag."""
+    subject = _subject_text(msg.subject)
+    cells = [c.strip() for c in re.split(r"\s+\|\s+|\s*;\s+", subject) if c.strip()]
+    cells = [c for c in cells if not _REQUEST_TAG.fullmatch(c)]  # "QUOTE REQ | ..."
+    if cells:
+        cells[0] = _TAG_BEFORE_ACCOUNT.sub("", cells[0])  # "QR Northgate | ..."
+    return cells
+
+
+# "QR Northgate", "RFQ Clearview": the request's tag, said before the account's name
+_TAG_BEFORE_ACCOUNT = re.compile(r"^(?:qr|rfq)\s+(?=\w)", re.I)
+
+
+def _account_and_values(v: OrgVocabulary, cells: list[str], ctx: Context) -> bool:
+    """ "QR Northgate | 40x Series 1500 awning 36x24 egress, white | .47" over "rest to
+    follow": three cells, the account, the products and a value, are a request too short
+    to name the job yet."""
+    return (
+        len(cells) == 3
+        and nz.match_account(cells[0], v.org) is not None
+        and any(v.qty_product.search(cell) for cell in cells[1:])
+        and any(bare_lines.value_of(v, cell, ctx) for cell in cells[1:])
+    )
 
 
 def _runs_of_values(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:
@@ -162,10 +189,7 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
         elif is_account:
             if not found.has("account"):
                 offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
-        elif bare_lines.is_opportunity_name(v, cell) or (
-            # "A&O Spring Dealer Stock 2028": a name that opens with the account
-            len(words) >= 3 and nz.match_account(words[0], v.org) is not None
-        ):
+        elif bare_lines.is_opportunity_name(v, cell) or _opens_with_account(v, cell):
             found.offer("opportunity_name", _clean(cell), PROSE, "subject")
         elif v.qty_product.search(cell) and not found.has("product_specs"):
             found.offer("product_specs", _clean(cell), GUESS, "subject")
@@ -174,6 +198,13 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             # account, where a subject names the job
             found.offer("opportunity_name", _clean(cell), PROSE - 0.1, "subject")
         after_account = is_account
+
+
+def _opens_with_account(v: OrgVocabulary, cell: str) -> bool:
+    """ "A&O Spring Dealer Stock 2028": three words or more that open with the account, as
+    a job's name does."""
+    words = cell.split()
+    return len(words) >= 3 and nz.match_account(words[0], v.org) is not None
 
 
 # A cell that names the opportunity after its label, colon or not: "opp Model 14 Retrofit"
@@ -213,6 +244,17 @@ def _answers_in_subject(
         for name, value in said.items():
             if (expected is None or name in expected) and value and not found.has(name):
                 found.offer(name, value, PROSE, "subject")
+    if expected is not None and "opportunity_name" in expected:
+        # "RE: [CASE-…] QR Northgate | 40x awning 36x24 | .47 | NGM Egress Retrofit |
+        # Standard | 90% | 5/26": the request's subject with the missing cells put after it,
+        # the job's name among them, read as the summary row it now is
+        row = Found()
+        cells = _request_cells(msg)
+        if len(cells) >= 4:
+            summary_row(v, row, cells, _replace(ctx, "subject"))
+        name = row.values.get("opportunity_name")
+        if name and not found.has("opportunity_name"):
+            found.offer("opportunity_name", name.value, PROSE, "subject")
 
 
 def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context) -> None:

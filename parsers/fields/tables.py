@@ -63,12 +63,17 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
     "Northgat Modular | NMI - Lakeside Park Phase 2 | Project | Approvals | close 3/15 |
     fctr 0.49 | ~$1.2M". The account cell is the account; the rest read as an
     opportunity line (name first, then the cells that say a field)."""
+    run = _products_run(v, cells, ctx)
+    if run:
+        found.offer("product_specs", _clean(" ".join(cells[run])), CLAUSE, ctx.source)
+        cells = cells[: run.start] + cells[run.stop :]
     rest = []
     for cell in cells:
         if NAME_LABEL.match(cell):
             found.offer("opportunity_name", _clean(NAME_LABEL.sub("", cell)), CLAUSE, ctx.source)
-        elif not found.has("account") and nz.match_account(cell, v.org):
-            offer_account(v, found, cell, CLAUSE, ctx.source)
+        elif nz.match_account(cell, v.org):  # the account, never the job's name
+            if not found.has("account"):
+                offer_account(v, found, cell, CLAUSE, ctx.source)
         elif v.qty_product.search(cell) and _DIMENSION.search(cell):
             found.offer("product_specs", _clean(cell), CLAUSE, ctx.source)
         elif factor := cell_factor(cell.strip()):
@@ -79,6 +84,31 @@ def summary_row(v: OrgVocabulary, found: Found, cells: list[str], ctx: Context) 
     said = [part_fields(v, cell, ctx, loose=True) for cell in rest]
     if sum(bool(x) for x in said) >= 2:  # a summary line, not a product row
         opportunity(v, found, " | ".join(rest), CLAUSE, ctx, name_first=True)
+
+
+def _products_run(v: OrgVocabulary, cells: list[str], ctx: Context) -> slice | None:
+    """ "Northgate | 28 units Ph3 | 3500 slider 4030 + 2020 awning wht/wht | .44 | Northgate
+    Ph3 Spring Builds | Project | 25%": the cells between the account and the first value,
+    the last of them products, describe the products, one run of specs, when the row names
+    the job after its values. Without a name later, the cell before the products is the name
+    ("Clearview | Clearview - Sherwood Park | 12 casement 36x48 | .55 | Standard")."""
+    if len(cells) < 4 or nz.match_account(cells[0], v.org) is None:
+        return None
+
+    def plain(cell: str) -> bool:  # a cell that states no field
+        said = cell_factor(cell.strip()) or part_fields(v, cell, ctx, loose=True)
+        return not said and not NAME_LABEL.match(cell)
+
+    end = 1
+    while end < len(cells) and plain(cells[end]):
+        end += 1
+    if end == 1 or end == len(cells) or not v.qty_product.search(cells[end - 1]):
+        return None
+    if not any(plain(cell) and cell[:1].isupper() for cell in cells[end:]):
+        # no name after the values (a note, "show lead times", is no name): the cells
+        # before them hold it
+        return None
+    return slice(1, end)
 
 
 def read_products(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:

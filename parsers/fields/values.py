@@ -17,12 +17,14 @@ from intake.parsers.fields.common import (
     _spec_lines,
     _split_parts,
     _unquote,
+    sentences,
 )
 from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS, LABEL_STANDS_FOR
 from intake.parsers.fields.patterns import (
     _ADDRESS,
     _AMOUNT_PART,
     _CLOSE_PART,
+    _FACTOR_INSTEAD,
     _FACTOR_PART,
     _META,
     _MONEY,
@@ -146,6 +148,15 @@ def label_value(
             found.values["site_address"] = FieldValue(
                 f"{held.value}, {joined}", held.confidence, src
             )
+    elif name in ("given_name", "family_name"):
+        held = found.values.get("contact_name")
+        if held is not None and held.source == src and len(str(held.value).split()) == 1:
+            # "First name: Harjit" / "Last name: Sandhu": one name, in the form's two parts
+            parts = [str(held.value), _clean(joined)]
+            whole = " ".join(parts if name == "family_name" else parts[::-1])
+            found.values["contact_name"] = FieldValue(whole, held.confidence, src)
+        else:
+            offer_contact(v, found, joined, conf, src)
     elif name in ("special_instructions", "description"):
         if name == "special_instructions":
             joined = _picklist_head(v, found, joined, min(conf, CLAUSE), src)
@@ -274,11 +285,17 @@ def _corrected_factor(value: str) -> Decimal | None:
     is .46; "Factor: .52, sorry for the delay" stays .52."""
     later = nz.after_correction(value)
     corrected = nz.parse_factor(later) if later else None
+    if corrected is None and (instead := _FACTOR_INSTEAD.search(value)):
+        # "Factor - Wendell asks for .47 below, ... so use .48 NOT .47": the one to use
+        corrected = nz.parse_factor(instead.group(1))
     return corrected if corrected is not None else nz.parse_factor(value)
 
 
 def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
     text = _clean(re.sub(r"\([^)]*\)", " ", text))
+    # "Summit Ridge Framing Ltd. (credit app is in). They're framing ...": the name is the
+    # first sentence ("Ltd." ends none), what is said of the company after it is no part
+    text = re.sub(r"\s+[.]$", "", sentences(text)[0]) if text else text
     account = nz.match_account(text, v.org)
     if account:
         found.offer("account", account.name, conf, src)

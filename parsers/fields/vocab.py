@@ -108,6 +108,8 @@ class OrgVocabulary:
             )
             for name in ("opportunity_type", "record_type", "stage")
         }
+        # field -> its values as the organisation writes them
+        self.picklist_values = {name: tuple(p.values) for name, p in self.picklists.items()}
         self.vocabulary = Vocabulary(
             org, {name: p.phrases for name, p in self.picklists.items()}, model=spacy_model
         )

@@ -15,7 +15,11 @@ the readers use it (`from intake.parsers import normalise as nz; nz.find_date(..
 
 from __future__ import annotations
 
-from intake.parsers.normalise.corrections import after_correction, take_corrections
+from intake.parsers.normalise.corrections import (
+    after_correction,
+    split_at_correction,
+    take_corrections,
+)
 from intake.parsers.normalise.dates import _DATE_WORDS, TOMORROW_SHORT_RE, find_date, parse_date
 from intake.parsers.normalise.dictation import from_speech
 from intake.parsers.normalise.folding import fold, is_no_value
@@ -43,6 +47,7 @@ __all__ = [
     "_DATE_WORDS",
     "account_key",
     "after_correction",
+    "split_at_correction",
     "blank_long_runs",
     "find_amount",
     "find_date",

@@ -32,11 +32,20 @@ def after_correction(text: str) -> str | None:
     -- sorry no, Approvals, they signed off" -> "Approvals, they signed off". None without
     one. For values `take_corrections` cannot swap in place (a picklist's words); the
     caller reads it as the value only when it names one."""
+    said = split_at_correction(text)
+    return said[1] if said else None
+
+
+def split_at_correction(text: str) -> tuple[str, str] | None:
+    """(what was said before the first on-the-spot correction in `text`, what follows the
+    last), the latter's "no," dropped: "type project w/ install.. actually no scratch that,
+    Standard" -> ("type project w/ install", "Standard"). None without one, or with nothing
+    after it."""
     hits = list(_CORRECTION.finditer(text))
     if not hits:
         return None
     rest = _LEADING_NO.sub("", text[hits[-1].end() :])
-    return rest or None
+    return (text[: hits[0].start()], rest) if rest else None
 
 
 _LEADING_NO = re.compile(r"^(?:no|nope|not that)\b[\s,.!:;–—-]*", re.IGNORECASE)

@@ -323,6 +323,7 @@ def parse_date(
         return relative
     if not _DATE_WORDS.search(key) and not _ORDINAL.search(key):
         return None  # bare numbers ("2", "30x48", "0.52") and words are never dates
+    raw = _HALF_DAY_AFTER_WEEKDAY.sub("", raw)  # "Thurs AM": the day is Thursday
     return _dateparser_date(_SHORT_WEEKDAY.sub(_full_weekday, raw), now, tuple(languages))
 
 
@@ -332,6 +333,8 @@ _TOMORROW_SHORT = re.compile(rf"\b{TOMORROW_SHORT_RE}\b", re.IGNORECASE)
 # "EOD Wed Nov 5", "COB Friday": the end of the day named after it
 _DAY_END_BEFORE = re.compile(r"^(?i:eod|cob|end of (?:the )?day)\s+(?=\S)")
 _DAY_END_ALONE = re.compile(r"(?i:eod|cob|end\s+of\s+(?:the\s+)?day)")
+# "Thurs AM", "Friday p.m.": the half of the day after a weekday, which dateparser does not read
+_HALF_DAY_AFTER_WEEKDAY = re.compile(r"(?<=[a-z])\s+(?:am|pm|a\.m\.|p\.m\.)$", re.IGNORECASE)
 # "thurs noon", "weds", "tues am": the short weekday names dateparser does not know
 _SHORT_WEEKDAY = re.compile(r"\b(thurs?|tues|weds)\b\.?", re.IGNORECASE)
 _FULL_WEEKDAY = {"thur": "Thursday", "thurs": "Thursday", "tues": "Tuesday", "weds": "Wednesday"}

@@ -25,8 +25,12 @@ _MONTH_THEN_ORDINAL = cued(
         re.IGNORECASE,
     )
 )
+# "point four nine", and "point 5 2" where the phone wrote each spoken digit as a figure
 _POINT_DIGITS = cued(
-    re.compile(r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r")\b){1,3})", re.IGNORECASE)
+    re.compile(
+        r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r"|\d(?![\d.,]))\b){1,3})",
+        re.IGNORECASE,
+    )
 )
 # "BVR dash Elbow Drive": a spoken dash between two words, the second capitalised
 _SPOKEN_DASH = cued(re.compile(r"(?<=\w)\s+dash\s+(?=[A-Z0-9])"))
@@ -52,12 +56,19 @@ def from_speech(text: str) -> str:
         return f"{m['month']} {day}"
 
     text = _MONTH_THEN_ORDINAL.sub(ordinal, text)
-    text = _POINT_DIGITS.sub(
-        lambda m: "." + "".join(_DIGIT_WORDS[w.lower()] for w in m.group(1).split()), text
-    )
+    text = _POINT_DIGITS.sub(_point_in_digits, text)
     text = _SPOKEN_DASH.sub(" - ", text)
     text = _FACTOR_IN_WORDS.sub(_factor_in_digits, text)
     return _SPOKEN_PERIOD.sub(".", text)
+
+
+def _point_in_digits(m: re.Match[str]) -> str:
+    """ ".49" for "point four nine" or "point 4 9"; a lone figure ("point 3 of the list") is
+    a point made, not a decimal said, and is left."""
+    said = m.group(1).split()
+    if len(said) == 1 and said[0].isdigit():
+        return m.group(0)
+    return "." + "".join(_DIGIT_WORDS.get(w.lower(), w) for w in said)
 
 
 # "factor fifty four": a factor said as a whole number in words (the number words of

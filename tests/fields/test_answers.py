@@ -23,6 +23,13 @@ def test_terse_pieces_are_read_as_the_asked_fields(extractor):
     assert got == {"opportunity_type": "Project", "stage": "Submissions"}
 
 
+def test_an_asked_name_that_opens_with_the_account_keeps_its_dash(extractor):
+    """ "PCH - Aug 2033 Monthly, standard": the clause led by the account is the asked name;
+    its own dash splits it into no pieces."""
+    got = answer(extractor, "PCH - Aug 2033 Monthly, standard", ["opportunity_name"])
+    assert got["opportunity_name"] == "PCH - Aug 2033 Monthly"
+
+
 def test_a_slash_inside_w_slash_is_no_piece_separator(extractor):
     got = answer(extractor, "It's a proj w/ install - our crew does it", ["opportunity_type"])
     assert got["opportunity_type"] == "Project w/ installation"
@@ -88,6 +95,18 @@ def test_an_inline_answer_in_the_organisations_date_order(extractor):
                             expected=["factor", "close_date"])  # fmt: skip
     assert got["close_date"].value == "2027-06-01"
     assert got["factor"].value == "0.48"
+
+
+def test_a_field_said_to_be_undecided_takes_no_date_said_after_it(extractor):
+    """ "Close date still TBD, I'll send it after Friday's walk thru", and "not set yet" under
+    the asked item: when they will know, not the close date."""
+    said = "Factor .55 - Shane agreed. Close date still TBD, I'll send it after Friday's walk"
+    assert answer(extractor, said, ["factor", "close_date"]) == {"factor": "0.55"}
+    body = (
+        "See inline.\n\nTo complete it, we still need:\n- Close date\n"
+        "    [LF] not set yet - their board meets the 18th, I'll send it after\n"
+    )
+    assert answer(extractor, "See inline.", ["close_date"], body=body) == {}
 
 
 def test_an_address_answered_in_lower_case_is_the_site_address(extractor):

@@ -90,3 +90,37 @@ def test_a_bare_label_whose_value_is_still_to_come_ends_the_line_above(extractor
     no value yet, not more of the name above it."""
     got = quote(extractor, message(f"Opp name Bow Valley Garage Suite\n{said}"), reply=True)
     assert got == {"opportunity_name": "Bow Valley Garage Suite"}
+
+
+def test_a_label_line_corrected_on_the_spot_is_the_label_and_no_note(extractor):
+    """ "type project w/ install.. actually no scratch that, Standard, ...": a label without
+    its colon whose value the writer corrects; the later value stands, and the line is no
+    note under the products. A prose line after label lines starts a sentence of its own,
+    so the name above it does not run on into it."""
+    text = (
+        "Tara - BVR has the Lindqvist kitchen reno\n"
+        "- 3 picture windows 60x60 fixed, triple pane\n- 1 casement 30x48\n"
+        "Opp name BVR - Lindqvist Kitchen\nfactor 57\nstage 50%\n"
+        "type project w/ install.. actually no scratch that, Standard, their own guys install\n"
+        "close 2/28"
+    )
+    got = quote(extractor, message(text))
+    assert (got["opportunity_type"], got["opportunity_name"]) == (
+        "Standard",
+        "BVR - Lindqvist Kitchen",
+    )
+    assert "special_instructions" not in got
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "opp name Aspen&Oak - Kirby Reno\nstandard\nstage 25",
+        "Opp Aspen&Oak - Kirby Reno\nStandard\n5%",
+    ],
+)
+def test_a_picklist_value_alone_on_the_line_below_the_name_ends_it(extractor, lines):
+    """ "opp name Aspen&Oak - Kirby Reno" then "standard" on a line of its own: a form written
+    a value a line, the value no word of the name above it."""
+    text = f"Pricing for Kirby please, 9 casements 30x48 almond.\n\n{lines}\nclose end of july"
+    assert quote(extractor, message(text))["opportunity_name"] == "Aspen&Oak - Kirby Reno"

@@ -500,6 +500,20 @@ def test_a_field_the_sender_takes_from_the_forwarded_mail(extractor):
     assert "close_date" not in unpointed  # an older thread's dates are history
 
 
+def test_a_label_whose_value_points_at_the_forwarded_approval(extractor):
+    """ "3. Factor: per Lena below" over Lena's "Approved at .47, not .45": the label points
+    at the forwarded mail, whose newest statement is the factor."""
+    chain = (
+        "From: Lena Fischer <lena.fischer@example.com>\nSubject: Re: Baker Lake - factor\n\n"
+        "Approved at .47, not .45 - we're already thin on the fibreglass. L.\n"
+    )
+    body = (
+        "1. Account: Ridgeline Custom\n2. Specs: 18 casements 30x48, bronze\n"
+        "3. Factor: per Lena below\n4. Opportunity: Ridgeline - Baker Lake / Standard\n"
+    )
+    assert quote(extractor, message(body, forwarded=chain))["factor"] == "0.47"
+
+
 _HOMEOWNER_MAIL = (
     "From: Nora Lindahl <nora.l@example.net>\nSent: Monday, May 2, 2033 7:10 PM\n"
     "To: Pat Reyes <pat@dealer.example.net>\nSubject: basement window\n\n"
@@ -518,6 +532,7 @@ _DEALER_SIGNATURE = (
         "Can you look after this one? Deal with Nora direct please.",
         "Another one for you - please call Nora directly to book.",
         "Pls get someone out this week - homeowner works from home most days.",
+        "FYI another one for you guys. Our job CV-4502",  # one more of its kind, passed on
     ],
 )
 def test_a_dealer_handing_over_the_homeowners_mail_gives_their_signature(extractor, note):

@@ -404,6 +404,16 @@ def test_a_web_form_notification_with_its_address_in_parts(extractor):
     assert got["contact_name"] == "Pat Olsen" and got["contact_phone"] == "+17805550163"
 
 
+def test_a_web_form_with_the_name_in_parts(extractor):
+    """ "First name:" then "Last name:": one contact, the form's two parts joined."""
+    text = (
+        "First name: Harjit\nLast name: Sandhu\nPhone: (780) 555-0158\nStreet address: 11 Oak Way"
+    )
+    msg = message(text, subject="Service request", from_name="Website Form",
+                  from_addr="forms@example.com")  # fmt: skip
+    assert service(extractor, msg, staff=False)["contact_name"] == "Harjit Sandhu"
+
+
 def test_a_stage_label_by_its_percentage_with_a_comment(extractor):
     text = "Account: Northgate Modular\nStage: 25% (budget goes to their board next week)\n"
     assert quote(extractor, message(text))["stage"] == "Funding"
@@ -687,6 +697,24 @@ def test_a_sentence_after_an_account_word_names_no_account(extractor):
         "1. Account: Larkin Homes\n2. Factor: .5\n"
     )
     assert quote(extractor, message(text))["account"] == "Larkin Homes"
+
+
+def test_a_new_accounts_name_is_its_first_sentence(extractor):
+    """ "New account - Summit Ridge Framing Ltd. (credit app is in). They're framing ...": the
+    name ends with its sentence ("Ltd." ends none); what is said of the company after it is no
+    part of it."""
+    text = (
+        "New account - Summit Ridge Framing Ltd. (credit app is in with Marcy's team). They're "
+        "framing and supplying windows on a 6-plex in Cougar Creek.\n\n1. Factor: .5\n"
+    )
+    assert quote(extractor, message(text))["account"] == "Summit Ridge Framing Ltd."
+
+
+def test_a_factor_label_that_says_which_of_two_to_use(extractor):
+    """ "Factor - Wendell asks for .47 below, I got Lena to approve .48, so use .48 NOT .47":
+    the one the writer says to use."""
+    text = "Account: HFD\nFactor: Wendell asks for .47, Lena approved .48, so use .48 NOT .47\n"
+    assert quote(extractor, message(text))["factor"] == "0.48"
 
 
 @pytest.mark.parametrize("value", ["52 - sorry, 55", "52 no sorry 55", "52, I mean 55"])

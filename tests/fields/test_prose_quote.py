@@ -77,6 +77,13 @@ def test_prose_with_number_words_decision_date_and_a_later_quoted_opp_name(extra
     assert got["close_date"] == "2026-12-10"  # written Wed 4 Nov
 
 
+def test_an_opp_name_in_quotes_after_the_writers_own_words(extractor):
+    """'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the name is
+    the quoted one, not the words that lead up to it."""
+    text = 'Quote 12 casements 30x48. For the opportunity I was thinking "Ridgeline - Lot 7".'
+    assert quote(extractor, message(text))["opportunity_name"] == "Ridgeline - Lot 7"
+
+
 def test_bare_picklist_clauses_and_a_lone_fraction_as_the_factor(extractor):
     got = quote(extractor, message("Northgate - opp NMI - Cedar Lane. Project, Funding, .57."))
     assert got["opportunity_type"] == "Project"
@@ -201,6 +208,14 @@ def test_instruction_sentences_in_prose(extractor):
     )
     intro = "Hi team, please quote the following for PCH: 12 casements 30x54. Thanks"
     assert "special_instructions" not in quote(extractor, message(intro))
+
+
+def test_a_line_on_how_the_units_travel_among_label_lines_is_the_instructions(extractor):
+    """ "Rack delivery to site pls, they don't want it crated": "rack" said as what to do."""
+    text = (
+        "Acct: HFD\nOpp: HFD Maple Run Ph2\nFactor: .48\nRack delivery to site pls\nType: Project"
+    )
+    assert quote(extractor, message(text))["special_instructions"] == "Rack delivery to site pls"
 
 
 def test_opportunity_name_after_call_it(extractor):
@@ -518,6 +533,21 @@ def test_the_due_date_follows_its_own_cue_not_the_first_for(extractor):
     """ "quick one for bow valley ... need by thurs noon": "for" is followed by no date; the
     cue the date follows is the one that counts."""
     text = "quick one for bow valley pls, need by thurs noon, cust mtg fri am"
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Clearview - Rossi residence, all in the form. They need it Thursday AM for their "
+        "client meeting, so earlier than the usual 48h please.",
+        "opp Clearview - Lakeshore Budget, standard, 5%, close Dec 15\n\n"
+        "need by thurs noon if at all possible, they meet the homeowner thurs afternoon",
+    ],
+)
+def test_the_due_date_said_after_need_it_or_in_a_paragraph_of_its_own(extractor, text):
+    """ "They need it Thursday AM": the day the quote is needed, with no "by" before it; and
+    a paragraph of its own is a sentence of its own, not the close date's clause above."""
     assert quote(extractor, message(text))["quote_due"] == "2026-11-05"
 
 
@@ -1254,6 +1284,7 @@ def test_a_stage_said_with_how_far_along_before_it(extractor):
         "Factor either .52 or .54 depending if they commit to all 3, TBD w Lena.",
         "Factor - not sure yet if they stay on .48 or move to the new program rate.",
         "On the factor, I'm still going back and forth between .58 and .60.",
+        "factor .45 or .47 depending on volume, still working it out w Lena",  # no cue before
     ],
 )
 def test_a_factor_still_weighed_between_two_is_asked_for(extractor, sentence):
@@ -1420,12 +1451,26 @@ def test_a_lower_case_acronym_among_capitals_is_no_account(extractor):
 
 
 @pytest.mark.parametrize(
-    "said", ["Please move the opp to Funding.", "They signed - can you bump it to Funding?"]
+    ("said", "stage"),
+    [
+        ("Please move the opp to Funding.", "Funding"),
+        ("They signed - can you bump it to Funding?", "Funding"),
+        ("They went elsewhere. Please mark it closed lost, reason: price.", "Closed Lost"),
+        ("approved, move to 90. close date stays end of july", "Approvals"),
+        ("HFD signed off today. Pls move Maple Run Ph2 to 95%.", "Proofing"),
+    ],
 )
-def test_a_stage_asked_for_in_the_imperative(extractor, said):
-    """ "Please move the opp to Funding": the stage the writer tells us to set."""
-    got = quote(extractor, message(f"Good news on the Olsen job. {said}"), reply=True)
-    assert got["stage"] == "Funding"
+def test_a_stage_asked_for_in_the_imperative(extractor, said, stage):
+    """ "Please move the opp to Funding", "mark it closed lost", "move to 90": the stage the
+    writer tells us to set, by its name or its probability."""
+    got = quote(extractor, message(f"News on the Olsen job. {said}"), reply=True)
+    assert got["stage"] == stage
+
+
+def test_a_type_changed_back(extractor):
+    """ "so back to Standard, no install from us": a change undone names the type."""
+    text = "Ignore my last email re Lindqvist - BVR found a sub so back to Standard, sorry!"
+    assert quote(extractor, message(text), reply=True)["opportunity_type"] == "Standard"
 
 
 def test_where_the_quote_goes_with_the_writers_return_date_after_it(extractor):

@@ -64,6 +64,7 @@ Sandra Whitfield"""
         ("Not urgent, it only happens in heavy rain.", "normal"),
         ("It still locks, so I would not call it an emergency.", "normal"),
         ("We don't consider this urgent at all, whenever suits.", "normal"),
+        ("The crank just clicks. Nothing is urgent or dangerous, just have a look.", "normal"),
         ("Two casements arrived with cracked glass, not installed yet.", "normal"),
         ("The window closes and locks fine if I push it.", "normal"),
         # the pane itself loose in its frame, and a fall the sender fears
@@ -895,6 +896,17 @@ def test_the_caller_named_after_a_call_and_not_a_photo(extractor, lead):
         text, subject="Lot 17", from_name="Alex Martin", from_addr="alex.martin@example.com"
     )
     assert service(extractor, msg, staff=True)["contact_name"] == "Kyle Brandt"
+
+
+def test_the_person_who_will_meet_the_tech_is_the_contact(extractor):
+    """ "Northgate's QA lead Lyle Brandt will meet the tech on site": named by a role of the
+    customer's that no list holds, as the one who lets the tech in."""
+    text = (
+        "Northgate has a complaint on unit NM-3318 at 27 Birchwood Close, Sylvan Lake. The "
+        "patio door leaks at the sill. Their QA lead Lyle Brandt will meet the tech on site."
+    )
+    msg = message(text, subject="Service - leaking patio door")
+    assert service(extractor, msg, staff=True)["contact_name"] == "Lyle Brandt"
 
 
 def test_a_property_managers_company_from_the_title_line_of_her_signature(extractor):

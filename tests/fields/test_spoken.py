@@ -58,3 +58,44 @@ def test_typed_sentences_with_values_between_commas_stay_prose(extractor):
     )
     assert spoken.as_form(typed, labels) == typed
     assert quote(extractor, message(typed))["record_type"] == "Single"
+
+
+WANT = {
+    "opportunity_name": "Hawthorn rise phase 3",
+    "opportunity_type": "Project",
+    "record_type": "Account Monthly",
+    "factor": "0.49",  # "point 5 0 no sorry point 4 9"
+    "special_instructions": "rack delivery please and break it out by lot again",
+}
+
+
+def test_a_short_label_said_before_a_picklist_value_is_a_label(extractor):
+    """ "type is project", "type standard": a picklist field's short name said right before
+    one of its values; and "record type account monthly" is one label and its value, the
+    "account" in it no label of its own."""
+    said = (
+        "Hawthorn rise phase 3 for Prairie Crest 12 spec homes series 2000 casements double "
+        "pane low E argon white white with the black 6 foot patio doors factor point 5 0 no "
+        "sorry point 4 9 opportunity name Hawthorn rise phase 3 type project record type "
+        "account monthly stage approvals close date the 26th special instructions rack "
+        "delivery please and break it out by lot again thanks"
+    )
+    got = quote(extractor, message(said))
+    assert {name: got.get(name) for name in WANT} == WANT
+    typed = said.replace("type project", "type is project").replace("record type account", "")
+    assert quote(extractor, message(typed))["opportunity_type"] == "Project"
+
+
+def test_one_sentence_of_labels_in_a_dictation_punctuated_here_and_there(extractor):
+    """The phone put a stop at the end of each breath: the one sentence that says the labels
+    one after another, no comma between them, is read label by label; the sentences around
+    it stay prose."""
+    said = (
+        "Hi team it's Lena covering for Alex. Prairie Crest needs a quote for the show home on "
+        "lot 3. Series 2000 casements and awnings white inside black outside plus an 8 foot 3 "
+        "panel slider. Factor 45 opportunity name PCH Aspen Ridge show home lot 3 type standard "
+        "stage submissions close date end of Q1 record type single. Please send the quote "
+        "straight to Brenda and copy me. Thanks Lena"
+    )
+    want = {"opportunity_name": "PCH Aspen Ridge show home lot 3", "record_type": "Single"}
+    assert quote(extractor, message(said)).items() >= want.items()

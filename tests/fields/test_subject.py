@@ -346,3 +346,41 @@ def test_a_subject_of_cells_over_a_forwarded_mail_is_only_its_title(extractor):
     )
     got = service(extractor, msg, staff=True)
     assert got["description"].startswith("The bottom sweep on the patio door has torn")
+
+
+@pytest.mark.parametrize(
+    ("subject", "specs", "name"),
+    [
+        ("Northgate | Ph4 duplex x16 | 3500 slider 4030 + 2020 awning wht/wht | .42 | "
+         "Northgate Ph4 Duplex | Project | 50% | 2/15",
+         "Ph4 duplex x16 3500 slider 4030 + 2020 awning wht/wht", "Northgate Ph4 Duplex"),
+        ("Clearview | Q1 stock buy | 60x SH 3040 + 24x SH 2436 white | .55 | Clearview Q1 Stock",
+         "Q1 stock buy 60x SH 3040 + 24x SH 2436 white", "Clearview Q1 Stock"),
+    ],
+)  # fmt: skip
+def test_the_cells_between_the_account_and_the_values_are_the_products(
+    extractor, subject, specs, name
+):
+    """ "Northgate | Ph4 duplex x16 | 3500 slider 4030 + 2020 awning | .42 | Northgate Ph4
+    Duplex | ...": the cells before the first value, the last of them products, are one run of
+    specs; the job is the cell named after the values, and a last cell that opens with the
+    account names it too (no note)."""
+    got = quote(extractor, message("See subj. Rest to come.", subject=subject))
+    assert (got["product_specs"], got["opportunity_name"]) == (specs, name)
+    assert "special_instructions" not in got
+
+
+def test_a_three_cell_subject_of_account_products_and_factor(extractor):
+    """ "QR Northgate | 40x awning 36x24 egress, white | .47" over "rest to follow": the tag
+    before the account, the products, and the factor in a cell of its own; the reply that
+    puts the missing cells after it names the job among them."""
+    subject = "QR Northgate | 40x Series 1500 awning 36x24 egress, white | .47"
+    got = quote(extractor, message("Ben - rest to follow.", subject=subject))
+    assert got["product_specs"] == "40x Series 1500 awning 36x24 egress, white"
+    assert (got["account"], got["factor"]) == ("Northgate Modular Inc.", "0.47")
+    msg = message("", subject=f"RE: [CASE-000016] {subject} | NGM Egress Retrofit | Standard | 90%")
+    expected = ["opportunity_name", "opportunity_type"]
+    got = extractor.extract(
+        msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True, expected=expected
+    )
+    assert got["opportunity_name"].value == "NGM Egress Retrofit"
