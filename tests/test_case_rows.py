@@ -6,13 +6,14 @@ are claimed and sent once each, in the order they were queued.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from intake.bot.config import OutboxSettings
 from intake.bot.outbox import dispatch_due
-from intake.storage.models import AttachmentRow, Case, CaseMessage, OutboxMessage
+from intake.storage.cases import by_number
+from intake.storage.models import AttachmentRow, Case, CaseMessage, OutboxMessage, SlaClock
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, T0, deliver, mail, outbox, reply_to
 
 FAST = OutboxSettings(backoff_first_seconds=60, max_attempts=3)
@@ -89,3 +90,39 @@ def test_the_emails_of_a_case_are_sent_once_each_in_the_order_queued(app) -> Non
         ).all()
         assert sent == [first.id, second.id]
         assert session.scalars(select(AttachmentRow)).all() == []
+
+
+def clocks(app, number: str) -> dict[str, SlaClock]:
+    with app.sessions() as session:
+        case = by_number(session, number)
+        assert case is not None
+        rows = session.scalars(select(SlaClock).where(SlaClock.case_id == case.id))
+        return {c.policy: c for c in rows}
+
+
+def test_a_new_case_writes_its_clocks_with_their_due_times(app) -> None:
+    """T0 is Monday 10:00 in Edmonton: the quote is due two working days later."""
+    number = deliver(app, mail(COMPLETE_QUOTE)).case_number
+    assert number is not None
+    found = clocks(app, number)
+    assert sorted(found) == ["opportunity_update", "quote_turnaround"]
+    turnaround = found["quote_turnaround"]
+    assert (turnaround.state, turnaround.generation) == ("running", 1)
+    assert (turnaround.started_at, turnaround.resumed_at, turnaround.updated_at) == (T0, T0, T0)
+    assert turnaround.due_at == T0 + timedelta(hours=48)
+    assert turnaround.warn_at == T0 + timedelta(hours=36)  # 75 %: Tuesday 22:00 MST
+    assert turnaround.next_at == datetime(2026, 11, 4, 15, 0, tzinfo=UTC)  # Wed's opening
+    assert turnaround.next_step == "warning" and turnaround.remaining_seconds == 48 * 3600
+    assert (turnaround.warned, turnaround.escalated, turnaround.notices) == (False, False, 0)
+    with app.sessions() as session:
+        assert by_number(session, number).due_at == turnaround.due_at  # type: ignore[union-attr]
+
+
+def test_a_clock_started_and_paused_by_one_message_is_written_paused(app) -> None:
+    """A case missing fields starts its quote clock and pauses it (information requested)
+    in the same message, before the clock is ever written."""
+    number = deliver(app, mail(PARTIAL_QUOTE)).case_number
+    assert number is not None
+    turnaround = clocks(app, number)["quote_turnaround"]
+    assert (turnaround.state, turnaround.paused_at, turnaround.due_at) == ("paused", T0, None)
+    assert turnaround.next_at is None and turnaround.remaining_seconds == 48 * 3600
