@@ -16,10 +16,13 @@ from sqlalchemy import select
 
 from intake.handlers import echo
 from intake.handlers.outgoing import queue_rendered
+from intake.parsers.message import Attachment
 from intake.parsers.slack_event import slack_files
+from intake.storage import write_once
 from intake.storage.audit import record
 from intake.storage.cases import next_value
 from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
+from intake.storage.outbox_rows import Queued
 from intake.storage.safe_text import fit
 from intake.storage.slack_files import queue_file
 
@@ -64,6 +67,7 @@ CHECK_NAMES = {"quote_due": "date you need the quote by"}  # where "the <label>"
 _CHECK_MAX = 80  # characters of a value quoted back; the summary above has it in full
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MESSAGES, _ATTACHMENTS = CaseMessage.__table__, AttachmentRow.__table__
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -218,51 +222,76 @@ def _update_completeness(
         )
 
 
-def _add_message(ctx: Context, case: Case) -> CaseMessage:
+def _add_message(ctx: Context, case: Case) -> None:
     """The message on its case, with what it says (and its attachments' names and types)
-    made to fit their columns: the raw bytes on the inbox row keep every value whole."""
+    made to fit their columns: the raw bytes on the inbox row keep every value whole.
+
+    Written with the next flush by Core INSERTs (storage/write_once.py): nothing in the
+    transaction changes the message or its attachments again. A Slack message is an ORM row
+    still: its files are queued with the message's id, in this step."""
     msg = ctx.msg
-    row = CaseMessage(
-        case=case,
-        direction="in",
-        channel=ctx.inbound.channel,
-        message_id=fit(CaseMessage.message_id, msg.message_id),
-        inbound=ctx.inbound,
-        sender=fit(CaseMessage.sender, ctx.sender),
-        recipients=list(ctx.inbound.rcpt_tos or msg.to),
-        subject=fit(CaseMessage.subject, msg.subject),
-        text=fit(CaseMessage.text, msg.new_text or msg.body_text),
-        extracted={k: v.value for k, v in ctx.fields.items()},
-        at=ctx.now,
-    )
-    ctx.session.add(row)
-    for att in msg.attachments:
-        ctx.session.add(
-            AttachmentRow(
-                case=case,
-                message=row,
-                filename=fit(AttachmentRow.filename, att.filename),
-                content_type=fit(AttachmentRow.content_type, att.content_type),
-                size=att.size,
-                sha256=hashlib.sha256(att.content).hexdigest(),
-                inline=att.inline,
-                content=att.content,
-            )
-        )
+    values = {
+        "direction": "in",
+        "channel": ctx.inbound.channel,
+        "message_id": fit(CaseMessage.message_id, msg.message_id),
+        "sender": fit(CaseMessage.sender, ctx.sender),
+        "recipients": list(ctx.inbound.rcpt_tos or msg.to),
+        "subject": fit(CaseMessage.subject, msg.subject),
+        "text": fit(CaseMessage.text, msg.new_text or msg.body_text),
+        "extracted": {k: v.value for k, v in ctx.fields.items()},
+        "at": ctx.now,
+    }
     if ctx.inbound.channel == "slack":
-        # Photos of a Slack request are fetched later (bot/slack_files.py), not within
-        # Slack's three seconds: here they are only queued, with the message that shared them.
-        for file in slack_files(ctx.inbound.raw):
-            queue_file(
-                ctx.session,
-                case,
-                row,
-                file_id=file.id,
-                name=file.name,
-                mimetype=file.mimetype,
-                now=ctx.now,
-            )
-    return row
+        _add_slack_message(ctx, case, values)
+        return
+    session = ctx.session
+    noted = write_once.note(
+        session,
+        _MESSAGES,
+        {**values, "outbox_id": None},
+        case=case,
+        refs={"case_id": case, "inbound_id": ctx.inbound},
+        collection="messages",
+    )
+    for att in msg.attachments:
+        write_once.note(
+            session,
+            _ATTACHMENTS,
+            {**_attachment(att), "slack_file_id": None},
+            case=case,
+            refs={"case_id": case, "case_message_id": noted},
+            collection="attachments",
+        )
+
+
+def _attachment(att: Attachment) -> dict[str, Any]:
+    return {
+        "filename": fit(AttachmentRow.filename, att.filename),
+        "content_type": fit(AttachmentRow.content_type, att.content_type),
+        "size": att.size,
+        "sha256": hashlib.sha256(att.content).hexdigest(),
+        "inline": att.inline,
+        "content": att.content,
+    }
+
+
+def _add_slack_message(ctx: Context, case: Case, values: dict[str, Any]) -> None:
+    """Photos of a Slack request are fetched later (bot/slack_files.py), not within Slack's
+    three seconds: here they are only queued, with the message that shared them."""
+    row = CaseMessage(case=case, inbound=ctx.inbound, **values)
+    ctx.session.add(row)
+    for att in ctx.msg.attachments:
+        ctx.session.add(AttachmentRow(case=case, message=row, **_attachment(att)))
+    for file in slack_files(ctx.inbound.raw):
+        queue_file(
+            ctx.session,
+            case,
+            row,
+            file_id=file.id,
+            name=file.name,
+            mimetype=file.mimetype,
+            now=ctx.now,
+        )
 
 
 # --- who, when ---------------------------------------------------------------------------
@@ -315,7 +344,7 @@ def _clean_subject(subject: str) -> str:
     return _SUBJECT_PREFIX.sub("", re.sub(r"\s+", " ", subject or "")).strip()
 
 
-def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage:
+def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage | Queued:
     case = ctx.case
     assert case is not None
     fields, confidence = case.fields or {}, case.confidence or {}
@@ -480,7 +509,7 @@ def queue_email(
     subject: str,
     case: Case | None,
     checked: dict[str, Any] | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | Queued:
     """Render and commit (with the caller's transaction) one email to the sender.
     `checked`: the values it asks the sender to check, kept on its event so that no later
     email asks again."""

@@ -33,6 +33,7 @@ from intake.parsers.org import Mailbox, Organisation
 from intake.parsers.slack_event import slack_message_id
 from intake.storage import inbox
 from intake.storage.models import Case, InboundMessage, OutboxMessage
+from intake.storage.outbox_rows import Queued
 
 log = logging.getLogger("intake.pipeline")
 
@@ -108,7 +109,7 @@ class Context:
     completed: bool = False  # this message gave the last missing field
     status_before: str = ""  # the case's status before this message joined it
     trust: SenderTrust = UNVOUCHED  # who vouches for the From address (handlers/senders.py)
-    replies: list[OutboxMessage] = field(default_factory=list)
+    replies: list[OutboxMessage | Queued] = field(default_factory=list)
     outcome: str = ""
     reason: str = ""
 

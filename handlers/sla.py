@@ -36,10 +36,12 @@ from intake.handlers.sla_policy import Policy, SlaConfig
 from intake.handlers.slack_feed import SlackFeed
 from intake.handlers.statuses import DONE
 from intake.parsers.org import Organisation
+from intake.storage import write_once
 from intake.storage.audit import record
 from intake.storage.models import Case, SlaClock
 
 RUNNING, PAUSED, STOPPED = "running", "paused", "stopped"
+_CLOCKS = SlaClock.__table__
 _ORDER = {"warning": 0, "breach": 1, "repeat": 2, "escalation": 3, "follow_up": 4}
 
 
@@ -168,13 +170,50 @@ def clocks_of(session: Session, case: Case) -> dict[str, SlaClock]:
     moves, and the session's own objects keep their pending changes when a query meets them.
     A flush here would write what the message changed so far (the case, then again with its
     new due date), and a case not written yet would be inserted before its owner and due date
-    are known; such a case has no clocks in the database, so it is not asked at all."""
-    added = [c for c in session.new if isinstance(c, SlaClock) and c.case is case]
+    are known; such a case has no clocks in the database, so it is not asked at all: its
+    clocks are the ones noted for it (`_new_clock`)."""
     if inspect(case).pending:
-        return {c.policy: c for c in added}
+        return {c.policy: c for c in _noted_clocks(session, case)}
+    added = [c for c in session.new if isinstance(c, SlaClock) and c.case is case]
     with session.no_autoflush:
         rows = list(session.scalars(select(SlaClock).where(SlaClock.case_id == case.id)))
     return {c.policy: c for c in [*rows, *added]}
+
+
+class _ClockRow:
+    """A new case's clock, noted for the next flush (storage/write_once.py): its row is read
+    from the (transient) clock when it is written, so the steps of the message between its
+    start and the flush (a date agreed in the same message) are in it."""
+
+    __slots__ = ("clock",)
+    columns = [c.key for c in _CLOCKS.columns if c.key not in ("id", "case_id")]
+
+    def __init__(self, clock: SlaClock) -> None:
+        self.clock = clock
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: getattr(self.clock, key) for key in self.columns}
+
+
+def _new_clock(session: Session, case: Case, policy: Policy) -> SlaClock:
+    """A clock that is not there yet. A new case's (the case is not written yet, so nothing
+    in the database can name its clocks) is written with the next flush by a Core INSERT,
+    after which the database has it and `clocks_of` reads it back like any other; a clock
+    of a case written before is an ORM object, added to the session."""
+    clock = SlaClock(case=case, policy=policy.name, generation=0)  # no cascade: case -> clock
+    if not inspect(case).pending:
+        session.add(clock)
+        return clock
+    write_once.note(session, _CLOCKS, _ClockRow(clock), case=case, refs={"case_id": case})
+    return clock
+
+
+def _noted_clocks(session: Session, case: Case) -> list[SlaClock]:
+    return [
+        n.values.clock
+        for n in write_once.noted(session, _CLOCKS)
+        if n.case is case and isinstance(n.values, _ClockRow)
+    ]
 
 
 def apply_signals(
@@ -284,8 +323,7 @@ def _start(
     cause: dict[str, Any],
 ) -> SlaClock:
     if clock is None:
-        clock = SlaClock(case=case, policy=policy.name, generation=0)
-        session.add(clock)
+        clock = _new_clock(session, case, policy)
     clock.generation = (clock.generation or 0) + 1
     clock.state = RUNNING
     clock.started_at = clock.resumed_at = clock.updated_at = now

@@ -26,6 +26,7 @@ from intake.handlers.case_ops import (
 from intake.handlers.pipeline import Context
 from intake.handlers.senders import UNVOUCHED
 from intake.storage.models import OutboxMessage
+from intake.storage.outbox_rows import Queued
 from tests.unit.builders import (
     AM,
     CUSTOMER,
@@ -41,6 +42,13 @@ from tests.unit.builders import (
     make_case,
     outbox,
 )
+
+
+def written(session: Session, row: OutboxMessage | Queued) -> OutboxMessage:
+    """The outbox row as the database has it (an email of a case is written at the flush)."""
+    (found,) = [r for r in outbox(session) if r.message_id == row.message_id]
+    assert found.id == row.id
+    return found
 
 
 def text_of(row: OutboxMessage) -> str:
@@ -115,6 +123,7 @@ def test_open_case_writes_the_case_its_message_and_its_trail(session: Session) -
         mailbox=QUOTES,
     )
     case = case_ops.open_case(ctx)
+    session.flush()  # the case's message is written with it
     assert (case.number, case.seq, case.queue, case.mailbox, case.team) == (
         "CASE-000001",
         1,
@@ -301,7 +310,7 @@ def test_the_ack_asks_for_what_is_missing_and_to_check_unsure_values(session: Se
     ctx = context(session, fields={"factor": fv("0.52", 0.5)}, trust=TRUSTED, mailbox=QUOTES)
     ctx.case = case_ops.open_case(ctx)
     ctx.outcome = "new_case"
-    row = case_ops.queue_case_reply(ctx, "ack")
+    row = written(session, case_ops.queue_case_reply(ctx, "ack"))
     assert outbox(session) == [row]
     assert (row.kind, row.recipients, row.mail_from, row.case_id) == (
         "ack",
@@ -340,7 +349,7 @@ def test_a_value_already_asked_about_is_not_asked_again(session: Session) -> Non
     again.case, again.outcome = case, "append"
     case_ops.add_to_case(again)
     assert reply_kind(again) == "confirm"
-    text = text_of(case_ops.queue_case_reply(again, "confirm"))
+    text = text_of(written(session, case_ops.queue_case_reply(again, "confirm")))
     assert 'Please check: we read the stage as "Funding". Reply if that is wrong.' in text
     assert "factor as" not in text
 

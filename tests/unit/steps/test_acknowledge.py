@@ -33,7 +33,7 @@ def test_acknowledge_queues_the_ack_of_a_new_case(session: Session) -> None:
     ctx = opened(session, QUOTES, QUOTE_FIELDS)
     pipeline.acknowledge(ctx)
     (ack,) = outbox(session)
-    assert ctx.replies == [ack]
+    assert [(r.id, r.kind, r.message_id) for r in ctx.replies] == [(ack.id, "ack", ack.message_id)]
     assert (ack.kind, ack.recipients, ack.mail_from) == ("ack", [AM], QUOTES)
     assert ack.case_id == ctx.case.id  # type: ignore[union-attr]
     assert b"\r\nSubject: [CASE-000001] Quote please\r\n" in ack.raw
