@@ -47,6 +47,11 @@ def _as_form(
     ):
         return paragraph
     if len(words) < RUN_ON_WORDS or stops * WORDS_PER_STOP > len(words):
+        # (three fields said need one said by its own name: only the type and the record
+        # type have short names; one search spares the sentence by sentence reading of
+        # every short paragraph that names none)
+        if not _spoken_labels(_table(labels)).search(paragraph):
+            return paragraph
         return _labelled_sentences(paragraph, labels, picklists) or paragraph
     spoken = nz.from_speech(paragraph)  # "point four nine" -> ".49", as it would be typed
     return _cut(spoken, _labels_said(spoken, labels, picklists)) or paragraph
