@@ -20,7 +20,7 @@ _PIECE = re.compile(r"(?<=[.!?;])\s+|\n")
 _CELL_GAP = re.compile(r"\s+/{1,2}\s+|\s*\|\s*")
 # "Approvals (90)": the stage's probability beside its name says nothing more
 _PROBABILITY = re.compile(r"\s*\(\s*\d{1,3}\s*%?\s*\)$")
-_PICKLIST_FIELDS = frozenset({"opportunity_type", "record_type", "stage"})
+PICKLIST_FIELDS = frozenset({"opportunity_type", "record_type", "stage"})
 
 
 def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -32,13 +32,13 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
         cells = _CELL_GAP.split(piece.strip().rstrip(".;"))
         if len(cells) < 2:
             continue
-        said = _cells(v, cells, ctx)
-        if said and _PICKLIST_FIELDS & said.keys():
+        said = cell_values(v, cells, ctx)
+        if said and PICKLIST_FIELDS & said.keys():
             for field, value in said.items():
                 found.offer(field, value, PROSE, ctx.source)
 
 
-def _cells(v: OrgVocabulary, cells: list[str], ctx: Context) -> dict[str, str] | None:
+def cell_values(v: OrgVocabulary, cells: list[str], ctx: Context) -> dict[str, str] | None:
     """{field: value} when every cell is one value of a field no other cell gave."""
     said: dict[str, str] = {}
     for cell in cells:
