@@ -314,6 +314,10 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
                 found.offer(named, said[1], PROSE - 0.1, "subject")
 
 
+# "please call", "call me at", "cell", "ph": the number after is the one to call
+_CALL_CUE = re.compile(r"(?i)\b(?:call|text|reach|cell|mobile|phone|ph|tel)\b")
+
+
 def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: str) -> None:
     """The subject's urgency, reference and site address."""
     subject = _subject_text(msg.subject)
@@ -330,3 +334,10 @@ def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: s
     address = site_address(subject, v.org.phone_region)
     if address and not found.has("site_address"):
         found.offer("site_address", address, GUESS, "subject")
+    # "Front window leaking after Sunday storm - please call 825-555-0161": the number to
+    # call, said only in the subject
+    phones = nz.find_phones(subject, v.org.phone_region)
+    if phones and not found.has("contact_phone"):
+        e164, start, _ = phones[0]
+        asked = _CALL_CUE.search(subject[max(0, start - 30) : start])
+        found.offer("contact_phone", e164, PROSE if asked else GUESS, "subject")

@@ -403,3 +403,15 @@ def test_a_dashed_subject_with_a_slash_cell_of_picklist_values_or_ending_in_valu
     body = "hi team, quote please\n\n12 casements 3050 triple pane white\n\nthanks for this one\np"
     got = quote(extractor, message(body, subject=subject))
     assert {name: got.get(name) for name in stated} == stated
+
+
+def test_a_phone_only_in_a_service_requests_subject(extractor):
+    msg = message(
+        "Our front window leaks along the bottom corner when the rain comes sideways. We're at "
+        "12 Heron Point Way, Spruce Grove AB T7X 0R2. Easiest is to call me, number is in the "
+        "subject line.\n\nThanks,\nBev Nakamura",
+        subject="Front window leaking after Sunday storm - please call 825-555-0161",
+        from_name="Bev Nakamura",
+        from_addr="bev.nakamura@example.net",
+    )
+    assert service(extractor, msg, staff=False)["contact_phone"] == "+18255550161"
