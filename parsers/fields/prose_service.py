@@ -245,7 +245,45 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
         return
     if ctx.sender_is_staff:
+        if _contact_line(v, found, text, ctx):
+            return
         _titled_customer(v, found, text, ctx)
+
+
+# "Contact Gord Pelletier, QA lead, 780-555-0193", "contact rachel tam pch warranty 587 555
+# 0108": a line that opens with "contact", no colon, the person and their number after
+_CONTACT_LINE = cued(
+    guarded(
+        re.compile(
+            r"(?im)^[ \t]*contact[ \t]+(?P<name>[a-zà-ÿ'’-]+[ \t]+[a-zà-ÿ'’-]+)"
+            r"(?P<rest>[ \t,][^\n]*)$"
+        )
+    )
+)
+# A role or a thing written where a contact line's person would be ("contact site super")
+_ROLE_WORDS = {
+    "site", "super", "pm", "office", "warranty", "plant", "owner", "homeowner", "customer",
+    "tenant", "info", "details", "person", "lead", "manager", "at", "on", "is", "for", "name",
+}  # fmt: skip
+
+
+def _contact_line(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> bool:
+    """In a staff member's request, the person on a "Contact <name>, <role>, <phone>" line,
+    written in capitals or all in lower case: whom to call."""
+    for m in _CONTACT_LINE.finditer(text):
+        words = m["name"].split()
+        if {w.lower() for w in words} & _ROLE_WORDS or not nz.find_phones(
+            m["rest"], v.org.phone_region
+        ):
+            continue
+        lowered = m["name"].islower()
+        if not lowered and not all(w[0].isupper() for w in words):
+            continue
+        name = " ".join(w.capitalize() if lowered else w for w in words)
+        if _a_persons_name(v, name):
+            found.offer("contact_name", name, PROSE, ctx.source)
+            return True
+    return False
 
 
 # "Mrs. Adaeze Okonkwo called, the crank ...", "From the VM: Mr. Harold Finch (elderly) -

@@ -122,6 +122,10 @@ def merge_forwarded(
         for name in FORWARDED_HISTORY.get(queue, ()):
             if name not in pointed:
                 forwarded.values.pop(name, None)
+            elif _guessed(found, name) and forwarded.values[name].confidence > GUESS:
+                # "we want it in Q3 ... everything else is in my note below": the note's
+                # "close Sept 29" says what the body only guessed at
+                del found.values[name]
     said, default = forwarded.values.get("urgency"), found.values.get("urgency")
     if said and said.value == "emergency" and default and default.confidence <= GUESS:
         # "can someone get out today? See Kyle's note below": the note names the hazard;
@@ -150,7 +154,19 @@ _APPROVAL_BELOW = re.compile(
 )
 
 
+# "everything else is in my note below", "rest is per Karl's email below": the body hands
+# over every field it does not state itself to the forwarded mail
+_REST_BELOW = re.compile(
+    r"\b(?:everything else|the rest|rest)(?: of it)?(?:'s|\s+is|\s+are)?\s+"
+    r"(?:in|per|as per|see|from)\b[^.\n]{0,40}\bbelow\b",
+    re.IGNORECASE,
+)
+
+
 def _pointed_below(body: str) -> set[str]:
+    """The history fields the body takes from the forwarded mail below it."""
+    if _REST_BELOW.search(body):
+        return {name for names in FORWARDED_HISTORY.values() for name in names}
     pointed = {
         _POINTED_FIELDS.get(m["field"].lower(), m["field"].lower())
         for m in _FIELD_PER_BELOW.finditer(body)
@@ -158,6 +174,12 @@ def _pointed_below(body: str) -> set[str]:
     if _APPROVAL_BELOW.search(body):
         pointed.add("factor")
     return pointed
+
+
+def _guessed(found: Found, name: str) -> bool:
+    """Whether the body gave `name` only as a guess."""
+    held = found.values.get(name)
+    return held is not None and held.confidence <= GUESS
 
 
 def merge_attachment(
@@ -218,7 +240,9 @@ _APPROVAL = re.compile(
     r"re-?sending|everything else (?:stands|stays|is the same)|"
     # "Logging this one for Priya - Lena's approval is below, please open the case"
     r"approval (?:is )?(?:below|attached|underneath)|logging (?:this|it)(?: one)? for|"
-    r"please (?:open|log) (?:the|a|this) case)\b",
+    r"please (?:open|log) (?:the|a|this) case)\b|"
+    # "go w lenas #", "going with Lena's number": the approver's number, forwarded below
+    r"\bgo(?:ing)? (?:w/?|with) \w+(?:'|’)?s (?:#|number|pricing|price|factor)",
     re.IGNORECASE,
 )
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields import accounts, bare_lines, shorthand
+from intake.parsers.fields import accounts, bare_lines, cell_lines, shorthand
 from intake.parsers.fields.common import (
     QUOTES,
     Context,
@@ -165,7 +165,8 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(_CELL_BREAK, subject) if c.strip()]
     said = [_cell_values(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
     if sum(bool(x) for x in said) < 2:
-        if len(_LOOSE_CELL_BREAK.findall(subject)) < 3:
+        breaks = len(_LOOSE_CELL_BREAK.findall(subject))
+        if breaks < 2:
             return
         # "New acct Kestrel Lake Cabins - 12 cabin pkgs - .58 - Project - Funding - close
         # 15/11": cells set apart by dashes or commas, when three of them are values (a
@@ -174,7 +175,9 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
         cells = [c.strip() for c in _LOOSE_CELL_BREAK.split(subject) if c.strip()]
         said = [_cell_values(v, cell, ctx) for cell in cells]
         named = any(_OPP_NAMED.match(cell) for cell in cells)
-        if sum(bool(x) for x in said) + named < 3:
+        # ("A&O dealer stock order - factor .54 - 25%": a subject that ends in two cells
+        # of values or more is the shorthand too)
+        if (breaks < 3 or sum(bool(x) for x in said) + named < 3) and _values_at_end(said) < 2:
             return
     after_account = False
     for cell, values in zip(cells, said, strict=True):
@@ -217,7 +220,37 @@ def _cell_values(v: OrgVocabulary, cell: str, ctx: Context) -> list[tuple[str, s
     value = bare_lines.value_of(v, cell, ctx)
     if value:
         return [value]
+    slashed = _picklist_slashes(v, cell, ctx)
+    if slashed:
+        return slashed
     return [(name, said) for name, said, _ in shorthand.labelled_values(v, cell, ctx)]
+
+
+def _picklist_slashes(v: OrgVocabulary, cell: str, ctx: Context) -> list[tuple[str, str]]:
+    """ "std/single", "Project/Funding": picklist values set apart by bare slashes, one cell
+    of a dashed subject ("ridgeline - elbow park reno - std/single - 50% - close jun 30"),
+    each part of another picklist ("white/black", "6/30" are none)."""
+    parts = _BARE_SLASH.split(cell.strip())
+    if len(parts) < 2:
+        return []
+    said = cell_lines.cell_values(v, parts, ctx)
+    if not said or not said.keys() <= cell_lines.PICKLIST_FIELDS:
+        return []
+    return list(said.items())
+
+
+# "std/single", "std / single"
+_BARE_SLASH = re.compile(r"\s*/\s*")
+
+
+def _values_at_end(said: list[list[tuple[str, str]]]) -> int:
+    """How many cells, counted back from the last, each state values."""
+    count = 0
+    for values in reversed(said):
+        if not values:
+            break
+        count += 1
+    return count
 
 
 # "Close moves per subject", "new date in the subject line"
@@ -281,6 +314,10 @@ def _quote_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Cont
                 found.offer(named, said[1], PROSE - 0.1, "subject")
 
 
+# "please call", "call me at", "cell", "ph": the number after is the one to call
+_CALL_CUE = re.compile(r"(?i)\b(?:call|text|reach|cell|mobile|phone|ph|tel)\b")
+
+
 def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: str) -> None:
     """The subject's urgency, reference and site address."""
     subject = _subject_text(msg.subject)
@@ -297,3 +334,10 @@ def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: s
     address = site_address(subject, v.org.phone_region)
     if address and not found.has("site_address"):
         found.offer("site_address", address, GUESS, "subject")
+    # "Front window leaking after Sunday storm - please call 825-555-0161": the number to
+    # call, said only in the subject
+    phones = nz.find_phones(subject, v.org.phone_region)
+    if phones and not found.has("contact_phone"):
+        e164, start, _ = phones[0]
+        asked = _CALL_CUE.search(subject[max(0, start - 30) : start])
+        found.offer("contact_phone", e164, PROSE if asked else GUESS, "subject")

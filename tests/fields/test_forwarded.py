@@ -644,3 +644,37 @@ def test_a_long_request_that_points_at_nothing_below_keeps_no_older_factor(extra
         "Submissions, they'd like to decide by June 20. Their PO # is in the thread below."
     )
     assert "factor" not in quote(extractor, message(body, forwarded=_APPROVAL_CHAIN))
+
+
+LENA_OVER_DRAFT = (
+    "From: Lena Fischer <lena.fischer@example.com>\nSubject: RE: Ridgeline Cougar Ridge\n\n"
+    "Approved at .46 given the volume.\n\nLena\n\n"
+    "From: Priya Shah <priya.shah@example.com>\nSubject: Ridgeline Cougar Ridge\n\n"
+    "Lena - proposing .48 on this one. Stage Approvals, close Dec 18.\n"
+    "12 casements 3060 black/white triple\n\nPriya\n"
+)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "go w lenas #\nopp Ridgeline - Cougar Ridge / std / single\n-p",
+        "Team can you quote Ridgeline Cougar Ridge for me, the builder wants it in the new year "
+        "and the site is ready, account Ridgeline Custom Builds, opp Ridgeline - Cougar Ridge, "
+        "Standard, Single, and she wants the quote tomorrow by noon because her board meets "
+        "Thursday and we are hoping to land it before the month is out, so the numbers matter "
+        "here, everything else is in my note below, thanks Priya",
+    ],
+)
+def test_a_cover_note_that_hands_over_the_forwarded_approval_chain(extractor, note):
+    # "go w lenas #", "everything else is in my note below": the forwarded chain's factor,
+    # stage and close are this request's, the approval's factor the newest
+    got = quote(extractor, message(note, forwarded=LENA_OVER_DRAFT))
+    assert (got.get("factor"), got.get("stage"), got.get("close_date")) == (
+        "0.46",
+        "Approvals",
+        "2026-12-18",
+    )
+    # a note that does not point below: the older thread's pricing is history
+    plain = message("opp Ridgeline - Cougar Ridge / std / single\n-p", forwarded=LENA_OVER_DRAFT)
+    assert "stage" not in quote(extractor, plain)

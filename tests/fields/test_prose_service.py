@@ -1101,3 +1101,22 @@ def test_a_work_order_headed_with_the_companys_name_names_the_account(extractor,
     )
     msg = message(text, from_name="Ida Park", from_addr="ipark@maplewoodpm.example.org")
     assert service(extractor, msg, staff=False)["account"] == account
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Contact Gord Pelletier, QA lead, 780-555-0193 ext 212", "Gord Pelletier"),
+        ("contact rachel tam pch warranty 587 555 0108", "Rachel Tam"),
+    ],
+)
+def test_a_colon_less_contact_line_in_a_staff_request(extractor, line, name):
+    text = (
+        "Hi CY,\n\nNorthgate flagged 3 units with failed seals, fogged between the panes."
+        f"\n\n{line}\n\nThanks,\nDan"
+    )
+    msg = message(text, subject="failed seals", from_name="Dan Schultz")
+    assert service(extractor, msg, staff=True).get("contact_name") == name
+    # "contact site super 403-...": a role, no one's name
+    role = message(text.replace(line, "contact site super 403-555-0111"), subject="seals")
+    assert service(extractor, role, staff=True).get("contact_name") != "Site Super"

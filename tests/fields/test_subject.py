@@ -384,3 +384,34 @@ def test_a_three_cell_subject_of_account_products_and_factor(extractor):
         msg, "quotes", now=msg.date, sender_is_staff=True, is_reply=True, expected=expected
     )
     assert got["opportunity_name"].value == "NGM Egress Retrofit"
+
+
+@pytest.mark.parametrize(
+    ("subject", "stated"),
+    [
+        (
+            "ridgeline - elm park reno - std/single - 50% - close jun 30",
+            {"opportunity_type": "Standard", "record_type": "Single", "stage": "Submissions"},
+        ),
+        ("A&O dealer stock order - factor .54 - 25%", {"factor": "0.54", "stage": "Funding"}),
+    ],
+)
+def test_a_dashed_subject_with_a_slash_cell_of_picklist_values_or_ending_in_values(
+    extractor, subject, stated
+):
+    # the same cells set apart by " | " are read; set apart by " - " they must be too
+    body = "hi team, quote please\n\n12 casements 3050 triple pane white\n\nthanks for this one\np"
+    got = quote(extractor, message(body, subject=subject))
+    assert {name: got.get(name) for name in stated} == stated
+
+
+def test_a_phone_only_in_a_service_requests_subject(extractor):
+    msg = message(
+        "Our front window leaks along the bottom corner when the rain comes sideways. We're at "
+        "12 Heron Point Way, Spruce Grove AB T7X 0R2. Easiest is to call me, number is in the "
+        "subject line.\n\nThanks,\nBev Nakamura",
+        subject="Front window leaking after Sunday storm - please call 825-555-0161",
+        from_name="Bev Nakamura",
+        from_addr="bev.nakamura@example.net",
+    )
+    assert service(extractor, msg, staff=False)["contact_phone"] == "+18255550161"
