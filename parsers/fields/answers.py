@@ -18,8 +18,8 @@ from intake.parsers.fields import inline_answers as inline
 from intake.parsers.fields.bare_lines import is_opportunity_name
 from intake.parsers.fields.common import Context, _clean, _label_key
 from intake.parsers.fields.patterns import _ADDRESS
-from intake.parsers.fields.prose_service import _LOWER_STREET
 from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
+from intake.parsers.fields.site_address import _LOWER_STREET
 from intake.parsers.fields.values import date_of
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage

@@ -17,14 +17,9 @@ from datetime import date
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import SERVICE, Context, _strip_greeting, sentences
-from intake.parsers.fields.patterns import _ADDRESS, _PHONE_SHAPE
-from intake.parsers.fields.prose_service import (
-    _PERSON_ON_ONE_LINE,
-    _PLACE_WORD,
-    _THIRD_PARTY,
-    _a_persons_name,
-    describes_fault,
-)
+from intake.parsers.fields.description import describes_fault
+from intake.parsers.fields.patterns import _ADDRESS, _PERSON_ON_ONE_LINE, _PHONE_SHAPE
+from intake.parsers.fields.prose_service import _PLACE_WORD, _THIRD_PARTY, _a_persons_name
 from intake.parsers.fields.resolver import GUESS, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 

@@ -21,7 +21,8 @@ from intake.parsers.fields.common import (
     _replace,
     _strip_forward_headers,
 )
-from intake.parsers.fields.prose_service import _NAMED_CONTACT, describes_fault
+from intake.parsers.fields.description import describes_fault
+from intake.parsers.fields.prose_service import _NAMED_CONTACT
 from intake.parsers.fields.resolver import COVER_NOTE_WORDS, Found, is_approval_note
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage

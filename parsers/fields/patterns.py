@@ -333,3 +333,21 @@ _FACTOR_INSTEAD = re.compile(
     rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+{_FACTOR_SAID}",
     re.IGNORECASE,
 )
+
+
+# A person's name as written: a capitalised word, then one or two more ("Mark Jensen",
+# "Anne McNeil"), the words apart by any space or by one space only
+_NAME_WORD = r"(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|Mc[A-Z][a-z]+)"
+_PERSON = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+" + _NAME_WORD + r"){1,2}"
+_PERSON_ON_ONE_LINE = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?: " + _NAME_WORD + r"){1,2}"
+
+# "Genevieve Martel called me last night – the deadbolt ...": a customer who called the
+# sender, named as the subject of the call; the lead clause is no part of the fault.
+_CALLER = cued(
+    re.compile(
+        rf"(?:^|(?<=[.!?\n])\s*)(?P<name>{_PERSON})"
+        r"\s+(?:just\s+)?(?:called|phoned|rang|texted|emailed|e-mailed|messaged)\s+"
+        r"(?:me|us|in|our office)\b(?P<when>[^.!?\n–—:;-]{0,30}?)\s*(?P<sep>[–—:;-]|,|$)",
+        re.M,
+    )
+)

@@ -24,8 +24,8 @@ from intake.parsers.fields.patterns import (
     _SIGN_OFF,
     _TITLE_AND_COMPANY,
 )
-from intake.parsers.fields.prose_service import site_address
 from intake.parsers.fields.resolver import CLAUSE, GUESS, HEADER, PROSE, SIGNATURE, Found
+from intake.parsers.fields.site_address import site_address
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
 from intake.parsers.message import ParsedMessage

@@ -25,8 +25,8 @@ from intake.parsers.fields.patterns import (
     names_a_job,
 )
 from intake.parsers.fields.prose_quote import prose_due, values_said
-from intake.parsers.fields.prose_service import site_address
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
+from intake.parsers.fields.site_address import site_address
 from intake.parsers.fields.tables import summary_row
 from intake.parsers.fields.values import offer_account, part_fields
 from intake.parsers.fields.vocab import OrgVocabulary

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers.fields.common import _subject_text
-from intake.parsers.fields.prose_service import describes_fault
+from intake.parsers.fields.description import describes_fault
 
 SHORT_BODY = 20  # words: a body this short that names no fault only adds to the subject
 MIN_CELLS = 3  # a subject of this many cells is a request written out, not a title
