@@ -393,7 +393,9 @@ def test_two_serves_one_killed_mid_burst_lose_nothing_double_nothing_keep_order(
     inbound = {r["id"]: r for r in rows(engine, "select * from inbound_messages")}
     cases = {r["id"]: r for r in rows(engine, "select id, number, subject, slack_ts from cases")}
     outbox = rows(
-        engine, "select id, channel, kind, state, message_id, case_id, raw from outbox order by id"
+        engine,
+        "select id, channel, kind, state, message_id, case_id, raw, attempts, last_error "
+        "from outbox order by id",
     )
     engine.dispose()
 
@@ -435,8 +437,13 @@ def test_two_serves_one_killed_mid_burst_lose_nothing_double_nothing_keep_order(
     assert sorted(o["case_id"] for o in mails if o["kind"] == "ack") == sorted(cases)
     completed = {first[i.message_id]["case_id"] for i in by_key.values() if i.kind == "phone_reply"}
     assert {o["case_id"] for o in mails if o["kind"] == "confirm"} == completed
-    assert {o["state"] for o in outbox} <= {"sent", "uncertain"}, Counter(
-        o["state"] for o in outbox
+    assert {o["state"] for o in outbox} <= {"sent", "uncertain"}, (
+        Counter(o["state"] for o in outbox),
+        [
+            (o["id"], o["channel"], o["kind"], o["attempts"], o["last_error"])
+            for o in outbox
+            if o["state"] not in ("sent", "uncertain")
+        ],
     )
     arrived = [str(m["Message-ID"]) for m in delivered]
     doubled = {mid: n for mid, n in Counter(arrived).items() if n > 1}
