@@ -96,10 +96,12 @@ class _Wait:
 
 
 class _Unusable:
-    """The row can never be posted (its payload is unreadable)."""
+    """The row can never be posted (its payload is unreadable, or there is nothing to update):
+    `failed`, or `uncertain` when what it depends on may have gone out unrecorded."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, state: str = "failed") -> None:
         self.reason = reason
+        self.state = state
 
 
 class _Outcome(enum.Enum):
@@ -154,8 +156,16 @@ def _post(
         log.debug("slack outbox #%s waits: %s", row.id, plan.reason)
         return _Outcome.WAIT
     if isinstance(plan, _Unusable):
-        claim.move("failed", expect=("pending",), error=plan.reason)
-        log.error("slack outbox #%s %s cannot be posted: %s", row.id, row.kind, plan.reason)
+        claim.move(plan.state, expect=("pending",), error=plan.reason)
+        level = logging.ERROR if plan.state == "failed" else logging.WARNING
+        log.log(
+            level,
+            "slack outbox #%s %s not posted (%s): %s",
+            row.id,
+            row.kind,
+            plan.state,
+            plan.reason,
+        )
         return _Outcome.DONE
     attempts = row.attempts + 1
     lease = claims.lease(now(), math.ceil(settings.timeout_seconds))
@@ -258,8 +268,12 @@ def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
             if case is not None and case.slack_ts:
                 channel = case.slack_channel or channel
                 return _Post(channel, text, blocks, None, False, update_ts=case.slack_ts)
-            if _announcement_open(session, row.case_id):
+            if _announcement_in(session, row.case_id, ("pending", "sending")):
                 return _Wait("the announcement to update is not posted yet")
+            if _announcement_in(session, row.case_id, ("uncertain",)):
+                # (a process died posting it: it may be in the channel, its ts unknown; a
+                # person who sends it again decides for this row too)
+                return _Unusable("its announcement is uncertain: no ts to update", "uncertain")
             return _Unusable("the case has no announcement to update")
         if payload.get("thread"):
             case = session.get(Case, row.case_id)
@@ -267,13 +281,14 @@ def _plan(session: Session, row: OutboxMessage) -> _Post | _Wait | _Unusable:
                 # The thread lives where the announcement went (Slack answered with the
                 # channel's id, which the queued name may not be).
                 thread_ts, channel = case.slack_ts, case.slack_channel or channel
-            elif _announcement_open(session, row.case_id):
+            elif _announcement_in(session, row.case_id, ("pending", "sending")):
                 return _Wait("the case's announcement is not posted yet")
             # No announcement, or it failed / is uncertain: top-level, not lost.
     return _Post(channel, text, blocks, thread_ts, announce)
 
 
-def _announcement_open(session: Session, case_id: int) -> bool:
+def _announcement_in(session: Session, case_id: int, states: tuple[str, ...]) -> bool:
+    """Whether the case has an announcement row in one of `states`."""
     return (
         session.scalar(
             select(OutboxMessage.id)
@@ -281,7 +296,7 @@ def _announcement_open(session: Session, case_id: int) -> bool:
                 OutboxMessage.channel == CHANNEL,
                 OutboxMessage.case_id == case_id,
                 OutboxMessage.kind == ANNOUNCE_KIND,
-                OutboxMessage.state.in_(("pending", "sending")),
+                OutboxMessage.state.in_(states),
             )
             .limit(1)
         )

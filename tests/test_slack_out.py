@@ -595,3 +595,35 @@ def test_a_refresh_of_a_case_never_announced_fails_without_a_call(sessions, slac
     settings = slack_settings(slack)
     dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock())
     assert row_of(sessions, row_id).state == "failed" and slack.calls == []
+
+
+def test_a_refresh_of_an_uncertain_announcement_is_uncertain_too(sessions, slack, org) -> None:
+    """A process died posting the announcement: it may be in the channel, its ts never
+    recorded. A refresh of it has nothing to redraw and nothing known to be wrong: it is left
+    `uncertain` beside its announcement, for the person who decides about both, never
+    `failed`."""
+    case_id = make_case(sessions)
+    announce = queue_post(sessions, case_id, "announce", announce=True)
+    settings = slack_settings(slack)
+
+    class DiesAfterTheRequest(type(make_client(settings))):
+        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 - slack_sdk's name
+            super().chat_postMessage(**kwargs)
+            raise SystemExit("killed")
+
+    dying = DiesAfterTheRequest(token=DEFAULT_TOKEN, base_url=slack.base_url, retry_handlers=[])
+    with pytest.raises(SystemExit):
+        dispatch_slack_due(sessions, dying, settings, OUTBOX, Clock())
+    recover_interrupted(sessions)
+    assert row_of(sessions, announce).state == "uncertain"
+    with sessions() as session, session.begin():
+        case = session.get(Case, case_id)
+        case.team = "west"
+        row = SlackFeed(org).refresh(session, case, NOW)
+        session.flush()
+        refresh = row.id
+
+    dispatch_slack_due(sessions, make_client(settings), settings, OUTBOX, Clock())
+    assert row_of(sessions, refresh).state == "uncertain"
+    assert "uncertain" in row_of(sessions, refresh).last_error
+    assert slack.calls_of("chat.update") == [] and len(slack.posts()) == 1
