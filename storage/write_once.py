@@ -128,15 +128,12 @@ def _write(session: Session, _flush_context: Any) -> None:
         return
     connection = session.connection()
     batches: dict[Table, list[dict[str, Any]]] = {}
-    for row in noted:
+    for row in noted:  # (a row names only rows noted before it: those have their ids by now)
         if row.want_id:
             result = connection.execute(_insert(row.table), row.row())
             row.id = result.inserted_primary_key[0]
         else:
-            batches.setdefault(row.table, [])
-    for row in noted:
-        if not row.want_id:
-            batches[row.table].append(row.row())
+            batches.setdefault(row.table, []).append(row.row())
     for table, rows in batches.items():
         for run in _same_columns(rows):
             connection.execute(_insert(table), run)

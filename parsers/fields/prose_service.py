@@ -238,12 +238,12 @@ def _contact_line(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> bo
     written in capitals or all in lower case: whom to call."""
     for m in _CONTACT_LINE.finditer(text):
         words = m["name"].split()
-        if {w.lower() for w in words} & _ROLE_WORDS or not nz.find_phones(
-            m["rest"], v.org.phone_region
+        lowered = m["name"].islower()
+        if {w.lower() for w in words} & _ROLE_WORDS or (
+            not lowered and not all(w[0].isupper() for w in words)
         ):
             continue
-        lowered = m["name"].islower()
-        if not lowered and not all(w[0].isupper() for w in words):
+        if not nz.find_phones(m["rest"], v.org.phone_region):
             continue
         name = " ".join(w.capitalize() if lowered else w for w in words)
         if _a_persons_name(v, name):

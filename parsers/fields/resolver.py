@@ -146,10 +146,10 @@ _POINTED_FIELDS = {"close date": "close_date", "close": "close_date", "closing":
 
 # "Lena has approved a special factor for this one (her note is below), so please use her
 # number", "see below, go w lena's #": the approval forwarded below gives the factor
+_SOMEONES_NUMBER = r"(?:her|his|their|\w+(?:'|’)s) (?:number|#|pricing|price)"
 _APPROVAL_BELOW = re.compile(
-    r"\b(?:approv\w*|factor|(?:her|his|their|\w+(?:'|’)s) (?:number|#|pricing|price))"
-    r"[^.\n]{0,80}\bbelow\b|\bbelow\b[^.\n]{0,60}(?:\bapprov\w*|\bfactor\b|"
-    r"\b(?:her|his|their|\w+(?:'|’)s) (?:number|#|pricing|price))",
+    rf"\b(?:approv\w*|factor|{_SOMEONES_NUMBER})[^.\n]{{0,80}}\bbelow\b"
+    rf"|\bbelow\b[^.\n]{{0,60}}(?:\bapprov\w*|\bfactor\b|\b{_SOMEONES_NUMBER})",
     re.IGNORECASE,
 )
 

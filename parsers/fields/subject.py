@@ -336,8 +336,8 @@ def _service_subject(v: OrgVocabulary, found: Found, msg: ParsedMessage, body: s
         found.offer("site_address", address, GUESS, "subject")
     # "Front window leaking after Sunday storm - please call 825-555-0161": the number to
     # call, said only in the subject
-    phones = nz.find_phones(subject, v.org.phone_region)
-    if phones and not found.has("contact_phone"):
+    phones = [] if found.has("contact_phone") else nz.find_phones(subject, v.org.phone_region)
+    if phones:
         e164, start, _ = phones[0]
         asked = _CALL_CUE.search(subject[max(0, start - 30) : start])
         found.offer("contact_phone", e164, PROSE if asked else GUESS, "subject")

@@ -41,10 +41,3 @@ def test_a_line_of_picklist_cells_gives_each_value(extractor, line, stated):
 )
 def test_a_line_that_is_not_all_values_gives_no_stage(extractor, line):
     assert "stage" not in quote(extractor, message(REQUEST.format(line=line)))
-
-
-def test_an_opportunity_set_up_in_salesforce_as_a_quoted_name(extractor):
-    text = 'Hi,\n\nI\'ve set it up in SF as "Martel - Whitemud full replacement", a Single record.'
-    assert (
-        quote(extractor, message(text))["opportunity_name"] == "Martel - Whitemud full replacement"
-    )

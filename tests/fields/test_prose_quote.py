@@ -1493,3 +1493,10 @@ def test_a_stage_permitted_for_later_is_no_stage(extractor):
         reply=True,
     )
     assert "stage" not in got
+
+
+def test_an_opportunity_set_up_in_salesforce_as_a_quoted_name(extractor):
+    text = 'Hi,\n\nI\'ve set it up in SF as "Martel - Whitemud full replacement", a Single record.'
+    assert (
+        quote(extractor, message(text))["opportunity_name"] == "Martel - Whitemud full replacement"
+    )
