@@ -27,7 +27,7 @@ from intake.handlers.salesforce_feed import SalesforceFeed, mirror
 from intake.handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
 from intake.handlers.sla import SlaRuntime
 from intake.handlers.slack_feed import SlackFeed
-from intake.handlers.threads import case_numbers_in, find_case
+from intake.handlers.threads import find_case, is_our_case_number
 from intake.parsers.message import ParsedMessage
 from intake.parsers.org import Mailbox, Organisation
 from intake.parsers.slack_event import slack_message_id
@@ -267,8 +267,9 @@ def mailbox_allows(box: Mailbox, sender_is_staff: bool) -> bool:
 
 def extract(ctx: Context) -> None:
     queue = ctx.case.queue if ctx.case is not None else ctx.mailbox.queue  # type: ignore[union-attr]
+    msg = without_command(ctx)
     values = ctx.config.extractor.extract(
-        without_command(ctx),
+        msg,
         queue,
         now=ctx.now,
         sender_is_staff=ctx.staff,
@@ -278,8 +279,8 @@ def extract(ctx: Context) -> None:
     )
     ctx.fields = dict(values)
     ref = ctx.fields.get("reference")
-    if ref is not None and case_numbers_in(str(ref.value), ctx.config.case_prefix):
-        # "case CASE-000006" names our case (threads.find_case), never the customer's order
+    said = f"{msg.subject}\n{msg.new_text}"
+    if ref is not None and is_our_case_number(str(ref.value), said, ctx.config.case_prefix):
         del ctx.fields["reference"]
 
 

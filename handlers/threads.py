@@ -29,6 +29,19 @@ def case_numbers_in(text: str, prefix: str) -> list[str]:
     return [f"{prefix.upper()}-{m.group(1)}" for m in _number_pattern(prefix).finditer(text or "")]
 
 
+def is_our_case_number(reference: str, text: str, prefix: str) -> bool:
+    """Whether a reference read from a message is one of our own case numbers: written whole
+    ("case CASE-000006"), or the number alone that "CASE-000006" in `text` gives a reader of
+    "case 123"-style references (our prefix is also the word "case"). Our numbers name our
+    case (find_case), never a customer's order."""
+    if case_numbers_in(reference, prefix):
+        return True
+    digits = re.sub(r"\D", "", reference)
+    return bool(digits) and any(
+        number.rpartition("-")[2] == digits for number in case_numbers_in(text, prefix)
+    )
+
+
 def find_case(
     session: Session, msg: ParsedMessage, prefix: str, *, customer: str | None = None
 ) -> tuple[Case | None, str]:

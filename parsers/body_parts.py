@@ -386,13 +386,19 @@ def _disclaimer_start(lines: list[str]) -> int | None:
     """First line of a trailing legal disclaimer paragraph (at most 30 lines long), or None.
 
     A paragraph counts only when it starts like a disclaimer *and* speaks of recipients or
-    privilege, so "Confidential - don't share the factor with the dealer" stays content.
+    privilege, so "Confidential - don't share the factor with the dealer" stays content. An
+    Outlook signature often has its disclaimer glued under its last line, no blank line
+    between ('"Let the light in."' over "This email and any attachments are confidential
+    ..."): a line that starts one counts too when its paragraph runs to the end of the text.
     """
     n = len(lines)
+    last = max((k for k in range(n) if lines[k].strip()), default=-1)
     for i in range(max(0, n - 30), n):
-        if not (_DISCLAIMER.match(lines[i]) and _is_paragraph_start(lines, i)):
+        if not _DISCLAIMER.match(lines[i]):
             continue
         end = next((k for k in range(i, n) if not lines[k].strip()), n)
+        if not (_is_paragraph_start(lines, i) or end > last):
+            continue
         if _DISCLAIMER_TERMS.search(" ".join(lines[i:end])):
             return i
     return None

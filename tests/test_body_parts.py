@@ -207,6 +207,28 @@ def test_the_to_whom_addressed_disclaimer_is_dropped_after_the_signature() -> No
     )
 
 
+def test_a_disclaimer_glued_under_the_signature_still_ends_it() -> None:
+    """An Outlook signature whose last line runs straight into the disclaimer, no blank line
+    between: the signature is still found, and the disclaimer still dropped. A disclaimer-like
+    line with more text after it is not the end of the message."""
+    text = (
+        "The sash drags on the sill.\n\nThanks so much,\n\nRena Obi\nOffice Manager\n"
+        'Direct: 306-555-0147 | Fax: 306-555-0141\n"Windows done right."\n'
+        "This email and any attachments are confidential and intended solely for the "
+        "addressee. If you received this message in error please delete it."
+    )
+    assert split_signature(text, "Rena Obi") == (
+        "The sash drags on the sill.",
+        "Thanks so much,\n\nRena Obi\nOffice Manager\nDirect: 306-555-0147 | Fax: 306-555-0141"
+        '\n"Windows done right."',
+    )
+    inside = (
+        "Please quote the lot.\nThis message is confidential for the intended recipient only,"
+        "\nso keep the factor to yourself.\n\nAlso add screens."
+    )
+    assert split_signature(inside, "") == (inside, "")
+
+
 def test_pgp_armor_is_removed_from_new_text() -> None:
     body = (
         "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nPlease call me.\n\n"

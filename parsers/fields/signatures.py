@@ -149,7 +149,7 @@ def split_chain(forwarded: str) -> list[ChainMessage]:
 _PHONE_PIECE = re.compile(r"\s+[|•·]\s+|\s{3,}|\t")
 _FAX = re.compile(r"\bfax\b|^\s*F\s*[:.]\s*\+?\(?\d", re.IGNORECASE)
 _OFFICE = re.compile(
-    r"\b(?:office|work|main|switchboard|toll[- ]?free|head office|reception)\b"
+    r"\b(?:office|work|main|switchboard|toll[- ]?free|head office|reception|showroom|store)\b"
     r"|^\s*(?:O|W|Off)\s*[:.]\s*\+?\(?\d",
     re.IGNORECASE,
 )

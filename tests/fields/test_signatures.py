@@ -98,6 +98,18 @@ def test_signature_phones_on_one_line_are_judged_each_by_its_own_label(extractor
     assert service(extractor, msg, staff=False)["contact_phone"] == "+14035550172"
 
 
+def test_a_stores_shared_line_ranks_below_the_persons_direct_line(extractor):
+    """ "Showroom: ... | Direct: ..." in a dealer's signature: the showroom's number is the
+    store's, like an office line; the direct line, wherever it stands, is the person's."""
+    text = "The garden window in our display fogs up between the panes. Not urgent."
+    signature = (
+        "Kim Albers\nService Desk, Prairie Glass & Door\n"
+        "Showroom: 306-555-0140 | Direct: 306-555-0147 | Fax: 306-555-0141"
+    )
+    msg = message(text, from_name="Kim Albers", from_addr="kim@example.org", signature=signature)
+    assert service(extractor, msg, staff=False)["contact_phone"] == "+13065550147"
+
+
 def test_bare_sender_one_line(extractor, org):
     msg = message("bedroom window screen torn, can someone fix it", subject="screen",
                   from_name="", from_addr="jdoe77@example.net")  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from intake.handlers import pipeline
+from intake.parsers.fields import LabelExtractor
 from tests.unit.builders import (
     AM,
     CUSTOMER,
@@ -19,6 +20,7 @@ from tests.unit.builders import (
     context,
     fv,
     make_case,
+    org,
 )
 
 
@@ -40,6 +42,29 @@ def test_extract_never_takes_our_own_case_number_as_the_reference(session: Sessi
     ctx = context(session, cfg=config(extractor=other), sender=PAT, mailbox=SERVICE)
     pipeline.extract(ctx)
     assert ctx.fields == {"reference": fv("SO-558213")}
+
+
+def test_a_reply_citing_our_case_number_gives_no_reference(session: Session) -> None:
+    """A customer chasing "CASE-000006" in the body of a reply: the reader of "case 123"
+    references sees the number alone ("000006"), and it is still ours, not their order; a
+    number of theirs beside it stays."""
+    extractor = LabelExtractor(org())
+    for body, want in (
+        ("Any news on CASE-000006? They called us again.", None),
+        ("Our job 77120 is still waiting on CASE-000006.", "77120"),
+    ):
+        ctx = context(
+            session,
+            cfg=config(extractor=extractor),
+            sender=PAT,
+            mailbox=SERVICE,
+            subject="RE: [CASE-000006] Patio door",
+            body=body,
+        )
+        ctx.case = make_case(session, queue="service", participants=[CUSTOMER])
+        pipeline.extract(ctx)
+        got = ctx.fields.get("reference")
+        assert (got.value if got else None) == want
 
 
 def test_extract_reads_a_reply_with_its_case_queue(session: Session) -> None:
