@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from intake.parsers.normalise import (
+    account_by_domain,
     find_amount,
     find_date,
     fold,
@@ -251,6 +252,15 @@ def test_match_account_fuzzy_is_strict(org):
     assert match_account("Keystone Property Management", org) is None
     assert match_account("PCX", org) is None
     assert match_account("Prairie Creek Homes", org) is None
+
+
+def test_an_account_by_its_own_mail_domain(org):
+    """A dealer's office mails from its own domain: the name run together is the first
+    label. A provider's domain, initials, or a label only like a name give none."""
+    assert account_by_domain("office@aspenoak.example.org", org).id == "ACC-1006"
+    assert account_by_domain("Desk@ClearviewWindows.ca", org).id == "ACC-1005"
+    for address in ("pat@example.net", "sales@pch.ca", "x@clearviewglass.ca", "nodomain"):
+        assert account_by_domain(address, org) is None, address
 
 
 def test_fold_and_no_value():

@@ -164,11 +164,18 @@ def _third_party_role(text: str, start: int, end: int) -> bool:
 
 
 def by_sender(v: OrgVocabulary, found: Found, msg: ParsedMessage) -> None:
-    """A service request from an account's known contact address is that account's."""
+    """A service request from an account's known contact address is that account's; one from
+    an address at the account's own domain (a dealer's office) is, unless the text names
+    another."""
     account = v.org.account_by_contact(msg.from_addr)
     if account:
         found.offer("account", account.name, LABELLED, "from")
         found.offer("account_id", account.id, LABELLED, "from")
+        return
+    account = nz.account_by_domain(msg.from_addr, v.org)
+    if account:
+        found.offer("account", account.name, GUESS, "from")
+        found.offer("account_id", account.id, GUESS, "from")
 
 
 def by_opportunity_name(v: OrgVocabulary, found: Found, ctx: Context) -> None:

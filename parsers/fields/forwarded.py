@@ -23,7 +23,12 @@ from intake.parsers.fields.common import (
 )
 from intake.parsers.fields.description import describes_fault
 from intake.parsers.fields.prose_service import _NAMED_CONTACT
-from intake.parsers.fields.resolver import COVER_NOTE_WORDS, Found, is_approval_note
+from intake.parsers.fields.resolver import (
+    COVER_NOTE_WORDS,
+    Found,
+    is_approval_note,
+    is_cover_note,
+)
 from intake.parsers.fields.signatures import ChainMessage, split_chain, split_tail
 from intake.parsers.message import ParsedMessage
 
@@ -101,6 +106,9 @@ _KEEPS_IT = cued(
         re.IGNORECASE,
     )
 )
+# A cover note this short over a forwarded mail ("see below - pls book", "FYI see attached,
+# thx") says nothing of its own: no more than a pointer at the mail.
+BARE_POINTER_WORDS = 12
 # "deal with Linda direct", "please call Ravi directly to book", "Linda's expecting a call"
 _CONTACT_VERB = r"(?:call|phone|contact|text|reach|deal with|book with|talk to|speak (?:to|with))"
 
@@ -125,9 +133,13 @@ def handed_over(
         return None  # "Homeowner is Erik Lindqvist, ... - Shelby says call him direct"
     if _HANDS_OVER.search(body) or _names_to_contact(body, customer.from_name):
         return customer
-    short = len(body.split()) < COVER_NOTE_WORDS and not sender_is_staff
+    words = len(body.split())
+    short = words < COVER_NOTE_WORDS and not sender_is_staff
     spoken_of = _SPEAKS_OF_CUSTOMER.search(body) or _PASSES_ON.search(body)
-    if short and spoken_of and not _KEEPS_IT.search(body):
+    # "see below - pls book": a pointer and nothing of the sender's own; the forwarded mail
+    # is the whole request, and the one who wrote it the one to call
+    bare = words < BARE_POINTER_WORDS and is_cover_note(body)
+    if short and (spoken_of or bare) and not _KEEPS_IT.search(body):
         return customer
     return None
 

@@ -111,7 +111,7 @@ def merge_forwarded(
 ) -> None:
     """Fields of the forwarded mail below the body (rule 3). `handed`: the body hands the
     customer whose own mail is forwarded over to us; a short note then only covers it."""
-    cover = _is_cover_note(body) or handed and len(body.split()) < COVER_NOTE_WORDS
+    cover = is_cover_note(body) or handed and len(body.split()) < COVER_NOTE_WORDS
     if queue == SERVICE and "description" in forwarded.values and cover:
         found.values.pop("description", None)  # the forwarded mail is the request
     # An older thread's pricing is not this request's, unless the body is a short note
@@ -210,7 +210,7 @@ def missing_fields(fields: dict[str, FieldValue], required: list[str]) -> list[s
     return [name for name in required if name not in fields or fields[name].value in ("", [], None)]
 
 
-def _is_cover_note(body: str) -> bool:
+def is_cover_note(body: str) -> bool:
     """A short note on top of a forward ("Rita - can you help this homeowner? See below.")."""
     return len(body.split()) < COVER_NOTE_WORDS and bool(_COVER_NOTE.search(body))
 
@@ -227,7 +227,9 @@ _COVER_NOTE = re.compile(
     r"\b(?:below|forward(?:ed|ing)?|fwd|passing (?:this|it) (?:along|on)|"
     r"see (?:the |her |his |their |\w+(?:'|’)s )?(?:attached |forwarded |enclosed )?"
     r"(?:e-?mail|message|note|mail)|"
-    r"(?:e-?mail|message|note|mail) (?:is )?attached)\b",
+    r"(?:e-?mail|message|note|mail) (?:is )?attached|"
+    # "see attached - pls book" over a mail forwarded as an attachment
+    r"see attached)\b",
     re.IGNORECASE,
 )
 

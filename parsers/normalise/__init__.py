@@ -33,6 +33,7 @@ from intake.parsers.normalise.numbers import (
 from intake.parsers.normalise.phones import blank_long_runs, find_phones, normalise_phone
 from intake.parsers.normalise.picklists import (
     FUZZY_ACCOUNT_THRESHOLD,
+    account_by_domain,
     account_key,
     match_account,
     match_picklist,
@@ -45,6 +46,7 @@ __all__ = [
     "FUZZY_ACCOUNT_THRESHOLD",
     "TOMORROW_SHORT_RE",
     "_DATE_WORDS",
+    "account_by_domain",
     "account_key",
     "after_correction",
     "split_at_correction",

@@ -81,6 +81,25 @@ def _names_keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(keys)
 
 
+def account_by_domain(address: str, org: Organisation) -> Account | None:
+    """The one known account whose name or alias, run together, is the first label of the
+    address's domain ("clearviewwindows.example.org": Clearview Windows; "aspenoak.ca": Aspen
+    & Oak). A short label (a mail provider's, initials) names no one surely."""
+    domain = address.rpartition("@")[2].lower()
+    label = re.sub(r"[^a-z0-9]", "", domain.split(".")[0]) if "." in domain else ""
+    if len(label) < _DOMAIN_LABEL_MIN:
+        return None
+    found = [
+        account
+        for account in org.accounts.values()
+        if any(key.replace(" ", "") == label for key in _account_keys(account))
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+_DOMAIN_LABEL_MIN = 6
+
+
 def match_account(text: str, org: Organisation) -> Account | None:
     """The known account that `text` names: exact name or alias first, then a close spelling.
 

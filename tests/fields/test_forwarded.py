@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from intake.parsers.fields import missing_fields
@@ -550,6 +552,25 @@ def test_a_dealer_handing_over_the_homeowners_mail_gives_their_signature(extract
     assert got["contact_phone"] == "+14035550177"
     assert got["site_address"] == "88 Heron Bay NW, Calgary AB"
     assert "fogs up between the panes" in got["description"]
+
+
+@pytest.mark.parametrize("note", ["see below - pls book", "FYI see attached, thx"])
+def test_a_dealers_bare_pointer_at_the_homeowners_mail_hands_them_over(extractor, note):
+    """A dealer forwards the homeowner's mail with a pointer and nothing of their own: the
+    forwarded mail is the request and its writer the one to call; a pointer that keeps the
+    visit ("see below, call me to book") leaves the dealer the contact."""
+    msg = message(
+        note,
+        from_name="Pat Reyes",
+        from_addr="pat@dealer.example.net",
+        signature="Sent from my iPhone",
+        forwarded=_HOMEOWNER_MAIL,
+    )
+    got = service(extractor, msg, staff=False)
+    assert (got["contact_name"], got["contact_phone"]) == ("Nora Lindahl", "+14035550177")
+    assert got["site_address"] == "88 Heron Bay NW, Calgary AB"
+    kept = dataclasses.replace(msg, new_text="see below, call me to book")
+    assert service(extractor, kept, staff=False)["contact_name"] == "Pat Reyes"
 
 
 def test_a_dealer_handing_over_a_homeowner_who_gave_no_address_gives_none(extractor):
