@@ -11,6 +11,7 @@ from decimal import Decimal
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import (
     QUOTES,
+    SERVICE,
     Context,
     _clean,
     _label_key,
@@ -33,6 +34,7 @@ from intake.parsers.fields.patterns import (
     FOR_NOW,
 )
 from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, FieldValue, Found
+from intake.parsers.fields.site_address import site_address
 from intake.parsers.fields.vocab import OrgVocabulary
 
 # Values a sender corrects on the spot ("Factor .54 - sorry, .56", "Close Oct 15, I mean Oct
@@ -163,6 +165,11 @@ def label_value(
         found.offer(name, joined, conf, src)
     elif name == "contact_name":
         offer_contact(v, found, joined, conf, src)
+        if ctx.queue == SERVICE:
+            # "Homeowner: Arjun Mehta, 143 Tuscany Ridge Hts NW, Calgary, 403-555-0142": the
+            # home of the one to call is where the work is
+            address = site_address(joined, v.org.phone_region)
+            found.offer("site_address", address, min(conf, IN_LABEL_VALUE), src)
     elif name == "contact_phone":
         found.offer(name, nz.normalise_phone(joined, v.org.phone_region), conf, src)
     elif name == "urgency":

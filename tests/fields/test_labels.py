@@ -737,3 +737,15 @@ def test_a_label_padded_to_a_value_with_a_colon_of_its_own(extractor, gap):
         got["product_specs"] == "Spring patio door program: 12 x 2-panel sliding patio door 72x80"
     )
     assert got["factor"] == "0.51"
+
+
+def test_a_contact_line_with_the_homes_address_gives_the_site(extractor):
+    """A dealer's "Homeowner: name, street, town, phone" on one line: the one to call, their
+    number, and their home as the site; a "Site:" line of its own says where the work is."""
+    line = "Homeowner: Dale Foster, 27 Willow Bend NW, Airdrie, 403-555-0161 - call him direct"
+    text = f"Hi - warranty call please, the awning will not close.\n{line}"
+    got = service(extractor, message(text, from_addr="desk@example.org"), staff=False)
+    assert (got["contact_name"], got["contact_phone"]) == ("Dale Foster", "+14035550161")
+    assert got["site_address"] == "27 Willow Bend NW, Airdrie"
+    sited = message(f"{text}\nSite: 4 Ridge Rd, Cochrane", from_addr="desk@example.org")
+    assert service(extractor, sited, staff=False)["site_address"] == "4 Ridge Rd, Cochrane"
