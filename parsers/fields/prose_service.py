@@ -300,17 +300,26 @@ _NOT_NAME_WORDS = {
 
 
 def _name_before_phone(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
-    """A person's name written just before a phone number: who to call."""
+    """A person's name written just before a phone number: who to call. Said after the
+    customer or homeowner ("please contact the homeowner directly to book: Raj Patel,
+    780-...") it is the contact the sender designates, as before an address."""
     for _, start, _ in nz.find_phones(text, v.org.phone_region):
         if _third_party(text, start):
             continue
-        m = _NAME_BEFORE_PHONE.search(text[max(0, start - 50) : start])
+        before = max(0, start - 50)
+        m = _NAME_BEFORE_PHONE.search(text[before:start])
         if not m:
             continue
         name = m.group(1)
         if not _a_persons_name(v, name):
             continue
-        found.offer("contact_name", name, PROSE if ctx.sender_is_staff else GUESS, ctx.source)
+        at = before + m.start(1)
+        lead = text[max(0, at - 120) : at]
+        # (never a town ending the address above the number: "9 Lakeview Pt, Sherwood Park")
+        in_address = any(a.start() <= at < a.end() for a in _ADDRESS.finditer(text))
+        designated = _FOR_WHOM.search(lead) is not None and not in_address
+        conf = CLAUSE if designated else PROSE if ctx.sender_is_staff else GUESS
+        found.offer("contact_name", name, conf, ctx.source)
         return
 
 

@@ -1120,3 +1120,19 @@ def test_a_colon_less_contact_line_in_a_staff_request(extractor, line, name):
     # "contact site super 403-...": a role, no one's name
     role = message(text.replace(line, "contact site super 403-555-0111"), subject="seals")
     assert service(extractor, role, staff=True).get("contact_name") != "Site Super"
+
+
+def test_the_homeowner_named_before_their_number_outranks_the_dealer_who_writes(extractor):
+    """A dealer's office asks us to book with the homeowner, then names them with their
+    number: that person is the contact, not the From name; a name before a number with no
+    such hand-over stays below the sender."""
+    handed = (
+        "Sidelite fogged and the weatherstrip pulls away at the latch.\n\n"
+        "Please call the homeowner to book, she is home days: Mina Sato, 587-555-0123."
+    )
+    msg = message(handed, from_name="Kim Albers", from_addr="kim@dealer.example.net")
+    got = service(extractor, msg, staff=False)
+    assert (got["contact_name"], got["contact_phone"]) == ("Mina Sato", "+15875550123")
+    plain = handed.replace("Please call the homeowner to book, she is home days: ", "")
+    msg = message(plain, from_name="Kim Albers", from_addr="kim@dealer.example.net")
+    assert service(extractor, msg, staff=False)["contact_name"] == "Kim Albers"
