@@ -20,6 +20,7 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     tables         reader: field tables, one-row summaries, product tables and lists
     prose_quote    reader: cue words in a quote request's sentences
     prose_specs    reader: products and instructions written in prose
+    opportunity_list  reader: an opportunity as a bare comma list led by its name
     prose_service  reader: phone, address, reference, contact, urgency, description in prose
     description    the sentences of a service request's prose that say what is wrong
     site_address   the site address prose gives, in lower case or corrected too

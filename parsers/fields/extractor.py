@@ -24,6 +24,7 @@ from intake.parsers.fields import (
     forwarded,
     labels,
     numbered,
+    opportunity_list,
     prose_quote,
     prose_service,
     sender_address,
@@ -58,7 +59,7 @@ from intake.parsers.org import Organisation
 BLOCK_READERS = {"label": labels.read, "item": numbered.read, "table": tables.read}
 # Then, over the whole text, per queue: what the paragraphs and lists say.
 PROSE_READERS = {
-    QUOTES: (tables.read_products, shorthand.read, prose_quote.read),
+    QUOTES: (tables.read_products, shorthand.read, prose_quote.read, opportunity_list.read),
     SERVICE: (prose_service.read,),
 }
 

@@ -1500,3 +1500,25 @@ def test_an_opportunity_set_up_in_salesforce_as_a_quoted_name(extractor):
     assert (
         quote(extractor, message(text))["opportunity_name"] == "Martel - Whitemud full replacement"
     )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Aspen & Oak - Millrise Duplex, standard, 50%, close end of june, factor 55%",
+        "Here's how I'd set it up: Aspen & Oak - Millrise Duplex, Standard, Submissions, "
+        "close June 30.",
+    ],
+)
+def test_an_opportunity_as_a_bare_comma_list_led_by_its_name(extractor, line):
+    """No cue word names the opportunity: its "<Account> - <name>" form, followed by the
+    opportunity's own values, does; the values are read too."""
+    got = quote(extractor, message(f"Drawings attached, pls quote.\n\n{line}"))
+    assert got["opportunity_name"] == "Aspen & Oak - Millrise Duplex"
+    assert (got["opportunity_type"], got["close_date"]) == ("Standard", "2027-06-30")
+    assert got["stage"] == "Submissions"
+
+
+def test_an_account_led_list_of_products_names_no_opportunity(extractor):
+    text = "Aspen & Oak - Millrise, kitchen and nook, white inside, black outside. Plans attached."
+    assert "opportunity_name" not in quote(extractor, message(text))
