@@ -61,6 +61,12 @@ def _cut_contact_tail(sentence: str, region: str) -> str:
     return sentence
 
 
+def _only_an_address(sentence: str, region: str) -> bool:
+    """A sentence (a line) that is an address and nothing more."""
+    said = sentence.strip().rstrip(" .")
+    return any(start == 0 and end >= len(said) for start, end, _ in _address_spans(said, region))
+
+
 # "I manage the Bowness Court building and one of your casements ...": who the sender is,
 # run into the clause that names the fault
 _INTRODUCTION = re.compile(
@@ -183,6 +189,8 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
                 sentence = rest[:1].upper() + rest[1:]
             sentence = re.sub(r"^(?i:hi|hello|hey)\s+(?=[a-z]+\s+[a-z])", "", sentence)
             sentence = _cut_contact_tail(sentence, region)
+            if _only_an_address(sentence, region):
+                continue  # "harbour view flats 9020 jasper ave edmonton": where, not what
             if _PHONE_SHAPE.search(sentence) and len(sentence.split()) >= 20:
                 sentence = _fault_clauses(sentence, faults_only=_is_run_on_story(sentence))
                 if not sentence:
@@ -288,7 +296,7 @@ def _not_problem(sentence: str) -> bool:
 _NOT_PROBLEM = cued(
     guarded(
         re.compile(
-            r"\b(?:attached|attaching|ci-joint|see photos?|this is [A-Z]\w+|my name is|"
+            r"\b(?:attached|attaching|ci-joint|see photos?|this is (?-i:[A-Z])\w+|my name is|"
             r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
             r"(?:call|text)(?: or (?:call|text))? (?:me |us )?(?:at |on )?(?:this|that|my) "
             r"(?:number|cell|phone)|"

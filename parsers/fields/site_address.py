@@ -53,6 +53,17 @@ _CUED_LOWER_ADDRESS = cued(
         re.IGNORECASE,
     )
 )
+# "harbour view flats 9020 jasper ave edmonton": a line of its own that is only an address,
+# typed in lower case and without a quadrant: a building's name (lower case, one space
+# between its words: never a name before a number blanked out), the street, the town
+_WORD = r"(?!" + _COMMON_WORDS + r"\b)[a-z][\w'’-]*"
+_LINE_LOWER_ADDRESS = re.compile(
+    rf"^[ \t]*(?P<address>(?:(?-i:[a-z])[\w'’-]* ){{0,4}}"
+    rf"\d{{1,6}}[a-z]?[ \t]+(?:{_WORD}[ \t]+){{1,3}}?"
+    + _LOWER_STREET
+    + rf"\.?(?:,?[ \t]+{_WORD}){{0,2}})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 # "its 91 not 19 Mapleridge Cres SE": the number before "not" replaces the address's own.
 _NUMBER_CORRECTION = re.compile(r"\b(\d{1,6}[A-Za-z]?)\s*,?\s*(?:and |but )?not\s*$", re.I)
 
@@ -92,6 +103,11 @@ def _address_spans(text: str, region: str) -> list[tuple[int, int, str]]:
         known = spans.get(start)
         if known is None or end > known[1]:
             spans[start] = (start, end, _clean(m["address"]))
+    for m in _LINE_LOWER_ADDRESS.finditer(text):  # the whole line, the building's name too
+        start, end = m.span("address")
+        if not any(x[0] < start < x[1] or x[0] == start and x[1] >= end for x in spans.values()):
+            spans = {k: x for k, x in spans.items() if not start <= x[0] < end}
+            spans[start] = (start, end, _title_address(m["address"]))
     for start, end, value in nz.find_rural_addresses(text):  # "Box 19, Site 7, RR 2, Town, AB"
         spans = {k: x for k, x in spans.items() if x[1] <= start or x[0] >= end}
         spans[start] = (start, end, value)

@@ -1136,3 +1136,19 @@ def test_the_homeowner_named_before_their_number_outranks_the_dealer_who_writes(
     plain = handed.replace("Please call the homeowner to book, she is home days: ", "")
     msg = message(plain, from_name="Kim Albers", from_addr="kim@dealer.example.net")
     assert service(extractor, msg, staff=False)["contact_name"] == "Kim Albers"
+
+
+def test_a_lower_case_address_line_is_the_site_not_the_description(extractor):
+    """Typed on a phone, no quadrant, no capitals: a paragraph that is only a building and
+    its street is where the work is; the fault is the line above it, "this is an emergency"
+    and all (no self-introduction: "this is Kyle" is one)."""
+    text = (
+        "water coming in at the sill of unit 12 and dripping on the baseboard heater "
+        "need somebody today this is an emergency\n\n"
+        "maple court lofts 1410 centre ave okotoks"
+    )
+    msg = message(text, from_name="Kyle Brandt", from_addr="kyle@example.org")
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "Maple Court Lofts 1410 Centre Ave Okotoks"
+    assert got["description"].startswith("water coming in at the sill of unit 12")
+    assert "1410" not in got["description"]
