@@ -191,6 +191,7 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
             sentence = _cut_contact_tail(sentence, region)
             if _only_an_address(sentence, region):
                 continue  # "harbour view flats 9020 jasper ave edmonton": where, not what
+            sentence = _TRAILING_URGENCY.sub("", sentence)
             if _PHONE_SHAPE.search(sentence) and len(sentence.split()) >= 20:
                 sentence = _fault_clauses(sentence, faults_only=_is_run_on_story(sentence))
                 if not sentence:
@@ -260,6 +261,15 @@ _URGENCY_ASIDE = cued(
 )
 
 
+# "... dripping on the electrical panel need somebody asap this is an emergency": how urgent,
+# said at the end of the fault's own sentence (the urgency reader's business)
+_TRAILING_URGENCY = re.compile(
+    r"[\s,;:-]*\b(?:this is|it(?:'|’)?s|it is) (?:an? )?(?:real |total )?(?:emergency|urgent)"
+    r"[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
 def _without_urgency_aside(sentence: str) -> str:
     """A sentence that opens by saying how urgent the matter is: what it goes on to say
     after "but" if that names a fault, else nothing."""
@@ -296,7 +306,7 @@ def _not_problem(sentence: str) -> bool:
 _NOT_PROBLEM = cued(
     guarded(
         re.compile(
-            r"\b(?:attached|attaching|ci-joint|see photos?|this is (?-i:[A-Z])\w+|my name is|"
+            r"\b(?:attached|attaching|ci-joint|see photos?|this is [A-Z]\w+|my name is|"
             r"(?:please )?(?:call|contact|reach|text) (?:me|us|her|him|them|\w+ directly)|"
             r"(?:call|text)(?: or (?:call|text))? (?:me |us )?(?:at |on )?(?:this|that|my) "
             r"(?:number|cell|phone)|"
