@@ -132,3 +132,53 @@ def test_two_people_named_are_no_contact_guess(extractor) -> None:
 def test_a_heading_in_capitals_is_no_contact_guess(extractor) -> None:
     text = "New Service Request\n\nThe patio door handle snapped off this morning.\n\nDan"
     assert "contact_name" not in _passed_on(extractor, text)
+
+
+def _quote(extractor, text: str) -> dict:
+    msg = message(
+        text, subject="pricing", from_name="Alex Martin", from_addr="alex.martin@example.com"
+    )
+    return extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True)
+
+
+def test_products_in_shorthand_are_specs_to_check(extractor) -> None:
+    # series and plan codes with counts, no "N <product word>" for the prose reader to take
+    got = _quote(
+        extractor, "jo - spring run for Aspen and Oak: KB-310 x4, KB-420 x9, as last fall."
+    )
+    assert got["product_specs"].confidence == GUESS
+    assert "KB-310 x4, KB-420 x9" in got["product_specs"].value
+    # a package and its glazing, price cut off the end
+    got = _quote(extractor, "Aspen and Oak again. std pkg s3000 csmt wht/wht dbl pane, factor .50")
+    assert got["product_specs"].value == "std pkg s3000 csmt wht/wht dbl pane"
+
+
+def test_a_following_sentence_about_the_same_products_joins_the_guess(extractor) -> None:
+    text = (
+        "Aspen and Oak want the whole KB-30 line moved to triple pane. "
+        "Same sizes as the KB-30 schedule, only the glazing changes. Use .47 again."
+    )
+    value = _quote(extractor, text)["product_specs"].value
+    assert (
+        value.startswith("Aspen and Oak want the whole KB-30 line") and "glazing changes" in value
+    )
+    assert ".47" not in value
+
+
+def test_products_still_to_come_or_named_once_are_no_specs(extractor) -> None:
+    for text in (
+        "Aspen and Oak, new custom home. Takeoff to follow once I have the KB-30 plans.",
+        "Aspen and Oak called about the window order, factor .47, close end of June.",
+    ):
+        got = _quote(extractor, text)
+        assert "product_specs" not in got or got["product_specs"].confidence > GUESS, text
+
+
+def test_products_promised_for_later_are_no_specs(extractor) -> None:
+    for text in (
+        "Aspen and Oak garage suite - designer still finalizing the window sizes, "
+        "I'll send the line list as soon as I get it.",
+        "Need a quote for the same job as my last email, Aspen and Oak want the package too.",
+    ):
+        got = _quote(extractor, text)
+        assert "product_specs" not in got or got["product_specs"].confidence > GUESS, text
