@@ -487,6 +487,9 @@ def test_rural_route_addresses_in_any_order() -> None:
         ("leave the trim off period thanks", "leave the trim off. thanks"),
         ("the warranty period is over", "the warranty period is over"),
         ("the dash cam is broken", "the dash cam is broken"),
+        ("cell four oh three five five five zero one one two", "cell 4035550112"),
+        ("call 780 five five five - zero one two seven", "call 780 5550127"),
+        ("two of the three one-pane units", "two of the three one-pane units"),
     ],
 )
 def test_from_speech_forms(text, expected):

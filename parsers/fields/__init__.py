@@ -25,6 +25,9 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     description    the sentences of a service request's prose that say what is wrong
     site_address   the site address prose gives, in lower case or corrected too
     cell_lines     reader: a line of picklist cells ("Std / Single / Submissions")
+    spoken         reader aid: a dictated run-on written out label by label
+    spoken_lines   reader aid: a dictation whose line breaks were said ("new line")
+    item_table     reader aid: a pasted "# | Item | Detail" table written out as its form
     subject        reader: the subject line
     signatures     reader: sign-off, signature, From name, self-introduction
     accounts       reader: accounts named in text, by sender, by opportunity name

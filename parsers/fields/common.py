@@ -19,6 +19,7 @@ from intake.parsers.fields.patterns import (
     _QTY_PRODUCT,
     _TABLE_HEADER_WORDS,
     _URGENCY_WORDS,
+    BULLET,
 )
 from intake.parsers.first_chars import guarded
 
@@ -267,7 +268,7 @@ def _spec_lines(lines: Iterable[str]) -> str:
         if len(cells) >= 3 and _is_header_row(cells):
             continue
         text = " ".join(cells) if len(cells) >= 3 else line
-        text = _clean(re.sub(r"^\s*(?:[-*•·–—▪◦]|\d{1,2}[.)])\s+", "", text))
+        text = _clean(re.sub(rf"^\s*(?:{BULLET}|\d{{1,2}}[.)])\s+", "", text))
         if text:
             out.append(text.rstrip(";"))
     return "; ".join(out)

@@ -22,6 +22,7 @@ from intake.parsers.fields import (
     entities,
     fallback,
     forwarded,
+    item_table,
     labels,
     numbered,
     opportunity_list,
@@ -31,6 +32,7 @@ from intake.parsers.fields import (
     shorthand,
     signatures,
     spoken,
+    spoken_lines,
     subject,
     subject_request,
     tables,
@@ -99,6 +101,10 @@ class LabelExtractor:
             msg = dataclasses.replace(
                 msg, new_text=calm(msg.new_text), signature=calm(msg.signature)
             )
+        # "... argon new line factor point four eight new line ...": the breaks it spoke
+        lined = spoken_lines.as_lines(msg.new_text or "", v.labels[queue])
+        if lined != (msg.new_text or ""):
+            msg = dataclasses.replace(msg, new_text=lined)
         sender = _person_name(msg.from_name) or msg.from_name  # "Schultz, Dan" -> "Dan Schultz"
         body, tail = split_tail((msg.new_text or "")[:MAX_TEXT], sender)
         if sender_is_staff:
@@ -166,10 +172,11 @@ class LabelExtractor:
         if not text.strip():
             return found
         v = self.vocab
+        structure = self._structure(ctx.queue)
+        text = item_table.as_form(text, structure.field_for)  # "# | Item | Detail", row by row
         if ctx.queue == QUOTES:
             # a dictated request, label by label
             text = spoken.as_form(text, v.labels[QUOTES], v.picklist_values)
-        structure = self._structure(ctx.queue)
         blocks = structure.parse(text)
         if not (ctx.queue == QUOTES and numbered.is_quote_form(v, blocks)):
             blocks = _items_as_bullets(blocks)

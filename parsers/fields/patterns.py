@@ -298,6 +298,11 @@ _AMOUNT_PART = re.compile(
 )
 _MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")
+# A list's bullet: a dash or dot, or a pictograph put where one goes ("✅ Re: Factor — .54",
+# "👉 12 casements", "➡️ Stage: ..."): arrows, shapes, symbols, dingbats and emoji, with the
+# variation selector that asks for the emoji's colour form (box-drawing is left to tables)
+_PICTOGRAPHS = r"\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
+BULLET = rf"[-*•·–—▪◦]|[{_PICTOGRAPHS}]\ufe0f?"
 
 
 def names_a_job(cell: str) -> bool:

@@ -25,19 +25,20 @@ from intake.parsers.fields.lexicon import (
     QUOTE_HEADS,
     SERVICE_HEADS,
 )
-from intake.parsers.fields.patterns import _SEPARATOR_ROW
+from intake.parsers.fields.patterns import _SEPARATOR_ROW, BULLET
 
+# ("4a. Opportunity name: ..." under item 4: a sub-item is its item's)
 _LIST_MARKER = re.compile(
-    r"^(?P<indent>[ \t]*)(?:(?P<num>\d{1,2})[.)](?=\s)|(?P<bullet>[-*•·–—▪◦])(?=\s))?"
+    rf"^(?P<indent>[ \t]*)(?:(?P<num>\d{{1,2}})[a-zA-Z]?[.)](?=\s)|(?P<bullet>{BULLET})(?=\s))?"
     r"\s*(?P<rest>.*?)\s*$"
 )
 _LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s*(?P<value>.*)$")
-# "Factor - 0.52", "Stage = Funding": only for labels the table knows.
-# "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250":
+# "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250",
+# "Account — Ridgeline" (an em dash, spaced or not):
 # only for labels the table knows.
 _DASH_LABEL_LINE = re.compile(
     r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
-    r"(?:\s+[-–]\s+|\s+[-–]$|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
+    r"(?:\s+[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
 )
 # (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
 # 12 x 2-panel slider" is one label whose value has a colon of its own.)
@@ -55,6 +56,8 @@ _SENTENCE_START = re.compile(
     r"(?i)^(?:please|pls|plz|can|could|would|will|use|i|i'm|we|we're|you|they|it|this|that|"
     r"there|just|also|note|so|and|but|if|when)\b"
 )
+# "Re: Factor — .54": the item a line answers, named after "Re:" ("regarding")
+_REGARDING = re.compile(r"(?i)^(?:re|regarding)\s*:\s*(?=\S)")
 # A label key with an item number: "item 1", "issue number 2" ("Issue #2")
 _NUMBERED_LABEL = re.compile(r"(?P<base>[a-z][a-z ]{1,30}?) (?:number )?\d{1,2}")
 _ITEM_WORDS = frozenset({"item", "warranty item", "deficiency", "concern", "repair", "task"})
@@ -180,6 +183,9 @@ class Structure:
         One line may hold several labels ("Type: Project | Stage: Funding"); they count only
         when every piece is a known label, so a colon inside a value does not split it.
         """
+        regarding = _REGARDING.match(rest)  # "Re: Account — Ridgeline": the label after it
+        if regarding and (said := self.label_of(rest[regarding.end() :], in_opportunity)):
+            return said
         # every split point is followed by a label's colon: a line without one stays whole
         colon = ":" in rest or "：" in rest
         segments = _MULTI_LABEL_SPLIT.split(rest) if colon else [rest]

@@ -176,7 +176,11 @@ def label_value(
         urgent = v.is_emergency(joined) or re.search(r"\b(?:high|critical)\b", joined, re.I)
         found.offer(name, "emergency" if urgent else "normal", conf, src)
     elif name == "reference":
-        found.offer(name, _clean(joined.split()[0]) if joined.split() else None, conf, src)
+        said = _WHOSE.sub("", joined).split()  # "Ref: our SO-771402": the number, not "our"
+        found.offer(name, _clean(said[0]) if said else None, conf, src)
+
+
+_WHOSE = re.compile(r"(?i)^\s*(?:our|your|their|my|his|her|the)\s+")
 
 
 # "Close: end of April -> [May 16]", "Stage: Submissions -> [no change]": an old value and,
@@ -463,12 +467,16 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
     abbreviated = v.abbreviated(part)  # "OPP Harbour Mews // PROJ // SUBM": a part of its own
     if abbreviated:
         return {abbreviated[0]: abbreviated[1]}
-    # "stage 50", "prob 25": the stage by its probability, without the sign
-    said = _STAGE_NUMBER_PART.fullmatch(part.strip())
+    # "stage 50", "prob 25": the stage by its probability, without the sign ("stage 90%
+    # (verbally approved)": a note in brackets after it is the writer's aside)
+    unbracketed = part.strip()
+    if unbracketed.endswith(")"):
+        unbracketed = _BRACKETED_END.sub("", unbracketed)
+    said = _STAGE_NUMBER_PART.fullmatch(unbracketed)
     if said and "stage" in v.picklists and v.pick("stage", said.group(1) + "%"):
         return {"stage": v.pick("stage", said.group(1) + "%")}
     # "standard, 25% for now": a stage given by its win probability alone
-    percent = _STAGE_PERCENT.fullmatch(part.strip())
+    percent = _STAGE_PERCENT.fullmatch(unbracketed)
     if percent and "stage" in v.picklists:
         stage = v.pick("stage", percent.group(1) + "%")
         if stage:

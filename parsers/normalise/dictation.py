@@ -32,6 +32,10 @@ _POINT_DIGITS = cued(
         re.IGNORECASE,
     )
 )
+# "seven eight zero five five five zero one two seven": a number said digit by digit (a
+# phone's seven to eleven digits, never fewer: "two of the ..." is a count)
+_DIGIT_SAID = "(?:" + "|".join(_DIGIT_WORDS) + ")"
+_DIGIT_RUN = cued(re.compile(rf"\b{_DIGIT_SAID}(?:[\s-]+{_DIGIT_SAID}){{6,10}}\b", re.IGNORECASE))
 # "BVR dash Elbow Drive": a spoken dash between two words, the second capitalised
 _SPOKEN_DASH = cued(re.compile(r"(?<=\w)\s+dash\s+(?=[A-Z0-9])"))
 # "... on the casements period thanks Priya": a spoken full stop before a sign-off or at the end
@@ -42,8 +46,9 @@ _SPOKEN_PERIOD = cued(
 
 def from_speech(text: str) -> str:
     """Dictated words written as typed: "point five two" -> ".52", "December fifteenth" ->
-    "December 15", "BVR dash Elbow Drive" -> "BVR - Elbow Drive", "... casements period
-    thanks" -> "... casements. thanks". Anything else is left as it is."""
+    "December 15", "seven eight zero five five five ..." -> "780555...", "BVR dash Elbow
+    Drive" -> "BVR - Elbow Drive", "... casements period thanks" -> "... casements. thanks".
+    Anything else is left as it is."""
 
     def ordinal(m: re.Match[str]) -> str:
         day = _ORDINAL_WORDS[m["ord"].lower()]
@@ -57,9 +62,14 @@ def from_speech(text: str) -> str:
 
     text = _MONTH_THEN_ORDINAL.sub(ordinal, text)
     text = _POINT_DIGITS.sub(_point_in_digits, text)
+    text = _DIGIT_RUN.sub(_digits, text)
     text = _SPOKEN_DASH.sub(" - ", text)
     text = _FACTOR_IN_WORDS.sub(_factor_in_digits, text)
     return _SPOKEN_PERIOD.sub(".", text)
+
+
+def _digits(m: re.Match[str]) -> str:
+    return "".join(_DIGIT_WORDS[w.lower()] for w in re.split(r"[\s-]+", m.group(0)))
 
 
 def _point_in_digits(m: re.Match[str]) -> str:

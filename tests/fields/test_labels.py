@@ -749,3 +749,41 @@ def test_a_contact_line_with_the_homes_address_gives_the_site(extractor):
     assert got["site_address"] == "27 Willow Bend NW, Airdrie"
     sited = message(f"{text}\nSite: 4 Ridge Rd, Cochrane", from_addr="desk@example.org")
     assert service(extractor, sited, staff=False)["site_address"] == "4 Ridge Rd, Cochrane"
+
+
+# Items answered one to a line in the writer's own order, each behind a pictograph, "Re:"
+# before the item's name and an em dash before its value.
+ANSWERED = """Hello all 🌞
+
+☑️ Re: Factor — .49
+☑️ Re: Opportunity — Northgate - Cabin Pilot Run / Standard / Funding / close Dec 11
+☑️ Re: Specs — 10 x awning 30x20 dual pane, white; 2 x patio door 60x80, white
+☑️ Re: Special instructions — ship the doors knocked down, the plant assembles them
+☑️ Re: Account — Northgate
+👉 Re: Attachments — cut list to follow
+"""
+
+
+def test_pictograph_bullets_answer_the_items_by_name(extractor):
+    got = quote(extractor, message(ANSWERED))
+    assert got["factor"] == "0.49"
+    assert got["opportunity_name"] == "Northgate - Cabin Pilot Run"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Funding")
+    assert got["close_date"] == "2026-12-11"
+    # each bullet is its own item: the specs end where the next bullet starts
+    assert got["product_specs"] == "10 x awning 30x20 dual pane, white; 2 x patio door 60x80, white"
+    assert got["special_instructions"] == "ship the doors knocked down, the plant assembles them"
+    assert got["account"] == "Northgate Modular Inc."
+
+
+def test_a_stage_by_its_probability_with_a_note_in_brackets(extractor):
+    """ "stage 90% (owner signed)": the probability, a note in brackets after it."""
+    text = "✔ Re: Opportunity — Cougar Creek Infill, Project, stage 90% (owner signed), close Jan 8"
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Cougar Creek Infill"
+    assert got["stage"] == "Approvals"
+
+
+def test_a_reference_label_skips_whose_it_is(extractor):
+    for line in ("Ref: our SO-662019", "➡️ Re: Ref — your SO-662019"):
+        assert service(extractor, message(line), staff=True)["reference"] == "SO-662019"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+import docx
+
+from intake.parsers.message import Attachment
 from tests.fields.helpers import message, quote
 
 NUMBERED = """Hi team,
@@ -96,3 +101,49 @@ def test_two_numbered_items_side_by_side_on_one_line(extractor):
     assert got["product_specs"] == "4 casement 30x48 triple white"
     assert got["factor"] == "0.52"
     assert got["opportunity_name"] == "Ridgeline - Elbow Drive Reno"
+
+
+# Item 4 split into lettered sub-items, one field each, as a form in Word lays it out.
+LETTERED = [
+    ("1. Account", "Bow Valley"),
+    ("2. Product specs", "5 x double hung 28x54, dual pane, almond"),
+    ("3. Factor", "53"),
+    ("4a. Opportunity name", "BVR - Ogden Bungalow Windows"),
+    ("4b. Type", "Project"),
+    ("4c. Stage", "Submissions"),
+    ("4d. Close date", "Dec 2"),
+    ("5. Special instructions", "almond interior trim kits"),
+]
+WANT = {
+    "account": "Bow Valley Renovations",
+    "factor": "0.53",
+    "opportunity_name": "BVR - Ogden Bungalow Windows",
+    "opportunity_type": "Project",
+    "stage": "Submissions",
+    "close_date": "2026-12-02",
+    "special_instructions": "almond interior trim kits",
+}
+
+
+def test_lettered_sub_items_are_their_items_fields(extractor):
+    text = "\n".join(f"{label}: {value}" for label, value in LETTERED)
+    got = quote(extractor, message(text))
+    assert {name: got.get(name) for name in WANT} == WANT
+
+
+def test_lettered_sub_items_in_a_word_form(extractor):
+    """The same form as a two-column table in an attached .docx, the body only a note."""
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=2)
+    for label, value in LETTERED:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    out = io.BytesIO()
+    document.save(out)
+    form = Attachment(
+        "quote_form.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        out.getvalue(),
+    )
+    got = quote(extractor, message("Form attached.", attachments=(form,)))
+    assert {name: got.get(name) for name in WANT} == WANT
