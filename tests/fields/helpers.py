@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from intake.parsers.fields import FieldValue
+from intake.parsers.fields.resolver import GUESS
 from intake.parsers.message import Attachment, ParsedMessage
 
 MST = timezone(timedelta(hours=-7))
@@ -45,6 +46,12 @@ def quote(extractor, msg: ParsedMessage, *, reply: bool = False, now=None) -> di
     return values(
         extractor.extract(msg, "quotes", now=now or msg.date, sender_is_staff=True, is_reply=reply)
     )
+
+
+def read_not_guessed(extractor, msg: ParsedMessage) -> dict:
+    """A quote request's values that some reader read, leaving out the fallback's guesses."""
+    got = extractor.extract(msg, "quotes", now=msg.date, sender_is_staff=True)
+    return {name: fv.value for name, fv in got.items() if fv.confidence > GUESS}
 
 
 def service(extractor, msg: ParsedMessage, *, staff: bool, reply: bool = False) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from intake.parsers.fields import LabelExtractor, missing_fields
 from intake.parsers.fields.resolver import GUESS
-from tests.fields.helpers import MST, message, quote, values
+from tests.fields.helpers import MST, message, quote, read_not_guessed, values
 
 
 def test_prose_request(extractor):
@@ -126,7 +126,8 @@ def test_a_stage_given_as_its_probability(extractor):
 def test_product_nouns_from_the_organisation_file(org):
     """[synonyms.products] adds a site's own product words to the built-in ones."""
     text = "Account: Clearview\nCan you quote 12 crank-outs 30x48 white and 4 crankouts 24x36?\n"
-    plain = quote(LabelExtractor(org), message(text))
+    # (without the words, the sizes make the products at best a guess to check)
+    plain = read_not_guessed(LabelExtractor(org), message(text))
     assert "product_specs" not in plain
     products = {"crank-out": ["crankout"]}
     site = org.model_copy(update={"synonyms": {**org.synonyms, "products": products}})
@@ -633,7 +634,7 @@ def test_a_list_with_a_dash_after_each_quantity(extractor):
 
 def test_a_phase_or_lot_number_is_no_quantity(extractor):
     msg = message("Clearview is bidding the Lakeview Phase 2 package too, Lot 9 windows as well.")
-    assert "product_specs" not in quote(extractor, msg)
+    assert "product_specs" not in read_not_guessed(extractor, msg)
 
 
 def test_a_whole_number_factor_followed_by_its_reason(extractor):
