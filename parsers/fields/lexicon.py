@@ -23,6 +23,8 @@ QUOTE_LABELS: dict[str, list[str]] = {
         # "What they want: 4x hopper 32x20 ...", "Looking for: ..."
         "what they want", "what they need", "they want", "they need", "looking for",
         "what s needed", "needs", "wants",
+        # a CRM opportunity's "Description" field, pasted into a quote request: what is quoted
+        "description",
     ],
     "factor": [
         "factor", "pricing factor", "price factor", "multiplier", "multiplier factor",

@@ -83,6 +83,9 @@ _CELL_FACTOR_LABEL = rf"(?i:{FACTOR_WORDS}|f)"
 FACTOR_CELL = re.compile(
     _CELL_FACTOR_LABEL
     + r"?\s*[:=]?\s*[x×@]?\s?(?P<value>0?[.,]\d{2,3})|"
+    # "f .5": one decimal, only after its label
+    + _CELL_FACTOR_LABEL
+    + r"\s*[:=]?\s*[x×@]?\s?(?P<tenths>0?[.,][2-9])|"
     + _CELL_FACTOR_LABEL
     + r"\s*[:=]?\s*(?P<whole>[2-9]\d)\s*%?"
 )

@@ -34,11 +34,12 @@ _LIST_MARKER = re.compile(
 )
 _LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s*(?P<value>.*)$")
 # "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250",
-# "Account — Ridgeline" (an em dash, spaced or not):
+# "Account — Ridgeline" (an em dash, spaced or not), "STAGE >> 50%", "Close -> 4/30":
 # only for labels the table knows.
 _DASH_LABEL_LINE = re.compile(
     r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
-    r"(?:\s+[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*)(?P<value>.*)$"
+    r"(?:\s+[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*|\s*(?:>>|=>|»|→)\s*|"
+    r"\s+->\s+)(?P<value>.*)$"
 )
 # (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
 # 12 x 2-panel slider" is one label whose value has a colon of its own.)

@@ -54,7 +54,7 @@ def cell_factor(cell: str) -> Decimal | None:
     """The factor a cell is and nothing else (patterns.FACTOR_CELL: ".47", "f .49",
     "factor 55%"), else None."""
     factor = FACTOR_CELL.fullmatch(cell)
-    said = factor and (factor["value"] or factor["whole"])
+    said = factor and (factor["value"] or factor["tenths"] or factor["whole"])
     return nz.parse_factor(said) if said else None
 
 

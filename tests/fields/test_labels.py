@@ -787,3 +787,33 @@ def test_a_stage_by_its_probability_with_a_note_in_brackets(extractor):
 def test_a_reference_label_skips_whose_it_is(extractor):
     for line in ("Ref: our SO-662019", "➡️ Re: Ref — your SO-662019"):
         assert service(extractor, message(line), staff=True)["reference"] == "SO-662019"
+
+
+def test_labels_pointed_at_their_values_with_chevrons_or_arrows(extractor):
+    """A call log written "LABEL >> value", padded to a column, a value running on to the
+    next indented line; "->" and "→" point the same way."""
+    text = (
+        "ACCT  >> Ridgeline\n"
+        "SPECS >> 12 x casement 30x48 dual pane white\n"
+        "         4 x awning 30x20 dual pane white\n"
+        "FX    >> 51%\n"
+        "STAGE >> 50%\n"
+        "CLOSE -> 8/14\n"
+        "NOTES → deliver to the Airdrie yard\n"
+    )
+    got = quote(extractor, message(text))
+    assert (
+        got["product_specs"]
+        == "12 x casement 30x48 dual pane white; 4 x awning 30x20 dual pane white"
+    )
+    assert (got["factor"], got["stage"], got["close_date"]) == ("0.51", "Submissions", "2027-08-14")
+    assert got["special_instructions"] == "deliver to the Airdrie yard"
+
+
+def test_a_crm_description_pasted_into_a_quote_request_is_what_is_quoted(extractor):
+    text = (
+        "From the opp:\n\nOpportunity Name\tRidgeline - Tuscany Infill\nType\tStandard\n"
+        "Description\t6 x slider 48x36 dual pane white; 2 x patio door 72x80 white\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["product_specs"] == "6 x slider 48x36 dual pane white; 2 x patio door 72x80 white"

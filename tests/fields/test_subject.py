@@ -415,3 +415,26 @@ def test_a_phone_only_in_a_service_requests_subject(extractor):
         from_addr="bev.nakamura@example.net",
     )
     assert service(extractor, msg, staff=False)["contact_phone"] == "+18255550161"
+
+
+def test_a_slashed_subject_whose_first_cell_ends_in_a_value_after_a_dash(extractor):
+    """ "Ridgeline Tuscany infill - .51 / Standard / 25% / close 8/14": the job, then after
+    its dash the factor, in the first slashed cell."""
+    msg = message(
+        "Opp: Ridgeline - Tuscany Infill\nlist attached\nNotes: gate code 4471, no drops before 8",
+        subject="Ridgeline Tuscany infill - .51 / Standard / 25% / close 8/14",
+    )
+    got = quote(extractor, msg)
+    assert (got["factor"], got["opportunity_type"], got["stage"]) == ("0.51", "Standard", "Funding")
+    assert got["close_date"] == "2027-08-14"
+
+
+def test_a_factor_of_one_decimal_after_its_label(extractor):
+    msg = message(
+        "see subject",
+        subject="Aspen & Oak | opp: A&O - Leduc Yard Stock | f .6 | std | 25% | cls 2/26",
+    )
+    assert quote(extractor, msg)["factor"] == "0.60"
+    # without its label, a lone ".6" is no factor
+    bare = message("see subject", subject="Aspen & Oak | A&O - Leduc Yard Stock | .6 | std | 25%")
+    assert "factor" not in quote(extractor, bare)
