@@ -30,6 +30,7 @@ from intake.parsers.mime.attachments import (
     _finish_attachments,
     _Leaf,
 )
+from intake.parsers.mime.base64_runs import join_base64_bodies, parsed_as_base64
 from intake.parsers.mime.charsets import (
     _charset_hints,
     decode_text_bytes,
@@ -87,7 +88,10 @@ def _assemble(
 def _parse_mime(data: bytes, defects: list[str]) -> ParsedMessage:
     """Stage 1: the stdlib compat32 parser and our structure walk."""
     data = _repair(data, defects)
-    message = email.message_from_bytes(data)
+    quick, joined = join_base64_bodies(data)
+    message = email.message_from_bytes(quick)
+    if joined and not parsed_as_base64(message, joined):
+        message = email.message_from_bytes(data)
     items = list(message.raw_items())
     hint = _charset_hints(message) if not all(str(v).isascii() for _, v in items) else ()
     headers = _Headers(items, hint)
