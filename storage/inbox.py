@@ -28,12 +28,13 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    insert,
     select,
     true,
     union,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from intake.storage.claims import locks_rows, skip_locked
 from intake.storage.db import conflict_insert
@@ -105,22 +106,45 @@ def store_inbound(
     fail on them and the sender is never told 451 for ever; `raw` keeps them as written.
     """
     message_id = fit(InboundMessage.message_id, message_id or find_message_id(raw)) or None
-    row = InboundMessage(
-        channel=channel,
-        received_at=received_at,
-        mail_from=fit(InboundMessage.mail_from, mail_from),
-        rcpt_tos=[storable(r).lower() for r in rcpt_tos],
-        peer=fit(InboundMessage.peer, peer),
-        raw=raw,
-        size=len(raw),
-        message_id=message_id,
-        dedupe_key=dedupe_key(raw, message_id),
-        state="new",
-    )
+    values: dict[str, Any] = {
+        "channel": channel,
+        "received_at": received_at,
+        "mail_from": fit(InboundMessage.mail_from, mail_from),
+        "rcpt_tos": [storable(r).lower() for r in rcpt_tos],
+        "peer": fit(InboundMessage.peer, peer),
+        "raw": raw,
+        "size": len(raw),
+        "message_id": message_id,
+        "dedupe_key": dedupe_key(raw, message_id),
+        "state": "new",
+        "attempts": 0,
+    }
     if sender_auth is not None:  # else SQL NULL, not a JSON null
-        row.sender_auth = sender_auth
+        values["sender_auth"] = sender_auth
+    session.flush()  # what the session holds is written first, as when this row was ORM's
+    result = session.connection().execute(_INSERT_INBOUND, values)
+    return as_stored(session, result.inserted_primary_key[0], values)
+
+
+# One arrival's INSERT, built once: the ORM's unit of work for this one row (state,
+# dependency sort, fetching the id) cost several times the statement itself.
+_INSERT_INBOUND = insert(InboundMessage.__table__)
+_UNSET = {
+    "sender_auth": None,
+    "error": None,
+    "outcome": None,
+    "reason": None,
+    "case_id": None,
+    "processed_at": None,
+}
+
+
+def as_stored(session: Session, row_id: int, values: dict[str, Any]) -> InboundMessage:
+    """The row just inserted with `values`, as the session would have loaded it: persistent
+    and clean, every column known (reading one never goes back to the database)."""
+    row = InboundMessage(id=row_id, **{**_UNSET, **values})
+    make_transient_to_detached(row)
     session.add(row)
-    session.flush()
     return row
 
 
