@@ -63,8 +63,11 @@ def storable(value: str, *, one_line: bool = True) -> str:
     return _CONTROLS_BUT_LINES.sub("", text)
 
 
+@cache
 def column_length(column: QueryableAttribute[Any]) -> int | None:
-    """The length of a String(n) column of the model; None for Text (unbounded)."""
+    """The length of a String(n) column of the model; None for Text (unbounded). Kept per
+    column: `column.type` goes through the attribute's comparator on every read, which cost
+    more than the rest of `fit` (a dozen fits a message)."""
     return getattr(column.type, "length", None)
 
 
