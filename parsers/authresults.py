@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import authres
 
-from intake.parsers.header_section import read_headers
+from intake.parsers.header_section import header_end, read_headers
 
+_NAME = b"authentication-results"  # the header, as any spelling of it lower-cases to
 _POLICY = re.compile(r"\bp=([a-z]+)", re.IGNORECASE)
 
 
@@ -37,6 +38,10 @@ def recorded_results(raw: bytes) -> list[AuthResult]:
 
 
 def _topmost(raw: bytes, authserv_id: str | None) -> list[AuthResult]:
+    end = header_end(raw)
+    if _NAME not in (raw if end < 0 else raw[:end]).lower():
+        # No such header (most messages): not worth the header section's parse to say so.
+        return []
     headers = read_headers(raw)
     for value in headers.get_all("Authentication-Results") or []:
         text = re.sub(r"\s+", " ", str(value)).strip()
