@@ -378,12 +378,8 @@ def process(
             step(ctx)
     except Stop as stop:
         ctx.outcome, ctx.reason = stop.outcome, stop.reason
-    inbound_row.state = "done"
-    inbound_row.outcome = ctx.outcome
-    inbound_row.reason = ctx.reason
-    if ctx.case is not None and ctx.outcome in ("new_case", "append"):
-        inbound_row.case = ctx.case
-    inbound_row.processed_at = now
+    joined = ctx.case if ctx.outcome in ("new_case", "append") else None
+    inbox.mark_done(session, inbound_row, ctx.outcome, ctx.reason, joined, now)
     session.info.setdefault(PROCESSED, []).append(
         (inbound_row.channel, ctx.outcome, inbound_row.received_at)
     )

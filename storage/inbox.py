@@ -35,6 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.storage.claims import locks_rows, skip_locked
 from intake.storage.db import conflict_insert
@@ -146,6 +147,41 @@ def as_stored(session: Session, row_id: int, values: dict[str, Any]) -> InboundM
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+# The processed arrival's UPDATE, built once; its SET clause is the parameters' columns.
+_MARK_DONE = update(InboundMessage.__table__).where(
+    InboundMessage.__table__.c.id == bindparam("row")
+)
+
+
+def mark_done(
+    session: Session,
+    row: InboundMessage,
+    outcome: str,
+    reason: str,
+    case: Case | None,
+    processed_at: datetime,
+) -> None:
+    """Record what became of `row` (and the case it joined, if any), in the caller's
+    transaction: one Core UPDATE after the session's flush (which gives a new case its id),
+    the object told the values as committed. Through the unit of work the row was a second
+    mapper in the message's flush (its state, dependency sort, relationship sync) for five
+    columns nothing reads back from the database."""
+    session.flush()
+    values: dict[str, Any] = {
+        "state": "done",
+        "outcome": outcome,
+        "reason": reason,
+        "processed_at": processed_at,
+    }
+    if case is not None:
+        values["case_id"] = case.id
+    session.connection().execute(_MARK_DONE, {"row": row.id, **values})
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    if case is not None:
+        set_committed_value(row, "case", case)
 
 
 @dataclass(frozen=True)
