@@ -473,3 +473,26 @@ def test_concurrent_workers_process_each_message_exactly_once(app) -> None:
         assert sorted(c.seq for c in cases) == list(range(1, 13))
         assert all(r.state == "done" for r in session.scalars(select(InboundMessage)))
     assert len(outbox(app)) == 12
+
+
+def test_the_processed_arrival_is_written_as_the_worker_saw_it(app) -> None:
+    """The arrival's outcome is a Core UPDATE (storage/inbox.py `mark_done`): the database
+    and the object the worker holds agree, the new case's id included."""
+    from intake.handlers.pipeline import process
+    from intake.storage import inbox
+
+    with app.sessions() as session, session.begin():
+        store_submission(session, mail(PARTIAL_QUOTE).as_bytes(), received_at=T0)
+    with app.sessions() as session, session.begin():
+        row = inbox.claim_next(session)
+        assert row is not None
+        result = process(session, row, app.pipeline, T0)
+        assert result.outcome == "new_case" and row.case is not None
+        held = (row.state, row.outcome, row.reason, row.case_id, row.processed_at)
+        assert held[:3] == ("done", "new_case", "opened") and held[3] == row.case.id
+        assert not session.dirty
+    with app.sessions() as session:
+        stored = session.get(InboundMessage, row.id)
+        assert stored is not None
+        assert (stored.state, stored.outcome, stored.reason, stored.case_id) == held[:4]
+        assert stored.processed_at is not None
