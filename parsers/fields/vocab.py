@@ -69,9 +69,11 @@ class Picklist:
         return {nz.account_key(phrase): value for phrase, value in self.phrases.items()}
 
     def find(self, text: str) -> Iterator[tuple[str, int, int]]:
-        """Every value named in `text` as (canonical, start, end)."""
+        """Every value named in `text` as (canonical, start, end); a value a hard wrap broke
+        over two lines ("set this up as Project w/\ninstallation") is one value (a line end
+        read as the space it stands for, so every offset stays the text's own)."""
         assert self.vocabulary is not None
-        yield from self.vocabulary.picklist_values(self.name, text)
+        yield from self.vocabulary.picklist_values(self.name, text.replace("\n", " "))
 
 
 def _merge(base: dict[str, list[str]], extra: dict[str, list[str]] | None) -> dict:

@@ -1523,3 +1523,11 @@ def test_an_opportunity_as_a_bare_comma_list_led_by_its_name(extractor, line):
 def test_an_account_led_list_of_products_names_no_opportunity(extractor):
     text = "Aspen & Oak - Millrise, kitchen and nook, white inside, black outside. Plans attached."
     assert "opportunity_name" not in quote(extractor, message(text))
+
+
+def test_a_picklist_value_broken_over_a_hard_wrap_is_one_value(extractor):
+    text = (
+        "Aspen and Oak want us to supply and install the windows, so please set it up as\n"
+        "Project w/\ninstallation when you open the opp.\n"
+    )
+    assert quote(extractor, message(text))["opportunity_type"] == "Project w/ installation"
