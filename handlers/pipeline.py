@@ -168,9 +168,26 @@ class Result:
 
 
 def dedupe(ctx: Context) -> None:
-    """A second arrival of a message we already processed changes nothing."""
-    first = inbox.take_key(ctx.session, ctx.inbound.dedupe_key, ctx.inbound.id)
-    if first != ctx.inbound.id:
+    """A second arrival of a message we already processed changes nothing.
+
+    A Message-ID held by an earlier arrival with another From, Date or Subject is a client
+    or relay reusing IDs, not a re-delivery: that message is processed under a key of its own
+    (dropping it would lose it), and the operator is told."""
+    key, own = ctx.inbound.dedupe_key, ctx.inbound.id
+    first = inbox.take_key(ctx.session, key, own)
+    if (
+        first != own
+        and key.startswith("mid:")
+        and not inbox.same_authored(ctx.session, first, ctx.inbound.raw)
+    ):
+        log.warning(
+            "inbound #%s reuses the Message-ID of inbound #%s with another From, Date or "
+            "Subject: processed as a message of its own",
+            own,
+            first,
+        )
+        first = inbox.take_key(ctx.session, inbox.reused_id_key(key, ctx.inbound.raw), own)
+    if first != own:
         raise Stop("ignore", f"duplicate of inbound #{first}")
 
 

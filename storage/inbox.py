@@ -64,6 +64,40 @@ def find_message_id(raw: bytes) -> str | None:
     return from_bytes(re.sub(rb"\s+", b"", m.group(1))) or None
 
 
+# What a relay leaves as the author wrote it: two arrivals under one Message-ID that differ in
+# these are two messages (a client or a form relay that reuses an ID), not a re-delivery.
+_AUTHORED = (b"from", b"date", b"subject")
+
+
+def authored_fingerprint(raw: bytes) -> str:
+    """The From, Date and Subject headers as written (unfolded, spaces collapsed), hashed.
+
+    A re-delivery may come re-encoded or with trace headers added, never with these changed;
+    a new message that reuses an old Message-ID has at least a new Date."""
+    head = header_block(raw).replace(b"\r\n", b"\n")
+    values: dict[bytes, bytes] = {}
+    for line in re.split(rb"\n(?![ \t])", head):
+        name, colon, value = line.partition(b":")
+        key = name.strip().lower()
+        if colon and key in _AUTHORED and key not in values:
+            values[key] = b" ".join(value.split())
+    return hashlib.sha256(b"\0".join(values.get(k, b"") for k in _AUTHORED)).hexdigest()[:32]
+
+
+def reused_id_key(key: str, raw: bytes) -> str:
+    """The dedupe key of a message whose Message-ID an earlier, different message holds: the
+    ID's key and the message's own authored fingerprint, so its own re-deliveries still match."""
+    return f"{key}:{authored_fingerprint(raw)}"
+
+
+def same_authored(session: Session, inbound_id: int, raw: bytes) -> bool:
+    """Whether arrival `inbound_id` has the From, Date and Subject of `raw`."""
+    held = session.execute(
+        select(InboundMessage.raw).where(InboundMessage.id == inbound_id)
+    ).scalar_one()
+    return authored_fingerprint(held) == authored_fingerprint(raw)
+
+
 def dedupe_key(raw: bytes, message_id: str | None) -> str:
     """What makes two arrivals "the same message".
 

@@ -313,6 +313,25 @@ def test_duplicate_delivery_changes_nothing(app) -> None:
     assert len(outbox(app)) == 1
 
 
+def test_a_new_message_under_a_reused_message_id_is_not_lost(app) -> None:
+    """A client that gives every message one Message-ID: the second request, with its own
+    subject and date, opens its own case; its re-delivery changes nothing."""
+    later = T0 + timedelta(hours=2)
+    first = mail(COMPLETE_QUOTE)
+    second = mail(COMPLETE_QUOTE.replace("Lot 9", "Lot 10"), subject="Lot 10 too", when=later)
+    for msg in (first, second):
+        msg.replace_header("Message-ID", "<fixed@client.example>")
+    opened = [deliver(app, first), deliver(app, second, later)]
+    assert [r.outcome for r in opened] == ["new_case", "new_case"]
+    assert opened[0].case_number != opened[1].case_number
+    again = deliver(app, second, later + timedelta(hours=1))
+    assert (again.outcome, again.reason) == (
+        "ignore",
+        f"duplicate of inbound #{opened[1].inbound_id}",
+    )
+    assert len(outbox(app)) == 2
+
+
 def test_hostile_subject_cannot_inject_headers_into_our_reply(app) -> None:
     raw = (
         mail(COMPLETE_QUOTE)

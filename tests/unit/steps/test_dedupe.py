@@ -36,3 +36,34 @@ def test_dedupe_ignores_a_second_arrival(session: Session) -> None:
         "ignore",
         f"duplicate of inbound #{first.inbound.id}",
     )
+
+
+def test_a_reused_message_id_with_another_date_or_subject_is_a_message_of_its_own(
+    session: Session,
+) -> None:
+    """A client or relay that gives a new message an old Message-ID: dropping the new one as a
+    re-delivery would lose it. Its own re-delivery is still a duplicate, of it."""
+    first = context(session, raw_mail(subject="Quote please", msgid="<same@client.example>"))
+    pipeline.dedupe(first)
+    other = raw_mail(subject="Service call please", msgid="<same@client.example>")
+    second = context(session, other)
+    pipeline.dedupe(second)  # not stopped: processed
+    assert session.get(ProcessedKey, inbox.reused_id_key(second.inbound.dedupe_key, other))
+    again = context(session, other)
+    assert stopped(pipeline.dedupe, again) == (
+        "ignore",
+        f"duplicate of inbound #{second.inbound.id}",
+    )
+
+
+def test_a_redelivery_with_trace_headers_added_is_still_the_same_message(session: Session) -> None:
+    raw = raw_mail(msgid="<same@client.example>")
+    first = context(session, raw)
+    pipeline.dedupe(first)
+    relayed = (
+        b"Received: from relay.example by mx.example; Mon, 7 Dec 2026 10:00:00 +0000\r\n" + raw
+    )
+    assert stopped(pipeline.dedupe, context(session, relayed)) == (
+        "ignore",
+        f"duplicate of inbound #{first.inbound.id}",
+    )
