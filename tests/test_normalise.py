@@ -490,6 +490,13 @@ def test_rural_route_addresses_in_any_order() -> None:
         ("cell four oh three five five five zero one one two", "cell 4035550112"),
         ("call 780 five five five - zero one two seven", "call 780 5550127"),
         ("two of the three one-pane units", "two of the three one-pane units"),
+        ("close date the twentieth thanks", "close date the 20th thanks"),
+        ("due by the twenty second", "due by the 22nd"),
+        ("closing is the thirty first", "closing is the 31st"),
+        ("the second window sticks", "the second window sticks"),
+        ("stage ninety percent", "stage 90%"),
+        ("stage twenty five per cent", "stage 25%"),
+        ("factor forty eight percent", "factor 48 percent"),
     ],
 )
 def test_from_speech_forms(text, expected):

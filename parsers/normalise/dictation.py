@@ -25,6 +25,16 @@ _MONTH_THEN_ORDINAL = cued(
         re.IGNORECASE,
     )
 )
+# "close date the twentieth", "due by the third": a day said with no month, after what says
+# it is a date (elsewhere "the second window" is a window)
+_DATE_CUE_THEN_ORDINAL = cued(
+    re.compile(
+        r"\b(?P<cue>(?:close|closing)(?:\s+date)?(?:\s+is)?|due(?:\s+by)?|by)\s+the\s+"
+        + _ORDINAL_SAID
+        + r"\b",
+        re.IGNORECASE,
+    )
+)
 # "point four nine", and "point 5 2" where the phone wrote each spoken digit as a figure
 _POINT_DIGITS = cued(
     re.compile(
@@ -51,21 +61,35 @@ def from_speech(text: str) -> str:
     Anything else is left as it is."""
 
     def ordinal(m: re.Match[str]) -> str:
-        day = _ORDINAL_WORDS[m["ord"].lower()]
-        if m["tens"]:
-            if day > 9:
-                return m.group(0)
-            day += 20 if m["tens"].lower() == "twenty" else 30
-        if day > 31:
-            return m.group(0)
-        return f"{m['month']} {day}"
+        day = _day_number(m)
+        return m.group(0) if day is None else f"{m['month']} {day}"
 
     text = _MONTH_THEN_ORDINAL.sub(ordinal, text)
+    text = _DATE_CUE_THEN_ORDINAL.sub(_day_said, text)
     text = _POINT_DIGITS.sub(_point_in_digits, text)
     text = _DIGIT_RUN.sub(_digits, text)
     text = _SPOKEN_DASH.sub(" - ", text)
     text = _FACTOR_IN_WORDS.sub(_factor_in_digits, text)
+    text = _PERCENT_IN_WORDS.sub(_percent_in_digits, text)
     return _SPOKEN_PERIOD.sub(".", text)
+
+
+def _day_number(m: re.Match[str]) -> int | None:
+    """The day an ordinal said in words names ("thirty first" -> 31), or None past 31."""
+    day = _ORDINAL_WORDS[m["ord"].lower()]
+    if m["tens"]:
+        if day > 9:
+            return None
+        day += 20 if m["tens"].lower() == "twenty" else 30
+    return day if day <= 31 else None
+
+
+def _day_said(m: re.Match[str]) -> str:
+    day = _day_number(m)
+    if day is None:
+        return m.group(0)
+    suffix = "th" if 10 < day < 14 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{m['cue']} the {day}{suffix}"
 
 
 def _digits(m: re.Match[str]) -> str:
@@ -97,3 +121,16 @@ _FACTOR_IN_WORDS = cued(
 def _factor_in_digits(m: re.Match[str]) -> str:
     number = _ONES[m["tens"].lower()] + (_ONES[m["units"].lower()] if m["units"] else 0)
     return f"{m['label']}{m['cue']}{number}"
+
+
+# "stage ninety percent": a probability said in words
+_PERCENT_IN_WORDS = cued(
+    re.compile(
+        rf"\b(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\s+per\s?cent\b",
+        re.IGNORECASE,
+    )
+)
+
+
+def _percent_in_digits(m: re.Match[str]) -> str:
+    return f"{_ONES[m['tens'].lower()] + (_ONES[m['units'].lower()] if m['units'] else 0)}%"
