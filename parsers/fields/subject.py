@@ -149,6 +149,10 @@ _CELL_BREAK = re.compile(r"\s+(?://?|\|)\s+")
 # Cells set apart by dashes or commas: "PCH Wheatland L14 showhome qt - .52, project, 50%,
 # close EOM - need by tmrw am"
 _LOOSE_CELL_BREAK = re.compile(r"\s+[-–—]\s+|,\s+")
+# "PCH quote", "A&O pricing req": an account cell that says what is asked of it
+_REQUEST_AFTER = re.compile(
+    r"\s+(?:quote|qt|qte|rfq|pricing|price request|quote req(?:uest)?)\s*$", re.I
+)
 # "QR:", "Quote:", "RFQ -": a quote-request tag before the shorthand.
 _REQUEST_TAG = re.compile(
     r"^(?:qr|rfq|quote(?: req(?:uest)?)?|pricing|price request)\s*(?:[:\-–|]\s*|$)", re.I
@@ -182,8 +186,10 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             return
     after_account = False
     for cell, values in zip(cells, said, strict=True):
-        words = cell.split()
-        is_account = len(words) <= 3 and nz.match_account(cell, v.org) is not None
+        # ("PCH quote - Sage Meadows Lot 22 - ...": the account and what is asked of it)
+        account_cell = _REQUEST_AFTER.sub("", cell)
+        words = account_cell.split()
+        is_account = len(words) <= 3 and nz.match_account(account_cell, v.org) is not None
         opp = _OPP_NAMED.match(cell)
         if values:
             for name, value in values:
@@ -192,7 +198,7 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
             found.offer("opportunity_name", _clean(cell[opp.end() :]), PROSE, "subject")
         elif is_account:
             if not found.has("account"):
-                offer_account(v, found, cell, PROSE, "subject")  # "QR: A&O | ..."
+                offer_account(v, found, account_cell, PROSE, "subject")  # "QR: A&O | ..."
         elif bare_lines.is_opportunity_name(v, cell) or _opens_with_account(v, cell):
             found.offer("opportunity_name", _clean(cell), PROSE, "subject")
         elif v.qty_product.search(cell) and not found.has("product_specs"):

@@ -438,3 +438,15 @@ def test_a_factor_of_one_decimal_after_its_label(extractor):
     # without its label, a lone ".6" is no factor
     bare = message("see subject", subject="Aspen & Oak | A&O - Leduc Yard Stock | .6 | std | 25%")
     assert "factor" not in quote(extractor, bare)
+
+
+def test_an_account_cell_that_says_what_is_asked_leads_to_the_jobs_name(extractor):
+    msg = message(
+        "-J",
+        subject="A&O quote - Leduc Yard Lot 4 - 6 csmt 24x36 wht - fx .52 - Standard - Funding",
+    )
+    got = quote(extractor, msg)
+    assert (got["account"], got["opportunity_name"]) == (
+        "Aspen & Oak Dealers Co.",
+        "Leduc Yard Lot 4",
+    )
