@@ -244,13 +244,33 @@ def _product_signs(piece: str) -> int:
     return signs + sum(w.lower() != "same" for w in _SPEC_WORDS.findall(piece))
 
 
+# "stage submisions", "stage is aprovals": the word for the field, then a slip of the keys
+_STAGE_SAID = re.compile(r"\bstage\s*(?:is\s+|[:=-]\s*)?([^\W\d_]+(?: [^\W\d_]+)?)", re.I)
+
+
+def _stage(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
+    """A stage named after the word "stage" but misspelt, to check: the one value its
+    spelling is near (a stage word alone, "Funding season is over", is never a guess)."""
+    named = set()
+    for m in _STAGE_SAID.finditer(text):
+        words = m.group(1)
+        value = v.picklists["stage"].misspelt(words) or v.picklists["stage"].misspelt(
+            words.split()[0]
+        )
+        if value:
+            named.add(value)
+    return named.pop() if len(named) == 1 else None
+
+
 _GUESSERS = {
     "description": _description,
+    "stage": _stage,
     "product_specs": _product_specs,
     "contact_name": _contact_name,
     "close_date": _close_date,
     "factor": _factor,
     # A stage word alone ("Funding season is over") is too often something else: a stage is
-    # read only where a reader sees it said as one.
+    # read only where a reader sees it said as one, or guessed from a misspelling after the
+    # word "stage" (above).
     "opportunity_type": _opportunity_type,
 }

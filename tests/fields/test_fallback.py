@@ -182,3 +182,10 @@ def test_products_promised_for_later_are_no_specs(extractor) -> None:
     ):
         got = _quote(extractor, text)
         assert "product_specs" not in got or got["product_specs"].confidence > GUESS, text
+
+
+def test_a_misspelt_stage_after_the_word_stage_is_a_stage_to_check(extractor) -> None:
+    got = read(extractor, LOOSE.format(line="Factor .47, stage aprovals, close end of June."))
+    assert (got["stage"].value, got["stage"].confidence) == ("Approvals", GUESS)
+    # a word near no stage's spelling gives none
+    assert "stage" not in read(extractor, LOOSE.format(line="Factor .47, stage later, close June."))
