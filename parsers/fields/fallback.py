@@ -24,16 +24,13 @@ from intake.parsers.fields.common import (
     sentences,
 )
 from intake.parsers.fields.description import describes_fault
-from intake.parsers.fields.lexicon import PRODUCT_NOUNS
 from intake.parsers.fields.patterns import (
     _ADDRESS,
-    _DIMENSION,
     _FIELD_CUE,
-    _META,
     _PERSON_ON_ONE_LINE,
     _PHONE_SHAPE,
-    _SPEC_WORDS,
 )
+from intake.parsers.fields.product_signs import names_products, product_signs
 from intake.parsers.fields.prose_service import _PLACE_WORD, _THIRD_PARTY, _a_persons_name
 from intake.parsers.fields.resolver import GUESS, Found
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -185,29 +182,6 @@ _THING_WORD = re.compile(
 _PERSON = re.compile(r"(?<![\w'’])" + _PERSON_ON_ONE_LINE + r"(?![\w'’])")
 
 
-# What names a product without a quantity before it: a product word ("pkg", "csmt"), a
-# series or plan code ("S2000", "NM-2840", "Series 3000"), a count of some ("x5").
-_PRODUCT_WORD = re.compile(
-    r"\b(?:"
-    + "|".join(sorted((re.escape(n) for n in PRODUCT_NOUNS), key=len, reverse=True))
-    + r"|pkg|line|series|glass)(?:e?s)?\b",
-    re.IGNORECASE,
-)
-_PRODUCT_CODE = re.compile(
-    r"(?<![\w-])(?!(?:acc|po|ref|inv|ph|lot|cls|stg|fx|pt)\b|(?:acc|po|ref|inv|case)-?\d)"
-    r"(?:[a-z]{1,3}-?\d{2,4}[a-z]?|series\s?\d{2,4}|x\s?\d{1,3})(?![\w-])",
-    re.IGNORECASE,
-)
-# "takeoff TBD", "as soon as I get it", "don't have the sizes yet": the products are still
-# to come (the sender's own follow-ups, "I'll send the line list", are `_META`'s)
-_STILL_TO_COME = re.compile(
-    r"\b(?:tb[ad]|as soon as|once (?:i|we) (?:have|get)|(?:don'?t|do not) have)\b",
-    re.IGNORECASE,
-)
-# One product word or code alone is too often something else ("the window", "S2000 is late")
-_PRODUCT_SIGNS = 2
-
-
 def _product_specs(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str | None:
     """A quote request whose products no reader took, because they are written in shorthand
     with no quantity before a product word ("NM-2440 x5, NM-2840 x6, same lines as april",
@@ -221,27 +195,16 @@ def _product_specs(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> s
         for piece in re.split(r"(?<=\w)\.\s+(?=[a-z])", _strip_greeting(sentence))
     ]
     for at, piece in enumerate(pieces):
-        if _product_signs(piece) < _PRODUCT_SIGNS or len(_cut_at_cue(piece).split()) < 2:
+        if not names_products(piece) or len(_cut_at_cue(piece).split()) < 2:
             continue
         spec = [_cut_at_cue(piece)]
         # "... the whole NM-24 line to triple pane. Same units and sizes as the NM-24 schedule."
         for follow in pieces[at + 1 : at + 3]:
-            if _FIELD_CUE.search(follow) or not _product_signs(follow):
+            if _FIELD_CUE.search(follow) or not product_signs(follow):
                 break
             spec.append(_cut_at_cue(follow))
         return " ".join(", ".join(spec).split())
     return None
-
-
-def _product_signs(piece: str) -> int:
-    """How many times a piece of prose names a product; none when they are still to come."""
-    if _STILL_TO_COME.search(piece) or _META.search(piece):
-        return 0
-    signs = sum(
-        len(pattern.findall(piece)) for pattern in (_PRODUCT_WORD, _PRODUCT_CODE, _DIMENSION)
-    )
-    # ("the same job as my last email": "same" says nothing of a product by itself)
-    return signs + sum(w.lower() != "same" for w in _SPEC_WORDS.findall(piece))
 
 
 # "stage submisions", "stage is aprovals": the word for the field, then a slip of the keys

@@ -33,7 +33,8 @@ from intake.parsers.fields.patterns import (
     _SEE_ATTACHED,
     FOR_NOW,
 )
-from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, FieldValue, Found
+from intake.parsers.fields.product_signs import names_products
+from intake.parsers.fields.resolver import CLAUSE, IN_LABEL_VALUE, PROSE, FieldValue, Found
 from intake.parsers.fields.site_address import site_address
 from intake.parsers.fields.vocab import OrgVocabulary
 
@@ -352,9 +353,21 @@ def opportunity(
         text = text[: bracket.start()]
     parts = _split_parts(nz.take_corrections(text.strip().rstrip("."), now=ctx.now))
     name_parts: list[str] = []
+    specs: list[str] = []  # the products written between the name and the values
     stated: dict[str, str | None] = {}
     reading_name = name_first
+    reading_specs = False
     for part in parts:
+        if reading_specs and not part_fields(v, part, ctx, loose=True):
+            specs.append(part)  # "..., sand ext": more of the products
+            continue
+        reading_specs = False
+        if reading_name and name_parts and _begins_products(part):
+            # "opp Northgate Showhomes x3, NM-2840 plan full window + door pkg, sand ext.
+            # std, 90%": the name ended where the products begin
+            reading_name, reading_specs = False, True
+            specs.append(part)
+            continue
         if reading_name and name_parts and (_CLAUSE_START.match(part) or _FIELD_START.match(part)):
             # "..., it's a Project and we're at 50%", "... Retrofit. Type is Project w/
             # installation": the name ended
@@ -387,6 +400,15 @@ def opportunity(
     name = _unquote(", ".join(name_parts))
     if name and not nz.is_no_value(name) and not _SAYS_NO_NAME_YET.search(name):
         found.offer("opportunity_name", name, conf, ctx.source)
+    if specs:  # (as sure as products read from prose are)
+        found.offer("product_specs", _clean(", ".join(specs)), min(conf, PROSE) - 0.1, ctx.source)
+
+
+def _begins_products(part: str) -> bool:
+    """A comma part after an opportunity's name that names products, written as products
+    are and a name is not: shorthand with lower-case words ("NM-2840 plan full window + door
+    pkg"), where a name's words are capitalised ("Lot 14 Windows & Doors")."""
+    return names_products(part) and re.search(r"(?<![\w-])[a-z]{2,}\b", part) is not None
 
 
 # "Opp name - Clearview doesn't want the customer's name on anything yet, I'll reply once

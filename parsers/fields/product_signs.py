@@ -1,0 +1,51 @@
+"""Whether a piece of prose names products when no quantity stands before a product word.
+
+Shorthand names products by a product word ("pkg", "csmt"), a series or plan code ("S2000",
+"NM-2840", "Series 3000"), a count of some ("x5"), a size or a glass word. One such sign
+alone is too often something else ("the window", "S2000 is late"); two are products. Both
+the last reader's guess at the specs (`fallback`) and the opportunity clause, which must
+tell where a name ends and its products begin (`values.opportunity`), ask this.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intake.parsers.fields.lexicon import PRODUCT_NOUNS
+from intake.parsers.fields.patterns import _DIMENSION, _META, _SPEC_WORDS
+
+_PRODUCT_WORD = re.compile(
+    r"\b(?:"
+    + "|".join(sorted((re.escape(n) for n in PRODUCT_NOUNS), key=len, reverse=True))
+    + r"|pkg|line|series|glass)(?:e?s)?\b",
+    re.IGNORECASE,
+)
+_PRODUCT_CODE = re.compile(
+    r"(?<![\w-])(?!(?:acc|po|ref|inv|ph|lot|cls|stg|fx|pt)\b|(?:acc|po|ref|inv|case)-?\d)"
+    r"(?:[a-z]{1,3}-?\d{2,4}[a-z]?|series\s?\d{2,4}|x\s?\d{1,3})(?![\w-])",
+    re.IGNORECASE,
+)
+# "takeoff TBD", "as soon as I get it", "don't have the sizes yet": the products are still
+# to come (the sender's own follow-ups, "I'll send the line list", are `_META`'s)
+_STILL_TO_COME = re.compile(
+    r"\b(?:tb[ad]|as soon as|once (?:i|we) (?:have|get)|(?:don'?t|do not) have)\b",
+    re.IGNORECASE,
+)
+# How many signs make a piece of prose a naming of products
+PRODUCT_SIGNS = 2
+
+
+def product_signs(piece: str) -> int:
+    """How many times a piece of prose names a product; none when they are still to come."""
+    if _STILL_TO_COME.search(piece) or _META.search(piece):
+        return 0
+    signs = sum(
+        len(pattern.findall(piece)) for pattern in (_PRODUCT_WORD, _PRODUCT_CODE, _DIMENSION)
+    )
+    # ("the same job as my last email": "same" says nothing of a product by itself)
+    return signs + sum(w.lower() != "same" for w in _SPEC_WORDS.findall(piece))
+
+
+def names_products(piece: str) -> bool:
+    """The piece names products twice over."""
+    return product_signs(piece) >= PRODUCT_SIGNS
