@@ -187,14 +187,17 @@ def _looks_like_name(text: str) -> bool:
 # Where a sentence ends inside a value: after a word or a year, before a capital ("... Stock
 # Order 2027. Standard. Stage funding") or a bracket closed after a word ("... prob 25
 # (Funding). Mult TBC"), not after an initial or an abbreviation's letter
-SENTENCE_BREAK = r"(?:(?<=[a-z]{2})|(?<=\d{4})|(?<=[a-z]{2}\)))\.\s+(?=[A-Z])"
-_SENTENCE_BREAK = re.compile(SENTENCE_BREAK)
+_STOP_AFTER_A_WORD = r"(?:(?<=[a-z]{2})|(?<=\d{4})|(?<=[a-z]{2}\)))\.\s+"
+SENTENCE_BREAK = _STOP_AFTER_A_WORD + r"(?=[A-Z])"
+# ... or, in a name label's value, before a count of what is wanted ("Summit Peak Homes, new
+# to us. 1 custom home, 31 windows ...")
+_NAME_SENTENCE_BREAK = re.compile(_STOP_AFTER_A_WORD + r"(?=[A-Z]|\d+\s+[a-z])")
 
 
 def first_sentence(value: str) -> tuple[str, str] | None:
     """A value's first sentence (its full stop kept) and the sentences after it, or None
     when the value is one sentence: a name label's value ends where its sentence does."""
-    cut = _SENTENCE_BREAK.search(value)
+    cut = _NAME_SENTENCE_BREAK.search(value)
     return (value[: cut.start() + 1], value[cut.end() :]) if cut else None
 
 

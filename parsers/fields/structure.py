@@ -112,6 +112,11 @@ def _two_column_row(current: Block | None, cells: list[str]) -> bool:
     return bool(_QTY_HEADER.fullmatch(cells[0]) and _ITEM_HEADER.fullmatch(cells[1]))
 
 
+# The labels whose value is a name, which ends with its sentence ("new builder - Summit Peak
+# Homes, not in SF yet. 1 custom home ...": the account, then the request in prose)
+_NAME_TARGETS = ("opportunity", "opportunity_name", "job", "account")
+
+
 def _name_is_one_sentence(blocks: list[Block]) -> list[Block]:
     """ "Opportunity name: Martel Basement Windows. Standard, Single. They're only at the
     Basic Qualification stage ...": the name label's value is its first sentence; the
@@ -119,7 +124,7 @@ def _name_is_one_sentence(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         out.append(block)
-        if block.kind != "label" or block.target not in ("opportunity", "opportunity_name", "job"):
+        if block.kind != "label" or block.target not in _NAME_TARGETS:
             continue
         split = first_sentence(block.text)
         if split and len(split[1].split()) >= 6:

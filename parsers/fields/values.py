@@ -313,7 +313,12 @@ def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: s
         found.offer("account", account.name, conf, src)
         found.offer("account_id", account.id, conf, src)
     elif not _is_sentence(text):
-        found.offer("account", text, conf * 0.9, src)
+        # "Summit Peak Homes, not in SF yet": a company's name goes on capitalised after a
+        # comma ("Northgate Modular, Inc."), what is said of it goes on lower-case
+        found.offer("account", _SAID_OF_IT.split(text, maxsplit=1)[0], conf * 0.9, src)
+
+
+_SAID_OF_IT = re.compile(r",\s+(?=[a-z])")
 
 
 # "credit app is in progress, so they're not in the system yet": a lower-case clause of more
