@@ -24,6 +24,7 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     prose_service  reader: phone, address, reference, contact, urgency, description in prose
     description    the sentences of a service request's prose that say what is wrong
     site_address   the site address prose gives, in lower case or corrected too
+    picklist_pairs reader: a type and a record type side by side ("std single")
     cell_lines     reader: a line of picklist cells ("Std / Single / Submissions")
     spoken         reader aid: a dictated run-on written out label by label
     spoken_lines   reader aid: a dictation whose line breaks were said ("new line")

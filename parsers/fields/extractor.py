@@ -26,6 +26,7 @@ from intake.parsers.fields import (
     labels,
     numbered,
     opportunity_list,
+    picklist_pairs,
     prose_quote,
     prose_service,
     sender_address,
@@ -61,7 +62,13 @@ from intake.parsers.org import Organisation
 BLOCK_READERS = {"label": labels.read, "item": numbered.read, "table": tables.read}
 # Then, over the whole text, per queue: what the paragraphs and lists say.
 PROSE_READERS = {
-    QUOTES: (tables.read_products, shorthand.read, prose_quote.read, opportunity_list.read),
+    QUOTES: (
+        tables.read_products,
+        shorthand.read,
+        prose_quote.read,
+        opportunity_list.read,
+        picklist_pairs.read,
+    ),
     SERVICE: (prose_service.read,),
 }
 

@@ -1,9 +1,11 @@
-"""The opportunity clause written as a bare run of comma parts: where its name ends, and
+"""The opportunity's values written as a bare run of parts: where its name ends, and
 what the parts after it say."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+import pytest
 
 from tests.fields.helpers import MST, message, quote
 
@@ -27,3 +29,41 @@ def test_a_capitalised_part_naming_products_is_still_the_name(extractor):
     text = "opp Bayside Towns, Windows & Doors Phase 2, project, 50%, close june 30"
     got = quote(extractor, message(text), now=MAY_3)
     assert got["opportunity_name"] == "Bayside Towns, Windows & Doors Phase 2"
+
+
+def test_a_new_builder_led_paragraph_is_read_as_prose_after_its_name(extractor):
+    # the account label's value ends with its sentence, even when the next one starts with a
+    # count; the values after it are read, the stage by its win probability
+    text = (
+        "new builder - Foothill Crest Homes, credit app pending, not set up yet. "
+        "2 custom homes in cranston, 40 casements, black ext. pt57 std single, 25%, "
+        "close end of june"
+    )
+    got = quote(extractor, message(text), now=MAY_3)
+    assert got["account"] == "Foothill Crest Homes"
+    assert got["stage"] == "Funding"
+    assert got["factor"] == "0.57"
+    assert got["close_date"] == "2027-06-30"
+
+
+def test_a_companys_name_with_a_capitalised_part_after_a_comma_is_kept_whole(extractor):
+    got = quote(extractor, message("Builder: Foothill Crest, Ltd.\n12 casements 30x48"))
+    assert got["account"] == "Foothill Crest, Ltd."
+
+
+@pytest.mark.parametrize(
+    "said, kind, record",
+    [
+        ("std single", "Standard", "Single"),
+        ("Project / Single", "Project", "Single"),
+        ("single proj", "Project", "Single"),
+    ],
+)
+def test_a_type_and_a_record_type_side_by_side(extractor, said, kind, record):
+    got = quote(extractor, message(f"8 awnings 24x36, {said}, 50%, close june 30"), now=MAY_3)
+    assert (got["opportunity_type"], got["record_type"]) == (kind, record)
+
+
+def test_a_type_and_a_record_type_apart_say_nothing_of_the_opportunity(extractor):
+    got = quote(extractor, message("single glazed sliders x4 for the shed, std hardware"))
+    assert "record_type" not in got
