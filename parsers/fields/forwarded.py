@@ -82,9 +82,11 @@ def read_newest(
 
 # The sender hands a customer's own mail over: "Forwarding a service call from one of our
 # customers - her email is attached", "Please call her directly to book"
+# "deal with Linda direct", "please call Ravi directly to book", "Linda's expecting a call"
+_CONTACT_VERB = r"(?:call|phone|contact|text|reach|deal with|book with|talk to|speak (?:to|with))"
 _HANDS_OVER = re.compile(
     r"\bfrom (?:one of )?(?:our|my) (?:customers?|clients?|homeowners?|buyers?)\b"
-    r"|\b(?:call|phone|contact|text|reach|book (?:directly )?with) (?:her|him|them)\b"
+    rf"|\b(?:{_CONTACT_VERB}|book directly with) (?:her|him|them)\b"
     r"|\b(?:her|his|their) (?:e-?mail|message|note|details)\b[^.\n]{0,30}\b(?:attached|below)\b",
     re.IGNORECASE,
 )
@@ -109,8 +111,6 @@ _KEEPS_IT = cued(
 # A cover note this short over a forwarded mail ("see below - pls book", "FYI see attached,
 # thx") says nothing of its own: no more than a pointer at the mail.
 BARE_POINTER_WORDS = 12
-# "deal with Linda direct", "please call Ravi directly to book", "Linda's expecting a call"
-_CONTACT_VERB = r"(?:call|phone|contact|text|reach|deal with|book with|talk to|speak (?:to|with))"
 
 
 def handed_over(
@@ -171,8 +171,15 @@ def _names_to_contact(body: str, name: str) -> bool:
     first = (_person_name(name) or "").split(" ")[0]
     if len(first) < 2:
         return False
-    said = rf"\b{_CONTACT_VERB}\s+{re.escape(first)}\b"
+    said = rf"\b{_CONTACT_VERB}\s+{re.escape(first)}\b|\b{re.escape(first)}{_IS_THE_CONTACT}"
     return re.search(said, body, re.IGNORECASE) is not None
+
+
+# "Marc is the contact on site", "Linda will be your contact": named as the one to deal with
+_IS_THE_CONTACT = (
+    r"(?:'s|\s+is|\s+will be)\s+(?:the|our|your)\s+(?:(?:site|on-?site|main|best)\s+)?"
+    r"(?:contact|person to (?:call|contact|see|meet))\b"
+)
 
 
 def customer_details(message: ChainMessage) -> str:

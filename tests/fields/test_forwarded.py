@@ -535,6 +535,9 @@ _DEALER_SIGNATURE = (
         "Another one for you - please call Nora directly to book.",
         "Pls get someone out this week - homeowner works from home most days.",
         "FYI another one for you guys. Our job CV-4502",  # one more of its kind, passed on
+        # named as the one to deal with, by first name or by a pronoun
+        "See the attached. Nora is the contact on site for this one, she is in on weekdays.",
+        "Attached is the mail about the fogged unit we sold. Please deal with her directly.",
     ],
 )
 def test_a_dealer_handing_over_the_homeowners_mail_gives_their_signature(extractor, note):
