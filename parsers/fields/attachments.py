@@ -22,7 +22,8 @@ ADDRESS_NOTE_LINES = 8
 _CONTACT_LABEL = cued(
     re.compile(
         r"(?im)(?:^|\t|\s{2,}|\|\s*)[ \t]*(?:(?:site|on-?site|primary|homeowner)\s+)?contact"
-        r"(?:\s+(?:name|person|phone|number|tel|cell))?\s*[:：]"
+        # ("Contact to book:", "Contact for access:": whom to call, and what for)
+        r"(?:\s+(?:name|person|phone|number|tel|cell))?(?:\s+(?:to|for)\s+\w+)?\s*[:：]"
     )
 )
 

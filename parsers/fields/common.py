@@ -60,8 +60,11 @@ def _label_key(text: str) -> str:
 
 
 def _head_field(key: str, heads: list[tuple[set[str], set[str] | None, str]]) -> str | None:
-    """The field a short unknown label names by its last word (see QUOTE_HEADS)."""
+    """The field a short unknown label names by its last word (see QUOTE_HEADS), said
+    before what it is for ("Contact to book", "Address for delivery")."""
     words = key.split()
+    if len(words) >= 3 and words[-2] in ("to", "for"):
+        words = words[:-2]
     if not 1 <= len(words) <= 4:
         return None
     for last, also, name in heads:

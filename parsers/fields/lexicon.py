@@ -7,7 +7,7 @@ from __future__ import annotations
 
 # Label targets that stand for another field: "Job:"/"Project:" is the opportunity's name
 # (read a little less surely than "Opp name:", values.label_value)
-LABEL_STANDS_FOR = {"job": "opportunity_name"}
+LABEL_STANDS_FOR = {"job": "opportunity_name", "occupant": "contact_name"}
 
 QUOTE_LABELS: dict[str, list[str]] = {
     "account": [
@@ -81,10 +81,14 @@ QUOTE_LABELS: dict[str, list[str]] = {
 SERVICE_LABELS: dict[str, list[str]] = {
     "contact_name": [
         "name", "contact", "contact name", "site contact", "on site contact", "onsite contact",
-        "homeowner", "home owner", "owner", "tenant", "resident", "nom", "contact sur place",
-        "proprietaire", "locataire", "personne ressource", "personne-ressource",
+        "nom", "contact sur place", "personne ressource", "personne-ressource",
         "contact for scheduling", "scheduling contact", "contact for access", "access contact",
         "contact on site", "contact for the visit", "contact for booking",
+    ],
+    # Whose home it is: the one to call unless a label names someone else to book with
+    # ("Homeowner: Achebe" above "Contact to book: Shauna Pike"): see LABEL_STANDS_FOR.
+    "occupant": [
+        "homeowner", "home owner", "owner", "tenant", "resident", "proprietaire", "locataire",
     ],
     "contact_phone": [
         "phone", "phone number", "tel", "telephone", "cell", "cell phone", "mobile",

@@ -128,6 +128,12 @@ _META = cued(
         re.IGNORECASE,
     )
 )
+# A desk that signs a mail ("PCH Warranty Dept.", "Service Team", "Customer Care"): a
+# department, never a person to call
+DEPARTMENT = re.compile(
+    r"\b(?:dept|department|team|desk|division|warranty|customer (?:care|service)|support)\b",
+    re.IGNORECASE,
+)
 _SIGN_OFF = re.compile(
     r"^(?:thanks|thank you|thx|ty|cheers|regards|best|best regards|kind regards|warm regards|"
     r"sincerely|many thanks|merci|merci beaucoup|cordialement|salutations|bonne journ[ée]e|"

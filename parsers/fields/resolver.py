@@ -186,7 +186,8 @@ def merge_attachment(
     found: Found, document: Found, source: str, names_contact: bool = False
 ) -> None:
     """Fields of one attached document (rule 4): only what it states in a structure (labels,
-    a numbered form, a product table), and product specs also from its prose lines.
+    a numbered form, a product table), and product specs also from its prose lines. What
+    it states so replaces what the message only guessed.
 
     `names_contact`: the document has a contact label ("Site contact:", "Contact phone:");
     its labelled values then replace what only the sender's From name or signature gave.
@@ -201,6 +202,8 @@ def merge_attachment(
             and value.confidence >= LABELLED
         ):
             del found.values[name]  # the form says whom to call; the sender is a default
+        if structured and _guessed(found, name):
+            del found.values[name]  # ("88 Sage Meadows" from the subject: the form says all)
         if structured and not found.has(name) and name not in found.declared_empty:
             found.offer(name, value.value, value.confidence * ATTACHMENT_DISCOUNT, source)
 

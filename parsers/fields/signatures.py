@@ -23,7 +23,9 @@ from intake.parsers.fields.patterns import (
     _FORWARD_HEADER,
     _SIGN_OFF,
     _TITLE_AND_COMPANY,
+    DEPARTMENT,
 )
+from intake.parsers.fields.prose_service import _a_persons_name
 from intake.parsers.fields.resolver import CLAUSE, GUESS, HEADER, PROSE, SIGNATURE, Found
 from intake.parsers.fields.site_address import site_address
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -165,10 +167,15 @@ def _customer_signature(v: OrgVocabulary, found: Found, signature: str, ctx: Con
         return
     lines = [x.strip() for x in signature.split("\n") if x.strip()]
     source = "signature" if ctx.source == "body" else ctx.source
+    desk = False
     for line in lines:
         if _SIGN_OFF.match(line):
             continue
-        if _looks_like_name(line) and len(line.split()) >= 2:
+        if DEPARTMENT.search(line):
+            desk = True  # a department signs; a person may below it, never a company
+            continue
+        named = _looks_like_name(line) and len(line.split()) >= 2
+        if named and (not desk or _a_persons_name(v, line)):
             found.offer("contact_name", line, SIGNATURE, source)
         break
     # A cell number first, then any but an office one; a fax is never the contact. Each number

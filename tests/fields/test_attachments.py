@@ -429,3 +429,42 @@ def test_a_revised_sheet_on_a_reply_also_reprices(extractor):
     got = quote(extractor, msg, reply=True)
     assert (got["factor"], got["amount"]) == ("0.45", "79600.00")
     assert got["product_specs"].startswith("24 townhomes, per unit: 7x 100 Series slider")
+
+
+def test_an_attached_work_order_names_whom_to_book_with_over_the_homeowner(extractor):
+    """A builder's desk points at its attached work order: the form's "Contact to book" is
+    the one to call (not the homeowner it also names, nor the desk that signed), and its
+    labelled site address replaces the street the subject only hinted at."""
+    form = (
+        b"WARRANTY WORK ORDER\nSite address: 14 Heron Bay Close SW, Calgary AB T2Y 4K1\n"
+        b"Homeowner: Delacroix\n\nIssue: patio door sticks and the lock will not engage.\n\n"
+        b"Contact to book: Mira Holt (warranty coordinator) 403-555-0171\n"
+    )
+    msg = message(
+        "Please see the attached work order. Everything is in the file.",
+        subject="Warranty - 14 Heron Bay",
+        from_name="Builder Warranty",
+        from_addr="warranty@builder.example.org",
+        signature="Thanks,\nBuilder Warranty Desk",
+        attachments=(Attachment("wo_14_heron.txt", "text/plain", form),),
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Mira Holt"
+    assert got["contact_phone"] == "+14035550171"
+    assert got["site_address"] == "14 Heron Bay Close SW, Calgary AB T2Y 4K1"
+
+
+def test_an_attached_form_naming_whom_to_book_with_replaces_the_senders_name(extractor):
+    form = (
+        b"Site address: 14 Heron Bay Close SW, Calgary AB T2Y 4K1\n"
+        b"Issue: patio door sticks and the lock will not engage.\n"
+        b"Contact to book: Mira Holt 403-555-0171\n"
+    )
+    msg = message(
+        "Work order attached, thanks.",
+        from_name="Ola Berg",
+        from_addr="ola@builder.example.org",
+        signature="Ola Berg",
+        attachments=(Attachment("wo.txt", "text/plain", form),),
+    )
+    assert service(extractor, msg, staff=False)["contact_name"] == "Mira Holt"

@@ -342,3 +342,19 @@ def test_the_dealer_asks_to_be_called_rather_than_the_customer_by_name(extractor
     msg = message(text, subject="Service", from_name="Pat Reyes",
                   from_addr="pat@dealer.example.net")  # fmt: skip
     assert service(extractor, msg, staff=False)["contact_name"] == "Pat Reyes"
+
+
+def test_a_department_that_signs_is_no_contact_the_person_below_it_is(extractor):
+    text = "The awning over the sink won't close all the way. Not urgent."
+    desk = message(
+        text, from_name="", from_addr="care@example.org", signature="Thanks,\nCustomer Care Team"
+    )
+    assert "contact_name" not in service(extractor, desk, staff=False)
+    person = message(
+        text,
+        from_name="",
+        from_addr="care@example.org",
+        signature="Thanks,\nWarranty Dept.\nLeah Marsh\nCell 587-555-0190",
+    )
+    got = service(extractor, person, staff=False)
+    assert (got["contact_name"], got["contact_phone"]) == ("Leah Marsh", "+15875550190")
