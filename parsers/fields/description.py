@@ -177,9 +177,9 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
         pieces = sentences(text)
-        if _LOWER_STARTS.search(text) and not _UPPER_STARTS.search(text):
-            # no sentence starts with a capital ("morning, got a cracked frame. bottom corner
-            # is split."): ". " ends a sentence
+        if len(_LOWER_STARTS.findall(text)) > len(_UPPER_STARTS.findall(text)):
+            # most sentences start lower-case ("morning, got a cracked frame. bottom corner
+            # is split. Im home after 3"): ". " ends a sentence
             pieces = [p for s in pieces for p in re.split(r"(?<=[.!?])\s+", s) if p]
         for sentence in pieces:
             sentence = _strip_greeting(sentence)
@@ -213,7 +213,7 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
                 if cue or len(rest.split()) < 5:
                     continue
                 sentence = rest[:1].upper() + rest[1:] if not before else rest
-            sentence = _without_urgency_aside(sentence)
+            sentence = _without_history_lead(_without_urgency_aside(sentence))
             if len(sentence.split()) < 2:
                 continue
             lowered = sentence.replace("’", "'").lower()
@@ -268,6 +268,23 @@ _TRAILING_URGENCY = re.compile(
     r"[\s.!]*$",
     re.IGNORECASE,
 )
+
+
+# "picked up the order last week (PO 2291) and 4 of the screens are an inch short": the
+# history the fault is told after, up to its "and"
+_LEAD_AND = re.compile(r"(?P<lead>.+?)\s+and\s+(?P<rest>.+)", re.DOTALL)
+
+
+def _without_history_lead(sentence: str) -> str:
+    """A sentence that tells the order's history, then "and" the fault: the fault."""
+    m = _LEAD_AND.match(sentence)
+    if not m:
+        return sentence
+    lead, rest = (m.group(g).replace("’", "'").lower() for g in ("lead", "rest"))
+    history = _REFERENCE.search(m.group("lead")) or _REQUEST.search(lead)
+    if history and not _DEFECT.search(lead) and _DEFECT.search(rest):
+        return m.group("rest")
+    return sentence
 
 
 def _without_urgency_aside(sentence: str) -> str:

@@ -319,6 +319,9 @@ DEFECT_CUES = [
     # short shipped: "the grille inserts ... were not in the shipment"
     r"not (?:in|on) the (?:shipment|delivery|truck|order|crate|box)", r"never (?:arrived|came)",
     r"(?:not|never) (?:delivered|shipped|included)",
+    # made to the wrong size: "an inch short, they just fall out of the frame"
+    r"(?:inch|inches|bit|little|too|mm|cm) short\b", r"too (?:small|big|tight|narrow|wide)\b",
+    r"falls? (?:out|off|apart)\b",
 ]  # fmt: skip
 REQUEST_CUES = [
     # asking for a visit, and when or how to come
