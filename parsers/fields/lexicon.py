@@ -55,7 +55,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     "close_date": [
         "close date", "closing", "closing date", "close", "expected close",
         "expected close date", "est close", "date de cloture", "cloture", "date de fermeture",
-        "cls",
+        "cls", "cd",  # ("CD: Sept 3": the CRM's own shorthand)
     ],
     "amount": [
         "amount", "opp amount", "opportunity amount", "value", "estimated value",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.parsers.fields import missing_fields
+from intake.parsers.fields import LABELLED, missing_fields
 from intake.parsers.fields.case_note import case_note
 from tests.fields.helpers import WED_NOV_4, message, quote, service
 
@@ -817,3 +817,10 @@ def test_a_crm_description_pasted_into_a_quote_request_is_what_is_quoted(extract
     )
     got = quote(extractor, message(text))
     assert got["product_specs"] == "6 x slider 48x36 dual pane white; 2 x patio door 72x80 white"
+
+
+def test_a_close_date_labelled_by_its_crm_shorthand(extractor):
+    msg = message("Account: Martel\nFactor: .55\nCD: Oct 14\nStage: Funding")
+    got = extractor.extract(msg, "quotes", now=WED_NOV_4, sender_is_staff=True)
+    # read from its label, not guessed as the one date the text names
+    assert (got["close_date"].value, got["close_date"].confidence) == ("2027-10-14", LABELLED)
