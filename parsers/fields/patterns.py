@@ -128,6 +128,12 @@ _META = cued(
         re.IGNORECASE,
     )
 )
+# A word of a company's name ("Prairie Crest Homes", "Bow Valley Renovations"), capitalised
+COMPANY_WORD = re.compile(
+    r"\b(?:Homes|Builders|Construction|Developments?|Renovations|Contracting|Group|Ltd|Inc|"
+    r"Corp|Co|Properties|Property|Management|Realty|Dealers?|Windows|Doors|Centre|Center|"
+    r"Dental|Clinic|Services)\b"
+)
 # A desk that signs a mail ("PCH Warranty Dept.", "Service Team", "Customer Care"): a
 # department, never a person to call
 DEPARTMENT = re.compile(

@@ -19,6 +19,9 @@ from intake.parsers.fields.vocab import OrgVocabulary
 _PAIRED = ("opportunity_type", "record_type")
 # What may stand between the two: a space, a slash, a comma
 _BETWEEN = re.compile(r"\s*(?:[/,]\s*)?")
+# ... and what before them makes them words of prose ("not a one-off project", "the
+# standard single-hung"): an article or a negation
+_SAID_OF = re.compile(r"\b(?:a|an|the|not|no)\s+$", re.IGNORECASE)
 
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
@@ -40,6 +43,8 @@ def _pair(v: OrgVocabulary, sentence: str) -> dict[str, str] | None:
     for a_value, a_start, a_end in first:
         for b_value, b_start, b_end in second:
             gap = sentence[a_end:b_start] if a_end <= b_start else sentence[b_end:a_start]
-            if _BETWEEN.fullmatch(gap) and max(a_start, b_start) >= min(a_end, b_end):
+            apart = max(a_start, b_start) >= min(a_end, b_end)
+            said_of = _SAID_OF.search(sentence[: min(a_start, b_start)])
+            if _BETWEEN.fullmatch(gap) and apart and not said_of:
                 return {_PAIRED[0]: a_value, _PAIRED[1]: b_value}
     return None

@@ -19,6 +19,7 @@ from intake.parsers.fields.patterns import (
     _PHONE_PREFERRED,
     _REFERENCE,
     _USE_WHICH_PHONE,
+    COMPANY_WORD,
 )
 from intake.parsers.fields.resolver import CLAUSE, GUESS, LABELLED, PROSE, Found
 from intake.parsers.fields.site_address import site_address
@@ -129,11 +130,6 @@ _DESIGNATED = re.compile(
     r"\bwith\s+(?:the\s+)?(?=\S+\W*$)",
     re.IGNORECASE,
 )
-_COMPANY_WORD = re.compile(
-    r"\b(?:Homes|Builders|Construction|Developments?|Renovations|Contracting|Group|Ltd|Inc|"
-    r"Corp|Co|Properties|Property|Management|Realty|Dealers?|Windows|Doors|Centre|Center|"
-    r"Dental|Clinic|Services)\b"
-)
 
 
 # "Just got a call from Kyle Brandt, Prairie Crest's site super", "Just got off the phone
@@ -185,7 +181,7 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     callers += _MEETS_THE_TECH.finditer(text)
     for m in callers:
         name = m.groupdict().get("name") or m.group("visited")
-        if nz.account_key(name) in staff or _COMPANY_WORD.search(name):
+        if nz.account_key(name) in staff or COMPANY_WORD.search(name):
             continue
         if _NOT_A_NAME.match(name):
             continue  # "Photo Kyle texted me:": the photo, then the man who sent it
@@ -200,7 +196,7 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     for m in _NAMED_CONTACT.finditer(text):
         name = m.group(1)
         key = nz.account_key(name)
-        if key in staff or _COMPANY_WORD.search(name) or nz.match_account(name, v.org):
+        if key in staff or COMPANY_WORD.search(name) or nz.match_account(name, v.org):
             continue
         # A customer's own From name and signature say more about who to call, unless the
         # sender says who the contact is ("one of our customers, Paula ...", "book directly
@@ -388,7 +384,7 @@ def _a_persons_name(v: OrgVocabulary, name: str) -> bool:
     return not (
         {w.lower() for w in name.split()} & _NOT_NAME_WORDS
         or nz.account_key(name) in v.staff_keys
-        or _COMPANY_WORD.search(name)
+        or COMPANY_WORD.search(name)
         or nz.match_account(name, v.org)
     )
 

@@ -31,6 +31,7 @@ from intake.parsers.fields.patterns import (
     _MONEY,
     _PART_CUES,
     _SEE_ATTACHED,
+    COMPANY_WORD,
     FOR_NOW,
 )
 from intake.parsers.fields.product_signs import names_products
@@ -328,8 +329,12 @@ _SENTENCE_LIKE = re.compile(r"[a-z]\S*(?:\s+\S+){4,}")
 
 def _is_sentence(text: str) -> bool:
     """A value that is a sentence about the customer, not their name ("New custom builder -
-    credit app is in progress, ..."): it names no account we could create."""
-    return _SENTENCE_LIKE.fullmatch(text) is not None
+    credit app is in progress, ..."; "New account for us - first quote for them."): it names
+    no account we could create. Lower-case, a phrase is a name only by a company's word."""
+    if _SENTENCE_LIKE.fullmatch(text) is not None:
+        return True
+    phrase = text[:1].islower() and len(text.split()) >= 3
+    return phrase and not re.search(COMPANY_WORD.pattern, text, re.IGNORECASE)
 
 
 def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
@@ -363,7 +368,9 @@ def opportunity(
     reading_name = name_first
     reading_specs = False
     for part in parts:
-        if reading_specs and not part_fields(v, part, ctx, loose=True):
+        if reading_specs and not (
+            part_fields(v, part, ctx, loose=True) or _LOWER_CLAUSE.match(part)
+        ):
             specs.append(part)  # "..., sand ext": more of the products
             continue
         reading_specs = False
@@ -412,8 +419,10 @@ def opportunity(
 def _begins_products(part: str) -> bool:
     """A comma part after an opportunity's name that names products, written as products
     are and a name is not: shorthand with lower-case words ("NM-2840 plan full window + door
-    pkg"), where a name's words are capitalised ("Lot 14 Windows & Doors")."""
-    return names_products(part) and re.search(r"(?<![\w-])[a-z]{2,}\b", part) is not None
+    pkg"), where a name's words are capitalised ("Lot 14 Windows & Doors"); not a clause
+    said of them ("pebble exterior on everything so double check")."""
+    shorthand = re.search(r"(?<![\w-])[a-z]{2,}\b", part) and not _LOWER_CLAUSE.match(part)
+    return bool(shorthand) and names_products(part)
 
 
 # "Opp name - Clearview doesn't want the customer's name on anything yet, I'll reply once

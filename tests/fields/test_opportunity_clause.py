@@ -67,3 +67,20 @@ def test_a_type_and_a_record_type_side_by_side(extractor, said, kind, record):
 def test_a_type_and_a_record_type_apart_say_nothing_of_the_opportunity(extractor):
     got = quote(extractor, message("single glazed sliders x4 for the shed, std hardware"))
     assert "record_type" not in got
+
+
+def test_a_type_and_a_record_type_said_of_the_job_in_prose_are_no_pair(extractor):
+    got = quote(extractor, message("Standard - their base plan, not a one-off project. 50%"))
+    assert "record_type" not in got
+
+
+def test_a_clause_said_of_the_products_after_the_name_is_no_spec(extractor):
+    text = "call the opp Bayside Towns, bronze exterior on every unit so check the lead time thx"
+    got = quote(extractor, message(text), now=MAY_3)
+    assert got["opportunity_name"] == "Bayside Towns"
+    assert "product_specs" not in got
+
+
+def test_a_new_account_line_that_only_says_it_is_new_names_no_company(extractor):
+    text = "New account for us - first quote for them. All the details are in the attached txt."
+    assert "account" not in quote(extractor, message(text), now=MAY_3)
