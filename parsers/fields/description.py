@@ -177,9 +177,9 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
         pieces = sentences(text)
-        if len(_LOWER_STARTS.findall(text)) > len(_UPPER_STARTS.findall(text)):
-            # most sentences start lower-case ("morning, got a cracked frame. bottom corner
-            # is split. Im home after 3"): ". " ends a sentence
+        if _LOWER_STARTS.search(text) and not _UPPER_STARTS.search(text):
+            # no sentence starts with a capital ("morning, got a cracked frame. bottom corner
+            # is split."): ". " ends a sentence
             pieces = [p for s in pieces for p in re.split(r"(?<=[.!?])\s+", s) if p]
         for sentence in pieces:
             sentence = _strip_greeting(sentence)

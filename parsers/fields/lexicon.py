@@ -322,6 +322,8 @@ DEFECT_CUES = [
     # made to the wrong size: "an inch short, they just fall out of the frame"
     r"(?:inch|inches|bit|little|too|mm|cm) short\b", r"too (?:small|big|tight|narrow|wide)\b",
     r"falls? (?:out|off|apart)\b",
+    # air let in: "has cold air coming in along the bottom", "letting cold air in"
+    r"cold air", r"air (?:coming|getting|leaking|blowing) in\b",
 ]  # fmt: skip
 REQUEST_CUES = [
     # asking for a visit, and when or how to come

@@ -6,8 +6,7 @@ from tests.fields.helpers import message, service
 
 
 def test_a_lower_case_story_with_a_made_to_size_fault_after_its_history(extractor):
-    # most sentences start lower-case (one "Im" does not make it a capitalised text); the
-    # fault is a size ("two inches short", "falls out"), told after the order's history
+    # the fault is a size ("two inches short", "falls out"), told after the order's history
     text = (
         "hey,\n\ngrabbed the patio door order from your yard on monday (SO 7713) and the "
         "sliding screen is two inches short, it falls out of the track. the door itself is "
@@ -17,3 +16,13 @@ def test_a_lower_case_story_with_a_made_to_size_fault_after_its_history(extracto
     got = service(extractor, msg, staff=False)
     assert got["description"].startswith("the sliding screen is two inches short")
     assert "SO 7713" not in got["description"]
+
+
+def test_a_fault_told_before_and_is_no_history_to_cut(extractor):
+    # letting cold air in is the fault itself, the reference an aside inside it
+    text = (
+        "Builder here - the owner says the awning in the den (our job J-4410) is letting "
+        "cold air in along the top and the sash rattles in the wind."
+    )
+    got = service(extractor, message(text, from_addr="site@example.org"), staff=False)
+    assert "cold air in along the top" in got["description"]
