@@ -59,11 +59,20 @@ def _label_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
+# What "to"/"for" after a label's head says when it is no purpose but a remark: the value
+# is still to come ("to follow"), or whom it concerns ("for us")
+_NO_PURPOSE = frozenset(
+    {"follow", "come", "confirm", "us", "them", "you", "me", "him", "her", "now", "later"}
+)
+
+
 def _head_field(key: str, heads: list[tuple[set[str], set[str] | None, str]]) -> str | None:
     """The field a short unknown label names by its last word (see QUOTE_HEADS), said
     before what it is for ("Contact to book", "Address for delivery")."""
     words = key.split()
     if len(words) >= 3 and words[-2] in ("to", "for"):
+        if words[-1] in _NO_PURPOSE:
+            return None  # "Specs to follow - ...", "New account for us - ...": no label
         words = words[:-2]
     if not 1 <= len(words) <= 4:
         return None

@@ -824,3 +824,15 @@ def test_a_close_date_labelled_by_its_crm_shorthand(extractor):
     got = extractor.extract(msg, "quotes", now=WED_NOV_4, sender_is_staff=True)
     # read from its label, not guessed as the one date the text names
     assert (got["close_date"].value, got["close_date"].confidence) == ("2027-10-14", LABELLED)
+
+
+def test_a_remark_after_a_labels_head_word_is_no_label(extractor):
+    """ "Specs to follow - ..." says the specs are still to come; "New account for us - X"
+    introduces a company: neither is a label with its value after the dash."""
+    text = (
+        "Account: Aspen & Oak\nFactor: .54\n\n"
+        "Specs to follow - the dealer is still sorting the takeoff out. Monday hopefully.\n"
+    )
+    assert "product_specs" not in quote(extractor, message(text))
+    text = "New account for us - Kestrel Lake Cabins Ltd. (credit app pending), factor .58"
+    assert quote(extractor, message(text))["account"] == "Kestrel Lake Cabins Ltd."
