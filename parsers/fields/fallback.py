@@ -200,7 +200,7 @@ def _product_specs(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> s
         spec = [_cut_at_cue(piece)]
         # "... the whole NM-24 line to triple pane. Same units and sizes as the NM-24 schedule."
         for follow in pieces[at + 1 : at + 3]:
-            if _FIELD_CUE.search(follow) or not product_signs(follow):
+            if _FIELD_CUE.search(follow) or not product_signs(follow, enough=1):
                 break
             spec.append(_cut_at_cue(follow))
         return " ".join(", ".join(spec).split())
