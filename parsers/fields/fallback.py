@@ -30,7 +30,12 @@ from intake.parsers.fields.patterns import (
     _PERSON_ON_ONE_LINE,
     _PHONE_SHAPE,
 )
-from intake.parsers.fields.product_signs import names_products, product_signs
+from intake.parsers.fields.product_signs import (
+    PRODUCT_SIGNS,
+    counted_signs,
+    names_products,
+    product_signs,
+)
 from intake.parsers.fields.prose_service import _PLACE_WORD, _THIRD_PARTY, _a_persons_name
 from intake.parsers.fields.resolver import GUESS, Found
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -188,6 +193,8 @@ def _product_specs(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> s
     "same pkg as ph1 but coastal hw on all units", "std pkg s2000 csmt wht/wht dbl pane"):
     the first sentence naming products twice over, cut before what it says of price or
     the opportunity."""
+    if counted_signs(text) < PRODUCT_SIGNS:
+        return None  # (no piece of a text with fewer signs has enough)
     pieces = [
         piece
         for sentence in sentences(text)
