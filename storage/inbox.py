@@ -64,6 +64,11 @@ def find_message_id(raw: bytes) -> str | None:
     return from_bytes(re.sub(rb"\s+", b"", m.group(1))) or None
 
 
+def _header_fields(head: bytes) -> list[bytes]:
+    """A header section's fields, each with its folded lines (every line end read as LF)."""
+    return re.split(rb"\n(?![ \t])", head.replace(b"\r\n", b"\n"))
+
+
 # What a relay leaves as the author wrote it: two arrivals under one Message-ID that differ in
 # these are two messages (a client or a form relay that reuses an ID), not a re-delivery.
 _AUTHORED = (b"from", b"date", b"subject")
@@ -74,9 +79,8 @@ def authored_fingerprint(raw: bytes) -> str:
 
     A re-delivery may come re-encoded or with trace headers added, never with these changed;
     a new message that reuses an old Message-ID has at least a new Date."""
-    head = header_block(raw).replace(b"\r\n", b"\n")
     values: dict[bytes, bytes] = {}
-    for line in re.split(rb"\n(?![ \t])", head):
+    for line in _header_fields(header_block(raw)):
         name, colon, value = line.partition(b":")
         key = name.strip().lower()
         if colon and key in _AUTHORED and key not in values:
@@ -109,7 +113,7 @@ def dedupe_key(raw: bytes, message_id: str | None) -> str:
     if message_id:
         return "mid:" + hashlib.sha256(message_id.strip().lower().encode()).hexdigest()
     head = header_block(raw)
-    lines = re.split(rb"\n(?![ \t])", head.replace(b"\r\n", b"\n"))
+    lines = _header_fields(head)
     kept = [ln for ln in lines if not ln.lower().startswith(_VOLATILE)]
     body = raw[len(head) :].replace(b"\r\n", b"\n")
     digest = hashlib.sha256(b"\n".join(kept) + body).hexdigest()

@@ -4,10 +4,11 @@ lines, names, the reading context."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from intake.parsers import normalise as nz
 from intake.parsers.cues import cued
@@ -22,6 +23,9 @@ from intake.parsers.fields.patterns import (
     BULLET,
 )
 from intake.parsers.first_chars import guarded
+
+if TYPE_CHECKING:
+    from intake.parsers.fields.structure import Block
 
 QUOTES, SERVICE = "quotes", "service"
 MAX_TEXT = 50_000  # characters of a text read; a request is never longer, a pasted log may be
@@ -119,6 +123,13 @@ _NUMBER_ABBREVIATIONS = {"no", "ext", "tel", "apt", "ste", "p", "nos", "pg"}  # 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences without breaking "St. Albert", "Ltd." or ".48"."""
     return list(_sentences(text))  # a list of its own: callers may change theirs
+
+
+def prose_sentences(blocks: Iterable[Block]) -> Iterator[str]:
+    """The sentences of the paragraphs among `blocks`, in order (lists and labels left out)."""
+    for block in blocks:
+        if block.kind == "prose":
+            yield from sentences(block.text)
 
 
 # What a sentence may open with besides a capital or a digit: a quote, a bracket, and a sum

@@ -202,9 +202,9 @@ def _product_specs(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> s
         for piece in re.split(r"(?<=\w)\.\s+(?=[a-z])", _strip_greeting(sentence))
     ]
     for at, piece in enumerate(pieces):
-        if not names_products(piece) or len(_cut_at_cue(piece).split()) < 2:
+        if not names_products(piece) or len((first := _cut_at_cue(piece)).split()) < 2:
             continue
-        spec = [_cut_at_cue(piece)]
+        spec = [first]
         # "... the whole NM-24 line to triple pane. Same units and sizes as the NM-24 schedule."
         for follow in pieces[at + 1 : at + 3]:
             if _FIELD_CUE.search(follow) or not product_signs(follow, enough=1):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import Context, sentences
+from intake.parsers.fields.common import Context, prose_sentences
 from intake.parsers.fields.resolver import PROSE, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.values import opportunity
@@ -34,14 +34,11 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
     """The first such list of the paragraphs, when nothing named the opportunity."""
     if found.has("opportunity_name") or ctx.is_reply:
         return
-    for block in blocks:
-        if block.kind != "prose":
-            continue
-        for sentence in sentences(block.text):
-            listed = _listed(v, sentence.strip().rstrip(".!?"))
-            if listed:
-                opportunity(v, found, listed, PROSE, ctx, name_first=True)
-                return
+    for sentence in prose_sentences(blocks):
+        listed = _listed(v, sentence.strip().rstrip(".!?"))
+        if listed:
+            opportunity(v, found, listed, PROSE, ctx, name_first=True)
+            return
 
 
 def _listed(v: OrgVocabulary, sentence: str) -> str | None:

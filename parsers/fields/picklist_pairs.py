@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from intake.parsers.fields.common import Context, sentences
+from intake.parsers.fields.common import Context, prose_sentences
 from intake.parsers.fields.resolver import PROSE, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.vocab import OrgVocabulary
@@ -26,15 +26,12 @@ _SAID_OF = re.compile(r"\b(?:a|an|the|not|no)\s+$", re.IGNORECASE)
 
 def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> None:
     """Both values of the first such pair in the paragraphs (a surer reading stands)."""
-    for block in blocks:
-        if block.kind != "prose":
-            continue
-        for sentence in sentences(block.text):
-            pair = _pair(v, sentence)
-            if pair:
-                for name, value in pair.items():
-                    found.offer(name, value, PROSE - 0.1, ctx.source)
-                return
+    for sentence in prose_sentences(blocks):
+        pair = _pair(v, sentence)
+        if pair:
+            for name, value in pair.items():
+                found.offer(name, value, PROSE - 0.1, ctx.source)
+            return
 
 
 def _pair(v: OrgVocabulary, sentence: str) -> dict[str, str] | None:

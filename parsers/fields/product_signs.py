@@ -37,7 +37,20 @@ PRODUCT_SIGNS = 2
 def counted_signs(text: str, enough: int = PRODUCT_SIGNS) -> int:
     """The signs of products in `text`, up to `enough`, whatever else it says (a whole
     request has fewer than two only if none of its pieces has two)."""
-    low = text.lower()
+    return _counted(text, text.lower(), enough)
+
+
+def product_signs(piece: str, enough: int = PRODUCT_SIGNS) -> int:
+    """How many times a piece of prose names a product, counted up to `enough` (all a
+    caller asks is whether it reaches that); none when they are still to come."""
+    low = piece.lower()
+    signs = _counted(piece, low, enough)
+    if not signs or _STILL_TO_COME.search(low) or _META.search(piece):
+        return 0
+    return signs
+
+
+def _counted(text: str, low: str, enough: int) -> int:
     signs = 0
     for pattern in (_PRODUCT_CODE, _DIMENSION, _PRODUCT_WORD):
         for _ in pattern.finditer(low):
@@ -47,15 +60,6 @@ def counted_signs(text: str, enough: int = PRODUCT_SIGNS) -> int:
     # ("the same job as my last email": "same" says nothing of a product by itself)
     signs += sum(w.lower() != "same" for w in _SPEC_WORDS.findall(text))
     return min(signs, enough)
-
-
-def product_signs(piece: str, enough: int = PRODUCT_SIGNS) -> int:
-    """How many times a piece of prose names a product, counted up to `enough` (all a
-    caller asks is whether it reaches that); none when they are still to come."""
-    signs = counted_signs(piece, enough)
-    if not signs or _STILL_TO_COME.search(piece.lower()) or _META.search(piece):
-        return 0
-    return signs
 
 
 def names_products(piece: str) -> bool:

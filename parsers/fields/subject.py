@@ -167,8 +167,13 @@ def _shorthand(v: OrgVocabulary, found: Found, msg: ParsedMessage, ctx: Context)
     subject = _REQUEST_TAG.sub("", _subject_text(msg.subject))
     # ("Opp: Northgate - Q3 2029 Unit Run": a cell may carry its label)
     cells = [NAME_LABEL.sub("", c.strip()) for c in re.split(_CELL_BREAK, subject) if c.strip()]
-    cells = [part for cell in cells for part in _value_tail(v, cell, ctx)]
-    said = [_cell_values(v, cell, ctx) for cell in cells] if len(cells) >= 3 else []
+    parts = [part for cell in cells for part in _value_tail(v, cell, ctx)]
+    cells = [cell for cell, _ in parts]
+    said = (
+        [_cell_values(v, cell, ctx) if values is None else values for cell, values in parts]
+        if len(cells) >= 3
+        else []
+    )
     if sum(bool(x) for x in said) < 2:
         breaks = len(_LOOSE_CELL_BREAK.findall(subject))
         if breaks < 2:
@@ -221,14 +226,21 @@ def _opens_with_account(v: OrgVocabulary, cell: str) -> bool:
 _OPP_NAMED = re.compile(r"(?i:opp|oppty|opportunity)(?i: name)?\s*[:\-–]?\s+(?=[A-Z0-9\"“])")
 
 
-def _value_tail(v: OrgVocabulary, cell: str, ctx: Context) -> list[str]:
+def _value_tail(
+    v: OrgVocabulary, cell: str, ctx: Context
+) -> list[tuple[str, list[tuple[str, str]] | None]]:
     """ "PCH Saddle Ridge ph3 - .48 / Project / 50%": the first slashed cell is the job and,
     after a dash, a value of its own; two cells then. A cell that states values whole, or
-    whose dash is the name's own ("Ridgeline - Kessler Residence"), stays one."""
+    whose dash is the name's own ("Ridgeline - Kessler Residence"), stays one. Each part
+    with the values read of it, None where none were read yet."""
     head, dash, tail = cell.rpartition(" - ")
-    if not dash or not head.strip() or _cell_values(v, cell, ctx):
-        return [cell]
-    return [head.strip(), tail.strip()] if _cell_values(v, tail, ctx) else [cell]
+    if not dash or not head.strip():
+        return [(cell, None)]
+    whole = _cell_values(v, cell, ctx)
+    if whole:
+        return [(cell, whole)]
+    said = _cell_values(v, tail, ctx)
+    return [(head.strip(), None), (tail.strip(), said)] if said else [(cell, whole)]
 
 
 def _cell_values(v: OrgVocabulary, cell: str, ctx: Context) -> list[tuple[str, str]]:

@@ -118,9 +118,13 @@ _FACTOR_IN_WORDS = cued(
 )
 
 
+def _tens_and_units(m: re.Match[str]) -> int:
+    """ "fifty four" -> 54: a match's `tens` and optional `units` words."""
+    return _ONES[m["tens"].lower()] + (_ONES[m["units"].lower()] if m["units"] else 0)
+
+
 def _factor_in_digits(m: re.Match[str]) -> str:
-    number = _ONES[m["tens"].lower()] + (_ONES[m["units"].lower()] if m["units"] else 0)
-    return f"{m['label']}{m['cue']}{number}"
+    return f"{m['label']}{m['cue']}{_tens_and_units(m)}"
 
 
 # "stage ninety percent": a probability said in words
@@ -133,4 +137,4 @@ _PERCENT_IN_WORDS = cued(
 
 
 def _percent_in_digits(m: re.Match[str]) -> str:
-    return f"{_ONES[m['tens'].lower()] + (_ONES[m['units'].lower()] if m['units'] else 0)}%"
+    return f"{_tens_and_units(m)}%"
