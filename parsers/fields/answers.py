@@ -214,8 +214,7 @@ def _last_date(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
     of October (the later statement wins)."""
     last = None
     at = 0
-    order = v.org.date_order
-    while at < len(text) and (hit := nz.find_date(text[at:], now=ctx.now, date_order=order)):
+    while at < len(text) and (hit := ctx.find_date(text[at:])):
         last = hit[0]
         at += max(hit[2], 1)
     if last is None:

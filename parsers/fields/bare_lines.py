@@ -106,7 +106,8 @@ def states(v: OrgVocabulary, field: str, value: str) -> bool:
             and bool(_MONEY.search(head))
             and nz.parse_amount(head) is not None
         )
-    said = nz.find_date(head, now=_ANY_DAY)  # close_date, quote_due: the date, a word at most
+    # close_date, quote_due: the date, a word at most
+    said = nz.find_date(head, now=_ANY_DAY, date_order=v.org.date_order)
     return said is not None and said[1] == 0 and len(head[said[2] :].split()) <= 1
 
 
@@ -238,9 +239,14 @@ def _products_and_note(
     note = None
     previous = specs[0]
     for line in run[products[0] + 1 :]:
-        wrapped = previous is specs[-1] and (
-            re.search(r"(?:\b(?:with|and|or|in|of|plus|to|for)|,)$", previous)
-            or (len(previous) >= 60 and line[:1].islower() and previous[-1:] not in ".!?;")
+        wrapped = (
+            previous is specs[-1]
+            and (
+                re.search(r"(?:\b(?:with|and|or|in|of|plus|to|for)|,)$", previous)
+                or (len(previous) >= 60 and line[:1].islower() and previous[-1:] not in ".!?;")
+            )
+            # "opp name - ask Tara" under a long product line: a label's line of its own
+            and not _a_label_line(v, line)
         )
         previous = line
         if (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -39,10 +39,16 @@ class Context:
     sender_is_staff: bool
     is_reply: bool
     source: str
+    date_order: str | None = None  # the organisation's ("MDY"/"DMY"): how "6/12" reads
+
+    def find_date(self, text: str) -> tuple[date, int, int] | None:
+        """The first date in `text` as the organisation writes dates, seen from the
+        message's Date: every reader reads "close 6/12" the same way."""
+        return nz.find_date(text, now=self.now, date_order=self.date_order)
 
 
 def _replace(ctx: Context, source: str) -> Context:
-    return Context(ctx.queue, ctx.now, ctx.sender_is_staff, ctx.is_reply, source)
+    return Context(ctx.queue, ctx.now, ctx.sender_is_staff, ctx.is_reply, source, ctx.date_order)
 
 
 def _clean(text: str) -> str:

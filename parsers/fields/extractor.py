@@ -121,7 +121,7 @@ class LabelExtractor:
             # "--\nOpp: Martel - upstairs 2025\nStd / Single\nFctr 62\n--\nPriya Shah":
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
-        ctx = Context(queue, now, sender_is_staff, is_reply, "body")
+        ctx = Context(queue, now, sender_is_staff, is_reply, "body", self.org.date_order)
         if queue == SERVICE and not is_reply:
             # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls
             # call" over an empty body, or a subject of cells over "Pics attached.": the

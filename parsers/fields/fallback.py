@@ -98,7 +98,7 @@ def _close_date(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> str 
     seen: set[date] = set()
     for line in text.splitlines():
         at = 0
-        while (hit := nz.find_date(line[at:], now=ctx.now)) is not None:
+        while (hit := ctx.find_date(line[at:])) is not None:
             day, start, end = hit
             said = line[at + start : at + end]
             named = _NAMES_A_THING.match(line, at + end)  # "the Q3 run": a name, no date

@@ -70,6 +70,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "note", "comments", "comment", "remarks", "instructions speciales", "remarques",
         "commentaires", "shipping", "delivery", "delivery notes", "shipping notes",
         "livraison", "other", "misc", "extras",
+        "si", "s i",  # ("SI: email quote to me only": the AMs' shorthand)
     ],
     "quote_due": [
         "quote due", "due", "due date", "needed by", "need by", "quote needed by",

@@ -157,7 +157,7 @@ def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> 
             found.offer("factor", str(said), LABELLED + 0.05, ctx.source)
         if _CLOSE_WORD.search(sentence):
             dates, at = [], 0
-            while hit := nz.find_date(after[at:], now=ctx.now):
+            while hit := ctx.find_date(after[at:]):
                 if not _REPLACED.search(after[: at + hit[1]]):
                     dates.append(hit[0])
                 at += max(hit[2], 1)
@@ -373,7 +373,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         text,
         re.IGNORECASE,
     ):
-        hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
+        hit = ctx.find_date(text[m.end() : m.end() + 40])
         if hit and hit[1] == 0:
             if undecided(text[m.end() + hit[2] : m.end() + hit[2] + 40], ctx):
                 found.declared_empty.add("close_date")  # "Close is Q1 or Q2": not settled
@@ -386,7 +386,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         text,
         re.IGNORECASE,
     )
-    hit = nz.find_date(m.group(1), now=ctx.now) if m else None
+    hit = ctx.find_date(m.group(1)) if m else None
     if hit and not found.has("close_date"):
         found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.
@@ -400,7 +400,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         text,
         re.IGNORECASE,
     ):
-        hit = nz.find_date(text[m.end() : m.end() + 40], now=ctx.now)
+        hit = ctx.find_date(text[m.end() : m.end() + 40])
         if hit and hit[1] == 0:
             found.offer("close_date", hit[0].isoformat(), PROSE - 0.1, src)
             break
@@ -482,7 +482,7 @@ def _asks_by_date(sentence: str, ctx: Context, *, clause: bool) -> bool:
         _WANTS_QUOTE.search(part)
         and not (clause and _NOT_A_QUOTE_DATE.search(part))
         and not _PRICE_VALIDITY.search(part)
-        and nz.find_date(part, now=ctx.now)
+        and ctx.find_date(part)
         for part in _clauses(sentence)
     )
 
@@ -503,7 +503,7 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
             sentence,
             re.IGNORECASE,
         ):
-            hit = nz.find_date(sentence[m.end() :], now=ctx.now)
+            hit = ctx.find_date(sentence[m.end() :])
             if hit and hit[1] <= 4:
                 due = due_of(v, sentence[m.end() :], ctx)
                 found.offer("quote_due", due, PROSE, ctx.source)

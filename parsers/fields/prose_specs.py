@@ -75,7 +75,7 @@ def _says_when(sentence: str, ctx: Context) -> bool:
         or (
             _WANTS_QUOTE.search(sentence)
             and not _NOT_A_QUOTE_DATE.search(sentence)  # "delivery by mid March" stays
-            and nz.find_date(sentence, now=ctx.now)
+            and ctx.find_date(sentence)
         )
         or re.search(r"\bno rush\b|\bpas press[ée]\b", sentence, re.IGNORECASE)
     )
@@ -127,7 +127,7 @@ def _tells_something_else(v: OrgVocabulary, sentence: str, ctx: Context) -> bool
         or _says_when(sentence, ctx)
         or _says_what_it_is(v, sentence)
         or states_factor(sentence)
-        or (DECIDES.search(sentence) and nz.find_date(sentence, now=ctx.now))
+        or (DECIDES.search(sentence) and ctx.find_date(sentence))
     )
 
 

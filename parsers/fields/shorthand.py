@@ -122,7 +122,7 @@ def _value(v: OrgVocabulary, name: str, piece: str, ctx: Context) -> tuple[str, 
     if name in ("record_type", "opportunity_type"):
         return _picklist_head(v, name, piece, ctx)
     if name == "close_date":
-        hit = nz.find_date(piece, now=ctx.now)
+        hit = ctx.find_date(piece)
         date = date_of(v, piece[: hit[2]], ctx) if hit and hit[1] == 0 else None
         return (date, piece[hit[2] :]) if hit and date else None
     if name == "amount":

@@ -34,11 +34,11 @@ _LIST_MARKER = re.compile(
 )
 _LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s*(?P<value>.*)$")
 # "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250",
-# "Account — Ridgeline" (an em dash, spaced or not), "STAGE >> 50%", "Close -> 4/30":
-# only for labels the table knows.
+# "Account — Ridgeline" (an em dash, spaced or not), "STAGE >> 50%", "Close -> 4/30",
+# "SI- deliver to lot" (the dash typed against the label): only for labels the table knows.
 _DASH_LABEL_LINE = re.compile(
     r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
-    r"(?:\s+[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*|\s*(?:>>|=>|»|→)\s*|"
+    r"(?:\s*[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*|\s*(?:>>|=>|»|→)\s*|"
     r"\s+->\s+)(?P<value>.*)$"
 )
 # (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
@@ -92,8 +92,16 @@ _GOES_ON = re.compile(r"(?:[,;:&+-]|\b(?:and|or|with|the|to|of|for))\s*$", re.I)
 # Columns, a second sentence, or a line that goes on below it
 _COLUMNS_OR_SENTENCES = re.compile(r"\t|\S\s{2,}\S|[.!?]\s+\S|" + _GOES_ON.pattern, re.I)
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
+
 _CELL_WORDS = 4  # the most words a second value in one table cell has
-_TWO_LABELS = re.compile(r"\s+[/&]\s+")
+_TWO_VALUES = re.compile(r"\s+[/&]\s+")  # "Project / Single" under "Type / Record"
+_TWO_LABELS = re.compile(r"\s+(?:[/&+]|and|n)\s+")  # "Close / Value", "Stage n close"
+
+
+def _shorthand_label(head: str, target: str) -> bool:
+    """ "SI hold pricing 60 days pls": a free-text field's label abbreviated in capitals
+    starts its line; no sentence starts with such a word, so its colon may be left out."""
+    return target in _TEXT_FIELDS and head.isupper() and len(head) <= 3
 
 
 # The header of a two-column table of products: "Qty | Item", "Quantity | Description"
@@ -249,7 +257,7 @@ class Structure:
         labels = _TWO_LABELS.split(label)
         if len(labels) < 2:
             return []
-        values = _TWO_LABELS.split(value)
+        values = _TWO_VALUES.split(value)
         if len(labels) != len(values):
             return []
         fields = [self.field_for(part, in_opportunity) for part in labels]
@@ -294,7 +302,9 @@ class Structure:
             if size >= len(words) or not _WORDS_ONLY.fullmatch(head):
                 continue
             target = self.field_for(head, in_opportunity)
-            if target and self.states(target, " ".join(words[size:])):
+            if target and (
+                self.states(target, " ".join(words[size:])) or _shorthand_label(head, target)
+            ):
                 return target, " ".join(text.split()[size:])
         return None
 

@@ -78,7 +78,9 @@ def label_value(
         if len(rest.split()) < 4 or rest == value[pointer.end() :]:
             return  # the attachment carries it; read there
         value = rest
-    if nz.is_no_value(value) and not lines:
+    if (nz.is_no_value(value) or (name not in _TEXT_FIELDS and _ASK_SOMEONE.match(value))) and (
+        not lines
+    ):
         found.declared_empty.add("opportunity_name" if name == "opportunity" else name)
         return
     if name in _CORRECTABLE:
@@ -114,7 +116,7 @@ def label_value(
         found.offer(name, picked, conf, src)
         _other_fields(v, found, name, value, conf, ctx)
     elif name == "close_date":
-        hit = nz.find_date(value, now=ctx.now) if " or " in value else None
+        hit = ctx.find_date(value) if " or " in value else None
         if hit and undecided(value[hit[2] :], ctx):
             # "Close date: depends on their lender - either end of August or end of September"
             found.declared_empty.add(name)
@@ -297,7 +299,7 @@ def _corrected_factor(value: str) -> Decimal | None:
     factor of its own: "Factor: 48 no sorry 46" (a whole number, the label said before it)
     is .46; "Factor: .52, sorry for the delay" stays .52."""
     later = nz.after_correction(value)
-    corrected = nz.parse_factor(later) if later else None
+    corrected = (nz.parse_factor(later) or nz.factor_said_in(later)) if later else None
     if corrected is None and (instead := _FACTOR_INSTEAD.search(value)):
         # "Factor - Wendell asks for .47 below, ... so use .48 NOT .47": the one to use
         corrected = nz.parse_factor(instead.group(1))
@@ -524,7 +526,7 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
             return {"close_date": None}
         date = date_of(v, rest, ctx)
         return {"close_date": date} if date else {}
-    hit = nz.find_date(part, now=ctx.now)
+    hit = ctx.find_date(part)
     if hit and (hit[2] - hit[1]) >= 0.6 * len(part.strip()):
         return {"close_date": hit[0].isoformat()}
     factor = _FACTOR_PART.fullmatch(part.strip())
@@ -547,7 +549,7 @@ def part_fields(v: OrgVocabulary, part: str, ctx: Context, *, loose: bool) -> di
 def undecided(after: str, ctx: Context) -> bool:
     """What follows a date offers another one instead ("Q1 or Q2", "March or April")."""
     m = re.match(r"\s*(?:or|or maybe|maybe|/)\s+", after, re.IGNORECASE)
-    hit = nz.find_date(after[m.end() :], now=ctx.now) if m else None
+    hit = ctx.find_date(after[m.end() :]) if m else None
     return bool(hit and hit[1] == 0)
 
 
@@ -555,24 +557,27 @@ def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
     text = text.strip()
     if nz.is_no_value(text):
         return None
-    order = v.org.date_order  # "08/09/2027" as the organisation writes it
+    order = ctx.date_order  # "08/09/2027" as the organisation writes it
     parsed = nz.parse_date(text, now=ctx.now, date_order=order)
     if parsed is None and _MONTH_DAY_DASHED.fullmatch(text):
         # "close 11-28": after its label, a month and day with a dash are a date (alone, a
         # "11-28" may as well be a range of lots)
         parsed = nz.parse_date(text.replace("-", "/"), now=ctx.now, date_order=order)
     if parsed is None:
-        hit = nz.find_date(text, now=ctx.now, date_order=order)
+        hit = ctx.find_date(text)
         parsed = hit[0] if hit else None
     return parsed.isoformat() if parsed else None
 
 
+# "Opp name - ask Tara, she set it up": the value is someone else's to give (an instruction
+# may well say whom to ask, so only a value of one line or word is read this way)
+_ASK_SOMEONE = re.compile(r"(?i:ask|check with|confirm with|get it from)\s+[A-Z][a-z]+\b")
 _MONTH_DAY_DASHED = re.compile(r"\d{1,2}-\d{1,2}")
 
 
 def due_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
     """A requested quote date, kept only when it is earlier than the quote SLA."""
-    hit = nz.find_date(text, now=ctx.now)
+    hit = ctx.find_date(text)
     if not hit:
         return None
     due, deadline = hit[0], ctx.now + v.sla

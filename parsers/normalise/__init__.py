@@ -26,6 +26,7 @@ from intake.parsers.normalise.folding import fold, is_no_value
 from intake.parsers.normalise.numbers import (
     FACTOR_GLUED,
     FACTOR_WORDS,
+    factor_said_in,
     find_amount,
     parse_amount,
     parse_factor,
@@ -63,6 +64,7 @@ __all__ = [
     "normalise_phone",
     "parse_amount",
     "parse_date",
+    "factor_said_in",
     "parse_factor",
     "take_corrections",
 ]

@@ -15,7 +15,9 @@ _CORRECTION = cued(
         # ("Factor 48 no sorry 46": a dictating writer's "no" before the word that corrects)
         r"\s*(?:\.{2,}|…)?\s*[-–—,;]?\s*(?:(?:\bno\b,?\s+)?"
         r"\b(?:sorry|oops|i mean|i meant|make that|correction|"
-        r"no wait|revised(?: to)?|corrected(?: to)?|updated to|changed to)\b"
+        r"no wait|revised(?: to)?|corrected(?: to)?|updated to|changed to|"
+        # "Factor 55.. nvm just talked to Lena, she's ok with 53": the writer takes it back
+        r"nvm|never ?mind)\b"
         # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
         r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
         r"(?:\bno\b(?:[\s,!]|\.(?=\s))*)?"
@@ -48,6 +50,8 @@ def split_at_correction(text: str) -> tuple[str, str] | None:
     return (text[: hits[0].start()], rest) if rest else None
 
 
+# After a date, before "sorry": nothing, or who it came from ("per Ryan", "from the GC").
+_SAYS_WHO = re.compile(r"(?:\s+(?:per|from|says|said)(?:\s+[^\W\d_]+){1,3})?")
 _LEADING_NO = re.compile(r"^(?:no|nope|not that)\b[\s,.!:;–—-]*", re.IGNORECASE)
 
 
@@ -91,6 +95,7 @@ def take_corrections(text: str, *, now: datetime) -> str:
         if not after or after[1] != 0:
             continue
         before = [d for d in _DATE_IN_TEXT.finditer(head) if parse_date(d.group(0), now=now)]
-        if before and before[-1].end() == len(head):
+        if before and _SAYS_WHO.fullmatch(head, before[-1].end()):
+            # "moves to Jul 15 per Ryan - sorry Jul 17": who said it may stand between
             text = head[: before[-1].start()] + text[m.end() :]
     return text

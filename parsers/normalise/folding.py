@@ -34,6 +34,8 @@ _NO_VALUE_PREFIX = re.compile(
     r"^(?:tbd|tba|tbc|t\.b\.[dac]\.?|to be (?:confirmed|determined|advised|decided)|"
     r"to (?:confirm|follow|come)|will (?:confirm|advise|follow|send|update|let (?:you|u) know)|"
     r"not (?:yet )?(?:known|decided|sure|set|confirmed)|waiting (?:on|for)|pending|"
+    # "dunno yet, will know after i see the dealer Thurs"
+    r"(?:dunno|idk|no idea|(?:i )?don'?t know|not sure)(?: yet)?\b|"
     # "checking w/ them if install is incl, will confirm": a value still being decided
     r"(?:still )?(?:checking|confirming) (?:w/|with) (?:them|him|her|the \w+|\w+)|"
     r"still (?:checking|deciding|confirming|figuring|tbd|tbc|tba|unknown)|"

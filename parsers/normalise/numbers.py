@@ -37,6 +37,16 @@ _FACTOR_FORMS = (
 )
 
 
+def factor_said_in(text: str) -> Decimal | None:
+    """The one factor the first sentence of `text` names, written as a fraction, a whole
+    number or glued to its shorthand: what follows a correction ("nvm just talked to Lena,
+    she's ok with 53 for this one" -> 0.53). None when it names none, or two."""
+    end = _SENTENCE_END.search(text)
+    said = text[: end.start() if end else len(text)]
+    hits = {m.group(1) for _, form in _FACTOR_FORMS for m in form.finditer(said)}
+    return parse_factor(hits.pop()) if len(hits) == 1 else None
+
+
 def _is_marked(m: re.Match[str]) -> bool:
     """An amount written as money ("$80,000", "80k", "80 grand"), not a bare number."""
     return bool(m.group("pre") or m.group("post") or m.group("mult"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from intake.parsers.fields import missing_fields
 from intake.parsers.fields.resolver import GUESS
-from tests.fields.helpers import message, quote
+from tests.fields.helpers import WED_NOV_4, message, quote
 
 
 def test_one_value_a_line_in_the_order_of_the_form(extractor):
@@ -124,3 +125,43 @@ def test_a_picklist_value_alone_on_the_line_below_the_name_ends_it(extractor, li
     a value a line, the value no word of the name above it."""
     text = f"Pricing for Kirby please, 9 casements 30x48 almond.\n\n{lines}\nclose end of july"
     assert quote(extractor, message(text))["opportunity_name"] == "Aspen&Oak - Kirby Reno"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "SI: email quote to me only, don't send until credit approved",
+        "SI- email quote to me only, don't send until credit approved",  # the dash typed on
+        "SI email quote to me only, don't send until credit approved",  # no colon at all
+    ],
+)
+def test_special_instructions_abbreviated_si(extractor, line):
+    """The account managers' "SI" heads the instructions however it is punctuated."""
+    text = f"Opp: Clearview - Fairview Reno\n12 casement 30x48 white\n{line}\nP"
+    got = quote(extractor, message(text))
+    assert got["special_instructions"] == line[3:].strip()
+    assert got["opportunity_name"] == "Clearview - Fairview Reno"
+
+
+def test_a_capitalised_word_that_is_no_label_stays_prose(extractor):
+    """Only a known label's capitals head a line without its colon: "OK" does not."""
+    text = "Opp: Clearview - Fairview Reno\n12 casement 30x48 white\nOK to ship partial\nP"
+    assert quote(extractor, message(text)).get("special_instructions") != "to ship partial"
+
+
+def test_values_left_to_someone_else_or_not_known_yet_give_no_field(extractor):
+    """ "opp name - ask Tara", "stage n close - dunno yet": the labels are there, their values
+    are not, so the bot asks for all three; the label line under a long product line is no
+    more of the products."""
+    text = (
+        "quote for aspen & oak pls, their customer's cabin. fctr .50 std\n"
+        "8 x casements 24x48, 2 x picture 48x60, dual Low-E, pine int / bronze ext\n"
+        "opp name - ask Tara she set it up last wk\n"
+        "stage n close - dunno yet, will know after i see the dealer Thurs\n"
+    )
+    got = extractor.extract(message(text), "quotes", now=WED_NOV_4, sender_is_staff=True)
+    assert {"opportunity_name", "stage", "close_date"} <= set(
+        missing_fields(got, ["opportunity_name", "stage", "close_date"])
+    )
+    assert got["product_specs"].value.endswith("bronze ext")
+    assert got["factor"].value == "0.50"

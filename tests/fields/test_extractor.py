@@ -3,11 +3,13 @@ sentences."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from intake.parsers.fields import LabelExtractor, missing_fields, sentences
 from tests.conftest import ORG_FILE
-from tests.fields.helpers import WED_NOV_4, message, quote, service
+from tests.fields.helpers import MST, WED_NOV_4, message, quote, service
 
 
 def test_sentences_keep_abbreviations_and_decimals():
@@ -123,3 +125,23 @@ def test_a_request_written_out_as_labels_is_told_from_an_agenda(extractor):
     )
     assert extractor.states_a_request(request)
     assert not extractor.states_a_request(agenda)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pls quote per the attached.\n\nclose 6/12\n",  # a label line without its colon
+        "Close: 6/12\n",  # a label line
+        ".48 as usual, proj, 90, close 6/12. opp Clearview - Walden Ph2 Showhomes",  # shorthand
+    ],
+)
+def test_a_day_and_month_either_way_round_read_as_the_organisation_writes_dates(
+    extractor, org, text
+):
+    """ "6/12" is June 12 to a month-first organisation and 6 December to a day-first one,
+    whichever reader finds it: no reader may drop it as ambiguous while another reads it."""
+    msg = message(text, date=datetime(2027, 5, 19, 7, 30, tzinfo=MST))
+    assert org.date_order == "MDY"
+    assert quote(extractor, msg)["close_date"] == "2027-06-12"
+    day_first = LabelExtractor(org.model_copy(update={"date_order": "DMY"}))
+    assert quote(day_first, msg)["close_date"] == "2027-12-06"

@@ -334,6 +334,15 @@ def test_two_labels_over_one_cell_of_two_lines(extractor):
             "Project w/ installation",
         ),
         ("Stage: Approvals, sorry for the delay on this one", "stage", "Approvals"),
+        # taken back, the right one said in a sentence after it
+        ("Factor 55.. nvm just talked to Lena, she's ok with 53 for this one", "factor", "0.53"),
+        ("Factor: .55 - never mind, Lena is fine with .53 on this", "factor", "0.53"),
+        # who said it between the date and the correction
+        (
+            "Close date moves to Oct 15 per Ryan - sorry Oct 17, he just texted",
+            "close_date",
+            "2027-10-17",
+        ),
     ],
 )
 def test_a_labelled_value_corrected_on_the_spot(extractor, line, field, value):
