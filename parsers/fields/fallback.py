@@ -59,6 +59,13 @@ _TYPE_WORDS = (  # the picklist value a plain word most likely means, in prose
     (_INSTALL, "Project w/ installation"),
     (re.compile(r"\bproject\b", re.I), "Project"),
 )
+# "the Savanna project", "that project": the word naming a job, not the job's type
+_A_JOB_BEFORE = re.compile(r"(?:\b(?i:the|this|that|same|our|their)\s+|\b[A-Z][a-z][\w'-]*\s+)$")
+
+
+def _names_a_job(text: str, at: int, value: str) -> bool:
+    """Whether the word "project" at `at` names a job ("the Savanna project")."""
+    return value == "Project" and bool(_A_JOB_BEFORE.search(text, max(0, at - 40), at))
 
 
 def read(v: OrgVocabulary, found: Found, text: str, ctx: Context, required: list[str]) -> None:
@@ -125,12 +132,19 @@ def _opportunity_type(v: OrgVocabulary, found: Found, text: str, ctx: Context) -
     never a word that describes a product ("std screens", "standard hardware")."""
     named = {
         value
-        for value, _, end in v.picklists["opportunity_type"].find(text)
-        if not _PRODUCT_ATTRIBUTE.match(text, end)
+        for value, start, end in v.picklists["opportunity_type"].find(text)
+        if not _PRODUCT_ATTRIBUTE.match(text, end) and not _names_a_job(text, start, value)
     }
     if named:
         return named.pop() if len(named) == 1 else None
-    return next((value for pattern, value in _TYPE_WORDS if pattern.search(text)), None)
+    return next(
+        (
+            value
+            for pattern, value in _TYPE_WORDS
+            if any(not _names_a_job(text, m.start(), value) for m in pattern.finditer(text))
+        ),
+        None,
+    )
 
 
 # "std screens", "standard white", "Standard hardware": the word says what a part is like

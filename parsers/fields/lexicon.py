@@ -22,7 +22,8 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "lines", "takeoff", "take off", "scope", "units", "prod", "prods",
         # "What they want: 4x hopper 32x20 ...", "Looking for: ..."
         "what they want", "what they need", "they want", "they need", "looking for",
-        "what s needed", "needs", "wants",
+        "what s needed", "needs", "wants", "what we re quoting", "what we are quoting",
+        "quoting", "to quote", "what to quote",
         # a CRM opportunity's "Description" field, pasted into a quote request: what is quoted
         "description",
     ],
@@ -42,7 +43,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     "job": ["project", "projet"],
     "opportunity_type": [
         "opportunity type", "opp type", "oppty type", "type", "type d opportunite",
-        "type de projet",
+        "type de projet", "deal type", "job type",
     ],
     "record_type": [
         "record type", "record", "rec type", "type d enregistrement", "type de fiche", "rt",
@@ -51,6 +52,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     "stage": [
         "stage", "opp stage", "opportunity stage", "sales stage", "etape", "stade", "stg",
         "probability", "win probability", "close probability", "probabilite", "prob",
+        "win", "win pct", "win percent", "win percentage", "chance", "odds",  # "Win %: 50"
     ],
     "close_date": [
         "close date", "closing", "closing date", "close", "expected close",

@@ -268,6 +268,14 @@ _WHOLE_FACTOR_END = re.compile(
 # ("fctr should be 51 not 52": the factors as percentages without the sign)
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
+# "use 52 on the factor", ".47 for the multiplier": the number first, the word after it
+_FACTOR_WORD_AFTER = cued(
+    re.compile(
+        r"(?<![\w.,$/])(\d?[.,]?\d+\s*%?)\s+(?:on|for|as)\s+(?:the\s+|our\s+)?(?:pricing\s+)?"
+        r"(?:factor|multiplier|fctr|mult)\b",
+        re.IGNORECASE,
+    )
+)
 _FACTOR_CORRECTION = cued(
     re.compile(
         rf"\b(?:{nz.FACTOR_WORDS}|facteur)"
@@ -306,6 +314,10 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         if factor is not None:
             found.offer("factor", str(factor), PROSE, src)
             break
+    m = _FACTOR_WORD_AFTER.search(text)  # "use 52 on the factor"
+    factor = nz.parse_factor(m.group(1)) if m else None
+    if factor is not None:
+        found.offer("factor", str(factor), PROSE, src)
     # "pt52 project 25% close end of next month": the factor as its glued shorthand
     m = nz.FACTOR_GLUED.search(text)
     factor = _prose_factor(m.group(1)) if m else None
@@ -366,6 +378,8 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
         r"actually|really|"
         r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
+        # "the closing is foreseen at the end of the first quarter"
+        r"foreseen|planned|scheduled|forecast(?:ed)?|targeted|anticipated|projected|"
         r"changed to|moved|pushed back to|updated to|will be|should be|"
         r"moving to|moves to|moving out to|out to|slipping to|slips to|slipped to|shifting to|"
         r"slides to|slid to|sliding to|"

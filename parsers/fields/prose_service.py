@@ -104,7 +104,9 @@ _NAMED_CONTACT = cued(
             # "Contact at the plant is Wes Harder"
             r"contact (?:on|at|for) (?:the |their |our )?(?:site|job|[a-z]+(?= is\b))(?: is)?"
             r"(?: (?:their|our|the) [\w ]{2,30}?,)?|"
-            r"(?<![\w ])contact(?= is\b))"
+            r"(?<![\w ])contact(?= is\b)|"
+            # "..., her name is Hannah Okonkwo and she's best reached at ..."
+            r"(?i:her|his) name(?= is\b))"
             r"(?:'s name)?(?:\s+directly)?(?:\s+(?:is|will be|here is)|\s*[:,-])?\s+"
             rf"({_PERSON})\b"
         )

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from intake.parsers.fields.common import QUOTES, SERVICE
+from intake.parsers.fields.description import describes_fault
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,22 @@ class Found:
         self.declared_empty |= other.declared_empty - set(self.values)
 
 
+def not_a_fault(said: FieldValue | None) -> bool:
+    """A description read from a note that names no defect at all."""
+    return said is not None and isinstance(said.value, str) and not describes_fault(said.value)
+
+
 def merge_forwarded(
     found: Found, forwarded: Found, queue: str, body: str, *, handed: bool = False
 ) -> None:
     """Fields of the forwarded mail below the body (rule 3). `handed`: the body hands the
     customer whose own mail is forwarded over to us; a short note then only covers it."""
     cover = is_cover_note(body) or handed and len(body.split()) < COVER_NOTE_WORDS
-    if queue == SERVICE and "description" in forwarded.values and cover:
-        found.values.pop("description", None)  # the forwarded mail is the request
+    said = found.values.get("description")
+    if queue == SERVICE and "description" in forwarded.values and (cover or not_a_fault(said)):
+        # the forwarded mail is the request: "Jon - another one that came to me direct. Can
+        # you book a tech?" describes no fault, the customer's mail below does
+        found.values.pop("description", None)
     # An older thread's pricing is not this request's, unless the body is a short note
     # approving or sending the forwarded draft: then the draft is the request, and the
     # body's own statements ("approved at .54") override it (the newest statement wins).

@@ -3,8 +3,10 @@ the sender to check it instead of asking for what they wrote."""
 
 from __future__ import annotations
 
+import pytest
+
 from intake.parsers.fields.resolver import GUESS
-from tests.fields.helpers import message
+from tests.fields.helpers import message, quote
 
 
 def read(extractor, text: str, *, reply: bool = False) -> dict:
@@ -189,3 +191,18 @@ def test_a_misspelt_stage_after_the_word_stage_is_a_stage_to_check(extractor) ->
     assert (got["stage"].value, got["stage"].confidence) == ("Approvals", GUESS)
     # a word near no stage's spelling gives none
     assert "stage" not in read(extractor, LOOSE.format(line="Factor .47, stage later, close June."))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "guessed"),
+    [
+        ("It is a project, the plans are attached.", "Project"),
+        ("The factor is the same as for the Savanna project.", None),
+        ("Same sizes as that project last spring.", None),
+        ("Same as the Savanna Ph2 project.", None),
+    ],
+)
+def test_the_word_project_naming_a_job_is_no_type(extractor, sentence, guessed):
+    """ "the Savanna project" names a job: the type is not guessed from it (and is asked)."""
+    text = f"Quote for Prairie Crest, factor .49, 12 casements 24x48 white. {sentence}"
+    assert quote(extractor, message(text)).get("opportunity_type") == guessed

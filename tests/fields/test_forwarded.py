@@ -49,7 +49,15 @@ Dave
     assert "quote_due" not in got  # an install deadline is not a quote date
 
 
-def test_staff_forwarding_a_customer_mail_to_service(extractor, org):
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Rita - can you help this homeowner? Forwarding below.",
+        # no word of forwarding, and no fault either: the customer's mail is the request
+        "Jon - another one that came to me direct. Can you book a tech?",
+    ],
+)
+def test_staff_forwarding_a_customer_mail_to_service(extractor, org, note):
     forwarded = """From: Paula Chen <pchen@example.net>
 Date: Mon, Nov 2, 2026
 Subject: leaking window
@@ -59,7 +67,7 @@ Hi Alex, our bedroom window leaks when it rains. We're at 14 Evergreen Cres SW, 
 Thanks,
 Paula Chen
 587-555-0166"""
-    msg = message("Rita - can you help this homeowner? Forwarding below.",
+    msg = message(note,
                   from_name="Alex Martin", from_addr="alex.martin@example.com",
                   signature="Alex Martin | Account Manager\nT 403-555-0104",
                   forwarded=forwarded)  # fmt: skip

@@ -147,3 +147,27 @@ def test_lettered_sub_items_in_a_word_form(extractor):
     )
     got = quote(extractor, message("Form attached.", attachments=(form,)))
     assert {name: got.get(name) for name in WANT} == WANT
+
+
+def test_a_numbered_list_in_the_writers_own_words(extractor):
+    """An AM's own labels for the form's items: "Deal type" carrying type and record type,
+    the stage as "Win %", the products under "What we're quoting"."""
+    text = (
+        "New one for Ridgeline:\n"
+        "1. Job name: Ridgeline - Aspen Ridge Lot 7\n"
+        "2. Customer: Ridgeline Custom\n"
+        "3. Deal type: Project / Single\n"
+        "4. Win %: 50\n"
+        "5. Target close: Dec 29\n"
+        "6. Mult: .57\n"
+        "7. What we're quoting:\n"
+        "   - 14 casements 30x60, triple pane, black ext / white int\n"
+        "   - 2 picture units 72x60, triple pane\n"
+    )
+    got = quote(extractor, message(text))
+    assert (got["opportunity_type"], got["record_type"]) == ("Project", "Single")
+    assert got["stage"] == "Submissions"
+    assert got["product_specs"] == (
+        "14 casements 30x60, triple pane, black ext / white int; 2 picture units 72x60, triple pane"
+    )
+    assert (got["factor"], got["close_date"]) == ("0.57", "2026-12-29")
