@@ -532,7 +532,7 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
 _NAME_RUNS_ON = re.compile(
     r"(?<=\S)[.,]?\s+(?:[-–]\s+(?=\d+\s+[a-z]{3,})"
     r"|(?=(?:they|we|he|she|i|pls|please|thx|thanks|same|see|factor|fctr|stage|close|"
-    r"closing)\b[^\n]*?\s[a-z0-9]"
+    r"closing|type|record type)\b[^\n]*?\s[a-z0-9]"
     r"|" + nz.FACTOR_GLUED.pattern + "))"
 )
 

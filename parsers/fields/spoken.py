@@ -37,7 +37,7 @@ def as_form(
 def _as_form(
     paragraph: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
 ) -> str:
-    if (sentenced := _sentence_per_label(paragraph, labels)) is not None:
+    if (sentenced := _sentence_per_label(paragraph, labels, picklists)) is not None:
         return sentenced
     words = paragraph.split()
     stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
@@ -95,7 +95,7 @@ def _labelled_sentences(
     # same dictation that opens with a label is that label's line)
     opens = _spoken_labels(_table(labels)).match
     return "\n\n".join(
-        f"{m['label']}: {x[m.end() :].strip().rstrip('.')}" if x is y and (m := opens(x)) else x
+        _line(m, x) if x is y and (m := opens(x)) else x
         for x, y in zip(out, sentences, strict=True)
     )
 
@@ -180,7 +180,9 @@ def _short_labels(
 _STOP = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
-def _sentence_per_label(paragraph: str, labels: Mapping[str, str]) -> str | None:
+def _sentence_per_label(
+    paragraph: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
+) -> str | None:
     """A dictation the phone punctuated ("Opportunity name Northgate cabin pilot. Stage
     submissions. Factor 48 no sorry 46. Products 10 awnings ..."): three or more of its
     sentences open with a field's own name, and each such sentence is that label's line; the
@@ -198,7 +200,14 @@ def _sentence_per_label(paragraph: str, labels: Mapping[str, str]) -> str | None
     if len({labels[m["label"].lower()] for m in said if m}) < MIN_FIELDS:
         return None
     parts = [
-        f"{m['label']}: {x[m.end() :].strip().rstrip('.')}" if m else x
+        # ("Opportunity name HFD Quayside Block C type project with installation stage
+        # approvals close date February 26.": one sentence saying several labels, a line each)
+        (_cut(x.rstrip("."), _labels_said(x, labels, picklists)) or _line(m, x)) if m else x
         for m, x in zip(said, sentences, strict=True)
     ]
     return "\n\n".join(parts)
+
+
+def _line(m: re.Match[str], sentence: str) -> str:
+    """A sentence that opens with a label, as that label's line."""
+    return f"{m['label']}: {sentence[m.end() :].strip().rstrip('.')}"

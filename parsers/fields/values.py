@@ -400,6 +400,16 @@ def opportunity(
                 name_parts.append(part[: ended.start()])
                 reading_name = False
                 continue
+        tail = _LAST_DASHED.search(part) if reading_name and not name_parts else None
+        if (
+            tail
+            and v.picklist_of_value(tail.group(1))
+            and _LAST_DASHED.search(part, 0, tail.start())
+        ):
+            # "PCH - Sage Hill Showhome 2 Upgrade – Standard / Single": the name "X - Y",
+            # then a type after one more dash
+            name_parts.append(part[: tail.start()])
+            part, reading_name = tail.group(1), False
         said = part_fields(v, part, ctx, loose=not reading_name)
         if reading_name and not said:
             name_parts.append(part)
@@ -572,6 +582,7 @@ def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
 # "Opp name - ask Tara, she set it up": the value is someone else's to give (an instruction
 # may well say whom to ask, so only a value of one line or word is read this way)
 _ASK_SOMEONE = re.compile(r"(?i:ask|check with|confirm with|get it from)\s+[A-Z][a-z]+\b")
+_LAST_DASHED = re.compile(r"\s[-–—]\s+([^-–—]+)$")  # " – Standard" at the end of a part
 _MONTH_DAY_DASHED = re.compile(r"\d{1,2}-\d{1,2}")
 
 

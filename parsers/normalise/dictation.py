@@ -38,7 +38,7 @@ _DATE_CUE_THEN_ORDINAL = cued(
 # "point four nine", and "point 5 2" where the phone wrote each spoken digit as a figure
 _POINT_DIGITS = cued(
     re.compile(
-        r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r"|\d(?![\d.,]))\b){1,3})",
+        r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r"|\d(?![\d,]|\.\d))\b){1,3})",
         re.IGNORECASE,
     )
 )

@@ -84,3 +84,16 @@ def test_a_clause_said_of_the_products_after_the_name_is_no_spec(extractor):
 def test_a_new_account_line_that_only_says_it_is_new_names_no_company(extractor):
     text = "New account for us - first quote for them. All the details are in the attached txt."
     assert "account" not in quote(extractor, message(text), now=MAY_3)
+
+
+@pytest.mark.parametrize("dash", ["–", "-"])
+def test_a_type_after_one_more_dash_is_no_part_of_the_name(extractor, dash):
+    """ "Opp: PCH - Sage Hill Showhome 2 Upgrade – Standard / Single": the name is "X - Y",
+    the picklist value after the next dash its type; a name whose words merely start like
+    one ("Clearview - Standard Windows Refit") keeps them."""
+    text = f"Opp: PCH - Sage Hill Showhome 2 Upgrade {dash} Standard / Single\nFactor 52%\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "PCH - Sage Hill Showhome 2 Upgrade"
+    assert (got["opportunity_type"], got["record_type"]) == ("Standard", "Single")
+    kept = quote(extractor, message("Opp: Clearview - Standard Windows Refit\n"))
+    assert kept["opportunity_name"] == "Clearview - Standard Windows Refit"

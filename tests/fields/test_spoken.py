@@ -99,3 +99,20 @@ def test_one_sentence_of_labels_in_a_dictation_punctuated_here_and_there(extract
     )
     want = {"opportunity_name": "PCH Aspen Ridge show home lot 3", "record_type": "Single"}
     assert quote(extractor, message(said)).items() >= want.items()
+
+
+def test_a_dictated_sentence_saying_several_labels_is_cut_at_each(extractor):
+    """A phone that put stops in: most sentences open with a label, and one of them says four
+    ("Opportunity name ... type ... stage ... close date ..."); the factor said as figures
+    ("point 5 3.") ends its sentence."""
+    text = (
+        "Hi Ben harbourfront quayside townhomes block C 18 units. Same spec as block B triple "
+        "pane black exterior white interior casements fixed and terrace doors per the "
+        "elevations attached. Factor point 5 3. Opportunity name HFD Quayside Block C type "
+        "project with installation stage approvals close date February 26. Special "
+        "instructions install crew starts March 8 and they want the install priced per unit."
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "HFD Quayside Block C"
+    assert (got["opportunity_type"], got["stage"]) == ("Project w/ installation", "Approvals")
+    assert (got["factor"], got["close_date"]) == ("0.53", "2027-02-26")
