@@ -425,6 +425,17 @@ def between_delimiters(signature: str) -> str:
     return "\n".join(lines[marks[0] + 1 : marks[1]]).strip() if len(marks) >= 2 else ""
 
 
+def below_rule(signature: str) -> str:
+    """What follows the first horizontal rule in a signature ("" without one): a CRM's
+    "email this record" puts the record's fields below a rule, under the sender's sign-off."""
+    lines = signature.split("\n")
+    rules = [i for i, line in enumerate(lines) if _RULE.fullmatch(line.strip())]
+    return "\n".join(lines[rules[0] + 1 :]).strip() if rules else ""
+
+
+_RULE = re.compile(r"[_=\u2500\u2014-]{10,}")
+
+
 def unquoted(text: str) -> str:
     """A block whose every line is quoted ("> From: ..."), as an iPhone quotes the mail it
     forwards, without one level of quote marks; any other text as it is."""

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
-from intake.parsers.body_parts import between_delimiters
+from intake.parsers.body_parts import below_rule, between_delimiters
 from intake.parsers.fields import (
     accounts,
     answers,
     attachments,
     bare_lines,
     cell_lines,
+    chat_paste,
     entities,
     fallback,
     forwarded,
@@ -113,7 +114,9 @@ class LabelExtractor:
         if lined != (msg.new_text or ""):
             msg = dataclasses.replace(msg, new_text=lined)
         sender = _person_name(msg.from_name) or msg.from_name  # "Schultz, Dan" -> "Dan Schultz"
-        body, tail = split_tail((msg.new_text or "")[:MAX_TEXT], sender)
+        # "Kyle Brandt  10:47 AM" over each message of a chat pasted in
+        text, chat = chat_paste.split((msg.new_text or "")[:MAX_TEXT])
+        body, tail = split_tail(text, sender)
         if sender_is_staff:
             body = _without_lines_of(body, msg.signature)
         set_off = between_delimiters(msg.signature or "")
@@ -121,6 +124,12 @@ class LabelExtractor:
             # "--\nOpp: Martel - upstairs 2025\nStd / Single\nFctr 62\n--\nPriya Shah":
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
+        record = below_rule(msg.signature or "")
+        required = set(self.org.required_fields(queue))
+        if record and len(self._labelled(record, queue) & required) >= 3:
+            # "Thanks / Dan / ____ / Opportunity Name: ... / Stage: ... / Close Date: ...": a
+            # CRM's record sent below the sign-off is the request
+            body = f"{body}\n\n{record}"
         ctx = Context(queue, now, sender_is_staff, is_reply, "body", self.org.date_order)
         if queue == SERVICE and not is_reply:
             # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls
@@ -130,6 +139,7 @@ class LabelExtractor:
                 msg.subject, body, forwards=bool(msg.forwarded_text)
             )
         found = self._read_text(body, ctx)
+        chat_paste.read(self.org, found, chat, ctx)
         staff = self.org.is_company_address
         handed = None
         if queue == SERVICE and not is_reply:  # a customer's own mail the sender hands over

@@ -358,3 +358,23 @@ def test_a_department_that_signs_is_no_contact_the_person_below_it_is(extractor)
     )
     got = service(extractor, person, staff=False)
     assert (got["contact_name"], got["contact_phone"]) == ("Leah Marsh", "+15875550190")
+
+
+def test_a_crm_record_below_the_sign_off_is_the_request(extractor):
+    """ "Email this record": the AM's note and sign-off, a rule, then the opportunity's fields,
+    which the signature splitter files under the sign-off. Three required fields on label
+    lines there make it the request; a staff signature's own lines never do."""
+    record = (
+        "Thanks\nDan\n\n________________________________\nOpportunity Information\n"
+        "Opportunity Name: Clearview - Okotoks Showroom Stock Q3\n"
+        "Account Name: Clearview Window Centre\nType: Standard\n"
+        "Record Type: Non-Forecast Quote\nStage: Funding\nClose Date: 06/30/2027\n"
+        "Opportunity Owner: Dan Schultz\n"
+    )
+    msg = message("Ben - can you quote this for Clearview? Line items are below.", signature=record)
+    got = quote(extractor, msg)
+    assert got["opportunity_name"] == "Clearview - Okotoks Showroom Stock Q3"
+    assert (got["opportunity_type"], got["stage"]) == ("Standard", "Funding")
+    assert got["close_date"] == "2027-06-30"
+    plain = "Thanks\nDan\n\n__________________\nDan Schultz | Account Manager\nT 905-555-0160"
+    assert "opportunity_name" not in quote(extractor, message("Quote pls.", signature=plain))

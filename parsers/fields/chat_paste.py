@@ -1,0 +1,86 @@
+"""Reader aid: a chat copied out of Teams or Slack into the mail.
+
+"See below from Kyle at Harbourfront (copied out of Teams)" over lines such as
+
+    Kyle Brandt  10:47 AM
+    hey Dan still missing screens on the lot 12 + 14 show homes ...
+    Dan Schultz  10:52 AM
+    on it, will get connect you to book
+
+Each message sits under a line naming who wrote it and when. Two such lines make a chat.
+Read as prose, the name-and-time lines run into the messages ("... Etobicoke. Kyle Brandt
+10:47 AM hey Dan still missing screens ..."), and a factor the manager settles on sits
+among the ones the account manager proposed. So the header lines are taken out of the text
+the readers see, and who said what is kept: the manager's last factor is the one to quote
+("Go 0.50" after "can I go 0.48?"), and on a service request the one speaker who is not our
+staff is the person to call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.parsers import normalise as nz
+from intake.parsers.fields.common import SERVICE, Context, sentences
+from intake.parsers.fields.resolver import CLAUSE, Found
+from intake.parsers.org import Organisation
+
+# "Kyle Brandt  10:47 AM", "Lena Fischer, 4:15 PM", "Priya Shah [4:02 PM]", "Ray 16:05"
+_HEADER = re.compile(
+    r"^[ \t]*(?P<name>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+[A-ZÀ-Ý][\w'’.-]+){0,2})"
+    r"(?:[ \t]{2,}|,[ \t]*|[ \t]*\[|[ \t]+)"
+    r"(?P<time>\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?)\]?[ \t]*$",
+    re.MULTILINE,
+)
+MIN_HEADERS = 2  # one such line may be anything; two make a chat
+
+
+@dataclass(frozen=True)
+class Said:
+    """One message of the chat: who wrote it and what."""
+
+    speaker: str
+    text: str
+
+
+def split(text: str) -> tuple[str, list[Said]]:
+    """(`text` without the chat's header lines, the chat's messages in order); the text as
+    it is and [] when it holds no chat."""
+    if ":" not in text:
+        return text, []
+    headers = list(_HEADER.finditer(text))
+    if len(headers) < MIN_HEADERS:
+        return text, []
+    said = [
+        Said(m["name"], text[m.end() : after.start() if after else len(text)].strip())
+        for m, after in zip(headers, [*headers[1:], None], strict=True)
+    ]
+    kept, at = [], 0
+    for m in headers:
+        kept.append(text[at : m.start()])
+        at = m.end() + 1  # the header line and its line break
+    kept.append(text[at:])
+    return "".join(kept), said
+
+
+def read(org: Organisation, found: Found, chat: list[Said], ctx: Context) -> None:
+    """The manager's last factor in the chat (the approval: it beats a factor the account
+    manager only proposed in prose); on a service request, the one speaker who is not our
+    staff, the person to call."""
+    roles = {person.name.casefold(): person.role for person in org.people.values()}
+    settled = next(
+        (
+            factor
+            for message in reversed(chat)
+            if roles.get(message.speaker.casefold()) == "MGR"
+            for sentence in reversed(sentences(message.text))
+            if (factor := nz.factor_said_in(sentence)) is not None
+        ),
+        None,
+    )
+    if settled is not None:
+        found.offer("factor", str(settled), CLAUSE, ctx.source)
+    outside = {m.speaker for m in chat if m.speaker.casefold() not in roles}
+    if ctx.queue == SERVICE and len(outside) == 1 and len(next(iter(outside)).split()) >= 2:
+        found.offer("contact_name", outside.pop(), CLAUSE, ctx.source)

@@ -1,0 +1,50 @@
+"""Reader aid `chat_paste`: a Teams or Slack chat copied into the mail."""
+
+from __future__ import annotations
+
+from intake.parsers.fields import chat_paste
+from tests.fields.helpers import message, quote, service
+
+CHAT = (
+    "---- Teams chat, Tuesday ----\n"
+    "Priya Shah  4:02 PM\n"
+    "Lena, Ridgeline Varsity duplex – can I go 0.48 on this? They're shopping us around\n"
+    "Lena Fischer  4:15 PM\n"
+    "0.48 is too low for triple pane. Go 0.50\n"
+    "Priya Shah  4:16 PM\n"
+    "ok. And 0.49 if they push back?\n"
+    "Lena Fischer  4:20 PM\n"
+    "Only if they push back. Quote it at 0.50 for now"
+)
+
+
+def test_the_header_lines_go_and_who_said_what_stays():
+    text, said = chat_paste.split(CHAT)
+    assert "4:02 PM" not in text and "Go 0.50" in text
+    assert [m.speaker for m in said] == ["Priya Shah", "Lena Fischer"] * 2
+    assert said[1].text == "0.48 is too low for triple pane. Go 0.50"
+    one = "Call Kyle Brandt  10:47 AM\nabout the screens"  # one such line is no chat
+    assert chat_paste.split(one) == (one, [])
+
+
+def test_the_managers_last_factor_is_the_one_to_quote(extractor):
+    """ "Factor: see chat below": the AM proposed .48 and .49; the manager said .50, twice."""
+    text = (
+        "Account: Ridgeline Custom\nOpp: Ridgeline - Varsity Duplex\nType: Standard\n"
+        "Stage: Funding\nClose: end of July\nProduct: 9 casements 30x60, triple pane\n"
+        f"Factor: see chat below\n\nPriya\n\n{CHAT}"
+    )
+    msg = message(text, from_name="Priya Shah", from_addr="priya.shah@example.com")
+    assert quote(extractor, msg)["factor"] == "0.50"
+
+
+def test_the_customer_in_the_chat_is_the_person_to_call(extractor):
+    text = (
+        "Hi CY team,\nSee below from Kyle at Harbourfront (copied out of Teams). Quayside show "
+        "homes, 12 Marina Gate Cres, Toronto.\n\n"
+        "Kyle Brandt  10:47 AM\nhey Dan the crank on the kitchen casement at 12 is stripped. cell "
+        "416-555-0187\nDan Schultz  10:52 AM\non it, will get connect you to book\n"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Kyle Brandt"
+    assert "stripped" in got["description"] and "10:47" not in got["description"]
