@@ -60,7 +60,10 @@ _TYPE_WORDS = (  # the picklist value a plain word most likely means, in prose
     (re.compile(r"\bproject\b", re.I), "Project"),
 )
 # "the Savanna project", "that project": the word naming a job, not the job's type
-_A_JOB_BEFORE = re.compile(r"(?:\b(?i:the|this|that|same|our|their)\s+|\b[A-Z][a-z][\w'-]*\s+)$")
+# (on the same line: "opp name PCH Ridgeview Ph3 Showhomes" over "project, stage ...")
+_A_JOB_BEFORE = re.compile(
+    r"(?:\b(?i:the|this|that|same|our|their)[ \t]+|\b[A-Z][a-z][\w'-]*[ \t]+)$"
+)
 
 
 def _names_a_job(text: str, at: int, value: str) -> bool:

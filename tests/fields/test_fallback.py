@@ -206,3 +206,13 @@ def test_the_word_project_naming_a_job_is_no_type(extractor, sentence, guessed):
     """ "the Savanna project" names a job: the type is not guessed from it (and is asked)."""
     text = f"Quote for Prairie Crest, factor .49, 12 casements 24x48 white. {sentence}"
     assert quote(extractor, message(text)).get("opportunity_type") == guessed
+
+
+def test_a_type_word_opening_the_line_under_a_name_is_the_type(extractor):
+    """ "opp name PCH Ridgeview Ph3 Showhomes" over "project, stage submissions": the capital
+    before the word is on the line above, so the word is the type, not part of a name."""
+    text = (
+        "hi team - new one for prairie crest\nall casement + fixed combos, dual pane\n"
+        "factor 52\nopp name PCH Ridgeview Ph3 Showhomes\nproject, stage submissions\n"
+    )
+    assert quote(extractor, message(text))["opportunity_type"] == "Project"
