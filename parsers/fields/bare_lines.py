@@ -21,6 +21,7 @@ from intake.parsers.fields.patterns import (
     _MONEY,
     _SIGN_OFF,
     _SPEC_WORDS,
+    CAPITALISED_NAME,
     names_a_job,
 )
 from intake.parsers.fields.resolver import BULLETS, PROSE, RUN_ON, Found
@@ -75,7 +76,9 @@ def value_of(v: OrgVocabulary, text: str, ctx: Context) -> tuple[str, str] | Non
 # "close EOM", "need by thurs noon"): each only when what follows reads as its value.
 _BARE_LABEL_FIELDS = {
     "factor", "stage", "opportunity_type", "record_type", "close_date", "amount", "quote_due",
+    "opportunity_name",
 }  # fmt: skip
+_NAME_WORDS = 8  # the most words of an opportunity's name said without a colon
 
 
 # A value the writer has not got yet, said right after the label: "TBD", "still TBD, ..."
@@ -96,6 +99,9 @@ def states(v: OrgVocabulary, field: str, value: str) -> bool:
         return False
     if field == "factor":
         return len(head.split()) <= 2 and nz.parse_factor(head) is not None
+    if field == "opportunity_name":
+        # "opp name Ridgeline Elbow Dr Rebuild" on a line of its own: a name, capitalised
+        return len(head.split()) <= _NAME_WORDS and bool(CAPITALISED_NAME.fullmatch(head))
     if field in v.picklists:
         key = nz.fold(head)
         abbreviated = any(key in words for words in PICKLIST_ABBREVIATIONS.get(field, {}).values())

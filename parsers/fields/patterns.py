@@ -371,3 +371,7 @@ _CALLER = cued(
         re.M,
     )
 )
+
+# A name whose every word is capitalised, a number, a count or a dash ("PCH - Cityscape Phase
+# 4", "HFD Quayside Block C x2")
+CAPITALISED_NAME = re.compile(r"[A-Z0-9][^\s,;]*(?:\s+(?:[A-Z0-9&][^\s,;]*|[-–&]|x\d+))*")

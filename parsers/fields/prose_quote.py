@@ -29,6 +29,7 @@ from intake.parsers.fields.patterns import (
     _NOT_A_QUOTE_DATE,
     _SIGN_OFF,
     _WANTS_QUOTE,
+    CAPITALISED_NAME,
     FOR_NOW,
     NAMES_OPPORTUNITY,
 )
@@ -536,8 +537,7 @@ _NAME_RUNS_ON = re.compile(
     r"|" + nz.FACTOR_GLUED.pattern + "))"
 )
 
-# ... only after a name whose every word is capitalised, a number, a count or a dash
-_CAPITALISED_NAME = re.compile(r"[A-Z0-9][^\s,;]*(?:\s+(?:[A-Z0-9&][^\s,;]*|[-–&]|x\d+))*")
+# ... only after a name whose every word is capitalised (patterns.CAPITALISED_NAME)
 
 
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -557,7 +557,7 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
         if quoted:
             found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
             opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
-        elif later and not _CAPITALISED_NAME.fullmatch(rest[: later.start()].strip()):
+        elif later and not CAPITALISED_NAME.fullmatch(rest[: later.start()].strip()):
             # 'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the
             # name in quotes after the writer's own words
             found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
@@ -565,7 +565,7 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
             # ("This will be its own Project opp – I'll get you the name": no name)
             ends = _NAME_RUNS_ON.search(rest)
             # "opp BVR 17 Ave Reno factor tbd": the name, then the rest's values
-            if ends and _CAPITALISED_NAME.fullmatch(rest[: ends.start()]):
+            if ends and CAPITALISED_NAME.fullmatch(rest[: ends.start()]):
                 found.offer("opportunity_name", _clean(rest[: ends.start()]), PROSE, ctx.source)
                 opportunity(v, found, rest[ends.start() :], CLAUSE, ctx, name_first=False)
             else:

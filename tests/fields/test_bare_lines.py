@@ -165,3 +165,23 @@ def test_values_left_to_someone_else_or_not_known_yet_give_no_field(extractor):
     )
     assert got["product_specs"].value.endswith("bronze ext")
     assert got["factor"].value == "0.50"
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("opp name Ridgeline Elbow Dr Rebuild", "Ridgeline Elbow Dr Rebuild"),
+        ("Opp name PCH - Cityscape Phase 4", "PCH - Cityscape Phase 4"),
+    ],
+)
+def test_an_opportunity_name_without_its_colon_on_a_line_of_its_own(extractor, line, name):
+    """The name ends with its line: the next line ("Deliver per lot release sched, ...",
+    "dont have stage or close yet") is no part of it."""
+    text = (
+        "Team - PCH Cityscape Phase 4, 12 homes, window sched attached.\n"
+        "factor .53 / stage 50% / close Apr 16 / Project, Single\n"
+        f"{line}\nDeliver per lot release sched, not all at once.\n"
+    )
+    assert quote(extractor, message(text))["opportunity_name"] == name
+    lower = "opp name to follow, ask Tara\n"  # no capitalised name: no name
+    assert "opportunity_name" not in quote(extractor, message(text.replace(line + "\n", lower)))
