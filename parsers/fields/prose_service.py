@@ -150,6 +150,16 @@ _CALL_FROM = cued(
         )
     )
 )
+# "Bernard Osei, who had us supply his new entry door last fall, phoned this morning": a
+# dealer or a property manager writing for the customer who called them
+_WHO_CALLED = cued(
+    guarded(
+        re.compile(
+            rf"(?:^|(?<=[.!?])\s+|(?<=\n))(?P<name>{_PERSON}),\s+who\b[^.!?\n]{{0,120}}?,?\s+"
+            r"(?:called|phoned|rang|emailed|texted|came in(?:to)?|stopped by|dropped by)\b"
+        )
+    )
+)
 # "Please coordinate with Jasmine Kerr, site super: 587-555-0133": who lets the tech in
 _WITH = cued(
     guarded(
@@ -179,6 +189,10 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     """A person the sender names by their role, or as the one who called them: a guess below
     a customer's own From name."""
     staff = v.staff_keys
+    for m in _WHO_CALLED.finditer(text):
+        if _a_persons_name(v, m["name"]):
+            found.offer("contact_name", m["name"], CLAUSE, ctx.source)  # said, whoever writes
+            return
     callers = [*_CALLER.finditer(text), *_CALL_FROM.finditer(text), *_WITH.finditer(text)]
     callers += _MEETS_THE_TECH.finditer(text)
     for m in callers:
