@@ -26,10 +26,12 @@ from intake.parsers.fields.common import SERVICE, Context, sentences
 from intake.parsers.fields.resolver import CLAUSE, Found
 from intake.parsers.org import Organisation
 
-# "Kyle Brandt  10:47 AM", "Lena Fischer, 4:15 PM", "Priya Shah [4:02 PM]", "Ray 16:05"
+# "Kyle Brandt  10:47 AM", "Lena Fischer, 4:15 PM", "Priya Shah [4:02 PM]", "Ray 16:05",
+# "Dan Schultz  11/30/2039 4:05 PM", "Lena Fischer  Yesterday 4:22 PM"
 _HEADER = re.compile(
     r"^[ \t]*(?P<name>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+[A-ZÀ-Ý][\w'’.-]+){0,2})"
     r"(?:[ \t]{2,}|,[ \t]*|[ \t]*\[|[ \t]+)"
+    r"(?:(?:\d{1,2}/\d{1,2}/\d{2,4}|Yesterday|Today|[A-Z][a-z]{2,5}day),?[ \t]+)?"
     r"(?P<time>\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?)\]?[ \t]*$",
     re.MULTILINE,
 )

@@ -124,12 +124,13 @@ class LabelExtractor:
             # "--\nOpp: Martel - upstairs 2025\nStd / Single\nFctr 62\n--\nPriya Shah":
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
-        record = below_rule(msg.signature or "")
+        record, chat_below = chat_paste.split(below_rule(msg.signature or ""))
         required = set(self.org.required_fields(queue))
-        if record and len(self._labelled(record, queue) & required) >= 3:
+        if chat_below or (record and len(self._labelled(record, queue) & required) >= 3):
             # "Thanks / Dan / ____ / Opportunity Name: ... / Stage: ... / Close Date: ...": a
-            # CRM's record sent below the sign-off is the request
-            body = f"{body}\n\n{record}"
+            # CRM's record sent below the sign-off is the request; so is a chat pasted there
+            # ("Package and factor per the chat below")
+            body, chat = f"{body}\n\n{record}", chat + chat_below
         ctx = Context(queue, now, sender_is_staff, is_reply, "body", self.org.date_order)
         if queue == SERVICE and not is_reply:
             # "Cracked window in front room 47 Tamarack Cres NW - Karen Blum 780-555-0199 pls

@@ -107,7 +107,7 @@ NAMES_OPPORTUNITY = cued(
         r"|set\s+(?:it|this(?: one)?)\s+up(?:\s+in\s+(?:sf|salesforce|the crm))?\s+as"
         r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
         r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
-        r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
+        r"|(?:open|log|enter|create|put|file)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
         r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
         # "a Standard opp I've named Clearview - Lethbridge retrofit"
         r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"

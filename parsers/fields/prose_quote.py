@@ -856,11 +856,16 @@ def _after_record_type(v: OrgVocabulary, sentence: str, end: int) -> str:
     return sentence[end:]
 
 
+# "I have it at Approvals", "Priya has it at 50%": where the writer keeps the opportunity
+_HAS_IT = r"(?:\w+ (?:have|has|had|got)|i(?:'|’)ve got) (?:it|this(?: one)?|the opp(?:ortunity)?)"
+
+
 def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "We're at 50% on this one": a stage named by its win probability."""
     m = re.search(
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
-        r"sitting|now|probability(?: is)?|(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
+        rf"sitting|now|probability(?: is)?|{_HAS_IT}|"
+        r"(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
         r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
         r"the stage|stage)(?= (?:at|to) )|"
         # ("Pls move Maple Run Ph2 to 95%": the job named between)
@@ -965,6 +970,7 @@ def _prose_picklists(v: OrgVocabulary, found: Found, text: str, ctx: Context) ->
         rf"(?:we|they|it)(?:'|’)?(?:re|s){_HOW_FAR}? at|"
         rf"(?:we|they) are{_HOW_FAR}? at|"
         r"it is at|currently at|now at|sitting at|sits at|still at|moved to|is at|in|"
+        rf"{_HAS_IT} (?:at|in)|"
         # ("Please move the opp to Approvals", "can you bump it to Funding": asked for as
         # well as done; "You can move it to Approvals once they confirm" is for later)
         r"(?:(?:please|pls|can you|could you) (?:move|bump|change|update|set|put|mark)|"

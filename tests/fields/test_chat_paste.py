@@ -48,3 +48,19 @@ def test_the_customer_in_the_chat_is_the_person_to_call(extractor):
     got = service(extractor, message(text), staff=True)
     assert got["contact_name"] == "Kyle Brandt"
     assert "stripped" in got["description"] and "10:47" not in got["description"]
+
+
+def test_a_chat_pasted_below_the_sign_off_is_read(extractor):
+    """ "Package and factor per the chat below", the chat under the sign-off and a rule, its
+    header lines dated: the products and the manager's factor come from it."""
+    chat = (
+        "Dan\n\n________________________________\n"
+        "Microsoft Teams chat - Dan Schultz, Lena Fischer\n\n"
+        "Dan Schultz  11/30/2026 4:05 PM\nHFD wants pricing on Harbour Lane - 14 homes. Each "
+        "home: 8 casement 30x60, 2 awning 36x20, triple pane. Ok to go .43?\n\n"
+        "Lena Fischer  11/30/2026 4:22 PM\n.43 is fine, it's the MSA rate.\n"
+    )
+    text = "Opp: HFD - Harbour Lane Phase 1\nProject / Single / Funding\nClose Jan 15\n"
+    got = quote(extractor, message(text + "Package and factor per the chat below.", signature=chat))
+    assert got["factor"] == "0.43"
+    assert "8 casement 30x60" in got["product_specs"]
