@@ -23,15 +23,17 @@ from dataclasses import dataclass
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.common import SERVICE, Context, sentences
-from intake.parsers.fields.resolver import CLAUSE, Found
+from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
 from intake.parsers.org import Organisation
 
+_DAY = r"(?:Yesterday|Today|[A-Z][a-z]{2,5}day)"  # "Dan Schultz  Sunday 6:42 PM"
 # "Kyle Brandt  10:47 AM", "Lena Fischer, 4:15 PM", "Priya Shah [4:02 PM]", "Ray 16:05",
 # "Dan Schultz  11/30/2039 4:05 PM", "Lena Fischer  Yesterday 4:22 PM"
 _HEADER = re.compile(
-    r"^[ \t]*(?P<name>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+[A-ZÀ-Ý][\w'’.-]+){0,2})"
+    rf"^[ \t]*(?P<name>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+(?!{_DAY}\b)[A-ZÀ-Ý][\w'’.-]+){{0,2}})"
+    r"(?:[ \t]+\([^()\n]{1,60}\))?"  # "Raj Dhillon (Harbourfront Developments)"
     r"(?:[ \t]{2,}|,[ \t]*|[ \t]*\[|[ \t]+)"
-    r"(?:(?:\d{1,2}/\d{1,2}/\d{2,4}|Yesterday|Today|[A-Z][a-z]{2,5}day),?[ \t]+)?"
+    rf"(?:(?:\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_DAY}),?[ \t]+)?"
     r"(?P<time>\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?)\]?[ \t]*$",
     re.MULTILINE,
 )
@@ -85,4 +87,5 @@ def read(org: Organisation, found: Found, chat: list[Said], ctx: Context) -> Non
         found.offer("factor", str(settled), CLAUSE, ctx.source)
     outside = {m.speaker for m in chat if m.speaker.casefold() not in roles}
     if ctx.queue == SERVICE and len(outside) == 1 and len(next(iter(outside)).split()) >= 2:
-        found.offer("contact_name", outside.pop(), CLAUSE, ctx.source)
+        # (below a contact the chat names: "Super on site is Colin Baptiste 403-...")
+        found.offer("contact_name", outside.pop(), PROSE - 0.05, ctx.source)

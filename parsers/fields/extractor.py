@@ -117,6 +117,9 @@ class LabelExtractor:
         # "Kyle Brandt  10:47 AM" over each message of a chat pasted in
         text, chat = chat_paste.split((msg.new_text or "")[:MAX_TEXT])
         body, tail = split_tail(text, sender)
+        if chat and chat[0].text not in body:
+            # "Dan" then "----- pasted from Teams -----": a chat below the sign-off is read
+            body = "\n\n".join([body, *(said.text for said in chat)])
         if sender_is_staff:
             body = _without_lines_of(body, msg.signature)
         set_off = between_delimiters(msg.signature or "")

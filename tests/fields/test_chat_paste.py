@@ -64,3 +64,40 @@ def test_a_chat_pasted_below_the_sign_off_is_read(extractor):
     got = quote(extractor, message(text + "Package and factor per the chat below.", signature=chat))
     assert got["factor"] == "0.43"
     assert "8 casement 30x60" in got["product_specs"]
+
+
+def test_header_lines_as_teams_and_slack_write_them():
+    text = (
+        "Raj Dhillon (Harbourfront Developments)   10:48 AM\nHi Dan, we're pricing Block C\n"
+        "Dan Schultz  Sunday 6:42 PM\ngot it\nLena Fischer  Yesterday 4:22 PM\nok\n"
+    )
+    assert [m.speaker for m in chat_paste.split(text)[1]] == [
+        "Raj Dhillon",
+        "Dan Schultz",
+        "Lena Fischer",
+    ]
+
+
+def test_a_chat_after_the_sign_off_in_the_body_is_read(extractor):
+    text = (
+        "Team - HFD purchasing pinged me on Teams, pasting it below. Pls quote.\n"
+        "Opp: HFD - Seton Block C Townhomes\nProject, Funding\nClose Apr 29\nFactor 0.49\n\n"
+        "Dan\n----- pasted from Teams -----\n"
+        "Raj Dhillon (Harbourfront Developments)   10:48 AM\n"
+        "Hi Dan, we're pricing 12 units. 8 casement 30x60, 2 fixed 48x60 per unit\n"
+        "Dan Schultz   10:52 AM\ngot it, I'll have the team price it\n"
+    )
+    msg = message(text, from_name="Dan Schultz", from_addr="dan.schultz@example.com")
+    assert "8 casement 30x60" in quote(extractor, msg)["product_specs"]
+
+
+def test_a_contact_the_chat_names_beats_the_speaker(extractor):
+    """The install crew's lead wrote in Slack; the super he names is the person to call."""
+    text = (
+        "Hi CY - forwarding from our install crew on Slack (below).\n\n"
+        "Jake Morrow  1:02 PM\nRidgeline job - 2 of the casements came off the truck with "
+        "cracked frames. Address is 1418 Gladstone Rd NW. Super on site is Colin Baptiste "
+        "403-555-0186, he's there till 4 every day.\nJake Morrow  1:04 PM\n2 files\n"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Colin Baptiste"
