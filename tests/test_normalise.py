@@ -324,6 +324,10 @@ def test_parse_date_short_numeric_ambiguous_is_none():
         ("@ .47", "0.47"),
         ("x.47", "0.47"),
         ("0,58", "0.58"),
+        ("49.5", "0.495"),  # a percentage with a half, without its sign
+        ("49,5", "0.495"),
+        ("52.75", "None"),  # two places: no percentage anyone writes
+        ("49.5 casements", "None"),
     ],
 )
 def test_parse_factor_bare_whole_number_and_marks(text, expected):

@@ -289,9 +289,20 @@ _FACTOR_CORRECTION = cued(
 )
 
 
+# "PS ... she approved .51 for Clearview, so use .51 not .53": the factor's word left out
+_USE_NOT = cued(
+    re.compile(
+        rf"\b(?:use|go with|quote (?:it |this )?at|make it)\s+{_FACTOR_SAID},?\s+"
+        rf"(?:not|instead of)\s+(?:the\s+)?{_FACTOR_SAID}",
+        re.IGNORECASE,
+    )
+)
+
+
 def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     src = ctx.source
-    for m in reversed(list(_FACTOR_CORRECTION.finditer(text))):  # the last one stands
+    corrections = [*_FACTOR_CORRECTION.finditer(text), *_USE_NOT.finditer(text)]
+    for m in sorted(corrections, key=lambda m: m.start(), reverse=True):  # the last one stands
         said, replaced = nz.parse_factor(m.group(1)), nz.parse_factor(m.group(2))
         if said is not None and said != replaced:
             found.offer("factor", str(said), LABELLED + 0.05, src)  # beats the label it fixes

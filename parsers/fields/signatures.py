@@ -268,7 +268,20 @@ def split_tail(text: str, from_name: str = "") -> tuple[str, str]:
             _is_name_line(stripped, from_name, first) and _after_blank(lines, i)
         ):
             cut = i
-    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
+    tail = lines[cut:]
+    ps = next((i for i, line in enumerate(tail) if _POSTSCRIPT.match(line)), None)
+    if ps is not None:
+        # "PS just saw Lena's note - she approved .51 ... so use .51 not .53": written after
+        # the sign-off, still the request (up to the signature's own delimiter)
+        end = next((i for i in range(ps + 1, len(tail)) if _is_tail_start(tail[i].strip())), None)
+        said = tail[ps:end]
+        return "\n".join([*lines[:cut], "", *said]).rstrip(), "\n".join(
+            tail[:ps] + (tail[end:] if end is not None else [])
+        ).strip()
+    return "\n".join(lines[:cut]).rstrip(), "\n".join(tail).strip()
+
+
+_POSTSCRIPT = re.compile(r"\s*(?:p\.?\s?s\.?|pps)(?:[:,.\s-]|$)", re.IGNORECASE)
 
 
 def _spelled_out(name: str | None, signature: str) -> str | None:

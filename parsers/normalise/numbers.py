@@ -59,6 +59,9 @@ MAX_FACTOR = Decimal("1.5")
 _WHOLE_ALONE = re.compile(r"\s*(?:$|[,.;(!]|[-–—]\s)")
 
 
+_PERCENT_SHAPE = re.compile(r"\d{2}(?:[.,]\d)?")  # "52", "49.5"
+
+
 def _two_places(value: Decimal) -> Decimal:
     """At least two decimals ("0.5" -> "0.50") without dropping a third ("0.525")."""
     exponent = value.as_tuple().exponent
@@ -87,8 +90,13 @@ def parse_factor(text: str) -> Decimal | None:
         return None
     if m.group(2):
         value = value / 100
-    elif m.group(1).isdigit() and value > 1:
-        if not (20 <= value <= 99 and _WHOLE_ALONE.match(text, m.end())):
+    elif value > 1 and (m.group(1).isdigit() or value >= 20):
+        # "Factor 49.5": a percentage with a half, without its sign
+        if not (
+            20 <= value < 100
+            and _PERCENT_SHAPE.fullmatch(m.group(1))
+            and _WHOLE_ALONE.match(text, m.end())
+        ):
             return None
         value = value / 100
     if not (Decimal(0) < value <= MAX_FACTOR):
