@@ -136,6 +136,19 @@ def _prose_factor(said: str) -> Decimal | None:
     return factor if factor is not None and Decimal("0.2") <= factor < 1 else None
 
 
+def _correcting_clause(after: str, sentence: str) -> str:
+    """What a correction says: to the sentence's end, or in a run-on sentence of a whole
+    request ("factor 51, actually make that 50, Lena ok'd it, opp ..., close July 29, ...")
+    to the comma after its first number, so the values said after it are not its."""
+    if len(sentence.split()) <= RUN_ON_CLAUSE_WORDS:
+        return after
+    m = re.search(r"\d[^,;]*[,;]", after)
+    return after[: m.end() - 1] if m else after
+
+
+RUN_ON_CLAUSE_WORDS = 30  # a "sentence" longer than this is a run-on of several statements
+
+
 def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """The value a correcting sentence gives beats the one stated before it, a label's too
     (the newest statement wins): its factor, close date or stage, the last one it names
@@ -144,7 +157,7 @@ def corrected_later(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> 
         marker = _CORRECTS.search(sentence)
         if not marker:
             continue
-        after = sentence[marker.start() :]
+        after = _correcting_clause(sentence[marker.start() :], sentence)
         factors = [
             m.group(1)
             for m in _FACTOR_ALONE.finditer(after)

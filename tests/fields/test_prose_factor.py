@@ -35,3 +35,17 @@ def test_a_postscript_after_the_sign_off_corrects_the_labelled_factor(extractor)
     )
     msg = message(text, from_name="Dan Schultz", from_addr="dan.schultz@example.com")
     assert quote(extractor, msg)["factor"] == "0.51"
+
+
+def test_a_correction_inside_a_run_on_request_corrects_only_its_clause(extractor):
+    """One long sentence carrying the whole request: "factor 51, actually make that 50" is
+    the factor; the close date and the meeting day said later in it are no correction."""
+    text = (
+        "Morning team, PCH wants a price on a triple pane upgrade for the Saddleback Ph2 "
+        "showhomes, 3 x (14 casements 24x48, 3 basement sliders 36x24), colours white/white, "
+        "factor 51, actually make that 50, Lena ok'd it last night, opp PCH - Saddleback Ph2 "
+        "Upgrade, Standard, Submissions, close July 29, and I need this by tomorrow noon if "
+        "at all possible since their meeting is Thursday morning. Thanks Alex"
+    )
+    got = quote(extractor, message(text))
+    assert (got["factor"], got["close_date"]) == ("0.50", "2027-07-29")
