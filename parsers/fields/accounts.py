@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import SERVICE, Context, _clean, sentences
+from intake.parsers.fields.common import SERVICE, Context, _clean, sentences, without_stop
 from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.message import ParsedMessage
@@ -225,10 +225,12 @@ _FORM_HEADER = re.compile(
 
 # "Brand new account, not in Salesforce yet: Tamarack Ridge Homes, a builder ...",
 # "new customer - Keystone Builders", "New prospect - Lakeshore Builders Group out of ..."
+# ("New custom builder, first quote for them - Wolfe & Dunmore Builders.": a word between,
+# an ampersand inside the name)
 _NEW_ACCOUNT = re.compile(
-    r"\b(?i:new (?:account|customer|client|builder|dealer|prospect))\b[^:\n.]{0,80}?"
+    r"\b(?i:new (?:\w+ )?(?:account|customer|client|builder|dealer|prospect))\b[^:\n.]{0,80}?"
     r"(?:[:–,]|\s-)\s*"
-    r"((?:[A-Z][\w&'’.-]*\s+){0,4}[A-Z][\w&'’.-]*)"
+    r"((?:(?:[A-Z][\w&'’.-]*|&)\s+){0,4}[A-Z][\w&'’.-]*)"
 )
 
 
@@ -293,6 +295,7 @@ def new_account(v: OrgVocabulary, found: Found, body: str) -> None:
             found.declared_empty.discard("account")
             # ("Kestrel Point Homes. They're doing ...": the name ends with its sentence)
             name = re.split(r"\.\s+(?=[A-Z])", _clean(m.group(1)))[0]
+            name = without_stop(name)
             found.offer("account", name, PROSE, "body")
             return
     name = _company_near_new_account_cue(v, body)

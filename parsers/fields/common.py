@@ -57,6 +57,15 @@ def _clean(text: str) -> str:
     return text.strip(" \t-–—:;,").strip()
 
 
+def without_stop(name: str) -> str:
+    """A company's name without the full stop that ends its sentence ("Wolfe & Dunmore
+    Builders."); the stop of an abbreviation ("Foothills Timber Co.") is the name's."""
+    return name if _ABBREVIATED_END.search(name) else name.rstrip(".")
+
+
+_ABBREVIATED_END = re.compile(r"\b(?:Ltd|Inc|Co|Corp|Bros|Assoc|Mfg|Ltée|Enr)\.$")
+
+
 def _unquote(text: str) -> str:
     return _clean(text).strip("\"'“”«»‘’ ").strip()
 

@@ -19,6 +19,7 @@ from intake.parsers.fields.common import (
     _split_parts,
     _unquote,
     sentences,
+    without_stop,
 )
 from intake.parsers.fields.lexicon import _ONE_LINE_FIELDS, _TEXT_FIELDS, LABEL_STANDS_FOR
 from intake.parsers.fields.patterns import (
@@ -310,7 +311,7 @@ def offer_account(v: OrgVocabulary, found: Found, text: str, conf: float, src: s
     text = _clean(re.sub(r"\([^)]*\)", " ", text))
     # "Summit Ridge Framing Ltd. (credit app is in). They're framing ...": the name is the
     # first sentence ("Ltd." ends none), what is said of the company after it is no part
-    text = re.sub(r"\s+[.]$", "", sentences(text)[0]) if text else text
+    text = without_stop(re.sub(r"\s+[.]$", "", sentences(text)[0])) if text else text
     account = nz.match_account(text, v.org)
     if account:
         found.offer("account", account.name, conf, src)

@@ -719,6 +719,19 @@ def test_a_new_accounts_name_is_its_first_sentence(extractor):
     assert quote(extractor, message(text))["account"] == "Summit Ridge Framing Ltd."
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "New custom builder, first quote for them - Wolfe & Dunmore Builders. Side by side.",
+        "New builder - Wolfe & Dunmore Builders. Side by side duplex in Crescent Heights.",
+    ],
+)
+def test_a_new_accounts_name_with_an_ampersand_and_without_its_stop(extractor, line):
+    """The name keeps its "&" and loses the full stop that ends its sentence."""
+    text = f"{line}\nOpp name: Wolfe & Dunmore - Crescent Heights Duplex\n"
+    assert quote(extractor, message(text))["account"] == "Wolfe & Dunmore Builders"
+
+
 def test_a_factor_label_that_says_which_of_two_to_use(extractor):
     """ "Factor - Wendell asks for .47 below, I got Lena to approve .48, so use .48 NOT .47":
     the one the writer says to use."""
