@@ -230,6 +230,7 @@ _FORM_HEADER = re.compile(
 _NEW_ACCOUNT = re.compile(
     r"\b(?i:new (?:\w+ )?(?:account|customer|client|builder|dealer|prospect))\b[^:\n.]{0,80}?"
     r"(?:[:–,]|\s-)\s*"
+    r"(?!(?:I|We|They|He|She|It)\b)"  # ("... not in SF yet - I'll set up the account")
     r"((?:(?:[A-Z][\w&'’.-]*|&)\s+){0,4}[A-Z][\w&'’.-]*)"
 )
 
