@@ -687,7 +687,9 @@ _NOT_INSTRUCTION = re.compile(
     r"see (?:the )?(?:attached|below|above)|"
     # "Please quote per the request below": the request is elsewhere, this points to it
     r"(?:per|as per|see|in)\s+(?:the\s+|my\s+|her\s+|his\s+|their\s+)?(?:request|e-?mail|"
-    r"note|mail|message|draft|details|thread|chain)\s+(?:below|above|attached))\b",
+    r"note|mail|message|draft|details|thread|chain)\s+(?:below|above|attached)|"
+    # "Mark's list is below and his measure sheet is attached": where things are
+    r"(?:is|are)\s+(?:below|above|attached|in the attachment))\b",
     re.IGNORECASE,
 )
 

@@ -1,4 +1,4 @@
-"""Reader `prose_quote`: a factor said in a sentence, its word after the number."""
+"""Reader `prose_quote`: a factor, a correction or an instruction said in a sentence."""
 
 from __future__ import annotations
 
@@ -49,3 +49,13 @@ def test_a_correction_inside_a_run_on_request_corrects_only_its_clause(extractor
     )
     got = quote(extractor, message(text))
     assert (got["factor"], got["close_date"]) == ("0.50", "2027-07-29")
+
+
+def test_a_sentence_saying_where_things_are_is_no_instruction(extractor):
+    """ "Mark's list is below and his measure sheet is attached" points; it asks nothing."""
+    text = (
+        "Priya's account, she's on the road today. Factor .55, opp BVR - 14 Aspen Cres Reno, "
+        "Standard, Submissions, close June 10.\nMark's list is below and his measure sheet is "
+        "attached.\n"
+    )
+    assert "special_instructions" not in quote(extractor, message(text))
