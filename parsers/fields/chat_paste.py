@@ -22,22 +22,27 @@ import re
 from dataclasses import dataclass
 
 from intake.parsers import normalise as nz
-from intake.parsers.fields.common import SERVICE, Context, sentences
+from intake.parsers.fields.common import SERVICE, Context
 from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
 from intake.parsers.org import Organisation
 
 _DAY = r"(?:Yesterday|Today|[A-Z][a-z]{2,5}day)"  # "Dan Schultz  Sunday 6:42 PM"
+_TIME = r"\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?"
+_NAME = rf"[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+(?!{_DAY}\b)[A-ZÀ-Ý][\w'’.-]+){{0,2}}"
+_COMPANY = r"[ \t]+\((?P<company>[^()\n]{1,60})\)"  # "Raj Dhillon (Harbourfront Developments)"
 # "Kyle Brandt  10:47 AM", "Lena Fischer, 4:15 PM", "Priya Shah [4:02 PM]", "Ray 16:05",
-# "Dan Schultz  11/30/2039 4:05 PM", "Lena Fischer  Yesterday 4:22 PM"
+# "Dan Schultz  11/30/2039 4:05 PM", "Travis Lund (Prairie Crest Homes)  7:14 AM  #pch-shared";
+# and Teams' copy with the time first: "[10:42 AM] Lena Fischer"
 _HEADER = re.compile(
-    rf"^[ \t]*(?P<name>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+(?!{_DAY}\b)[A-ZÀ-Ý][\w'’.-]+){{0,2}})"
-    r"(?:[ \t]+\([^()\n]{1,60}\))?"  # "Raj Dhillon (Harbourfront Developments)"
-    r"(?:[ \t]{2,}|,[ \t]*|[ \t]*\[|[ \t]+)"
-    rf"(?:(?:\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_DAY}),?[ \t]+)?"
-    r"(?P<time>\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?)\]?[ \t]*$",
+    rf"^[ \t]*(?:(?P<name>{_NAME})(?:{_COMPANY})?(?:[ \t]{{2,}}|,[ \t]*|[ \t]*\[|[ \t]+)"
+    rf"(?:(?:\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_DAY}),?[ \t]+)?{_TIME}\]?"
+    r"(?:[ \t]+(?P<channel>#[\w-]+))?"
+    rf"|\[{_TIME}\][ \t]+(?P<named>{_NAME}))[ \t]*$",
     re.MULTILINE,
 )
 MIN_HEADERS = 2  # one such line may be anything; two make a chat
+# A chat's sentences end at any stop: its writers skip capitals ("not .44. go .46 on ...")
+_STOPS = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,11 @@ def split(text: str) -> tuple[str, list[Said]]:
     if ":" not in text:
         return text, []
     headers = list(_HEADER.finditer(text))
-    if len(headers) < MIN_HEADERS:
+    # (one message copied alone is a chat when its header says so: a channel, a company)
+    if len(headers) < MIN_HEADERS and not any(m["channel"] or m["company"] for m in headers):
         return text, []
     said = [
-        Said(m["name"], text[m.end() : after.start() if after else len(text)].strip())
+        Said(m["name"] or m["named"], text[m.end() : after.start() if after else len(text)].strip())
         for m, after in zip(headers, [*headers[1:], None], strict=True)
     ]
     kept, at = [], 0
@@ -78,7 +84,7 @@ def read(org: Organisation, found: Found, chat: list[Said], ctx: Context) -> Non
             factor
             for message in reversed(chat)
             if roles.get(message.speaker.casefold()) == "MGR"
-            for sentence in reversed(sentences(message.text))
+            for sentence in reversed(_STOPS.split(message.text))
             if (factor := nz.factor_said_in(sentence)) is not None
         ),
         None,

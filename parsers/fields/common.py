@@ -249,7 +249,8 @@ def _split_parts(text: str) -> list[str]:
     slash sets parts apart as one does: "OPP Bayside Reno // PROJ // CLS 9/17")."""
     pieces = re.split(
         # (a comma between digits and three more is a thousands separator: "$212,000")
-        r"\s+//?\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+\|\s+|"
+        # (a middle dot or bullet between spaces too: "HFD – Cove Ph 2 · Project · Submissions")
+        r"\s+//?\s+|\s*;\s*|\s*(?:(?<!\d),|,(?!\d{3}(?!\d)))\s*|\s+[|·•]\s+|"
         + SENTENCE_BREAK
         + "|"
         + FIELD_BREAK

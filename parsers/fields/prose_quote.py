@@ -10,6 +10,7 @@ from decimal import Decimal
 from intake.parsers import normalise as nz
 from intake.parsers.cues import cued
 from intake.parsers.fields import prose_specs
+from intake.parsers.fields.bare_lines import is_opportunity_name
 from intake.parsers.fields.common import (
     QUOTES,
     Context,
@@ -282,11 +283,12 @@ _WHOLE_FACTOR_END = re.compile(
 # ("fctr should be 51 not 52": the factors as percentages without the sign)
 # A factor standing alone in a sentence, never part of another number ("LowE 272", "$14,250")
 _FACTOR_ALONE = re.compile(r"(?<![\w.,$/])" + _FACTOR_SAID)
-# "use 52 on the factor", ".47 for the multiplier": the number first, the word after it
+# "use 52 on the factor", ".47 for the multiplier", "price it at a .5 factor": the number
+# first, the word after it
 _FACTOR_WORD_AFTER = cued(
     re.compile(
-        r"(?<![\w.,$/])(\d?[.,]?\d+\s*%?)\s+(?:on|for|as)\s+(?:the\s+|our\s+)?(?:pricing\s+)?"
-        r"(?:factor|multiplier|fctr|mult)\b",
+        r"(?<![\w.,$/])(\d?[.,]?\d+\s*%?)\s+(?:(?:on|for|as)\s+(?:the\s+|our\s+)?)?"
+        r"(?:pricing\s+)?(?:factor|multiplier|fctr|mult)\b",
         re.IGNORECASE,
     )
 )
@@ -601,6 +603,8 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
             found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
     if not found.has("opportunity_name"):
         _called(v, found, text, ctx)
+    if not found.has("opportunity_name"):
+        _quoted_job(v, found, text, ctx)
     _prose_picklists(v, found, text, ctx)
     _bare_picklist_clauses(v, found, text, ctx)
     _stage_by_probability(v, found, text, ctx)
@@ -832,6 +836,21 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         or _asks_by_date(sentence, ctx, clause=clause)
         or len(sentence.split()) < 4
     )
+
+
+# "Bow Valley needs a quote on BVR - Mission Infill Duplex, it's ...", "please quote PCH -
+# Harvest Hills Duplex Plan B as a Standard": the job asked for by its opportunity's name
+_QUOTE_ON = cued(re.compile(r"\b(?i:quote)\s+(?:(?i:on|for)\s+)?(?=[A-Z])"))
+_JOB_NAME_ENDS = re.compile(r"\s*[,;(]\s*|\.\s|\s+(?:as|it(?:'|’)s|it is|for|with|and|but)\s+")
+
+
+def _quoted_job(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """A name led by an account the organisation knows, right after "quote (on)"."""
+    for m in _QUOTE_ON.finditer(text):
+        name = _JOB_NAME_ENDS.split(text[m.end() : m.end() + 90], maxsplit=1)[0].strip()
+        if is_opportunity_name(v, name):
+            found.offer("opportunity_name", _clean(name), PROSE - 0.05, ctx.source)
+            return
 
 
 def _called(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

@@ -358,6 +358,7 @@ def opportunity(
 ) -> None:
     """ "Ridgeline - Bragg Creek Cabin / Standard / Submissions / close 2027-01-22": the
     leading parts that are no picklist value or date are the name; the rest fill fields."""
+    text = _POINTER_TAIL.sub("", text)  # "..., Marco's email + schedule below"
     bracket = _BRACKETED_END.search(text)
     said = v.picklist_of_value(bracket.group(1)) if bracket else None
     if bracket and said:
@@ -583,6 +584,9 @@ def date_of(v: OrgVocabulary, text: str, ctx: Context) -> str | None:
 # "Opp name - ask Tara, she set it up": the value is someone else's to give (an instruction
 # may well say whom to ask, so only a value of one line or word is read this way)
 _ASK_SOMEONE = re.compile(r"(?i:ask|check with|confirm with|get it from)\s+[A-Z][a-z]+\b")
+# "BVR - Parkdale Basement Egress. Kyle's list below.", "..., Marco's email + schedule below":
+# a last clause saying where the rest is, no part of the opportunity
+_POINTER_TAIL = re.compile(r"[,.;]\s+[^,.;]{0,60}\b(?:below|above|attached)\W*$", re.IGNORECASE)
 _LAST_DASHED = re.compile(r"\s[-–—]\s+([^-–—]+)$")  # " – Standard" at the end of a part
 _MONTH_DAY_DASHED = re.compile(r"\d{1,2}-\d{1,2}")
 

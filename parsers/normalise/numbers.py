@@ -37,13 +37,21 @@ _FACTOR_FORMS = (
 )
 
 
+_REFUSED = re.compile(r"\b(?:not|instead of|rather than)\s+$", re.IGNORECASE)
+
+
 def factor_said_in(text: str) -> Decimal | None:
     """The one factor the first sentence of `text` names, written as a fraction, a whole
     number or glued to its shorthand: what follows a correction ("nvm just talked to Lena,
     she's ok with 53 for this one" -> 0.53). None when it names none, or two."""
     end = _SENTENCE_END.search(text)
     said = text[: end.start() if end else len(text)]
-    hits = {m.group(1) for _, form in _FACTOR_FORMS for m in form.finditer(said)}
+    hits = {
+        m.group(1)
+        for _, form in _FACTOR_FORMS
+        for m in form.finditer(said)
+        if not _REFUSED.search(said, 0, m.start())  # "not .44": the one turned down
+    }
     return parse_factor(hits.pop()) if len(hits) == 1 else None
 
 

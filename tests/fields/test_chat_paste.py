@@ -101,3 +101,23 @@ def test_a_contact_the_chat_names_beats_the_speaker(extractor):
     )
     got = service(extractor, message(text), staff=True)
     assert got["contact_name"] == "Colin Baptiste"
+
+
+def test_teams_time_first_and_a_slack_message_copied_alone():
+    text = (
+        "[9:58 AM] Alex Martin\ncan we do .44?\n[10:42 AM] Lena Fischer\n"
+        "not .44. go .46 on the Sage Meadows package, that's as low as I go\n"
+    )
+    assert [m.speaker for m in chat_paste.split(text)[1]] == ["Alex Martin", "Lena Fischer"]
+    one = "Travis Lund (Prairie Crest Homes)  7:14 AM  #pch-shared\nMorning Alex - 3 units"
+    assert [m.speaker for m in chat_paste.split(one)[1]] == ["Travis Lund"]
+
+
+def test_the_factor_the_manager_turns_down_is_not_hers(extractor):
+    text = (
+        "Opp: PCH - Sage Meadows Phase 3\nProject, 90%, close Apr 15\nThanks\nAlex\n"
+        "From Teams – chat with Lena Fischer\n[9:58 AM] Alex Martin\ncan we do .44?\n"
+        "[10:42 AM] Lena Fischer\nnot .44. go .46 on the Sage Meadows package\n"
+    )
+    msg = message(text, from_name="Alex Martin", from_addr="alex.martin@example.com")
+    assert quote(extractor, msg)["factor"] == "0.46"

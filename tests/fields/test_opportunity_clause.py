@@ -97,3 +97,33 @@ def test_a_type_after_one_more_dash_is_no_part_of_the_name(extractor, dash):
     assert (got["opportunity_type"], got["record_type"]) == ("Standard", "Single")
     kept = quote(extractor, message("Opp: Clearview - Standard Windows Refit\n"))
     assert kept["opportunity_name"] == "Clearview - Standard Windows Refit"
+
+
+def test_parts_set_apart_by_middle_dots(extractor):
+    text = "Opp: HFD – Cove at Auburn Ph 2 · Project · Submissions · close by month end\n"
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "HFD – Cove at Auburn Ph 2"
+    assert (got["opportunity_type"], got["stage"]) == ("Project", "Submissions")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Opp: BVR - Parkdale Basement Egress. Kyle's list below.",
+        "Opp: BVR - Parkdale Basement Egress, Kyle's email + schedule below",
+    ],
+)
+def test_a_pointer_after_the_name_is_no_part_of_it(extractor, line):
+    assert quote(extractor, message(line))["opportunity_name"] == "BVR - Parkdale Basement Egress"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Bow Valley needs a quote on BVR - Mission Infill Duplex, it's Project w/ installation",
+        "please quote BVR - Mission Infill Duplex as a Standard, Basic Qualification",
+    ],
+)
+def test_the_job_asked_for_by_its_opportunitys_name(extractor, sentence):
+    text = f"Hi team, Priya asked me to send this in: {sentence}, factor .50."
+    assert quote(extractor, message(text))["opportunity_name"] == "BVR - Mission Infill Duplex"

@@ -12,6 +12,7 @@ from tests.fields.helpers import message, quote
     [
         ("use 52 on the factor", "0.52"),
         ("use .47 for the multiplier", "0.47"),
+        ("price it at a .5 factor", "0.50"),
         ("we agreed 48% as the pricing factor", "0.48"),
         ("2 on the factor", None),  # no factor is a 2
     ],
