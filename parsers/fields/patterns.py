@@ -246,7 +246,8 @@ _WANTS_QUOTE = cued(
 )
 # ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
 _BARE_DECIMAL = re.compile(
-    r"(?<![\w.,$/×x-])(0?[.,]\d{2,3})"
+    # ("BVR, .5, Standard / Single": one place after a point too, never after a comma)
+    r"(?<![\w.,$/×x-])(0?[.,]\d{2,3}|0?\.[2-9])"
     r"(?![\w%/×\"'-]|[.,]\d|\s*(?:x|×|%|\$|in\b|mm\b|cm\b|m\b|ft\b|kg\b|lbs?\b|mil\b))"
 )
 _PHONE_PREFERRED = re.compile(

@@ -60,3 +60,12 @@ def test_a_sentence_saying_where_things_are_is_no_instruction(extractor):
         "attached.\n"
     )
     assert "special_instructions" not in quote(extractor, message(text))
+
+
+@pytest.mark.parametrize(
+    ("line", "factor"), [("BVR, .5, Standard / Single", "0.50"), ("gap is .5 in", None)]
+)
+def test_a_lone_decimal_with_one_place_is_the_factor_to_check(extractor, line, factor):
+    """ "Quote pls - BVR, .5, Standard / Single, close July 20": the only decimal below one is
+    the factor (to check), a size is not."""
+    assert quote(extractor, message(f"Quote pls - {line}, close July 20.")).get("factor") == factor
