@@ -211,8 +211,10 @@ def merge_attachment(
             and value.confidence >= LABELLED
         ):
             del found.values[name]  # the form says whom to call; the sender is a default
-        if structured and _guessed(found, name):
-            del found.values[name]  # ("88 Sage Meadows" from the subject: the form says all)
+        if structured and (_guessed(found, name) or (name == "description" and not_a_fault(held))):
+            # ("88 Sage Meadows" from the subject, "Everything is on the form." from the
+            # cover note: the form says all)
+            del found.values[name]
         if structured and not found.has(name) and name not in found.declared_empty:
             found.offer(name, value.value, value.confidence * ATTACHMENT_DISCOUNT, source)
 

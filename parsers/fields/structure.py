@@ -98,6 +98,18 @@ _TWO_VALUES = re.compile(r"\s+[/&]\s+")  # "Project / Single" under "Type / Reco
 _TWO_LABELS = re.compile(r"\s+(?:[/&+]|and|n)\s+")  # "Close / Value", "Stage n close"
 
 
+def _heading_over(block: Block | None) -> bool:
+    """A free-text field's label alone on its line ("NOTES", "Deficiency"), nothing below it
+    yet or only its own numbered lines."""
+    return (
+        block is not None
+        and block.kind == "label"
+        and not block.text
+        and block.target in _TEXT_FIELDS
+        and not block.number
+    )
+
+
 def _shorthand_label(head: str, target: str) -> bool:
     """ "SI hold pricing 60 days pls": a free-text field's label abbreviated in capitals
     starts its line; no sentence starts with such a word, so its colon may be left out."""
@@ -387,6 +399,10 @@ class Structure:
                 in_opportunity = True
                 current = Block("label", "", "opportunity", number=number, indent=indent)
                 blocks.append(current)
+            elif number is not None and _heading_over(current):
+                # "Deficiency" alone, then "1. Lift & slide ...", "2. Casement ...": the
+                # numbered lines are the heading's text, not the items of a form
+                current.lines.append(line.strip())
             elif number is not None:
                 current = Block("item", rest, number=number, indent=indent)
                 blocks.append(current)

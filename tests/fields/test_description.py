@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.parsers.message import Attachment
 from tests.fields.helpers import message, service
 
 
@@ -26,3 +27,20 @@ def test_a_fault_told_before_and_is_no_history_to_cut(extractor):
     )
     got = service(extractor, message(text, from_addr="site@example.org"), staff=False)
     assert "cold air in along the top" in got["description"]
+
+
+def test_numbered_lines_under_a_heading_are_its_text(extractor):
+    """An attached deficiency form: "Deficiency" alone on its line, the faults numbered
+    below it; the cover note says only that the form is attached."""
+    form = (
+        "Site Deficiency Report - Supplier\nSite address: 31 Aspen Summit Heath SW, Calgary\n"
+        "Site contact: Tomasz Nowak, Site Supervisor\nPhone: (403) 555-0148\n"
+        "Deficiency\n"
+        "1. Lift & slide door 144x96 (great room): sliding panel binds about halfway across.\n"
+        "2. Casement, bedroom 2: insect screen torn.\n"
+    )
+    note = "Hi Connect You,\nRidgeline's deficiency form is attached. Everything is on the form."
+    attached = Attachment("deficiency.txt", "text/plain", form.encode())
+    got = service(extractor, message(note, attachments=(attached,)), staff=True)
+    assert "binds about halfway" in got["description"]
+    assert "insect screen torn" in got["description"]
