@@ -95,6 +95,10 @@ class Found:
         held = self.values.get(name)
         if held is None or confidence > held.confidence:
             self.values[name] = FieldValue(value, round(confidence, 2), source)
+        elif name == "site_address" and _extends(value, held.value):
+            # "57 Copperfield Lane" in the subject, "57 Copperfield Lane SE / Calgary, AB T2Z
+            # 4R1" in the signature: the same address said in full
+            self.values[name] = FieldValue(value, held.confidence, source)
 
     def has(self, name: str) -> bool:
         return name in self.values
@@ -110,6 +114,14 @@ class Found:
 def not_a_fault(said: FieldValue | None) -> bool:
     """A description read from a note that names no defect at all."""
     return said is not None and isinstance(said.value, str) and not describes_fault(said.value)
+
+
+def _extends(value: object, held: object) -> bool:
+    """`value` says all of `held` and more, from its start (words, not punctuation)."""
+    if not (isinstance(value, str) and isinstance(held, str)):
+        return False
+    longer, shorter = re.findall(r"\w+", value.casefold()), re.findall(r"\w+", held.casefold())
+    return len(longer) > len(shorter) > 0 and longer[: len(shorter)] == shorter
 
 
 def merge_forwarded(

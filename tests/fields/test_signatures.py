@@ -378,3 +378,19 @@ def test_a_crm_record_below_the_sign_off_is_the_request(extractor):
     assert got["close_date"] == "2027-06-30"
     plain = "Thanks\nDan\n\n__________________\nDan Schultz | Account Manager\nT 905-555-0160"
     assert "opportunity_name" not in quote(extractor, message("Quote pls.", signature=plain))
+
+
+def test_the_address_said_in_full_in_the_signature_beats_its_start_in_the_subject(extractor):
+    text = (
+        "Hello,\nTwo of our bedroom windows have gone foggy between the panes over the winter. "
+        "Could someone come and take a look?\n\nThank you,\nHannah Lindqvist\n"
+        "57 Copperfield Lane SE\nCalgary, AB T2Z 4R1\n(403) 555-0187"
+    )
+    msg = message(
+        text,
+        subject="Foggy windows - 57 Copperfield Lane",
+        from_name="Hannah Lindqvist",
+        from_addr="hannah.lindqvist@example.net",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["site_address"] == "57 Copperfield Lane SE, Calgary, AB T2Z 4R1"
