@@ -92,40 +92,47 @@ FACTOR_CELL = re.compile(
 
 # Words that say a sentence is about a field or about the email itself, not an instruction.
 _FIELD_CUE = cued(
-    re.compile(
-        r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
-        r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
-        r"(?:make|change|set) (?:the|it to) type)\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
+            r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
+            r"(?:make|change|set) (?:the|it to) type)\b",
+            re.IGNORECASE,
+        )
     )
 )
 # The verb a name for the opportunity follows: "call it", "set it up as", "this opened as",
 # "open it in SF under"
 NAMES_OPPORTUNITY = cued(
-    re.compile(
-        r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
-        r"|set\s+(?:it|this(?: one)?)\s+up(?:\s+in\s+(?:sf|salesforce|the crm))?\s+as"
-        r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
-        r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
-        r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
-        r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
-        # "a Standard opp I've named Clearview - Lethbridge retrofit"
-        r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
+    guarded(
+        re.compile(
+            r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
+            r"|set\s+(?:it|this(?: one)?)\s+up(?:\s+in\s+(?:sf|salesforce|the crm))?\s+as"
+            r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
+            r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
+            r"|(?:open|log|enter|create)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
+            r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
+            # "a Standard opp I've named Clearview - Lethbridge retrofit"
+            r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
+        )
     )
 )
 _META = cued(
-    re.compile(
-        r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
-        r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
-        r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
-        # the sender's own follow-up: "I'll send the final number once we land on it"
-        r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
-        # "Timing I'm still sorting out with them, I'll let you know."
-        r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
-        r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|(?:rest|details|more) to follow|"
-        r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
-        r"\w+ to follow|sitting down with)\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
+            r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
+            r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
+            # the sender's own follow-up: "I'll send the final number once we land on it"
+            r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
+            # "Timing I'm still sorting out with them, I'll let you know."
+            r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
+            r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|"
+            r"(?:rest|details|more) to follow|"
+            r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
+            r"\w+ to follow|sitting down with)\b",
+            re.IGNORECASE,
+        )
     )
 )
 # A word of a company's name ("Prairie Crest Homes", "Bow Valley Renovations"), capitalised
@@ -228,20 +235,26 @@ _SEE_ATTACHED = re.compile(
     r"(?:ci-joint|pi[èe]ce)|ci-joint)",
     re.IGNORECASE,
 )
-_NOT_A_QUOTE_DATE = re.compile(
-    r"\bno rush\b|\bclos|\binstall|\bdeliver|\bship|\bpossession|\bmove[ds]? in|\bvalid\b|"
-    r"\bexpir|\bpay|"
-    # "I'll get the account set up today": the CRM's record, not the quote
-    r"\baccount (?:set ?up|created|opened)|\b(?:set|get) (?:up )?(?:the |their )?account\b",
-    re.IGNORECASE,
+_NOT_A_QUOTE_DATE = cued(
+    guarded(
+        re.compile(
+            r"\bno rush\b|\bclos|\binstall|\bdeliver|\bship|\bpossession|\bmove[ds]? in|\bvalid\b|"
+            r"\bexpir|\bpay|"
+            # "I'll get the account set up today": the CRM's record, not the quote
+            r"\baccount (?:set ?up|created|opened)|\b(?:set|get) (?:up )?(?:the |their )?account\b",
+            re.IGNORECASE,
+        )
+    )
 )
 _WANTS_QUOTE = cued(
-    re.compile(
-        r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
-        r"turn (?:it|this|them|that) around|"
-        r"(?:it|this|them|that|one) back|"
-        r"asap|besoin|soumission|prix)\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
+            r"turn (?:it|this|them|that) around|"
+            r"(?:it|this|them|that|one) back|"
+            r"asap|besoin|soumission|prix)\b",
+            re.IGNORECASE,
+        )
     )
 )
 # ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
@@ -299,10 +312,14 @@ _FACTOR_PART = re.compile(
 )
 # Words of a product line's continuation ("all black ext / white int", "same, tempered",
 # "Dbl pane low-e, white, MH flange").
-_SPEC_WORDS = re.compile(
-    r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|dbl|"
-    r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash|flange|nail fin)\b",
-    re.IGNORECASE,
+_SPEC_WORDS = cued(
+    guarded(
+        re.compile(
+            r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|dbl|"
+            r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash|flange|nail fin)\b",
+            re.IGNORECASE,
+        )
+    )
 )
 _AMOUNT_PART = re.compile(
     # ("amt 58,750", "~145k": after its short label, or in thousands, a sum needs no sign)
@@ -311,7 +328,7 @@ _AMOUNT_PART = re.compile(
     r"(?:(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?|\d[\d,.]*\s?(?:[kK]|M)"
     r"|(?<=[\s:=])\d{1,3}(?:,\d{3})+(?:\.\d\d)?)"
 )
-_MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
+_MONEY = cued(guarded(re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")))
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")
 # A list's bullet: a dash or dot, or a pictograph put where one goes ("✅ Re: Factor — .54",
 # "👉 12 casements", "➡️ Stage: ..."): arrows, shapes, symbols, dingbats and emoji, with the
