@@ -140,6 +140,12 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _WORD_WINDOW = 24  # a longer word before a stop is no abbreviation either way
 
 
+def _one_letter(word: str) -> bool:
+    """ "e." of "e.g.", an initial: one lower-case ASCII letter (a string compare, no regex
+    per stop)."""
+    return len(word) == 1 and "a" <= word <= "z"
+
+
 @lru_cache(maxsize=64)
 def _sentences(text: str) -> tuple[str, ...]:
     """Every reader of one message splits the same few texts: split each once."""
@@ -156,7 +162,7 @@ def _sentences(text: str) -> tuple[str, ...]:
                 out.append(text[start : m.end()].strip())
                 start = m.end()
             continue
-        if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or not following:
+        if word in _ABBREVIATIONS or _one_letter(word) or not following:
             continue
         if word in _NUMBER_ABBREVIATIONS and following.isdigit():
             continue

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.patterns import _SIGN_OFF
+from intake.parsers.first_chars import guarded
 
 RUN_ON_WORDS = 40  # a paragraph this long ...
 WORDS_PER_STOP = 25  # ... with fewer stops or commas than one per this many words: spoken
@@ -39,13 +40,13 @@ def _as_form(
 ) -> str:
     if (sentenced := _sentence_per_label(paragraph, labels)) is not None:
         return sentenced
-    words = paragraph.split()
-    stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
     if (
         "\n" in paragraph.strip()  # lines of their own: typed, and read as typed
         or ":" in paragraph  # a typed label has its colon
     ):
         return paragraph
+    words = paragraph.split()
+    stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
     if len(words) < RUN_ON_WORDS or stops * WORDS_PER_STOP > len(words):
         # (three fields said need one said by its own name: only the type and the record
         # type have short names; one search spares the sentence by sentence reading of
@@ -121,7 +122,10 @@ def _spoken_labels(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     phrases = {key for key, field in table if key == field.replace("_", " ")}
     phrases |= {"product", "products", "product specs"} & {key for key, _ in table}
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?i)\b(?P<label>{alternation})\b(?:\s+(?:is|are|was|=))?\s+")
+    # (the flag given, not written inline, so that `guarded` can put its lookahead first)
+    return guarded(
+        re.compile(rf"\b(?P<label>{alternation})\b(?:\s+(?:is|are|was|=))?\s+", re.IGNORECASE)
+    )
 
 
 def _labels_said(
