@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from intake.parsers import normalise as nz
-from intake.parsers.cues import cued
+from intake.parsers.cues import Cued, cued
 from intake.parsers.fields.patterns import (
     _DIMENSION,
     _FORWARD_HEADER,
@@ -323,7 +323,7 @@ def _item_columns(rows: list[list[str]]) -> bool:
     )
 
 
-def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> str:
+def _table_specs(rows: list[list[str]], qty: re.Pattern[str] | Cued = _QTY_PRODUCT) -> str:
     data = [r for r in rows if not _is_header_row(r)]
     productish = [r for r in data if _DIMENSION.search(" ".join(r)) or qty.search(" ".join(r))]
     counted = rows and re.fullmatch(r"(?i)qty|quantity|count|#", rows[0][0].strip())
@@ -336,7 +336,7 @@ def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> 
     return "; ".join(_clean(" ".join(r)) for r in productish)
 
 
-def _looks_like_products(items: list[str], qty: re.Pattern[str] = _QTY_PRODUCT) -> bool:
+def _looks_like_products(items: list[str], qty: re.Pattern[str] | Cued = _QTY_PRODUCT) -> bool:
     hits = sum(bool(qty.search(i) or _DIMENSION.search(i)) for i in items)
     return bool(items) and hits * 2 >= len(items)
 

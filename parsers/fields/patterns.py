@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from intake.parsers.cues import cued
+from intake.parsers.cues import Cued, cued
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
 from intake.parsers.first_chars import guarded
 from intake.parsers.normalise import FACTOR_WORDS
@@ -27,10 +27,9 @@ _COUNT_WORD = (
 )
 
 
+_COUNT_WORDS = _COUNT_WORD[3:-1].split("|")
 # A digit or the first letter of a count word, in either case
-_QUANTITY_START = (
-    "[\\d" + "".join(sorted({w[0] + w[0].upper() for w in _COUNT_WORD[3:-1].split("|")})) + "]"
-)
+_QUANTITY_START = "[\\d" + "".join(sorted({w[0] + w[0].upper() for w in _COUNT_WORDS})) + "]"
 # "Phase 2 package", "Lot 14 windows", "Block 3 doors": a number naming a place, no count
 _NOT_AN_IDENTIFIER = "".join(
     rf"(?<!\b{word} )"
@@ -39,12 +38,27 @@ _NOT_AN_IDENTIFIER = "".join(
 )  # fmt: skip
 
 
+_A_DIGIT = re.compile(r"\d")
+
+
+class Counted(Cued):
+    """A quantity-and-product pattern that runs only on text holding what its every match
+    opens with: a digit (as `\\d` finds one) or a count word (its cues). Most sentences of a
+    request have neither, and the pattern, tried at each digit and letter of a count word,
+    is among the costliest a sentence meets."""
+
+    __slots__ = ()
+
+    def may_match(self, text: str) -> bool:
+        return _A_DIGIT.search(text) is not None or super().may_match(text)
+
+
 @lru_cache(maxsize=16)
-def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+def quantity_product_pattern(nouns: tuple[str, ...]) -> Counted:
     """ "14 casements", "6 x patio slider", "six double-hung windows", "qty 54 awning"."""
     words = sorted({n.strip().lower() for n in nouns if n.strip()}, key=len, reverse=True)
     alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
-    return re.compile(
+    regex = re.compile(
         # the first character first: the lookbehinds after it are tried only where a
         # quantity can start (a third of the pattern's time on prose)
         # (a year is no quantity: "Q3 2029 Unit Run")
@@ -57,6 +71,7 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
         rf"(?:{alternation})(?:e?s)?\b",
         re.IGNORECASE,
     )
+    return Counted(regex, frozenset(_COUNT_WORDS))
 
 
 _QTY_PRODUCT = quantity_product_pattern(tuple(PRODUCT_NOUNS))
