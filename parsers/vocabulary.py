@@ -336,12 +336,13 @@ class PhraseGate:
 
     def may_name(self, text: str) -> bool:
         low = text.lower()
-        # a piece is a substring: without any first word in it, no piece can be one (a scan
-        # in C per word, where cutting a long text into pieces costs a string per word)
-        for first in self.by_first:  # noqa: SIM110 - a loop: no generator started per text
-            if first in low:
-                break
-        else:
+        # a piece is a substring: unless every piece of some phrase is one, no phrase can be
+        # there (a scan in C per word, where cutting a long text into pieces costs a string
+        # per word)
+        if not any(
+            first in low and any(all(piece in low for piece in form) for form in forms)
+            for first, forms in self.by_first.items()
+        ):
             return False
         pieces = self.PIECES.findall(low)
         if self.by_first.keys().isdisjoint(pieces):
