@@ -339,10 +339,10 @@ class PhraseGate:
         # a piece is a substring: unless every piece of some phrase is one, no phrase can be
         # there (a scan in C per word, where cutting a long text into pieces costs a string
         # per word)
-        if not any(
-            first in low and any(all(piece in low for piece in form) for form in forms)
-            for first, forms in self.by_first.items()
-        ):
+        for first, forms in self.by_first.items():  # a loop: no generator per first word
+            if first in low and any(all(piece in low for piece in form) for form in forms):
+                break
+        else:
             return False
         pieces = self.PIECES.findall(low)
         if self.by_first.keys().isdisjoint(pieces):
