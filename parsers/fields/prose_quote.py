@@ -491,13 +491,15 @@ def _bare_factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
 
 
 # Where a clause that may ask for the quote by a date ends
-_CLAUSE_BREAK = re.compile(
-    # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
-    r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
-    # "Dan is at the plant today so please copy him": the reason is no due date
-    r"|\s+(?=so (?:please|pls|can you|could you)\b)"
-    # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it
-    r"|,\s+(?=(?:I(?:'m|’m| am| will|'ll|’ll)|we(?:'re|’re| are))\s)"
+_CLAUSE_BREAK = guarded(
+    re.compile(
+        # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
+        r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
+        # "Dan is at the plant today so please copy him": the reason is no due date
+        r"|\s+(?=so (?:please|pls|can you|could you)\b)"
+        # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it
+        r"|,\s+(?=(?:I(?:'m|’m| am| will|'ll|’ll)|we(?:'re|’re| are))\s)"
+    )
 )
 
 
@@ -779,6 +781,7 @@ def _is_run_on(v: OrgVocabulary, sentence: str) -> bool:
     among them the products or a field ("..., factor is .53, opp name ...")."""
     return (
         "\n" not in sentence.strip()
+        and sentence.count(",") >= 3  # (what the pattern counts, and cheaper to rule out)
         and len(re.findall(r",\s+", sentence)) >= 3
         and bool(_FIELD_CUE.search(sentence) or v.qty_product.search(sentence))
     )
@@ -993,11 +996,14 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
             break
 
 
+_CLAUSE_GAP = guarded(re.compile(r"\s*[,;]\s*|\s+-\s+|\.\s+"))
+
+
 def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
     one picklist's value, written capitalised as a value is, names that picklist."""
     for sentence in sentences(text):
-        parts = re.split(r"\s*[,;]\s*|\s+-\s+|\.\s+", sentence.strip(" .!?"))
+        parts = _CLAUSE_GAP.split(sentence.strip(" .!?"))
         named = [(part, v.picklist_of_value(part)) for part in parts if len(part.split()) <= 4]
         # ("project, submissions, close end of Q2": written lower case, the values still
         # say what they are when two picklists' values stand side by side)
