@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SCAN_CHARS = 6_000  # names are looked for in the first part of a text: the request itself
 MAX_NAME_TOKENS = 5
+PICKLIST_TEXTS = 32  # texts whose picklist values are kept: one extraction asks about ~11
 # A run of capitalised words, with the joiners company names use ("Bow Valley & Sons").
 NAME_RUN = re.compile(
     r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:(?:&|and|of|de|du|des)[ \t]+)?[A-Z][\w'’.-]*){0,4}"
@@ -115,7 +116,10 @@ class Vocabulary:
         # (see `_phrase_forms`): a hash look-up per token, where a token-pattern Matcher
         # evaluated a predicate per token, pattern and state (30 % of a message's cost).
         self.picklists = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._last_hits: tuple[str | None, list[tuple[str, str, int, int]]] = (None, [])
+        # The steps of one extraction ask about a dozen texts (the body, its sentences, a
+        # subject) about fifty times in turn: each text's values are found once. A cache of
+        # its own per vocabulary, thread-safe, holding the last texts asked about.
+        self._hits_of = lru_cache(maxsize=PICKLIST_TEXTS)(self._picklist_hits)
         self.canonical: dict[str, tuple[str, str]] = {}
         forms: set[tuple[str, ...]] = set()
         for picklist, phrases in picklist_phrases.items():
@@ -225,10 +229,7 @@ class Vocabulary:
     def picklist_values(self, picklist: str, text: str) -> Iterator[tuple[str, int, int]]:
         """Every value of `picklist` named in `text` as (canonical, start, end), longest
         match first where two overlap."""
-        last = self._last_hits  # one read: other threads may replace it meanwhile
-        if last[0] != text:  # the steps of one extraction ask about one text in turn
-            last = self._last_hits = (text, self._picklist_hits(text))
-        for name, canonical, start, end in last[1]:
+        for name, canonical, start, end in self._hits_of(text):
             if name == picklist:
                 yield canonical, start, end
 

@@ -36,6 +36,8 @@ def read(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     if ctx.queue != QUOTES or ctx.is_reply or not ("/" in text or "|" in text or "," in text):
         return
     for piece in _PIECE.split(text):
+        if not ("/" in piece or "|" in piece or "," in piece):
+            continue  # no gap between cells (each holds one of these): one cell
         cells = _CELL_GAP.split(piece.strip().rstrip(".;"))
         if len(cells) < 2:
             continue

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from intake.parsers import normalise as nz
-from intake.parsers.cues import cued
+from intake.parsers.cues import Cued, cued
 from intake.parsers.fields.patterns import (
     _DIMENSION,
     _FORWARD_HEADER,
@@ -155,6 +155,12 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _WORD_WINDOW = 24  # a longer word before a stop is no abbreviation either way
 
 
+def _one_letter(word: str) -> bool:
+    """ "e." of "e.g.", an initial: one lower-case ASCII letter (a string compare, no regex
+    per stop)."""
+    return len(word) == 1 and "a" <= word <= "z"
+
+
 @lru_cache(maxsize=64)
 def _sentences(text: str) -> tuple[str, ...]:
     """Every reader of one message splits the same few texts: split each once."""
@@ -171,7 +177,7 @@ def _sentences(text: str) -> tuple[str, ...]:
                 out.append(text[start : m.end()].strip())
                 start = m.end()
             continue
-        if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word) or not following:
+        if word in _ABBREVIATIONS or _one_letter(word) or not following:
             continue
         if word in _NUMBER_ABBREVIATIONS and following.isdigit():
             continue
@@ -333,7 +339,7 @@ def _item_columns(rows: list[list[str]]) -> bool:
     )
 
 
-def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> str:
+def _table_specs(rows: list[list[str]], qty: re.Pattern[str] | Cued = _QTY_PRODUCT) -> str:
     data = [r for r in rows if not _is_header_row(r)]
     productish = [r for r in data if _DIMENSION.search(" ".join(r)) or qty.search(" ".join(r))]
     counted = rows and re.fullmatch(r"(?i)qty|quantity|count|#", rows[0][0].strip())
@@ -346,7 +352,7 @@ def _table_specs(rows: list[list[str]], qty: re.Pattern[str] = _QTY_PRODUCT) -> 
     return "; ".join(_clean(" ".join(r)) for r in productish)
 
 
-def _looks_like_products(items: list[str], qty: re.Pattern[str] = _QTY_PRODUCT) -> bool:
+def _looks_like_products(items: list[str], qty: re.Pattern[str] | Cued = _QTY_PRODUCT) -> bool:
     hits = sum(bool(qty.search(i) or _DIMENSION.search(i)) for i in items)
     return bool(items) and hits * 2 >= len(items)
 

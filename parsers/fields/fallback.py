@@ -16,6 +16,7 @@ import re
 from datetime import date
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import (
     SERVICE,
     Context,
@@ -54,10 +55,11 @@ _DATED = re.compile(
     re.I,
 )
 _PERCENT = re.compile(r"(?<![\w.$])(\d{1,3})\s?%")
-_INSTALL = re.compile(r"\b(?:install(?:ed|ation|ing)?|supply (?:and|&) install)\b", re.I)
+# (behind their words: IGNORECASE has re try them at every position of the whole text)
+_INSTALL = cued(re.compile(r"\b(?:install(?:ed|ation|ing)?|supply (?:and|&) install)\b", re.I))
 _TYPE_WORDS = (  # the picklist value a plain word most likely means, in prose
     (_INSTALL, "Project w/ installation"),
-    (re.compile(r"\bproject\b", re.I), "Project"),
+    (cued(re.compile(r"\bproject\b", re.I)), "Project"),
 )
 # "the Savanna project", "that project": the word naming a job, not the job's type
 # (on the same line: "opp name PCH Ridgeview Ph3 Showhomes" over "project, stage ...")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from intake.parsers.cues import cued
+from intake.parsers.cues import Cued, cued
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS, URGENCY_WORDS
 from intake.parsers.first_chars import guarded
 from intake.parsers.normalise import FACTOR_WORDS
@@ -27,10 +27,9 @@ _COUNT_WORD = (
 )
 
 
+_COUNT_WORDS = _COUNT_WORD[3:-1].split("|")
 # A digit or the first letter of a count word, in either case
-_QUANTITY_START = (
-    "[\\d" + "".join(sorted({w[0] + w[0].upper() for w in _COUNT_WORD[3:-1].split("|")})) + "]"
-)
+_QUANTITY_START = "[\\d" + "".join(sorted({w[0] + w[0].upper() for w in _COUNT_WORDS})) + "]"
 # "Phase 2 package", "Lot 14 windows", "Block 3 doors": a number naming a place, no count
 _NOT_AN_IDENTIFIER = "".join(
     rf"(?<!\b{word} )"
@@ -39,12 +38,27 @@ _NOT_AN_IDENTIFIER = "".join(
 )  # fmt: skip
 
 
+_A_DIGIT = re.compile(r"\d")
+
+
+class Counted(Cued):
+    """A quantity-and-product pattern that runs only on text holding what its every match
+    opens with: a digit (as `\\d` finds one) or a count word (its cues). Most sentences of a
+    request have neither, and the pattern, tried at each digit and letter of a count word,
+    is among the costliest a sentence meets."""
+
+    __slots__ = ()
+
+    def may_match(self, text: str) -> bool:
+        return _A_DIGIT.search(text) is not None or super().may_match(text)
+
+
 @lru_cache(maxsize=16)
-def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+def quantity_product_pattern(nouns: tuple[str, ...]) -> Counted:
     """ "14 casements", "6 x patio slider", "six double-hung windows", "qty 54 awning"."""
     words = sorted({n.strip().lower() for n in nouns if n.strip()}, key=len, reverse=True)
     alternation = "|".join(r"[\s-]+".join(re.escape(w) for w in n.split()) for n in words)
-    return re.compile(
+    regex = re.compile(
         # the first character first: the lookbehinds after it are tried only where a
         # quantity can start (a third of the pattern's time on prose)
         # (a year is no quantity: "Q3 2029 Unit Run")
@@ -57,6 +71,7 @@ def quantity_product_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
         rf"(?:{alternation})(?:e?s)?\b",
         re.IGNORECASE,
     )
+    return Counted(regex, frozenset(_COUNT_WORDS))
 
 
 _QTY_PRODUCT = quantity_product_pattern(tuple(PRODUCT_NOUNS))
@@ -92,40 +107,47 @@ FACTOR_CELL = re.compile(
 
 # Words that say a sentence is about a field or about the email itself, not an instruction.
 _FIELD_CUE = cued(
-    re.compile(
-        r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
-        r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
-        r"(?:make|change|set) (?:the|it to) type)\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
+            r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
+            r"(?:make|change|set) (?:the|it to) type)\b",
+            re.IGNORECASE,
+        )
     )
 )
 # The verb a name for the opportunity follows: "call it", "set it up as", "this opened as",
 # "open it in SF under"
 NAMES_OPPORTUNITY = cued(
-    re.compile(
-        r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
-        r"|set\s+(?:it|this(?: one)?)\s+up(?:\s+in\s+(?:sf|salesforce|the crm))?\s+as"
-        r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
-        r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
-        r"|(?:open|log|enter|create|put|file)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
-        r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
-        # "a Standard opp I've named Clearview - Lethbridge retrofit"
-        r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
+    guarded(
+        re.compile(
+            r"\b(?i:(?:call|name|title)\s+(?:it|this(?: one)?)"
+            r"|set\s+(?:it|this(?: one)?)\s+up(?:\s+in\s+(?:sf|salesforce|the crm))?\s+as"
+            r"|(?:it|this(?: one)?)\s+(?:opened|set up|entered|logged|created)"
+            r"(?:\s+in\s+(?:sf|salesforce|the crm))?\s+(?:as|under)"
+            r"|(?:open|log|enter|create|put|file)\s+(?:it|this(?: one)?)\s+(?:up\s+)?"
+            r"(?:in\s+(?:sf|salesforce|the crm)\s+)?(?:as|under)"
+            # "a Standard opp I've named Clearview - Lethbridge retrofit"
+            r"|(?:i(?:'|’)ve|i have|i)\s+(?:named|called|titled)(?:\s+it)?)\s+(?=[A-Z0-9\"“«‘'])"
+        )
     )
 )
 _META = cued(
-    re.compile(
-        r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
-        r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
-        r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
-        # the sender's own follow-up: "I'll send the final number once we land on it"
-        r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
-        # "Timing I'm still sorting out with them, I'll let you know."
-        r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
-        r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|(?:rest|details|more) to follow|"
-        r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
-        r"\w+ to follow|sitting down with)\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?:below|above|attached|attachment|ci-joint|thanks|thank you|merci|let me know|"
+            r"questions|call me|cheers|regards|fyi|i'm off|i am off|out of (?:the )?office|"
+            r"back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|"
+            # the sender's own follow-up: "I'll send the final number once we land on it"
+            r"i(?:'|’)?ll send|i will send|once we (?:land|decide|settle|agree|confirm)|"
+            # "Timing I'm still sorting out with them, I'll let you know."
+            r"let you know|i(?:'|’)?ll (?:get back|get you|confirm|update|follow up)|"
+            r"still (?:sorting|working|waiting|figuring|finali[sz]ing)|"
+            r"(?:rest|details|more) to follow|"
+            r"waiting on \w+ for|(?:will|i(?:'|’)?ll) (?:send|get) (?:both|the rest|it|them|you)|"
+            r"\w+ to follow|sitting down with)\b",
+            re.IGNORECASE,
+        )
     )
 )
 # A word of a company's name ("Prairie Crest Homes", "Bow Valley Renovations"), capitalised
@@ -228,20 +250,26 @@ _SEE_ATTACHED = re.compile(
     r"(?:ci-joint|pi[èe]ce)|ci-joint)",
     re.IGNORECASE,
 )
-_NOT_A_QUOTE_DATE = re.compile(
-    r"\bno rush\b|\bclos|\binstall|\bdeliver|\bship|\bpossession|\bmove[ds]? in|\bvalid\b|"
-    r"\bexpir|\bpay|"
-    # "I'll get the account set up today": the CRM's record, not the quote
-    r"\baccount (?:set ?up|created|opened)|\b(?:set|get) (?:up )?(?:the |their )?account\b",
-    re.IGNORECASE,
+_NOT_A_QUOTE_DATE = cued(
+    guarded(
+        re.compile(
+            r"\bno rush\b|\bclos|\binstall|\bdeliver|\bship|\bpossession|\bmove[ds]? in|\bvalid\b|"
+            r"\bexpir|\bpay|"
+            # "I'll get the account set up today": the CRM's record, not the quote
+            r"\baccount (?:set ?up|created|opened)|\b(?:set|get) (?:up )?(?:the |their )?account\b",
+            re.IGNORECASE,
+        )
+    )
 )
 _WANTS_QUOTE = cued(
-    re.compile(
-        r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
-        r"turn (?:it|this|them|that) around|"
-        r"(?:it|this|them|that|one) back|"
-        r"asap|besoin|soumission|prix)\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
+            r"turn (?:it|this|them|that) around|"
+            r"(?:it|this|them|that|one) back|"
+            r"asap|besoin|soumission|prix)\b",
+            re.IGNORECASE,
+        )
     )
 )
 # ".62", "0.56", "0,515" standing alone: not part of a size, a sum, a version or a range.
@@ -300,10 +328,14 @@ _FACTOR_PART = re.compile(
 )
 # Words of a product line's continuation ("all black ext / white int", "same, tempered",
 # "Dbl pane low-e, white, MH flange").
-_SPEC_WORDS = re.compile(
-    r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|dbl|"
-    r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash|flange|nail fin)\b",
-    re.IGNORECASE,
+_SPEC_WORDS = cued(
+    guarded(
+        re.compile(
+            r"\b(?:pane|glazing|low-?e|loe|argon|krypton|tempered|laminated|triple|dual|double|dbl|"
+            r"int|ext|interior|exterior|inside|outside|same|colou?r|frame|sash|flange|nail fin)\b",
+            re.IGNORECASE,
+        )
+    )
 )
 _AMOUNT_PART = re.compile(
     # ("amt 58,750", "~145k": after its short label, or in thousands, a sum needs no sign)
@@ -312,7 +344,7 @@ _AMOUNT_PART = re.compile(
     r"(?:(?:\$|CAD\s?|USD\s?)\s?\d[\d,.\s]*[kKmM]?|\d[\d,.]*\s?(?:[kK]|M)"
     r"|(?<=[\s:=])\d{1,3}(?:,\d{3})+(?:\.\d\d)?)"
 )
-_MONEY = re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")
+_MONEY = cued(guarded(re.compile(r"(?:\$\s?\d|\d\s?\$|\bCAD\s?\d|\d[\d,.]*\s?[kK]\b)")))
 _SEPARATOR_ROW = re.compile(r"^[\s|:+\-=_]+$")
 # A list's bullet: a dash or dot, or a pictograph put where one goes ("✅ Re: Factor — .54",
 # "👉 12 casements", "➡️ Stage: ..."): arrows, shapes, symbols, dingbats and emoji, with the

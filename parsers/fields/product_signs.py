@@ -11,24 +11,36 @@ from __future__ import annotations
 
 import re
 
+from intake.parsers.cues import cued
 from intake.parsers.fields.lexicon import PRODUCT_NOUNS
 from intake.parsers.fields.patterns import _DIMENSION, _META, _SPEC_WORDS
+from intake.parsers.first_chars import guarded
 
 # (matched on the lower-cased piece: an alternation of words under IGNORECASE loses the
 # regex engine's literal scan, several times slower on every piece of every request)
-_PRODUCT_WORD = re.compile(
-    r"\b(?:"
-    + "|".join(sorted((re.escape(n.lower()) for n in PRODUCT_NOUNS), key=len, reverse=True))
-    + r"|pkg|line|series|glass)(?:e?s)?\b"
+_PRODUCT_WORD = cued(
+    guarded(
+        re.compile(
+            r"\b(?:"
+            + "|".join(sorted((re.escape(n.lower()) for n in PRODUCT_NOUNS), key=len, reverse=True))
+            + r"|pkg|line|series|glass)(?:e?s)?\b"
+        )
+    )
 )
-_PRODUCT_CODE = re.compile(
-    r"(?<![\w-])(?!(?:acc|po|ref|inv|ph|lot|cls|stg|fx|pt)\b|(?:acc|po|ref|inv|case)-?\d)"
-    r"(?:[a-z]{1,3}-?\d{2,4}[a-z]?|series\s?\d{2,4}|x\s?\d{1,3})(?![\w-])"
+_PRODUCT_CODE = cued(
+    guarded(
+        re.compile(
+            r"(?<![\w-])(?!(?:acc|po|ref|inv|ph|lot|cls|stg|fx|pt)\b|(?:acc|po|ref|inv|case)-?\d)"
+            r"(?:[a-z]{1,3}-?\d{2,4}[a-z]?|series\s?\d{2,4}|x\s?\d{1,3})(?![\w-])"
+        )
+    )
 )
 # "takeoff TBD", "as soon as I get it", "don't have the sizes yet": the products are still
 # to come (the sender's own follow-ups, "I'll send the line list", are `_META`'s)
-_STILL_TO_COME = re.compile(
-    r"\b(?:tb[ad]|as soon as|once (?:i|we) (?:have|get)|(?:don'?t|do not) have)\b"
+_STILL_TO_COME = cued(
+    guarded(
+        re.compile(r"\b(?:tb[ad]|as soon as|once (?:i|we) (?:have|get)|(?:don'?t|do not) have)\b")
+    )
 )
 # How many signs make a piece of prose a naming of products
 PRODUCT_SIGNS = 2

@@ -314,6 +314,87 @@ _USE_NOT = cued(
 )
 
 
+# The cues `_prose_numbers` reads a value after (or before). Each runs over the whole text;
+# behind its cue words and first characters (`cued`, `guarded`), a text without them costs
+# a few substring tests, not a pass of the engine at every position.
+_FACTOR_THEN_NUMBER = cued(
+    guarded(
+        re.compile(
+            r"\b(?:factor|facteur|multiplier|multiplicateur|fctr)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
+            r"(?:\s*(?:of|is|at|de|est|now|"
+            r"will be|should be|to be|approved at|set at|updated to|changed to|moved to|"
+            r"goes to|becomes)\b|\s*[=:])*\s*([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b|pct\b)?|half\b)",
+            re.IGNORECASE,
+        )
+    )
+)
+# "at x0.50", "0.5x list"
+_FACTOR_TIMES = guarded(
+    re.compile(
+        r"(?<![\w.])[x×@]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
+        r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b"
+    )
+)
+_FACTOR_APPROVED = cued(
+    guarded(
+        re.compile(
+            r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with|sign(?:ed)?[- ]off on)\b,?\s+"
+            r"(?:but\s+)?(?:(?:use|at|with|go with|go|make it)\s+)?(?:([x×]?\s?0?[.,]\d{2,3})"
+            r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+\(?(?:not|was)\s+[x×]?\s?0?[.,]\d)?"
+            # "approved, but at 49, not 53", "signed off on 46 (not 48)": whole numbers, only
+            # as a correction
+            r"|([2-9]\d)(,?\s+\(?(?:not|was)\s+[2-9]\d)\b)",
+            re.IGNORECASE,
+        )
+    )
+)
+_NUMBER_THEN_FACTOR = cued(
+    guarded(
+        re.compile(
+            r"\b(?:the|our|a|that|same)\s+(\d{2}|0?[.,]\d{2,3})\s+(?:factor|multiplier)\b",
+            re.IGNORECASE,
+        )
+    )
+)
+_CLOSE_THEN_DATE = cued(
+    guarded(
+        re.compile(
+            r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|"
+            r"in|actually|really|"
+            r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
+            # "the closing is foreseen at the end of the first quarter"
+            r"foreseen|planned|scheduled|forecast(?:ed)?|targeted|anticipated|projected|"
+            r"changed to|moved|pushed back to|updated to|will be|should be|"
+            r"moving to|moves to|moving out to|out to|slipping to|slips to|slipped to|shifting to|"
+            r"slides to|slid to|sliding to|"
+            r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it)\b|\s*[:=])*\s*",
+            re.IGNORECASE,
+        )
+    )
+)
+_DATE_AS_CLOSE = cued(
+    guarded(
+        re.compile(
+            r"\b(\w+(?:\s+\w+){0,2})\s+as\s+(?:the\s+|our\s+)?clos(?:e|ing)(?:\s+date)?\b",
+            re.IGNORECASE,
+        )
+    )
+)
+_DECISION_THEN_DATE = cued(
+    guarded(
+        re.compile(
+            r"\b(?:decide|decision|award(?:ed|ing)?|sign(?:ing|s|[- ]?off)?|signature|commit|"
+            # "We'll be finalizing suppliers for Ph 2 by May 15 now"
+            r"finali[sz](?:e|ing)\s+(?:the\s+)?(?:suppliers?|vendors?)(?:\s+for\s+[\w ]{1,20}?)?"
+            r"(?=\s+(?:by|on|before)\b))\b"
+            r"(?:\s+(?:is|will be|should be))?(?:\s+(?:out|back))?"
+            r"(?:\s+(?:on|by|around|before|expected|due|to|until|till))?\s*",
+            re.IGNORECASE,
+        )
+    )
+)
+
+
 def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     src = ctx.source
     corrections = [*_FACTOR_CORRECTION.finditer(text), *_USE_NOT.finditer(text)]
@@ -326,14 +407,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     said = _prose_factor(m.group(1)) if m else None
     if said is not None:
         found.offer("factor", str(said), PROSE, src)
-    for m in re.finditer(
-        r"\b(?:factor|facteur|multiplier|multiplicateur|fctr)\b(?:\s+(?!is\b|of\b|at\b)[a-z]+){0,3}?"
-        r"(?:\s*(?:of|is|at|de|est|now|"
-        r"will be|should be|to be|approved at|set at|updated to|changed to|moved to|"
-        r"goes to|becomes)\b|\s*[=:])*\s*([x×]?\s?\d*[.,]?\d+\s*(?:%|percent\b|pct\b)?|half\b)",
-        text,
-        re.IGNORECASE,
-    ):
+    for m in _FACTOR_THEN_NUMBER.finditer(text):
         said = m.group(1).lower()
         if said.strip().isdigit() and not _WHOLE_FACTOR_END.match(text, m.end(1)):
             continue  # "factor in 30 days", "multiplier of 2 per unit": no percentage
@@ -350,26 +424,13 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     factor = _prose_factor(m.group(1)) if m else None
     if factor is not None:
         found.offer("factor", str(factor), PROSE, src)
-    m = re.search(
-        r"(?<![\w.])[x×@]\s?(0?[.,]\d{1,3}|1(?:[.,]\d{1,3})?)\b(?!\s*[x×\"])"
-        r"|(?<![\w.])(0?[.,]\d{1,3})\s?x\s+(?:list|net|retail)\b",  # "0.5x list"
-        text,
-    )
+    m = _FACTOR_TIMES.search(text)
     factor = nz.parse_factor(m.group(1) or m.group(2)) if m else None
     if factor is not None:
         found.offer("factor", str(factor), PROSE - 0.1, src)  # "at x0.50"
     # "approved at .54, not .57", "Approved, but use .50, not .53": the factor a manager
     # approves (the one said with "not" is the one replaced)
-    m = re.search(
-        r"\b(?:approved?|ok(?:ay)?(?:'d)?|go(?: ahead)? with|sign(?:ed)?[- ]off on)\b,?\s+"
-        r"(?:but\s+)?(?:(?:use|at|with|go with|go|make it)\s+)?(?:([x×]?\s?0?[.,]\d{2,3})"
-        r"(?![\w%/×\"']|[.,]\d|\s*(?:x|×|in\b|mm\b))(,?\s+\(?(?:not|was)\s+[x×]?\s?0?[.,]\d)?"
-        # "approved, but at 49, not 53", "signed off on 46 (not 48)": whole numbers, only as
-        # a correction
-        r"|([2-9]\d)(,?\s+\(?(?:not|was)\s+[2-9]\d)\b)",
-        text,
-        re.IGNORECASE,
-    )
+    m = _FACTOR_APPROVED.search(text)
     factor = _prose_factor(m.group(1) or m.group(3)) if m else None
     if m and factor is not None:
         # "approved, but go .47 not .45": a correction of the draft's label, which it beats
@@ -382,11 +443,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     if factor is not None:
         found.offer("factor", str(factor), PROSE, src)
     # "use the 53 factor like last time": the number before the word
-    m = re.search(
-        r"\b(?:the|our|a|that|same)\s+(\d{2}|0?[.,]\d{2,3})\s+(?:factor|multiplier)\b",
-        text,
-        re.IGNORECASE,
-    )
+    m = _NUMBER_THEN_FACTOR.search(text)
     factor = _prose_factor(m.group(1)) if m else None
     if factor is not None:
         found.offer("factor", str(factor), PROSE - 0.05, src)
@@ -401,19 +458,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             break
     if not found.has("factor") and "factor" not in found.declared_empty:
         _bare_factor(v, found, text, ctx)
-    for m in re.finditer(
-        r"\b(?:close|closing|closes|closed|clôture|cloture)\b(?:\s+date)?(?:\s*(?:is|on|of|by|in|"
-        r"actually|really|"
-        r"for|around|de|le|la|est|prévue|prevue|expected|set for|now|moved to|pushed to|"
-        # "the closing is foreseen at the end of the first quarter"
-        r"foreseen|planned|scheduled|forecast(?:ed)?|targeted|anticipated|projected|"
-        r"changed to|moved|pushed back to|updated to|will be|should be|"
-        r"moving to|moves to|moving out to|out to|slipping to|slips to|slipped to|shifting to|"
-        r"slides to|slid to|sliding to|"
-        r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it)\b|\s*[:=])*\s*",
-        text,
-        re.IGNORECASE,
-    ):
+    for m in _CLOSE_THEN_DATE.finditer(text):
         hit = ctx.find_date(text[m.end() : m.end() + 40])
         if hit and hit[1] == 0:
             if undecided(text[m.end() + hit[2] : m.end() + hit[2] + 40], ctx):
@@ -422,25 +467,12 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("close_date", hit[0].isoformat(), PROSE, src)
             break
     # "please show today as the close date": the date said before the cue
-    m = re.search(
-        r"\b(\w+(?:\s+\w+){0,2})\s+as\s+(?:the\s+|our\s+)?clos(?:e|ing)(?:\s+date)?\b",
-        text,
-        re.IGNORECASE,
-    )
+    m = _DATE_AS_CLOSE.search(text)
     hit = ctx.find_date(m.group(1)) if m else None
     if hit and not found.has("close_date"):
         found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.
-    for m in re.finditer(
-        r"\b(?:decide|decision|award(?:ed|ing)?|sign(?:ing|s|[- ]?off)?|signature|commit|"
-        # "We'll be finalizing suppliers for Ph 2 by May 15 now"
-        r"finali[sz](?:e|ing)\s+(?:the\s+)?(?:suppliers?|vendors?)(?:\s+for\s+[\w ]{1,20}?)?"
-        r"(?=\s+(?:by|on|before)\b))\b"
-        r"(?:\s+(?:is|will be|should be))?(?:\s+(?:out|back))?"
-        r"(?:\s+(?:on|by|around|before|expected|due|to|until|till))?\s*",
-        text,
-        re.IGNORECASE,
-    ):
+    for m in _DECISION_THEN_DATE.finditer(text):
         hit = ctx.find_date(text[m.end() : m.end() + 40])
         if hit and hit[1] == 0:
             found.offer("close_date", hit[0].isoformat(), PROSE - 0.1, src)
@@ -500,13 +532,15 @@ def _bare_factor(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> Non
 
 
 # Where a clause that may ask for the quote by a date ends
-_CLAUSE_BREAK = re.compile(
-    # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
-    r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
-    # "Dan is at the plant today so please copy him": the reason is no due date
-    r"|\s+(?=so (?:please|pls|can you|could you)\b)"
-    # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it
-    r"|,\s+(?=(?:I(?:'m|’m| am| will|'ll|’ll)|we(?:'re|’re| are))\s)"
+_CLAUSE_BREAK = guarded(
+    re.compile(
+        # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
+        r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
+        # "Dan is at the plant today so please copy him": the reason is no due date
+        r"|\s+(?=so (?:please|pls|can you|could you)\b)"
+        # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it
+        r"|,\s+(?=(?:I(?:'m|’m| am| will|'ll|’ll)|we(?:'re|’re| are))\s)"
+    )
 )
 
 
@@ -528,6 +562,18 @@ def _asks_by_date(sentence: str, ctx: Context, *, clause: bool) -> bool:
     )
 
 
+# The cue a due date follows ("one for bow valley ... by thurs", "They need it Thursday AM")
+_DUE_CUE = guarded(
+    re.compile(
+        r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
+        r"\bneeds?\s+(?:it|this|them)(?:\s+back)?\s+(?=\w)|"
+        r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day|"
+        rf"{nz.TOMORROW_SHORT_RE})\b)",
+        re.IGNORECASE,
+    )
+)
+
+
 def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "Can I get this one by tomorrow at noon?", "I need it today" -> quote_due, when
     that is earlier than the SLA. A close, install or delivery date is not a quote date,
@@ -536,14 +582,7 @@ def prose_due(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     for sentence in clauses:  # "I sent the form today, ... can you start the quote?": no due
         if _NOT_A_QUOTE_DATE.search(sentence) or not _WANTS_QUOTE.search(sentence):
             continue
-        for m in re.finditer(  # the cue a date follows ("one for bow valley ... by thurs")
-            r"\b(?:by|before|no later than|due|for|until|d'ici|avant|pour)\s+|"
-            r"\bneeds?\s+(?:it|this|them)(?:\s+back)?\s+(?=\w)|"  # "They need it Thursday AM"
-            r"\b(?=(?:today|tonight|tomorrow|this afternoon|eod|end of (?:the )?day|"
-            rf"{nz.TOMORROW_SHORT_RE})\b)",
-            sentence,
-            re.IGNORECASE,
-        ):
+        for m in _DUE_CUE.finditer(sentence):
             hit = ctx.find_date(sentence[m.end() :])
             if hit and hit[1] <= 4:
                 due = due_of(v, sentence[m.end() :], ctx)
@@ -566,15 +605,21 @@ _NAME_RUNS_ON = re.compile(
 # ... only after a name whose every word is capitalised (patterns.CAPITALISED_NAME)
 
 
+_OPP_CUE = cued(
+    guarded(
+        re.compile(
+            r"\b(?:opp|oppty|opportunity|opportunit[ée])\b(?:\s+name)?(?:\s+(?:is|will be|would be|"
+            r"called|named|is called|is named|name is|titled|up as|up in \w+ as)\b|\s*[:=\-–])?\s*",
+            re.IGNORECASE,
+        )
+    )
+)
+
+
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
     for sentence in sentences(text):
-        m = re.search(
-            r"\b(?:opp|oppty|opportunity|opportunit[ée])\b(?:\s+name)?(?:\s+(?:is|will be|would be|"
-            r"called|named|is called|is named|name is|titled|up as|up in \w+ as)\b|\s*[:=\-–])?\s*",
-            sentence,
-            re.IGNORECASE,
-        )
+        m = _OPP_CUE.search(sentence)
         if not m:
             continue
         rest = sentence[m.end() :].rstrip(" .!?")
@@ -663,24 +708,26 @@ _QUOTE_VERB_HOW = re.compile(
     re.IGNORECASE,
 )
 _INSTRUCTION = cued(
-    re.compile(
-        rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
-        rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
-        rf"|\b(?:please|pls|could you(?: please| also)?|can you(?: please| also)?)\s+"
-        rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b"
-        # "pebble exterior on everything so double check availability": what to do, after "so"
-        r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
-        # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
-        # "Need the install pricing broken out separate from product please."
-        # "Need stamped shop drawings w/ the quote": what must come with it
-        r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
-        r"listed separately|shown separately|separate from|"
-        r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
-        r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
-        r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
-        r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
-        r"(?:the |their own )?install)",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            rf"^(?:(?:also|and|oh and|ps|p\.s\.)\s*[,:-]?\s*)?(?:please\s+|pls\s+|kindly\s+)?"
+            rf"(?P<verb>{_INSTRUCTION_VERBS}|price|quote)\b"
+            rf"|\b(?:please|pls|could you(?: please| also)?|can you(?: please| also)?)\s+"
+            rf"(?P<asked>{_INSTRUCTION_VERBS}|price|quote)\b"
+            # "pebble exterior on everything so double check availability": what to do, after "so"
+            r"|\bso\s+(?:please\s+|pls\s+)?(?P<so>double[- ]check|make sure|check|verify)\b"
+            # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
+            # "Need the install pricing broken out separate from product please."
+            # "Need stamped shop drawings w/ the quote": what must come with it
+            r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
+            r"listed separately|shown separately|separate from|"
+            r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
+            r"|\b(?P<supply>(?:just|only) supply|supply[- ]only|no install(?:ation)?\b|"
+            r"install(?:ation)? (?:is )?by (?:others|the dealer|the builder|them)|"
+            r"(?:dealer|builder|customer|client|they|gc)(?:'s|’s| is| are)? (?:doing|handling) "
+            r"(?:the |their own )?install)",
+            re.IGNORECASE,
+        )
     )
 )
 
@@ -778,6 +825,7 @@ def _is_run_on(v: OrgVocabulary, sentence: str) -> bool:
     among them the products or a field ("..., factor is .53, opp name ...")."""
     return (
         "\n" not in sentence.strip()
+        and sentence.count(",") >= 3  # (what the pattern counts, and cheaper to rule out)
         and len(re.findall(r",\s+", sentence)) >= 3
         and bool(_FIELD_CUE.search(sentence) or v.qty_product.search(sentence))
     )
@@ -804,6 +852,9 @@ def _run_on_clauses(sentence: str) -> list[str]:
     return clauses
 
 
+_ABOUT_PRICING = cued(re.compile(r"\b(?:quote|pric|numbers|approv)", re.IGNORECASE))
+
+
 def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bool = False) -> bool:
     """A sentence (or a run-on's clause) telling the quoter what to do."""
     m = _INSTRUCTION.search(sentence)
@@ -812,7 +863,7 @@ def _is_instruction(v: OrgVocabulary, sentence: str, ctx: Context, *, clause: bo
         return not (
             _FIELD_CUE.search(sentence)
             or _NOT_INSTRUCTION.search(sentence)
-            or re.search(r"\b(?:quote|pric|numbers|approv)", sentence, re.IGNORECASE)
+            or _ABOUT_PRICING.search(sentence)
             or _MONEY.search(sentence)
             or _DIMENSION.search(sentence)
         )
@@ -905,9 +956,9 @@ def _after_record_type(v: OrgVocabulary, sentence: str, end: int) -> str:
 _HAS_IT = r"(?:\w+ (?:have|has|had|got)|i(?:'|’)ve got) (?:it|this(?: one)?|the opp(?:ortunity)?)"
 
 
-def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
-    """ "We're at 50% on this one": a stage named by its win probability."""
-    m = re.search(
+# "We're at 50% on this one", "bump it to 90%": a stage by its probability, with its sign
+_AT_PERCENT = guarded(
+    re.compile(
         r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|stage(?: is)?|"
         rf"sitting|now|probability(?: is)?|{_HAS_IT}|"
         r"(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
@@ -918,30 +969,57 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
         r"\s+(?:at\s+|of\s+|to\s+)?"
         r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*%"
         r"(?!\s*(?:off|discount|of|deposit|down)\b)",
-        text,
         re.IGNORECASE,
     )
+)
+# "stage 25", "move to 90": the probability without its sign after the word or the move
+_STAGE_NUMBER = cued(
+    guarded(
+        re.compile(
+            r"\b(?:stage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?|(?:bump|move|push)(?: it)?(?: up)?"
+            r"\s+to\s+)(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
+            re.IGNORECASE,
+        )
+    )
+)
+# "we're at 50 now": the probability without its sign, in a sentence about the stage
+_AT_NUMBER = cued(
+    guarded(
+        re.compile(
+            r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|it is)\s+"
+            r"(?:now\s+)?at\s+(\d{1,3})(?=\s*(?:now|for now|%)?\s*(?:$|[,.;!–—-]))",
+            re.IGNORECASE,
+        )
+    )
+)
+# "the opportunity (HFD - Block E) is won", "we won it"
+_WON = cued(
+    guarded(
+        re.compile(
+            r"\b(?:opp(?:ortunity)?|oppty|job|deal|project|order|it|this one|\))\s+"
+            r"(?:is|was|has been|got)\s+(?:now\s+|officially\s+|finally\s+)?won\b"
+            r"|\bwe(?:(?:'|’)ve| have)?\s+won\s+"
+            r"(?:it|the (?:job|deal|project|opp(?:ortunity)?|order))\b",
+            re.IGNORECASE,
+        )
+    )
+)
+
+
+def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
+    """ "We're at 50% on this one": a stage named by its win probability."""
+    m = _AT_PERCENT.search(text) if "%" in text else None  # its sign, or no match
     if m is None:
         # "use factor point five one, stage 25, close in 3 weeks", "approved, move to 90":
         # the word stage or a move, then the probability without its sign, as the whole clause
-        m = re.search(
-            r"\b(?:stage\s*(?:is\s+|at\s+|of\s+|[:=-]\s*)?|(?:bump|move|push)(?: it)?(?: up)?"
-            r"\s+to\s+)(\d{1,3})(?=\s*(?:$|[,.;!()–—]|-\s))",
-            text,
-            re.IGNORECASE,
-        )
+        m = _STAGE_NUMBER.search(text)
         m = m if m and v.pick("stage", m.group(1) + "%") else None
     if m is None:
         # "Stage update on Hadfield - we're at 50 now": a sentence about the stage gives
         # the probability without its sign
         # (or names the very stage: "They're at 25 - the funding application went in")
         for sentence in sentences(text):
-            m = re.search(
-                r"\b(?:we(?:'|’)?re|we are|they(?:'|’)?re|they are|it(?:'|’)?s|it is)\s+"
-                r"(?:now\s+)?at\s+(\d{1,3})(?=\s*(?:now|for now|%)?\s*(?:$|[,.;!–—-]))",
-                sentence,
-                re.IGNORECASE,
-            )
+            m = _AT_NUMBER.search(sentence)
             stage = v.pick("stage", m.group(1) + "%") if m else None
             if stage and re.search(
                 rf"\b(?:stage|{re.escape(stage.split()[0])})\b", sentence, re.IGNORECASE
@@ -969,14 +1047,7 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
     if m and not found.has("stage"):
         found.offer("stage", v.pick("stage", m.group(1) + "%"), PROSE - 0.1, ctx.source)
     # "the opportunity (HFD - Block E) is won", "we won it": the stage is Closed Won
-    won = re.search(
-        r"\b(?:opp(?:ortunity)?|oppty|job|deal|project|order|it|this one|\))\s+"
-        r"(?:is|was|has been|got)\s+(?:now\s+|officially\s+|finally\s+)?won\b"
-        r"|\bwe(?:(?:'|’)ve| have)?\s+won\s+"
-        r"(?:it|the (?:job|deal|project|opp(?:ortunity)?|order))\b",
-        text,
-        re.IGNORECASE,
-    )
+    won = _WON.search(text)
     if won and not found.has("stage"):
         found.offer("stage", v.pick("stage", "Closed Won"), PROSE - 0.1, ctx.source)
     # "they're at the funding stage now": a stage value before the word "stage"
@@ -989,11 +1060,14 @@ def _stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Contex
             break
 
 
+_CLAUSE_GAP = guarded(re.compile(r"\s*[,;]\s*|\s+-\s+|\.\s+"))
+
+
 def _bare_picklist_clauses(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'Project, stage Submissions, mult x .49': a comma-separated clause that is exactly
     one picklist's value, written capitalised as a value is, names that picklist."""
     for sentence in sentences(text):
-        parts = re.split(r"\s*[,;]\s*|\s+-\s+|\.\s+", sentence.strip(" .!?"))
+        parts = _CLAUSE_GAP.split(sentence.strip(" .!?"))
         named = [(part, v.picklist_of_value(part)) for part in parts if len(part.split()) <= 4]
         # ("project, submissions, close end of Q2": written lower case, the values still
         # say what they are when two picklists' values stand side by side)

@@ -21,6 +21,7 @@ from intake.parsers.fields.patterns import (
 )
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 
 
 def read(v: OrgVocabulary, found: Found, units: list[tuple[str, str]], ctx: Context) -> None:
@@ -77,8 +78,11 @@ def _says_when(sentence: str, ctx: Context) -> bool:
             and not _NOT_A_QUOTE_DATE.search(sentence)  # "delivery by mid March" stays
             and ctx.find_date(sentence)
         )
-        or re.search(r"\bno rush\b|\bpas press[ée]\b", sentence, re.IGNORECASE)
+        or _NO_RUSH.search(sentence)
     )
+
+
+_NO_RUSH = cued(re.compile(r"\bno rush\b|\bpas press[ée]\b", re.IGNORECASE))
 
 
 # "It's a Project, and we're still at Basic Qualification.", "This one is a non-forecast
@@ -109,11 +113,15 @@ def _says_what_it_is(v: OrgVocabulary, sentence: str) -> bool:
 
 # "I'd go with 55% on this one", "let's do .52", "Can you do 46 like last year?": the
 # factor, said as a choice
-_PRICES_AT = re.compile(
-    r"\b(?:go|going|use|do|at|@)\s+(?:with\s+)?(?:(?:roughly|about|around)\s+)?(?:an?\s+)?"
-    r"(?:x\s?)?(?:\d{2}\s?%|0?[.,]\d{2,3}\b|"
-    r"\d{2}\s+(?:like|as|again|this time|on (?:this|these|it)|for (?:this|these|them))\b)",
-    re.IGNORECASE,
+_PRICES_AT = cued(
+    guarded(
+        re.compile(
+            r"\b(?:go|going|use|do|at|@)\s+(?:with\s+)?(?:(?:roughly|about|around)\s+)?(?:an?\s+)?"
+            r"(?:x\s?)?(?:\d{2}\s?%|0?[.,]\d{2,3}\b|"
+            r"\d{2}\s+(?:like|as|again|this time|on (?:this|these|it)|for (?:this|these|them))\b)",
+            re.IGNORECASE,
+        )
+    )
 )
 
 

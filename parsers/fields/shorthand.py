@@ -20,6 +20,7 @@ from intake.parsers.fields.resolver import PROSE, Found
 from intake.parsers.fields.structure import Block
 from intake.parsers.fields.values import date_of
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 
 # The fields a short label gives a value of, and the one whose label only ends a value
 VALUE_FIELDS = ("factor", "stage", "close_date", "amount", "record_type", "opportunity_type")
@@ -51,10 +52,13 @@ def _labels(words: frozenset[tuple[str, str]]) -> re.Pattern[str]:
         f"(?P<{name}>{'|'.join(sorted(ws, key=len, reverse=True))})"
         for name, ws in sorted(by_field.items())
     )
-    return re.compile(rf"(?<![\w/.&'’-])(?i:{groups})(?![\w/&'’-])\s*[:=]?\s*")
+    return guarded(re.compile(rf"(?<![\w/.&'’-])(?i:{groups})(?![\w/&'’-])\s*[:=]?\s*"))
 
 
+@lru_cache(maxsize=8)
 def _label_pattern(v: OrgVocabulary) -> re.Pattern[str]:
+    """The one-word labels' pattern of a vocabulary (built from its labels once: every line
+    of every message asks)."""
     labels = v.labels[QUOTES]
     words = frozenset(
         (word, name)

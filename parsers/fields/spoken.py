@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from intake.parsers import normalise as nz
 from intake.parsers.fields.patterns import _SIGN_OFF
+from intake.parsers.first_chars import guarded
 
 RUN_ON_WORDS = 40  # a paragraph this long ...
 WORDS_PER_STOP = 25  # ... with fewer stops or commas than one per this many words: spoken
@@ -31,30 +32,39 @@ def as_form(
     `picklists` (field -> its values) lets a short label say a picklist field ("type
     project") and keeps a label word inside a picklist value ("record type account
     monthly") from starting a line."""
-    return "\n\n".join(_as_form(p, labels, picklists or {}) for p in text.split("\n\n"))
+    # the labels in order, as the patterns are built from them: sorted once per text, not
+    # once per paragraph and helper (a few hundred labels)
+    table = _table(labels)
+    return "\n\n".join(_as_form(p, labels, table, picklists or {}) for p in text.split("\n\n"))
+
+
+Table = tuple[tuple[str, str], ...]
 
 
 def _as_form(
-    paragraph: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
+    paragraph: str,
+    labels: Mapping[str, str],
+    table: Table,
+    picklists: Mapping[str, Sequence[str]],
 ) -> str:
-    if (sentenced := _sentence_per_label(paragraph, labels, picklists)) is not None:
+    if (sentenced := _sentence_per_label(paragraph, labels, table, picklists)) is not None:
         return sentenced
-    words = paragraph.split()
-    stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
     if (
         "\n" in paragraph.strip()  # lines of their own: typed, and read as typed
         or ":" in paragraph  # a typed label has its colon
     ):
         return paragraph
+    words = paragraph.split()
+    stops = len(re.findall(r"[.!?,;](?:\s|$)", paragraph))  # speech has none of these
     if len(words) < RUN_ON_WORDS or stops * WORDS_PER_STOP > len(words):
         # (three fields said need one said by its own name: only the type and the record
         # type have short names; one search spares the sentence by sentence reading of
         # every short paragraph that names none)
-        if not _spoken_labels(_table(labels)).search(paragraph):
+        if not _spoken_labels(table).search(paragraph):
             return paragraph
-        return _labelled_sentences(paragraph, labels, picklists) or paragraph
+        return _labelled_sentences(paragraph, labels, table, picklists) or paragraph
     spoken = nz.from_speech(paragraph)  # "point four nine" -> ".49", as it would be typed
-    return _cut(spoken, _labels_said(spoken, labels, picklists)) or paragraph
+    return _cut(spoken, _labels_said(spoken, labels, table, picklists)) or paragraph
 
 
 def _cut(spoken: str, found: list[tuple[re.Match[str], str]]) -> str | None:
@@ -72,7 +82,10 @@ def _cut(spoken: str, found: list[tuple[re.Match[str], str]]) -> str | None:
 
 
 def _labelled_sentences(
-    paragraph: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
+    paragraph: str,
+    labels: Mapping[str, str],
+    table: Table,
+    picklists: Mapping[str, Sequence[str]],
 ) -> str | None:
     """ "... plus an 8 foot 3 panel slider. Factor 45 opportunity name PCH Aspen Ridge show
     home lot 3 type standard stage submissions close date end of Q1. Please send ...": a
@@ -86,14 +99,14 @@ def _labelled_sentences(
         cut = (
             None
             if re.search(r"[,;](?:\s|$)", run)
-            else _cut(run, _labels_said(run, labels, picklists))
+            else _cut(run, _labels_said(run, labels, table, picklists))
         )
         out.append(cut or sentence)
     if out == sentences:
         return None
     # ("Special instructions dealer wants the screens shipped loose.": a sentence of the
     # same dictation that opens with a label is that label's line)
-    opens = _spoken_labels(_table(labels)).match
+    opens = _spoken_labels(table).match
     return "\n\n".join(
         _line(m, x) if x is y and (m := opens(x)) else x
         for x, y in zip(out, sentences, strict=True)
@@ -109,29 +122,34 @@ def _without_sign_off(value: str) -> str:
     return value
 
 
-def _table(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def _table(labels: Mapping[str, str]) -> Table:
     return tuple(sorted(labels.items()))
 
 
 @lru_cache(maxsize=4)
-def _spoken_labels(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+def _spoken_labels(table: Table) -> re.Pattern[str]:
     """The labels a speaker says: each field's own name ("close date", "opportunity name",
     "factor", "stage") and "product" said as one; aliases ("opp", "windows", "job", "notes",
     "record") are too often just words in a sentence."""
     phrases = {key for key, field in table if key == field.replace("_", " ")}
     phrases |= {"product", "products", "product specs"} & {key for key, _ in table}
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?i)\b(?P<label>{alternation})\b(?:\s+(?:is|are|was|=))?\s+")
+    # (the flag given, not written inline, so that `guarded` can put its lookahead first)
+    return guarded(
+        re.compile(rf"\b(?P<label>{alternation})\b(?:\s+(?:is|are|was|=))?\s+", re.IGNORECASE)
+    )
 
 
 def _labels_said(
-    spoken: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
+    spoken: str,
+    labels: Mapping[str, str],
+    table: Table,
+    picklists: Mapping[str, Sequence[str]],
 ) -> list[tuple[re.Match[str], str]]:
     """The labels said, in order, each with its field: a field's own name, or a short name of
     a picklist field ("type") said just before one of its values ("type is project"). A label
     word inside the picklist value said after a label ("record type account monthly") is
     part of that value, not a label."""
-    table = _table(labels)
     hits = [(m, labels[m["label"].lower()]) for m in _spoken_labels(table).finditer(spoken)]
     if picklists:
         choices = tuple((f, tuple(v)) for f, v in sorted(picklists.items()))
@@ -181,7 +199,10 @@ _STOP = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 def _sentence_per_label(
-    paragraph: str, labels: Mapping[str, str], picklists: Mapping[str, Sequence[str]]
+    paragraph: str,
+    labels: Mapping[str, str],
+    table: Table,
+    picklists: Mapping[str, Sequence[str]],
 ) -> str | None:
     """A dictation the phone punctuated ("Opportunity name Northgate cabin pilot. Stage
     submissions. Factor 48 no sorry 46. Products 10 awnings ..."): three or more of its
@@ -194,7 +215,7 @@ def _sentence_per_label(
         return None
     if paragraph.count(",") * WORDS_PER_STOP > words:
         return None  # "Factor .62, Standard, Single. Opp name ...": typed, its commas say so
-    pattern = _spoken_labels(_table(labels))
+    pattern = _spoken_labels(table)
     sentences = _STOP.split(nz.from_speech(paragraph.strip()))
     said = [pattern.match(x) for x in sentences]
     if len({labels[m["label"].lower()] for m in said if m}) < MIN_FIELDS:
@@ -202,7 +223,7 @@ def _sentence_per_label(
     parts = [
         # ("Opportunity name HFD Quayside Block C type project with installation stage
         # approvals close date February 26.": one sentence saying several labels, a line each)
-        (_cut(x.rstrip("."), _labels_said(x, labels, picklists)) or _line(m, x)) if m else x
+        (_cut(x.rstrip("."), _labels_said(x, labels, table, picklists)) or _line(m, x)) if m else x
         for m, x in zip(said, sentences, strict=True)
     ]
     return "\n\n".join(parts)

@@ -46,9 +46,11 @@ class Picklist:
             for word in words:
                 self.phrases.setdefault(word, canonical)
         self.vocabulary: Vocabulary | None = None  # set by the extractor that owns it
+        # its wordings as compared, built once: readers ask about every clause of a message
+        self._keys = nz.picklist_keys(self.values, self.synonyms)
 
     def match(self, text: str) -> str | None:
-        return nz.match_picklist(text, self.values, self.synonyms)
+        return nz.match_keyed(text, self._keys)
 
     def misspelt(self, text: str) -> str | None:
         """The one value `text` is a slip of the keys for ("submisions", "non forcast"): a

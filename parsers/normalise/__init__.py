@@ -37,7 +37,9 @@ from intake.parsers.normalise.picklists import (
     account_by_domain,
     account_key,
     match_account,
+    match_keyed,
     match_picklist,
+    picklist_keys,
 )
 from intake.parsers.normalise.rural import find_rural_addresses
 
@@ -60,11 +62,13 @@ __all__ = [
     "from_speech",
     "is_no_value",
     "match_account",
+    "match_keyed",
     "match_picklist",
     "normalise_phone",
     "parse_amount",
     "parse_date",
     "factor_said_in",
     "parse_factor",
+    "picklist_keys",
     "take_corrections",
 ]

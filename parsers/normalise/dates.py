@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from intake.parsers.first_chars import guarded
 from intake.parsers.normalise.folding import fold, is_no_value
 
 _MONTHS_EN = [
@@ -370,38 +371,41 @@ _WEEKDAY_RE = (
 )
 # Shapes of a date inside running text, most specific first. Used to find the date right
 # after a cue ("closing Jan 15", "close date December 22, 2026"); parse_date reads it.
-_DATE_IN_TEXT = re.compile(
-    r"(?<![\w/.-])(?:"
-    r"\d{4}-\d{1,2}-\d{1,2}"
-    r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
-    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-    rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
-    rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
-    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
-    rf"|(?:noon|midday|morning)\s+(?:tomorrow|{TOMORROW_SHORT_RE})"
-    r"|\d{1,2}/\d{1,2}"
-    rf"|(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
-    r"|(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|(?:first|second|third|fourth)\s+quarter)"
-    r"(?:\s+20\d\d)?(?:\s+end)?"
-    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?quarter|quarter[-\s]end|eoq"
-    r"|(?:the\s+)?month[-\s]end"
-    rf"|before\s+the\s+end\s+of\s+{_MONTH_RE}"
-    r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?"
-    rf"(?:tomorrow|{TOMORROW_SHORT_RE})"
-    r"(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
-    r"|today|tonight|demain"
-    r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
-    rf"|(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
-    r"|fin\s+(?:du\s+mois(?:\s+prochain)?|d[ée]cembre|janvier)"
-    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)"
-    r"|(?:in|within|dans|d'ici|sous)\s+(?:\d{1,3}|a|an|one|two|three|four|five|six|ten|a\s+couple"
-    r"\s+of|un|une|deux|trois|quatre|cinq|dix)\s+(?:business\s+days?|working\s+days?|days?|"
-    r"weeks?|months?|jours?|semaines?|mois)"
-    r"|(?:\d{1,3}|two|three|four|six|ten)\s+(?:days?|weeks?|months?)(?:\s+(?:from\s+(?:now|today)|out))?"
-    r"|eow|eom|eoy|end\s+of\s+(?:the\s+|this\s+|next\s+)?week|fin\s+de\s+(?:la\s+)?semaine"
-    rf"|mid[-\s]?{_MONTH_RE}|mi-{_MONTH_RE}"
-    r")(?![\w/-])",
-    re.IGNORECASE,
+# (guarded: tried only where a date can start, for it runs over every clause a cue precedes)
+_DATE_IN_TEXT = guarded(
+    re.compile(
+        r"(?<![\w/.-])(?:"
+        r"\d{4}-\d{1,2}-\d{1,2}"
+        r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
+        rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+        rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
+        rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"
+        r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+of\s+(?:this|next)\s+month"
+        rf"|(?:noon|midday|morning)\s+(?:tomorrow|{TOMORROW_SHORT_RE})"
+        r"|\d{1,2}/\d{1,2}"
+        rf"|(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+(?:of|in)\s+{_MONTH_RE}"
+        r"|(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|(?:first|second|third|fourth)\s+quarter)"
+        r"(?:\s+20\d\d)?(?:\s+end)?"
+        r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:this\s+|next\s+)?quarter|quarter[-\s]end|eoq"
+        r"|(?:the\s+)?month[-\s]end"
+        rf"|before\s+the\s+end\s+of\s+{_MONTH_RE}"
+        r"|(?:eod\s+|end\s+of\s+(?:the\s+)?day\s+)?"
+        rf"(?:tomorrow|{TOMORROW_SHORT_RE})"
+        r"(?:\s+(?:morning|afternoon|noon|at\s+noon|am|pm|eod))?"
+        r"|today|tonight|demain"
+        r"|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business"
+        rf"|(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+)?(?:(?:this|next)\s+month|month|(?:this|next)\s+year|year|{_MONTH_RE})"
+        r"|fin\s+(?:du\s+mois(?:\s+prochain)?|d[ée]cembre|janvier)"
+        r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)"
+        r"|(?:in|within|dans|d'ici|sous)\s+(?:\d{1,3}|a|an|one|two|three|four|five|six|ten|a\s+couple"
+        r"\s+of|un|une|deux|trois|quatre|cinq|dix)\s+(?:business\s+days?|working\s+days?|days?|"
+        r"weeks?|months?|jours?|semaines?|mois)"
+        r"|(?:\d{1,3}|two|three|four|six|ten)\s+(?:days?|weeks?|months?)(?:\s+(?:from\s+(?:now|today)|out))?"
+        r"|eow|eom|eoy|end\s+of\s+(?:the\s+|this\s+|next\s+)?week|fin\s+de\s+(?:la\s+)?semaine"
+        rf"|mid[-\s]?{_MONTH_RE}|mi-{_MONTH_RE}"
+        r")(?![\w/-])",
+        re.IGNORECASE,
+    )
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers.cues import cued
+from intake.parsers.first_chars import guarded
 from intake.parsers.normalise.dates import _MONTHS_EN
 from intake.parsers.normalise.numbers import _ONES
 
@@ -20,37 +21,47 @@ _ORDINAL_WORDS = {
 }  # fmt: skip
 _ORDINAL_SAID = r"(?:(?P<tens>twenty|thirty)[\s-]+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r")"
 _MONTH_THEN_ORDINAL = cued(
-    re.compile(
-        r"\b(?P<month>" + "|".join(_MONTHS_EN) + r")\s+(?:the\s+)?" + _ORDINAL_SAID + r"\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?P<month>" + "|".join(_MONTHS_EN) + r")\s+(?:the\s+)?" + _ORDINAL_SAID + r"\b",
+            re.IGNORECASE,
+        )
     )
 )
 # "close date the twentieth", "due by the third": a day said with no month, after what says
 # it is a date (elsewhere "the second window" is a window)
 _DATE_CUE_THEN_ORDINAL = cued(
-    re.compile(
-        r"\b(?P<cue>(?:close|closing)(?:\s+date)?(?:\s+is)?|due(?:\s+by)?|by)\s+the\s+"
-        + _ORDINAL_SAID
-        + r"\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?P<cue>(?:close|closing)(?:\s+date)?(?:\s+is)?|due(?:\s+by)?|by)\s+the\s+"
+            + _ORDINAL_SAID
+            + r"\b",
+            re.IGNORECASE,
+        )
     )
 )
 # "point four nine", and "point 5 2" where the phone wrote each spoken digit as a figure
 _POINT_DIGITS = cued(
-    re.compile(
-        r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r"|\d(?![\d,]|\.\d))\b){1,3})",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"(?<![\w.])point((?:\s+(?:" + "|".join(_DIGIT_WORDS) + r"|\d(?![\d,]|\.\d))\b){1,3})",
+            re.IGNORECASE,
+        )
     )
 )
 # "seven eight zero five five five zero one two seven": a number said digit by digit (a
 # phone's seven to eleven digits, never fewer: "two of the ..." is a count)
 _DIGIT_SAID = "(?:" + "|".join(_DIGIT_WORDS) + ")"
-_DIGIT_RUN = cued(re.compile(rf"\b{_DIGIT_SAID}(?:[\s-]+{_DIGIT_SAID}){{6,10}}\b", re.IGNORECASE))
+_DIGIT_RUN = cued(
+    guarded(re.compile(rf"\b{_DIGIT_SAID}(?:[\s-]+{_DIGIT_SAID}){{6,10}}\b", re.IGNORECASE))
+)
 # "BVR dash Elbow Drive": a spoken dash between two words, the second capitalised
 _SPOKEN_DASH = cued(re.compile(r"(?<=\w)\s+dash\s+(?=[A-Z0-9])"))
 # "... on the casements period thanks Priya": a spoken full stop before a sign-off or at the end
 _SPOKEN_PERIOD = cued(
-    re.compile(r"\s+period(?=\s+(?:thanks|thank you|thx|cheers|regards)\b|\s*$)", re.IGNORECASE)
+    guarded(
+        re.compile(r"\s+period(?=\s+(?:thanks|thank you|thx|cheers|regards)\b|\s*$)", re.IGNORECASE)
+    )
 )
 
 
@@ -110,10 +121,12 @@ def _point_in_digits(m: re.Match[str]) -> str:
 _TENS = [w for w, n in _ONES.items() if n >= 20]
 _UNITS = [w for w, n in _ONES.items() if 1 <= n <= 9 and w not in ("a", "an")]
 _FACTOR_IN_WORDS = cued(
-    re.compile(
-        r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
-        rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            r"\b(?P<label>factor|fctr|multiplier)(?P<cue>\s+(?:of|is|at)\s+|\s+)"
+            rf"(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\b",
+            re.IGNORECASE,
+        )
     )
 )
 
@@ -129,9 +142,11 @@ def _factor_in_digits(m: re.Match[str]) -> str:
 
 # "stage ninety percent": a probability said in words
 _PERCENT_IN_WORDS = cued(
-    re.compile(
-        rf"\b(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\s+per\s?cent\b",
-        re.IGNORECASE,
+    guarded(
+        re.compile(
+            rf"\b(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<units>{'|'.join(_UNITS)}))?\s+per\s?cent\b",
+            re.IGNORECASE,
+        )
     )
 )
 

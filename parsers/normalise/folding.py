@@ -47,11 +47,13 @@ _NO_VALUE_PREFIX = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def is_no_value(text: str) -> bool:
     """True for "n/a", "none", "TBD - new account", "will confirm with Lena", "-", "".
 
     A label followed by one of these gives no field, so the bot asks for it rather than
-    storing the placeholder as if it were the value.
+    storing the placeholder as if it were the value. Memoised: each picklist asks it of
+    the same clause in turn.
     """
     value = text.strip().strip(".:;,").strip()
     return not value or bool(_NO_VALUE_WHOLE.match(value) or _NO_VALUE_PREFIX.match(value))

@@ -26,7 +26,9 @@ def normalise_phone(text: str, region: str = "CA") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-_LONG_RUN = re.compile(r"\S{40,}")
+# (from a run's start only: the same runs, where trying every position inside a shorter one
+# cost a count to its end from each)
+_LONG_RUN = re.compile(r"(?<!\S)\S{40,}")
 
 
 def blank_long_runs(text: str) -> str:

@@ -30,10 +30,15 @@ def match_picklist(
     ("Approbation (90 %)") is ignored; synonyms map other wordings ("proj w/ install") to
     their canonical value. Never guesses between values: an unknown word gives None.
     """
+    return match_keyed(text, picklist_keys(values, synonyms))
+
+
+def picklist_keys(
+    values: Iterable[str], synonyms: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, str]:
+    """Every wording of a picklist's values, as `match_keyed` compares it -> the canonical
+    value. A picklist asked about many texts builds this once (see `match_picklist`)."""
     values = list(values)
-    if not text or is_no_value(text):
-        return None
-    candidates = [text, re.sub(r"\([^)]*\)", " ", text)]
     table: dict[str, str] = {}
     for value in values:
         table.setdefault(_plural_free(fold(value)), value)
@@ -42,7 +47,14 @@ def match_picklist(
             continue
         for word in words:
             table.setdefault(_plural_free(fold(word)), canonical)
-    for candidate in candidates:
+    return table
+
+
+def match_keyed(text: str, table: Mapping[str, str]) -> str | None:
+    """The canonical value `text` names among `table`'s wordings (`picklist_keys`), or None."""
+    if not text or is_no_value(text):
+        return None
+    for candidate in (text, re.sub(r"\([^)]*\)", " ", text)):
         key = _plural_free(fold(candidate))
         if key in table:
             return table[key]
