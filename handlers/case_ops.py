@@ -18,7 +18,7 @@ from intake.handlers import echo
 from intake.handlers.outgoing import queue_rendered
 from intake.parsers.message import Attachment
 from intake.parsers.slack_event import slack_files
-from intake.storage import write_once
+from intake.storage import new_cases, write_once
 from intake.storage.audit import record
 from intake.storage.cases import next_value
 from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from intake.handlers.pipeline import Context
 
 BOT = "intake-bot"
+assert new_cases  # its flush listener writes the cases opened here by a Core INSERT
 
 FIELD_LABELS: dict[str, str] = {
     "account": "Account",
