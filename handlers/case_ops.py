@@ -342,7 +342,7 @@ def reply_subject(subject: str, number: str | None) -> str:
 
 
 def _clean_subject(subject: str) -> str:
-    return _SUBJECT_PREFIX.sub("", re.sub(r"\s+", " ", subject or "")).strip()
+    return _SUBJECT_PREFIX.sub("", " ".join((subject or "").split())).strip()
 
 
 def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage | Queued:
@@ -558,5 +558,5 @@ def _display_in_summary(value: Any) -> str:
 def _display(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = " ".join(str(value).split())  # str.split's whitespace is re's \s, and no regex
     return text if len(text) <= 160 else text[:157] + "..."

@@ -91,7 +91,7 @@ def footer_of(org: Organisation) -> dict[str, Any]:
 
 def one_line(text: str, limit: int = 200) -> str:
     """Text safe for a header: no CR/LF or other control characters, bounded length."""
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()[:limit]
+    return " ".join(_CONTROL.sub(" ", text or "").split())[:limit]
 
 
 def is_safe_address(address: str) -> bool:
