@@ -162,10 +162,16 @@ def _to_manager(org: Organisation, team: str | None, am: str | None, *, why: str
     return Assignment(info.manager, team, am, f"{why}, so the team's manager {manager} takes it")
 
 
-# Built once (statements are immutable), the candidates bound at each call
+# Built once (statements are immutable), the candidates bound at each call. Of the table's
+# columns, run on the session's connection: read through the session, the ORM's layer
+# (its compile state, its result) cost more than the query itself.
+_LOAD_COLUMNS = OwnerLoad.__table__.c
 _LOADS = select(
-    OwnerLoad.owner, OwnerLoad.open_cases, OwnerLoad.last_assigned_at, OwnerLoad.last_assigned_event
-).where(OwnerLoad.owner.in_(bindparam("owners", expanding=True)))
+    _LOAD_COLUMNS.owner,
+    _LOAD_COLUMNS.open_cases,
+    _LOAD_COLUMNS.last_assigned_at,
+    _LOAD_COLUMNS.last_assigned_event,
+).where(_LOAD_COLUMNS.owner.in_(bindparam("owners", expanding=True)))
 
 
 def _least_loaded(session: Session, candidates: Sequence[str]) -> tuple[str, str]:
@@ -182,7 +188,9 @@ def _least_loaded(session: Session, candidates: Sequence[str]) -> tuple[str, str
     """
     # Columns, not OwnerLoad objects: the triggers change the rows under the session, and an
     # object already in the session would not be read again within the transaction.
-    loads = session.execute(_LOADS, {"owners": list(candidates)}).all()
+    if session.autoflush:  # as a query through the session would
+        session.flush()
+    loads = session.connection().execute(_LOADS, {"owners": list(candidates)}).all()
     open_counts = {owner: count for owner, count, _, _ in loads}
     last: dict[str, tuple[datetime, int]] = {
         owner: (at, event_id or 0) for owner, _, at, event_id in loads if at is not None

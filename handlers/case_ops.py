@@ -18,7 +18,7 @@ from intake.handlers import echo
 from intake.handlers.outgoing import queue_rendered
 from intake.parsers.message import Attachment
 from intake.parsers.slack_event import slack_files
-from intake.storage import write_once
+from intake.storage import new_cases, write_once
 from intake.storage.audit import record
 from intake.storage.cases import next_value
 from intake.storage.models import AttachmentRow, Case, CaseEvent, CaseMessage, OutboxMessage
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from intake.handlers.pipeline import Context
 
 BOT = "intake-bot"
+assert new_cases  # its flush listener writes the cases opened here by a Core INSERT
 
 FIELD_LABELS: dict[str, str] = {
     "account": "Account",
@@ -341,7 +342,7 @@ def reply_subject(subject: str, number: str | None) -> str:
 
 
 def _clean_subject(subject: str) -> str:
-    return _SUBJECT_PREFIX.sub("", re.sub(r"\s+", " ", subject or "")).strip()
+    return _SUBJECT_PREFIX.sub("", " ".join((subject or "").split())).strip()
 
 
 def queue_case_reply(ctx: Context, kind: str) -> OutboxMessage | Queued:
@@ -557,5 +558,5 @@ def _display_in_summary(value: Any) -> str:
 def _display(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = " ".join(str(value).split())  # str.split's whitespace is re's \s, and no regex
     return text if len(text) <= 160 else text[:157] + "..."

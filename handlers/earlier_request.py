@@ -36,13 +36,22 @@ BORROWED = ("product_specs", "close_date")
 BORROWED_CONFIDENCE = 0.5
 
 
+def _says_same_as_last(text: str) -> bool:
+    """Whether `text` says it repeats the last request. Asked of every new quote request:
+    the case-insensitive pattern is tried on the whole text by the regex engine one
+    character at a time (~0.1 ms), so first a plain search of the casefolded text for the
+    word every match starts with (each letter the pattern matches, "S" or "ſ" for "s"
+    among them, casefolds to its own letter)."""
+    return "same" in text.casefold() and _SAME_AS_LAST.search(text) is not None
+
+
 def earlier_request(ctx: Context) -> None:
     """Fill the job's fields this new quote request leaves out from the sender's last one."""
     if ctx.case is not None or ctx.mailbox is None or ctx.mailbox.queue != "quotes":
         return
     wanted = [name for name in BORROWED if name not in ctx.fields]
     text = " ".join([ctx.msg.subject or "", ctx.msg.new_text or ctx.msg.body_text or ""])
-    if not wanted or not _SAME_AS_LAST.search(text):
+    if not wanted or not _says_same_as_last(text):
         return
     last = ctx.session.execute(
         select(Case.number, Case.fields)

@@ -36,6 +36,10 @@ _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
 _CRLF = compat32.clone(linesep="\r\n")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_MAX_LINE = 78  # compat32's line length
+# Printable ASCII with no space at either end: such a value, short enough, is written by
+# compat32's folding exactly as it is.
+_PLAIN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
 
 
 def _part_head(subtype: str) -> bytes:
@@ -45,6 +49,23 @@ def _part_head(subtype: str) -> bytes:
 
 
 _TEXT_HEAD, _HTML_HEAD = _part_head("plain"), _part_head("html")
+
+
+def _fold(name: str, value: str | Header) -> bytes:
+    """One header as `_CRLF.fold_binary` writes it. A short printable-ASCII value (a
+    reply's Date, Message-ID, To and most subjects) fits one line, which the compat32 Header
+    class writes unchanged: said directly, without that class's splitting and re-joining,
+    which cost more than the rest of the message's assembly."""
+    text = value if isinstance(value, str) else ""
+    if text and len(name) + 2 + len(text) <= _MAX_LINE and _PLAIN.fullmatch(text):
+        return f"{name}: {text}\r\n".encode("ascii")
+    return _CRLF.fold_binary(name, value)
+
+
+def _multipart_head(boundary: str) -> bytes:
+    """The Content-Type of the multipart/alternative message as compat32 folds it: a
+    `_boundary` is always long enough to go on a line of its own."""
+    return f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'.encode("ascii")
 
 
 def _boundary() -> str:
@@ -70,7 +91,7 @@ def footer_of(org: Organisation) -> dict[str, Any]:
 
 def one_line(text: str, limit: int = 200) -> str:
     """Text safe for a header: no CR/LF or other control characters, bounded length."""
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()[:limit]
+    return " ".join(_CONTROL.sub(" ", text or "").split())[:limit]
 
 
 def is_safe_address(address: str) -> bool:
@@ -202,9 +223,9 @@ class ReplyRenderer:
         dash = f"--{boundary}".encode("ascii")
         raw = b"".join(
             [
-                _CRLF.fold_binary("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+                _multipart_head(boundary),
                 before,
-                *(_CRLF.fold_binary(name, value) for name, value in own),
+                *(_fold(name, value) for name, value in own),
                 after,
                 b"\r\n" + dash + b"\r\n",
                 (b"\r\n" + dash + b"\r\n").join(parts),

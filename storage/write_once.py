@@ -120,12 +120,19 @@ def waiting(session: Session, table: Table | None = None) -> int:
 
 @event.listens_for(Session, "after_flush")
 def _write(session: Session, _flush_context: Any) -> None:
-    """The noted rows, now that every case has its id: first, in order, those whose id is
-    wanted, one by one; then the rest, a table's rows in one statement, tables in the order
-    they were first noted, rows in the order they were noted."""
+    """The noted rows, now that every case has its id."""
+    session.info[_WRITTEN] = write_noted(session)
+
+
+def write_noted(session: Session) -> list[Noted]:
+    """Write the noted rows, every case they name having its id: first, in order, those
+    whose id is wanted, one by one; then the rest, a table's rows in one statement, tables
+    in the order they were first noted, rows in the order they were noted. Returns them.
+    Called by the flush (above), or by storage/new_cases.py when a flush has nothing else to
+    do after writing the new cases (the unit of work then stops before `after_flush`)."""
     noted: list[Noted] | None = session.info.pop(_WAITING, None)
     if not noted:
-        return
+        return []
     connection = session.connection()
     batches: dict[Table, list[dict[str, Any]]] = {}
     for row in noted:  # (a row names only rows noted before it: those have their ids by now)
@@ -137,7 +144,7 @@ def _write(session: Session, _flush_context: Any) -> None:
     for table, rows in batches.items():
         for run in _same_columns(rows):
             connection.execute(_insert(table), run)
-    session.info[_WRITTEN] = noted
+    return noted
 
 
 @lru_cache(maxsize=16)

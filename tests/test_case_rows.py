@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, inspect, select, update
 
 from intake.bot.config import OutboxSettings
 from intake.bot.outbox import dispatch_due
+from intake.handlers.pipeline import process
+from intake.storage import inbox
 from intake.storage.cases import by_number
 from intake.storage.models import AttachmentRow, Case, CaseMessage, OutboxMessage, SlaClock
+from tests.mailhelpers import store_submission
 from tests.test_pipeline import COMPLETE_QUOTE, PARTIAL_QUOTE, T0, deliver, mail, outbox, reply_to
 
 FAST = OutboxSettings(backoff_first_seconds=60, max_attempts=3)
@@ -126,3 +129,44 @@ def test_a_clock_started_and_paused_by_one_message_is_written_paused(app) -> Non
     turnaround = clocks(app, number)["quote_turnaround"]
     assert (turnaround.state, turnaround.paused_at, turnaround.due_at) == ("paused", T0, None)
     assert turnaround.next_at is None and turnaround.remaining_seconds == 48 * 3600
+
+
+def test_a_new_case_is_written_whole_and_held_as_loaded(app) -> None:
+    """The case a message opens is inserted at the start of its flush (storage/new_cases.py):
+    the row has every value the pipeline gave the case, its owner and due date (set after
+    it was made) included, and the session keeps it persistent and clean, each column read
+    without going back to the database."""
+    statements: list[str] = []
+    with app.sessions() as session, session.begin():
+        store_submission(session, mail(COMPLETE_QUOTE).as_bytes(), received_at=T0, rcpt_tos=[])
+    with app.sessions() as session, session.begin():
+        row = inbox.claim_next(session)
+        assert row is not None
+        result = process(session, row, app.pipeline, T0)
+        case = row.case
+        assert case is not None and result.case_number == case.number
+        state = inspect(case)
+        assert state.persistent and not state.modified and not state.expired_attributes
+        event.listen(
+            session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
+        held = {c.key: getattr(case, c.key) for c in Case.__table__.columns}
+    assert statements == []
+    assert held["owner"] is not None and held["due_at"] == T0 + timedelta(hours=48)
+    with app.sessions() as session:
+        assert session.execute(select(Case.__table__)).one()._asdict() == held
+
+
+def test_a_rolled_back_new_case_leaves_the_session(app) -> None:
+    """As with a row the unit of work inserted: the savepoint's rollback takes the case out
+    of the session again (a message that fails after opening a case leaves nothing)."""
+    with app.sessions() as session, session.begin():
+        savepoint = session.begin_nested()
+        case = Case(seq=99, number="CASE-000099", queue="quotes", status="open", subject="x",
+                    created_at=T0, updated_at=T0)  # fmt: skip
+        session.add(case)
+        session.flush()
+        assert inspect(case).persistent and case.id is not None and case.fields == {}
+        savepoint.rollback()
+        assert inspect(case).transient and case not in session
+        assert session.scalars(select(Case)).all() == []

@@ -5,11 +5,13 @@ references or template."""
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from email.charset import QP, Charset
+from email.errors import HeaderParseError
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -18,7 +20,14 @@ from email.utils import format_datetime, formataddr
 
 import pytest
 
-from intake.handlers.replies import Rendered, ReplyRenderer, one_line
+from intake.handlers.replies import (
+    Rendered,
+    ReplyRenderer,
+    _boundary,
+    _fold,
+    _multipart_head,
+    one_line,
+)
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
@@ -140,3 +149,31 @@ def test_a_boundary_is_new_for_each_message() -> None:
     assert one.message_id != two.message_id
     boundary = re.compile(rb'boundary="([^"]+)"')
     assert boundary.search(one.raw).group(1) != boundary.search(two.raw).group(1)
+
+
+def test_a_header_is_folded_as_compat32_folds_it() -> None:
+    """The short-value shortcut writes what compat32's folding writes, for values around
+    the line length, with spaces, separators and encoded-word look-alikes in them."""
+    folding = compat32.clone(linesep="\r\n")
+    rng = random.Random(7)
+    plain = "ab;, =?:<>@\"'()-_.[]\\xyz0"
+    for i in range(20000):
+        name = rng.choice(["To", "Subject", "Date", "Message-ID", "References"])
+        alphabet = plain if i % 4 else plain + "\té\r\n"  # mostly values of the shortcut
+        size = 78 - len(name) - 2 + rng.randint(-3, 3) if i % 2 else rng.randint(0, 90)
+        value = "".join(rng.choice(alphabet) for _ in range(size))
+        try:
+            expected = folding.fold_binary(name, value)
+        except HeaderParseError:  # a line break followed by "name:"
+            with pytest.raises(HeaderParseError):
+                _fold(name, value)
+            continue
+        assert _fold(name, value) == expected, (name, value)
+
+
+def test_the_multipart_head_is_folded_as_compat32_folds_it() -> None:
+    folding = compat32.clone(linesep="\r\n")
+    for _ in range(200):
+        boundary = _boundary()
+        value = f'multipart/alternative; boundary="{boundary}"'
+        assert _multipart_head(boundary) == folding.fold_binary("Content-Type", value)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import random
+import re
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from intake.handlers.case_ops import (
     reply_subject,
 )
 from intake.handlers.pipeline import Context
+from intake.handlers.replies import _CONTROL, one_line
 from intake.handlers.senders import UNVOUCHED
 from intake.storage.models import OutboxMessage
 from intake.storage.outbox_rows import Queued
@@ -364,3 +367,17 @@ def test_a_refusal_has_no_case(session: Session) -> None:
         [CUSTOMER],
         T0,
     )
+
+
+def test_whitespace_is_squeezed_as_the_regex_did() -> None:
+    """Subjects and shown values collapse every run of whitespace (any Unicode space, as
+    `\\s` reads it) to one space, ends trimmed: compared with the regex they replaced."""
+    rng = random.Random(3)
+    pieces = ["Re:", "Fwd:", "x", "AW:", "é", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028",
+              "\u3000", "\x1c", "\x85", "[CASE-000001]", "a b"]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        squeezed = re.sub(r"\s+", " ", text)
+        assert case_ops._clean_subject(text) == case_ops._SUBJECT_PREFIX.sub("", squeezed).strip()
+        assert case_ops._display(text) == squeezed.strip()
+        assert one_line(text) == re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()[:200]

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
-from intake.handlers.earlier_request import BORROWED_CONFIDENCE, earlier_request
+from intake.handlers.earlier_request import (
+    _SAME_AS_LAST,
+    BORROWED_CONFIDENCE,
+    _says_same_as_last,
+    earlier_request,
+)
 from tests.unit.builders import AM, OWNER, QUOTES, SERVICE, T0, context, fv, make_case
 
 LAST_JOB = {"product_specs": "24 single hung 30x48; 12 slider 48x36", "close_date": "2027-06-13"}
@@ -63,3 +69,18 @@ def test_a_service_request_or_a_reply_borrows_nothing(session: Session) -> None:
     reply.case = case
     earlier_request(reply)
     assert reply.fields == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Need a quote for the same job as my last email",
+        "SAME PACKAGE AS OUR PREVIOUS REQUEST please",
+        "ſame specs as the last one I sent",  # the long s: "s" to a case-insensitive regex
+        "Same\nwindows / doors as my earlier quote",
+    ],
+)
+def test_the_words_are_found_whatever_their_case(text: str) -> None:
+    assert _SAME_AS_LAST.search(text) is not None
+    assert _says_same_as_last(text)
+    assert not _says_same_as_last(text.replace("ame", "ome").replace("AME", "OME"))
