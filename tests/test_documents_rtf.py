@@ -84,9 +84,11 @@ def test_huge_rtf_gives_a_bounded_text_quickly() -> None:
         (picture, "Account: Harbourfront"),
         (binary, "Account: Harbourfront"),
     ):
-        started = time.perf_counter()
+        # A bound on the reader's own CPU time, not on the wall clock: it catches work that
+        # grows with the input (a quadratic scan takes minutes here), not a busy machine.
+        started = time.process_time()
         text = text_of("big.rtf", content)
-        assert time.perf_counter() - started < 2.0
+        assert time.process_time() - started < 5.0
         assert len(text) <= MAX_CHARS + 2_000
         if expected is not None:
             assert text == expected
