@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from intake.handlers import echo
 from intake.handlers.outgoing import queue_rendered
+from intake.parsers.fields.forwarded import oldest_customer
 from intake.parsers.message import Attachment
 from intake.parsers.slack_event import slack_files
 from intake.storage import new_cases, write_once
@@ -118,7 +119,9 @@ def open_case(ctx: Context) -> Case:
         missing=[],
         # whoever our answer goes to is on the case: a web form's relay sends as itself
         # with the customer in Reply-To, and the customer answers
-        participants=sorted({ctx.sender, ctx.reply_address, *_cc_people(ctx)}),
+        participants=sorted(
+            {ctx.sender, ctx.reply_address, *_cc_people(ctx), *_forwarded_customer(ctx)}
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -306,6 +309,18 @@ def _team_for(ctx: Context) -> str | None:
     if ctx.mailbox.queue == "quotes" and person is not None:
         return person[1].team
     return None
+
+
+def _forwarded_customer(ctx: Context) -> list[str]:
+    """The customer whose own mail our staff forwarded to open the case. The staff member
+    vouches for them (an authenticated sender, forwarding their mail): they write back about
+    it, to the acknowledgement passed on to them or with more photos. A forward by anyone
+    else vouches for no one."""
+    if not ctx.staff or not ctx.msg.forwarded_text:
+        return []
+    customer = oldest_customer(ctx.msg, ctx.org.is_company_address)
+    address = customer.from_addr.lower() if customer else ""
+    return [address] if address and address not in ctx.org.mailbox_addresses else []
 
 
 def _cc_people(ctx: Context) -> list[str]:

@@ -126,7 +126,7 @@ def handed_over(
     the contact, not the homeowner"): from staff only the saying so counts."""
     if not msg.forwarded_text:
         return None
-    customer = _oldest_customer(msg, is_staff)
+    customer = oldest_customer(msg, is_staff)
     if customer is None:
         return None
     if _names_someone_else(body, customer.from_name):
@@ -144,7 +144,7 @@ def handed_over(
     return None
 
 
-def _oldest_customer(msg: ParsedMessage, is_staff: Callable[[str], bool]) -> ChainMessage | None:
+def oldest_customer(msg: ParsedMessage, is_staff: Callable[[str], bool]) -> ChainMessage | None:
     """The oldest writer of the forwarded chain who is a person, not staff and not the
     sender: whose own mail it is."""
     sender = (msg.from_addr or "").lower()

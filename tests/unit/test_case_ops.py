@@ -211,6 +211,31 @@ def test_the_customer_a_web_form_names_in_reply_to_is_on_the_case(session: Sessi
     assert case.participants == sorted([relay, CUSTOMER])
 
 
+FORWARD = (
+    "Rita - can you book this one? See below.\n\n"
+    "---------- Forwarded message ---------\n"
+    "From: {who}\nDate: Mon, Nov 2, 2026 at 4:51 PM\nSubject: window cranks\n"
+    "To: Alex Martin <alex.martin@example.com>\n\n"
+    "Hi Alex, the cranks on two casements just spin.\n"
+)
+
+
+def test_the_customer_our_staff_forward_is_on_the_case(session: Session) -> None:
+    """Staff forward a customer's own mail: the customer writes back about it (to the
+    acknowledgement passed on, with more photos), so the customer is a participant."""
+    body = FORWARD.format(who=f"Pat Doe <{CUSTOMER}>")
+    ctx = context(session, body=body, mailbox=SERVICE, trust=TRUSTED, subject="Fwd: window cranks")
+    assert case_ops.open_case(ctx).participants == sorted([AM, CUSTOMER])
+
+
+def test_a_forward_by_someone_outside_vouches_for_no_one(session: Session) -> None:
+    body = FORWARD.format(who="Lee Moss <lee.moss@example.org>")
+    ctx = context(
+        session, body=body, sender=PAT, mail_from=CUSTOMER, mailbox=SERVICE, subject="Fwd: cranks"
+    )
+    assert case_ops.open_case(ctx).participants == [CUSTOMER]
+
+
 def test_empty_values_are_not_fields(session: Session) -> None:
     fields = {"factor": fv(""), "stage": fv(None), "attachments": fv([])}
     case = case_ops.open_case(context(session, fields=fields, trust=TRUSTED, mailbox=QUOTES))
