@@ -37,10 +37,14 @@ _HEADER = re.compile(
     rf"^[ \t]*(?:(?P<name>{_NAME})(?:{_COMPANY})?(?:[ \t]{{2,}}|,[ \t]*|[ \t]*\[|[ \t]+)"
     rf"(?:(?:\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_DAY}),?[ \t]+)?{_TIME}\]?"
     r"(?:[ \t]+(?P<channel>#[\w-]+))?"
-    rf"|\[{_TIME}\][ \t]+(?P<named>{_NAME}))[ \t]*$",
+    rf"|\[{_TIME}\][ \t]+(?P<named>{_NAME})(?:[ \t]+\([^()\n]{{1,60}}\))?"
+    # Slack's forward: "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM"
+    rf"|#[\w-]+[ \t]+\|[ \t]+(?P<piped>{_NAME})(?:[ \t]+\([^()\n]{{1,60}}\))?[ \t]+\|"
+    rf"[^|\n]{{0,30}}?{_TIME})[ \t]*$",
     re.MULTILINE,
 )
-MIN_HEADERS = 2  # one such line may be anything; two make a chat
+MIN_HEADERS = 2  # one such line may be anything; two make a chat ...
+_SAYS_CHAT = re.compile(r"#[\w-]|\(")  # ... or one with a channel or a company in brackets
 # A chat's sentences end at any stop: its writers skip capitals ("not .44. go .46 on ...")
 _STOPS = re.compile(r"(?<=[.!?])\s+")
 
@@ -60,10 +64,13 @@ def split(text: str) -> tuple[str, list[Said]]:
         return text, []
     headers = list(_HEADER.finditer(text))
     # (one message copied alone is a chat when its header says so: a channel, a company)
-    if len(headers) < MIN_HEADERS and not any(m["channel"] or m["company"] for m in headers):
+    if len(headers) < MIN_HEADERS and not any(_SAYS_CHAT.search(m.group(0)) for m in headers):
         return text, []
     said = [
-        Said(m["name"] or m["named"], text[m.end() : after.start() if after else len(text)].strip())
+        Said(
+            m["name"] or m["named"] or m["piped"],
+            text[m.end() : after.start() if after else len(text)].strip(),
+        )
         for m, after in zip(headers, [*headers[1:], None], strict=True)
     ]
     kept, at = [], 0

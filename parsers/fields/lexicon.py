@@ -87,6 +87,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "nom", "contact sur place", "personne ressource", "personne-ressource",
         "contact for scheduling", "scheduling contact", "contact for access", "access contact",
         "contact on site", "contact for the visit", "contact for booking",
+        "who",  # an AM's own numbered form: "1) Who: ... 3) Where: ... 4) What: ..."
     ],
     # Whose home it is: the one to call unless a label names someone else to book with
     # ("Homeowner: Achebe" above "Contact to book: Shauna Pike"): see LABEL_STANDS_FOR.
@@ -102,7 +103,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "address", "site", "site address", "home address", "building address",
         "service address", "job site", "jobsite", "job address", "location", "property",
         "adresse", "adresse du site", "lieu", "addresses", "site addresses", "adresses",
-        "street address", "street", "civic address",
+        "street address", "street", "civic address", "where",
     ],
     # A web form's address in parts below its street line ("City:", "Province:", "Postal
     # code:"): each is added to the site address read just above it.
@@ -116,7 +117,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
     "family_name": ["last name", "surname", "family name", "nom de famille"],
     "description": [
         "description", "problem", "issue", "problem description", "issue description",
-        "details", "probleme", "description du probleme", "what s wrong", "whats wrong",
+        "details", "probleme", "description du probleme", "what s wrong", "whats wrong", "what",
         "what is wrong", "what happened", "the problem", "the issue", "issue reported",
         "problem reported", "reported issue", "reported problem", "issues reported",
         "problems reported", "work requested", "work required", "deficiency", "deficiencies",

@@ -121,3 +121,13 @@ def test_the_factor_the_manager_turns_down_is_not_hers(extractor):
     )
     msg = message(text, from_name="Alex Martin", from_addr="alex.martin@example.com")
     assert quote(extractor, msg)["factor"] == "0.46"
+
+
+def test_a_slack_forward_and_a_teams_guest_copied_alone():
+    slack = (
+        "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM\n"
+        "@Alex Martin one of the basement picture windows cracked right across"
+    )
+    assert [m.speaker for m in chat_paste.split(slack)[1]] == ["Kyle Brandt"]
+    guest = "[12:58 PM] Jordan Reyes (External)\nhey Priya, the lift and slide won't lock"
+    assert [m.speaker for m in chat_paste.split(guest)[1]] == ["Jordan Reyes"]

@@ -858,3 +858,16 @@ def test_a_remark_after_a_labels_head_word_is_no_label(extractor):
     assert "product_specs" not in quote(extractor, message(text))
     text = "New account for us - Kestrel Lake Cabins Ltd. (credit app pending), factor .58"
     assert quote(extractor, message(text))["account"] == "Kestrel Lake Cabins Ltd."
+
+
+def test_who_where_and_what_in_an_ams_own_service_form(extractor):
+    text = (
+        "Ridgeline's site lead pinged me on Teams, can you book someone:\n"
+        "Who: Jordan Reyes, Ridgeline site lead\nPhone: 403 555 0150\n"
+        "Where: 28 Cougar Ridge Point SW, Calgary\n"
+        "What: lift & slide panel won't lock\n"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Jordan Reyes"
+    assert got["site_address"] == "28 Cougar Ridge Point SW, Calgary"
+    assert "won't lock" in got["description"]
