@@ -37,12 +37,16 @@ _HEADER = re.compile(
     rf"^[ \t]*(?:(?P<name>{_NAME})(?:{_COMPANY})?(?:[ \t]{{2,}}|,[ \t]*|[ \t]*\[|[ \t]+)"
     rf"(?:(?:\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_DAY}),?[ \t]+)?{_TIME}\]?"
     r"(?:[ \t]+(?P<channel>#[\w-]+))?"
-    rf"|\[{_TIME}\][ \t]+(?P<named>{_NAME})(?:[ \t]+\([^()\n]{{1,60}}\))?"
+    rf"|\[{_TIME}\][ \t]+(?P<named>{_NAME})(?:[ \t]+\((?P<guest>[^()\n]{{1,60}})\))?"
     # Slack's forward: "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM"
-    rf"|#[\w-]+[ \t]+\|[ \t]+(?P<piped>{_NAME})(?:[ \t]+\([^()\n]{{1,60}}\))?[ \t]+\|"
+    rf"|#[\w-]+[ \t]+\|[ \t]+(?P<piped>{_NAME})(?:[ \t]+\((?P<firm>[^()\n]{{1,60}})\))?"
+    r"[ \t]+\|"
     rf"[^|\n]{{0,30}}?{_TIME})[ \t]*$",
     re.MULTILINE,
 )
+# The lines that frame a pasted chat: "---------- Forwarded Slack message ----------",
+# "----- pasted from Teams -----", "----"
+_FRAME = re.compile(r"^[ \t]*-{3,}(?:[^\n]*?-{3,})?[ \t]*(?:\n|$)", re.MULTILINE)
 MIN_HEADERS = 2  # one such line may be anything; two make a chat ...
 _SAYS_CHAT = re.compile(r"#[\w-]|\(")  # ... or one with a channel or a company in brackets
 # A chat's sentences end at any stop: its writers skip capitals ("not .44. go .46 on ...")
@@ -76,9 +80,13 @@ def split(text: str) -> tuple[str, list[Said]]:
     kept, at = [], 0
     for m in headers:
         kept.append(text[at : m.start()])
+        # (the writer's company stays in the text: "Kyle Brandt (Prairie Crest)" says whose
+        # job it is)
+        company = m["company"] or m["guest"] or m["firm"]
+        kept.append(f"\n{company}\n\n" if company else "")
         at = m.end() + 1  # the header line and its line break
     kept.append(text[at:])
-    return "".join(kept), said
+    return _FRAME.sub("", "".join(kept)), said
 
 
 def read(org: Organisation, found: Found, chat: list[Said], ctx: Context) -> None:

@@ -131,3 +131,15 @@ def test_a_slack_forward_and_a_teams_guest_copied_alone():
     assert [m.speaker for m in chat_paste.split(slack)[1]] == ["Kyle Brandt"]
     guest = "[12:58 PM] Jordan Reyes (External)\nhey Priya, the lift and slide won't lock"
     assert [m.speaker for m in chat_paste.split(guest)[1]] == ["Jordan Reyes"]
+
+
+def test_the_chats_frame_goes_and_the_writers_company_stays():
+    text = (
+        "Forwarded from Slack below.\n---------- Forwarded Slack message ----------\n"
+        "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM\n"
+        "the basement picture window cracked right across\n"
+        "---------------------------------------------\n"
+    )
+    kept, _ = chat_paste.split(text)
+    assert "Forwarded Slack message" not in kept and "-----" not in kept
+    assert "Prairie Crest" in kept and "2:58 PM" not in kept
