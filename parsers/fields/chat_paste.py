@@ -106,7 +106,10 @@ def read(org: Organisation, found: Found, chat: list[Said], ctx: Context) -> Non
     )
     if settled is not None:
         found.offer("factor", str(settled), CLAUSE, ctx.source)
+    if ctx.queue != SERVICE:
+        return
     outside = {m.speaker for m in chat if m.speaker.casefold() not in roles}
-    if ctx.queue == SERVICE and len(outside) == 1 and len(next(iter(outside)).split()) >= 2:
+    (speaker,) = outside if len(outside) == 1 else ("",)
+    if len(speaker.split()) >= 2:
         # (below a contact the chat names: "Super on site is Colin Baptiste 403-...")
-        found.offer("contact_name", outside.pop(), PROSE - 0.05, ctx.source)
+        found.offer("contact_name", speaker, PROSE - 0.05, ctx.source)
