@@ -27,7 +27,7 @@ from intake.handlers.salesforce_feed import SalesforceFeed, mirror
 from intake.handlers.senders import UNVOUCHED, SenderPolicy, SenderTrust, judge
 from intake.handlers.sla import SlaRuntime
 from intake.handlers.slack_feed import SlackFeed
-from intake.handlers.threads import find_case, is_our_case_number
+from intake.handlers.threads import find_case, holds_our_message, is_our_case_number
 from intake.parsers.message import ParsedMessage
 from intake.parsers.org import Mailbox, Organisation
 from intake.parsers.slack_event import slack_message_id
@@ -252,8 +252,9 @@ def thread(ctx: Context) -> None:
 
 
 def authorise(ctx: Context) -> None:
-    """Replies to a case come from our staff or the case's participants; new requests must
-    be allowed by the mailbox (quote mailboxes take requests from company addresses only)."""
+    """Replies to a case come from our staff, the case's participants, or somebody answering
+    an email we sent on it (see `holds_our_message`); new requests must be allowed by the
+    mailbox (quote mailboxes take requests from company addresses only)."""
     assert ctx.mailbox is not None
     if ctx.trust.forged:
         # The From domain asks receivers to refuse such mail; answering would only mail the
@@ -262,6 +263,14 @@ def authorise(ctx: Context) -> None:
     staff = ctx.staff
     if ctx.case is not None:
         if staff or ctx.sender in (ctx.case.participants or []):
+            return
+        if holds_our_message(ctx.session, ctx.case, ctx.msg):
+            log.info(
+                "inbound #%s: %s answers our mail on %s; joins it",
+                ctx.inbound.id,
+                ctx.sender,
+                ctx.case.number,
+            )
             return
         log.info(
             "inbound #%s: %s is not on %s; treated as new",

@@ -21,7 +21,7 @@ from email.charset import QP, Charset
 from email.header import Header
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +200,7 @@ class ReplyRenderer:
         html = html_template.render(**context)
         domain = mailbox.rpartition("@")[2] or "localhost"
         message_id = (
-            message_id if message_id and _is_msgid(message_id) else make_msgid(domain=domain)
+            message_id if message_id and _is_msgid(message_id) else fresh_message_id(domain)
         )
         before, after = self._fixed_headers(mailbox, auto_submitted)
         own: list[tuple[str, str | Header]] = []
@@ -238,6 +238,24 @@ class ReplyRenderer:
             raw = b"To: " + to_header.encode("utf-8") + b"\r\n" + raw
         subject_text = one_line(subject, 250)
         return Rendered(message_id, subject_text, text, raw, deliver)
+
+
+_FRESH_TOKEN = 24  # hex digits: 96 bits from the operating system's random source
+_FRESH = re.compile(rf"<m\.[0-9a-f]{{{_FRESH_TOKEN}}}@[!-;=?-~]{{1,255}}>")
+
+
+def fresh_message_id(domain: str) -> str:
+    """A Message-ID nobody can guess. Whoever quotes one in In-Reply-To or References has
+    had the message it names (directly or forwarded to them), which is why a sender who is
+    not yet on a case may join it by one (`handlers/pipeline.authorise`). Message-IDs fixed
+    by their caller (a reminder's, derived from its clock for idempotence) are guessable
+    and do not have this shape."""
+    return f"<m.{secrets.token_hex(_FRESH_TOKEN // 2)}@{domain}>"
+
+
+def is_fresh_message_id(value: str) -> bool:
+    """Whether `value` has the shape of `fresh_message_id`'s answers."""
+    return bool(_FRESH.fullmatch(value or ""))
 
 
 def _is_msgid(value: str) -> bool:

@@ -4,6 +4,10 @@ Our case number in the subject wins (people forward and re-send, and some client
 In-Reply-To); otherwise any Message-ID in In-Reply-To or References that we have seen on a
 case, in either direction, joins it; last, a customer on a case who names its number in
 what they wrote (an SMS gateway has no subject and no headers to thread by).
+
+Who may join the case found is `handlers/pipeline.authorise`'s question: staff, the case's
+participants, and whoever quotes one of the bot's own unguessable Message-IDs of that case
+(`holds_our_message`: somebody the acknowledgement was forwarded to, answering it).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from intake.handlers.replies import is_fresh_message_id
 from intake.parsers.message import ParsedMessage
 from intake.storage import cases as case_repo
 from intake.storage.models import Case, CaseMessage
@@ -42,6 +47,21 @@ def is_our_case_number(reference: str, text: str, prefix: str) -> bool:
     )
 
 
+def _references(msg: ParsedMessage) -> list[str]:
+    """In-Reply-To, then References newest first, in the form they are stored in (see
+    case_ops._add_message)."""
+    return [fit(CaseMessage.message_id, r) for r in (*msg.in_reply_to, *reversed(msg.references))]
+
+
+def holds_our_message(session: Session, case: Case, msg: ParsedMessage) -> bool:
+    """Whether `msg` answers an email we sent on `case` under a Message-ID nobody could have
+    guessed: its sender had that email, so they may write on the case (a dealer the account
+    manager forwarded the acknowledgement to). A forged From with the case number in the
+    subject has no such reference; a reminder's derived Message-ID does not count."""
+    refs = [r for r in _references(msg) if is_fresh_message_id(r)]
+    return bool(refs) and bool(case_repo.sent_ids(session, case, refs))
+
+
 def find_case(
     session: Session, msg: ParsedMessage, prefix: str, *, customer: str | None = None
 ) -> tuple[Case | None, str]:
@@ -55,9 +75,7 @@ def find_case(
         case = case_repo.by_number(session, number)
         if case is not None:
             return case, f"case number {number} in subject"
-    # Looked up in the form they were stored in (see case_ops._add_message).
-    refs = [fit(CaseMessage.message_id, r) for r in (*msg.in_reply_to, *reversed(msg.references))]
-    case = case_repo.by_message_ids(session, refs)
+    case = case_repo.by_message_ids(session, _references(msg))
     if case is not None:
         return case, "In-Reply-To/References"
     said = set(case_numbers_in(msg.new_text, prefix)) if customer else set()

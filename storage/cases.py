@@ -72,5 +72,19 @@ def by_message_ids(session: Session, message_ids: Iterable[str]) -> Case | None:
     return session.scalars(stmt).first()
 
 
+def sent_ids(session: Session, case: Case, message_ids: Iterable[str]) -> list[str]:
+    """Those of `message_ids` that name an email we sent on `case`."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return []
+    stmt = select(CaseMessage.message_id).where(
+        CaseMessage.case_id == case.id,
+        CaseMessage.direction == "out",
+        CaseMessage.channel == "email",
+        CaseMessage.message_id.in_(ids),
+    )
+    return [m for m in session.scalars(stmt) if m]
+
+
 def list_cases(session: Session, limit: int = 200) -> list[Case]:
     return list(session.scalars(select(Case).order_by(Case.seq).limit(limit)))

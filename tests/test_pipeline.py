@@ -251,6 +251,47 @@ def test_outsider_cannot_join_a_case_by_its_number(app) -> None:
         assert first.participants == ["sam@example.net"]
 
 
+def test_whoever_answers_our_acknowledgement_joins_the_case_and_a_guess_does_not(app) -> None:
+    """A dealer the account manager forwarded the acknowledgement to answers it (reply-all,
+    the service mailbox in Cc): its unguessable Message-ID in References lets them on the
+    case. The request's own Message-ID (which every recipient of the request saw) and a
+    reminder-shaped one (derived, guessable) do not."""
+    subject = "Re: [CASE-000001] Fogged units"
+    opened = deliver(app, mail(SERVICE_REQUEST, to="connectyou@example.com", subject="Fogged"))
+    assert (opened.outcome, opened.case_number) == ("new_case", "CASE-000001")
+    (ack,) = outbox(app)
+    request_id = str(mail_ids(app)[0])
+    later = T0 + timedelta(hours=1)
+    dealer = "Derek <derek@dealer.example.org>"
+    for guess in (request_id, "<sla.1.0.0.first@example.com>"):
+        outsider = mail(
+            "Screen torn too.",
+            sender=dealer,
+            to="connectyou@example.com",
+            subject=subject,
+            headers={"References": guess},
+        )
+        assert deliver(app, outsider, later).outcome == "new_case"
+    holder = mail(
+        "Screen torn too, photo to follow.",
+        sender=dealer,
+        to="connectyou@example.com",
+        subject=subject,
+        headers={"References": f"{request_id} {ack.message_id}"},
+    )
+    joined = deliver(app, holder, later)
+    assert (joined.outcome, joined.case_number) == ("append", "CASE-000001")
+    with app.sessions() as session:
+        first = session.scalars(select(Case).where(Case.number == "CASE-000001")).one()
+        assert "derek@dealer.example.org" in first.participants
+
+
+def mail_ids(app) -> list[str]:
+    """The Message-IDs of the mail taken in, oldest first."""
+    with app.sessions() as session:
+        return list(session.scalars(select(InboundMessage.message_id).order_by(InboundMessage.id)))
+
+
 def test_customer_service_request_is_open_to_anyone(app) -> None:
     result = deliver(
         app,
