@@ -49,6 +49,8 @@ _HEADER = re.compile(
 _FRAME = re.compile(r"^[ \t]*-{3,}(?:[^\n]*?-{3,})?[ \t]*(?:\n|$)", re.MULTILINE)
 MIN_HEADERS = 2  # one such line may be anything; two make a chat ...
 _SAYS_CHAT = re.compile(r"#[\w-]|\(")  # ... or one with a channel or a company in brackets
+# Where a writer says the lines below come from
+_NAMES_CHAT = re.compile(r"\b(?:slack|teams|chat|dm)\b", re.IGNORECASE)
 # A chat's sentences end at any stop: its writers skip capitals ("not .44. go .46 on ...")
 _STOPS = re.compile(r"(?<=[.!?])\s+")
 
@@ -68,12 +70,18 @@ def split(text: str) -> tuple[str, list[Said]]:
         return text, []
     headers = list(_HEADER.finditer(text))
     # (one message copied alone is a chat when its header says so: a channel, a company)
-    if len(headers) < MIN_HEADERS and not any(_SAYS_CHAT.search(m.group(0)) for m in headers):
+    # (or when the writer says they copied it out of a chat: "it came in on our Slack")
+    if (
+        len(headers) < MIN_HEADERS
+        and not any(_SAYS_CHAT.search(m.group(0)) for m in headers)
+        and not (headers and _NAMES_CHAT.search(text, 0, headers[0].start()))
+    ):
         return text, []
     said = [
         Said(
             m["name"] or m["named"] or m["piped"],
-            text[m.end() : after.start() if after else len(text)].strip(),
+            # (a frame line ends the paste: "👍 thx" over "-----" over the sign-off)
+            _FRAME.split(text[m.end() : after.start() if after else len(text)])[0].strip(),
         )
         for m, after in zip(headers, [*headers[1:], None], strict=True)
     ]

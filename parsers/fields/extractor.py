@@ -128,6 +128,13 @@ class LabelExtractor:
             # the request's values set off above the signature proper are the request's
             body = f"{body}\n\n{set_off}"
         record, chat_below = chat_paste.split(below_rule(msg.signature or ""))
+        if not (record or chat_below):
+            _, signed = chat_paste.split(msg.signature or "")
+            if len(signed) >= chat_paste.MIN_HEADERS:
+                # "Factor per Lena's ok below" / "Dan" / the chat, no rule between (the
+                # sign-off above took it for a signature): who said what is read, its
+                # sentences are not (the products in the list attached, not "60 units")
+                chat = chat + signed
         required = set(self.org.required_fields(queue))
         if chat_below or (record and len(self._labelled(record, queue) & required) >= 3):
             # "Thanks / Dan / ____ / Opportunity Name: ... / Stage: ... / Close Date: ...": a

@@ -143,3 +143,39 @@ def test_the_chats_frame_goes_and_the_writers_company_stays():
     kept, _ = chat_paste.split(text)
     assert "Forwarded Slack message" not in kept and "-----" not in kept
     assert "Prairie Crest" in kept and "2:58 PM" not in kept
+
+
+def test_one_message_is_a_chat_when_the_writer_says_it_came_from_slack(extractor):
+    """A single "Name  time" line is a chat once the text above it says where it was copied
+    from; the speaker outside our staff is the person to call."""
+    text = (
+        "Forwarding this from Tomasz at Bow Valley - it came in on our shared Slack channel.\n\n"
+        "Tomasz Wójcik  10:52 AM\n"
+        "hey Priya, the big casement at the Prospect Ave job is letting water in at the sill. "
+        "I'm on site most days, 403-555-0177. Address is 1127 Prospect Ave SW\n\n"
+        "Can you book a tech?"
+    )
+    got = service(extractor, message(text, from_name="Priya Shah"), staff=True)
+    assert got["contact_name"] == "Tomasz Wójcik"
+    plain = "Meeting notes\n\nKyle Brandt  10:47 AM\nscreens are late"
+    assert chat_paste.split(plain) == (plain, [])
+
+
+def test_a_chat_the_sign_off_took_for_a_signature_still_gives_the_managers_factor(extractor):
+    """ "Dan" over the pasted chat made the chat look like a signature; the manager's factor in
+    it is still the one to quote, and the chat's frame line ends its last message."""
+    signature = (
+        "Dan\n\n-----\n"
+        "Dan Schultz  9:21 AM\nCan we do .44 on it? They're comparing us\n\n"
+        "Lena Fischer  9:38 AM\n.44 is too low for stock. Go .46\n\n"
+        "Dan Schultz  9:40 AM\nthx\n-----\n\nDan Schultz\nAccount Manager"
+    )
+    msg = message(
+        "Ben - quote for Clearview's stock order.\n"
+        "Opp: Clearview - Spring Stock / Standard / Funding / close Mar 1\n"
+        "Factor per Lena's ok below",
+        signature=signature,
+    )
+    assert quote(extractor, msg)["factor"] == "0.46"
+    _, said = chat_paste.split(signature)
+    assert said[-1].text == "thx"
