@@ -200,14 +200,15 @@ _DISCLAIMER = re.compile(
     r"|avis de confidentialit[ée]|important notice)\b"
     r"|this (?:e-?mail|message|communication|transmission)\b.{0,120}"
     r"\b(?:confidential|privileged|intended (?:solely |only )?for)"
-    r"|the information (?:contained )?in this (?:e-?mail|message)"
+    r"|the (?:information|contents?) (?:contained |of )?(?:in )?this (?:e-?mail|message)"
     r"|ce (?:courriel|message)\b.{0,80}\bconfidenti"
     r"|diese (?:e-?mail|nachricht|information)\b)",
     re.IGNORECASE,
 )
 
 _DISCLAIMER_TERMS = re.compile(
-    r"\b(?:intended recipient|addressee|recipient\(s\)|privileged|destinataire|unauthori[sz]ed"
+    r"\b(?:intended recipient|named recipient|addressee|recipient\(s\)|privileged|destinataire"
+    r"|unauthori[sz]ed"
     r"|prohibited|strictly forbidden|not the intended|adressat|empf[äa]nger|vertraulich"
     r"|to whom (?:it|they) (?:is|are) addressed|accepts? no liability)",
     re.IGNORECASE,

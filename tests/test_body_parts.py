@@ -249,3 +249,15 @@ def test_a_label_starting_with_a_closing_word_is_not_a_closing() -> None:
     assert "TYPE                Project" in body and "STAGE" in body
     assert "BEST TIME" in body
     assert signature == "Alex"
+
+
+def test_a_disclaimer_on_the_contents_for_the_named_recipient_is_dropped() -> None:
+    body = (
+        "Please send the finished quote to me rather than to the dealer.\n\n"
+        "Thanks very much,\nAlex\n\nAlex Martin\nAccount Manager, West\n\n"
+        "The contents of this e-mail are confidential and intended for the named recipient "
+        "only. If you have received it in error, please notify the sender and delete it."
+    )
+    new_text, signature = split_signature(body, "Alex Martin")
+    assert "confidential" not in new_text + signature
+    assert "rather than to the dealer." in new_text

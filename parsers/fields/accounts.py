@@ -72,8 +72,9 @@ def _offer_the_one(found: Found, named: dict[str, Account], ctx: Context) -> Non
         found.offer("account_id", account.id, PROSE - 0.1, ctx.source)
 
 
-# A word of three to five capitals, standing alone: "NGM", "CWC"
-_CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,5}(?![\w&])")
+# A word of three to five capitals, standing alone: "NGM", "CWC"; or capitals joined by an
+# ampersand, which makes even two of them initials: "A&O", "B&K"
+_CAPITALS = re.compile(r"(?<![\w&])(?:[A-Z]{3,5}|[A-Z]{1,2}&[A-Z]{1,2})(?![\w&])")
 
 
 def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
@@ -83,7 +84,8 @@ def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -
     only, and one account in all; a code the fit does not reach ("ASAP", "IGU") names none."""
     named: dict[str, Account] = {}
     for token in set(_CAPITALS.findall(text)):
-        fits = [a for a in v.org.accounts.values() if _initials_fit(token.lower(), a)]
+        initials = token.lower().replace("&", "")
+        fits = [a for a in v.org.accounts.values() if _initials_fit(initials, a)]
         if len(fits) > 1:
             return  # one set of initials, two accounts: not safe
         named.update((a.id, a) for a in fits)

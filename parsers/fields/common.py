@@ -93,6 +93,10 @@ def _head_field(key: str, heads: list[tuple[set[str], set[str] | None, str]]) ->
         if words[-1] in _NO_PURPOSE:
             return None  # "Specs to follow - ...", "New account for us - ...": no label
         words = words[:-2]
+    # "Contact at the plant", "Phone on site", "Address at the job": where the head applies
+    where = next((i for i, w in enumerate(words) if w in ("at", "on", "in")), None)
+    if where and len(words) - where <= 3:
+        words = words[:where]
     if not 1 <= len(words) <= 4:
         return None
     for last, also, name in heads:

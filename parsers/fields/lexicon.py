@@ -58,6 +58,8 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "close date", "closing", "closing date", "close", "expected close",
         "expected close date", "est close", "date de cloture", "cloture", "date de fermeture",
         "cls", "cd",  # ("CD: Sept 3": the CRM's own shorthand)
+        # a customer's own request form: when they decide is when the opportunity closes
+        "decision by", "decision date", "award date", "expected award",
     ],
     "amount": [
         "amount", "opp amount", "opportunity amount", "value", "estimated value",
@@ -104,6 +106,8 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "service address", "job site", "jobsite", "job address", "location", "property",
         "adresse", "adresse du site", "lieu", "addresses", "site addresses", "adresses",
         "street address", "street", "civic address", "where",
+        # an order's delivery address, pasted from the order a service request is about
+        "ship to", "ship to address", "shipping address", "deliver to", "delivery address",
     ],
     # A web form's address in parts below its street line ("City:", "Province:", "Postal
     # code:"): each is added to the site address read just above it.

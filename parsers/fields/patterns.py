@@ -86,6 +86,10 @@ _TABLE_HEADER_WORDS = {
 
 # A value said for the time being: "Factor 50 to start", "5% for now", "basic qual at this
 # point"
+# A percentage's sign, or the words people write for it ("25 per cent", "25 percent", "25pct")
+PERCENT_SIGN = r"(?:%|\s?per\s?cent\b|\s?pct\b)"
+PERCENT_WORDS = ("%", "cent", "pct")  # one of these is in every text PERCENT_SIGN matches in
+
 FOR_NOW = (
     r"(?:for now|for starters|to start|to begin(?: with)?|initially|at this (?:point|stage|time)|"
     r"at the moment|so far|right now|currently)"
@@ -383,7 +387,9 @@ _FACTOR_SAID = r"([x×]?\s?0?[.,]\d{1,3}(?!\d)|[2-9]\d(?![\d%x×]|[.,]\d))"
 # "Can you rerun it at .46 instead of .48?", "so use .48 NOT .47": the factor to use, and the
 # one it replaces
 _FACTOR_INSTEAD = re.compile(
-    rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+{_FACTOR_SAID}",
+    rf"\b(?:at|to|use|with)\s+{_FACTOR_SAID}\s+(?:instead of|rather than|not)\s+"
+    # ("kindly use 0.45 rather than the 0.47 I gave you")
+    rf"(?:the\s+|our\s+)?{_FACTOR_SAID}",
     re.IGNORECASE,
 )
 

@@ -12,7 +12,7 @@ import re
 
 from intake.parsers.cues import cued
 from intake.parsers.fields.common import Context, sentences
-from intake.parsers.fields.patterns import FOR_NOW
+from intake.parsers.fields.patterns import FOR_NOW, PERCENT_SIGN, PERCENT_WORDS
 from intake.parsers.fields.resolver import PROSE, Found
 from intake.parsers.fields.vocab import OrgVocabulary
 from intake.parsers.first_chars import guarded
@@ -89,8 +89,8 @@ _AT_PERCENT = guarded(
         # ("Pls move Maple Run Ph2 to 95%": the job named between)
         r"(?:bump|move|push)(?: it| [A-Z][^.!?\n]{0,40}?)?(?: up)?(?= to ))"
         r"\s+(?:at\s+|of\s+|to\s+)?"
-        r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*%"
-        r"(?!\s*(?:off|discount|of|deposit|down)\b)",
+        r"(?:(?:about|around|roughly|maybe|probably)\s+)?(\d{1,3})\s*"
+        rf"{PERCENT_SIGN}(?!\s*(?:off|discount|of|deposit|down)\b)",
         re.IGNORECASE,
     )
 )
@@ -130,7 +130,9 @@ _WON = cued(
 
 def stage_by_probability(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """ "We're at 50% on this one": a stage named by its win probability."""
-    m = _AT_PERCENT.search(text) if "%" in text else None  # its sign, or no match
+    lowered = text.lower()
+    signed = any(word in lowered for word in PERCENT_WORDS)
+    m = _AT_PERCENT.search(text) if signed else None  # its sign, or no match
     if m is None:
         # "use factor point five one, stage 25, close in 3 weeks", "approved, move to 90":
         # the word stage or a move, then the probability without its sign, as the whole clause

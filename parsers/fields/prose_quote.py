@@ -367,7 +367,9 @@ _CLOSE_THEN_DATE = cued(
             r"changed to|moved|pushed back to|updated to|will be|should be|"
             r"moving to|moves to|moving out to|out to|slipping to|slips to|slipped to|shifting to|"
             r"slides to|slid to|sliding to|"
-            r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it)\b|\s*[:=])*\s*",
+            r"shifts to|shifted to|going to|goes to|bumped to|to|as|at|this|it|"
+            # "the close date should now read 15/05/2043"
+            r"should|read|reads)\b|\s*[:=])*\s*",
             re.IGNORECASE,
         )
     )
@@ -380,6 +382,7 @@ _DATE_AS_CLOSE = cued(
         )
     )
 )
+_POINTS_BACK = re.compile(r"\b(?:that|this|it)$", re.IGNORECASE)
 _DECISION_THEN_DATE = cued(
     guarded(
         re.compile(
@@ -469,6 +472,11 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
     # "please show today as the close date": the date said before the cue
     m = _DATE_AS_CLOSE.search(text)
     hit = ctx.find_date(m.group(1)) if m else None
+    if m and not hit and _POINTS_BACK.search(m.group(1)):
+        # "They are now targeting the end of Q2 ..., so please use that as the close date":
+        # the date the sentence gave before
+        start = max(text.rfind(stop, 0, m.start()) for stop in (". ", "\n", "! ", "? "))
+        hit = ctx.find_date(text[start + 1 : m.start()])
     if hit and not found.has("close_date"):
         found.offer("close_date", hit[0].isoformat(), PROSE, src)
     # The customer's decision date is the opportunity's close date in the CRM.

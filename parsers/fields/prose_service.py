@@ -169,6 +169,18 @@ _WITH = cued(
         )
     )
 )
+# "contact Marco at BVR 403.555.0170 x22", "call Dave on 780-555-0133": whom to call, by the
+# number written right after their name
+_CALL_BY_NUMBER = cued(
+    guarded(
+        re.compile(
+            r"\b(?i:contact|call|text|ring|ask for)\s+"
+            r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’-]+(?: [A-ZÀ-Ý][a-zà-ÿ'’-]+)?)"
+            r"(?:\s+(?:at|@|from|with|of)\s+[^\d\n]{1,30}?)?[\s,:-]*(?:(?:on|at)\s+)?"
+            r"(?=\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b)"
+        )
+    )
+)
 # "Northgate's QA lead Lyle Brandt will meet the tech on site": who lets the tech in
 _MEETS_THE_TECH = cued(
     guarded(
@@ -194,7 +206,7 @@ def _named_contact(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
             found.offer("contact_name", m["name"], CLAUSE, ctx.source)  # said, whoever writes
             return
     callers = [*_CALLER.finditer(text), *_CALL_FROM.finditer(text), *_WITH.finditer(text)]
-    callers += _MEETS_THE_TECH.finditer(text)
+    callers += [*_MEETS_THE_TECH.finditer(text), *_CALL_BY_NUMBER.finditer(text)]
     for m in callers:
         name = m.groupdict().get("name") or m.group("visited")
         if nz.account_key(name) in staff or COMPANY_WORD.search(name):

@@ -91,6 +91,11 @@ def label_value(
     if name == "account":
         offer_account(v, found, joined, conf, src)
     elif name == "customer":
+        bracketed = _BRACKETED.search(joined) if ctx.queue == SERVICE else None
+        address = site_address(bracketed.group(1), v.org.phone_region) if bracketed else None
+        if address:
+            # "Customer: PCH homeowner, lot 7 Westbrook (88 Westbrook Grove SW)": where
+            found.offer("site_address", address, min(conf, IN_LABEL_VALUE), src)
         if nz.match_account(joined, v.org):
             offer_account(v, found, joined, conf, src)
         else:
@@ -344,7 +349,7 @@ def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: s
     """ "Marco Rossi (site super), 403-555-0111": the name, and the phone if there is one."""
     phone = nz.normalise_phone(text, v.org.phone_region)
     name = re.split(r"[(,;]|\s[-–]\s|\s\d", text)[0]
-    name = _clean(name)
+    name = _ROLE_BEFORE_NAME.sub("", _clean(name))  # "homeowner Aisha Rahman 403-555-0129"
     if re.fullmatch(r"(?i)me|myself|moi|the sender", name):
         name = ""  # "Contact for scheduling: me, Janelle - 403-...": the sender, named elsewhere
     if name and len(name.split()) <= 5 and re.search(r"[^\W\d_]", name):
@@ -365,7 +370,9 @@ def opportunity(
         # "PCH - Sage Meadows Ph 3 Show Homes (Project w/ installation)": a value in brackets
         found.offer(said, v.picklists[said].match(bracket.group(1)), min(conf, CLAUSE), ctx.source)
         text = text[: bracket.start()]
-    parts = _split_parts(nz.take_corrections(text.strip().rstrip("."), now=ctx.now))
+    # ("... / Standard / 25% /" over "close June 14": the separator the line wrapped after)
+    text = _TRAILING_SEPARATOR.sub("", text.strip()).rstrip(".")
+    parts = _split_parts(nz.take_corrections(text, now=ctx.now))
     name_parts: list[str] = []
     specs: list[str] = []  # the products written between the name and the values
     stated: dict[str, str | None] = {}
@@ -402,6 +409,14 @@ def opportunity(
                 name_parts.append(part[: ended.start()])
                 reading_name = False
                 continue
+        stop = _STOP_INSIDE.search(part) if reading_name and not name_parts else None
+        after = part[stop.end() :] if stop else ""
+        if stop and (_CLAUSE_START.match(after) or part_fields(v, after, ctx, loose=False)):
+            # "Opportunity: A&O - Willowbrook Estates Phase 1. Standard, stage 50%, ...",
+            # "Opportunity name: HFD - Quayside Phase 2. It is a project with installation":
+            # the name's sentence ended, the next one gives the values
+            name_parts.append(part[: stop.start()])
+            part, reading_name = part[stop.end() :], False
         tail = _LAST_DASHED.search(part) if reading_name and not name_parts else None
         if (
             tail
@@ -587,6 +602,13 @@ _ASK_SOMEONE = re.compile(r"(?i:ask|check with|confirm with|get it from)\s+[A-Z]
 # "BVR - Parkdale Basement Egress. Kyle's list below.", "..., Marco's email + schedule below":
 # a last clause saying where the rest is, no part of the opportunity
 _POINTER_TAIL = re.compile(r"[,.;]\s+[^,.;]{0,60}\b(?:below|above|attached)\W*$", re.IGNORECASE)
+_ROLE_BEFORE_NAME = re.compile(
+    r"^(?i:the\s+)?(?i:home ?owners?|owners?|tenants?|residents?|customers?|clients?|"
+    r"site super|super(?:intendent)?|foreman|pm)\s+(?=[A-ZÀ-Ý])"
+)
+_BRACKETED = re.compile(r"\(([^()]{6,120})\)")
+_TRAILING_SEPARATOR = re.compile(r"[\s/|;,]+$")
+_STOP_INSIDE = re.compile(r"(?<=\w)\.\s+(?=[A-Z])")  # "... Phase 1. Standard": a new sentence
 _LAST_DASHED = re.compile(r"\s[-–—]\s+([^-–—]+)$")  # " – Standard" at the end of a part
 _MONTH_DAY_DASHED = re.compile(r"\d{1,2}-\d{1,2}")
 

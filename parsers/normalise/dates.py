@@ -97,6 +97,8 @@ _FR_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "di
 
 
 _SHORT_NUMERIC_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+# "15.7.", "03.08.": a day and a month, each closed by a stop (a decimal has one stop)
+_DOTTED_DAY_MONTH = re.compile(r"(\d{1,2})\.(\d{1,2})\.")
 
 
 def _month_day(a: int, b: int, today: date, order: str | None = None) -> date | None:
@@ -289,6 +291,9 @@ def parse_date(
     raw = text.strip().strip(".,;:()[]").strip()
     if not raw or is_no_value(raw):
         return None
+    dotted = _DOTTED_DAY_MONTH.fullmatch(text.strip().rstrip(",;:)"))
+    if dotted:  # "15.7.": day then month, as German and Nordic writers put it
+        return _month_day(int(dotted[1]), int(dotted[2]), _naive_local(now).date(), "DMY")
     raw = _TOMORROW_SHORT.sub("tomorrow", raw)  # "tmrw EOD"
     raw = _DAY_END_BEFORE.sub("", raw)  # "EOD Wed Nov 5": the end of that day
     # "on the 20th": dateparser reads a day after "on" in the past month, not the next one
@@ -377,6 +382,7 @@ _DATE_IN_TEXT = guarded(
         r"(?<![\w/.-])(?:"
         r"\d{4}-\d{1,2}-\d{1,2}"
         r"|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
+        r"|\d{1,2}\.\d{1,2}\.(?![\w.])"
         rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
         rf"|(?:(?:{_WEEKDAY_RE}),?\s+)?(?:the\s+|le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+\d{{4}})?"
         rf"|(?:(?:this|next|ce|cette)\s+)?(?:{_WEEKDAY_RE})(?:\s+(?:prochain|morning|afternoon|noon|am|pm))?"

@@ -1,0 +1,139 @@
+"""Forms found in the blind sets written by careful, formal and second-language writers and
+by busy ones on phones (sets 80-89): each a way people write a field, read wherever it turns
+up, one test per form."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.parsers.message import Attachment
+from tests.fields.helpers import message, quote, service
+
+
+@pytest.mark.parametrize("said", ["25%", "25 per cent", "25 percent", "25pct"])
+def test_a_stage_by_its_percentage_in_words(extractor, said):
+    text = f"It is a Standard opportunity and is currently sitting at {said}, as they wait."
+    assert quote(extractor, message(f"Please quote Northgate Modular. {text}"))["stage"] == (
+        "Funding"
+    )
+
+
+def test_the_opportunity_names_sentence_ends_where_the_values_begin(extractor):
+    got = quote(
+        extractor,
+        message(
+            "Opportunity: Aspen & Oak - Willowbrook Estates Phase 1. Standard, stage 50%.\n\n"
+            "Opportunity name: HFD - Quayside Phase 2. It is a project with installation."
+        ),
+    )
+    assert got["opportunity_name"] in (
+        "Aspen & Oak - Willowbrook Estates Phase 1",
+        "HFD - Quayside Phase 2",
+    )
+    assert got["opportunity_type"] in ("Standard", "Project w/ installation")
+    one = quote(extractor, message("Opportunity name: HFD - Quayside Phase 2. It is a project."))
+    assert one["opportunity_name"] == "HFD - Quayside Phase 2"
+    assert one["opportunity_type"] == "Project"
+
+
+def test_an_opportunity_line_wrapped_after_its_separator(extractor):
+    text = (
+        "1. Opp: Aspen & Oak - Red Deer Showroom Stock / Standard / 25% /\n"
+        "   close June 14\n"
+        "2. Mult: .51\n"
+    )
+    got = quote(extractor, message(text))
+    assert (got["stage"], got["opportunity_type"]) == ("Funding", "Standard")
+    assert got["opportunity_name"] == "Aspen & Oak - Red Deer Showroom Stock"
+
+
+@pytest.mark.parametrize(("said", "day"), [("15.7.", "2027-07-15"), ("03.08.", "2027-08-03")])
+def test_a_day_and_month_each_closed_by_a_stop(extractor, said, day):
+    text = f"Opportunity name: Ridgeline - Elbow River. Type Standard, closing date {said}"
+    assert quote(extractor, message(text))["close_date"] == day
+
+
+def test_initials_joined_by_an_ampersand_name_the_account(extractor):
+    got = quote(extractor, message("A&O - Hendricks acreage. specs in pdf. fctr .6 std single"))
+    assert got["account"] == "Aspen & Oak Dealers Co."
+    assert "account" not in quote(extractor, message("R&D budget for the Lot 9 job. fctr .6"))
+
+
+def test_a_customers_decision_date_on_their_own_form_is_the_close_date(extractor):
+    """Northgate's request sheet: "Decision by | first week of December" among its rows."""
+    from tests.ooxml import ODS, odf_package, ods_sheet
+
+    rows = [
+        ["Customer", "Northgate Modular Inc."],
+        ["Opportunity", "Northgate Spring Program"],
+        ["Decision by", "first week of December"],
+        ["Pricing factor", "55%"],
+    ]
+    sheet = odf_package(
+        ODS, f"<office:spreadsheet>{ods_sheet('Request', rows)}</office:spreadsheet>"
+    )
+    att = Attachment("request.ods", ODS, sheet)
+    got = quote(extractor, message("Everything is in the sheet.\n\nDan", attachments=(att,)))
+    assert got["close_date"] == "2026-12-07"
+
+
+def test_a_factor_put_in_place_of_another_in_a_reply(extractor):
+    text = "Lena approved a sharper factor; kindly use 0.45 rather than the 0.47 I gave you."
+    assert quote(extractor, message(text), reply=True)["factor"] == "0.45"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two amendments: the close date should now read 15/05/2027.",
+        "They now target May 15 to place the order, so please use that as the close date.",
+    ],
+)
+def test_a_close_date_restated_in_a_reply(extractor, text):
+    assert quote(extractor, message(text), reply=True)["close_date"] == "2027-05-15"
+
+
+def test_where_a_contact_label_applies_does_not_hide_the_label(extractor):
+    text = (
+        "Six sliders are binding.\n\n"
+        "Site: Northgate Modular Inc., 2200 Industrial Way, Nisku AB T9E 7Z1\n"
+        "Contact at the plant: Sunil Rao, Quality Assurance Lead. He will meet your tech.\n"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["contact_name"] == "Sunil Rao"
+    assert got["site_address"] == "Northgate Modular Inc., 2200 Industrial Way, Nisku AB T9E 7Z1"
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("contact Marco at BVR 403.555.0170 x22.", "Marco"),
+        ("call Marco on 403-555-0170.", "Marco"),
+        ("contact Marco Bellini (403) 555-0170", "Marco Bellini"),
+    ],
+)
+def test_whom_to_call_by_the_number_after_their_name(extractor, said, name):
+    text = f"URGENT - BVR jobsite 8 Cougar Ridge Pl SW. glass shards all over the deck. {said}"
+    got = service(extractor, message(text, from_name="Priya Shah"), staff=True)
+    assert got["contact_name"] == name
+
+
+def test_an_orders_ship_to_row_is_the_site(extractor):
+    text = (
+        "Pasted from the order:\n\nSales Order\tSO-561047\n"
+        "Ship To\tNorthgate Modular plant, 9120 27 St NW, Edmonton AB T6P 1X9\n"
+        "Contact\tWes Hoang (receiving)\n"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["site_address"] == "Northgate Modular plant, 9120 27 St NW, Edmonton AB T6P 1X9"
+
+
+def test_the_customer_items_bracketed_address_and_the_contacts_role(extractor):
+    text = (
+        "1. Customer: PCH homeowner, lot 7 Westbrook (88 Westbrook Grove SW)\n"
+        "2. Issue: patio door lock is hard to engage\n"
+        "3. Contact: homeowner Aisha Rahman 403-555-0129, home after 3 most days\n"
+    )
+    got = service(extractor, message(text, from_name="Alex Martin"), staff=True)
+    assert got["site_address"] == "88 Westbrook Grove SW"
+    assert got["contact_name"] == "Aisha Rahman"
