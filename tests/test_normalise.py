@@ -568,3 +568,18 @@ def test_take_corrections_after_the_writer_trails_off():
     now = datetime(2027, 9, 1, tzinfo=UTC)
     assert parse_factor(take_corrections("factor .52.. sorry, .50", now=now)) == Decimal("0.50")
     assert take_corrections("close Oct 15… I mean Oct 22", now=now) == "close Oct 22"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sixty (60) fixed units and thirty (30) doors", "60 fixed units and 30 doors"),
+        ("we need twenty-four (24) casements", "we need 24 casements"),
+        ("Lot (12) and units (6)", "Lot (12) and units (6)"),  # no number in words
+        ("seven (8) awnings", "seven (8) awnings"),  # words and digits disagree
+    ],
+)
+def test_digits_for_a_number_in_words_with_its_digits_in_brackets(text, expected):
+    from intake.parsers.normalise import digits_for_spelled
+
+    assert digits_for_spelled(text) == expected

@@ -41,7 +41,9 @@ _HEADER = re.compile(
     # Slack's forward: "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM"
     rf"|#[\w-]+[ \t]+\|[ \t]+(?P<piped>{_NAME})(?:[ \t]+\((?P<firm>[^()\n]{{1,60}})\))?"
     r"[ \t]+\|"
-    rf"[^|\n]{{0,30}}?{_TIME})[ \t]*$",
+    rf"[^|\n]{{0,30}}?{_TIME})[ \t]*$"
+    # WhatsApp's copy, each message on its header's line: "[6:42 PM, 6/1/2043] Ron Pelletier: ok"
+    rf"|^[ \t]*\[{_TIME},[ \t]*\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\][ \t]*(?P<inline>{_NAME}):[ \t]*",
     re.MULTILINE,
 )
 # The lines that frame a pasted chat: "---------- Forwarded Slack message ----------",
@@ -79,7 +81,7 @@ def split(text: str) -> tuple[str, list[Said]]:
         return text, []
     said = [
         Said(
-            m["name"] or m["named"] or m["piped"],
+            m["name"] or m["named"] or m["piped"] or m["inline"],
             # (a frame line ends the paste: "👍 thx" over "-----" over the sign-off)
             _FRAME.split(text[m.end() : after.start() if after else len(text)])[0].strip(),
         )
@@ -92,7 +94,7 @@ def split(text: str) -> tuple[str, list[Said]]:
         # job it is)
         company = m["company"] or m["guest"] or m["firm"]
         kept.append(f"\n{company}\n\n" if company else "")
-        at = m.end() + 1  # the header line and its line break
+        at = m.end() + (0 if m["inline"] else 1)  # the header line and its line break
     kept.append(text[at:])
     return _FRAME.sub("", "".join(kept)), said
 

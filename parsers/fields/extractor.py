@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
+from intake.parsers import normalise as nz
 from intake.parsers.body_parts import below_rule, between_delimiters
 from intake.parsers.fields import (
     accounts,
@@ -111,6 +112,7 @@ class LabelExtractor:
             )
         # "... argon new line factor point four eight new line ...": the breaks it spoke
         lined = spoken_lines.as_lines(msg.new_text or "", v.labels[queue])
+        lined = nz.digits_for_spelled(lined)  # "sixty (60) vertical sliders": 60 of them
         if lined != (msg.new_text or ""):
             msg = dataclasses.replace(msg, new_text=lined)
         sender = _person_name(msg.from_name) or msg.from_name  # "Schultz, Dan" -> "Dan Schultz"

@@ -26,6 +26,7 @@ from intake.parsers.normalise.folding import fold, is_no_value
 from intake.parsers.normalise.numbers import (
     FACTOR_GLUED,
     FACTOR_WORDS,
+    digits_for_spelled,
     factor_said_in,
     find_amount,
     parse_amount,
@@ -44,6 +45,7 @@ from intake.parsers.normalise.picklists import (
 from intake.parsers.normalise.rural import find_rural_addresses
 
 __all__ = [
+    "digits_for_spelled",
     "FACTOR_GLUED",
     "FACTOR_WORDS",
     "FUZZY_ACCOUNT_THRESHOLD",

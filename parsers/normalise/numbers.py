@@ -237,3 +237,27 @@ def find_amount(text: str) -> Decimal | None:
     words = _WORDS_AMOUNT.search(text)
     value = _words_value(words["words"]) if words else None
     return value.quantize(Decimal("0.01")) if value is not None else None
+
+
+# "sixty (60) vertical sliders", "thirty (30) days": a number in words, then its digits in
+# brackets, as contracts and formal letters write them
+_SPELLED_THEN_DIGITS = re.compile(r"((?:\b[A-Za-z]+[- ]){0,3}[A-Za-z]+)\s+\((\d{1,6})\)")
+
+
+def digits_for_spelled(text: str) -> str:
+    """`text` with each "sixty (60)" written as "60": the readers read quantities in digits,
+    and the words and the brackets together read as neither."""
+    if "(" not in text:
+        return text
+
+    def digits(m: re.Match[str]) -> str:
+        words = m.group(1).split()
+        said = int(m.group(2))
+        for first in range(len(words)):  # the longest run of words that spells the number
+            spelled = " ".join(words[first:])
+            if words[first].lower() != "and" and _words_value(spelled) == said:
+                kept = m.group(1)[: m.group(1).rfind(spelled)] if first else ""
+                return f"{kept}{said}"
+        return m.group(0)
+
+    return _SPELLED_THEN_DIGITS.sub(digits, text)

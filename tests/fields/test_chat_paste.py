@@ -179,3 +179,22 @@ def test_a_chat_the_sign_off_took_for_a_signature_still_gives_the_managers_facto
     assert quote(extractor, msg)["factor"] == "0.46"
     _, said = chat_paste.split(signature)
     assert said[-1].text == "thx"
+
+
+def test_whatsapp_copies_each_message_on_its_header_line(extractor):
+    text = (
+        "Ridgeline - new one. Ron's texts below, pls quote\n"
+        "opp Ridgeline - Bearspaw Custom, project, funding, close end of Q3, factor .54\n\n"
+        "[6:42 PM, 6/1/2043] Ron Pelletier: ok final count for bearspaw\n"
+        "[6:42 PM, 6/1/2043] Ron Pelletier: 18 casements 36x60 triple LowE argon\n"
+        "[6:43 PM, 6/1/2043] Ron Pelletier: 4 awnings 36x24 same\n"
+    )
+    kept, said = chat_paste.split(text)
+    assert [m.text for m in said] == [
+        "ok final count for bearspaw",
+        "18 casements 36x60 triple LowE argon",
+        "4 awnings 36x24 same",
+    ]
+    assert "PM" not in kept
+    specs = quote(extractor, message(text, from_name="Priya Shah"))["product_specs"]
+    assert specs == "18 casements 36x60 triple LowE argon; 4 awnings 36x24 same"

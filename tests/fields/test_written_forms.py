@@ -137,3 +137,20 @@ def test_the_customer_items_bracketed_address_and_the_contacts_role(extractor):
     got = service(extractor, message(text, from_name="Alex Martin"), staff=True)
     assert got["site_address"] == "88 Westbrook Grove SW"
     assert got["contact_name"] == "Aisha Rahman"
+
+
+def test_a_sum_in_dollars_as_one_item_of_a_shorthand_line(extractor):
+    got = quote(
+        extractor, message("Hendricks acreage. fctr .6 std single 25% close June 5th, $21k")
+    )
+    assert got["amount"] == "21000.00"
+    assert "amount" not in quote(extractor, message("12 casements 30x48, $400 each, fctr .5"))
+
+
+def test_quantities_in_words_with_their_digits_in_brackets(extractor):
+    text = (
+        "Please quote Northgate Modular. The product requirement is sixty (60) vertical "
+        'sliders 36" x 48" and thirty (30) two-panel patio doors 60" x 80", all double glazed.'
+    )
+    specs = quote(extractor, message(text))["product_specs"]
+    assert specs.startswith('60 vertical sliders 36" x 48" and 30 two-panel patio doors')
