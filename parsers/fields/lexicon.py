@@ -106,7 +106,11 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "service address", "job site", "jobsite", "job address", "location", "property",
         "adresse", "adresse du site", "lieu", "addresses", "site addresses", "adresses",
         "street address", "street", "civic address", "where",
-        # an order's delivery address, pasted from the order a service request is about
+    ],
+    # An order's delivery address, pasted from the order a service request is about: the site
+    # when it is a street address ("Ship To  Northgate plant, 9120 27 St NW"), not when it
+    # names a company or a project ("Ship to: Harbourfront Developments - Bridgewater").
+    "delivery_address": [
         "ship to", "ship to address", "shipping address", "deliver to", "delivery address",
     ],
     # A web form's address in parts below its street line ("City:", "Province:", "Postal

@@ -227,6 +227,17 @@ _TWO_FACTORS = cued(
     re.compile(r"(?<![\w.,$/])0?[.,]\d{2,3}(?!\d)\s+or\s+(?:maybe\s+)?0?[.,]\d{2,3}(?![\d%])")
 )
 _FACTOR_WORD = cued(guarded(re.compile(rf"\b(?:{nz.FACTOR_WORDS}|facteur)\b", re.IGNORECASE)))
+# "I have not yet agreed the opportunity type with Clearview", "I shall confirm the stage after
+# my meeting": a value the writer says is not settled
+_NOT_SETTLED = cued(
+    re.compile(
+        r"\b(?:(?:(?:have|has)\s+not|haven(?:'|’)?t|hasn(?:'|’)?t|not)\s+(?:yet\s+)?"
+        r"(?:agreed|confirmed|decided|settled|fixed)(?:\s+on)?"
+        r"|(?:i|we)(?:(?:'|’)ll|\s+will|\s+shall)\s+confirm)\s+(?:the\s+)?(?:opp(?:ortunity)?\s+)?"
+        r"(?P<a>type|stage|close date|factor|amount)\b",
+        re.IGNORECASE,
+    )
+)
 
 
 def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
@@ -241,6 +252,9 @@ def _still_deciding(v: OrgVocabulary, found: Found, text: str) -> None:
             weighed.append("factor")
         if _DECIDING.search(sentence):
             weighed += v.weighed_picklists(sentence)
+        for m in _NOT_SETTLED.finditer(sentence):
+            named = v.labels[QUOTES].get(_label_key(m["a"]))
+            weighed += [named] if named else []
         for name in weighed:
             held = found.values.get(name)
             if held is not None and held.confidence < LABELLED:

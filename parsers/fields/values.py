@@ -153,6 +153,9 @@ def label_value(
             found.values[name] = FieldValue(f"{held.value}, {joined}", held.confidence, src)
             return
         found.offer(name, joined, conf, src)
+    elif name == "delivery_address":
+        if _ADDRESS.search(joined):
+            found.offer("site_address", joined, conf, src)
     elif name == "address_part":
         held = found.values.get("site_address")
         if held is not None and held.source == src and joined not in str(held.value):

@@ -126,6 +126,8 @@ def test_an_orders_ship_to_row_is_the_site(extractor):
     )
     got = service(extractor, message(text), staff=True)
     assert got["site_address"] == "Northgate Modular plant, 9120 27 St NW, Edmonton AB T6P 1X9"
+    named = "Our PO-20917 was 11 screens short.\n\nShip to: Harbourfront Developments - Bridgewater"
+    assert "site_address" not in service(extractor, message(named), staff=False)
 
 
 def test_the_customer_items_bracketed_address_and_the_contacts_role(extractor):
@@ -154,3 +156,16 @@ def test_quantities_in_words_with_their_digits_in_brackets(extractor):
     )
     specs = quote(extractor, message(text))["product_specs"]
     assert specs.startswith('60 vertical sliders 36" x 48" and 30 two-panel patio doors')
+
+
+def test_a_value_the_writer_says_is_not_settled_is_asked_for_not_guessed(extractor):
+    text = (
+        "Please use a factor of 0.51. I have not yet agreed the opportunity type with "
+        "Clearview, as they may wish us to install, and I shall confirm the stage after my "
+        "meeting with them on Friday."
+    )
+    got = quote(extractor, message(text))
+    assert got["factor"] == "0.51"
+    assert "opportunity_type" not in got and "stage" not in got
+    settled = quote(extractor, message("It is a Project. I have confirmed the stage: Funding."))
+    assert settled["opportunity_type"] == "Project"
