@@ -86,6 +86,8 @@ _AT_PERCENT = guarded(
         r"(?:i(?:'|’)?d|i would|let(?:'|’)?s|we(?:'|’)?d) "
         r"(?:call|put) it|(?:put|set|mark|move|bump|change|update) (?:it|this(?: one)?|"
         r"the stage|stage)(?= (?:at|to) )|"
+        # "Stage you can put at 90%": the stage named first
+        r"stage (?:you|we|i) (?:can|could|should|may) (?:put|set|mark|move)(?: it)?(?= (?:at|to) )|"
         # ("Pls move Maple Run Ph2 to 95%": the job named between)
         r"(?:bump|move|push)(?: it| [A-Z][^.!?\n]{0,40}?)?(?: up)?(?= to ))"
         r"\s+(?:at\s+|of\s+|to\s+)?"

@@ -169,3 +169,9 @@ def test_a_value_the_writer_says_is_not_settled_is_asked_for_not_guessed(extract
     assert "opportunity_type" not in got and "stage" not in got
     settled = quote(extractor, message("It is a Project. I have confirmed the stage: Funding."))
     assert settled["opportunity_type"] == "Project"
+
+
+def test_a_stage_named_first_then_put_at_its_percentage(extractor):
+    text = "Mike confirmed 52% on the factor. Stage you can put at 90%, they've signed off."
+    got = quote(extractor, message(text), reply=True)
+    assert (got["factor"], got["stage"]) == ("0.52", "Approvals")
