@@ -465,17 +465,27 @@ def split_signature(text: str, sender_name: str = "") -> tuple[str, str]:
     lines, so a numbered list or a "Label: value" block is never taken for a signature.
     """
     lines = _trim(text.split("\n"))
+    shared = next((i for i, line in enumerate(lines) if _SHARED_CHAT.match(line)), len(lines))
+    lines, conversation = lines[:shared], lines[shared:]  # the sign-off is above it
     cut = _disclaimer_start(lines)
     if cut is not None:
         lines = _trim(lines[:cut])
     start = _signature_start(lines, _sender_names(sender_name))
     if start is None:
-        return _join(lines), ""
+        return _join(lines + conversation), ""
     signature = lines[start:]
     cut = _disclaimer_start(signature)
     if cut is not None and cut > 0:
         signature = signature[:cut]
-    return _join(lines[:start]), _join(signature)
+    return _join(lines[:start] + [""] + conversation), _join(signature)
+
+
+# "Conversation shared from Microsoft Teams" under the sender's sign-off: the chat below it is
+# what the message is about, not part of the signature
+_SHARED_CHAT = re.compile(
+    r"^\s*(?:conversation|message|chat) shared (?:from|via) (?:microsoft teams|teams|slack)\s*$",
+    re.IGNORECASE,
+)
 
 
 _PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----\n(?:[A-Za-z-]+:[^\n]*\n)*\n?", re.M)

@@ -51,6 +51,14 @@ _HEADER = re.compile(
 _FRAME = re.compile(r"^[ \t]*-{3,}(?:[^\n]*?-{3,})?[ \t]*(?:\n|$)", re.MULTILINE)
 MIN_HEADERS = 2  # one such line may be anything; two make a chat ...
 _SAYS_CHAT = re.compile(r"#[\w-]|\(")  # ... or one with a channel or a company in brackets
+# What Teams writes around a conversation it shares to Outlook
+_SHARE_FRAME = re.compile(
+    r"^[ \t]*(?:(?:conversation|message|chat) shared (?:from|via) [^\n]{1,40}"
+    r"|go to (?:message|conversation) in (?:microsoft )?teams\b[^\n]*)[ \t]*(?:\n|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# "Karen Liu (External)": Teams' mark of a guest, no company
+_GUEST_MARKS = frozenset({"external", "guest", "extern", "externe"})
 # Where a writer says the lines below come from
 _NAMES_CHAT = re.compile(r"\b(?:slack|teams|chat|dm)\b", re.IGNORECASE)
 # A chat's sentences end at any stop: its writers skip capitals ("not .44. go .46 on ...")
@@ -83,7 +91,9 @@ def split(text: str) -> tuple[str, list[Said]]:
         Said(
             m["name"] or m["named"] or m["piped"] or m["inline"],
             # (a frame line ends the paste: "👍 thx" over "-----" over the sign-off)
-            _FRAME.split(text[m.end() : after.start() if after else len(text)])[0].strip(),
+            _SHARE_FRAME.sub(
+                "", _FRAME.split(text[m.end() : after.start() if after else len(text)])[0]
+            ).strip(),
         )
         for m, after in zip(headers, [*headers[1:], None], strict=True)
     ]
@@ -93,10 +103,11 @@ def split(text: str) -> tuple[str, list[Said]]:
         # (the writer's company stays in the text: "Kyle Brandt (Prairie Crest)" says whose
         # job it is)
         company = m["company"] or m["guest"] or m["firm"]
+        company = None if company and company.strip().casefold() in _GUEST_MARKS else company
         kept.append(f"\n{company}\n\n" if company else "")
         at = m.end() + (0 if m["inline"] else 1)  # the header line and its line break
     kept.append(text[at:])
-    return _FRAME.sub("", "".join(kept)), said
+    return _SHARE_FRAME.sub("", _FRAME.sub("", "".join(kept))), said
 
 
 def read(org: Organisation, found: Found, chat: list[Said], ctx: Context) -> None:

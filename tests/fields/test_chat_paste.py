@@ -198,3 +198,29 @@ def test_whatsapp_copies_each_message_on_its_header_line(extractor):
     assert "PM" not in kept
     specs = quote(extractor, message(text, from_name="Priya Shah"))["product_specs"]
     assert specs == "18 casements 36x60 triple LowE argon; 4 awnings 36x24 same"
+
+
+def test_a_conversation_teams_shares_under_the_sign_off_is_the_request(extractor):
+    """Teams' "share to Outlook" puts the chat under the sender's signature, between
+    "Conversation shared from Microsoft Teams" and "Go to message in Microsoft Teams": the
+    customer's message there gives the products, the guest mark is no company."""
+    from intake.parsers.body_parts import split_signature
+
+    body = (
+        "Ben - Northgate phase 2. Chat below.\n\n"
+        "Opp Northgate - Lakeview Ph2 Duplex Modules, Project, Funding, close Sept 30.\n\n"
+        "Dan\n\nDan Schultz | Account Manager, East\nExample Windows & Doors | 416-555-0134\n\n"
+        "Conversation shared from Microsoft Teams\n\n"
+        "Karen Liu (External)  2/15/2044 9:31 AM\n"
+        "Morning Dan! Ph2 duplexes: 16 sliders 48x36 dual pane LoE, 4 picture 60x48.\n\n"
+        "Go to message in Microsoft Teams <https://teams.example.com/l/message/19:x/1>"
+    )
+    new_text, signature = split_signature(body, "Dan Schultz")
+    assert "416-555-0134" in signature and "16 sliders" in new_text
+    kept, said = chat_paste.split(new_text)
+    assert [(m.speaker, m.text) for m in said] == [
+        ("Karen Liu", "Morning Dan! Ph2 duplexes: 16 sliders 48x36 dual pane LoE, 4 picture 60x48.")
+    ]
+    assert "External" not in kept and "Go to message" not in kept
+    msg = message(new_text, signature=signature)
+    assert quote(extractor, msg)["product_specs"].startswith("16 sliders 48x36 dual pane LoE")
