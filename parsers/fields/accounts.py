@@ -150,7 +150,7 @@ _SENTENCE_STARTS = re.compile(r"(?:^|[.!?]\s+)[^\w\n]*([^\W\d_])", re.MULTILINE)
 # Clearview"). (A builder's homeowner, "a Prairie Crest homeowner", is labelled both ways by
 # the corpus's writers, and stays the builder's.)
 _SOLD_OR_INSTALLED_BEFORE = re.compile(
-    r"(?i:\b(?:referral from|referred by|installed by|supplied by|sold by|"
+    r"(?i:\b(?:referral from|referred by|installed by|supplied by|sold by|(?:was )?built by|"
     r"bought (?:them |it |these |those |the \w+ |our \w+ )?(?:from|through)|"
     r"purchased (?:them |it )?(?:from|through))\s*)$"
 )

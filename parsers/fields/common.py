@@ -70,10 +70,14 @@ def _unquote(text: str) -> str:
     return _clean(text).strip("\"'“”«»‘’ ").strip()
 
 
+_DOT_LEADER = re.compile(r"\s*(?:\.{2,}|…+)\s*")
+
+
 def _label_key(text: str) -> str:
     """How a label is looked up: "Opp Type", "opp-type:", "opp_type", "Job / opp" -> "opp type",
     "job opp"; "Phone #" -> "phone number", "Product(s)" -> "products"."""
     text = re.sub(r"\(s\)", "s", text).replace("#", " number ").replace("$", " amount ")
+    text = _DOT_LEADER.sub(" ", text)  # "Mfr Order # ...:", "Phone ..........:"
     key = nz.fold(text).replace("/", " ").replace("+", " ").replace("_", " ")  # "product_specs"
     return re.sub(r"\s+", " ", key).strip()
 

@@ -8,6 +8,7 @@ the attached documents. Between equally sure readings the first stands (see `res
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -75,6 +76,10 @@ PROSE_READERS = {
 }
 
 
+# A line that only rules off a section: "-------", "=======", "_______"
+_RULE_LINE = re.compile(r"^[ \t]*(?:-{8,}|={8,}|_{8,}|\*{8,}|~{8,})[ \t]*$", re.MULTILINE)
+
+
 class LabelExtractor:
     """Reads the fields of quote and service requests from labels, lists, tables and cues."""
 
@@ -118,6 +123,7 @@ class LabelExtractor:
         sender = _person_name(msg.from_name) or msg.from_name  # "Schultz, Dan" -> "Dan Schultz"
         # "Kyle Brandt  10:47 AM" over each message of a chat pasted in
         text, chat = chat_paste.split((msg.new_text or "")[:MAX_TEXT])
+        text = _RULE_LINE.sub("", text)  # a ticket's "-----" between sections: a blank line
         body, tail = split_tail(text, sender)
         if chat and chat[0].text not in body:
             # "Dan" then "----- pasted from Teams -----": a chat below the sign-off is read

@@ -44,7 +44,9 @@ _DASH_LABEL_LINE = re.compile(
 # (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
 # 12 x 2-panel slider" is one label whose value has a colon of its own.)
 _MULTI_LABEL_SPLIT = re.compile(
-    r"(?<![:：\s])(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})"
+    r"(?:(?<![:：\s])(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})"
+    # (or a wide gap after a label left empty: "Mfr Case # ....:          Mfr Order # ...: SO-5")
+    r"|(?<=\.[:：])\s{4,})"
     r"(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
 # The same at a column gap only (a form's row laid out in columns, as a PDF's text layer

@@ -351,6 +351,12 @@ def _is_sentence(text: str) -> bool:
 def offer_contact(v: OrgVocabulary, found: Found, text: str, conf: float, src: str) -> None:
     """ "Marco Rossi (site super), 403-555-0111": the name, and the phone if there is one."""
     phone = nz.normalise_phone(text, v.org.phone_region)
+    surname_first = _SURNAME_FIRST.match(text)
+    if surname_first:  # "DHILLON, HARJIT", "Dhillon, Harjit": a form's surname-first name
+        given, surname = surname_first["given"], surname_first["surname"]
+        if given.isupper() and surname.isupper():  # a system's capitals: "HARJIT DHILLON"
+            given, surname = given.title(), surname.title()
+        text = f"{given} {surname}{text[surname_first.end() :]}"
     name = re.split(r"[(,;]|\s[-–]\s|\s\d", text)[0]
     name = _ROLE_BEFORE_NAME.sub("", _clean(name))  # "homeowner Aisha Rahman 403-555-0129"
     if re.fullmatch(r"(?i)me|myself|moi|the sender", name):
@@ -605,6 +611,9 @@ _ASK_SOMEONE = re.compile(r"(?i:ask|check with|confirm with|get it from)\s+[A-Z]
 # "BVR - Parkdale Basement Egress. Kyle's list below.", "..., Marco's email + schedule below":
 # a last clause saying where the rest is, no part of the opportunity
 _POINTER_TAIL = re.compile(r"[,.;]\s+[^,.;]{0,60}\b(?:below|above|attached)\W*$", re.IGNORECASE)
+_SURNAME_FIRST = re.compile(
+    r"^\s*(?P<surname>[A-ZÀ-Ý][A-Za-zÀ-ÿ'’-]+),\s*(?P<given>[A-ZÀ-Ý][A-Za-zÀ-ÿ'’-]+)(?=\s*(?:$|[;(]|\s[-–]\s|\s\d))"
+)
 _ROLE_BEFORE_NAME = re.compile(
     r"^(?i:the\s+)?(?i:home ?owners?|owners?|tenants?|residents?|customers?|clients?|"
     r"site super|super(?:intendent)?|foreman|pm)\s+(?=[A-ZÀ-Ý])"

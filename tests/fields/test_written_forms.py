@@ -175,3 +175,32 @@ def test_a_stage_named_first_then_put_at_its_percentage(extractor):
     text = "Mike confirmed 52% on the factor. Stage you can put at 90%, they've signed off."
     got = quote(extractor, message(text), reply=True)
     assert (got["factor"], got["stage"]) == ("0.52", "Approvals")
+
+
+def test_a_dealer_systems_ticket_dotted_labels_surname_first_and_rules(extractor):
+    text = (
+        "Mfr Case # .......:                     Mfr Order # ...: SO-558871\n"
+        "----------------------------------------------------------\n"
+        "  Name ...........: DHILLON, HARJIT\n"
+        "  Phone ..........: 780-555-0187\n"
+        "----------------------------------------------------------\n"
+        "PROBLEM\n"
+        "  Homeowner reports fogging between the panes on both bedroom casements.\n"
+    )
+    got = service(
+        extractor, message(text, from_name="", from_addr="erp@dealer.example.org"), staff=False
+    )
+    assert got["reference"] == "SO-558871"
+    assert got["contact_name"] == "Harjit Dhillon"
+    assert got["description"].startswith("Homeowner reports fogging between the panes")
+    comma = service(extractor, message("Contact: Marco, site super, 403-555-0100"), staff=True)
+    assert comma["contact_name"] == "Marco"
+
+
+def test_the_builder_who_built_a_homeowners_house_is_not_the_account(extractor):
+    text = (
+        "Hi there our patio door is really hard to slide, the wheels grind. House was built by "
+        "prairie crest in 2039 if that matters.\n\nAddress is 52 Sandpiper Bay NW Edmonton"
+    )
+    msg = message(text, from_name="Kelly Brandt", from_addr="kb@example.net")
+    assert "account" not in service(extractor, msg, staff=False)
