@@ -192,9 +192,7 @@ def dedupe(ctx: Context) -> None:
 
 
 def guard_auto_mail(ctx: Context) -> None:
-    reason = automail_reason(
-        ctx.msg, ctx.inbound.mail_from, ctx.org.mailbox_addresses, ctx.org.is_company_address
-    )
+    reason = automail_reason(ctx.msg, ctx.inbound.mail_from, ctx.org.mailbox_addresses)
     if reason == CALENDAR_INVITATION and ctx.config.extractor.states_a_request(
         ctx.msg.new_text or ""
     ):

@@ -147,26 +147,32 @@ def test_the_local_part_is_what_comes_before_the_last_at() -> None:
     assert _is_daemon("no-reply@example.org")
 
 
-def _ours(address: str) -> bool:
-    return org().is_company_address(address)
-
-
 def form(sender: str = "Website Service Form <no-reply@example.com>", **headers: str) -> str | None:
     """A message our website's form sends: as no-reply, the customer in Reply-To."""
     headers.setdefault("Reply-To", f"Harjit Dhillon <{CUSTOMER}>")
     mail = parsed(sender=sender, subject="Service request - Doors", headers=headers)
-    return automail_reason(mail, "no-reply@example.com", OURS, _ours)
+    return automail_reason(mail, "no-reply@example.com", OURS)
 
 
 def test_our_websites_form_sent_as_no_reply_for_a_customer_is_a_person() -> None:
     assert form() is None
 
 
+def test_a_portal_that_relays_a_builders_request_as_no_reply_is_a_person() -> None:
+    """A builder's procurement portal or a dealer's web form, at their own domains, sends
+    for the clerk in Reply-To: the request is the clerk's."""
+    assert form("Harbourfront via ProcureHub <no-reply@procurehub.example.org>") is None
+    assert form("Aspen & Oak Dealer Portal <noreply@aspenoak.example.org>") is None
+    # without a person to answer it stays a robot's
+    bare = parsed(sender="no-reply@procurehub.example.org", subject="PO-77120")
+    assert automail_reason(bare, "no-reply@procurehub.example.org", OURS) == (
+        "sent by a mail daemon or no-reply address"
+    )
+
+
 @pytest.mark.parametrize(
     ("sender", "headers", "why"),
     [
-        # anyone else's no-reply mail with a Reply-To (a phishing message's, a vendor's)
-        ("Alerts <no-reply@vendor.example.org>", {}, "sent by a mail daemon or no-reply address"),
         # a mail system's own address is a robot's whatever its Reply-To says
         ("postmaster@example.com", {}, "sent by a mail daemon or no-reply address"),
         # the Reply-To is itself a robot's, or the sender's own no-reply address
@@ -189,6 +195,6 @@ def test_no_reply_mail_that_is_no_form_relay_stays_a_robots(
 
 def test_no_reply_without_a_reply_to_stays_a_robots_even_at_our_domain() -> None:
     mail = parsed(sender="no-reply@example.com", subject="Service request - Doors")
-    assert automail_reason(mail, "no-reply@example.com", OURS, _ours) == (
+    assert automail_reason(mail, "no-reply@example.com", OURS) == (
         "sent by a mail daemon or no-reply address"
     )
