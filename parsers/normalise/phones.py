@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from intake.parsers.normalise.phone_matcher import matcher
+
 
 def normalise_phone(text: str, region: str = "CA") -> str | None:
     """A phone number in E.164 ("+14035550199"), its extension left out; None if there is none.
@@ -100,9 +102,7 @@ _INCH_FRACTION = re.compile(r"(?<![\d/])\d{1,2}/(?:2|4|8|16|32)(?![\d/])")
 def _line_phones(line: str, region: str) -> tuple[tuple[str, int, int], ...]:
     found = [
         (phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164), m.start, m.end)
-        for m in phonenumbers.PhoneNumberMatcher(
-            line, region, leniency=phonenumbers.Leniency.POSSIBLE
-        )
+        for m in matcher(line, region)
         # a number one can dial from anywhere: seven digits with no area code ("5316 112
         # Street NW" is a street address) are possible only as a local number
         if phonenumbers.is_possible_number_with_reason(m.number) == _DIALLABLE
