@@ -29,6 +29,7 @@ from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 MAX_CUES = 40  # more words than this cost more to look for than the pattern saves
+MAX_CLASS = 4  # a class of more characters than this is not taken as cues
 # The non-ASCII characters IGNORECASE matches to ASCII letters (the `re` documentation).
 _TO_ASCII = str.maketrans({"\u212a": "k", "\u017f": "s", "\u0130": "i", "\u0131": "i"})
 _REPEATS = (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)
@@ -57,6 +58,15 @@ def _best(candidates: list[Cues]) -> Cues | None:
     if not candidates:
         return None
     return max(candidates, key=lambda cues: (min(map(len, cues)), -len(cues)))
+
+
+def _class_chars(items: Any) -> Cues | None:
+    """The characters of a class of a few plain characters ("[-–]", "[:：]"), one of which
+    its match is; None for a negated class, a range or a category."""
+    chars = {chr(av) for op, av in items if op is c.LITERAL}
+    if len(chars) != len(items) or len(chars) > MAX_CLASS or not all(map(_stable, chars)):
+        return None
+    return frozenset(ch.lower() for ch in chars)
 
 
 def _required(items: Any) -> Cues | None:
@@ -89,6 +99,8 @@ def _required(items: Any) -> Cues | None:
             inner = _required(av[2])
             if inner is not None:
                 candidates.append(inner)
+        elif op is c.IN and (chars := _class_chars(av)) is not None:
+            candidates.append(chars)  # "[-–]": one of its characters
         elif op is c.ASSERT:
             # a lookahead or lookbehind's text must be in the text, though not in the match
             inner = _required(av[1])

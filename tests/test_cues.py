@@ -43,6 +43,16 @@ def test_a_class_ends_a_run_of_literals_and_the_longest_run_is_taken() -> None:
     assert _cues(r"ab[0-9]cdef") == {"cdef"}
 
 
+def test_a_class_of_a_few_plain_characters_requires_one_of_them() -> None:
+    # "Factor - 0.52", "Account – Ridgeline": the dash is a cue, whichever dash it is
+    assert _cues(r"\w+\s*[-–]\s+\d") == {"-", "–"}
+    assert _cues(r"[:：]\s") == {":", "："}
+    assert _cues(r"[-–]\s*total") == {"total"}  # a longer cue still wins
+    assert _cues(r"[^-]x") == {"x"}  # a negated class requires nothing
+    assert _cues(r"[a-c]\d") is None  # nor does a range
+    assert _cues(r"[!#%&*]\d") is None  # nor a class of many characters
+
+
 def test_word_boundaries_and_anchors_keep_a_run_whole() -> None:
     assert _cues(r"^make\b that\b") == {"make that"}
 

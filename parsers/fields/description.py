@@ -268,6 +268,7 @@ _TRAILING_URGENCY = re.compile(
     r"[\s.!]*$",
     re.IGNORECASE,
 )
+_TRAILING_URGENCY = cued(_TRAILING_URGENCY)  # run only on text holding its cues (cues.py)
 
 
 # "picked up the order last week (PO 2291) and 4 of the screens are an inch short": the

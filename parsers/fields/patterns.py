@@ -177,6 +177,7 @@ _GREETING = re.compile(
     r"allo|salut|greetings|to whom it may concern)\b[^.!?\n]{0,40}?[,!:\-–]\s*",
     re.IGNORECASE,
 )
+_GREETING = cued(_GREETING)  # run only on text holding its cues (cues.py)
 _FORWARD_HEADER = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded|original) message\s*-{2,}|begin forwarded message:?|"
     r"-{3,}\s*forwarded by .{3,120}?-{3,}|"  # Notes/Domino: "----- Forwarded by X on ... -----"
@@ -195,6 +196,7 @@ _REFERENCE = re.compile(
     r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
     re.IGNORECASE,
 )
+_REFERENCE = cued(_REFERENCE)  # run only on text holding its cues (cues.py)
 _PROVINCES = r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
 _STREET_TYPE = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Boulevard|Blvd|Crescent|Cres|Close|Court|Ct|"

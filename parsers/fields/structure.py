@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from intake.parsers import normalise as nz
+from intake.parsers.cues import cued
 from intake.parsers.fields.common import (
     QUOTES,
     _cells,
@@ -41,6 +42,7 @@ _DASH_LABEL_LINE = re.compile(
     r"(?:\s*[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*|\s*(?:>>|=>|»|→)\s*|"
     r"\s+->\s+)(?P<value>.*)$"
 )
+_DASH_LABEL_LINE = cued(_DASH_LABEL_LINE)  # run only on text holding its cues (cues.py)
 # (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
 # 12 x 2-panel slider" is one label whose value has a colon of its own.)
 _MULTI_LABEL_SPLIT = re.compile(
@@ -484,6 +486,7 @@ def _spreadsheet_row(line: str, rows: list[list[str]]) -> list[str]:
 
 
 _TAB_ROW = re.compile(r"[A-Z][\w ()%/.-]{1,30}\t+\S")
+_TAB_ROW = cued(_TAB_ROW)  # run only on text holding its cues (cues.py)
 
 # "2. Specs in the attached takeoff     3. 0.5": the next item after a gap on the same line
 _NEXT_ITEM_ON_LINE = re.compile(r"^(\s*)(\d{1,2})([.)])(\s+\S.*?)(?:\s{3,}|\t+)(\d{1,2})[.)]\s+\S")
