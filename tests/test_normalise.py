@@ -583,3 +583,24 @@ def test_digits_for_a_number_in_words_with_its_digits_in_brackets(text, expected
     from intake.parsers.normalise import digits_for_spelled
 
     assert digits_for_spelled(text) == expected
+
+
+def test_a_date_read_by_dateparser_is_read_in_the_senders_own_day() -> None:
+    # the same instant in two zones: 23:30 on the 16th in Alberta is the 17th in UTC, and
+    # "in 2 days" is the day after next of each (the memo behind it must not mix them up)
+    from intake.parsers.normalise.dates import _dateparser_date
+
+    late_in_alberta = datetime(2026, 11, 16, 23, 30, tzinfo=MST)
+    assert _dateparser_date("in 2 days", late_in_alberta, ("en",)) == date(2026, 11, 18)
+    same_instant_utc = late_in_alberta.astimezone(UTC)
+    assert _dateparser_date("in 2 days", same_instant_utc, ("en",)) == date(2026, 11, 19)
+
+
+def test_address_spans_are_a_fresh_list_each_time() -> None:
+    from intake.parsers.fields.site_address import _address_spans
+
+    text = "Please come to 1417 8 ave nw calgary, thanks"
+    first = _address_spans(text, "CA")
+    assert [value for _, _, value in first] == ["1417 8 Ave NW, Calgary"]
+    first.clear()  # a caller's own list: the memo behind it keeps its answer
+    assert _address_spans(text, "CA") != []

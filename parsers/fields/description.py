@@ -24,6 +24,7 @@ from intake.parsers.fields.patterns import (
 from intake.parsers.fields.site_address import _address_spans
 from intake.parsers.fields.structure import Block
 from intake.parsers.first_chars import guarded
+from intake.parsers.remembered import remembered
 
 # Matched on lower-cased text with straight apostrophes.
 _DEFECT = guarded(re.compile(r"\b(?:" + "|".join(DEFECT_CUES) + ")"))
@@ -39,6 +40,7 @@ _REQUEST = guarded(re.compile(r"\b(?:" + "|".join(REQUEST_CUES) + ")"))
 # Searched in every sentence: each of these is guarded by the characters its matches start
 # with (see first_chars), which makes the searches two to three times faster.
 _PHONE_SHAPE = guarded(_ANY_PHONE_SHAPE)
+_PHONE_SHAPE = remembered(_PHONE_SHAPE)  # asked about each sentence up to three times
 
 
 def _cut_contact_tail(sentence: str, region: str) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from intake.parsers import normalise as nz
 from intake.parsers.cues import cued
@@ -86,9 +87,18 @@ _DIGIT = re.compile(r"\d")
 
 def _address_spans(text: str, region: str) -> list[tuple[int, int, str]]:
     """Addresses in prose as (start, end, value), phone numbers blanked first so that a
-    number's digits never start a street ("587 555 0119 2207 Erin Woods Dr SE")."""
+    number's digits never start a street ("587 555 0119 2207 Erin Woods Dr SE").
+    A fresh list each call: the memo behind it is shared."""
     if not _DIGIT.search(text):
         return []  # every address form starts with a number: most sentences need no scan
+    return list(_spans_of(text, region))
+
+
+@lru_cache(maxsize=1024)
+def _spans_of(text: str, region: str) -> tuple[tuple[int, int, str], ...]:
+    """_address_spans, memoised: the description asks about each sentence with a digit
+    twice or more (its contact tail, whether it is only an address), and the site address
+    asks about the text the sentences are cut from."""
     for _, start, end in nz.find_phones(text, region):
         text = text[:start] + " " * (end - start) + text[end:]
     spans: dict[int, tuple[int, int, str]] = {}
@@ -117,7 +127,7 @@ def _address_spans(text: str, region: str) -> list[tuple[int, int, str]]:
         if fix:
             value = re.sub(r"^#?\d{1,6}[A-Za-z]?", fix.group(1), value)
         out.append((start, end, value))
-    return out
+    return tuple(out)
 
 
 def site_address(text: str, region: str = "CA") -> str | None:

@@ -6,6 +6,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from intake.parsers.first_chars import guarded
 from intake.parsers.normalise.folding import fold, is_no_value
@@ -351,10 +352,19 @@ def _full_weekday(m: re.Match[str]) -> str:
 
 
 def _dateparser_date(raw: str, now: datetime, languages: tuple[str, ...]) -> date | None:
+    return _dateparser_reading(raw, _naive_local(now), languages)
+
+
+@lru_cache(maxsize=256)
+def _dateparser_reading(raw: str, base: datetime, languages: tuple[str, ...]) -> date | None:
+    """dateparser's reading of `raw` from the wall-clock time `base`, memoised: a message's
+    short lines are read for a date by several readers (its bare lines, its cells, a
+    subject's shorthand), and dateparser costs about a millisecond a reading. (Keyed by the
+    wall-clock time: two zones' same instant are equal datetimes, but not the same day.)"""
     import dateparser  # imported here: it takes a second to load, and only dates need it
 
     settings = {
-        "RELATIVE_BASE": _naive_local(now),
+        "RELATIVE_BASE": base,
         "PREFER_DATES_FROM": "future",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
