@@ -31,6 +31,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from intake.parsers import normalise as nz
+from intake.parsers.first_chars import guarded
 from intake.parsers.org import Account, Organisation
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ PICKLIST_TEXTS = 32  # texts whose picklist values are kept: one extraction asks
 NAME_RUN = re.compile(
     r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:(?:&|and|of|de|du|des)[ \t]+)?[A-Z][\w'’.-]*){0,4}"
 )
+NAME_RUN = guarded(NAME_RUN)  # tried only where a match can start (first_chars)
 RUN_CUTOFF = 80.0  # partial similarity of a whole run to a name, to look at its parts
 
 

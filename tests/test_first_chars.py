@@ -36,3 +36,17 @@ def test_patterns_that_can_start_anywhere_are_left_alone():
         re.compile(r"(?i)x"),
     ):
         assert guarded(pattern) is pattern
+
+
+def test_a_guarded_pattern_splits_and_substitutes_as_the_original():
+    # a column gap (its second branch opens with a lookbehind) and a clause's subject (every
+    # branch of its opening group a lookbehind): the guard sits before them, zero-width
+    gap = re.compile(r"\t+|(?<![.!?])\s{2,}")
+    lead = re.compile(r"(?:(?<=^)|(?<=[.,]\s)|(?<=\band\s))(?:i|we|it)(?:'s)?\s+", re.I)
+    texts = ["Qty  Item\tSize", "Done.  Next  cell", "We left it, and it's stuck. It leaks", ""]
+    for pattern in (gap, lead):
+        fast = guarded(pattern)
+        assert fast is not pattern and fast.pattern.startswith("(?=")
+        for text in texts:
+            assert fast.split(text) == pattern.split(text)
+            assert fast.sub("", text) == pattern.sub("", text)

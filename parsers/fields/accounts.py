@@ -10,6 +10,7 @@ from intake.parsers import normalise as nz
 from intake.parsers.fields.common import SERVICE, Context, _clean, sentences, without_stop
 from intake.parsers.fields.resolver import GUESS, LABELLED, PROSE, FieldValue, Found
 from intake.parsers.fields.vocab import OrgVocabulary
+from intake.parsers.first_chars import guarded
 from intake.parsers.message import ParsedMessage
 from intake.parsers.org import Account
 
@@ -75,6 +76,7 @@ def _offer_the_one(found: Found, named: dict[str, Account], ctx: Context) -> Non
 # A word of three to five capitals, standing alone: "NGM", "CWC"; or capitals joined by an
 # ampersand, which makes even two of them initials: "A&O", "B&K"
 _CAPITALS = re.compile(r"(?<![\w&])(?:[A-Z]{3,5}|[A-Z]{1,2}&[A-Z]{1,2})(?![\w&])")
+_CAPITALS = guarded(_CAPITALS)  # tried only where a match can start (first_chars)
 
 
 def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from intake.parsers.cues import cued
+from intake.parsers.first_chars import guarded
 
 _HEDGE = cued(
     re.compile(
@@ -52,6 +53,7 @@ _LEAD = cued(
         re.IGNORECASE,
     )
 )
+_LEAD = cued(guarded(_LEAD))  # tried only where a match can start (first_chars)
 # "one of their customers" keeps its "their": "one of customers" says something else
 _POSSESSIVE = cued(
     re.compile(r"(?<![\w'’])(?<!\bof )(?:my|our|your|their|his|her)\s+(?=\w)", re.IGNORECASE)

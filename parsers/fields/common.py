@@ -115,6 +115,7 @@ def _cells(line: str) -> list[str]:
 
 
 _COLUMN_GAP = re.compile(r"\t+|(?<![.!?])\s{2,}")
+_COLUMN_GAP = guarded(_COLUMN_GAP)  # tried only where a match can start (first_chars)
 
 
 @lru_cache(maxsize=1024)

@@ -196,7 +196,7 @@ _REFERENCE = re.compile(
     r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
     re.IGNORECASE,
 )
-_REFERENCE = cued(_REFERENCE)  # run only on text holding its cues (cues.py)
+_REFERENCE = cued(guarded(_REFERENCE))  # only texts with its cues, where a match can start
 _PROVINCES = r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
 _STREET_TYPE = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Boulevard|Blvd|Crescent|Cres|Close|Court|Ct|"

@@ -27,6 +27,7 @@ from intake.parsers.fields.lexicon import (
     SERVICE_HEADS,
 )
 from intake.parsers.fields.patterns import _SEPARATOR_ROW, BULLET
+from intake.parsers.first_chars import guarded
 
 # ("4a. Opportunity name: ..." under item 4: a sub-item is its item's)
 _LIST_MARKER = re.compile(
@@ -51,6 +52,7 @@ _MULTI_LABEL_SPLIT = re.compile(
     r"|(?<=\.[:：])\s{4,})"
     r"(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
 )
+_MULTI_LABEL_SPLIT = guarded(_MULTI_LABEL_SPLIT)  # tried only where a match can start (first_chars)
 # The same at a column gap only (a form's row laid out in columns, as a PDF's text layer
 # or a sheet gives it): "Homeowners: Mei & Aaron Fung  Site contact: Mei Fung".
 _COLUMN_LABEL_SPLIT = re.compile(
@@ -95,6 +97,7 @@ _WRAPPED_LINE = 65  # a line this long or longer may be hard-wrapped: its words 
 _GOES_ON = re.compile(r"(?:[,;:&+-]|\b(?:and|or|with|the|to|of|for))\s*$", re.I)
 # Columns, a second sentence, or a line that goes on below it
 _COLUMNS_OR_SENTENCES = re.compile(r"\t|\S\s{2,}\S|[.!?]\s+\S|" + _GOES_ON.pattern, re.I)
+_GOES_ON = guarded(_GOES_ON)  # tried only where a match can start (first_chars)
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 
 _CELL_WORDS = 4  # the most words a second value in one table cell has

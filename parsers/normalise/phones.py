@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from intake.parsers.first_chars import guarded
 from intake.parsers.normalise.phone_matcher import matcher
 
 
@@ -44,6 +45,8 @@ _SEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){6}\d")
 # In North America a number one can dial from anywhere has ten digits (an area code, then
 # seven), and only such numbers are kept (see _line_phones); the matcher need not see less.
 _TEN_DIGITS = re.compile(r"(?:\d\D{0,4}){9}\d")
+# (tried only where a match can start: first_chars)
+_SEVEN_DIGITS, _TEN_DIGITS = guarded(_SEVEN_DIGITS), guarded(_TEN_DIGITS)
 
 
 @lru_cache(maxsize=16)
