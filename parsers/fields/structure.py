@@ -305,12 +305,13 @@ class Structure:
         columns, no second sentence: a wrapped paragraph's line may start with "close").
         A line whose value is corrected on the spot ("type project w/ install.. actually no
         scratch that, Standard, ...") is judged by what it said first, and keeps it all."""
+        if self.states is None:
+            return None  # (asked first: a queue without bare labels needs no correction scan)
         corrected = nz.split_at_correction(text)
         said, later = corrected or (text, "")
         words = said.split()
         if (
-            self.states is None
-            or not 2 <= len(words) <= _BARE_LINE_WORDS
+            not 2 <= len(words) <= _BARE_LINE_WORDS
             or len(later.split()) > _BARE_LINE_WORDS
             or _COLUMNS_OR_SENTENCES.search(said)
             or _COLUMNS_OR_SENTENCES.search(later)
