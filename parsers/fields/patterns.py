@@ -177,7 +177,6 @@ _GREETING = re.compile(
     r"allo|salut|greetings|to whom it may concern)\b[^.!?\n]{0,40}?[,!:\-–]\s*",
     re.IGNORECASE,
 )
-_GREETING = cued(_GREETING)  # run only on text holding its cues (cues.py)
 _FORWARD_HEADER = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded|original) message\s*-{2,}|begin forwarded message:?|"
     r"-{3,}\s*forwarded by .{3,120}?-{3,}|"  # Notes/Domino: "----- Forwarded by X on ... -----"
