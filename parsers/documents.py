@@ -199,6 +199,7 @@ def _page_text(textpage) -> str:  # noqa: ANN001 - pypdfium2.PdfTextPage
     text = textpage.get_text_range(0, count)
     if len(text) != count:  # characters and indexes disagree: keep PDFium's own text
         return text.replace("\r\n", "\n")
+    box = loose_box_reader(textpage)
     out: list[str] = []
     prev: tuple[float, float, float] | None = None  # right edge, baseline, height of last char
     pending_space = pending_break = False
@@ -209,7 +210,7 @@ def _page_text(textpage) -> str:  # noqa: ANN001 - pypdfium2.PdfTextPage
         if char.isspace():
             pending_space = True
             continue
-        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+        left, bottom, right, top = box(index)
         em = top - bottom
         if prev is not None and pending_break and not _same_line(prev, left, bottom, em):
             out.append("\n")
@@ -226,6 +227,28 @@ def _page_text(textpage) -> str:  # noqa: ANN001 - pypdfium2.PdfTextPage
         out.append(char)
         prev = (right, bottom, em)
     return "".join(out)
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def loose_box_reader(textpage) -> Callable[[int], Box]:  # noqa: ANN001 - pypdfium2.PdfTextPage
+    """`textpage.get_charbox(index, loose=True)` without its wrapping around each call: a
+    page asks for every character's box, and the helper made a rectangle and converted the
+    text page to its handle for each. The same call to PDFium, the same four floats, the
+    same error when PDFium fails."""
+    import pypdfium2.raw as pdfium_c
+    from pypdfium2 import PdfiumError
+
+    rect = pdfium_c.FS_RECTF()
+    get, handle = pdfium_c.FPDFText_GetLooseCharBox, textpage.raw
+
+    def box(index: int) -> Box:
+        if not get(handle, index, rect):
+            raise PdfiumError("Failed to get charbox.")
+        return rect.left, rect.bottom, rect.right, rect.top
+
+    return box
 
 
 def _same_line(prev: tuple[float, float, float], left: float, bottom: float, em: float) -> bool:

@@ -571,3 +571,26 @@ def test_quote_sent_as_an_attached_eml(extractor) -> None:
     assert got["opportunity_name"] == "BVR - Lakeview Bungalow"
     assert "casement" in str(got["product_specs"])
     assert got["factor"] == "0.50"  # from the attached mail's own attachment
+
+
+def test_the_loose_box_reader_gives_pdfiums_own_boxes():
+    import pypdfium2 as pdfium
+
+    from intake.parsers.documents import loose_box_reader
+
+    document = pdfium.PdfDocument(
+        table_pdf([["Account", "Northgate"], ["Factor", "0.55"]], [72, 300])
+    )
+    try:
+        textpage = document[0].get_textpage()
+        box = loose_box_reader(textpage)
+        count = textpage.count_chars()
+        assert count > 10
+        for index in range(count):
+            assert box(index) == textpage.get_charbox(index, loose=True)
+        with pytest.raises(pdfium.PdfiumError):
+            box(count + 5)  # past the last character: PDFium's failure, as the helper says it
+        with pytest.raises(pdfium.PdfiumError):
+            textpage.get_charbox(count + 5, loose=True)
+    finally:
+        document.close()
