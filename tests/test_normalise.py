@@ -604,3 +604,19 @@ def test_address_spans_are_a_fresh_list_each_time() -> None:
     assert [value for _, _, value in first] == ["1417 8 Ave NW, Calgary"]
     first.clear()  # a caller's own list: the memo behind it keeps its answer
     assert _address_spans(text, "CA") != []
+
+
+def test_fold_of_ascii_text_is_what_the_full_folding_gives() -> None:
+    # ASCII text skips the decomposition step (it has nothing to decompose): same keys
+    import re
+    import unicodedata
+
+    def full(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        text = text.casefold().replace("&", " and ")
+        return re.sub(r"\s+", " ", re.sub(r"[^\w/+]+", " ", text)).strip()
+
+    every_ascii = "".join(map(chr, range(128)))
+    for text in [every_ascii, "Proj w/ Install & Supply", "A+B  opp_type", "Café Crème"]:
+        assert fold(text) == full(text), text

@@ -15,8 +15,9 @@ def fold(text: str) -> str:
     all fold to the same key, so synonym tables can be written once in plain lower case.
     Cached: picklist values and synonyms are folded again on every comparison.
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # (ASCII has no decompositions and no combining marks)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.casefold().replace("&", " and ")
     text = re.sub(r"[^\w/+]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
