@@ -59,7 +59,7 @@ def holds_our_message(session: Session, case: Case, msg: ParsedMessage) -> bool:
     manager forwarded the acknowledgement to). A forged From with the case number in the
     subject has no such reference; a reminder's derived Message-ID does not count."""
     refs = [r for r in _references(msg) if is_fresh_message_id(r)]
-    return bool(refs) and bool(case_repo.sent_ids(session, case, refs))
+    return case_repo.has_sent(session, case, refs)
 
 
 def find_case(

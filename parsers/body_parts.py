@@ -482,10 +482,10 @@ def split_signature(text: str, sender_name: str = "") -> tuple[str, str]:
 
 # "Conversation shared from Microsoft Teams" under the sender's sign-off: the chat below it is
 # what the message is about, not part of the signature
-_SHARED_CHAT = re.compile(
-    r"^\s*(?:conversation|message|chat) shared (?:from|via) (?:microsoft teams|teams|slack)\s*$",
-    re.IGNORECASE,
+SHARED_CHAT_LINE = (
+    r"(?:conversation|message|chat) shared (?:from|via) (?:microsoft teams|teams|slack)"
 )
+_SHARED_CHAT = re.compile(rf"^\s*{SHARED_CHAT_LINE}\s*$", re.IGNORECASE)
 
 
 _PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----\n(?:[A-Za-z-]+:[^\n]*\n)*\n?", re.M)

@@ -40,10 +40,9 @@ SCAN_CHARS = 6_000  # names are looked for in the first part of a text: the requ
 MAX_NAME_TOKENS = 5
 PICKLIST_TEXTS = 32  # texts whose picklist values are kept: one extraction asks about ~11
 # A run of capitalised words, with the joiners company names use ("Bow Valley & Sons").
-NAME_RUN = re.compile(
-    r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:(?:&|and|of|de|du|des)[ \t]+)?[A-Z][\w'’.-]*){0,4}"
+NAME_RUN = guarded(  # tried only where a match can start (first_chars)
+    re.compile(r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:(?:&|and|of|de|du|des)[ \t]+)?[A-Z][\w'’.-]*){0,4}")
 )
-NAME_RUN = guarded(NAME_RUN)  # tried only where a match can start (first_chars)
 RUN_CUTOFF = 80.0  # partial similarity of a whole run to a name, to look at its parts
 
 

@@ -72,18 +72,18 @@ def by_message_ids(session: Session, message_ids: Iterable[str]) -> Case | None:
     return session.scalars(stmt).first()
 
 
-def sent_ids(session: Session, case: Case, message_ids: Iterable[str]) -> list[str]:
-    """Those of `message_ids` that name an email we sent on `case`."""
+def has_sent(session: Session, case: Case, message_ids: Iterable[str]) -> bool:
+    """Whether one of `message_ids` names an email we sent on `case`."""
     ids = [m for m in message_ids if m]
     if not ids:
-        return []
-    stmt = select(CaseMessage.message_id).where(
+        return False
+    stmt = select(CaseMessage.id).where(
         CaseMessage.case_id == case.id,
         CaseMessage.direction == "out",
         CaseMessage.channel == "email",
         CaseMessage.message_id.in_(ids),
     )
-    return [m for m in session.scalars(stmt) if m]
+    return session.scalars(stmt.limit(1)).first() is not None
 
 
 def list_cases(session: Session, limit: int = 200) -> list[Case]:

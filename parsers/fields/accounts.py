@@ -75,8 +75,7 @@ def _offer_the_one(found: Found, named: dict[str, Account], ctx: Context) -> Non
 
 # A word of three to five capitals, standing alone: "NGM", "CWC"; or capitals joined by an
 # ampersand, which makes even two of them initials: "A&O", "B&K"
-_CAPITALS = re.compile(r"(?<![\w&])(?:[A-Z]{3,5}|[A-Z]{1,2}&[A-Z]{1,2})(?![\w&])")
-_CAPITALS = guarded(_CAPITALS)  # tried only where a match can start (first_chars)
+_CAPITALS = guarded(re.compile(r"(?<![\w&])(?:[A-Z]{3,5}|[A-Z]{1,2}&[A-Z]{1,2})(?![\w&])"))
 
 
 def _capital_initials(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:

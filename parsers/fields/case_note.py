@@ -45,15 +45,16 @@ _SUBJECT = (
     r"|(?:this|that)(?:['’]s|\s+(?:is|was)))"
 )
 _LEAD = cued(
-    re.compile(
-        _CLAUSE_START
-        + r"(?:(?:also|now|then)\s+)?"
-        + _SUBJECT
-        + r"(?:\s+(?:also|now|just|still|got))?\s+(?=\w)",
-        re.IGNORECASE,
+    guarded(  # tried only where a match can start (first_chars)
+        re.compile(
+            _CLAUSE_START
+            + r"(?:(?:also|now|then)\s+)?"
+            + _SUBJECT
+            + r"(?:\s+(?:also|now|just|still|got))?\s+(?=\w)",
+            re.IGNORECASE,
+        )
     )
 )
-_LEAD = cued(guarded(_LEAD))  # tried only where a match can start (first_chars)
 # "one of their customers" keeps its "their": "one of customers" says something else
 _POSSESSIVE = cued(
     re.compile(r"(?<![\w'’])(?<!\bof )(?:my|our|your|their|his|her)\s+(?=\w)", re.IGNORECASE)

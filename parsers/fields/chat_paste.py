@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from intake.parsers import normalise as nz
+from intake.parsers.body_parts import SHARED_CHAT_LINE
 from intake.parsers.fields.common import SERVICE, Context
 from intake.parsers.fields.resolver import CLAUSE, PROSE, Found
 from intake.parsers.org import Organisation
@@ -51,9 +52,10 @@ _HEADER = re.compile(
 _FRAME = re.compile(r"^[ \t]*-{3,}(?:[^\n]*?-{3,})?[ \t]*(?:\n|$)", re.MULTILINE)
 MIN_HEADERS = 2  # one such line may be anything; two make a chat ...
 _SAYS_CHAT = re.compile(r"#[\w-]|\(")  # ... or one with a channel or a company in brackets
-# What Teams writes around a conversation it shares to Outlook
+# What Teams writes around a conversation it shares to Outlook (the line above it is the one
+# the signature split stops at)
 _SHARE_FRAME = re.compile(
-    r"^[ \t]*(?:(?:conversation|message|chat) shared (?:from|via) [^\n]{1,40}"
+    rf"^[ \t]*(?:{SHARED_CHAT_LINE}"
     r"|go to (?:message|conversation) in (?:microsoft )?teams\b[^\n]*)[ \t]*(?:\n|$)",
     re.IGNORECASE | re.MULTILINE,
 )

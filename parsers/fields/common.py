@@ -114,8 +114,7 @@ def _cells(line: str) -> list[str]:
     return list(_cells_of(line))
 
 
-_COLUMN_GAP = re.compile(r"\t+|(?<![.!?])\s{2,}")
-_COLUMN_GAP = guarded(_COLUMN_GAP)  # tried only where a match can start (first_chars)
+_COLUMN_GAP = guarded(re.compile(r"\t+|(?<![.!?])\s{2,}"))  # (first_chars)
 
 
 @lru_cache(maxsize=1024)

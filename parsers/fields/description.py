@@ -39,8 +39,8 @@ _STATE = guarded(
 _REQUEST = guarded(re.compile(r"\b(?:" + "|".join(REQUEST_CUES) + ")"))
 # Searched in every sentence: each of these is guarded by the characters its matches start
 # with (see first_chars), which makes the searches two to three times faster.
-_PHONE_SHAPE = guarded(_ANY_PHONE_SHAPE)
-_PHONE_SHAPE = remembered(_PHONE_SHAPE)  # asked about each sentence up to three times
+# (and remembered: each sentence is asked about up to three times)
+_PHONE_SHAPE = remembered(guarded(_ANY_PHONE_SHAPE))
 
 
 def _cut_contact_tail(sentence: str, region: str) -> str:
@@ -265,12 +265,13 @@ _URGENCY_ASIDE = cued(
 
 # "... dripping on the electrical panel need somebody asap this is an emergency": how urgent,
 # said at the end of the fault's own sentence (the urgency reader's business)
-_TRAILING_URGENCY = re.compile(
-    r"[\s,;:-]*\b(?:this is|it(?:'|’)?s|it is) (?:an? )?(?:real |total )?(?:emergency|urgent)"
-    r"[\s.!]*$",
-    re.IGNORECASE,
+_TRAILING_URGENCY = cued(  # run only on text holding its cues (cues.py)
+    re.compile(
+        r"[\s,;:-]*\b(?:this is|it(?:'|’)?s|it is) (?:an? )?(?:real |total )?(?:emergency|urgent)"
+        r"[\s.!]*$",
+        re.IGNORECASE,
+    )
 )
-_TRAILING_URGENCY = cued(_TRAILING_URGENCY)  # run only on text holding its cues (cues.py)
 
 
 # "picked up the order last week (PO 2291) and 4 of the screens are an inch short": the

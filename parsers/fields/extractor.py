@@ -76,7 +76,8 @@ PROSE_READERS = {
 }
 
 
-# A line that only rules off a section: "-------", "=======", "_______"
+# A line that only rules off a section: "-------", "=======", "_______", a DSN's "********"
+# (wider than body_parts' rule under a sign-off, which a banner of stars does not end)
 _RULE_LINE = re.compile(r"^[ \t]*(?:-{8,}|={8,}|_{8,}|\*{8,}|~{8,})[ \t]*$", re.MULTILINE)
 
 

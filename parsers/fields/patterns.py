@@ -184,18 +184,21 @@ _FORWARD_HEADER = re.compile(
     re.IGNORECASE,
 )
 # "PO-45821", "SO 558213" are kept as written; "order #12345", "job 4471" give the number.
-_REFERENCE = re.compile(
-    # ("WO PO-55120": a work order's PO is the PO, the word before it only says what it is)
-    r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*(?!(?-i:PO|SO|WO|INV|RMA)\b)"
-    r"(?:[A-Z]{2,5}-)?\d{3,}[-\w]*"
-    # ("Warranty request WR-3318": a builder's own numbered request)
-    r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande|"
-    r"(?:warranty|service) request)\s*"
-    r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
-    r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
-    re.IGNORECASE,
+_REFERENCE = cued(  # only texts with its cues, where a match can start
+    guarded(
+        re.compile(
+            # ("WO PO-55120": a work order's PO is the PO, the word before it only says what it is)
+            r"\b(?:(?-i:PO|SO|WO|P\.O\.|S\.O\.|INV|RMA)\s*[-#:]?\s*(?!(?-i:PO|SO|WO|INV|RMA)\b)"
+            r"(?:[A-Z]{2,5}-)?\d{3,}[-\w]*"
+            # ("Warranty request WR-3318": a builder's own numbered request)
+            r"|(?:order|job|work order|invoice|ticket|claim|case|commande|bon de commande|"
+            r"(?:warranty|service) request)\s*"
+            r"(?:#|no\.?|number|num[ée]ro|n[°o])?\s*(?:is\s+|est\s+)?:?\s*"
+            r"((?-i:[A-Z]{0,4}-?\d{4,}(?:-\d{1,6}){0,2}|[A-Z]{2,4}(?:-[A-Z0-9]{1,6}){1,3})))\b",
+            re.IGNORECASE,
+        )
+    )
 )
-_REFERENCE = cued(guarded(_REFERENCE))  # only texts with its cues, where a match can start
 _PROVINCES = r"(?:AB|BC|SK|MB|ON|QC|NS|NB|PE|NL|YT|NT|NU|Alberta|Saskatchewan|Manitoba|Ontario)"
 _STREET_TYPE = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Boulevard|Blvd|Crescent|Cres|Close|Court|Ct|"

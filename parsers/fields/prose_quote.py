@@ -514,7 +514,7 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         # "... close Oct 17th. ~6.2k. Prepaid terms": a sum alone as a sentence of its own
         # ("fctr .6 std single 25% close June 5th, $21k": one of a shorthand line's items,
         # in dollars)
-        items = [sentence, *(p for p in _ITEM_GAP.split(sentence) if "$" in p)]
+        items = [sentence, *(p for p in _split_parts(sentence) if "$" in p)]
         money = next((p for p in items if _MONEY_ALONE.fullmatch(p.strip().rstrip(".!"))), None)
         amount = nz.find_amount(money) if money else None
         if amount is not None:
@@ -524,7 +524,6 @@ def _prose_numbers(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> N
         prose_due(v, found, text, ctx)
 
 
-_ITEM_GAP = re.compile(r",\s+|;\s+|\s+[-–—/|]\s+")
 # A sum written as money and nothing else: "~6.2k", "$9,000", "approx $24k"
 _MONEY_ALONE = re.compile(
     r"(?i:~|≈|approx\.?\s*|(?:about|around|roughly)\s+)?"

@@ -38,21 +38,23 @@ _LABEL_LINE = re.compile(r"^(?P<label>[^\W\d_][^:：\n]{0,40}?)\s*[:：](?!//)\s
 # "Factor - 0.52", "Stage = Funding", "Items =", "account ........ Foothills", "$ = 61,250",
 # "Account — Ridgeline" (an em dash, spaced or not), "STAGE >> 50%", "Close -> 4/30",
 # "SI- deliver to lot" (the dash typed against the label): only for labels the table knows.
-_DASH_LABEL_LINE = re.compile(
-    r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
-    r"(?:\s*[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*|\s*(?:>>|=>|»|→)\s*|"
-    r"\s+->\s+)(?P<value>.*)$"
+_DASH_LABEL_LINE = cued(  # run only on text holding its cues (cues.py)
+    re.compile(
+        r"^(?P<label>(?:[^\W\d_]|\$)(?:(?![.!?]\s)[^:：\n]){0,30}?)"  # no sentence inside
+        r"(?:\s*[-–]\s+|\s+[-–]$|\s*—\s*|\s*=\s*|\s*\.{3,}\s*|\s*…+\s*|\s*(?:>>|=>|»|→)\s*|"
+        r"\s+->\s+)(?P<value>.*)$"
+    )
 )
-_DASH_LABEL_LINE = cued(_DASH_LABEL_LINE)  # run only on text holding its cues (cues.py)
 # (The gap that pads a label to its value is no split: "PRODUCT SPECS:     Spring program:
 # 12 x 2-panel slider" is one label whose value has a colon of its own.)
-_MULTI_LABEL_SPLIT = re.compile(
-    r"(?:(?<![:：\s])(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})"
-    # (or a wide gap after a label left empty: "Mfr Case # ....:          Mfr Order # ...: SO-5")
-    r"|(?<=\.[:：])\s{4,})"
-    r"(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
+_MULTI_LABEL_SPLIT = guarded(  # tried only where a match can start (first_chars)
+    re.compile(
+        r"(?:(?<![:：\s])(?:\s+\|\s+|\s+/\s+|\s*;\s+|,\s+|\t|\s{2,})"
+        # (or a wide gap after a label left empty: "Mfr Case # ....:        Mfr Order # ...: SO-5")
+        r"|(?<=\.[:：])\s{4,})"
+        r"(?=[^\W\d_][^:：\n,;|]{0,30}[:：]\s)"
+    )
 )
-_MULTI_LABEL_SPLIT = guarded(_MULTI_LABEL_SPLIT)  # tried only where a match can start (first_chars)
 # The same at a column gap only (a form's row laid out in columns, as a PDF's text layer
 # or a sheet gives it): "Homeowners: Mei & Aaron Fung  Site contact: Mei Fung".
 _COLUMN_LABEL_SPLIT = re.compile(
@@ -489,8 +491,9 @@ def _spreadsheet_row(line: str, rows: list[list[str]]) -> list[str]:
     return cells
 
 
-_TAB_ROW = re.compile(r"[A-Z][\w ()%/.-]{1,30}\t+\S")
-_TAB_ROW = cued(_TAB_ROW)  # run only on text holding its cues (cues.py)
+_TAB_ROW = cued(  # run only on text holding its cues (cues.py)
+    re.compile(r"[A-Z][\w ()%/.-]{1,30}\t+\S")
+)
 
 # "2. Specs in the attached takeoff     3. 0.5": the next item after a gap on the same line
 _NEXT_ITEM_ON_LINE = re.compile(r"^(\s*)(\d{1,2})([.)])(\s+\S.*?)(?:\s{3,}|\t+)(\d{1,2})[.)]\s+\S")

@@ -251,13 +251,12 @@ def digits_for_spelled(text: str) -> str:
         return text
 
     def digits(m: re.Match[str]) -> str:
-        words = m.group(1).split()
+        words = list(re.finditer(r"\S+", m.group(1)))
         said = int(m.group(2))
-        for first in range(len(words)):  # the longest run of words that spells the number
-            spelled = " ".join(words[first:])
-            if words[first].lower() != "and" and _words_value(spelled) == said:
-                kept = m.group(1)[: m.group(1).rfind(spelled)] if first else ""
-                return f"{kept}{said}"
+        for word in words:  # the longest run of words to the end that spells the number
+            spelled = m.group(1)[word.start() :]
+            if word.group().lower() != "and" and _words_value(spelled) == said:
+                return f"{m.group(1)[: word.start()]}{said}"
         return m.group(0)
 
     return _SPELLED_THEN_DIGITS.sub(digits, text)

@@ -41,12 +41,10 @@ def blank_long_runs(text: str) -> str:
     return _LONG_RUN.sub(lambda m: " " * len(m.group(0)), text)
 
 
-_SEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){6}\d")
+_SEVEN_DIGITS = guarded(re.compile(r"(?:\d\D{0,4}){6}\d"))  # (first_chars)
 # In North America a number one can dial from anywhere has ten digits (an area code, then
 # seven), and only such numbers are kept (see _line_phones); the matcher need not see less.
-_TEN_DIGITS = re.compile(r"(?:\d\D{0,4}){9}\d")
-# (tried only where a match can start: first_chars)
-_SEVEN_DIGITS, _TEN_DIGITS = guarded(_SEVEN_DIGITS), guarded(_TEN_DIGITS)
+_TEN_DIGITS = guarded(re.compile(r"(?:\d\D{0,4}){9}\d"))  # (first_chars)
 
 
 @lru_cache(maxsize=16)

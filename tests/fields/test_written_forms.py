@@ -18,22 +18,29 @@ def test_a_stage_by_its_percentage_in_words(extractor, said):
     )
 
 
-def test_the_opportunity_names_sentence_ends_where_the_values_begin(extractor):
-    got = quote(
-        extractor,
-        message(
-            "Opportunity: Aspen & Oak - Willowbrook Estates Phase 1. Standard, stage 50%.\n\n"
-            "Opportunity name: HFD - Quayside Phase 2. It is a project with installation."
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        (
+            "Opportunity: Aspen & Oak - Willowbrook Estates Phase 1. Standard, stage 50%.",
+            "Aspen & Oak - Willowbrook Estates Phase 1",
+            "Standard",
         ),
-    )
-    assert got["opportunity_name"] in (
-        "Aspen & Oak - Willowbrook Estates Phase 1",
-        "HFD - Quayside Phase 2",
-    )
-    assert got["opportunity_type"] in ("Standard", "Project w/ installation")
-    one = quote(extractor, message("Opportunity name: HFD - Quayside Phase 2. It is a project."))
-    assert one["opportunity_name"] == "HFD - Quayside Phase 2"
-    assert one["opportunity_type"] == "Project"
+        (
+            "Opportunity name: HFD - Quayside Phase 2. It is a project with installation.",
+            "HFD - Quayside Phase 2",
+            "Project w/ installation",
+        ),
+        (
+            "Opportunity name: HFD - Quayside Phase 2. It is a project.",
+            "HFD - Quayside Phase 2",
+            "Project",
+        ),
+    ],
+)
+def test_the_opportunity_names_sentence_ends_where_the_values_begin(extractor, text, name, kind):
+    got = quote(extractor, message(text))
+    assert (got["opportunity_name"], got["opportunity_type"]) == (name, kind)
 
 
 def test_an_opportunity_line_wrapped_after_its_separator(extractor):
