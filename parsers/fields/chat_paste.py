@@ -31,14 +31,16 @@ _DAY = r"(?:Yesterday|Today|[A-Z][a-z]{2,5}day)"  # "Dan Schultz  Sunday 6:42 PM
 _TIME = r"\d{1,2}:\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?"
 _NAME = rf"[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+(?!{_DAY}\b)[A-ZÀ-Ý][\w'’.-]+){{0,2}}"
 _COMPANY = r"[ \t]+\((?P<company>[^()\n]{1,60})\)"  # "Raj Dhillon (Harbourfront Developments)"
+# Teams' time, and the day before it when the chat is not today's: "[10:42 AM]", "[2/21 4:12 PM]"
+_BRACKETED_TIME = rf"\[(?:\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?[ \t]+)?{_TIME}\]"
 # "Kyle Brandt  10:47 AM", "Lena Fischer, 4:15 PM", "Priya Shah [4:02 PM]", "Ray 16:05",
 # "Dan Schultz  11/30/2039 4:05 PM", "Travis Lund (Prairie Crest Homes)  7:14 AM  #pch-shared";
-# and Teams' copy with the time first: "[10:42 AM] Lena Fischer"
+# and Teams' copy with the time first: "[10:42 AM] Lena Fischer", "[2/21 4:12 PM] Dan Schultz"
 _HEADER = re.compile(
     rf"^[ \t]*(?:(?P<name>{_NAME})(?:{_COMPANY})?(?:[ \t]{{2,}}|,[ \t]*|[ \t]*\[|[ \t]+)"
     rf"(?:(?:\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_DAY}),?[ \t]+)?{_TIME}\]?"
     r"(?:[ \t]+(?P<channel>#[\w-]+))?"
-    rf"|\[{_TIME}\][ \t]+(?P<named>{_NAME})(?:[ \t]+\((?P<guest>[^()\n]{{1,60}})\))?"
+    rf"|{_BRACKETED_TIME}[ \t]+(?P<named>{_NAME})(?:[ \t]+\((?P<guest>[^()\n]{{1,60}})\))?"
     # Slack's forward: "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM"
     rf"|#[\w-]+[ \t]+\|[ \t]+(?P<piped>{_NAME})(?:[ \t]+\((?P<firm>[^()\n]{{1,60}})\))?"
     r"[ \t]+\|"

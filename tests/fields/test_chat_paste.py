@@ -123,6 +123,23 @@ def test_the_factor_the_manager_turns_down_is_not_hers(extractor):
     assert quote(extractor, msg)["factor"] == "0.46"
 
 
+def test_teams_copy_of_an_older_chat_dates_each_time(extractor):
+    """Teams copies a chat that is not today's with its day in the brackets: "[2/21 4:12 PM]
+    Dan Schultz". The manager's answer on that day is the factor to quote."""
+    text = (
+        "Pasting the Teams convo w/ Lena so you have the approval.\n\n"
+        "[2/21 4:12 PM] Dan Schultz\nLena - can we hold .44?\n"
+        "[2/21/2048 4:30 PM] Lena Fischer\nNo - .46. Material's up since Ph 2.\n"
+        "[2/21 4:31 PM] Dan Schultz\nok will send .46\n\n"
+        "Opp: HFD - Quayside Phase 3\nType: Project\nStage: Funding\nClose date: April 30\n"
+    )
+    body, said = chat_paste.split(text)
+    assert [m.speaker for m in said] == ["Dan Schultz", "Lena Fischer", "Dan Schultz"]
+    assert "4:12 PM" not in body
+    msg = message(text, from_name="Dan Schultz", from_addr="dan.schultz@example.com")
+    assert quote(extractor, msg)["factor"] == "0.46"
+
+
 def test_a_slack_forward_and_a_teams_guest_copied_alone():
     slack = (
         "#pch-sagehill  |  Kyle Brandt (Prairie Crest)  |  Fri Feb 14, 2:58 PM\n"
