@@ -65,6 +65,8 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "amount", "opp amount", "opportunity amount", "value", "estimated value",
         "estimated amount", "est amount", "montant", "valeur", "montant estime", "budget",
         "est value", "deal size", "total", "amt", "opp amt", "est amt",
+        # a quantity surveyor's words: "Contract sum: CAD 96,250.00"
+        "contract sum", "contract value", "tender sum", "contract amount",
         # the estimate said after the word: "Amount est: 19,800", "Value (est.)"
         "amount est", "amt est", "value est", "amount estimated", "amount estimate",
     ],

@@ -105,6 +105,8 @@ _WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 _CELL_WORDS = 4  # the most words a second value in one table cell has
 _TWO_VALUES = re.compile(r"\s+[/&]\s+")  # "Project / Single" under "Type / Record"
 _TWO_LABELS = re.compile(r"\s+(?:[/&+]|and|n)\s+")  # "Close / Value", "Stage n close"
+# A label the writer glosses in brackets: "Scheme (opportunity)", "Contract sum (amount)"
+_GLOSSED_LABEL = re.compile(r"(?P<head>[^()]{2,40}?)\s*\((?P<gloss>[^()]{2,40})\)")
 
 
 def _heading_over(block: Block | None) -> bool:
@@ -208,6 +210,12 @@ class Structure:
             for part in _TWO_LABELS.split(label):
                 if part.strip() and (named := self.field_for(part, in_opportunity)):
                     return named
+        gloss = _GLOSSED_LABEL.fullmatch(label.strip())
+        if gloss:
+            # "Scheme (opportunity):", "Ref (PO):": the writer's own word, glossed with ours
+            return self.field_for(gloss["gloss"], in_opportunity) or self.field_for(
+                gloss["head"], in_opportunity
+            )
         return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
 
     def label_of(

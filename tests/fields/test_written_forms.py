@@ -1,5 +1,5 @@
 """Forms found in the blind sets written by careful, formal and second-language writers and
-by busy ones on phones (sets 80-89): each a way people write a field, read wherever it turns
+by busy ones on phones (sets 80-97): each a way people write a field, read wherever it turns
 up, one test per form."""
 
 from __future__ import annotations
@@ -211,3 +211,19 @@ def test_the_builder_who_built_a_homeowners_house_is_not_the_account(extractor):
     )
     msg = message(text, from_name="Kelly Brandt", from_addr="kb@example.net")
     assert "account" not in service(extractor, msg, staff=False)
+
+
+def test_a_label_glossed_in_brackets_and_a_surveyors_contract_sum(extractor):
+    """An estimator's own words for our fields, glossed ("Scheme (opportunity):"), and the
+    trade's "Contract sum" for the amount."""
+    text = (
+        "Client: Northgate Modular Inc.\n"
+        "Scheme (opportunity): Northgate - Red Deer Plant Q2 Programme\n"
+        "Type of opportunity: Standard\n"
+        "Contract sum: CAD 96,250.00\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Northgate - Red Deer Plant Q2 Programme"
+    assert got["amount"] == "96250.00"
+    # a gloss that names no field of ours leaves the label to its own words
+    assert "opportunity_name" not in quote(extractor, message("Scheme (ph 2): Bayside\n"))
