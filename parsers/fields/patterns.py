@@ -12,9 +12,10 @@ from intake.parsers.first_chars import guarded
 from intake.parsers.normalise import FACTOR_WORDS
 
 _URGENCY_WORDS = re.compile(URGENCY_WORDS, re.IGNORECASE)
-# "not urgent", "no emergency", "not really urgent", "I would not call it an emergency"
+# "not urgent", "no emergency", "not really urgent", "I would not call it an emergency",
+# "It is not, I should say, an emergency" (an aside between commas)
 _NEGATION = re.compile(
-    r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)[\s-]+(?:\w+\s+)?"
+    r"(?:\bnot|\bno|\bnon|n't|\bpas|\bnothing)(?:,[^,\n]{1,20},)?[\s-]+(?:\w+\s+)?"
     r"(?:(?:call|consider|say|think|it|this|that|an?|is|be|really|as)\s+){0,3}"
     # ("nothing is urgent or dangerous": the second of two words the "not" covers)
     r"(?:\w+\s+(?:or|nor)\s+)?$",

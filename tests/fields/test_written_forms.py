@@ -227,3 +227,17 @@ def test_a_label_glossed_in_brackets_and_a_surveyors_contract_sum(extractor):
     assert got["amount"] == "96250.00"
     # a gloss that names no field of ours leaves the label to its own words
     assert "opportunity_name" not in quote(extractor, message("Scheme (ph 2): Bayside\n"))
+
+
+@pytest.mark.parametrize(
+    ("said", "urgency"),
+    [
+        ("It is not, I should say, an emergency, but do call at your convenience.", "normal"),
+        ("It is not an emergency, but do call.", "normal"),
+        ("It is, I should say, an emergency: the glass is hanging loose.", "emergency"),
+    ],
+)
+def test_a_not_set_off_by_an_aside_still_denies_the_emergency(extractor, said, urgency):
+    text = f"The patio door is stiff to slide. {said}\nAddress: 4417 53 Avenue, St. Albert"
+    msg = message(text, from_name="Georges Martel", from_addr="g.martel@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == urgency
