@@ -112,10 +112,14 @@ def parse_factor(text: str) -> Decimal | None:
     return _two_places(value)
 
 
+# (India's grouping, in twos above the thousands: "13,10,000" is 1,310,000; and its words
+# for a hundred thousand and ten million, "13.1 lakh", "1.2 crore")
 _AMOUNT = re.compile(
     r"(?P<pre>(?:CA|C|US|CAD|USD)?\$|CAD|USD)?\s*"
-    r"(?P<num>\d{1,3}(?:[ \u00a0\u202f\u2009,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
-    r"\s*(?P<mult>k|m|mm|thousand|million|grand)?\b\s*(?P<post>\$|CAD|USD|dollars?)?",
+    r"(?P<num>\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"
+    r"|\d{1,3}(?:[ \u00a0\u202f\u2009,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+    r"\s*(?P<mult>k|m|mm|thousand|million|grand|lakhs?|lacs?|crores?)?\b"
+    r"\s*(?P<post>\$|CAD|USD|dollars?)?",
     re.IGNORECASE,
 )
 
@@ -223,6 +227,10 @@ def parse_amount(text: str) -> Decimal | None:
         value *= 1000
     elif mult in ("m", "mm", "million"):
         value *= 1_000_000
+    elif mult.startswith(("lakh", "lac")):
+        value *= 100_000
+    elif mult.startswith("crore"):
+        value *= 10_000_000
     if value <= 0:
         return None
     return value.quantize(Decimal("0.01"))

@@ -241,3 +241,19 @@ def test_a_not_set_off_by_an_aside_still_denies_the_emergency(extractor, said, u
     text = f"The patio door is stiff to slide. {said}\nAddress: 4417 53 Avenue, St. Albert"
     msg = message(text, from_name="Georges Martel", from_addr="g.martel@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == urgency
+
+
+@pytest.mark.parametrize(
+    ("said", "amount"),
+    [
+        ("CAD 13,10,000", "1310000.00"),  # India's grouping: thirteen lakh ten thousand
+        ("$1,25,50,000", "12550000.00"),
+        ("CAD 13.1 lakh", "1310000.00"),
+        ("$1.2 crore", "12000000.00"),
+        ("$1,310,000", "1310000.00"),  # the usual grouping reads as before
+        ("12,50 $", "12.50"),
+    ],
+)
+def test_an_amount_grouped_or_named_the_indian_way(extractor, said, amount):
+    text = f"Opp: HFD - Bayview Phase 3\nTheir revised budget is {said}.\n"
+    assert quote(extractor, message(text))["amount"] == amount
