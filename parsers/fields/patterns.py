@@ -175,7 +175,8 @@ _SIGN_OFF = re.compile(
 )
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon|bonjour|"
-    r"allo|salut|greetings|to whom it may concern)\b[^.!?\n]{0,40}?[,!:\-–]\s*",
+    r"allo|salut|greetings|to whom it may concern|g(?:'|’)?day|howdy|namaste|hiya|yo)\b"
+    r"[^.!?\n]{0,40}?[,!:\-–]\s*",
     re.IGNORECASE,
 )
 _FORWARD_HEADER = re.compile(

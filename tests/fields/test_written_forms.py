@@ -257,3 +257,11 @@ def test_a_not_set_off_by_an_aside_still_denies_the_emergency(extractor, said, u
 def test_an_amount_grouped_or_named_the_indian_way(extractor, said, amount):
     text = f"Opp: HFD - Bayview Phase 3\nTheir revised budget is {said}.\n"
     assert quote(extractor, message(text))["amount"] == amount
+
+
+@pytest.mark.parametrize("hello", ["G'day team,", "G’day Priya -", "Howdy folks,", "Hiya,"])
+def test_a_regional_greeting_is_no_part_of_the_fault(extractor, hello):
+    text = f"{hello} the big fixed unit over the stairwell has cracked right across.\n"
+    msg = message(text, from_name="Shane Doyle", from_addr="shane@example.net")
+    got = service(extractor, msg, staff=False)
+    assert got["description"].lower().startswith("the big fixed unit over the stairwell")
