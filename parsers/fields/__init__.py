@@ -18,7 +18,12 @@ The package, one module per source of evidence (each offers `FieldValue`s to a `
     labels         reader: "Label: value" lines and blocks, labels inside a paragraph
     numbered       reader: the numbered six-item quote form, items by position
     tables         reader: field tables, one-row summaries, product tables and lists
-    prose_quote    reader: cue words in a quote request's sentences
+    prose_quote    reader: a quote request's sentences, through the prose readers in order
+    prose_numbers  reader: factor, close date and amount said in prose
+    prose_due_date reader: the date the quote is wanted back by
+    prose_corrections  reader: values corrected later, still being weighed, or to follow
+    prose_opportunity  reader: the opportunity's name said in prose
+    prose_instructions reader: the special instructions said in prose
     prose_specs    reader: products and instructions written in prose
     opportunity_list  reader: an opportunity as a bare comma list led by its name
     prose_service  reader: phone, address, reference, contact, urgency, description in prose

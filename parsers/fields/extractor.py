@@ -30,6 +30,7 @@ from intake.parsers.fields import (
     numbered,
     opportunity_list,
     picklist_pairs,
+    prose_corrections,
     prose_quote,
     prose_service,
     sender_address,
@@ -229,7 +230,7 @@ class LabelExtractor:
         cell_lines.read(v, found, text, ctx)  # "Std / Single / Submissions"
         accounts.read(v, found, text, ctx)
         if ctx.queue == QUOTES:  # last: a correcting sentence beats what any reader said
-            prose_quote.corrected_later(v, found, text, ctx)
+            prose_corrections.corrected_later(v, found, text, ctx)
         return found
 
     def states_a_request(self, text: str) -> bool:

@@ -24,7 +24,8 @@ from intake.parsers.fields.patterns import (
     NAME_LABEL,
     names_a_job,
 )
-from intake.parsers.fields.prose_quote import prose_due, values_said
+from intake.parsers.fields.prose_due_date import prose_due
+from intake.parsers.fields.prose_quote import values_said
 from intake.parsers.fields.resolver import GUESS, PROSE, Found
 from intake.parsers.fields.site_address import site_address
 from intake.parsers.fields.tables import summary_row
