@@ -1,4 +1,4 @@
-"""Reader `prose_quote`: the close date said in a sentence."""
+"""Reader `prose_numbers`: the close date said in a sentence."""
 
 from __future__ import annotations
 

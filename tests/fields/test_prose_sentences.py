@@ -1,4 +1,5 @@
-"""Reader `prose_quote`: a factor, a correction or an instruction said in a sentence."""
+"""Readers `prose_numbers`, `prose_corrections` and `prose_instructions`: a factor, a correction
+or an instruction said in a sentence."""
 
 from __future__ import annotations
 
