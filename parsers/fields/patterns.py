@@ -114,7 +114,9 @@ FACTOR_CELL = re.compile(
 _FIELD_CUE = cued(
     guarded(
         re.compile(
-            r"\b(?:factor|facteur|multiplier|opp|opportunity|opportunit[ée]|stage|[ée]tape|close|"
+            # (and the AMs' shorthand for them: "fctr .50 ok'd by lena")
+            r"\b(?:factor|fctr|facteur|multiplier|opp|oppty|opportunity|opportunit[ée]|stage|stg|"
+            r"[ée]tape|close|"
             r"closing|cl[ôo]ture|amount|montant|account|record type|quote due|due date|"
             r"(?:make|change|set) (?:the|it to) type)\b",
             re.IGNORECASE,

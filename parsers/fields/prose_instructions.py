@@ -56,7 +56,10 @@ _QUOTE_VERB_HOW = re.compile(
     r"\b(?:separately|separate|each|per|individually|option|options|alternate|both|upgraded?|"
     r"with and without|line item|lines)\b"
     # "Quote it as prepaid, B2C terms": how to quote it
-    r"|\b(?:quote|price)\s+(?:it|them|this|these|everything|all)\s+as\b",
+    r"|\b(?:quote|price)\s+(?:it|them|this|these|everything|all)\s+as\b"
+    # "quote w/ installation + disposal of old units": what the price takes in
+    r"|(?:\bwith|\bw/|\bincl\.?|\bincluding)\s*(?:the\s+)?"
+    r"(?:install|installation|disposal|removal|tear[- ]?out)\b",
     re.IGNORECASE,
 )
 _INSTRUCTION = cued(
@@ -71,6 +74,9 @@ _INSTRUCTION = cued(
             # "Dealer is doing the install, just supply.", "NO install, supply only": who installs
             # "Need the install pricing broken out separate from product please."
             # "Need stamped shop drawings w/ the quote": what must come with it
+            # "needs to be quoted w/ installation + disposal": how it is to be quoted
+            r"|\b(?P<how>(?:needs?|has|have)\s+to\s+be\s+(?:quoted|priced)\s+"
+            r"(?:with|w/|incl\.?|including|as|separately)(?!\w))"
             r"|\b(?P<need>needs?\b[^.!?\n]{0,40}?\b(?:broken out|split out|separated|itemi[sz]ed|"
             r"listed separately|shown separately|separate from|"
             r"(?:with|w/|along with)\s*(?:the|our|your)\s+(?:quote|pricing|numbers)\b))"
@@ -122,6 +128,13 @@ def _instruction_sentences(
                 told = [c for c in clauses if _is_instruction(v, c, ctx, clause=True)]
                 said.extend(told)
                 in_run_on = in_run_on or bool(told)
+        # a line typed as a thought of its own, which the paragraph ran into a field's line
+        # ("record type Single, amount $31,400" over "needs to be quoted w/ installation")
+        said.extend(
+            line
+            for line in block.thoughts()
+            if not any(line in sentence for sentence in said) and _is_instruction(v, line, ctx)
+        )
     if said and in_run_on:
         # a clause read out of a run-on is less sure than a sentence of its own (and an
         # unlabelled line of the form, whose lines the paragraph joined, is surer)

@@ -91,6 +91,18 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     number: int | None = None
     indent: int = 0
+    said_lines: list[str] = field(default_factory=list)  # a paragraph's lines, as typed
+
+    def thoughts(self) -> list[str]:
+        """The lines of a paragraph of two or more that are thoughts of their own (a phone's
+        "close EOM" over "need it back by tmrw noon pls", which joined read as one sentence):
+        neither the line nor the one above it runs on into the next, as a hard-wrapped line
+        (long, no stop at its end) or one ending in "and", "with", a comma does."""
+        lines = self.said_lines
+        if len(lines) < 2:
+            return []
+        ends = [_line_ends(line) for line in lines]
+        return [line for i, line in enumerate(lines) if ends[i] and (i == 0 or ends[i - 1])]
 
 
 _BARE_LINE_WORDS = 12  # the most words of a label line without a colon
@@ -100,6 +112,16 @@ _GOES_ON = re.compile(r"(?:[,;:&+-]|\b(?:and|or|with|the|to|of|for))\s*$", re.I)
 # Columns, a second sentence, or a line that goes on below it
 _COLUMNS_OR_SENTENCES = re.compile(r"\t|\S\s{2,}\S|[.!?]\s+\S|" + _GOES_ON.pattern, re.I)
 _GOES_ON = guarded(_GOES_ON)  # tried only where a match can start (first_chars)
+
+
+def _line_ends(line: str) -> bool:
+    """Whether a typed line ends its thought: it stops, or is too short to be hard-wrapped
+    and does not go on ("... and", "... with the")."""
+    if line.rstrip().endswith((".", "!", "?")):
+        return True
+    return len(line) < _WRAPPED_LINE and not _GOES_ON.search(line)
+
+
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 
 _CELL_WORDS = 4  # the most words a second value in one table cell has
@@ -445,8 +467,9 @@ class Structure:
                 and not self._value_alone(rest, previous_length)
             ):
                 current.text += " " + rest.strip()
+                current.said_lines.append(rest.strip())
             else:
-                current = Block("prose", rest.strip(), indent=indent)
+                current = Block("prose", rest.strip(), indent=indent, said_lines=[rest.strip()])
                 blocks.append(current)
             previous_length, previous = len(line), line
         return _name_is_one_sentence(blocks)

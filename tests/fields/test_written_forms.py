@@ -265,3 +265,49 @@ def test_a_regional_greeting_is_no_part_of_the_fault(extractor, hello):
     msg = message(text, from_name="Shane Doyle", from_addr="shane@example.net")
     got = service(extractor, msg, staff=False)
     assert got["description"].lower().startswith("the big fixed unit over the stairwell")
+
+
+def test_the_ams_shorthand_for_a_field_is_no_instruction(extractor):
+    text = (
+        "7 csmt 28x54 TP lowe arg white/charcoal\nfctr .50 ok'd by lena\n"
+        "opp Kestrel Point - Lot 3 Showhome, standard, stage 5%, close apr 30\nthx\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["factor"] == "0.50"
+    assert "special_instructions" not in got
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "needs to be quoted w/ installation + disposal of old units",
+        "It has to be priced with installation and disposal of the old units.",
+        "pls quote w/ installation + disposal of old units",
+    ],
+)
+def test_how_the_quote_takes_in_the_install_is_an_instruction(extractor, said):
+    text = f"Quote for Bow Valley:\n- 4 double hung 32x56 TP white\n\nfctr 52%\n\n{said}\n"
+    got = quote(extractor, message(text))
+    assert "disposal of" in got["special_instructions"]
+
+
+def test_a_line_typed_as_a_thought_of_its_own_under_a_fields_line(extractor):
+    """A phone's lines, no stops: the paragraph runs them into one sentence, where the
+    instruction and the due date sit beside a field's cue ("amount", "close")."""
+    text = (
+        "opp BVR - Mission Duplex\ntype Project w/ installation, stage 25%, close EOM\n"
+        "record type Single, amount $31,400\n"
+        "needs to be quoted w/ installation + disposal of old units\n"
+        "need it back by tmrw noon pls\n"
+    )
+    got = quote(extractor, message(text))  # written Wed Nov 4
+    assert got["special_instructions"] == (
+        "needs to be quoted w/ installation + disposal of old units"
+    )
+    assert got["quote_due"] == "2026-11-05"
+    # a sentence hard-wrapped over two lines is no two thoughts
+    wrapped = (
+        "Please make sure the quote for the Elbow Park house shows the screens and the\n"
+        "close date of the opportunity is the end of the month, thanks\n"
+    )
+    assert quote(extractor, message(wrapped)).get("special_instructions") is None
