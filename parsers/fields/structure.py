@@ -233,11 +233,10 @@ class Structure:
                 if part.strip() and (named := self.field_for(part, in_opportunity)):
                     return named
         gloss = _GLOSSED_LABEL.fullmatch(label.strip())
-        if gloss:
-            # "Scheme (opportunity):", "Ref (PO):": the writer's own word, glossed with ours
-            return self.field_for(gloss["gloss"], in_opportunity) or self.field_for(
-                gloss["head"], in_opportunity
-            )
+        if gloss and (glossed := self.field_for(gloss["gloss"], in_opportunity)):
+            # "Scheme (opportunity):": the writer's own word, glossed with ours (and not a
+            # form's choices: "Priority (Routine / Urgent):")
+            return glossed
         return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
 
     def label_of(

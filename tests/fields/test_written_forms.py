@@ -227,6 +227,13 @@ def test_a_label_glossed_in_brackets_and_a_surveyors_contract_sum(extractor):
     assert got["amount"] == "96250.00"
     # a gloss that names no field of ours leaves the label to its own words
     assert "opportunity_name" not in quote(extractor, message("Scheme (ph 2): Bayside\n"))
+    # ... and so do a form's choices in brackets: the break-in stays an emergency
+    form = (
+        "Site address: 7720 Birchview Road NW, Edmonton\n"
+        "Issue description: Attempted break-in overnight. Patio slider glass shattered, door "
+        "cannot be locked. Unit is unsecured.\nPriority (Routine / Urgent): URGENT\n"
+    )
+    assert service(extractor, message(form), staff=True)["urgency"] == "emergency"
 
 
 @pytest.mark.parametrize(
