@@ -179,6 +179,11 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
         pieces = sentences(text)
+        lines = block.thoughts() if block.kind == "prose" else []
+        if lines and len(lines) == len(block.said_lines):
+            # a phone's lines, each a thought, no stops ("customer Doug Pruitt, 403-555-0152"
+            # over "his picture window has condensation between panes"): a line each
+            pieces = [piece for line in lines for piece in sentences(line)]
         if _LOWER_STARTS.search(text) and not _UPPER_STARTS.search(text):
             # no sentence starts with a capital ("morning, got a cracked frame. bottom corner
             # is split."): ". " ends a sentence
@@ -242,6 +247,8 @@ _CONTEXT = cued(
     guarded(
         re.compile(
             r"\b(?:i(?:'|’)m|i am) (?:the|a|an|one of)\b|^[A-Z][a-z]+ (?:here )?from [A-Z]|"
+            # "aspen & oak counter here", "Becca here": who writes, said as a phone call opens
+            r"^[\w&'’. -]{2,40}?\bhere[.!]?$|"
             r"\breferr(?:al|ed) (?:from|by)\b|\basked me to (?:write|send|email|contact)\b|"
             r"\bhope (?:you|all|this finds)\b|\bhappy to (?:pay|cover|send|help)\b|"
             r"\b(?:will|i(?:'|’)ll|we(?:'|’)ll) (?:send|forward) (?:more |some )?"
@@ -349,6 +356,9 @@ _WHO_OR_LATER = cued(
             r"\b(?i:site super(?:intendent)?|site contact|site lead|contact|home ?owner|owner|"
             r"tenant|"
             r"foreman|super)(?:'s name)? (?i:is|will be) [A-ZÀ-Ý][a-zà-ÿ'’-]+ [A-ZÀ-Ý]"
+            # "addr - he's gonna email it to me, will fwd": a value still to come
+            r"|\b(?i:(?:gonna|going to|will|(?:'|’)ll) (?:email|e-mail|send|text|fwd|forward) "
+            r"(?:it|them|that|this))\b"
             r"|\b(?i:i(?:'|’)ll send|i will send|(?:don(?:'|’)t|do not) have (?:his|her|their|the) "
             r"(?:cell|number|phone|mobile))\b"
         )

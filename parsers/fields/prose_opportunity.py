@@ -50,33 +50,11 @@ _OPP_CUE = cued(
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
     for sentence in sentences(text):
-        m = _OPP_CUE.search(sentence)
-        if not m:
-            continue
-        rest = sentence[m.end() :].rstrip(" .!?")
-        quoted = re.match(r"[\"“«'‘]([^\"”»’']{3,80})[\"”»’']\s*,?\s*(.*)$", rest)
-        later = re.search(r"[\"“«]([^\"”»\n]{3,80})[\"”»]", rest)
-        if quoted:
-            found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
-            opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
-        elif later and not CAPITALISED_NAME.fullmatch(rest[: later.start()].strip()):
-            # 'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the
-            # name in quotes after the writer's own words
-            found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
-        elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
-            # ("This will be its own Project opp – I'll get you the name": no name)
-            ends = _NAME_RUNS_ON.search(rest)
-            # "opp BVR 17 Ave Reno factor tbd": the name, then the rest's values
-            if ends and CAPITALISED_NAME.fullmatch(rest[: ends.start()]):
-                found.offer("opportunity_name", _clean(rest[: ends.start()]), PROSE, ctx.source)
-                opportunity(v, found, rest[ends.start() :], CLAUSE, ctx, name_first=False)
-            else:
-                opportunity(v, found, rest, PROSE, ctx, name_first=True)
-        elif paren := re.match(r"\(([A-Z0-9][^()]{1,30}?\s[-–]\s[^()]{2,60})\)", rest):
-            # "so the opportunity (HFD - Quayside Towns Block E) is won"
-            found.offer("opportunity_name", _clean(paren.group(1)), PROSE, ctx.source)
-        elif later:  # 'set the opportunity up in Salesforce as "BVR - Bowness Refit"'
-            found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
+        # (the next "opp" when one says nothing after it: "and opp name? .44 same as last
+        # run. opp = Northgate - Spring Stock 2050", a chat's question, then its answer)
+        for m in _OPP_CUE.finditer(sentence):
+            if _named_after(v, found, sentence[m.end() :].rstrip(" .!?"), ctx):
+                break
     if not found.has("opportunity_name"):
         _called(v, found, text, ctx)
     if not found.has("opportunity_name"):
@@ -84,6 +62,37 @@ def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) 
     prose_picklists.read(v, found, text, ctx)
     prose_picklists.bare_clauses(v, found, text, ctx)
     prose_picklists.stage_by_probability(v, found, text, ctx)
+
+
+def _named_after(v: OrgVocabulary, found: Found, rest: str, ctx: Context) -> bool:
+    """The opportunity named in `rest`, the words after an "opp" cue; whether they said
+    anything of it."""
+    quoted = re.match(r"[\"“«'‘]([^\"”»’']{3,80})[\"”»’']\s*,?\s*(.*)$", rest)
+    later = re.search(r"[\"“«]([^\"”»\n]{3,80})[\"”»]", rest)
+    if quoted:
+        found.offer("opportunity_name", _clean(quoted.group(1)), PROSE + 0.1, ctx.source)
+        opportunity(v, found, quoted.group(2), CLAUSE, ctx, name_first=False)
+    elif later and not CAPITALISED_NAME.fullmatch(rest[: later.start()].strip()):
+        # 'For the opportunity I was thinking "Ridgeline - Lot 7", type Standard': the
+        # name in quotes after the writer's own words
+        found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
+    elif re.match(r"[A-Z0-9]", rest) and not _CLAUSE_START.match(rest):
+        # ("This will be its own Project opp – I'll get you the name": no name)
+        ends = _NAME_RUNS_ON.search(rest)
+        # "opp BVR 17 Ave Reno factor tbd": the name, then the rest's values
+        if ends and CAPITALISED_NAME.fullmatch(rest[: ends.start()]):
+            found.offer("opportunity_name", _clean(rest[: ends.start()]), PROSE, ctx.source)
+            opportunity(v, found, rest[ends.start() :], CLAUSE, ctx, name_first=False)
+        else:
+            opportunity(v, found, rest, PROSE, ctx, name_first=True)
+    elif paren := re.match(r"\(([A-Z0-9][^()]{1,30}?\s[-–]\s[^()]{2,60})\)", rest):
+        # "so the opportunity (HFD - Quayside Towns Block E) is won"
+        found.offer("opportunity_name", _clean(paren.group(1)), PROSE, ctx.source)
+    elif later:  # 'set the opportunity up in Salesforce as "BVR - Bowness Refit"'
+        found.offer("opportunity_name", _clean(later.group(1)), PROSE, ctx.source)
+    else:
+        return False
+    return True
 
 
 # "Bow Valley needs a quote on BVR - Mission Infill Duplex, it's ...", "please quote PCH -

@@ -114,12 +114,16 @@ _COLUMNS_OR_SENTENCES = re.compile(r"\t|\S\s{2,}\S|[.!?]\s+\S|" + _GOES_ON.patte
 _GOES_ON = guarded(_GOES_ON)  # tried only where a match can start (first_chars)
 
 
+_WRAP_WIDTH = 80  # no client that wraps lines wraps them wider: a longer line is unwrapped
+
+
 def _line_ends(line: str) -> bool:
-    """Whether a typed line ends its thought: it stops, or is too short to be hard-wrapped
-    and does not go on ("... and", "... with the")."""
+    """Whether a typed line ends its thought: it stops, or is too short or too long to be a
+    hard-wrapped line and does not go on ("... and", "... with the")."""
     if line.rstrip().endswith((".", "!", "?")):
         return True
-    return len(line) < _WRAPPED_LINE and not _GOES_ON.search(line)
+    wrapped = _WRAPPED_LINE <= len(line) <= _WRAP_WIDTH
+    return not wrapped and not _GOES_ON.search(line)
 
 
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")

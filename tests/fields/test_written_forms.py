@@ -318,3 +318,26 @@ def test_a_line_typed_as_a_thought_of_its_own_under_a_fields_line(extractor):
         "close date of the opportunity is the end of the month, thanks\n"
     )
     assert quote(extractor, message(wrapped)).get("special_instructions") is None
+
+
+def test_a_chats_question_about_the_opp_then_its_answer(extractor):
+    text = (
+        "pasting from slack\n\n12x 2460 fixed\nwhat fctr? and opp name?\n"
+        ".44 same as last run. opp = Northgate - Spring Stock 2050, standard, close Mar 31\n"
+    )
+    assert quote(extractor, message(text))["opportunity_name"] == "Northgate - Spring Stock 2050"
+
+
+def test_a_counter_clerks_lines_each_a_thought(extractor):
+    """A dealer's clerk, no stops, one thought a line (one longer than any client wraps
+    at): who writes and the address to come are no part of the fault."""
+    text = (
+        "hi connect you, aspen & oak counter here\ncustomer Doug Pruitt, 403-555-0152\n"
+        "his 2 yr old picture window (5060) has condensation between panes, bottom half. "
+        "our inv INV-20931\naddr - he's gonna email it to me, will fwd\nthx becca"
+    )
+    msg = message(text, from_name="Aspen & Oak Counter", from_addr="counter@aspenoak.example.org")
+    got = service(extractor, msg, staff=False)
+    assert "condensation between panes" in got["description"]
+    assert "counter here" not in got["description"]
+    assert "email it" not in got["description"]
