@@ -175,8 +175,9 @@ def _find_boundary(lines: list[str], forward_subject: bool, start: int = 0) -> t
 # optionally a name: "Thanks, Raj").
 _CLOSING = re.compile(
     r"^\s*(?:thanks(?: again| so much| a lot| in advance)?|thank you(?: very much)?|many thanks"
-    r"|thx|ty|cheers|regards|best regards|kind regards|warm regards|warmest regards"
-    r"|best wishes|best|all the best|sincerely|yours(?: truly| sincerely)?|respectfully"
+    r"|thx|ty|cheers|(?:with )?(?:best |kind |warm |warmest |many )?regards"
+    r"|(?:with )?best wishes|best|all the best|sincerely|respectfully(?: yours)?"
+    r"|yours(?: truly| sincerely| faithfully| respectfully)?|(?:thank you and )?god bless"
     r"|talk soon|take care|have a (?:good|great|nice) (?:day|one|weekend)"
     r"|merci(?: beaucoup)?|cordialement|bien [àa] vous|salutations|amicalement|bonne journ[ée]e"
     r"|mit freundlichen gr[üu](?:ß|ss?)en|(?:viele|liebe|beste) gr[üu](?:ß|ss?)e|gr[üu](?:ß|ss?)e"
@@ -470,6 +471,8 @@ def split_signature(text: str, sender_name: str = "") -> tuple[str, str]:
     cut = _disclaimer_start(lines)
     if cut is not None:
         lines = _trim(lines[:cut])
+        while lines and _FOOTER_RULE.match(lines[-1]):  # the rule over the disclaimer
+            lines = _trim(lines[:-1])
     start = _signature_start(lines, _sender_names(sender_name))
     if start is None:
         return _join(lines + conversation), ""

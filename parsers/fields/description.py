@@ -250,7 +250,8 @@ _CONTEXT = cued(
             # "aspen & oak counter here", "Becca here": who writes, said as a phone call opens
             r"^[\w&'’. -]{2,40}?\bhere[.!]?$|"
             r"\breferr(?:al|ed) (?:from|by)\b|\basked me to (?:write|send|email|contact)\b|"
-            r"\bhope (?:you|all|this finds)\b|\bhappy to (?:pay|cover|send|help)\b|"
+            r"\bhope (?:you|all|this (?:\w+ )?finds)\b|\bhappy to (?:pay|cover|send|help)\b|"
+            r"\bdo the needful\b|"
             r"\b(?:will|i(?:'|’)ll|we(?:'|’)ll) (?:send|forward) (?:more |some )?"
             r"(?:pics|pictures|photos|images|video)\b|\b(?:pics|photos) (?:to follow|later)\b",
             re.IGNORECASE,
@@ -356,9 +357,12 @@ _WHO_OR_LATER = cued(
             r"\b(?i:site super(?:intendent)?|site contact|site lead|contact|home ?owner|owner|"
             r"tenant|"
             r"foreman|super)(?:'s name)? (?i:is|will be) [A-ZÀ-Ý][a-zà-ÿ'’-]+ [A-ZÀ-Ý]"
-            # "addr - he's gonna email it to me, will fwd": a value still to come
+            # "addr - he's gonna email it to me, will fwd", "The site address will be advised
+            # by our Site Engineer": a value still to come
             r"|\b(?i:(?:gonna|going to|will|(?:'|’)ll) (?:email|e-mail|send|text|fwd|forward) "
             r"(?:it|them|that|this))\b"
+            r"|\b(?i:(?:address|number|phone|contact|details?) (?:will|shall) be "
+            r"(?:advised|sent|provided|confirmed|forwarded))\b"
             r"|\b(?i:i(?:'|’)ll send|i will send|(?:don(?:'|’)t|do not) have (?:his|her|their|the) "
             r"(?:cell|number|phone|mobile))\b"
         )

@@ -36,6 +36,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
     "opportunity_name": [
         "opportunity name", "opp name", "oppty name", "job name", "job opp", "opp job",
         "project name", "nom de l opportunite", "nom du projet",
+        "project title", "opportunity title", "opp title", "scheme", "scheme name",
     ],
     # The trade's word for the job names the opportunity less surely than a label that says
     # "name" ("Job: Chen residence full window replacement" above "Opp name: BVR Chen
@@ -66,7 +67,7 @@ QUOTE_LABELS: dict[str, list[str]] = {
         "estimated amount", "est amount", "montant", "valeur", "montant estime", "budget",
         "est value", "deal size", "total", "amt", "opp amt", "est amt",
         # a quantity surveyor's words: "Contract sum: CAD 96,250.00"
-        "contract sum", "contract value", "tender sum", "contract amount",
+        "contract sum", "contract value", "tender sum", "contract amount", "sum", "total sum",
         # the estimate said after the word: "Amount est: 19,800", "Value (est.)"
         "amount est", "amt est", "value est", "amount estimated", "amount estimate",
     ],
@@ -92,6 +93,7 @@ SERVICE_LABELS: dict[str, list[str]] = {
         "contact for scheduling", "scheduling contact", "contact for access", "access contact",
         "contact on site", "contact for the visit", "contact for booking",
         "who",  # an AM's own numbered form: "1) Who: ... 3) Where: ... 4) What: ..."
+        "contact person", "person to contact", "contact persons", "person in charge",
     ],
     # Whose home it is: the one to call unless a label names someone else to book with
     # ("Homeowner: Achebe" above "Contact to book: Shauna Pike"): see LABEL_STANDS_FOR.

@@ -171,12 +171,13 @@ DEPARTMENT = re.compile(
 )
 _SIGN_OFF = re.compile(
     r"^(?:thanks|thank you|thx|ty|cheers|regards|best|best regards|kind regards|warm regards|"
+    r"with (?:kind |best |warm )?regards|respectfully|yours|god bless|"
     r"sincerely|many thanks|merci|merci beaucoup|cordialement|salutations|bonne journ[ée]e|"
     r"sent from my \w+|envoy[ée] de mon \w+|get outlook for \w+)\b[^\n]{0,30}$",
     re.IGNORECASE,
 )
 _GREETING = re.compile(
-    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon|bonjour|"
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening|day)|morning|afternoon|bonjour|"
     r"allo|salut|greetings|to whom it may concern|g(?:'|’)?day|howdy|namaste|hiya|yo)\b"
     r"[^.!?\n]{0,40}?[,!:\-–]\s*",
     re.IGNORECASE,
@@ -279,7 +280,7 @@ _WANTS_QUOTE = cued(
             r"\b(?:need|needed|needs|get|have|send|quote|pricing|price|numbers|due|turnaround|"
             r"turn (?:it|this|them|that) around|"
             r"(?:it|this|them|that|one) back|"
-            r"asap|besoin|soumission|prix)\b",
+            r"asap|besoin|soumission|prix|quotation|figures)\b",
             re.IGNORECASE,
         )
     )

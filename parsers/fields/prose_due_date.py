@@ -33,7 +33,9 @@ _PRICE_VALIDITY = re.compile(
 _CLAUSE_BREAK = guarded(
     re.compile(
         # (a hurried writer's sentences start lower-case: "need by thurs noon. show install")
-        r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
+        # (but ", and in any event by Thursday" goes on with the wish before it)
+        r"\s[-–—]\s|;\s*|,\s+(?=(?:so|and(?! (?:in any (?:event|case)|at the (?:very )?latest|"
+        r"no later than|by)\b)|but|in the meantime)\b)|(?<=\w)\.\s+(?=[a-z])"
         # "Dan is at the plant today so please copy him": the reason is no due date
         r"|\s+(?=so (?:please|pls|can you|could you)\b)"
         # "Please send the quote to Marisol, I'm back the 21st": the writer's own news after it

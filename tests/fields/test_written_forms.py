@@ -341,3 +341,59 @@ def test_a_counter_clerks_lines_each_a_thought(extractor):
     assert "condensation between panes" in got["description"]
     assert "counter here" not in got["description"]
     assert "email it" not in got["description"]
+
+
+def test_a_formal_writers_labels_project_title_sum_contact_person(extractor):
+    text = (
+        "Client: Ridgeline Custom Builds Ltd.\nProject title: Ridgeline - Elbow Ridge Residence\n"
+        "Pricing factor: 52%\nSum: one hundred and twelve thousand dollars\n"
+    )
+    got = quote(extractor, message(text))
+    assert got["opportunity_name"] == "Ridgeline - Elbow Ridge Residence"
+    assert got["amount"] == "112000.00"
+    form = "Site address: 4410 68 Avenue NW, Edmonton\nContact person: Maricel Dizon\n"
+    assert service(extractor, message(form), staff=True)["contact_name"] == "Maricel Dizon"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "We would appreciate receiving the quotation by tomorrow, the 5th, as they meet Friday.",
+        "I should be grateful for your figures at your earliest convenience, and in any event "
+        "by Thursday the 5th of November, as the cost report goes out on the Friday.",
+    ],
+)
+def test_a_formal_request_for_the_quotation_by_a_date(extractor, said):
+    text = f"Client: Bow Valley Renovations\nFactor: .5\n\n{said}\n"
+    assert quote(extractor, message(text))["quote_due"] == "2026-11-05"  # written Wed Nov 4
+
+
+def test_a_department_mailbox_signed_by_a_person_over_a_disclaimer(extractor):
+    """ "Respectfully yours," and a name over a rule and a legal notice, sent from a
+    department's mailbox: the person who signs is the one to call; the courtesies, and the
+    address that is still to come, are no part of the fault."""
+    text = (
+        "Good day Connect You Team!\n\nHope this email finds you well. Three (3) window "
+        "screens were torn by the strong wind and one casement crank handle is broken.\n\n"
+        "The site address will be advised by our Site Engineer.\n\n"
+        "Kindly do the needful at your earliest convenience.\n\nThank you and God bless!\n\n"
+        "Respectfully yours,\n\nMaricel Dizon\nOffice Administrator\n\n" + "_" * 60 + "\n"
+        "CONFIDENTIALITY NOTICE AND DISCLAIMER: This electronic mail message, including any "
+        "attachments, is intended solely for the use of the addressee(s) named above. If you "
+        "are not the intended recipient, you are hereby notified that any review or "
+        "distribution is strictly prohibited.\n"
+    )
+    from intake.parsers.body_parts import split_signature
+
+    body, signature = split_signature(text, "Northgate Modular - Admin Office")
+    assert signature.startswith("Respectfully yours,") and "Maricel Dizon" in signature
+    msg = message(
+        body,
+        signature=signature,
+        from_name="Northgate Modular - Admin Office",
+        from_addr="admin.office@example.org",
+    )
+    got = service(extractor, msg, staff=False)
+    assert got["contact_name"] == "Maricel Dizon"
+    assert got["description"].startswith("3 window screens were torn")
+    assert got["description"].endswith("crank handle is broken.")
