@@ -279,7 +279,7 @@ EMERGENCY_CUES = [
     # a sash hanging by its arm, the area below kept clear: "roped off the driveway underneath"
     r"hanging by (?:the |its |one )?(?:operator|arm|hinge|hinges|corner)",
     r"(?:roped|taped|blocked|cordoned|fenced) off (?:the )?(?:back |front |side )?(?:driveway|"
-    r"walkway|sidewalk|entrance|path|street|parking|area|yard|deck|patio|balcony|stairs)\b",
+    r"drive|walkway|sidewalk|entrance|path|street|parking|area|yard|deck|patio|balcony|stairs)\b",
     r"(?:driveway|walkway|sidewalk|area|yard|entrance) (?:is |was |has been )?(?:roped|taped|"
     r"blocked|cordoned|fenced) off",
     # glass loose in its frame over people: "the whole glass is moving in the frame when the
@@ -288,9 +288,10 @@ EMERGENCY_CUES = [
     r"frame",
     r"(?:working|walking|standing|playing|sitting) [^.!?\n]{0,30}\b(?:right |directly )?"
     r"(?:under|below|beneath|underneath) it\b",
-    # "I'm scared it's going to fall out onto the driveway"
-    r"(?:going to|gonna|about to|could|might|will) fall (?:out )?(?:onto|on to|on|into) (?:the )?"
-    r"(?:driveway|sidewalk|walkway|street|deck|patio|yard|someone|somebody|people|kids?)\b",
+    # "I'm scared it's going to fall out onto the driveway", "could drop onto the driveway"
+    r"(?:going to|gonna|about to|could|might|will) (?:fall|drop|come down) (?:out )?"
+    r"(?:onto|on to|on|into) (?:the )?"
+    r"(?:driveway|drive|sidewalk|walkway|street|deck|patio|yard|someone|somebody|people|kids?)\b",
     r"(?:glass|pane|window|slider|door|unit|lite)\b[^.!?\n]{0,60}\b(?:exploded|burst)\b",
     # "I'm scared it's going to fall in", "I am very afraid he can fall out" (a child at an
     # open upstairs window), "a piece ... moves when the wind gusts, you can see it flex"

@@ -397,3 +397,16 @@ def test_a_department_mailbox_signed_by_a_person_over_a_disclaimer(extractor):
     assert got["contact_name"] == "Maricel Dizon"
     assert got["description"].startswith("3 window screens were torn")
     assert got["description"].endswith("crank handle is broken.")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The whole unit is loose and could drop onto the driveway below.",
+        "We've propped it from the inside and taped off the drive.",
+    ],
+)
+def test_a_unit_that_could_drop_onto_the_drive_is_an_emergency(extractor, said):
+    text = f"The upstairs bedroom window frame has pulled away from the studs. {said}"
+    msg = message(text, from_name="Hemi Walker", from_addr="hemi.walker@example.net")
+    assert service(extractor, msg, staff=False)["urgency"] == "emergency"
