@@ -52,6 +52,9 @@ JOB_DISCOUNT = 0.02
 _ASKS = re.compile(r"\b(?:please|pls|kindly)\b", re.IGNORECASE)
 
 
+_LABELLED_PERCENT = re.compile(r"\s*(\d{2,3})\s*%?\s*(?:$|[(,;–—-])")
+
+
 def label_value(
     v: OrgVocabulary,
     found: Found,
@@ -114,11 +117,16 @@ def label_value(
     elif name in v.picklists:
         value = _checked_option(value)  # "☐ Single ☐ Non-Forecast Quote ☒ Account Monthly"
         later = nz.after_correction(value)  # "Submissions -- sorry no, Approvals": the later
-        picked = (v.pick(name, later) if later else None) or v.pick(name, value)
-        percent = re.match(r"\s*(\d{2,3})\s*%?\s*(?:$|[(,;–—-])", value)
-        if picked is None and name == "stage" and percent:
-            # "Stage: 25", "Stage: 25% (budget goes to their board next week)"
-            picked = v.pick(name, percent.group(1) + "%")
+        # "Stage: 25", "Stage: 25% (budget goes to their board next week)", and a percentage
+        # corrected ("25% - my apologies, kindly make that 50%, as ...")
+        picked = None
+        for said in (later, value) if later else (value,):
+            picked = v.pick(name, said)
+            percent = _LABELLED_PERCENT.match(said)
+            if picked is None and name == "stage" and percent:
+                picked = v.pick(name, percent.group(1) + "%")
+            if picked is not None:
+                break
         found.offer(name, picked, conf, src)
         _other_fields(v, found, name, value, conf, ctx)
     elif name == "close_date":

@@ -17,7 +17,10 @@ _CORRECTION = cued(
         r"\b(?:sorry|oops|i mean|i meant|make that|correction|"
         r"no wait|revised(?: to)?|corrected(?: to)?|updated to|changed to|"
         # "Factor 55.. nvm just talked to Lena, she's ok with 53": the writer takes it back
-        r"nvm|never ?mind)\b"
+        r"nvm|never ?mind|"
+        # "Stage: 25% - my apologies, kindly make that 50%": a formal writer's correction
+        r"(?:my )?apolog(?:ies|ise|ize)(?:[\s,]+(?:(?:kindly|please|pls)\s+)?make (?:that|it))?|"
+        r"(?:kindly|please|pls) make (?:that|it))\b"
         # "Factor .52 — wait, no, sorry, BVR got bumped to .54": the writer catching themself
         r"|\b(?:wait|hang on|hold on|actually|(?:actually\s+)?scratch that)\b(?:[\s,!]|\.(?=\s))*"
         r"(?:\bno\b(?:[\s,!]|\.(?=\s))*)?"

@@ -410,3 +410,20 @@ def test_a_unit_that_could_drop_onto_the_drive_is_an_emergency(extractor, said):
     text = f"The upstairs bedroom window frame has pulled away from the studs. {said}"
     msg = message(text, from_name="Hemi Walker", from_addr="hemi.walker@example.net")
     assert service(extractor, msg, staff=False)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("said", "field", "value"),
+    [
+        ("Stage: 25% - my apologies, kindly make that 50%, as the drawings were shown.", "stage",
+         "Submissions"),
+        ("Stage: 25% - sorry, 50%", "stage", "Submissions"),
+        ("Stage: 25", "stage", "Funding"),
+        ("Close: Nov 15 - apologies, Nov 22", "close_date", "2026-11-22"),
+        ("Factor .52, please make that .54", "factor", "0.54"),
+    ],
+)  # fmt: skip
+def test_a_formal_writers_correction_on_the_spot(extractor, said, field, value):
+    assert quote(extractor, message(f"Opp: Ridgeline - Crowfoot Bungalow\n{said}\n"))[field] == (
+        value
+    )
