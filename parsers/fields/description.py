@@ -159,6 +159,8 @@ def _table_problems(block: Block) -> str:
 LONG_STORY_WORDS = 80
 
 
+# A line that is a person's name, with their role or firm after a comma
+_WHO_LINE = re.compile(r"[A-ZÀ-Ý][\w'’.-]+(?: [A-ZÀ-Ý][\w'’.-]+){1,2}(?:,\s*[^.!?\n]{1,40})?")
 _LOWER_STARTS = re.compile(r"[.!?]\s+[a-zà-ÿ]")
 _UPPER_STARTS = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
 
@@ -182,8 +184,15 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         lines = block.thoughts() if block.kind == "prose" else []
         if lines and len(lines) == len(block.said_lines):
             # a phone's lines, each a thought, no stops ("customer Doug Pruitt, 403-555-0152"
-            # over "his picture window has condensation between panes"): a line each
-            pieces = [piece for line in lines for piece in sentences(line)]
+            # over "his picture window has condensation between panes"): a line each, but
+            # for a line that only names someone ("Harpreet Sandhu", "Curtis Yellowhorn, site
+            # super PCH"): who, not what
+            pieces = [
+                piece
+                for line in lines
+                if not (_WHO_LINE.fullmatch(line) and not describes_fault(line))
+                for piece in sentences(line)
+            ]
         if _LOWER_STARTS.search(text) and not _UPPER_STARTS.search(text):
             # no sentence starts with a capital ("morning, got a cracked frame. bottom corner
             # is split."): ". " ends a sentence

@@ -47,12 +47,18 @@ _OPP_CUE = cued(
 )
 
 
+# What an "opp" cue says besides the word: "opp = ", "opp name:", "opportunity is called"
+_SAYS_NAME = re.compile(r"[:=\-–]|\s(?:name|is|will|would|called|named|titled|up)\b", re.I)
+
+
 def _prose_opportunity(v: OrgVocabulary, found: Found, text: str, ctx: Context) -> None:
     """'The opp is "Ridgeline - Cougar Ridge Reno", standard type, we're at Submissions'."""
     for sentence in sentences(text):
         # (the next "opp" when one says nothing after it: "and opp name? .44 same as last
         # run. opp = Northgate - Spring Stock 2050", a chat's question, then its answer)
-        for m in _OPP_CUE.finditer(sentence):
+        for i, m in enumerate(_OPP_CUE.finditer(sentence)):
+            if i and not _SAYS_NAME.search(m.group(0)):
+                continue  # a later bare "Opportunity Field History": no name said
             if _named_after(v, found, sentence[m.end() :].rstrip(" .!?"), ctx):
                 break
     if not found.has("opportunity_name"):

@@ -237,10 +237,13 @@ class Structure:
                 if part.strip() and (named := self.field_for(part, in_opportunity)):
                     return named
         gloss = _GLOSSED_LABEL.fullmatch(label.strip())
-        if gloss and (glossed := self.field_for(gloss["gloss"], in_opportunity)):
-            # "Scheme (opportunity):": the writer's own word, glossed with ours (and not a
-            # form's choices: "Priority (Routine / Urgent):")
-            return glossed
+        if gloss:
+            # "Scheme (opportunity):": the writer's own word, glossed with ours; else our word
+            # and a remark ("Units (48 suites):") or a form's choices ("Urgency (Routine /
+            # Urgent / Emergency):")
+            return self.field_for(gloss["gloss"], in_opportunity) or self.field_for(
+                gloss["head"], in_opportunity
+            )
         return _head_field(key, QUOTE_HEADS if self.queue == QUOTES else SERVICE_HEADS)
 
     def label_of(

@@ -195,13 +195,19 @@ def label_value(
         found.offer(name, nz.normalise_phone(joined, v.org.phone_region), conf, src)
     elif name == "urgency":
         urgent = v.is_emergency(joined) or re.search(r"\b(?:high|critical)\b", joined, re.I)
-        found.offer(name, "emergency" if urgent else "normal", conf, src)
+        if urgent:
+            found.offer(name, "emergency", conf, src)
+        elif not _PRESSING.search(joined):
+            found.offer(name, "normal", conf, src)
+        # ("Priority: URGENT" is no emergency by itself, nor routine: what the text tells
+        # of the fault decides, a hazard or none)
     elif name == "reference":
         said = _WHOSE.sub("", joined).split()  # "Ref: our SO-771402": the number, not "our"
         found.offer(name, _clean(said[0]) if said else None, conf, src)
 
 
 _WHOSE = re.compile(r"(?i)^\s*(?:our|your|their|my|his|her|the)\s+")
+_PRESSING = re.compile(r"(?i)\b(?:urgent|asap|rush|priority|pressing|today)\b")
 
 
 # "Close: end of April -> [May 16]", "Stage: Submissions -> [no change]": an old value and,

@@ -226,8 +226,9 @@ def test_a_label_glossed_in_brackets_and_a_surveyors_contract_sum(extractor):
     assert got["opportunity_name"] == "Northgate - Red Deer Plant Q2 Programme"
     assert got["amount"] == "96250.00"
     # a gloss that names no field of ours leaves the label to its own words
-    assert "opportunity_name" not in quote(extractor, message("Scheme (ph 2): Bayside\n"))
-    # ... and so do a form's choices in brackets: the break-in stays an emergency
+    assert "opportunity_name" not in quote(extractor, message("Colour (ph 2): Bayside\n"))
+    # a form's choices in brackets after our word: the label is ours, and "URGENT" is no
+    # emergency by itself nor routine: the break-in's hazard decides
     form = (
         "Site address: 7720 Birchview Road NW, Edmonton\n"
         "Issue description: Attempted break-in overnight. Patio slider glass shattered, door "
@@ -427,3 +428,36 @@ def test_a_formal_writers_correction_on_the_spot(extractor, said, field, value):
     assert quote(extractor, message(f"Opp: Ridgeline - Crowfoot Bungalow\n{said}\n"))[field] == (
         value
     )
+
+
+def test_a_forms_urgency_with_its_choices_and_a_pressing_priority(extractor):
+    form = (
+        "Issue: kitchen awning operator is very stiff.\n"
+        "Urgency (Routine / Urgent / Emergency): Routine\n"
+    )
+    got = service(extractor, message(form), staff=True)
+    assert got["urgency"] == "normal"
+    assert "Routine" not in got["description"]
+    pressing = "Issue: kitchen awning operator is very stiff.\nPriority: URGENT\n"
+    assert service(extractor, message(pressing), staff=True)["urgency"] == "normal"
+    units = "Units (48 suites):\n- 96 casement 30x60\n  stop (NOT the snap-in stop)\n- 48 awning\n"
+    assert quote(extractor, message(units))["product_specs"].endswith("48 awning")
+
+
+def test_a_line_that_only_names_someone_is_no_part_of_the_fault(extractor):
+    text = (
+        "Lot 14 Blk 3 - 88 Crestview Gate SW Calgary\n"
+        "Bedroom 2 window came in 30x48, plans show 36x48.\n"
+        "Curtis Yellowhorn, site super PCH\nHarpreet Sandhu\n"
+    )
+    got = service(extractor, message(text), staff=True)
+    assert got["description"] == "Bedroom 2 window came in 30x48, plans show 36x48."
+
+
+def test_a_later_bare_opportunity_heading_names_nothing(extractor):
+    text = (
+        "No need to redo the quote - just so the case matches the opp.\n\n"
+        "---------- Opportunity Field History ----------\n"
+        "1/27/2044 9:24 AM  Alex Martin  Changed Amount from CAD 84,600.00 to CAD 91,350.00.\n"
+    )
+    assert "opportunity_name" not in quote(extractor, message(text), reply=True)
