@@ -181,15 +181,14 @@ def _description(blocks: list[Block], region: str = "CA") -> str:
         if block.kind == "prose" and _GREETING.fullmatch(text + " "):
             continue
         pieces = sentences(text)
-        lines = block.thoughts() if block.kind == "prose" else []
-        if lines and len(lines) == len(block.said_lines):
+        if block.kind == "prose" and block.typed_a_thought_a_line():
             # a phone's lines, each a thought, no stops ("customer Doug Pruitt, 403-555-0152"
             # over "his picture window has condensation between panes"): a line each, but
             # for a line that only names someone ("Harpreet Sandhu", "Curtis Yellowhorn, site
             # super PCH"): who, not what
             pieces = [
                 piece
-                for line in lines
+                for line in block.said_lines
                 if not (_WHO_LINE.fullmatch(line) and not describes_fault(line))
                 for piece in sentences(line)
             ]

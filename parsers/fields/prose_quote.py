@@ -75,10 +75,11 @@ def read(v: OrgVocabulary, found: Found, blocks: list[Block], ctx: Context) -> N
             units.append(("label", block.target))
     text = nz.from_speech(_joined(units, paragraphs))
     _prose_numbers(v, found, nz.take_corrections(text, now=ctx.now), ctx)
-    for line in (line for b in blocks for line in b.thoughts()):
-        if found.has("quote_due") or ctx.source.startswith("attachment"):
-            break
-        prose_due(v, found, line, ctx)  # "close EOM" over "need it back by tmrw noon pls"
+    if not ctx.source.startswith("attachment"):  # as _prose_numbers: no due date from a file
+        for line in (line for b in blocks for line in b.thoughts()):
+            if found.has("quote_due"):
+                break
+            prose_due(v, found, line, ctx)  # "close EOM" over "need it back by tmrw noon pls"
     for block in blocks:  # "Special instructions: I need this back by Thursday 10 AM"
         if (
             block.kind == "label"

@@ -104,6 +104,10 @@ class Block:
         ends = [_line_ends(line) for line in lines]
         return [line for i, line in enumerate(lines) if ends[i] and (i == 0 or ends[i - 1])]
 
+    def typed_a_thought_a_line(self) -> bool:
+        """Every line of this paragraph (two or more) is a thought of its own."""
+        return len(self.said_lines) >= 2 and len(self.thoughts()) == len(self.said_lines)
+
 
 _BARE_LINE_WORDS = 12  # the most words of a label line without a colon
 _WRAPPED_LINE = 65  # a line this long or longer may be hard-wrapped: its words run on

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from intake.parsers.body_parts import split_signature
 from intake.parsers.message import Attachment
 from tests.fields.helpers import message, quote, service
 
@@ -384,8 +385,6 @@ def test_a_department_mailbox_signed_by_a_person_over_a_disclaimer(extractor):
         "are not the intended recipient, you are hereby notified that any review or "
         "distribution is strictly prohibited.\n"
     )
-    from intake.parsers.body_parts import split_signature
-
     body, signature = split_signature(text, "Northgate Modular - Admin Office")
     assert signature.startswith("Respectfully yours,") and "Maricel Dizon" in signature
     msg = message(
